@@ -1,0 +1,1 @@
+"""Device packages: one per kind. Never import Kivy."""

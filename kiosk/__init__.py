@@ -1,0 +1,1 @@
+"""The kiosk core. Never imports Kivy; everything is built in :mod:`kiosk.app`."""

@@ -1,0 +1,256 @@
+"""The kiosk's configuration as typed, frozen objects.
+
+Two kinds of file:
+
+* ``config/kiosk.yaml``: the terminal itself (identity, device drivers and
+  ports, back office, outbox, face thresholds, technician PIN). A local overlay
+  (``--config``, e.g. written by ``scripts/run`` with simulator ports) may
+  override any key.
+* ``config/sites/<name>.yaml``: the site profile an operator chooses (township
+  hall, bank branch): name and branding, catalog subset, which devices are
+  present and required, orientation, idle timeouts, languages.
+
+Each device section belongs to its device package's owner; add fields there,
+with defaults, and document them in ``config/kiosk.yaml``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pydantic
+from pydantic import Field
+
+from devices.base import Presence
+from kiosk.configfile import LText, StrictModel, merge_layers, read_yaml, validate
+from kiosk.errors import ConfigError
+
+#: The repository root; relative paths in config files are taken from here.
+ROOT = Path(__file__).resolve().parent.parent
+
+Language = Literal["zh_CN", "en"]
+HexColour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
+DeviceKind = Literal["idcard", "sscard", "printer", "camera", "doccam", "scanner"]
+
+
+# --------------------------------------------------------------------------- terminal
+
+class TerminalConfig(StrictModel):
+    id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,23}$",
+                    description="terminal id, e.g. XS-NY-0001; unique per site")
+    #: Short code (2-4 letters/digits) used in kiosk references, unique across terminals.
+    ref_prefix: str = Field(pattern=r"^[A-Z0-9]{2,4}$")
+    site_profile: str = Field(pattern=r"^[a-z0-9-]+$")
+    data_dir: str = "var"
+
+    def data_path(self) -> Path:
+        return resolve(self.data_dir)
+
+
+# --------------------------------------------------------------------------- devices
+
+class IdCardConfig(StrictModel):
+    driver: Literal["sam-serial", "none"] = "sam-serial"
+    #: Serial port path, or "auto" to probe the usual USB-serial ports.
+    port: str = "auto"
+    baud: int = Field(default=115200, gt=0)
+    find_timeout_s: float = Field(default=0.3, gt=0)
+    read_timeout_s: float = Field(default=3.0, gt=0)
+    poll_interval_s: float = Field(default=0.25, gt=0)
+    #: Path of a vendor WLT photo decoder library; empty = photo unavailable.
+    photo_decoder: str = ""
+
+
+class SsCardConfig(StrictModel):
+    """Social security card (社保卡) through PC/SC."""
+
+    driver: Literal["pcsc", "none"] = "pcsc"
+    #: Substring of the PC/SC reader name to use; empty = first reader.
+    reader: str = ""
+    poll_interval_s: float = Field(default=0.5, gt=0)
+
+
+class PrinterConfig(StrictModel):
+    driver: Literal["network", "serial", "usb", "file", "none"] = "network"
+    host: str = "127.0.0.1"
+    port: int = Field(default=9100, gt=0, lt=65536)
+    serial_port: str = ""
+    baud: int = Field(default=115200, gt=0)
+    usb_vendor: int = 0
+    usb_product: int = 0
+    file_path: str = ""
+    paper_mm: Literal[58, 80] = 80
+    mode: Literal["text", "raster", "auto"] = "auto"
+    timeout_s: float = Field(default=5.0, gt=0)
+
+
+class CameraConfig(StrictModel):
+    driver: Literal["opencv", "none"] = "opencv"
+    #: Device index ("0"), a device path, a file/URL understood by cv2.VideoCapture.
+    source: str = "0"
+    width: int = Field(default=640, gt=0)
+    height: int = Field(default=480, gt=0)
+    fps: int = Field(default=25, gt=0)
+    frozen_after_s: float = Field(default=2.0, gt=0)
+
+
+class ScannerConfig(StrictModel):
+    driver: Literal["sane", "doccam", "none"] = "doccam"
+    sane_device: str = ""
+    dpi: int = Field(default=200, gt=0)
+
+
+class DevicesConfig(StrictModel):
+    idcard: IdCardConfig = IdCardConfig()
+    sscard: SsCardConfig = SsCardConfig()
+    printer: PrinterConfig = PrinterConfig()
+    camera: CameraConfig = CameraConfig()
+    doccam: CameraConfig = CameraConfig(source="1", width=1920, height=1080, fps=10)
+    scanner: ScannerConfig = ScannerConfig()
+
+
+# --------------------------------------------------------------------------- services
+
+class BackofficeConfig(StrictModel):
+    #: Base URL of the 一窗受理 back office; empty = scripts/run starts the local one.
+    url: str = ""
+    #: CA bundle for TLS verification; empty = the system's trust store.
+    ca_bundle: str = ""
+    connect_timeout_s: float = Field(default=3.0, gt=0)
+    read_timeout_s: float = Field(default=10.0, gt=0)
+    #: How long the submit screen waits for a case number before printing "forwarded".
+    submit_wait_s: float = Field(default=8.0, ge=0)
+    #: File holding this terminal's HMAC secret (0600).
+    secret_file: str = "var/secrets/terminal.key"
+    heartbeat_interval_s: float = Field(default=60.0, gt=0)
+
+
+class RetryConfig(StrictModel):
+    base_s: float = Field(default=1.0, gt=0)
+    cap_s: float = Field(default=300.0, gt=0)
+    multiplier: float = Field(default=2.0, ge=1)
+    jitter: float = Field(default=0.5, ge=0, le=1)
+
+
+class OutboxConfig(StrictModel):
+    path: str = "var/outbox.sqlite3"
+    #: AES-256-GCM key file (0600); KIOSK_OUTBOX_KEY (base64) overrides it.
+    key_file: str = "var/secrets/outbox.key"
+    max_pending_cases: int = Field(default=500, gt=0)
+    max_pending_bytes: int = Field(default=2_000_000_000, gt=0)
+    retry: RetryConfig = RetryConfig()
+
+
+class FaceConfig(StrictModel):
+    #: SFace cosine similarity at or above which card photo and live face match.
+    threshold: float = Field(default=0.50, gt=0, lt=1)
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    fallback: Literal["staff", "deny"] = "staff"
+    liveness: bool = True
+
+
+class TechnicianConfig(StrictModel):
+    #: scrypt hash of the technician PIN: "scrypt$N$r$p$salt_b64$hash_b64".
+    pin_hash: str = ""
+    max_wrong_pins: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+
+
+class KioskConfig(StrictModel):
+    schema_version: Literal[1] = 1
+    terminal: TerminalConfig
+    devices: DevicesConfig = DevicesConfig()
+    backoffice: BackofficeConfig = BackofficeConfig()
+    outbox: OutboxConfig = OutboxConfig()
+    face: FaceConfig = FaceConfig()
+    technician: TechnicianConfig = TechnicianConfig()
+    catalog_dir: str = "config/catalog"
+    sites_dir: str = "config/sites"
+
+
+# --------------------------------------------------------------------------- site profile
+
+class Branding(StrictModel):
+    primary: HexColour = "#1F5FAF"
+    accent: HexColour = "#E8A33D"
+    background: HexColour = "#F4F6F9"
+    logo_text: LText
+
+
+class CatalogSubset(StrictModel):
+    """Which items this site offers. Empty lists mean "everything"."""
+
+    departments: list[str] = []
+    items: list[str] = []
+    exclude: list[str] = []
+
+
+class IdleConfig(StrictModel):
+    timeout_s: int = Field(default=120, ge=30)
+    #: The countdown with "extend" appears this long before the end (WCAG 2.2.1: ≥ 20 s).
+    warning_s: int = Field(default=30, ge=20)
+
+    @pydantic.model_validator(mode="after")
+    def _warning_before_timeout(self) -> IdleConfig:
+        if self.warning_s >= self.timeout_s:
+            raise ValueError("warning_s must be shorter than timeout_s")
+        return self
+
+
+class SiteProfile(StrictModel):
+    schema_version: Literal[1] = 1
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    kind: Literal["township", "village", "bank"]
+    name: LText
+    branding: Branding
+    catalog: CatalogSubset = CatalogSubset()
+    devices: dict[DeviceKind, Presence]
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    idle: IdleConfig = IdleConfig()
+    languages: list[Language] = Field(default=["zh_CN", "en"], min_length=1)
+    default_language: Language = "zh_CN"
+    elderly_mode_default: bool = False
+
+    @pydantic.model_validator(mode="after")
+    def _default_language_offered(self) -> SiteProfile:
+        if self.default_language not in self.languages:
+            raise ValueError("default_language must be one of languages")
+        return self
+
+    @property
+    def resolution(self) -> tuple[int, int]:
+        return (1920, 1080) if self.orientation == "landscape" else (1080, 1920)
+
+    def presence(self, kind: str) -> Presence:
+        return self.devices.get(kind, Presence.ABSENT)  # type: ignore[call-overload]
+
+
+# --------------------------------------------------------------------------- loading
+
+def resolve(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else ROOT / p
+
+
+def load_config(path: Path | None = None, overlays: tuple[Path, ...] = ()) -> KioskConfig:
+    """Load kiosk.yaml and any overlays (later ones win)."""
+    base = path or ROOT / "config" / "kiosk.yaml"
+    layers = [(str(p), read_yaml(p)) for p in (base, *overlays)]
+    merged, origin = merge_layers(layers)
+    return validate(KioskConfig, merged, file=str(base), origin=origin)
+
+
+def load_site(config: KioskConfig, name: str | None = None) -> SiteProfile:
+    """Load the site profile named in the config (or ``name``)."""
+    site_name = name or config.terminal.site_profile
+    path = resolve(config.sites_dir) / f"{site_name}.yaml"
+    if not path.exists():
+        available = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        raise ConfigError(str(path), "", f"no such site profile {site_name!r}; "
+                          f"available: {', '.join(available) or 'none'}")
+    data = read_yaml(path)
+    site = validate(SiteProfile, data, file=str(path))
+    if site.id != site_name:
+        raise ConfigError(str(path), "id", f"must match the file name {site_name!r}")
+    return site

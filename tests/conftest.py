@@ -1,0 +1,1 @@
+"""Shared fixtures. Each subtree (tests/kiosk, tests/devices, ...) has its own conftest."""
