@@ -1,0 +1,49 @@
+"""HMAC-SHA256 request signing shared by the kiosk client and the back office.
+
+See backoffice/API.md: the canonical string is METHOD, PATH?QUERY, TIMESTAMP,
+NONCE and the SHA-256 of the body, joined by newlines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+MAX_SKEW_S = 300
+NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def canonical_string(method: str, path_and_query: str, timestamp: str, nonce: str,
+                     body: bytes) -> bytes:
+    body_hash = hashlib.sha256(body).hexdigest()
+    return "\n".join((method.upper(), path_and_query, timestamp, nonce, body_hash)).encode()
+
+
+def sign(secret: bytes, method: str, path_and_query: str, timestamp: str, nonce: str,
+         body: bytes) -> str:
+    msg = canonical_string(method, path_and_query, timestamp, nonce, body)
+    return hmac.new(secret, msg, hashlib.sha256).hexdigest()
+
+
+def verify(secret: bytes, signature: str, method: str, path_and_query: str, timestamp: str,
+           nonce: str, body: bytes) -> bool:
+    expected = sign(secret, method, path_and_query, timestamp, nonce, body)
+    return hmac.compare_digest(expected, signature.lower())
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def signed_headers(secret: bytes, terminal_id: str, method: str, path_and_query: str,
+                   body: bytes, now_unix: float) -> dict[str, str]:
+    timestamp = str(int(now_unix))
+    nonce = new_nonce()
+    return {
+        "X-Terminal-Id": terminal_id,
+        "X-Timestamp": timestamp,
+        "X-Nonce": nonce,
+        "X-Signature": sign(secret, method, path_and_query, timestamp, nonce, body),
+    }
