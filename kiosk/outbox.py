@@ -1,0 +1,347 @@
+"""The durable outbox: a case is on disk before its receipt prints.
+
+SQLite in WAL mode with ``synchronous=FULL``: a commit returns only after the
+WAL is fsync'ed (sqlite.org/pragma.html#pragma_synchronous), so once
+:meth:`Outbox.enqueue` returns the case survives a power cut, and the receipt
+may print. The kiosk reference is allocated in that same transaction, so a
+crash can never hand one number to two cases.
+
+Rows move pending → sending → delivered | refused (the persist-queue model);
+rows found in ``sending`` at open are put back to ``pending`` (the back office
+deduplicates by Idempotency-Key, so sending one again is safe). Payloads and
+blobs are sealed with AES-256-GCM (kiosk/crypto.py); blobs are stored once per
+SHA-256. Delivered cases keep only their reference, case number and times.
+
+One connection shared by the sender thread and the UI thread, serialised by a
+lock; a lock file keeps a second kiosk process away from the same outbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO
+
+from kiosk.cases import Case
+from kiosk.clock import Clock
+from kiosk.config import KioskConfig, resolve
+from kiosk.crypto import Sealer, outbox_key
+from kiosk.errors import OutboxError, OutboxFull, OutboxKeyError
+from kiosk.outbox_schema import (
+    BlobRef,
+    CaseRecord,
+    CaseState,
+    OutboxItem,
+    OutboxStats,
+    migrate,
+)
+from kiosk.privacy import redact
+from kiosk.reference import MAX_SEQ, day_of, format_reference
+
+log = logging.getLogger(__name__)
+
+_KEY_CHECK = b"kiosk-outbox-key-check"
+_ACTIVE = ("pending", "sending")
+_RECORD_COLUMNS = ("ref, state, attempts, enqueued_at, next_attempt_at, case_number, "
+                   "received_at, delivered_at, http_status, reason, last_error")
+
+
+class Outbox:
+    def __init__(self, path: Path, sealer: Sealer, *, ref_prefix: str, clock: Clock,
+                 max_pending_cases: int = 500, max_pending_bytes: int = 2_000_000_000) -> None:
+        self.path = path
+        self._sealer = sealer
+        self._prefix = ref_prefix
+        self._clock = clock
+        self.max_pending_cases = max_pending_cases
+        self.max_pending_bytes = max_pending_bytes
+        self._lock = threading.RLock()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lockfile = self._take_process_lock(path)
+        try:
+            self._conn = self._connect(path)
+            try:
+                migrate(self._conn)
+                self._check_key()
+                recovered = self.recover()
+            except sqlite3.DatabaseError as exc:
+                self._conn.close()
+                raise OutboxError(f"{path}: the outbox database is damaged: {exc}") from None
+            except BaseException:
+                self._conn.close()
+                raise
+        except BaseException:
+            self._lockfile.close()
+            raise
+        if recovered:
+            log.info("outbox: %d case(s) left in sending put back to pending", recovered)
+
+    @classmethod
+    def from_config(cls, config: KioskConfig, *, clock: Clock,
+                    environ: Mapping[str, str] | None = None,
+                    create_key: bool = False) -> Outbox:
+        path = resolve(config.outbox.path)
+        key = outbox_key(resolve(config.outbox.key_file), path,
+                         os.environ if environ is None else environ, create=create_key)
+        return cls(path, Sealer(key), ref_prefix=config.terminal.ref_prefix, clock=clock,
+                   max_pending_cases=config.outbox.max_pending_cases,
+                   max_pending_bytes=config.outbox.max_pending_bytes)
+
+    # ------------------------------------------------------------------ opening
+
+    @staticmethod
+    def _take_process_lock(path: Path) -> IO[bytes]:
+        fh = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115 - held open
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise OutboxError(f"{path}: in use by another kiosk process") from None
+        return fh
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                                   timeout=10.0)
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as exc:
+            raise OutboxError(f"{path}: cannot open the outbox: {exc}") from None
+        if str(mode).lower() != "wal":
+            raise OutboxError(f"{path}: WAL journal not available (got {mode})")
+        return conn
+
+    def _check_key(self) -> None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key='key_check'").fetchone()
+        if row is None:
+            with self._tx():
+                self._conn.execute("INSERT INTO meta VALUES ('key_check', ?)",
+                                   (self._sealer.seal(_KEY_CHECK, "meta:key_check"),))
+        elif self._sealer.open(row[0], "meta:key_check") != _KEY_CHECK:
+            raise OutboxKeyError("outbox key check value does not match")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+            self._lockfile.close()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction under the thread lock; COMMIT is the durability point."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _now(self) -> float:
+        return self._clock.now().timestamp()
+
+    def recover(self) -> int:
+        with self._tx() as c:
+            return c.execute("UPDATE cases SET state='pending' WHERE state='sending'").rowcount
+
+    # ------------------------------------------------------------------ accepting cases
+
+    def _pending_totals(self, c: sqlite3.Connection) -> tuple[int, int]:
+        row = c.execute("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM cases "
+                        "WHERE state IN ('pending', 'sending')").fetchone()
+        return int(row[0]), int(row[1])
+
+    def accepting(self, reserve_bytes: int = 0) -> bool:
+        """False when a new case could not be stored: the UI shows 暂停服务."""
+        with self._lock:
+            count, size = self._pending_totals(self._conn)
+        return count < self.max_pending_cases and size + reserve_bytes < self.max_pending_bytes
+
+    def enqueue(self, case: Case) -> str:
+        """Store the case durably and return its new kiosk reference.
+
+        Returns only after COMMIT (fsync'ed WAL): the receipt may print after this.
+        """
+        case.check_budget()
+        blobs = list(case.blobs())
+        now = self._now()
+        day = day_of(self._clock.now())
+        with self._tx() as c:
+            count, size = self._pending_totals(c)
+            if count + 1 > self.max_pending_cases:
+                raise OutboxFull(f"{count} cases pending (cap {self.max_pending_cases})")
+            seq = c.execute(
+                "INSERT INTO ref_seq VALUES (?, 1) ON CONFLICT (day) DO UPDATE "
+                "SET seq = seq + 1 RETURNING seq", (day.isoformat(),)).fetchone()[0]
+            if seq > MAX_SEQ:
+                raise OutboxFull(f"daily reference sequence exhausted ({MAX_SEQ})")
+            ref = format_reference(self._prefix, day, seq)
+            body = case.with_ref(ref).submission_body()
+            total = len(body) + sum(b.size for b in blobs)
+            if size + total > self.max_pending_bytes:
+                raise OutboxFull(f"{size} bytes pending + {total} over the cap "
+                                 f"{self.max_pending_bytes}")
+            case_id = c.execute(
+                "INSERT INTO cases (ref, state, enqueued_at, updated_at, payload, bytes) "
+                "VALUES (?, 'pending', ?, ?, ?, ?)",
+                (ref, now, now, self._sealer.seal(body, f"case:{ref}"), total)).lastrowid
+            for ordinal, blob in enumerate(blobs):
+                known = c.execute("SELECT 1 FROM blobs WHERE sha256=?", (blob.sha256,))
+                if known.fetchone() is None:
+                    c.execute("INSERT INTO blobs VALUES (?, ?, ?)",
+                              (blob.sha256, blob.size,
+                               self._sealer.seal(blob.data, f"blob:{blob.sha256}")))
+                c.execute("INSERT INTO case_blobs VALUES (?, ?, ?, ?, ?, 0)",
+                          (case_id, ordinal, blob.sha256, blob.content_type, blob.size))
+        log.info("outbox: stored %s (%d blobs, %d bytes)", ref, len(blobs), total)
+        return ref
+
+    # ------------------------------------------------------------------ the sender's side
+
+    def claim_next(self) -> OutboxItem | None:
+        """The oldest pending case that is due, moved to ``sending``; None if none is due."""
+        now = self._now()
+        with self._tx() as c:
+            row = c.execute("SELECT id, ref, payload, attempts FROM cases WHERE state='pending' "
+                            "AND next_attempt_at <= ? ORDER BY id LIMIT 1", (now,)).fetchone()
+            if row is None:
+                return None
+            case_id, ref, payload, attempts = row
+            c.execute("UPDATE cases SET state='sending', attempts=attempts+1, updated_at=? "
+                      "WHERE id=?", (now, case_id))
+            blobs = tuple(BlobRef(sha, ctype, size, bool(up)) for sha, ctype, size, up in
+                          c.execute("SELECT sha256, content_type, size, uploaded FROM "
+                                    "case_blobs WHERE case_id=? ORDER BY ordinal", (case_id,)))
+        body = self._sealer.open(payload, f"case:{ref}")
+        return OutboxItem(ref, body, blobs, attempts + 1)
+
+    def next_due_at(self) -> float | None:
+        """Unix time at which the earliest pending case becomes due (None: nothing pending)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT MIN(next_attempt_at) FROM cases WHERE state='pending'").fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def read_blob(self, sha256: str) -> bytes:
+        with self._lock:
+            row = self._conn.execute("SELECT sealed FROM blobs WHERE sha256=?",
+                                     (sha256,)).fetchone()
+        if row is None:
+            raise OutboxError(f"blob {sha256[:12]}… missing from the outbox")
+        return self._sealer.open(row[0], f"blob:{sha256}")
+
+    def mark_uploaded(self, ref: str, sha256: str, uploaded: bool = True) -> None:
+        with self._tx() as c:
+            c.execute("UPDATE case_blobs SET uploaded=? WHERE sha256=? AND case_id="
+                      "(SELECT id FROM cases WHERE ref=?)", (int(uploaded), sha256, ref))
+
+    def release(self, ref: str, error: str, *, next_attempt_at: float | None = None) -> None:
+        """A transient failure: back to pending, due again at ``next_attempt_at``."""
+        with self._tx() as c:
+            c.execute("UPDATE cases SET state='pending', last_error=?, updated_at=?, "
+                      "next_attempt_at=COALESCE(?, next_attempt_at) "
+                      "WHERE ref=? AND state='sending'",
+                      (redact(error)[:500], self._now(), next_attempt_at, ref))
+
+    def mark_delivered(self, ref: str, case_number: str, received_at: str | None) -> None:
+        """Delivered: keep the reference, case number and times; purge personal data."""
+        now = self._now()
+        with self._tx() as c:
+            case_id = c.execute("SELECT id FROM cases WHERE ref=?", (ref,)).fetchone()[0]
+            shas = [r[0] for r in c.execute("SELECT sha256 FROM case_blobs WHERE case_id=?",
+                                            (case_id,))]
+            c.execute("DELETE FROM case_blobs WHERE case_id=?", (case_id,))
+            c.executemany("DELETE FROM blobs WHERE sha256=? AND NOT EXISTS "
+                          "(SELECT 1 FROM case_blobs WHERE case_blobs.sha256=blobs.sha256)",
+                          [(s,) for s in shas])
+            c.execute("UPDATE cases SET state='delivered', payload=NULL, case_number=?, "
+                      "received_at=?, delivered_at=?, updated_at=?, last_error=NULL "
+                      "WHERE id=?", (case_number, received_at, now, now, case_id))
+        log.info("outbox: %s delivered as %s", ref, case_number)
+
+    def mark_refused(self, ref: str, status: int | None, reason: str) -> None:
+        """Refused for good: kept (sealed) with the reason, for staff. Never deleted."""
+        with self._tx() as c:
+            c.execute("UPDATE cases SET state='refused', http_status=?, reason=?, updated_at=? "
+                      "WHERE ref=?", (status, redact(reason)[:1000], self._now(), ref))
+        log.warning("outbox: %s refused by the back office (HTTP %s)", ref, status)
+
+    def set_hold(self, until: float | None) -> None:
+        """Hold all sending until ``until`` (the back office is unreachable); None clears it."""
+        with self._tx() as c:
+            if until is None:
+                c.execute("DELETE FROM meta WHERE key='hold_until'")
+            else:
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('hold_until', ?)", (until,))
+
+    def hold_until(self) -> float | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key='hold_until'").fetchone()
+        return None if row is None else float(row[0])
+
+    # ------------------------------------------------------------------ staff and diagnostics
+
+    def record(self, ref: str) -> CaseRecord | None:
+        with self._lock:
+            row = self._conn.execute(f"SELECT {_RECORD_COLUMNS} FROM cases WHERE ref=?",
+                                     (ref,)).fetchone()
+        return None if row is None else _record(row)
+
+    def records(self, state: CaseState | None = None, limit: int = 1000) -> list[CaseRecord]:
+        where, args = ("WHERE state=?", (state.value, limit)) if state else ("", (limit,))
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {_RECORD_COLUMNS} FROM cases {where} "
+                                      "ORDER BY id LIMIT ?", args).fetchall()
+        return [_record(r) for r in rows]
+
+    def refused_submission(self, ref: str) -> bytes:
+        """The stored body of a refused case, for staff to re-enter it by hand."""
+        with self._lock:
+            row = self._conn.execute("SELECT payload FROM cases WHERE ref=? AND state='refused'",
+                                     (ref,)).fetchone()
+        if row is None or row[0] is None:
+            raise OutboxError(f"{ref}: no refused case with a stored body")
+        return self._sealer.open(row[0], f"case:{ref}")
+
+    def stats(self) -> OutboxStats:
+        with self._lock:
+            counts = dict(self._conn.execute("SELECT state, COUNT(*) FROM cases GROUP BY state"))
+            _, size = self._pending_totals(self._conn)
+            oldest = self._conn.execute("SELECT MIN(enqueued_at) FROM cases WHERE state IN "
+                                        "('pending', 'sending')").fetchone()[0]
+            accepting = self.accepting()
+            hold = self.hold_until()
+        now = self._now()
+        return OutboxStats(
+            pending=counts.get("pending", 0), sending=counts.get("sending", 0),
+            delivered=counts.get("delivered", 0), refused=counts.get("refused", 0),
+            pending_bytes=size, accepting=accepting,
+            oldest_pending_age_s=None if oldest is None else max(0.0, now - oldest),
+            hold_until=hold)
+
+
+def _record(row: tuple[object, ...]) -> CaseRecord:
+    ref, state, attempts, enq, nxt, number, received, delivered, status, reason, err = row
+    return CaseRecord(
+        kiosk_ref=str(ref), state=CaseState(str(state)), attempts=int(str(attempts)),
+        enqueued_at=float(str(enq)), next_attempt_at=float(str(nxt)),
+        case_number=None if number is None else str(number),
+        received_at=None if received is None else str(received),
+        delivered_at=None if delivered is None else float(str(delivered)),
+        http_status=None if status is None else int(str(status)),
+        reason=None if reason is None else str(reason),
+        last_error=None if err is None else str(err))
