@@ -1,0 +1,126 @@
+"""The app factory: ``create_app(settings)`` builds one back office, all state on ``app.state``.
+
+Every error leaves as ``{"error", "detail"}`` (API.md), including FastAPI's own
+validation errors and Starlette's 404/405; a database that stays locked is a
+503 (transient, the kiosk retries), never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from pydantic.json_schema import models_json_schema
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backoffice import db
+from backoffice.blobs import BlobStore
+from backoffice.catalog import CatalogSource
+from backoffice.errors import ApiError
+from backoffice.routes import applicants, cases, catalog, health, materials, staff, terminals
+from backoffice.routes.common import describe_validation
+from backoffice.schemas import (
+    ApplicantQuery,
+    CaseSubmission,
+    Heartbeat,
+    MaterialReceived,
+    TransitionRequest,
+)
+from backoffice.settings import Settings
+
+log = logging.getLogger("backoffice")
+
+API_VERSION = "1"
+#: Request bodies parsed by the routes themselves (after the signature check).
+BODY_MODELS = (CaseSubmission, ApplicantQuery, Heartbeat, TransitionRequest, MaterialReceived)
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def _error(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status,
+                        headers=headers)
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        locations = {str(err.get("loc", ("",))[0]) for err in exc.errors()}
+        if locations == {"path"}:
+            return _error(400, "bad_request", describe_validation(exc))
+        code = "invalid_case" if request.url.path == "/api/v1/cases" else "invalid_request"
+        return _error(422, code, describe_validation(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(OperationalError)
+    async def database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        # Logged without parameters: they may hold personal data.
+        log.warning("database unavailable: %s", type(exc.orig).__name__)
+        return _error(503, "unavailable", "database temporarily unavailable; retry")
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                      routes=app.routes, separate_input_output_schemas=False)
+    _, defs = models_json_schema([(m, "validation") for m in BODY_MODELS],
+                                 ref_template="#/components/schemas/{model}")
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in defs.get("$defs", {}).items():
+        schemas.setdefault(name, schema)
+    doc["components"]["securitySchemes"] = {
+        "terminalSignature": {
+            "type": "apiKey", "in": "header", "name": "X-Signature",
+            "description": "HMAC-SHA256 with X-Terminal-Id, X-Timestamp, X-Nonce: "
+                           "see backoffice/API.md"},
+        "staffToken": {"type": "http", "scheme": "bearer"},
+    }
+    for path, operations in doc["paths"].items():
+        if path == "/api/v1/health":
+            continue
+        scheme = "staffToken" if path.startswith("/staff") else "terminalSignature"
+        for operation in operations.values():
+            operation["security"] = [{scheme: []}]
+    app.openapi_schema = doc
+    return doc
+
+
+def create_app(settings: Settings) -> FastAPI:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(settings.effective_database_url)
+    db.create_schema(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Reference back office (一窗受理)", version=API_VERSION,
+                  description="Contract: backoffice/API.md", lifespan=lifespan,
+                  separate_input_output_schemas=False)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = db.make_sessionmaker(engine)
+    app.state.blobs = BlobStore(settings.blob_dir)
+    app.state.catalog = CatalogSource(settings.catalog_dir)
+    _install_handlers(app)
+    for module in (health, catalog, materials, cases, applicants, terminals, staff):
+        app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

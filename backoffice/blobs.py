@@ -1,0 +1,83 @@
+"""Content-addressed material storage on disk.
+
+A blob lives at ``blobs/ab/cd/<sha256>``. It is streamed to a temporary file
+in the same directory tree, hashed and size-checked on the way (the limit
+is enforced per chunk, never after reading everything), fsynced, and only
+then renamed into place (rename is atomic on POSIX), with the directory
+fsynced so that the name survives power loss too. A half-written upload
+therefore never looks like a stored blob.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+
+from backoffice.errors import ApiError
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A fully received upload waiting for :meth:`BlobStore.commit` or :meth:`discard`."""
+
+    temp_path: Path
+    sha256: str
+    size: int
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tmp = root / "tmp"
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    async def stage(self, chunks: AsyncIterator[bytes], limit: int) -> Staged:
+        fd, name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
+        temp = Path(name)
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > limit:
+                        raise ApiError(413, "too_large", f"material exceeds {limit} bytes")
+                    digest.update(chunk)
+                    await run_in_threadpool(out.write, chunk)
+                out.flush()
+                await run_in_threadpool(os.fsync, out.fileno())
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return Staged(temp, digest.hexdigest(), size)
+
+    def commit(self, staged: Staged) -> Path:
+        final = self.path(staged.sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staged.temp_path.replace(final)
+        _fsync_dir(final.parent)
+        return final
+
+    @staticmethod
+    def discard(staged: Staged) -> None:
+        staged.temp_path.unlink(missing_ok=True)

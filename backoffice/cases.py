@@ -1,0 +1,189 @@
+"""Case intake and reading: idempotent by kiosk reference, race-free numbering.
+
+Exactly-once rests on the database: ``cases.kiosk_ref`` is unique, so two
+identical submissions racing in two threads (or two server processes) cannot
+both insert; the loser's transaction fails, is retried, and then finds the
+winner's case and answers with the same receipt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from backoffice.db import transaction
+from backoffice.errors import ApiError
+from backoffice.models import Case, CaseEvent, DayCounter, Material, OwedMaterial
+from backoffice.schemas import (
+    CaseReceipt,
+    CaseState,
+    CaseStatus,
+    CaseSubmission,
+    Collect,
+    MaskedApplicant,
+    OwedMaterialOut,
+    StaffCase,
+    StaffMaterial,
+    TimelineEntry,
+)
+from kiosk.clock import CST
+from kiosk.privacy import mask_id, mask_name
+
+CASE_PREFIX = "XS"
+#: Attempts before a contended intake gives up with 503 (the kiosk retries later).
+INTAKE_ATTEMPTS = 8
+APPLICANT_LIST_LIMIT = 50
+
+
+def body_hash(raw: Any) -> str:
+    """Hash of a JSON value that ignores key order and whitespace ("the same body")."""
+    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def normalize_id_number(value: str) -> str:
+    return value.upper()
+
+
+def _next_case_number(session: Session, now: datetime) -> str:
+    day = now.astimezone(CST).strftime("%Y%m%d")
+    counter = session.get(DayCounter, day, with_for_update=True)
+    if counter is None:
+        # Two first-cases-of-the-day race here: one insert wins, the other
+        # raises IntegrityError and its intake is retried.
+        counter = DayCounter(day=day, value=1)
+        session.add(counter)
+    else:
+        counter.value += 1
+    session.flush()
+    return f"{CASE_PREFIX}{day}{counter.value:06d}"
+
+
+def _check_materials(session: Session, sub: CaseSubmission) -> None:
+    declared: dict[str, int] = {}
+    for material in sub.materials:
+        for page in material.pages:
+            declared[page.sha256] = page.size
+    if sub.signature is not None:
+        declared[sub.signature.sha256] = sub.signature.size
+    if not declared:
+        return
+    stored = {m.sha256: m.size for m in session.scalars(
+        select(Material).where(Material.sha256.in_(declared)))}
+    missing = sorted(h for h in declared if h not in stored)
+    if missing:
+        raise ApiError(422, "missing_materials",
+                       f"{len(missing)} material blob(s) not uploaded", missing=missing)
+    wrong = sorted(h for h, size in declared.items() if stored[h] != size)
+    if wrong:
+        raise ApiError(422, "invalid_case",
+                       f"declared size differs from the stored blob for {', '.join(wrong)}")
+
+
+def _existing(session: Session, sub: CaseSubmission, digest: str) -> CaseReceipt | None:
+    case = session.scalar(select(Case).where(Case.kiosk_ref == sub.kiosk_ref))
+    if case is None:
+        return None
+    if case.body_hash != digest:
+        raise ApiError(409, "idempotency_conflict",
+                       f"{sub.kiosk_ref} was already submitted with a different body "
+                       f"(case {case.case_number})")
+    return receipt(case)
+
+
+def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
+           now: datetime) -> tuple[CaseReceipt, bool]:
+    """Store a submission once. Returns the receipt and whether it was created now."""
+    digest = body_hash(raw)
+    for _attempt in range(INTAKE_ATTEMPTS):
+        try:
+            with transaction(factory) as session:
+                found = _existing(session, sub, digest)
+                if found is not None:
+                    return found, False
+                _check_materials(session, sub)
+                case = Case(
+                    case_number=_next_case_number(session, now),
+                    kiosk_ref=sub.kiosk_ref, body_hash=digest,
+                    terminal_id=sub.terminal_id, site_id=sub.site_id,
+                    item_code=sub.item_code,
+                    id_number=normalize_id_number(sub.applicant.id_number),
+                    status=CaseState.SUBMITTED.value, received_at=now, submission=raw,
+                )
+                case.events.append(CaseEvent(status=CaseState.SUBMITTED.value, at=now,
+                                             note="", staff=""))
+                for owed in sub.deferred_materials:
+                    case.owed.append(OwedMaterial(code=owed.code, name=owed.name,
+                                                  deadline=owed.deadline))
+                session.add(case)
+                session.flush()
+                return receipt(case), True
+        except IntegrityError:
+            continue  # lost a race on kiosk_ref or the day counter: look again
+    raise ApiError(503, "unavailable", "case intake is contended; retry later")
+
+
+_LOAD = (selectinload(Case.events), selectinload(Case.owed))
+
+
+def find_case(session: Session, key: str) -> Case | None:
+    return session.scalar(select(Case).options(*_LOAD).where(
+        (Case.case_number == key) | (Case.kiosk_ref == key)))
+
+
+def get_case(session: Session, key: str) -> Case:
+    case = find_case(session, key)
+    if case is None:
+        raise ApiError(404, "not_found", "no case with this number or reference")
+    return case
+
+
+def cases_of_applicant(session: Session, id_number: str) -> list[Case]:
+    return list(session.scalars(
+        select(Case).options(*_LOAD)
+        .where(Case.id_number == normalize_id_number(id_number))
+        .order_by(Case.received_at.desc(), Case.id.desc())
+        .limit(APPLICANT_LIST_LIMIT)))
+
+
+def cases_by_status(session: Session, status: CaseState | None, limit: int = 200) -> list[Case]:
+    query = select(Case).options(*_LOAD).order_by(Case.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(Case.status == status.value)
+    return list(session.scalars(query))
+
+
+def receipt(case: Case) -> CaseReceipt:
+    return CaseReceipt(case_number=case.case_number, kiosk_ref=case.kiosk_ref,
+                       status=CaseState(case.status), received_at=case.received_at)
+
+
+def status(case: Case) -> CaseStatus:
+    return CaseStatus(
+        **receipt(case).model_dump(),
+        item_code=case.item_code,
+        owed_materials=[OwedMaterialOut(code=m.code, name=m.name, deadline=m.deadline)
+                        for m in case.owed if m.received_at is None],
+        collect=Collect.model_validate(case.collect) if case.collect else None,
+        timeline=[TimelineEntry(status=CaseState(e.status), at=e.at, note=e.note)
+                  for e in case.events],
+    )
+
+
+def staff_view(case: Case) -> StaffCase:
+    applicant = case.submission.get("applicant", {})
+    return StaffCase(
+        **status(case).model_dump(),
+        terminal_id=case.terminal_id, site_id=case.site_id,
+        applicant=MaskedApplicant(id_number=mask_id(case.id_number),
+                                  name=mask_name(str(applicant.get("name", "")))),
+        materials=[StaffMaterial(code=m["code"], name=m["name"],
+                                 pages=[p["sha256"] for p in m["pages"]])
+                   for m in case.submission.get("materials", [])],
+    )

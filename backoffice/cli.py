@@ -1,0 +1,197 @@
+"""``scripts/backoffice``: serve, register terminals, staff operations, export OpenAPI.
+
+    serve [--host H] [--port P] [--database-url URL] [--data-dir DIR]
+    terminal add ID --secret-file FILE     (creates FILE, 32 random bytes hex, 0600, if missing)
+    terminal list
+    staff list [--status S] | show CASE | transition CASE TO [--note N] [--staff NAME]
+    staff receive-material CASE CODE [--note N] [--staff NAME]
+    export-openapi [--output FILE]         (default backoffice/openapi.json; "-" for stdout)
+
+The database is ``--database-url``, else ``DATABASE_URL``, else a SQLite file
+in the data directory (``--data-dir``, ``BACKOFFICE_DATA_DIR``, var/backoffice).
+Staff commands work on the database directly, so they need no running server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
+
+from backoffice import db, staffops
+from backoffice.errors import ApiError
+from backoffice.schemas import CaseState, TransitionRequest
+from backoffice.settings import REPO_ROOT, Settings
+
+OPENAPI_PATH = REPO_ROOT / "backoffice" / "openapi.json"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        database_url=getattr(args, "database_url", None),
+        data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
+        catalog_dir=Path(args.catalog_dir) if getattr(args, "catalog_dir", None) else None,
+    )
+
+
+def _sessions(settings: Settings) -> sessionmaker[Session]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(settings.effective_database_url)
+    db.create_schema(engine)
+    return db.make_sessionmaker(engine)
+
+
+def _print(model: BaseModel) -> None:
+    print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+def read_or_create_secret(path: Path) -> str:
+    """The terminal secret in ``path`` (64 hex characters); created 0600 when missing."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32) + "\n")
+    text = path.read_text().strip().lower()
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise SystemExit(f"{path}: expected 32 bytes as 64 hex characters")
+    return text
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from backoffice.server import serve
+
+    settings = _settings(args)
+    if not settings.staff_token:
+        print("note: BACKOFFICE_STAFF_TOKEN is not set; the staff HTTP routes answer 401 "
+              "(the staff CLI still works)", file=sys.stderr)
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_terminal(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    factory = _sessions(settings)
+    if args.terminal_cmd == "add":
+        secret = read_or_create_secret(Path(args.secret_file))
+        new = staffops.register_terminal(factory, args.id, secret, settings.clock.now())
+        print(f"terminal {args.id} {'registered' if new else 'secret replaced'}")
+    else:
+        _print(staffops.terminals(factory))
+    return 0
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    factory = _sessions(settings)
+    now = settings.clock.now()
+    if args.staff_cmd == "list":
+        status = CaseState(args.status) if args.status else None
+        for case in staffops.list_cases(factory, status).cases:
+            owed = f" owed={','.join(m.code for m in case.owed_materials)}" \
+                if case.owed_materials else ""
+            print(f"{case.case_number}  {case.status.value:<17} {case.item_code:<16} "
+                  f"{case.kiosk_ref}  {case.applicant.name} {case.applicant.id_number}{owed}")
+    elif args.staff_cmd == "show":
+        _print(staffops.show(factory, args.case))
+    elif args.staff_cmd == "transition":
+        req = TransitionRequest(to=CaseState(args.to), note=args.note, staff=args.staff)
+        _print(staffops.transition(factory, args.case, req, now))
+    else:
+        _print(staffops.receive_material(factory, args.case, args.code, now,
+                                         staff=args.staff, note=args.note))
+    return 0
+
+
+def cmd_export_openapi(args: argparse.Namespace) -> int:
+    text = openapi_text()
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def openapi_text() -> str:
+    """The OpenAPI document as committed: stable key order, trailing newline."""
+    from backoffice.app import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(Settings(data_dir=Path(tmp)))
+        doc = app.openapi()
+        app.state.engine.dispose()
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _db_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--database-url", help="SQLAlchemy URL (default: DATABASE_URL or SQLite)")
+    p.add_argument("--data-dir", help="blobs and the SQLite file (default var/backoffice)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scripts/backoffice", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8700)
+    serve.add_argument("--catalog-dir", help="catalog YAML directory (default config/catalog)")
+    _db_options(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    terminal = sub.add_parser("terminal", help="register terminals")
+    tsub = terminal.add_subparsers(dest="terminal_cmd", required=True)
+    add = tsub.add_parser("add", help="register a terminal with the secret in FILE")
+    add.add_argument("id")
+    add.add_argument("--secret-file", required=True)
+    _db_options(add)
+    _db_options(tsub.add_parser("list", help="terminals and their last heartbeat"))
+    terminal.set_defaults(func=cmd_terminal)
+
+    staff = sub.add_parser("staff", help="case work (直接操作数据库)")
+    ssub = staff.add_subparsers(dest="staff_cmd", required=True)
+    lst = ssub.add_parser("list", help="cases, newest first")
+    lst.add_argument("--status", choices=[s.value for s in CaseState])
+    show = ssub.add_parser("show", help="one case")
+    show.add_argument("case")
+    tr = ssub.add_parser("transition", help="move a case to another status")
+    tr.add_argument("case")
+    tr.add_argument("to", choices=[s.value for s in CaseState])
+    rec = ssub.add_parser("receive-material", help="mark an owed (容缺/补正) material received")
+    rec.add_argument("case")
+    rec.add_argument("code")
+    for p in (tr, rec):
+        p.add_argument("--note", default="")
+        p.add_argument("--staff", default=os.environ.get("USER", ""))
+    for p in (lst, show, tr, rec):
+        _db_options(p)
+    staff.set_defaults(func=cmd_staff)
+
+    export = sub.add_parser("export-openapi", help="write the OpenAPI document")
+    export.add_argument("--output", default=str(OPENAPI_PATH))
+    export.set_defaults(func=cmd_export_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ApiError as exc:
+        print(f"error: {exc.code}: {exc.detail}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Engine and sessions: SQLite (WAL) by default, PostgreSQL by URL.
+
+SQLite notes: every transaction starts with ``BEGIN IMMEDIATE`` so that two
+writers never both hold a read snapshot and then fail to upgrade it
+(SQLITE_BUSY_SNAPSHOT cannot be waited out by ``busy_timeout``); WAL lets
+readers run beside the one writer; ``synchronous=FULL`` makes a committed
+case survive power loss, which the kiosk's exactly-once promise relies on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def normalize_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` mean psycopg 3 (the driver we ship)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False,
+                          "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        _sqlite_setup(engine)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return engine
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so that the
+        # "begin" hook below decides how a transaction starts.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_schema(engine: Engine) -> None:
+    from backoffice import models  # noqa: F401  (registers the tables on Base)
+
+    Base.metadata.create_all(engine)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: committed on success, rolled back on any exception."""
+    with factory() as session, session.begin():
+        yield session

@@ -1,0 +1,131 @@
+"""Tables of the reference back office (SQLAlchemy 2 typed ORM).
+
+Uniqueness that the intake relies on lives in the database, not in Python:
+``cases.kiosk_ref`` (the idempotency key) and ``cases.case_number`` are
+unique, and ``nonces`` has (terminal, nonce) as its key, so several server
+processes on one database still see one truth.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from backoffice.db import Base
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (naive) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Terminal(Base):
+    __tablename__ = "terminals"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    secret_hex: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: The last heartbeat body (device states, outbox counters), as sent.
+    health: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class Nonce(Base):
+    __tablename__ = "nonces"
+
+    terminal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Material(Base):
+    __tablename__ = "materials"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(64))
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DayCounter(Base):
+    """Last sequence number handed out per China-time day, for case numbers."""
+
+    __tablename__ = "day_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_number: Mapped[str] = mapped_column(String(32), unique=True)
+    kiosk_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the canonical JSON of the submission: "the same body" (API.md).
+    body_hash: Mapped[str] = mapped_column(String(64))
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    site_id: Mapped[str] = mapped_column(String(64))
+    item_code: Mapped[str] = mapped_column(String(64))
+    id_number: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    collect: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    submission: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+    owed: Mapped[list[OwedMaterial]] = relationship(
+        back_populates="case", order_by="OwedMaterial.id", cascade="all, delete-orphan")
+
+
+class CaseEvent(Base):
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")
+    staff: Mapped[str] = mapped_column(String(64), default="")
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class OwedMaterial(Base):
+    """A 容缺 commitment or a 补正 request, until staff mark it received."""
+
+    __tablename__ = "owed_materials"
+    __table_args__ = (Index("ix_owed_case_code", "case_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    deadline: Mapped[date | None] = mapped_column(Date, default=None)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    case: Mapped[Case] = relationship(back_populates="owed")

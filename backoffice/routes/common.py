@@ -1,0 +1,79 @@
+"""Helpers shared by the route modules: documented error answers, JSON bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from backoffice.errors import ApiError
+from backoffice.schemas import ErrorBody
+from backoffice.settings import Settings
+
+M = TypeVar("M", bound=BaseModel)
+
+_DESCRIPTIONS = {
+    400: "Bad request (hash_mismatch, bad_request)",
+    401: "Not authenticated (bad_signature, clock_skew, replayed_nonce, unknown_terminal, "
+         "bad_staff_token)",
+    403: "Refused (not_verified)",
+    404: "Not found",
+    409: "Conflict (idempotency_conflict, bad_transition)",
+    413: "Too large",
+    415: "Unsupported content type",
+    422: "Invalid (invalid_case, missing_materials, invalid_request)",
+    503: "Temporarily unavailable; retry",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the given error statuses, all with the ErrorBody shape."""
+    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+#: What every terminal-signed route can answer besides its own successes.
+SIGNED = (400, 401, 413, 422, 503)
+STAFF = (400, 401, 404, 422, 503)
+
+
+def json_request_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` for a route that parses its JSON body itself (after auth)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
+
+
+def describe_validation(exc: ValidationError | Any) -> str:
+    """Where and what, never the offending value (it may be an ID number)."""
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+    more = len(exc.errors()) - 5
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def parse_json(model: type[M], body: bytes, code: str) -> tuple[M, Any]:
+    """Parse and validate a JSON body; returns the model and the raw JSON value."""
+    try:
+        raw = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ApiError(422, code, "body is not valid UTF-8 JSON") from None
+    try:
+        return model.model_validate(raw), raw
+    except ValidationError as exc:
+        raise ApiError(422, code, describe_validation(exc)) from None
+    except RecursionError:
+        raise ApiError(422, code, "body is nested too deeply") from None
+
+
+def sessions(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.sessions
+    return factory
+
+
+def settings(request: Request) -> Settings:
+    value: Settings = request.app.state.settings
+    return value

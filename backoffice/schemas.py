@@ -1,0 +1,247 @@
+"""Request and response models: the shapes of backoffice/API.md.
+
+They generate ``backoffice/openapi.json``. Free text refuses NUL (PostgreSQL
+cannot store it); identifiers have patterns so that a malformed value is a
+422 here instead of a surprise in the database.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+Sha256 = Annotated[str, Field(pattern=SHA256_PATTERN)]
+Ident = Annotated[str, Field(pattern=ID_PATTERN)]
+Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
+ShortText = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
+ContentType = Literal["image/jpeg", "image/png", "application/pdf"]
+
+
+class CaseState(enum.StrEnum):
+    SUBMITTED = "submitted"            # 已提交
+    ACCEPTED = "accepted"              # 受理
+    IN_REVIEW = "in_review"            # 审批中
+    APPROVED = "approved"              # 办结
+    REJECTED = "rejected"              # 不予受理
+    NEEDS_SUPPLEMENT = "needs_supplement"  # 需补正
+    READY_FOR_PICKUP = "ready_for_pickup"  # 待领取
+    COLLECTED = "collected"            # 已领取
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- errors ----------------------------------------------------------------
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: str
+    missing: list[str] | None = None
+
+
+# ---- health and catalog ----------------------------------------------------
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    time: AwareDatetime
+
+
+class Catalog(BaseModel):
+    version: str
+    items: list[dict[str, Any]]
+
+
+# ---- materials -------------------------------------------------------------
+
+class StoredMaterial(BaseModel):
+    sha256: str
+    size: int
+
+
+# ---- case submission (schema 1) ----------------------------------------------
+
+class Applicant(BaseModel):
+    # Card readers differ in what they return (permits carry more fields):
+    # unknown applicant fields are kept, not refused.
+    model_config = ConfigDict(extra="allow")
+
+    id_number: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{6,32}$")]
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
+    sex: ShortText | None = None
+    nation: ShortText | None = None
+    birth: date | None = None
+    address: Text | None = None
+    card_type: ShortText = "resident"
+    # 长期 (long-term) cards have no end date, so this stays text.
+    card_valid_to: ShortText | None = None
+
+
+class Verification(Strict):
+    method: Annotated[str, Field(pattern=r"^[a-z+_-]{1,32}$")]
+    score: Annotated[float, Field(ge=0, le=1)] | None = None
+    verified_at: AwareDatetime
+
+
+class Page(Strict):
+    sha256: Sha256
+    content_type: ContentType
+    size: Annotated[int, Field(ge=1, le=10 * 1024 * 1024)]
+
+
+class MaterialRef(Strict):
+    code: Ident
+    name: ShortText
+    pages: Annotated[list[Page], Field(min_length=1, max_length=100)]
+
+
+class OwedMaterialIn(Strict):
+    code: Ident
+    name: ShortText
+    deadline: date | None = None
+
+
+class Rating(Strict):
+    score: Annotated[int, Field(ge=1, le=5)]
+    reasons: Annotated[list[ShortText], Field(max_length=20)] = []
+
+
+class CaseSubmission(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    schema_version: Literal[1] = Field(alias="schema")
+    kiosk_ref: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{3,63}$")]
+    item_code: Ident
+    bundle_code: Ident | None = None
+    site_id: Ident
+    terminal_id: Ident
+    created_at: AwareDatetime
+    applicant: Applicant
+    verification: Verification
+    form: dict[str, Any] = {}
+    materials: Annotated[list[MaterialRef], Field(max_length=100)] = []
+    deferred_materials: Annotated[list[OwedMaterialIn], Field(max_length=100)] = []
+    signature: Page | None = None
+    rating: Rating | None = None
+
+
+# ---- receipts and status ---------------------------------------------------
+
+class CaseReceipt(BaseModel):
+    case_number: str
+    kiosk_ref: str
+    status: CaseState
+    received_at: AwareDatetime
+
+
+class OwedMaterialOut(BaseModel):
+    code: str
+    name: str
+    deadline: date | None
+
+
+class Collect(Strict):
+    method: Literal["window", "mail", "kiosk"]
+    place: ShortText = ""
+    note: ShortText = ""
+
+
+class TimelineEntry(BaseModel):
+    status: CaseState
+    at: AwareDatetime
+    note: str
+
+
+class CaseStatus(CaseReceipt):
+    item_code: str
+    owed_materials: list[OwedMaterialOut]
+    collect: Collect | None
+    timeline: list[TimelineEntry]
+
+
+class CaseList(BaseModel):
+    cases: list[CaseStatus]
+
+
+# ---- applicants ------------------------------------------------------------
+
+class ApplicantQuery(Strict):
+    id_number: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{6,32}$")]
+    verification: Verification
+
+
+# ---- terminals -------------------------------------------------------------
+
+class DeviceHealth(Strict):
+    state: ShortText
+    media: ShortText | None = None
+    reason: Text | None = None
+
+
+class OutboxHealth(Strict):
+    pending: Annotated[int, Field(ge=0, le=10**9)]
+    refused: Annotated[int, Field(ge=0, le=10**9)]
+
+
+class Heartbeat(Strict):
+    time: AwareDatetime
+    devices: Annotated[dict[Annotated[str, Field(pattern=ID_PATTERN)], DeviceHealth],
+                       Field(max_length=50)] = {}
+    outbox: OutboxHealth | None = None
+
+
+class HeartbeatAck(BaseModel):
+    server_time: AwareDatetime
+
+
+class TerminalInfo(BaseModel):
+    id: str
+    last_seen_at: AwareDatetime | None
+    health: dict[str, Any] | None
+
+
+class TerminalList(BaseModel):
+    terminals: list[TerminalInfo]
+
+
+# ---- staff -----------------------------------------------------------------
+
+class TransitionRequest(Strict):
+    to: CaseState
+    note: Text = ""
+    staff: ShortText = ""
+    materials: Annotated[list[OwedMaterialIn], Field(max_length=100)] = []
+    collect: Collect | None = None
+
+
+class MaterialReceived(Strict):
+    staff: ShortText = ""
+    note: Text = ""
+
+
+class MaskedApplicant(BaseModel):
+    id_number: str
+    name: str
+
+
+class StaffMaterial(BaseModel):
+    code: str
+    name: str
+    pages: list[str]
+
+
+class StaffCase(CaseStatus):
+    terminal_id: str
+    site_id: str
+    applicant: MaskedApplicant
+    materials: list[StaffMaterial]
+
+
+class StaffCaseList(BaseModel):
+    cases: list[StaffCase]

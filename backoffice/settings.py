@@ -1,0 +1,62 @@
+"""Settings of one back-office process: a frozen value built once and passed in.
+
+``Settings.from_env()`` reads the environment (``DATABASE_URL``,
+``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_STAFF_TOKEN``, ``BACKOFFICE_CATALOG_DIR``);
+the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.clock import Clock, SystemClock
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Limits from backoffice/API.md.
+MAX_MATERIAL_BYTES = 10 * 1024 * 1024
+MAX_CASE_BYTES = 1024 * 1024
+#: Signature timestamps further than this from the server's clock are refused (API.md).
+MAX_SKEW_S = 300
+#: An applicant listing needs a verification at most this old (API.md).
+VERIFICATION_MAX_AGE_S = 600
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str = ""
+    staff_token: str = ""
+    catalog_dir: Path = REPO_ROOT / "config" / "catalog"
+    clock: Clock = field(default_factory=SystemClock)
+    max_skew_s: int = MAX_SKEW_S
+    max_material_bytes: int = MAX_MATERIAL_BYTES
+    max_case_bytes: int = MAX_CASE_BYTES
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file in the data directory."""
+        return self.database_url or sqlite_url(self.data_dir / "backoffice.sqlite3")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ) if env is None else env
+        values: dict[str, object] = {
+            "data_dir": Path(env.get("BACKOFFICE_DATA_DIR") or REPO_ROOT / "var" / "backoffice"),
+            "database_url": env.get("DATABASE_URL", ""),
+            "staff_token": env.get("BACKOFFICE_STAFF_TOKEN", ""),
+        }
+        if env.get("BACKOFFICE_CATALOG_DIR"):
+            values["catalog_dir"] = Path(env["BACKOFFICE_CATALOG_DIR"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,79 @@
+"""What staff can do, each one transaction; used by the staff routes and the CLI alike."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from backoffice import cases, workflow
+from backoffice.db import transaction
+from backoffice.errors import ApiError
+from backoffice.models import Terminal
+from backoffice.schemas import (
+    CaseState,
+    CaseStatus,
+    StaffCase,
+    StaffCaseList,
+    TerminalInfo,
+    TerminalList,
+    TransitionRequest,
+)
+
+TERMINAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+SECRET_HEX_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def list_cases(factory: sessionmaker[Session], status: CaseState | None) -> StaffCaseList:
+    with transaction(factory) as session:
+        return StaffCaseList(cases=[cases.staff_view(c)
+                                    for c in cases.cases_by_status(session, status)])
+
+
+
+def show(factory: sessionmaker[Session], case_number: str) -> StaffCase:
+    with transaction(factory) as session:
+        return cases.staff_view(cases.get_case(session, case_number))
+
+
+def transition(factory: sessionmaker[Session], case_number: str, req: TransitionRequest,
+               now: datetime) -> CaseStatus:
+    with transaction(factory) as session:
+        case = cases.get_case(session, case_number)
+        workflow.transition(case, req.to, now, note=req.note, staff=req.staff,
+                            materials=req.materials, collect=req.collect)
+        session.flush()
+        return cases.status(case)
+
+
+def receive_material(factory: sessionmaker[Session], case_number: str, code: str,
+                     now: datetime, *, staff: str = "", note: str = "") -> CaseStatus:
+    with transaction(factory) as session:
+        case = cases.get_case(session, case_number)
+        workflow.receive_material(session, case, code, now, staff=staff, note=note)
+        return cases.status(case)
+
+
+def register_terminal(factory: sessionmaker[Session], terminal_id: str, secret_hex: str,
+                      now: datetime) -> bool:
+    """Add a terminal or replace its secret. Returns True when it is new."""
+    if not TERMINAL_ID_RE.match(terminal_id):
+        raise ApiError(422, "invalid_request", "terminal id must be [A-Za-z0-9_.-], 1-64 chars")
+    if not SECRET_HEX_RE.match(secret_hex):
+        raise ApiError(422, "invalid_request", "secret must be 32 bytes as 64 lowercase hex")
+    with transaction(factory) as session:
+        terminal = session.get(Terminal, terminal_id)
+        if terminal is None:
+            session.add(Terminal(id=terminal_id, secret_hex=secret_hex, created_at=now))
+            return True
+        terminal.secret_hex = secret_hex
+        return False
+
+
+def terminals(factory: sessionmaker[Session]) -> TerminalList:
+    with transaction(factory) as session:
+        return TerminalList(terminals=[
+            TerminalInfo(id=t.id, last_seen_at=t.last_seen_at, health=t.health)
+            for t in session.scalars(select(Terminal).order_by(Terminal.id))])

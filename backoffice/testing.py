@@ -1,0 +1,87 @@
+"""Helpers for tests that talk to the back office: a signing client and sample cases.
+
+Used by tests/backoffice and by kiosk-side tests that need a real back office.
+``TerminalClient`` signs every request the way the kiosk does (kiosk.signing)
+and lets a test override any part of the signature to prove that the server
+refuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from kiosk import signing
+from kiosk.clock import Clock
+
+TERMINAL_ID = "XS-TEST-0001"
+STAFF_TOKEN = "staff-token-for-tests"
+JPEG = b"\xff\xd8\xff\xe0" + b"kiosk test page " * 64
+
+
+class TerminalClient:
+    """Signs requests as one terminal. """
+
+    def __init__(self, client: Any, terminal_id: str, secret: bytes,
+                 clock: Clock) -> None:
+        self.client = client
+        self.terminal_id = terminal_id
+        self.secret = secret
+        self.clock = clock
+
+    def headers(self, method: str, path: str, body: bytes, *, timestamp: float | None = None,
+                nonce: str | None = None, secret: bytes | None = None) -> dict[str, str]:
+        ts = str(int(self.clock.now().timestamp() if timestamp is None else timestamp))
+        nonce = nonce or signing.new_nonce()
+        return {
+            "X-Terminal-Id": self.terminal_id,
+            "X-Timestamp": ts,
+            "X-Nonce": nonce,
+            "X-Signature": signing.sign(secret or self.secret, method, path, ts, nonce, body),
+        }
+
+    def request(self, method: str, path: str, *, body: bytes = b"", json_body: Any = None,
+                headers: dict[str, str] | None = None, **sign_opts: Any) -> Any:
+        if json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False).encode()
+        all_headers = self.headers(method, path, body, **sign_opts)
+        if json_body is not None:
+            all_headers["Content-Type"] = "application/json"
+        all_headers.update(headers or {})
+        return self.client.request(method, path, content=body, headers=all_headers)
+
+    def put_material(self, data: bytes, content_type: str = "image/jpeg",
+                     sha: str | None = None) -> Any:
+        sha = sha or hashlib.sha256(data).hexdigest()
+        return self.request("PUT", f"/api/v1/materials/{sha}", body=data,
+                            headers={"Content-Type": content_type})
+
+    def submit(self, case: dict[str, Any], key: str | None = None) -> Any:
+        return self.request("POST", "/api/v1/cases", json_body=case,
+                            headers={"Idempotency-Key": key or case["kiosk_ref"]})
+
+
+def make_case(kiosk_ref: str = "XD-261122-0042-7", *, pages: list[bytes] | None = None,
+              id_number: str = "11010519491231002X", terminal_id: str = TERMINAL_ID,
+              verified_at: datetime | None = None, deferred: bool = True) -> dict[str, Any]:
+    pages = [JPEG] if pages is None else pages
+    at = (verified_at or datetime(2026, 11, 22, 1, 0, tzinfo=UTC)).isoformat()
+    return {
+        "schema": 1, "kiosk_ref": kiosk_ref, "item_code": "330109-HJ-001",
+        "bundle_code": None, "site_id": "township", "terminal_id": terminal_id,
+        "created_at": at,
+        "applicant": {"id_number": id_number, "name": "张三", "sex": "1", "nation": "01",
+                      "birth": "1949-12-31", "address": "杭州市萧山区", "card_type": "resident",
+                      "card_valid_to": "长期"},
+        "verification": {"method": "card+face", "score": 0.71, "verified_at": at},
+        "form": {"phone": "13800000000"},
+        "materials": [{"code": "M01", "name": "居民户口簿", "pages": [
+            {"sha256": hashlib.sha256(p).hexdigest(), "content_type": "image/jpeg",
+             "size": len(p)} for p in pages]}] if pages else [],
+        "deferred_materials": ([{"code": "M03", "name": "婚姻状况证明",
+                                 "deadline": "2026-12-06"}] if deferred else []),
+        "signature": None,
+        "rating": {"score": 5, "reasons": ["fast"]},
+    }

@@ -1,0 +1,147 @@
+"""Terminal signatures: every refusal is a 401 with its own code (API.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backoffice.auth import SignedHeaders, signature_matches
+from backoffice.testing import TERMINAL_ID, TerminalClient
+from kiosk import signing
+from kiosk.clock import FakeClock
+
+
+def _code(response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 401, response.text
+    body = response.json()
+    assert set(body) == {"error", "detail"}
+    return str(body["error"])
+
+
+def test_health_is_unsigned(client: TestClient) -> None:
+    r = client.get("/api/v1/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "time": "2026-11-22T01:00:00Z"}
+
+
+def test_signed_request_passes(terminal: TerminalClient) -> None:
+    r = terminal.request("GET", "/api/v1/catalog")
+    assert r.status_code == 200, r.text
+
+
+def test_bad_signature(terminal: TerminalClient) -> None:
+    r = terminal.request("GET", "/api/v1/catalog", secret=secrets.token_bytes(32))
+    assert _code(r) == "bad_signature"
+
+
+def test_signature_covers_the_body(terminal: TerminalClient) -> None:
+    headers = terminal.headers("POST", "/api/v1/terminals/heartbeat", b'{"a":1}')
+    r = terminal.client.post("/api/v1/terminals/heartbeat", content=b'{"a":2}', headers=headers)
+    assert _code(r) == "bad_signature"
+
+
+def test_signature_covers_the_query(terminal: TerminalClient) -> None:
+    headers = terminal.headers("GET", "/api/v1/catalog", b"")
+    r = terminal.client.get("/api/v1/catalog?x=1", headers=headers)
+    assert _code(r) == "bad_signature"
+    headers = terminal.headers("GET", "/api/v1/catalog?x=1", b"")
+    assert terminal.client.get("/api/v1/catalog?x=1", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("offset", [-301, 301, -10_000, 10_000])
+def test_clock_skew_both_directions(terminal: TerminalClient, clock: FakeClock,
+                                    offset: int) -> None:
+    r = terminal.request("GET", "/api/v1/catalog", timestamp=clock.now().timestamp() + offset)
+    assert _code(r) == "clock_skew"
+
+
+@pytest.mark.parametrize("offset", [-300, 300])
+def test_skew_at_the_limit_is_accepted(terminal: TerminalClient, clock: FakeClock,
+                                       offset: int) -> None:
+    r = terminal.request("GET", "/api/v1/catalog", timestamp=clock.now().timestamp() + offset)
+    assert r.status_code == 200
+
+
+def test_replayed_nonce(terminal: TerminalClient) -> None:
+    nonce = signing.new_nonce()
+    assert terminal.request("GET", "/api/v1/catalog", nonce=nonce).status_code == 200
+    assert _code(terminal.request("GET", "/api/v1/catalog", nonce=nonce)) == "replayed_nonce"
+
+
+def test_replay_of_identical_request_is_refused(terminal: TerminalClient) -> None:
+    headers = terminal.headers("GET", "/api/v1/catalog", b"")
+    assert terminal.client.get("/api/v1/catalog", headers=headers).status_code == 200
+    assert _code(terminal.client.get("/api/v1/catalog", headers=headers)) == "replayed_nonce"
+
+
+def test_nonce_forgotten_after_window(terminal: TerminalClient, clock: FakeClock) -> None:
+    nonce = signing.new_nonce()
+    assert terminal.request("GET", "/api/v1/catalog", nonce=nonce).status_code == 200
+    clock.advance(700)  # the old timestamp is now out of the window anyway
+    assert terminal.request("GET", "/api/v1/catalog", nonce=nonce).status_code == 200
+
+
+def test_unknown_terminal(client: TestClient, secret: bytes, clock: FakeClock) -> None:
+    stranger = TerminalClient(client, "XS-NOBODY", secret, clock)
+    assert _code(stranger.request("GET", "/api/v1/catalog")) == "unknown_terminal"
+
+
+@pytest.mark.parametrize("drop", ["X-Terminal-Id", "X-Timestamp", "X-Nonce", "X-Signature"])
+def test_missing_header(terminal: TerminalClient, drop: str) -> None:
+    headers = terminal.headers("GET", "/api/v1/catalog", b"")
+    del headers[drop]
+    r = terminal.client.get("/api/v1/catalog", headers=headers)
+    assert _code(r) == "bad_signature"
+    assert drop in r.json()["detail"]
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("X-Timestamp", "17e8"), ("X-Timestamp", "-5"), ("X-Nonce", "short"),
+    ("X-Nonce", "bad nonce with spaces!"), ("X-Signature", "zz" * 32),
+    ("X-Signature", "ab"), ("X-Signature", b"\xe9" * 64),
+])
+def test_malformed_header(terminal: TerminalClient, name: str, value: str | bytes) -> None:
+    headers: dict[str, str | bytes] = {**terminal.headers("GET", "/api/v1/catalog", b"")}
+    headers[name] = value
+    r = terminal.client.get("/api/v1/catalog", headers=headers)
+    assert _code(r) == "bad_signature"
+
+
+def test_auth_comes_before_body_validation(terminal: TerminalClient) -> None:
+    headers = terminal.headers("POST", "/api/v1/cases", b"{}", secret=secrets.token_bytes(32))
+    r = terminal.client.post("/api/v1/cases", content=b"not json",
+                             headers={**headers, "Idempotency-Key": "X"})
+    assert _code(r) == "bad_signature"
+
+
+def test_signature_is_uppercase_tolerant(terminal: TerminalClient) -> None:
+    headers = terminal.headers("GET", "/api/v1/catalog", b"")
+    headers["X-Signature"] = headers["X-Signature"].upper()
+    assert terminal.client.get("/api/v1/catalog", headers=headers).status_code == 200
+
+
+@settings(max_examples=50, deadline=None)
+@given(method=st.sampled_from(["GET", "PUT", "POST", "HEAD"]),
+       path=st.text(st.characters(min_codepoint=33, max_codepoint=126), max_size=40),
+       ts=st.integers(0, 10**11).map(str), body=st.binary(max_size=200),
+       secret=st.binary(min_size=32, max_size=32))
+def test_digest_check_matches_kiosk_signing(method: str, path: str, ts: str, body: bytes,
+                                            secret: bytes) -> None:
+    """The streaming check builds the same canonical string as kiosk.signing."""
+    nonce = signing.new_nonce()
+    sig = signing.sign(secret, method, path, ts, nonce, body)
+    headers = SignedHeaders(TERMINAL_ID, ts, nonce, sig, method, path)
+    assert signature_matches(secret, headers, hashlib.sha256(body).hexdigest())
+    assert not signature_matches(secret, headers, hashlib.sha256(body + b"x").hexdigest())
+
+
+def test_staff_token(client: TestClient) -> None:
+    r = client.get("/staff/cases")
+    assert r.status_code == 401 and r.json()["error"] == "bad_staff_token"
+    r = client.get("/staff/cases", headers={"Authorization": "Bearer wrong"})
+    assert r.status_code == 401 and r.json()["error"] == "bad_staff_token"
