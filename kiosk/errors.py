@@ -25,6 +25,7 @@ a message a citizen understands through :attr:`KioskError.i18n_key`.
     │   └── OutboxKeyError          encryption key missing or wrong
     ├── BackofficeError             talking to the back office
     │   ├── TransientError          worth retrying (timeouts, 5xx, 429)
+    │   │   └── BackofficeUnreachable   no answer at all / overloaded: hold the whole queue
     │   └── PermanentError          refused for good (4xx); kept for staff
     │       └── AuthError           signature refused (401)
     └── WorkflowError               a trigger that the current state does not allow
@@ -151,6 +152,11 @@ class TransientError(BackofficeError):
     def __init__(self, detail: str = "", *, retry_after: float | None = None) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class BackofficeUnreachable(TransientError):
+    """The back office as a whole cannot be reached (connection refused or cut,
+    timeout, 429/502/503/504): every queued case waits, not only this one."""
 
 
 class PermanentError(BackofficeError):
