@@ -17,8 +17,9 @@ PY="$VENV/bin/python"
 #  pcscd vsmartcard-vpcd libpcsclite-dev      : real PC/SC stack with a virtual reader; pyscard build
 #  postgresql                                 : back-office tests against a real PostgreSQL
 #  facedetect                                 : ships a real photo (Grace Hopper) used by face tests
+#  libsane-dev                                : python-sane build; libsane1's "test" backend for tests
 KIOSK_APT_PACKAGES="${KIOSK_APT_PACKAGES:-xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 \
-fonts-noto-cjk pcscd vsmartcard-vpcd libpcsclite-dev postgresql facedetect}"
+fonts-noto-cjk pcscd vsmartcard-vpcd libpcsclite-dev postgresql facedetect libsane-dev}"
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
