@@ -27,7 +27,8 @@ a message a citizen understands through :attr:`KioskError.i18n_key`.
     │   ├── TransientError          worth retrying (timeouts, 5xx, 429)
     │   │   └── BackofficeUnreachable   no answer at all / overloaded: hold the whole queue
     │   └── PermanentError          refused for good (4xx); kept for staff
-    │       └── AuthError           signature refused (401)
+    │       ├── AuthError           signature refused (401)
+    │       └── MissingMaterials    422 missing_materials: upload these blobs, then retry
     └── WorkflowError               a trigger that the current state does not allow
 
 ``UserCancelled`` is deliberately *not* a ``KioskError``: a citizen pressing
@@ -169,6 +170,14 @@ class PermanentError(BackofficeError):
 
 class AuthError(PermanentError):
     i18n_key = "error.backoffice"
+
+
+class MissingMaterials(PermanentError):
+    """The back office lacks blobs the case names (``missing``: their SHA-256)."""
+
+    def __init__(self, detail: str = "", *, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(detail, status=422)
+        self.missing = missing
 
 
 class WorkflowError(KioskError):
