@@ -1,0 +1,305 @@
+"""The kiosk's client for the 一窗受理 back office (backoffice/API.md, version 1).
+
+Every request is signed (kiosk/signing.py) with the injected clock, has connect
+and read timeouts plus an overall deadline (a server that trickles one byte per
+second must not hold the sender forever), verifies TLS against the configured CA
+bundle, and reads at most :data:`MAX_RESPONSE_BYTES`.
+
+Errors are translated once, here, into kiosk/errors.py:
+
+* no answer (connection refused or cut, timeouts, TLS failures), 429, 502, 503,
+  504 → :class:`BackofficeUnreachable` (a :class:`TransientError`; ``retry_after``
+  from the Retry-After header, RFC 9110 §10.2.3);
+* other 5xx, redirects, or an answer that is not the JSON the contract promises
+  → :class:`TransientError`;
+* 401 → :class:`AuthError`; 422 ``missing_materials`` → :class:`MissingMaterials`;
+  other 4xx → :class:`PermanentError` with the status and the server's detail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import stat
+from collections.abc import Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import pydantic
+import requests
+
+from kiosk.cases import Verification
+from kiosk.clock import Clock
+from kiosk.config import KioskConfig, resolve
+from kiosk.errors import (
+    AuthError,
+    BackofficeUnreachable,
+    ConfigError,
+    MissingMaterials,
+    PermanentError,
+    TransientError,
+)
+from kiosk.privacy import redact
+from kiosk.signing import signed_headers
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+_UNREACHABLE_STATUSES = frozenset({429, 502, 503, 504})
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+class _Answer(pydantic.BaseModel):
+    # Forward compatible: fields the server adds later are ignored, missing ones are errors.
+    model_config = pydantic.ConfigDict(extra="ignore", frozen=True)
+
+
+class Health(_Answer):
+    status: str
+    time: pydantic.AwareDatetime
+
+
+class CaseReceipt(_Answer):
+    case_number: str
+    kiosk_ref: str
+    status: str
+    received_at: str
+
+
+class OwedMaterial(_Answer):
+    code: str
+    name: str
+    deadline: str | None = None
+
+
+class TimelineEntry(_Answer):
+    status: str
+    at: str
+    note: str | None = None
+
+
+class CaseStatus(CaseReceipt):
+    item_code: str
+    owed_materials: tuple[OwedMaterial, ...] = ()
+    collect: dict[str, Any] | None = None
+    timeline: tuple[TimelineEntry, ...] = ()
+
+
+class _CaseList(_Answer):
+    cases: tuple[CaseStatus, ...]
+
+
+class _Stored(_Answer):
+    sha256: str
+    size: int
+
+
+class _HeartbeatAck(_Answer):
+    server_time: pydantic.AwareDatetime
+
+
+def read_terminal_secret(path: Path) -> bytes:
+    """The terminal's HMAC secret: 64 hex characters in a file only its owner can read."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise ConfigError(str(path), "backoffice.secret_file", "terminal secret file missing "
+                          "(register the terminal: scripts/backoffice terminal add)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), "backoffice.secret_file", f"unreadable: {exc}") from None
+    if mode & 0o077:
+        raise ConfigError(str(path), "backoffice.secret_file",
+                          f"permissions {stat.S_IMODE(mode):04o}; run: chmod 600 {path}")
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        raise ConfigError(str(path), "backoffice.secret_file", "not hex text") from None
+    if len(secret) != 32:
+        raise ConfigError(str(path), "backoffice.secret_file",
+                          f"secret is {len(secret)} bytes, need 32")
+    return secret
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+class BackofficeClient:
+    def __init__(self, base_url: str, terminal_id: str, secret: bytes, *, clock: Clock,
+                 session: requests.Session | None = None, connect_timeout_s: float = 3.0,
+                 read_timeout_s: float = 10.0, ca_bundle: str = "") -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError("", "backoffice.url", f"not an http(s) URL: {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self._prefix = parts.path.rstrip("/")
+        self.terminal_id = terminal_id
+        self._secret = secret
+        self._clock = clock
+        self._session = session or requests.Session()
+        self._timeout = (connect_timeout_s, read_timeout_s)
+        # Overall budget for one request, on top of the per-read timeout.
+        self._deadline_s = connect_timeout_s + 3 * read_timeout_s
+        self._verify: bool | str = ca_bundle or True
+
+    @classmethod
+    def from_config(cls, config: KioskConfig, *, clock: Clock,
+                    session: requests.Session | None = None) -> BackofficeClient:
+        bo = config.backoffice
+        if not bo.url:
+            raise ConfigError("", "backoffice.url", "no back-office URL configured "
+                              "(scripts/run starts a local one and sets it)")
+        return cls(bo.url, config.terminal.id, read_terminal_secret(resolve(bo.secret_file)),
+                   clock=clock, session=session, connect_timeout_s=bo.connect_timeout_s,
+                   read_timeout_s=bo.read_timeout_s,
+                   ca_bundle=str(resolve(bo.ca_bundle)) if bo.ca_bundle else "")
+
+    def close(self) -> None:
+        self._session.close()
+
+    # ------------------------------------------------------------------ transport
+
+    def _request(self, method: str, path: str, *, body: bytes = b"", signed: bool = True,
+                 headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+        """Send one request; returns (status, body) of a 2xx/404-on-HEAD answer, raises else."""
+        wire_path = self._prefix + path
+        all_headers = dict(headers or {})
+        if signed:
+            all_headers.update(signed_headers(self._secret, self.terminal_id, method, wire_path,
+                                              body, self._clock.now().timestamp()))
+        started = self._clock.monotonic()
+        what = f"{method} {path}"
+        try:
+            resp = self._session.request(method, self.base_url + path, data=body or None,
+                                         headers=all_headers, timeout=self._timeout,
+                                         verify=self._verify, allow_redirects=False,
+                                         stream=True)
+            try:
+                content = self._read(resp, started, what)
+            finally:
+                resp.close()
+        except requests.Timeout:
+            raise BackofficeUnreachable(f"{what}: timed out") from None
+        except requests.ConnectionError as exc:
+            raise BackofficeUnreachable(f"{what}: connection failed: "
+                                        f"{type(exc).__name__}") from None
+        except requests.RequestException as exc:
+            raise BackofficeUnreachable(f"{what}: {type(exc).__name__}") from None
+        status = resp.status_code
+        log.debug("%s -> %d in %.0f ms", what, status,
+                  (self._clock.monotonic() - started) * 1000)
+        if 200 <= status < 300 or (method == "HEAD" and status == 404):
+            return status, content
+        self._raise_for(status, content, resp.headers.get("Retry-After"), what)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, resp: requests.Response, started: float, what: str) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise TransientError(f"{what}: answer larger than {MAX_RESPONSE_BYTES} bytes")
+            if self._clock.monotonic() - started > self._deadline_s:
+                raise BackofficeUnreachable(f"{what}: answer too slow")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _raise_for(self, status: int, content: bytes, retry_after: str | None,
+                   what: str) -> None:
+        code, detail = "", ""
+        missing: tuple[str, ...] = ()
+        try:
+            err = json.loads(content)
+            if isinstance(err, dict):
+                code, detail = str(err.get("error", "")), str(err.get("detail", ""))
+                if isinstance(err.get("missing"), list):
+                    missing = tuple(str(m) for m in err["missing"])
+        except ValueError:
+            pass  # an error page that is not JSON: the status decides
+        text = redact(f"{what}: HTTP {status} {code}: {detail}".strip())[:500]
+        if status in _UNREACHABLE_STATUSES:
+            raise BackofficeUnreachable(
+                text, retry_after=_retry_after(retry_after, self._clock.now()))
+        if status >= 500 or 300 <= status < 400 or status < 200:
+            raise TransientError(text, retry_after=_retry_after(retry_after, self._clock.now()))
+        if status == 401:
+            raise AuthError(text, status=401)
+        if status == 422 and code == "missing_materials":
+            raise MissingMaterials(text, missing=missing)
+        raise PermanentError(text, status=status)
+
+    def _json(self, model: type[M], content: bytes, what: str) -> M:
+        try:
+            return model.model_validate_json(content)
+        except pydantic.ValidationError:
+            raise TransientError(f"{what}: answer is not the expected JSON") from None
+
+    # ------------------------------------------------------------------ API.md routes
+
+    def health(self) -> tuple[datetime, float]:
+        """The server's time and the clock skew (server minus kiosk, seconds)."""
+        _, content = self._request("GET", f"{API}/health", signed=False)
+        answer = self._json(Health, content, "GET health")
+        return answer.time, (answer.time - self._clock.now()).total_seconds()
+
+    def material_exists(self, sha256: str) -> bool:
+        status, _ = self._request("HEAD", f"{API}/materials/{sha256}")
+        return status == 200
+
+    def upload_material(self, sha256: str, content_type: str, data: bytes) -> None:
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ValueError("data does not match its hash")
+        _, content = self._request("PUT", f"{API}/materials/{sha256}", body=data,
+                                   headers={"Content-Type": content_type})
+        stored = self._json(_Stored, content, "PUT material")
+        if stored.sha256 != sha256 or stored.size != len(data):
+            raise TransientError("PUT material: the server stored something else")
+
+    def create_case(self, kiosk_ref: str, body: bytes) -> CaseReceipt:
+        _, content = self._request("POST", f"{API}/cases", body=body, headers={
+            "Content-Type": "application/json", "Idempotency-Key": kiosk_ref})
+        receipt = self._json(CaseReceipt, content, "POST case")
+        if receipt.kiosk_ref != kiosk_ref:
+            raise TransientError("POST case: the receipt names another case")
+        return receipt
+
+    def case_status(self, number_or_ref: str) -> CaseStatus:
+        _, content = self._request("GET", f"{API}/cases/{number_or_ref}")
+        return self._json(CaseStatus, content, "GET case")
+
+    def applicant_cases(self, id_number: str,
+                        verification: Verification) -> tuple[CaseStatus, ...]:
+        body = json.dumps({"id_number": id_number, "verification": verification.to_json()},
+                          ensure_ascii=False).encode()
+        _, content = self._request("POST", f"{API}/applicants/cases", body=body,
+                                   headers={"Content-Type": "application/json"})
+        return self._json(_CaseList, content, "POST applicant cases").cases
+
+    def heartbeat(self, devices: Mapping[str, Mapping[str, str | None]],
+                  outbox: Mapping[str, int] | None = None) -> datetime:
+        payload: dict[str, Any] = {"time": self._clock.now().isoformat(),
+                                   "devices": {k: dict(v) for k, v in devices.items()}}
+        if outbox is not None:
+            payload["outbox"] = dict(outbox)
+        _, content = self._request("POST", f"{API}/terminals/heartbeat",
+                                   body=json.dumps(payload).encode(),
+                                   headers={"Content-Type": "application/json"})
+        return self._json(_HeartbeatAck, content, "POST heartbeat").server_time
