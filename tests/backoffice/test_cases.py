@@ -1,0 +1,116 @@
+"""Malformed cases are refused clearly; case status shows the timeline and 容缺 owed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backoffice.testing import JPEG, TerminalClient, make_case
+
+
+@pytest.fixture
+def uploaded(terminal: TerminalClient) -> TerminalClient:
+    assert terminal.put_material(JPEG).status_code == 201
+    return terminal
+
+
+def _invalid(r) -> str:  # type: ignore[no-untyped-def]
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "invalid_case"
+    return str(r.json()["detail"])
+
+
+def test_not_json(uploaded: TerminalClient) -> None:
+    r = uploaded.request("POST", "/api/v1/cases", body=b"{not json",
+                         headers={"Idempotency-Key": "XD-261122-0042-7"})
+    assert "JSON" in _invalid(r)
+
+
+def test_deeply_nested_json(uploaded: TerminalClient) -> None:
+    r = uploaded.request("POST", "/api/v1/cases", body=b"[" * 100_000 + b"]" * 100_000,
+                         headers={"Idempotency-Key": "XD-261122-0042-7"})
+    _invalid(r)
+
+
+def test_missing_field_detail_names_it_without_personal_data(uploaded: TerminalClient) -> None:
+    case = make_case()
+    del case["item_code"]
+    case["applicant"]["id_number"] = "11010519491231002X!!"  # invalid, and must not echo
+    detail = _invalid(uploaded.submit(case))
+    assert "item_code" in detail and "applicant.id_number" in detail
+    assert "11010519491231002X" not in detail
+
+
+def test_unknown_top_level_field(uploaded: TerminalClient) -> None:
+    case = make_case()
+    case["surprise"] = 1
+    assert "surprise" in _invalid(uploaded.submit(case))
+
+
+def test_wrong_schema_version(uploaded: TerminalClient) -> None:
+    case = make_case()
+    case["schema"] = 2
+    assert "schema" in _invalid(uploaded.submit(case))
+
+
+def test_key_must_match_reference(uploaded: TerminalClient) -> None:
+    assert "Idempotency-Key" in _invalid(uploaded.submit(make_case(), key="XD-OTHER-1"))
+
+
+def test_missing_idempotency_key(uploaded: TerminalClient) -> None:
+    r = uploaded.request("POST", "/api/v1/cases", json_body=make_case())
+    assert "Idempotency-Key" in _invalid(r)
+
+
+def test_terminal_must_be_the_signer(uploaded: TerminalClient) -> None:
+    assert "terminal_id" in _invalid(uploaded.submit(make_case(terminal_id="XS-OTHER")))
+
+
+def test_declared_size_must_match(uploaded: TerminalClient) -> None:
+    case = make_case()
+    case["materials"][0]["pages"][0]["size"] += 1
+    assert "size" in _invalid(uploaded.submit(case))
+
+
+def test_body_over_one_mib(uploaded: TerminalClient) -> None:
+    case = make_case()
+    case["form"]["blob"] = "x" * (1024 * 1024)
+    r = uploaded.submit(case)
+    assert r.status_code == 413 and r.json()["error"] == "too_large"
+
+
+def test_nul_in_text_is_refused(uploaded: TerminalClient) -> None:
+    case = make_case()
+    case["applicant"]["name"] = "张\x00三"
+    _invalid(uploaded.submit(case))
+
+
+def test_status_by_number_and_reference(uploaded: TerminalClient) -> None:
+    receipt = uploaded.submit(make_case()).json()
+    for key in (receipt["case_number"], receipt["kiosk_ref"]):
+        r = uploaded.request("GET", f"/api/v1/cases/{key}")
+        assert r.status_code == 200, r.text
+        status = r.json()
+        assert status == {
+            **receipt, "item_code": "330109-HJ-001",
+            "owed_materials": [{"code": "M03", "name": "婚姻状况证明", "deadline": "2026-12-06"}],
+            "collect": None,
+            "timeline": [{"status": "submitted", "at": "2026-11-22T01:00:00Z", "note": ""}],
+        }
+        # CaseStatus carries no personal data.
+        text = json.dumps(status, ensure_ascii=False)
+        assert "11010519491231002X" not in text and "张三" not in text
+
+
+def test_status_unknown_case(uploaded: TerminalClient) -> None:
+    r = uploaded.request("GET", "/api/v1/cases/XS20260101999999")
+    assert r.status_code == 404
+    assert r.json() == {"error": "not_found", "detail": "no case with this number or reference"}
+
+
+def test_case_without_materials_or_deferred(uploaded: TerminalClient) -> None:
+    r = uploaded.submit(make_case(pages=[], deferred=False))
+    assert r.status_code == 201
+    status = uploaded.request("GET", f"/api/v1/cases/{r.json()['case_number']}").json()
+    assert status["owed_materials"] == []

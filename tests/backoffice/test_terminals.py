@@ -1,0 +1,45 @@
+"""Terminal heartbeats store device health; staff see it."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from backoffice.testing import TERMINAL_ID, TerminalClient
+from kiosk.clock import FakeClock
+
+BEAT = {
+    "time": "2026-11-22T09:00:00+08:00",
+    "devices": {"printer": {"state": "UNAVAILABLE", "media": "EMPTY", "reason": "paper out"},
+                "idcard": {"state": "READY", "media": "ABSENT", "reason": None}},
+    "outbox": {"pending": 3, "refused": 1},
+}
+
+
+def test_heartbeat_is_stored(terminal: TerminalClient, client: TestClient, clock: FakeClock,
+                             staff_headers: dict[str, str]) -> None:
+    clock.advance(5)
+    r = terminal.request("POST", "/api/v1/terminals/heartbeat", json_body=BEAT)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"server_time": "2026-11-22T01:00:05Z"}
+    listing = client.get("/staff/terminals", headers=staff_headers).json()
+    assert listing == {"terminals": [{
+        "id": TERMINAL_ID, "last_seen_at": "2026-11-22T01:00:05Z",
+        "health": {**BEAT, "time": "2026-11-22T09:00:00+08:00"}}]}
+
+
+def test_heartbeat_without_outbox(terminal: TerminalClient) -> None:
+    r = terminal.request("POST", "/api/v1/terminals/heartbeat",
+                         json_body={"time": BEAT["time"], "devices": {}})
+    assert r.status_code == 200
+
+
+def test_bad_heartbeat(terminal: TerminalClient) -> None:
+    r = terminal.request("POST", "/api/v1/terminals/heartbeat",
+                         json_body={"time": "yesterday", "devices": {}})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+    assert "time" in r.json()["detail"]
+
+
+def test_heartbeat_needs_a_signature(client: TestClient) -> None:
+    r = client.post("/api/v1/terminals/heartbeat", json=BEAT)
+    assert r.status_code == 401
