@@ -140,16 +140,26 @@ class Outbox:
         self.close()
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction under the thread lock; COMMIT is the durability point."""
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection under the thread lock; SQLite errors become OutboxError here, once
+        (disk full, I/O error, locked for too long, used after close)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+            except sqlite3.Error as exc:
+                raise OutboxError(f"{self.path}: {type(exc).__name__}: {exc}") from None
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction; COMMIT is the durability point."""
+        with self._locked() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            conn.execute("COMMIT")
 
     def _now(self) -> float:
         return self._clock.now().timestamp()
@@ -167,8 +177,8 @@ class Outbox:
 
     def accepting(self, reserve_bytes: int = 0) -> bool:
         """False when a new case could not be stored: the UI shows 暂停服务."""
-        with self._lock:
-            count, size = self._pending_totals(self._conn)
+        with self._locked() as c:
+            count, size = self._pending_totals(c)
         return count < self.max_pending_cases and size + reserve_bytes < self.max_pending_bytes
 
     def enqueue(self, case: Case) -> str:
@@ -231,14 +241,14 @@ class Outbox:
 
     def next_due_at(self) -> float | None:
         """Unix time at which the earliest pending case becomes due (None: nothing pending)."""
-        with self._lock:
-            row = self._conn.execute(
+        with self._locked() as c:
+            row = c.execute(
                 "SELECT MIN(next_attempt_at) FROM cases WHERE state='pending'").fetchone()
         return None if row[0] is None else float(row[0])
 
     def read_blob(self, sha256: str) -> bytes:
-        with self._lock:
-            row = self._conn.execute("SELECT sealed FROM blobs WHERE sha256=?",
+        with self._locked() as c:
+            row = c.execute("SELECT sealed FROM blobs WHERE sha256=?",
                                      (sha256,)).fetchone()
         if row is None:
             raise OutboxError(f"blob {sha256[:12]}… missing from the outbox")
@@ -289,39 +299,39 @@ class Outbox:
                 c.execute("INSERT OR REPLACE INTO meta VALUES ('hold_until', ?)", (until,))
 
     def hold_until(self) -> float | None:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key='hold_until'").fetchone()
+        with self._locked() as c:
+            row = c.execute("SELECT value FROM meta WHERE key='hold_until'").fetchone()
         return None if row is None else float(row[0])
 
     # ------------------------------------------------------------------ staff and diagnostics
 
     def record(self, ref: str) -> CaseRecord | None:
-        with self._lock:
-            row = self._conn.execute(f"SELECT {_RECORD_COLUMNS} FROM cases WHERE ref=?",
+        with self._locked() as c:
+            row = c.execute(f"SELECT {_RECORD_COLUMNS} FROM cases WHERE ref=?",
                                      (ref,)).fetchone()
         return None if row is None else _record(row)
 
     def records(self, state: CaseState | None = None, limit: int = 1000) -> list[CaseRecord]:
         where, args = ("WHERE state=?", (state.value, limit)) if state else ("", (limit,))
-        with self._lock:
-            rows = self._conn.execute(f"SELECT {_RECORD_COLUMNS} FROM cases {where} "
+        with self._locked() as c:
+            rows = c.execute(f"SELECT {_RECORD_COLUMNS} FROM cases {where} "
                                       "ORDER BY id LIMIT ?", args).fetchall()
         return [_record(r) for r in rows]
 
     def refused_submission(self, ref: str) -> bytes:
         """The stored body of a refused case, for staff to re-enter it by hand."""
-        with self._lock:
-            row = self._conn.execute("SELECT payload FROM cases WHERE ref=? AND state='refused'",
+        with self._locked() as c:
+            row = c.execute("SELECT payload FROM cases WHERE ref=? AND state='refused'",
                                      (ref,)).fetchone()
         if row is None or row[0] is None:
             raise OutboxError(f"{ref}: no refused case with a stored body")
         return self._sealer.open(row[0], f"case:{ref}")
 
     def stats(self) -> OutboxStats:
-        with self._lock:
-            counts = dict(self._conn.execute("SELECT state, COUNT(*) FROM cases GROUP BY state"))
-            _, size = self._pending_totals(self._conn)
-            oldest = self._conn.execute("SELECT MIN(enqueued_at) FROM cases WHERE state IN "
+        with self._locked() as c:
+            counts = dict(c.execute("SELECT state, COUNT(*) FROM cases GROUP BY state"))
+            _, size = self._pending_totals(c)
+            oldest = c.execute("SELECT MIN(enqueued_at) FROM cases WHERE state IN "
                                         "('pending', 'sending')").fetchone()[0]
             accepting = self.accepting()
             hold = self.hold_until()

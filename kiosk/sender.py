@@ -1,0 +1,199 @@
+"""The sender: a background thread that delivers the outbox to the back office.
+
+One case at a time, oldest first. For each case: upload the materials it names
+(HEAD first, so blobs the back office already holds are skipped; each upload is
+recorded, so after a crash only the missing ones are redone), then POST the
+exact stored body with the kiosk reference as ``Idempotency-Key`` (so a repeat
+after a crash or a lost answer yields the same case, never a second one).
+
+Outcomes (kiosk/errors.py, translated by the client):
+
+* delivered → the outbox keeps the case number and purges the personal data;
+* :class:`BackofficeUnreachable` or :class:`AuthError` → the whole queue is held
+  (the back office or this terminal's credentials are the problem, not the case),
+  with a backoff that grows over consecutive failures; order is kept;
+* other :class:`TransientError` (a 500 for this case, garbage JSON) → this case
+  waits its own backoff while later cases go ahead, so one poisoned case cannot
+  block everyone;
+* :class:`PermanentError` → refused, kept for staff with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from typing import Protocol
+
+from kiosk.clock import Clock
+from kiosk.errors import (
+    AuthError,
+    BackofficeUnreachable,
+    MissingMaterials,
+    OutboxError,
+    PermanentError,
+    TransientError,
+)
+from kiosk.outbox import Outbox
+from kiosk.outbox_schema import CaseRecord, CaseState, OutboxItem
+from kiosk.retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+
+class Receipt(Protocol):
+    @property
+    def case_number(self) -> str: ...
+    @property
+    def received_at(self) -> str: ...
+
+
+class DeliveryClient(Protocol):
+    """What the sender needs of kiosk.backoffice_client.BackofficeClient."""
+
+    def material_exists(self, sha256: str) -> bool: ...
+    def upload_material(self, sha256: str, content_type: str, data: bytes) -> None: ...
+    def create_case(self, kiosk_ref: str, body: bytes) -> Receipt: ...
+
+
+class Sender:
+    def __init__(self, outbox: Outbox, client: DeliveryClient, policy: RetryPolicy, *,
+                 clock: Clock, rng: random.Random, idle_s: float = 30.0) -> None:
+        self._outbox = outbox
+        self._client = client
+        self._policy = policy
+        self._clock = clock
+        self._rng = rng
+        self._idle_s = idle_s
+        self._failures = 0          # consecutive queue-wide failures
+        self._wake = threading.Event()
+        self._woken = False
+        self._stop = threading.Event()
+        self._done = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ thread control
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("sender already started")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop after the current request at the latest. A case interrupted in
+        ``sending`` is put back to pending when the outbox is next opened."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def wake(self) -> None:
+        """Deliver now: skips a queue hold once (e.g. a citizen is waiting at the screen)."""
+        self._woken = True
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            ignore_hold, self._woken = self._woken, False
+            try:
+                if self.drain_once(ignore_hold=ignore_hold):
+                    continue
+                wait = self._idle_wait()
+            except OutboxError as exc:
+                log.error("sender: outbox failure, retrying later: %s", exc)
+                wait = self._idle_s
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    def _idle_wait(self) -> float:
+        """Seconds until something may be due: the next case, after any queue hold."""
+        due = self._outbox.next_due_at()
+        if due is None:
+            return self._idle_s
+        target = max(due, self._outbox.hold_until() or 0.0)
+        return max(0.01, min(self._idle_s, target - self._clock.now().timestamp()))
+
+    # ------------------------------------------------------------------ one delivery
+
+    def drain_once(self, *, ignore_hold: bool = False) -> bool:
+        """Try the oldest due case once. False when nothing was due (or the queue is held)."""
+        now = self._clock.now().timestamp()
+        hold = self._outbox.hold_until()
+        if hold is not None and now < hold and not ignore_hold:
+            return False
+        item = self._outbox.claim_next()
+        if item is None:
+            return False
+        ref = item.kiosk_ref
+        try:
+            receipt = self._deliver(item)
+        except (BackofficeUnreachable, AuthError) as exc:
+            self._failures += 1
+            retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+            delay = self._policy.delay(self._failures, self._rng, retry_after)
+            self._outbox.release(ref, str(exc))
+            self._outbox.set_hold(now + delay)
+            level = logging.ERROR if isinstance(exc, AuthError) else logging.INFO
+            log.log(level, "sender: back office unavailable (%s); queue held %.1f s",
+                    exc, delay)
+        except (TransientError, MissingMaterials) as exc:
+            retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+            delay = self._policy.delay(item.attempts, self._rng, retry_after)
+            self._outbox.release(ref, str(exc), next_attempt_at=now + delay)
+            log.warning("sender: %s not delivered (%s); retry in %.1f s", ref, exc, delay)
+        except PermanentError as exc:
+            self._outbox.mark_refused(ref, exc.status, str(exc))
+        except OutboxError as exc:
+            # A blob that no longer opens (altered on disk) can never be delivered.
+            self._outbox.mark_refused(ref, None, f"local: {exc}")
+        else:
+            self._failures = 0
+            self._outbox.mark_delivered(ref, receipt.case_number, receipt.received_at)
+            if hold is not None:
+                self._outbox.set_hold(None)
+        with self._done:
+            self._done.notify_all()
+        return True
+
+    def _deliver(self, item: OutboxItem) -> Receipt:
+        for blob in item.blobs:
+            if not blob.uploaded:
+                self._upload(item.kiosk_ref, blob.sha256, blob.content_type)
+        try:
+            return self._client.create_case(item.kiosk_ref, item.body)
+        except MissingMaterials as exc:
+            # The back office lost (or never kept) blobs we thought it had: send the
+            # ones this case names again, then try once more.
+            mine = {b.sha256: b for b in item.blobs}
+            for sha in exc.missing or tuple(mine):
+                if sha in mine:
+                    self._outbox.mark_uploaded(item.kiosk_ref, sha, False)
+                    self._upload(item.kiosk_ref, sha, mine[sha].content_type, check=False)
+            return self._client.create_case(item.kiosk_ref, item.body)
+
+    def _upload(self, ref: str, sha256: str, content_type: str, *, check: bool = True) -> None:
+        if not (check and self._client.material_exists(sha256)):
+            self._client.upload_material(sha256, content_type, self._outbox.read_blob(sha256))
+        self._outbox.mark_uploaded(ref, sha256)
+
+    # ------------------------------------------------------------------ the submit screen
+
+    def submit_and_wait(self, ref: str, timeout_s: float) -> CaseRecord | None:
+        """Wake the sender and wait up to ``timeout_s`` (real time: it waits for the
+        sender thread) for ``ref`` to be delivered or refused.
+
+        Returns the final record, or the still-pending one when time ran out: the
+        receipt then says the case will be forwarded.
+        """
+        self.wake()
+
+        def settled() -> bool:
+            rec = self._outbox.record(ref)
+            return rec is None or rec.state in (CaseState.DELIVERED, CaseState.REFUSED)
+
+        with self._done:
+            self._done.wait_for(settled, timeout=timeout_s)
+        return self._outbox.record(ref)
