@@ -85,3 +85,56 @@ def make_case(kiosk_ref: str = "XD-261122-0042-7", *, pages: list[bytes] | None 
         "signature": None,
         "rating": {"score": 5, "reasons": ["fast"]},
     }
+
+
+_SIGNATURE_HEADERS = {b"x-terminal-id", b"x-timestamp", b"x-nonce", b"x-signature",
+                      b"authorization"}
+
+
+class SigningProxy:
+    """ASGI wrapper that signs every request it forwards, as the terminal would.
+
+    For fuzzers (schemathesis) that build requests themselves: the signature
+    must cover the exact bytes they send, which only the far side of the
+    transport sees. Staff routes get the staff bearer token instead.
+    """
+
+    def __init__(self, app: Any, terminal_id: str, secret: bytes, staff_token: str,
+                 clock: Clock) -> None:
+        self.app = app
+        self.terminal_id = terminal_id
+        self.secret = secret
+        self.staff_token = staff_token
+        self.clock = clock
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string", b"")
+        path = raw_path.decode("latin-1").split("?", 1)[0] + (
+            "?" + query.decode("latin-1") if query else "")
+        extra = signing.signed_headers(self.secret, self.terminal_id, scope["method"], path,
+                                       body, self.clock.now().timestamp())
+        extra["Authorization"] = f"Bearer {self.staff_token}"
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _SIGNATURE_HEADERS]
+        headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
+        delivered = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            result: dict[str, Any] = await receive()
+            return result
+
+        await self.app({**scope, "headers": headers}, replay, send)

@@ -1,0 +1,97 @@
+"""The real thing: ``python -m backoffice.cli serve`` in its own process, on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from backoffice.cli import main
+from backoffice.settings import REPO_ROOT
+from backoffice.testing import JPEG, make_case
+from kiosk import signing
+
+START_TIMEOUT_S = 30
+ID_NUMBER = "11010519491231002X"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _signed(secret: bytes, method: str, path: str, body: bytes = b"") -> dict[str, str]:
+    return signing.signed_headers(secret, "XS-PROC-0001", method, path, body, time.time())
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> tuple[str, bytes, subprocess.Popen[bytes], Path]:
+    data = tmp_path / "bo"
+    key = tmp_path / "terminal.key"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    assert main(["terminal", "add", "XS-PROC-0001", "--secret-file", str(key),
+                 "--data-dir", str(data)]) == 0
+    port = _free_port()
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "backoffice.cli", "serve", "--host", "127.0.0.1",
+             "--port", str(port), "--data-dir", str(data)],
+            cwd=REPO_ROOT, env={**env, "PYTHONPATH": str(REPO_ROOT)},
+            stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            if requests.get(url + "/api/v1/health", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"server did not start: {log.read_text()}")
+        time.sleep(0.05)  # waiting for another process to listen; not a timing assertion
+    yield url, bytes.fromhex(key.read_text().strip()), proc, log
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def test_signed_requests_and_clean_sigterm(
+        server: tuple[str, bytes, subprocess.Popen[bytes], Path]) -> None:
+    url, secret, proc, log = server
+    sha = signing.hashlib.sha256(JPEG).hexdigest()
+    path = f"/api/v1/materials/{sha}"
+    r = requests.put(url + path, data=JPEG, timeout=10, headers={
+        **_signed(secret, "PUT", path, JPEG), "Content-Type": "image/jpeg"})
+    assert r.status_code == 201, r.text
+    body = json.dumps(make_case(terminal_id="XS-PROC-0001", id_number=ID_NUMBER)).encode()
+    r = requests.post(url + "/api/v1/cases", data=body, timeout=10, headers={
+        **_signed(secret, "POST", "/api/v1/cases", body),
+        "Content-Type": "application/json", "Idempotency-Key": "XD-261122-0042-7"})
+    assert r.status_code == 201, r.text
+    number = r.json()["case_number"]
+    r = requests.get(f"{url}/api/v1/cases/{number}", timeout=10,
+                     headers=_signed(secret, "GET", f"/api/v1/cases/{number}"))
+    assert r.status_code == 200 and r.json()["status"] == "submitted"
+    bad = requests.get(url + "/api/v1/catalog", timeout=10,
+                       headers=_signed(b"x" * 32, "GET", "/api/v1/catalog"))
+    assert bad.status_code == 401 and bad.json()["error"] == "bad_signature"
+
+    proc.send_signal(signal.SIGTERM)
+    # uvicorn shuts down gracefully, then re-raises the signal it caught.
+    assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "Finished server process" in text
+    assert "POST /api/v1/cases" in text  # the access log is on...
+    assert ID_NUMBER not in text and "张三" not in text  # ...and prints no bodies
