@@ -3,7 +3,9 @@
 Layout: ``catalog.yaml`` is the header (``version``, ``sample``) and may hold
 any section; every other ``*.yaml`` file holds some of the sections
 ``departments``, ``life_events``, ``items``, ``bundles`` (one file per
-department keeps the diffs of the people who sync them readable).
+department keeps the diffs of the people who sync them readable). Top-level
+keys starting with ``x-`` are ignored, so that a file can hold YAML anchors
+(``x-phone: &phone ...``) for the pieces its items share, as docker-compose does.
 
 Each file is validated on its own first, so a wrong type or an unknown key is
 blamed on that file with its key path. Then the cross-file rules run (unknown
@@ -64,12 +66,16 @@ def load_catalog(directory: Path) -> Catalog:
     header_path = directory / HEADER
     if not directory.is_dir():
         raise ConfigError(str(directory), "", "catalog directory not found")
-    header = validate(CatalogHeader, read_yaml(header_path), file=str(header_path))
+    header = validate(CatalogHeader, _read(header_path), file=str(header_path))
     parts: list[tuple[str, CatalogPart]] = [(str(header_path), header)]
     for path in sorted(directory.glob("*.yaml")):
         if path.name != HEADER:
-            parts.append((str(path), validate(CatalogPart, read_yaml(path), file=str(path))))
+            parts.append((str(path), validate(CatalogPart, _read(path), file=str(path))))
     return _assemble(header.version, header.sample, parts)
+
+
+def _read(path: Path) -> dict[str, object]:
+    return {k: v for k, v in read_yaml(path).items() if not str(k).startswith("x-")}
 
 
 def _assemble(version: str, sample: bool, parts: list[tuple[str, CatalogPart]]) -> Catalog:
@@ -196,15 +202,24 @@ def _check_field(f: FormField, where: _Where) -> None:
 
 
 def _check_devices(item: ServiceItem, where: _Where) -> None:
-    """An item must list every device its own declaration implies (暂停服务 relies on it)."""
-    needed: list[tuple[str, str]] = [("idcard", f"identity {item.identity!r}")]
+    """An item must list every device its own declaration implies (暂停服务 relies on it).
+
+    A window-only item is only explained at the kiosk, so it implies no device.
+    """
+    if item.channel == "window_only":
+        return
+    needed: list[tuple[str, str]] = []
+    if not item.accepts_sscard:
+        needed.append(("idcard", f"identity {item.identity!r}"))
+    elif "idcard" not in item.devices and "sscard" not in item.devices:
+        raise where.error("devices", f"must list 'idcard' or 'sscard': identity "
+                          f"{item.identity!r}")
     if item.needs_face:
         needed.append(("camera", f"identity {item.identity!r}"))
     for m in item.materials:
         if m.capture != "none":
             needed.append((m.capture, f"material {m.code} is captured by {m.capture}"))
-    if item.channel != "window_only":
-        needed.append(("printer", f"channel {item.channel!r} prints a receipt"))
+    needed.append(("printer", f"channel {item.channel!r} prints a receipt"))
     for kind, why in needed:
         if kind not in item.devices:
             raise where.error("devices", f"must list {kind!r}: {why}")
