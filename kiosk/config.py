@@ -205,7 +205,8 @@ class SiteProfile(StrictModel):
     name: LText
     branding: Branding
     catalog: CatalogSubset = CatalogSubset()
-    devices: dict[DeviceKind, Presence]
+    # Strict mode would only take Presence instances; YAML gives its values ("required").
+    devices: dict[DeviceKind, Annotated[Presence, pydantic.Strict(False)]]
     orientation: Literal["landscape", "portrait"] = "landscape"
     idle: IdleConfig = IdleConfig()
     languages: list[Language] = Field(default=["zh_CN", "en"], min_length=1)
