@@ -1,0 +1,441 @@
+"""The citizen journey of one item or bundle: the state machine and its data.
+
+Screens fire triggers and render ``journey.state`` and ``journey.view(lang)``;
+every decision (which step comes next, what may be skipped, what a 容缺
+commitment means, how many face attempts are left, when the card's removal
+ends the session) is made here, from the catalog, by the table of
+:mod:`kiosk.workflow_tables` (print it with ``journey.table.describe()``).
+
+Personal data (the card, the verification, pages, form values, the signature)
+lives only in :class:`JourneyData`; :meth:`Journey.wipe` overwrites the byte
+buffers it can and drops the rest. The side effects that talk to devices and
+the back office (submit, print) are run by :mod:`kiosk.workflow_runner`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from kiosk import forms
+from kiosk.cases import (
+    Applicant,
+    Blob,
+    Case,
+    DeferredMaterial,
+    Material,
+    Rating,
+    Verification,
+    VerificationMethod,
+)
+from kiosk.clock import CST, Clock
+from kiosk.errors import KioskError, WorkflowError
+from kiosk.identity import CardType, Identity
+from kiosk.workflow import Change, Event, Guard, Workflow
+from kiosk.workflow_plan import Plan
+from kiosk.workflow_tables import FINAL, journey_table
+
+log = logging.getLogger(__name__)
+
+FaceFallback = Literal["staff", "deny"]
+#: The rating reasons offered (i18n keys ``workflow.rating.reason.<r>``).
+RATING_REASONS = ("fast", "clear", "easy", "helpful_staff", "slow", "confusing",
+                  "device_problem", "too_many_materials")
+
+
+@dataclass(frozen=True)
+class JourneySettings:
+    """Per-terminal rules of a journey (from kiosk.yaml and the site profile)."""
+
+    site_id: str
+    terminal_id: str
+    face_max_attempts: int = 3
+    face_fallback: FaceFallback = "staff"
+    #: Ends the session when the card leaves the reader after it was read.
+    card_must_stay: bool = True
+
+    @classmethod
+    def from_config(cls, config: Any, site_id: str) -> JourneySettings:
+        return cls(site_id=site_id, terminal_id=config.terminal.id,
+                   face_max_attempts=config.face.max_attempts,
+                   face_fallback=config.face.fallback)
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """What the submission gave: kiosk references always, case numbers when in time."""
+
+    kiosk_refs: tuple[str, ...]
+    case_numbers: tuple[str | None, ...] = ()
+
+    @property
+    def forwarded(self) -> bool:
+        """The back office did not answer in time: the receipt says "will be forwarded"."""
+        return not self.case_numbers or any(n is None for n in self.case_numbers)
+
+
+@dataclass
+class JourneyData:
+    """Everything the citizen handed over in this journey; memory only."""
+
+    identity: Identity | None = None
+    verification: Verification | None = None
+    face_failures: int = 0
+    ticked: set[str] = field(default_factory=set)
+    deferred: dict[str, date] = field(default_factory=dict)
+    pages: dict[str, list[tuple[str, bytearray]]] = field(default_factory=dict)
+    form: dict[str, object] = field(default_factory=dict)
+    form_errors: dict[str, str] = field(default_factory=dict)
+    signature: bytearray | None = None
+    rating: Rating | None = None
+    outcome: SubmitOutcome | None = None
+    error_key: str | None = None
+    resume_state: str | None = None
+    notice: str | None = None
+
+    def wipe(self) -> None:
+        for pages in self.pages.values():
+            for _, buf in pages:
+                buf[:] = bytes(len(buf))
+        if self.signature is not None:
+            self.signature[:] = bytes(len(self.signature))
+        fresh = JourneyData()
+        for name in vars(fresh):
+            setattr(self, name, getattr(fresh, name))
+
+
+class Journey:
+    """One run of a plan. Not shared between sessions: make a new one per citizen."""
+
+    def __init__(self, plan: Plan, settings: JourneySettings, *, clock: Clock) -> None:
+        self.plan = plan
+        self.settings = settings
+        self._clock = clock
+        self.data = JourneyData()
+        self.table = journey_table(plan)
+        effects: dict[str, Callable[[Event], None]] = {
+            name[len("_fx_"):]: getattr(self, name) for name in dir(self)
+            if name.startswith("_fx_")}
+        self._wf = Workflow(self.table, guards=self._resolve_guards(), effects=effects)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def state(self) -> str:
+        return self._wf.state
+
+    @property
+    def ended(self) -> bool:
+        return self._wf.finished
+
+    @property
+    def end_reason(self) -> str | None:
+        """``done``, ``cancel`` or ``timeout`` (the session's EndReason values) once ended."""
+        return {"done": "done", "timed_out": "timeout"}.get(
+            self.state, "cancel") if self.ended else None
+
+    def add_listener(self, listener: Callable[[Change], None]) -> None:
+        self._wf.add_listener(listener)
+
+    def remove_listener(self, listener: Callable[[Change], None]) -> None:
+        self._wf.remove_listener(listener)
+
+    def can(self, trigger: str, **data: Any) -> bool:
+        return self._wf.can(trigger, **data)
+
+    def allowed(self) -> tuple[str, ...]:
+        return self._wf.allowed()
+
+    def fire(self, trigger: str, **data: Any) -> Change:
+        """Fire a trigger. A KioskError raised while handling it (an unreadable page, a
+        refused card) becomes the ``error`` trigger; WorkflowError is a caller bug."""
+        try:
+            return self._wf.fire(trigger, **data)
+        except WorkflowError:
+            raise
+        except KioskError as exc:
+            if not self._wf.can("error", error=exc):
+                raise
+            log.warning("journey %s: %s in %s: %s", self.plan.code, type(exc).__name__,
+                        self.state, exc)
+            return self._wf.fire("error", error=exc)
+
+    def page(self, code: str, index: int) -> bytes:
+        """The bytes of one captured page, for the preview on the capture screen."""
+        return bytes(self.data.pages[code][index][1])
+
+    def wipe(self) -> None:
+        self.data.wipe()
+
+    def view(self, lang: str = "zh_CN") -> dict[str, Any]:
+        from kiosk.workflow_view import journey_view
+
+        return journey_view(self, lang)
+
+    def today(self) -> date:
+        return self._clock.now().astimezone(CST).date()
+
+    # ------------------------------------------------------------------ guards
+    def _resolve_guards(self) -> dict[str, Guard]:
+        simple: dict[str, Callable[[Event], bool]] = {
+            "card_ok": self._card_ok,
+            "face_attempts_left": lambda e: (self.data.face_failures + 1
+                                             < self.settings.face_max_attempts),
+            "staff_allowed": lambda e: self.settings.face_fallback == "staff",
+            "checklist_complete": lambda e: not self.missing_materials(),
+            "form_valid": lambda e: not self._form_check()[1],
+            "has_signature": lambda e: self.data.signature is not None,
+            "card_must_stay": lambda e: (self.settings.card_must_stay
+                                         and self._card_type() is not None),
+        }
+        with_arg: dict[str, Callable[[str], bool]] = {
+            "wants": self.wants_capture,
+            "has_pages": lambda code: bool(self.data.pages.get(code)),
+            "resume_is": lambda state: self.data.resume_state == state,
+        }
+
+        def one(part: str) -> Callable[[Event], bool]:
+            name, _, arg = part.partition(":")
+            if arg:
+                test = with_arg[name]
+                return lambda e: test(arg)
+            return simple[name]
+
+        guards: dict[str, Guard] = {}
+        for name in self.table.guard_names():
+            parts = [one(p) for p in name.split("&")]
+            guards[name] = lambda e, parts=parts: all(p(e) for p in parts)  # type: ignore[misc]
+        return guards
+
+    def _card_type(self) -> CardType | None:
+        return self.data.identity.card_type if self.data.identity else None
+
+    def _card_ok(self, event: Event) -> bool:
+        return self.card_problem(event.get("identity")) is None
+
+    def card_problem(self, identity: object) -> str | None:
+        """Why this card cannot start the journey (an i18n key), or None."""
+        if not isinstance(identity, Identity):
+            return "workflow.identity.unreadable"
+        if identity.card_type is CardType.SOCIAL_SECURITY and not self.plan.accepts_sscard:
+            return "workflow.identity.sscard_not_accepted"
+        if identity.expired(self.today()):
+            return "workflow.identity.expired"
+        return None
+
+    def wants_capture(self, code: str) -> bool:
+        return code in self.data.ticked and code not in self.data.deferred
+
+    def missing_materials(self) -> list[str]:
+        """Codes of must-bring materials neither ticked nor deferred."""
+        return [m.code for m in self.plan.asked_materials if m.required
+                and m.code not in self.data.ticked and m.code not in self.data.deferred]
+
+    # ------------------------------------------------------------------ effects
+    def _fx_take_card(self, e: Event) -> None:
+        self.data.identity = e.get("identity")
+        self.data.notice = None
+        if not self.plan.needs_face:
+            method: VerificationMethod = (
+                "sscard" if self._card_type() is CardType.SOCIAL_SECURITY else "card")
+            self.data.verification = Verification(method, None, self._clock.now())
+        self.data.form = self._prefill()
+
+    def _fx_reject_card(self, e: Event) -> None:
+        self.data.notice = self.card_problem(e.get("identity"))
+
+    def _fx_note_card_removed(self, e: Event) -> None:
+        self.data.notice = "workflow.identity.card_removed"
+
+    def _fx_take_face(self, e: Event) -> None:
+        score = e.get("score")
+        self.data.verification = Verification(
+            "card+face", float(score) if score is not None else None, self._clock.now())
+
+    def _fx_count_face_failure(self, e: Event) -> None:
+        self.data.face_failures += 1
+        self.data.notice = e.get("reason") or "workflow.face.no_match"
+
+    def _fx_take_staff(self, e: Event) -> None:
+        self.data.verification = Verification("staff", None, self._clock.now())
+
+    def _fx_forget_identity(self, e: Event) -> None:
+        self.data.identity = None
+        self.data.verification = None
+        self.data.form = {}
+
+    def _fx_forget_verification(self, e: Event) -> None:
+        self.data.verification = None
+
+    def _material(self, code: object) -> Any:
+        material = self.plan.material(str(code))
+        if material is None or material.exempt_by_sharing:
+            raise WorkflowError(f"{self.plan.code}: material {code!r} is not asked")
+        return material
+
+    def _fx_tick(self, e: Event) -> None:
+        material = self._material(e.get("code"))
+        if e.get("ticked", True):
+            self.data.ticked.add(material.code)
+            self.data.deferred.pop(material.code, None)
+        else:
+            self.data.ticked.discard(material.code)
+            self.data.pages.pop(material.code, None)
+
+    def _fx_defer(self, e: Event) -> None:
+        """容缺受理: the citizen promises to supply the material within its deadline."""
+        material = self._material(e.get("code"))
+        if not e.get("deferred", True):
+            self.data.deferred.pop(material.code, None)
+            return
+        if not material.deferrable:
+            raise WorkflowError(f"{self.plan.code}: {material.code} is not deferrable")
+        days = material.supplement_days or 0
+        self.data.deferred[material.code] = self.today() + timedelta(days=days)
+        self.data.ticked.discard(material.code)
+        self.data.pages.pop(material.code, None)
+
+    def _capture_code(self) -> str:
+        return self.state.split(":", 1)[1]
+
+    def _fx_page_added(self, e: Event) -> None:
+        page = self._page(e)
+        self.data.pages.setdefault(self._capture_code(), []).append(page)
+
+    def _fx_page_retaken(self, e: Event) -> None:
+        pages = self.data.pages.get(self._capture_code(), [])
+        index = self._index(e, pages)
+        old = pages[index][1]
+        pages[index] = self._page(e)
+        old[:] = bytes(len(old))
+
+    def _fx_page_deleted(self, e: Event) -> None:
+        pages = self.data.pages.get(self._capture_code(), [])
+        _, old = pages.pop(self._index(e, pages))
+        old[:] = bytes(len(old))
+
+    @staticmethod
+    def _index(e: Event, pages: list[tuple[str, bytearray]]) -> int:
+        index = e.get("index")
+        if not isinstance(index, int) or not 0 <= index < len(pages):
+            raise WorkflowError(f"no page {index!r}")
+        return index
+
+    @staticmethod
+    def _page(e: Event) -> tuple[str, bytearray]:
+        content_type = str(e.get("content_type", "image/jpeg"))
+        data = e.get("data")
+        if not isinstance(data, bytes | bytearray):
+            raise WorkflowError("page_added needs data=bytes")
+        Blob(content_type, bytes(data))  # type and size rules, raises ValidationError
+        return content_type, bytearray(data)
+
+    def _prefill(self) -> dict[str, object]:
+        identity = self.data.identity
+        values: dict[str, object] = {}
+        if identity is None:
+            return values
+        for f in self.plan.form:
+            if f.prefill and f.prefill.startswith("card."):
+                value = getattr(identity, f.prefill[len("card."):], None)
+                if isinstance(value, date):
+                    value = value.isoformat()
+                if value not in (None, ""):
+                    values[f.name] = str(value)
+        return values
+
+    def prefilled(self, name: str) -> bool:
+        f = self.plan.field(name)
+        return bool(f and f.prefill and name in self._prefill())
+
+    def _form_check(self) -> tuple[dict[str, forms.FormValue], list[KioskError]]:
+        clean, errors = forms.form_errors(self.plan.form, self.data.form, today=self.today())
+        return clean, list(errors)
+
+    def _fx_set_field(self, e: Event) -> None:
+        name = str(e.get("name"))
+        if self.plan.field(name) is None:
+            raise WorkflowError(f"{self.plan.code}: no form field {name!r}")
+        self.data.form[name] = e.get("value")
+        self.data.form_errors.pop(name, None)
+
+    def _fx_show_form_errors(self, e: Event) -> None:
+        _, errors = self._form_check()
+        self.data.form_errors = {getattr(err, "field", None) or "": err.i18n_key
+                                 for err in errors}
+
+    def _fx_take_signature(self, e: Event) -> None:
+        png = e.get("png")
+        if not isinstance(png, bytes | bytearray) or not png:
+            raise WorkflowError("signed needs png=bytes")
+        Blob("image/png", bytes(png))
+        self.data.signature = bytearray(png)
+
+    def _fx_take_rating(self, e: Event) -> None:
+        reasons = tuple(str(r) for r in e.get("reasons", ()))
+        unknown = set(reasons) - set(RATING_REASONS)
+        if unknown:
+            raise WorkflowError(f"unknown rating reasons {sorted(unknown)}")
+        self.data.rating = Rating(int(e.get("score", 0)), reasons)
+
+    def _fx_take_outcome(self, e: Event) -> None:
+        outcome = e.get("outcome")
+        if not isinstance(outcome, SubmitOutcome):
+            raise WorkflowError("submit_ok/submit_queued need outcome=SubmitOutcome")
+        self.data.outcome = outcome
+        self.data.error_key = None
+
+    def _fx_take_submit_error(self, e: Event) -> None:
+        self.data.error_key = _key(e.get("error"), "workflow.submit.failed")
+
+    def _fx_take_print_error(self, e: Event) -> None:
+        self.data.error_key = _key(e.get("error"), "error.printer")
+
+    def _fx_enter_error(self, e: Event) -> None:
+        self.data.error_key = _key(e.get("error"), "error.generic")
+        self.data.resume_state = e.source
+
+    def _fx_leave_error(self, e: Event) -> None:
+        self.data.error_key = None
+        self.data.resume_state = None
+
+    # ------------------------------------------------------------------ the case
+    def cases(self) -> list[Case]:
+        """The cases to submit: one per item (a bundle gives several, sharing pages)."""
+        identity, verification = self.data.identity, self.data.verification
+        if identity is None or verification is None:
+            raise WorkflowError(f"{self.plan.code}: no verified applicant")
+        clean, errors = self._form_check()
+        if errors:
+            raise errors[0]
+        blobs = {code: tuple(Blob(ct, bytes(buf)) for ct, buf in pages)
+                 for code, pages in self.data.pages.items() if self.wants_capture(code)}
+        signature = (Blob("image/png", bytes(self.data.signature))
+                     if self.data.signature is not None else None)
+        applicant = Applicant.from_identity(identity)
+        now = self._clock.now()
+        out: list[Case] = []
+        for item in self.plan.items:
+            codes = {m.code for m in item.materials}
+            names = {m.code: m.name.zh_CN for m in item.materials}
+            materials = tuple(Material(c, names[c], blobs[c]) for c in blobs if c in codes)
+            deferred = tuple(DeferredMaterial(c, names[c], d)
+                             for c, d in sorted(self.data.deferred.items()) if c in codes)
+            form = {f.name: clean[f.name] for f in item.form if f.name in clean}
+            out.append(Case(item_code=item.code, applicant=applicant,
+                            verification=verification, form=form, materials=materials,
+                            site_id=self.settings.site_id,
+                            terminal_id=self.settings.terminal_id, created_at=now,
+                            bundle_code=self.plan.bundle_code, deferred=deferred,
+                            signature=signature if item.signature else None,
+                            rating=self.data.rating))
+        return out
+
+
+def _key(error: object, default: str) -> str:
+    return error.i18n_key if isinstance(error, KioskError) else default
+
+
+__all__ = ["FINAL", "Journey", "JourneyData", "JourneySettings", "SubmitOutcome"]

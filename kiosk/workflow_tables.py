@@ -1,0 +1,154 @@
+"""The state table of a citizen journey, generated from its :class:`Plan`.
+
+The table is plain data (print it with ``journey_table(plan).describe()``).
+Guard names may be combined with ``&`` and may carry one argument after a
+colon (``checklist_complete&wants:M02``); :mod:`kiosk.journey` resolves them.
+
+Shape of every item journey (steps come from the plan, in this order)::
+
+    identity → [face → (face_fallback)] → [checklist] → [capture:<M>...] → [form]
+      → [signature] → review → rating → submitting → printing → done
+                                         ↘ submit_failed   ↘ reprint (QR on screen)
+
+* ``next``/``back`` walk the steps; a capture step is entered only when the
+  citizen ticked that material (guard ``wants:<code>``).
+* The rating comes *before* submitting because backoffice/API.md carries the
+  好差评 inside the CaseSubmission, whose bytes are fixed once it is in the
+  outbox (idempotency): a rating given after the receipt could not be sent.
+* ``error`` (any KioskError) from a step goes to ``error`` remembering the
+  step; ``retry`` and ``back`` return to it, ``home`` cancels.
+* After the case is in the outbox (``printing``, ``reprint``) nothing can
+  cancel it: ``home``, ``timeout`` and card removal lead to ``done``.
+"""
+
+from __future__ import annotations
+
+from kiosk.workflow import ANY, SAME, Table, Transition, row
+from kiosk.workflow_plan import Plan
+
+#: States that end a journey; entering one ends the session (wipe).
+FINAL = frozenset({"done", "cancelled", "timed_out", "card_gone"})
+#: Every state after the case went into the outbox.
+POST_SUBMIT = ("printing", "reprint")
+
+
+def _guard(*parts: str | None) -> str | None:
+    joined = "&".join(p for p in parts if p)
+    return joined or None
+
+
+def _is_capture(step: str) -> bool:
+    return step.startswith("capture:")
+
+
+def _walk(steps: tuple[str, ...], start: int, step: int) -> list[str]:
+    """Candidate destinations from ``steps[start]``: captures, up to one non-capture step."""
+    out: list[str] = []
+    i = start + step
+    while 0 <= i < len(steps):
+        out.append(steps[i])
+        if not _is_capture(steps[i]):
+            break
+        i += step
+    return out
+
+
+def _moves(trigger: str, source: str, candidates: list[str], guard: str | None = None,
+           effect: str | None = None) -> list[Transition]:
+    rows: list[Transition] = []
+    for dest in candidates:
+        wants = f"wants:{dest.split(':', 1)[1]}" if _is_capture(dest) else None
+        eff = effect
+        if trigger == "back" and dest == "identity":
+            eff = "forget_identity"
+        elif trigger == "back" and dest == "face":
+            eff = "forget_verification"
+        rows.append(row(trigger, source, dest, guard=_guard(guard, wants), effect=eff))
+    return rows
+
+
+#: What a step needs before ``next`` leaves it.
+_NEXT_GUARD = {"checklist": "checklist_complete", "form": "form_valid",
+               "signature": "has_signature", "review": None, "rating": None}
+
+
+def journey_table(plan: Plan) -> Table:
+    steps = plan.steps
+    after_identity = steps[1]
+    after_face = steps[2] if plan.needs_face else after_identity
+    working = (*steps, "face_fallback")
+    states = (*working, "error", "submitting", "submit_failed", *POST_SUBMIT, *sorted(FINAL))
+    rows: list[Transition] = [
+        row("card_read", "identity", after_identity, guard="card_ok", effect="take_card"),
+        row("card_read", "identity", SAME, effect="reject_card"),
+        row("card_removed", "identity", SAME, effect="note_card_removed"),
+    ]
+    if plan.needs_face:
+        rows += [
+            row("face_ok", "face", after_face, effect="take_face"),
+            row("face_failed", "face", SAME, guard="face_attempts_left",
+                effect="count_face_failure"),
+            row("face_failed", "face", "face_fallback", effect="count_face_failure"),
+            row("staff_verified", "face_fallback", after_face, guard="staff_allowed",
+                effect="take_staff"),
+            row("back", "face_fallback", "identity", effect="forget_identity"),
+        ]
+    for i, step in enumerate(steps):
+        if step == "identity":
+            rows.append(row("back", "identity", "cancelled"))
+            continue
+        if step == "face":
+            rows += _moves("back", step, _walk(steps, i, -1))
+            continue
+        kind = step.split(":", 1)
+        if kind[0] == "capture":
+            need: str | None = f"has_pages:{kind[1]}"
+        else:
+            need = _NEXT_GUARD[step]
+        if step == "signature":
+            rows += _moves("signed", step, _walk(steps, i, 1), effect="take_signature")
+        if step == "rating":
+            rows += [row("rated", "rating", "submitting", effect="take_rating"),
+                     row("next", "rating", "submitting")]
+        else:
+            rows += _moves("next", step, _walk(steps, i, 1), guard=need)
+        if step == "form":
+            rows.append(row("next", "form", SAME, effect="show_form_errors"))
+            rows.append(row("field_set", "form", SAME, effect="set_field"))
+        rows += _moves("back", step, _walk(steps, i, -1))
+    if "checklist" in steps:
+        rows += [row("material_ticked", "checklist", SAME, effect="tick"),
+                 row("material_deferred", "checklist", SAME, effect="defer")]
+    captures = [s for s in steps if _is_capture(s)]
+    if captures:
+        rows += [row(t, captures, SAME, effect=t) for t in
+                 ("page_added", "page_retaken", "page_deleted")]
+    rows += [
+        row("submit_ok", "submitting", "printing", effect="take_outcome"),
+        row("submit_queued", "submitting", "printing", effect="take_outcome"),
+        row("submit_failed", "submitting", "submit_failed", effect="take_submit_error"),
+        row("retry", "submit_failed", "submitting"),
+        row("printed", "printing", "done"),
+        row("print_failed", "printing", "reprint", effect="take_print_error"),
+        row("reprint", "reprint", "printing"),
+        row("next", "reprint", "done"),
+        row("home", "reprint", "done"),
+        row("error", working, "error", effect="enter_error"),
+    ]
+    for state in working:
+        rows += [row("retry", "error", state, guard=f"resume_is:{state}", effect="leave_error"),
+                 row("back", "error", state, guard=f"resume_is:{state}", effect="leave_error")]
+    leaving = (*working, "error", "submit_failed")
+    after_card = (*steps[1:], "face_fallback", "error")
+    rows += [
+        row("cancel", leaving, "cancelled"),
+        row("home", leaving, "cancelled"),
+        row("timeout", leaving, "timed_out"),
+        row("timeout", ("submitting", "printing"), SAME),
+        row("timeout", "reprint", "done"),
+        row("card_removed", after_card, "card_gone", guard="card_must_stay"),
+        row("card_removed", (*after_card, "submitting", "submit_failed", *POST_SUBMIT), SAME),
+        row("card_read", ANY, SAME),
+    ]
+    return Table(name=f"journey {plan.code}", states=states, initial="identity",
+                 transitions=tuple(rows), final=FINAL)
