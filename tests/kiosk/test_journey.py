@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +14,7 @@ from kiosk.identity import CardType
 from kiosk.journey import Journey, JourneySettings, SubmitOutcome
 from kiosk.workflow import SAME
 from kiosk.workflow_plan import plan_for
-
-sys.path.insert(0, str(Path(__file__).parent))
-from journey_factory import (  # noqa: E402
+from tests.kiosk.journey_factory import (
     ADDRESS,
     ID_NUMBER,
     JPEG,
