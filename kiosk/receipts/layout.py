@@ -187,6 +187,11 @@ def _units(paragraph: Paragraph) -> list[_Unit]:
                 glue_next = False
                 continue
             narrow = text_width(cl) == 1
+            if base in NO_LINE_START and len(units) > 1 and units[-1].space \
+                    and not units[-2].space and not units[-2].newline:
+                # "word ，": the mark keeps the space and the word before it company.
+                space = units.pop()
+                units[-1].parts.extend(space.parts)
             prev = units[-1] if units and not units[-1].space and not units[-1].newline else None
             if prev is not None and (
                 glue_next
