@@ -1,0 +1,168 @@
+"""Runs the side effects of a journey's working states, then fires the outcome.
+
+The journey decides *that* the case is submitted and the receipt printed; this
+module does it, through small Protocols (the outbox and sender, a receipt
+printer) so it can be tested without devices and wired by ``kiosk/app.py``:
+
+* entering ``submitting``: each case goes into the durable outbox (once: a
+  retry after a partial failure does not enqueue a case twice), then the
+  sender is given up to ``backoffice.submit_wait_s`` to return case numbers;
+  ``submit_ok`` when every case got one, ``submit_queued`` otherwise (the
+  receipt says "forwarded"), ``submit_failed`` when a case could not be stored.
+* entering ``printing``: one 受理回执 per case; ``printed`` or ``print_failed``.
+
+``dispatch`` runs the work off the UI thread (the app passes a worker-thread
+launcher; tests run inline) and ``deliver`` brings the resulting trigger back
+onto the UI thread (``screens/bridge.py``); both default to calling directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kiosk.cases import Case
+from kiosk.clock import Clock
+from kiosk.errors import KioskError
+from kiosk.journey import Journey, SubmitOutcome
+from kiosk.receipts.inputs import OwedMaterial, ReceiptInput
+from kiosk.workflow import Change
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[], None]
+
+
+def inline(work: Work) -> None:
+    work()
+
+
+class CaseQueue(Protocol):
+    """``kiosk.outbox.Outbox``: store a case durably, give its kiosk reference."""
+
+    def enqueue(self, case: Case) -> str: ...
+
+
+class Delivered(Protocol):
+    @property
+    def case_number(self) -> str | None: ...
+
+
+class DeliveryWaiter(Protocol):
+    """``kiosk.sender.Sender``: wake the sender, wait a while for the case number."""
+
+    def submit_and_wait(self, ref: str, timeout_s: float) -> Delivered | None: ...
+
+
+class ReceiptPrinter(Protocol):
+    """Builds the document (kiosk.receipts.builders.build_acceptance) and prints it."""
+
+    def print_receipt(self, receipt: ReceiptInput) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReceiptContext:
+    site_name: str
+    query_base_url: str
+    lang: str = "zh_CN"
+
+
+class JourneyRunner:
+    def __init__(self, journey: Journey, *, queue: CaseQueue, waiter: DeliveryWaiter | None,
+                 printer: ReceiptPrinter, context: ReceiptContext, clock: Clock,
+                 submit_wait_s: float = 8.0, dispatch: Callable[[Work], None] = inline,
+                 deliver: Callable[[Work], None] = inline) -> None:
+        self.journey = journey
+        self._queue = queue
+        self._waiter = waiter
+        self._printer = printer
+        self._context = context
+        self._clock = clock
+        self._wait_s = submit_wait_s
+        self._dispatch = dispatch
+        self._deliver = deliver
+        #: item code -> kiosk reference of the cases already in the outbox.
+        self.enqueued: dict[str, str] = {}
+        self._outcome: SubmitOutcome | None = None
+        journey.add_listener(self._on_change)
+
+    def close(self) -> None:
+        self.journey.remove_listener(self._on_change)
+
+    def _on_change(self, change: Change) -> None:
+        if change.internal:
+            return
+        if change.dest == "submitting":
+            self._dispatch(self._submit)
+        elif change.dest == "printing":
+            self._dispatch(self._print)
+
+    def _fire(self, trigger: str, **data: Any) -> None:
+        def work() -> None:
+            self.journey.fire(trigger, **data)
+
+        self._deliver(work)
+
+    # ------------------------------------------------------------------ submit
+    def _submit(self) -> None:
+        try:
+            cases = self.journey.cases()
+            for case in cases:
+                if case.item_code not in self.enqueued:
+                    self.enqueued[case.item_code] = self._queue.enqueue(case)
+        except KioskError as exc:
+            log.warning("journey %s: case not stored: %s", self.journey.plan.code, exc)
+            self._fire("submit_failed", error=exc)
+            return
+        refs = tuple(self.enqueued[c.item_code] for c in cases)
+        self._outcome = SubmitOutcome(refs, self._wait_for_numbers(refs))
+        self._fire("submit_queued" if self._outcome.forwarded else "submit_ok",
+                   outcome=self._outcome)
+
+    def _wait_for_numbers(self, refs: Sequence[str]) -> tuple[str | None, ...]:
+        if self._waiter is None:
+            return tuple(None for _ in refs)
+        deadline = self._clock.monotonic() + self._wait_s
+        numbers: list[str | None] = []
+        for ref in refs:
+            left = max(0.0, deadline - self._clock.monotonic())
+            record = self._waiter.submit_and_wait(ref, left) if left > 0 else None
+            numbers.append(record.case_number if record is not None else None)
+        return tuple(numbers)
+
+    # ------------------------------------------------------------------ print
+    def receipts(self) -> list[ReceiptInput]:
+        """One 受理回执 per case, from the journey's data (names unmasked: builders mask)."""
+        j, ctx = self.journey, self._context
+        identity, outcome = j.data.identity, j.data.outcome
+        if identity is None or outcome is None:
+            return []
+        numbers = outcome.case_numbers or tuple(None for _ in outcome.kiosk_refs)
+        out = []
+        for item, ref, number in zip(j.plan.items, outcome.kiosk_refs, numbers, strict=False):
+            codes = {m.code for m in item.materials}
+            received = tuple(m.name.get(ctx.lang) for m in item.materials
+                             if m.code in codes and (j.wants_capture(m.code)
+                                                     or m.code in j.data.ticked))
+            owed = tuple(OwedMaterial(m.name.get(ctx.lang), j.data.deferred[m.code])
+                         for m in item.materials if m.code in j.data.deferred)
+            out.append(ReceiptInput(
+                site_name=ctx.site_name, terminal_id=j.settings.terminal_id,
+                accepted_at=self._clock.now(), item_name=item.name.get(ctx.lang),
+                applicant_name=identity.name, id_number=identity.id_number, kiosk_ref=ref,
+                query_base_url=ctx.query_base_url, case_number=number,
+                materials_received=received, materials_owed=owed,
+                queued_offline=number is None))
+        return out
+
+    def _print(self) -> None:
+        try:
+            for receipt in self.receipts():
+                self._printer.print_receipt(receipt)
+        except KioskError as exc:
+            log.warning("journey %s: receipt not printed: %s", self.journey.plan.code, exc)
+            self._fire("print_failed", error=exc)
+            return
+        self._fire("printed")

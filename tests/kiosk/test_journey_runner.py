@@ -1,0 +1,170 @@
+"""The journey runner: cases go into the real outbox before any receipt prints."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kiosk.clock import FakeClock
+from kiosk.crypto import Sealer
+from kiosk.errors import OutboxFull, PaperOut
+from kiosk.journey import Journey, JourneySettings
+from kiosk.outbox import Outbox
+from kiosk.outbox_schema import CaseState
+from kiosk.receipts.inputs import ReceiptInput
+from kiosk.workflow_plan import plan_for
+from kiosk.workflow_runner import JourneyRunner, ReceiptContext
+from tests.kiosk.journey_factory import ID_NUMBER, JPEG, NAME, PNG, catalog, identity
+
+SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Iterator[Outbox]:
+    box = Outbox(tmp_path / "outbox.sqlite3", Sealer(os.urandom(32)), ref_prefix="XD",
+                 clock=FakeClock(), max_pending_cases=10)
+    yield box
+    box.close()
+
+
+@dataclass
+class Record:
+    case_number: str | None
+
+
+class Waiter:
+    """Stands in for the sender thread: answers a case number for some references."""
+
+    def __init__(self, numbers: dict[int, str]) -> None:
+        self.numbers = numbers
+        self.calls: list[tuple[str, float]] = []
+
+    def submit_and_wait(self, ref: str, timeout_s: float) -> Record | None:
+        self.calls.append((ref, timeout_s))
+        number = self.numbers.get(len(self.calls))
+        return Record(number)
+
+
+class Printer:
+    def __init__(self, fail: int = 0) -> None:
+        self.fail = fail
+        self.printed: list[ReceiptInput] = []
+
+    def print_receipt(self, receipt: ReceiptInput) -> None:
+        if self.fail:
+            self.fail -= 1
+            raise PaperOut("paper out")
+        self.printed.append(receipt)
+
+
+def to_submit(code: str, defer: tuple[str, ...] = ()) -> Journey:
+    j = Journey(plan_for(code, catalog()), SETTINGS, clock=FakeClock())
+    j.fire("card_read", identity=identity())
+    if j.plan.needs_face:
+        j.fire("face_ok", score=0.8)
+    for m in j.plan.asked_materials:
+        if m.code in defer:
+            j.fire("material_deferred", code=m.code)
+        elif m.required:
+            j.fire("material_ticked", code=m.code)
+    j.fire("next")
+    while j.state.startswith("capture:"):
+        j.fire("page_added", data=JPEG + j.state.encode())
+        j.fire("next")
+    j.fire("field_set", name="phone", value="13800000000")
+    j.fire("next")
+    if j.state == "signature":
+        j.fire("signed", png=PNG)
+    j.fire("next")
+    return j
+
+
+def runner(j: Journey, outbox: Outbox, waiter: Waiter | None, printer: Printer) -> JourneyRunner:
+    return JourneyRunner(j, queue=outbox, waiter=waiter, printer=printer,
+                         context=ReceiptContext("萧山区城厢街道便民服务中心",
+                                                "https://kiosk.example.org"),
+                         clock=FakeClock(), submit_wait_s=8.0)
+
+
+def test_case_is_in_the_outbox_before_the_receipt_prints(outbox: Outbox) -> None:
+    j = to_submit("T-SIMPLE")
+    printer = Printer()
+    r = runner(j, outbox, Waiter({1: "XS20261122000001"}), printer)
+    j.fire("rated", score=5)
+    assert j.state == "done"
+    (ref,) = r.enqueued.values()
+    record = outbox.record(ref)
+    assert record is not None and record.state is CaseState.PENDING
+    (receipt,) = printer.printed
+    assert receipt.kiosk_ref == ref and receipt.case_number == "XS20261122000001"
+    assert receipt.applicant_name == NAME and receipt.id_number == ID_NUMBER
+    assert not receipt.queued_offline
+    assert j.data.outcome is not None and not j.data.outcome.forwarded
+
+
+def test_back_office_silent_gives_a_forwarded_receipt(outbox: Outbox) -> None:
+    j = to_submit("T-SIMPLE")
+    printer = Printer()
+    runner(j, outbox, None, printer)
+    j.fire("next")
+    assert j.state == "done"
+    assert printer.printed[0].queued_offline and printer.printed[0].case_number is None
+
+
+def test_bundle_prints_one_receipt_per_item_and_owes_deferred(outbox: Outbox) -> None:
+    j = to_submit("T-BUNDLE")
+    printer = Printer()
+    waiter = Waiter({1: "XS20261122000001"})
+    r = runner(j, outbox, waiter, printer)
+    j.fire("next")
+    assert j.state == "done" and len(r.enqueued) == 2 and len(printer.printed) == 2
+    assert j.data.outcome is not None and j.data.outcome.forwarded  # second had no number
+    assert waiter.calls[0][1] == 8.0
+    assert [p.case_number for p in printer.printed] == ["XS20261122000001", None]
+
+
+def test_paper_out_keeps_the_case_and_offers_reprint(outbox: Outbox) -> None:
+    j = to_submit("T-DEFER", defer=("JH",))
+    printer = Printer(fail=1)
+    r = runner(j, outbox, None, printer)
+    j.fire("next")
+    assert j.state == "reprint" and j.view()["error_key"] == "error.paper_out"
+    (ref,) = r.enqueued.values()
+    assert j.view()["qr"] == ref and outbox.stats().pending == 1
+    j.fire("reprint")
+    assert j.state == "done"
+    assert printer.printed[0].materials_owed[0].name == "材料JH"
+
+
+def test_outbox_full_fails_then_retry_does_not_enqueue_twice(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.sqlite3", Sealer(os.urandom(32)), ref_prefix="XD",
+                 clock=FakeClock(), max_pending_cases=1)
+    try:
+        j = to_submit("T-BUNDLE")
+        r = runner(j, box, None, Printer())
+        j.fire("next")
+        assert j.state == "submit_failed"
+        assert j.view()["error_key"] == OutboxFull.i18n_key
+        assert list(r.enqueued) == ["T-B1"]
+        box.max_pending_cases = 5
+        j.fire("retry")
+        assert j.state == "done"
+        assert box.stats().pending == 2 and len(r.enqueued) == 2
+    finally:
+        box.close()
+
+
+def test_dispatch_and_deliver_are_used(outbox: Outbox) -> None:
+    j = to_submit("T-SIMPLE")
+    queued: list[object] = []
+    JourneyRunner(j, queue=outbox, waiter=None, printer=Printer(),
+                  context=ReceiptContext("s", "https://q"), clock=FakeClock(),
+                  dispatch=queued.append)
+    j.fire("next")
+    assert j.state == "submitting" and len(queued) == 1
+    queued.pop()()  # type: ignore[operator]
+    assert j.state == "printing" and len(queued) == 1
