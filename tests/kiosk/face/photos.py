@@ -37,7 +37,7 @@ OBAMA = ("obama.jpg", "obama2.jpg", "obama3.jpg", "obama_partial_face.jpg",
 BIDEN = ("biden.jpg",)
 
 
-class PhotoUnavailable(Exception):  # noqa: N818 - a reason to skip, not an error
+class PhotoUnavailable(Exception):
     pass
 
 
