@@ -1,0 +1,178 @@
+"""Crash-test driver: SIGKILL the kiosk child at random and at chosen points.
+
+    python tests/kiosk/crash/driver.py [--trials N] [--seed S]
+
+One real back office (subprocess) serves the whole run. Each trial starts
+``child.py`` on the same outbox; once the child reports that the outbox opened
+(reopening cleanly after the previous kill is itself a check), the driver kills
+it with SIGKILL either after a random delay or when the child announces the
+chosen point (after enqueue commit, after the receipt, before/after an upload,
+before/after the POST, after delivery). At the end a final child drains what is
+left, and the driver checks:
+
+* every reference whose receipt was reached is in the back office, once;
+* the back office holds nothing else than what the outbox committed, and no
+  reference twice; nothing was refused (a reused reference would be a 409).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import random
+import selectors
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from tests.kiosk.crash.live_backoffice import ROOT, LiveBackoffice
+
+CHILD = Path(__file__).with_name("child.py")
+POINTS = ("enqueued", "receipt", "before_upload", "after_upload", "before_post", "after_post",
+          "delivered")
+CHILD_TIMEOUT_S = 60.0
+
+
+@dataclass
+class Result:
+    trials: int = 0
+    kills: collections.Counter[str] = field(default_factory=collections.Counter)
+    receipts: set[str] = field(default_factory=set)
+    backoffice_refs: list[str] = field(default_factory=list)
+    outbox_states: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def _lines(proc: subprocess.Popen[str], deadline: float) -> str | None:
+    """The child's next stdout line, or None at EOF or when time runs out."""
+    assert proc.stdout is not None
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    try:
+        while time.monotonic() < deadline:
+            if sel.select(timeout=max(0.0, deadline - time.monotonic())):
+                line = proc.stdout.readline()
+                return line.strip() if line else None
+        return None
+    finally:
+        sel.close()
+
+
+def _run_child(workdir: Path, url: str, trial: int, args: list[str], kill_after_s: float | None,
+               kill_point: str | None) -> str:
+    """Run one child; returns how it ended: 'killed:<why>', 'done', or 'failed:<why>'."""
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(workdir), url, str(trial), *args],
+                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        start = time.monotonic()
+        first = _lines(proc, start + CHILD_TIMEOUT_S)
+        if first != "open":
+            proc.kill()
+            _, err = proc.communicate(timeout=30)
+            return f"failed:outbox did not reopen cleanly ({first!r}): {err[-1500:]}"
+        if kill_after_s is not None:
+            line = _lines(proc, time.monotonic() + kill_after_s)
+            if line is None and proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+                return "killed:random"
+        else:
+            line = _lines(proc, time.monotonic() + CHILD_TIMEOUT_S)
+            if line == f"point {kill_point}":
+                proc.kill()
+                proc.wait(timeout=30)
+                return f"killed:{kill_point}"
+        rest, err = proc.communicate(timeout=CHILD_TIMEOUT_S)
+        if proc.returncode == 0 and "done" in (line or "") + rest:
+            return "done"
+        return f"failed:exit {proc.returncode}: {err[-1500:]}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def run(workdir: Path, trials: int, seed: int, cases_per_child: int = 3) -> Result:
+    rnd = random.Random(seed)
+    result = Result()
+    with LiveBackoffice(workdir) as bo:
+        for trial in range(trials):
+            # Even trials: a random moment. Odd trials: each chosen point in turn.
+            if trial % 2 == 0:
+                how = _run_child(workdir, bo.url, trial, ["--cases", str(cases_per_child)],
+                                 kill_after_s=rnd.uniform(0.0, 0.4), kill_point=None)
+            else:
+                point = POINTS[(trial // 2) % len(POINTS)]
+                k = rnd.randint(1, 2 if point in ("before_upload", "after_upload") else 1)
+                how = _run_child(workdir, bo.url, trial,
+                                 ["--cases", str(cases_per_child), "--kill-point", point,
+                                  "--kill-at", str(k)], kill_after_s=None, kill_point=point)
+            result.trials += 1
+            result.kills[how.split(":")[0] if how.startswith("failed") else how] += 1
+            if how.startswith("failed"):
+                result.problems.append(f"trial {trial}: {how}")
+                break
+        final = _run_child(workdir, bo.url, trials, ["--final"], kill_after_s=None,
+                           kill_point=None)
+        if final != "done":
+            result.problems.append(f"final drain: {final}")
+        result.backoffice_refs = [c["kiosk_ref"] for c in bo.staff_cases()]
+    receipts = workdir / "receipts"
+    if receipts.exists():
+        for line in receipts.read_text().splitlines():
+            if line.startswith("receipt reached: "):
+                result.receipts.add(line.removeprefix("receipt reached: "))
+    conn = sqlite3.connect(workdir / "outbox.sqlite3")
+    result.outbox_states = dict(conn.execute("SELECT ref, state FROM cases"))
+    conn.close()
+    _check(result)
+    return result
+
+
+def _check(r: Result) -> None:
+    counts = collections.Counter(r.backoffice_refs)
+    dupes = [ref for ref, n in counts.items() if n > 1]
+    if dupes:
+        r.problems.append(f"duplicated in the back office: {dupes}")
+    lost = sorted(r.receipts - set(counts))
+    if lost:
+        r.problems.append(f"receipt printed but case missing: {lost}")
+    strangers = sorted(set(counts) - set(r.outbox_states))
+    if strangers:
+        r.problems.append(f"in the back office but never committed: {strangers}")
+    undelivered = sorted(ref for ref, st in r.outbox_states.items() if st != "delivered")
+    if undelivered:
+        r.problems.append(f"not delivered (or refused) after the final drain: {undelivered}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--trials", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workdir", type=Path)
+    args = ap.parse_args()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
+        r = run(args.workdir or Path(tmp), args.trials, args.seed)
+        print(f"{r.trials} trials in {time.monotonic() - started:.1f} s; endings: "
+              f"{dict(r.kills)}; receipts {len(r.receipts)}; "
+              f"back office cases {len(r.backoffice_refs)}")
+        for p in r.problems:
+            print("PROBLEM:", p)
+    return 1 if r.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
