@@ -105,18 +105,26 @@ def create_app(settings: Settings) -> FastAPI:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(settings.effective_database_url)
     db.create_schema(engine)
+    # Rows that need not survive a power cut (nonces, see auth.record_nonce; the
+    # material index, see routes/materials.py) are written on SQLite through a
+    # second engine on the same file whose commits skip the fsync.
+    fast_engine = (db.make_engine(settings.effective_database_url, durable=False)
+                    if db.is_sqlite(engine) else engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()
+        fast_engine.dispose()
 
     app = FastAPI(title="Reference back office (一窗受理)", version=API_VERSION,
                   description="Contract: backoffice/API.md", lifespan=lifespan,
                   separate_input_output_schemas=False)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.fast_engine = fast_engine
     app.state.sessions = db.make_sessionmaker(engine)
+    app.state.fast_sessions = db.make_sessionmaker(fast_engine)
     app.state.blobs = BlobStore(settings.blob_dir)
     app.state.catalog = CatalogSource(settings.catalog_dir)
     _install_handlers(app)

@@ -51,6 +51,12 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    def size(self, sha256: str) -> int | None:
+        try:
+            return self.path(sha256).stat().st_size
+        except FileNotFoundError:
+            return None
+
     async def stage(self, chunks: AsyncIterator[bytes], limit: int) -> Staged:
         fd, name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
         temp = Path(name)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from backoffice.blobs import BlobStore
 from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.models import Case, CaseEvent, DayCounter, Material, OwedMaterial
@@ -65,7 +66,8 @@ def _next_case_number(session: Session, now: datetime) -> str:
     return f"{CASE_PREFIX}{day}{counter.value:06d}"
 
 
-def _check_materials(session: Session, sub: CaseSubmission) -> None:
+def _check_materials(session: Session, sub: CaseSubmission, blobs: BlobStore | None,
+                     now: datetime) -> None:
     declared: dict[str, int] = {}
     for material in sub.materials:
         for page in material.pages:
@@ -76,6 +78,15 @@ def _check_materials(session: Session, sub: CaseSubmission) -> None:
         return
     stored = {m.sha256: m.size for m in session.scalars(
         select(Material).where(Material.sha256.in_(declared)))}
+    if blobs is not None:
+        # The fsynced file is the truth and the row only an index written without
+        # fsync (see routes/materials.py): a row lost to a power cut is rebuilt here.
+        for sha in declared.keys() - stored.keys():
+            size = blobs.size(sha)
+            if size is not None:
+                session.add(Material(sha256=sha, size=size, content_type="", terminal_id="",
+                                     stored_at=now))
+                stored[sha] = size
     missing = sorted(h for h in declared if h not in stored)
     if missing:
         raise ApiError(422, "missing_materials",
@@ -98,7 +109,7 @@ def _existing(session: Session, sub: CaseSubmission, digest: str) -> CaseReceipt
 
 
 def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
-           now: datetime) -> tuple[CaseReceipt, bool]:
+           now: datetime, blobs: BlobStore | None = None) -> tuple[CaseReceipt, bool]:
     """Store a submission once. Returns the receipt and whether it was created now."""
     digest = body_hash(raw)
     for _attempt in range(INTAKE_ATTEMPTS):
@@ -107,7 +118,7 @@ def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
                 found = _existing(session, sub, digest)
                 if found is not None:
                     return found, False
-                _check_materials(session, sub)
+                _check_materials(session, sub, blobs, now)
                 case = Case(
                     case_number=_next_case_number(session, now),
                     kiosk_ref=sub.kiosk_ref, body_hash=digest,

@@ -129,6 +129,7 @@ def openapi_text() -> str:
         app = create_app(Settings(data_dir=Path(tmp)))
         doc = app.openapi()
         app.state.engine.dispose()
+        app.state.fast_engine.dispose()
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 

@@ -35,7 +35,8 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, durable: bool = True) -> Engine:
+    """``durable=False`` (SQLite): commits skip the fsync; for rows a power cut may lose."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -43,13 +44,13 @@ def make_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False,
                           "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
-        _sqlite_setup(engine)
+        _sqlite_setup(engine, "FULL" if durable else "NORMAL")
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     return engine
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module so that the
@@ -57,7 +58,7 @@ def _sqlite_setup(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.close()

@@ -50,9 +50,10 @@ def _stored(request: Request, sha256: str) -> Material | None:
 async def head_material(request: Request, sha256: Sha,
                         who: Who) -> Response:
     headers, secret = who
+    conf = settings(request)
     await run_in_threadpool(lambda: auth.finish(
-        sessions(request), headers, secret, body=b"", now=settings(request).clock.now(),
-        max_skew_s=settings(request).max_skew_s))
+        request.app.state.fast_sessions, headers, secret, body=b"", now=conf.clock.now(),
+        max_skew_s=conf.max_skew_s))
     material = await run_in_threadpool(_stored, request, sha256)
     if material is None:
         return Response(status_code=404)
@@ -60,9 +61,14 @@ async def head_material(request: Request, sha256: Sha,
 
 
 def _record(request: Request, sha256: str, size: int, content_type: str, terminal: str) -> bool:
-    """Insert the row for a stored blob; False when another upload got there first."""
+    """Insert the row for a stored blob; False when another upload got there first.
+
+    Written without fsync (the nonce engine): the blob file itself is already
+    fsynced, and case intake rebuilds a row that a power cut lost from it. This
+    saves one of the three fsyncs an upload would otherwise cost.
+    """
     try:
-        with transaction(sessions(request)) as session:
+        with transaction(request.app.state.fast_sessions) as session:
             if session.get(Material, sha256) is not None:
                 return False
             session.add(Material(sha256=sha256, size=size, content_type=content_type,
@@ -94,7 +100,7 @@ async def put_material(request: Request, sha256: Sha,
     staged = await store.stage(request.stream(), conf.max_material_bytes)
     try:
         await run_in_threadpool(lambda: auth.finish(
-            sessions(request), headers, secret, body_sha256=staged.sha256,
+            request.app.state.fast_sessions, headers, secret, body_sha256=staged.sha256,
             now=conf.clock.now(), max_skew_s=conf.max_skew_s))
         if staged.sha256 != sha256:
             raise ApiError(400, "hash_mismatch",

@@ -114,3 +114,15 @@ def test_case_without_materials_or_deferred(uploaded: TerminalClient) -> None:
     assert r.status_code == 201
     status = uploaded.request("GET", f"/api/v1/cases/{r.json()['case_number']}").json()
     assert status["owed_materials"] == []
+
+
+def test_lost_material_row_is_rebuilt_from_the_blob(uploaded: TerminalClient) -> None:
+    """The blob file is the truth; its index row (written without fsync) may be lost."""
+    from sqlalchemy import delete
+
+    from backoffice.models import Material
+
+    with uploaded.client.app.state.sessions.begin() as session:  # type: ignore[attr-defined]
+        session.execute(delete(Material))
+    r = uploaded.submit(make_case())
+    assert r.status_code == 201, r.text

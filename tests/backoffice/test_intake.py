@@ -16,7 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from backoffice.app import create_app
 from backoffice.models import Case
+from backoffice.settings import Settings
 from backoffice.testing import JPEG, TerminalClient, make_case
 from kiosk.clock import FakeClock
 
@@ -135,3 +137,32 @@ def test_case_numbers_follow_the_china_date(terminal: TerminalClient, clock: Fak
     clock.advance(15 * 3600)  # 16:00 UTC = 00:00 the next day in China
     number = terminal.submit(make_case("XD-261123-0001-0")).json()["case_number"]
     assert re.fullmatch(r"XS20261123000001", number)
+
+
+def test_two_servers_on_one_database_share_one_truth(terminal: TerminalClient,
+                                                     settings: Settings) -> None:
+    """Several server processes behind a proxy: uniqueness and nonces live in the database."""
+    _upload(terminal, JPEG)
+    other_app = create_app(settings)  # its own engine and pool, like another process
+    with TestClient(other_app, raise_server_exceptions=False) as other_client:
+        other = TerminalClient(other_client, terminal.terminal_id, terminal.secret,
+                               terminal.clock)
+        # A request replayed to the other server is still a replay.
+        headers = terminal.headers("GET", "/api/v1/catalog", b"")
+        assert terminal.client.get("/api/v1/catalog", headers=headers).status_code == 200
+        replay = other_client.get("/api/v1/catalog", headers=headers)
+        assert replay.status_code == 401 and replay.json()["error"] == "replayed_nonce"
+
+        case = make_case()
+        barrier = threading.Barrier(THREADS)
+
+        def submit(i: int) -> tuple[int, str]:
+            barrier.wait(timeout=30)
+            r = (terminal if i % 2 else other).submit(case)
+            return r.status_code, str(r.json().get("case_number"))
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            results = list(pool.map(submit, range(THREADS)))
+    assert sorted(code for code, _ in results) == [200] * (THREADS - 1) + [201], results
+    assert len({number for _, number in results}) == 1
+    assert _case_count(terminal.client) == 1

@@ -1,0 +1,159 @@
+"""Reference back office throughput, over real HTTP on loopback (SQLite, synchronous=FULL).
+
+Measured in one run:
+- reference: an unsigned GET /api/v1/health round trip (HTTP + framework cost), and
+  a raw SQLite INSERT + COMMIT with fsync on the same disk;
+- a signed POST /api/v1/cases (p50, p99) and its ratio to both references;
+- full intake of a case with 5 x 300 KB pages (HEAD + PUT per page, then POST):
+  cases/s, against the kiosk's drain goal of >= 20 cases/s (issue 3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from backoffice.cli import main as backoffice_cli
+from backoffice.testing import make_case
+from kiosk import signing
+from scripts.benchmarks.common import Report, parser, percentile, run
+
+TERMINAL = "XS-BENCH-0001"
+PAGE_BYTES = 300 * 1024
+PAGES = 5
+
+
+def _raw_commit_ms(directory: Path, n: int) -> list[float]:
+    conn = sqlite3.connect(directory / "raw.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
+    samples = []
+    for i in range(n):
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (v) VALUES (?)", (os.urandom(512) + bytes([i % 256]),))
+        conn.execute("COMMIT")
+        samples.append((time.perf_counter() - start) * 1000)
+    conn.close()
+    return samples
+
+
+class Terminal:
+    def __init__(self, url: str, secret: bytes) -> None:
+        self.url, self.secret = url, secret
+        self.session = requests.Session()
+
+    def call(self, method: str, path: str, body: bytes = b"",
+             headers: dict[str, str] | None = None) -> requests.Response:
+        signed = signing.signed_headers(self.secret, TERMINAL, method, path, body, time.time())
+        return self.session.request(method, self.url + path, data=body, timeout=30,
+                                    headers={**signed, **(headers or {})})
+
+    def submit(self, case: dict[str, object]) -> requests.Response:
+        body = json.dumps(case, ensure_ascii=False).encode()
+        return self.call("POST", "/api/v1/cases", body, {
+            "Content-Type": "application/json", "Idempotency-Key": str(case["kiosk_ref"])})
+
+    def deliver(self, ref: str, pages: list[bytes]) -> None:
+        for page in pages:
+            sha = hashlib.sha256(page).hexdigest()
+            if self.call("HEAD", f"/api/v1/materials/{sha}").status_code != 200:
+                r = self.call("PUT", f"/api/v1/materials/{sha}", page,
+                              {"Content-Type": "image/jpeg"})
+                assert r.status_code in (200, 201), r.text
+        r = self.submit(make_case(ref, pages=pages, terminal_id=TERMINAL))
+        assert r.status_code == 201, r.text
+
+
+class Server:
+    """``python -m backoffice.cli serve`` as its own process, as deployed."""
+
+    def __init__(self, data_dir: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(self.port),
+             "--data-dir", str(data_dir)], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                requests.get(self.url + "/api/v1/health", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise SystemExit("back office did not start")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def main(argv: list[str]) -> int:
+    p = parser("backoffice", __doc__ or "")
+    p.add_argument("--cases", type=int, default=40, help="cases per measurement")
+    args = p.parse_args(argv)
+    report = Report("backoffice")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        raw = _raw_commit_ms(root, 200)
+        key = root / "terminal.key"
+        backoffice_cli(["terminal", "add", TERMINAL, "--secret-file", str(key),
+                        "--data-dir", str(root / "bo")])
+        server = Server(root / "bo")
+        try:
+            secret = bytes.fromhex(key.read_text().strip())
+            term = Terminal(server.url, secret)
+            health = []
+            for _ in range(200):
+                start = time.perf_counter()
+                term.session.get(server.url + "/api/v1/health", timeout=10)
+                health.append((time.perf_counter() - start) * 1000)
+            post = []
+            for i in range(args.cases * 3):
+                case = make_case(f"XB-000000-{i:04d}-0", pages=[], terminal_id=TERMINAL)
+                start = time.perf_counter()
+                assert term.submit(case).status_code == 201
+                post.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            for i in range(args.cases):
+                pages = [os.urandom(PAGE_BYTES) for _ in range(PAGES)]
+                term.deliver(f"XF-000000-{i:04d}-0", pages)
+            full_rate = args.cases / (time.perf_counter() - start)
+        finally:
+            server.stop()
+    h50, c50 = percentile(health, 50), percentile(raw, 50)
+    report.add("reference: GET /health p50", h50, "ms")
+    report.add("reference: raw SQLite commit+fsync p50", c50, "ms")
+    report.add("POST /cases (signed, no pages) p50", percentile(post, 50), "ms")
+    report.add("POST /cases (signed, no pages) p99", percentile(post, 99), "ms")
+    report.add("POST /cases p50 / GET /health p50", percentile(post, 50) / h50, "x",
+               reference="health round trip")
+    report.add("POST /cases p50 / raw commit p50", percentile(post, 50) / c50, "x",
+               reference="raw SQLite commit")
+    report.add(f"full intake, {PAGES} x {PAGE_BYTES // 1024} KB pages", full_rate, "cases/s",
+               goal=">= 20")
+    report.notes.append("server in its own process; one client, sequential; "
+                        "SQLite WAL with synchronous=FULL; loopback")
+    return report.emit(args.json)
+
+
+if __name__ == "__main__":
+    run(main)
