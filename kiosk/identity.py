@@ -65,6 +65,8 @@ class Identity:
     issue_count: str = ""
     photo_wlt: bytes = b""   # the card's encrypted photo; decodable only by a vendor library
     photo_bmp: bytes = b""   # decoded photo when a decoder is configured
+    #: 追加住址 (30 03): addresses written after issue, oldest first; the last is current.
+    appended_addresses: tuple[str, ...] = ()
 
     def expired(self, today: date) -> bool:
         return (not self.long_term) and self.valid_to is not None and self.valid_to < today

@@ -1,0 +1,1 @@
+"""二代证 (resident ID card) readers: the SAM serial protocol, its driver and simulator."""

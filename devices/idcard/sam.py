@@ -1,0 +1,180 @@
+"""Talking to a SAM over any byte transport: one command, one answer, bounded retries.
+
+:class:`SamClient` knows the command sequence of GA/T 467 (find, select, read,
+appended address) and nothing about serial ports: the transport is a
+:class:`ByteTransport` (pyserial in ``sam_serial.py``; a fake in unit tests).
+
+Why these rules:
+
+* **Per-command timeouts.** Find/select/status answer within ~100 ms, a read
+  (1295 B at 115200 baud is 112 ms on the wire, plus the card exchange) within
+  ~2 s; a command waits for the configured timeout of its class only.
+* **Resynchronise, then retry.** Before each attempt stale input is dropped and
+  the frame decoder reset, so a late answer to an earlier attempt cannot be taken
+  for the current one. A corrupt frame (checksum, truncated, absurd length), a
+  frame the SAM itself rejected (SW3 10/11/21) or no answer are retried, at most
+  ``retries`` more times. Card and SAM statuses are answers, never retried here.
+* **Errors typed once.** The transport raises ``DeviceUnavailable`` for a dead
+  port; after the last retry a silent SAM is ``DeviceTimeout`` and garbage is
+  ``ProtocolError``. Nothing else escapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from devices.idcard.errors import NoContent, SamRejectedFrame, UnknownStatus
+from devices.idcard.protocol import (
+    CardData,
+    Command,
+    FrameDecoder,
+    Framing,
+    Request,
+    Response,
+    SamFraming,
+    Timing,
+    parse_sam_id,
+    split_addresses,
+)
+from devices.idcard.text import decode_address, decode_text
+from kiosk.clock import Clock
+from kiosk.errors import CardError, DeviceTimeout, ProtocolError
+from kiosk.identity import CardType, Identity
+
+
+class ByteTransport(Protocol):
+    def write(self, data: bytes) -> None:
+        """Send all of ``data``; DeviceUnavailable when the port is gone."""
+        ...
+
+    def read(self, size: int, timeout: float) -> bytes:
+        """Up to ``size`` bytes, waiting at most ``timeout`` s; fewer (even none) on timeout."""
+        ...
+
+    def discard_input(self) -> None:
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    short_s: float = 0.3   # find, select, SAM status/ID
+    long_s: float = 3.0    # reset, reads
+
+    def of(self, command: Command) -> float:
+        return self.short_s if command.timing is Timing.SHORT else self.long_s
+
+
+@dataclass
+class ExchangeStats:
+    commands: int = 0
+    retries: int = 0
+    bad_frames: int = 0
+    timeouts: int = 0
+    discarded_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class CardRead:
+    identity: Identity
+    fingerprint: bytes = b""
+
+
+class SamClient:
+    def __init__(self, transport: ByteTransport, *, clock: Clock,
+                 timeouts: Timeouts | None = None, retries: int = 2,
+                 framing: Framing | None = None) -> None:
+        self.transport = transport
+        self.clock = clock
+        self.timeouts = timeouts or Timeouts()
+        self.retries = retries
+        self.framing: Framing = framing or SamFraming()
+        self.stats = ExchangeStats()
+        self._decoder = FrameDecoder(self.framing)
+
+    # -- one command ------------------------------------------------------------
+    def transact(self, command: Command, data: bytes = b"") -> Response:
+        """Send ``command`` and return its successful response; raise the typed error."""
+        wire = self.framing.wrap(Request(command, data).body())
+        self.stats.commands += 1
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.stats.retries += 1
+            self.transport.discard_input()
+            self._decoder.reset()
+            self.transport.write(wire)
+            try:
+                response = self._await_response(command)
+                return response.check(command)
+            except (UnknownStatus, CardError):
+                raise  # answers: retrying would not change them
+            except SamRejectedFrame as err:
+                last = err
+            except DeviceTimeout as err:
+                self.stats.timeouts += 1
+                last = err
+            except ProtocolError as err:
+                self.stats.bad_frames += 1
+                last = err
+        assert last is not None
+        raise last
+
+    def _await_response(self, command: Command) -> Response:
+        deadline = self.clock.monotonic() + self.timeouts.of(command)
+        bad: ProtocolError | None = None
+        while True:
+            remaining = deadline - self.clock.monotonic()
+            if remaining <= 0:
+                if bad is not None:
+                    raise bad
+                raise DeviceTimeout(f"{command.name}: no answer in {self.timeouts.of(command)} s")
+            chunk = self.transport.read(self._decoder.wanted, remaining)
+            if not chunk:
+                continue
+            before = self._decoder.discarded
+            events = self._decoder.feed(chunk)
+            self.stats.discarded_bytes += self._decoder.discarded - before
+            for event in events:
+                if isinstance(event, ProtocolError):
+                    # Keep listening: a good frame may follow the corrupt one.
+                    self.stats.bad_frames += 1
+                    bad = event
+                    continue
+                return Response.parse(event.body)
+
+    # -- the SAM's commands -----------------------------------------------------------
+    def reset(self) -> None:
+        self.transact(Command.RESET_SAM)
+
+    def status(self) -> None:
+        self.transact(Command.SAM_STATUS)
+
+    def sam_id(self) -> str:
+        return parse_sam_id(self.transact(Command.SAM_ID).data)
+
+    def find(self) -> None:
+        """Raises ``CardNotFound`` (a ``NoCard``) when the field is empty."""
+        self.transact(Command.FIND_CARD)
+
+    def select(self) -> None:
+        self.transact(Command.SELECT_CARD)
+
+    def read(self, *, fingerprint: bool = False, appended_address: bool = True) -> CardRead:
+        """Select and read the card that ``find`` saw; decode it into an Identity."""
+        self.select()
+        command = Command.READ_TEXT_PHOTO_FP if fingerprint else Command.READ_TEXT_PHOTO
+        data = CardData.parse(self.transact(command).data, fingerprint)
+        identity = decode_text(data.text, photo_wlt=data.photo)
+        if appended_address and identity.card_type is CardType.RESIDENT:
+            # 追加住址 exists only on resident cards (GA/T 490); 91 = none written.
+            try:
+                records = split_addresses(self.transact(Command.READ_APPENDED_ADDRESS).data)
+            except NoContent:
+                records = ()
+            addresses = tuple(a for a in map(decode_address, records) if a)
+            identity = replace(identity, appended_addresses=addresses)
+        return CardRead(identity, data.fingerprint)
