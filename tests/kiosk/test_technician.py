@@ -1,0 +1,128 @@
+"""Technician entry: corner gesture, scrypt PIN, persistent lockout, set-pin."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kiosk.clock import FakeClock
+from kiosk.config import TechnicianConfig, load_config
+from kiosk.errors import ConfigError, ValidationError
+from kiosk.technician import (
+    CornerGesture,
+    PinGate,
+    PinResult,
+    hash_pin,
+    main,
+    parse_pin_hash,
+    verify_pin,
+    write_pin_overlay,
+)
+
+W, H = 1920, 1080
+CORNER = {"tl": (5, 5), "tr": (W - 5, 5), "br": (W - 5, H - 5), "bl": (5, H - 5)}
+FAST = {"n": 2 ** 10}  # cheaper scrypt for tests; the hash carries its parameters
+
+
+def taps(g: CornerGesture, clock: FakeClock, corners: str, gap: float = 0.5) -> list[bool]:
+    out = []
+    for c in corners.split():
+        out.append(g.touch(*CORNER[c], W, H))
+        clock.advance(gap)
+    return out
+
+
+def test_gesture_needs_the_corners_in_order_within_the_window() -> None:
+    clock = FakeClock()
+    g = CornerGesture(clock)
+    assert taps(g, clock, "tl tr br bl") == [False, False, False, True]
+    assert taps(g, clock, "tl tr bl br") == [False] * 4
+    assert not g.touch(W / 2, H / 2, W, H)  # a touch in the middle breaks the sequence
+    assert taps(g, clock, "tl tl tr br bl")[-1]  # a repeated first corner restarts it
+    assert not any(taps(g, clock, "tl tr br bl", gap=2.0))  # 6 s > 5 s window
+    assert g.corner(W / 2, 5, W, H) is None
+
+
+def test_pin_hash_round_trip_and_format() -> None:
+    stored = hash_pin("24681357", **FAST)
+    assert stored.startswith("scrypt$1024$8$1$")
+    assert verify_pin("24681357", stored)
+    assert not verify_pin("24681358", stored)
+    assert hash_pin("24681357", **FAST) != stored  # fresh salt each time
+    n, r, p, salt, digest = parse_pin_hash(hash_pin("123456"))
+    assert (n, r, p, len(salt), len(digest)) == (2 ** 14, 8, 1, 16, 32)
+    for bad in ("", "scrypt$3$8$1$AA==$AA==", "bcrypt$x", "scrypt$1024$8$1$!!$AA=="):
+        with pytest.raises(ConfigError, match=r"technician\.pin_hash"):
+            parse_pin_hash(bad)
+    with pytest.raises(ValidationError):
+        hash_pin("12ab56")
+    with pytest.raises(ValidationError):
+        hash_pin("123")
+
+
+def gate(tmp_path: Path, clock: FakeClock) -> PinGate:
+    config = TechnicianConfig(pin_hash=hash_pin("24681357", **FAST))
+    return PinGate(config, tmp_path / "technician.json", clock)
+
+
+def test_five_wrong_pins_lock_for_fifteen_minutes_across_a_reboot(tmp_path: Path) -> None:
+    clock = FakeClock()
+    g = gate(tmp_path, clock)
+    assert [g.check("000000") for _ in range(4)] == [PinResult.WRONG] * 4
+    assert g.failures() == 4
+    assert g.check("000000") is PinResult.LOCKED
+    assert g.check("24681357") is PinResult.LOCKED  # even the right PIN while locked
+    assert g.remaining_s() == pytest.approx(15 * 60)
+    rebooted = gate(tmp_path, clock)  # new object, same state file: still locked
+    clock.advance(14 * 60)
+    assert rebooted.check("24681357") is PinResult.LOCKED
+    clock.advance(61)
+    assert rebooted.check("24681357") is PinResult.OK
+    assert rebooted.failures() == 0
+    assert stat.S_IMODE((tmp_path / "technician.json").stat().st_mode) == 0o600
+
+
+def test_success_resets_the_count_and_damaged_state_keeps_it_locked(tmp_path: Path) -> None:
+    clock = FakeClock()
+    g = gate(tmp_path, clock)
+    g.check("111111")
+    assert g.check("24681357") is PinResult.OK and g.failures() == 0
+    (tmp_path / "technician.json").write_text("{not json")
+    assert g.check("24681357") is PinResult.LOCKED
+
+
+def test_clock_set_back_does_not_lengthen_the_lock(tmp_path: Path) -> None:
+    clock = FakeClock()
+    g = gate(tmp_path, clock)
+    state = {"version": 1, "failures": 0,
+             "locked_until": (clock.now() + timedelta(days=30)).isoformat()}
+    (tmp_path / "technician.json").write_text(json.dumps(state))
+    assert g.remaining_s() == pytest.approx(15 * 60)
+
+
+def test_disabled_without_a_hash(tmp_path: Path) -> None:
+    g = PinGate(TechnicianConfig(), tmp_path / "t.json", FakeClock())
+    assert g.check("123456") is PinResult.DISABLED
+
+
+def test_set_pin_writes_an_overlay_the_config_loader_accepts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    overlay = tmp_path / "local.yaml"
+    overlay.write_text("backoffice:\n  url: http://127.0.0.1:8000\n")
+    write_pin_overlay(overlay, "13572468")
+    data = yaml.safe_load(overlay.read_text())
+    assert data["backoffice"]["url"] == "http://127.0.0.1:8000"
+    assert stat.S_IMODE(overlay.stat().st_mode) == 0o600
+    config = load_config(overlays=(overlay,))
+    assert verify_pin("13572468", config.technician.pin_hash)
+    monkeypatch.setattr("sys.stdin", io.StringIO("1234\n"))
+    assert main(["set-pin", "--overlay", str(overlay), "--pin-stdin"]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO("99887766\n"))
+    assert main(["set-pin", "--overlay", str(overlay), "--pin-stdin"]) == 0
+    assert verify_pin("99887766", yaml.safe_load(overlay.read_text())["technician"]["pin_hash"])
