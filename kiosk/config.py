@@ -227,7 +227,7 @@ class SiteProfile(StrictModel):
         return (1920, 1080) if self.orientation == "landscape" else (1080, 1920)
 
     def presence(self, kind: str) -> Presence:
-        return self.devices.get(kind, Presence.ABSENT)  # type: ignore[call-overload]
+        return next((p for k, p in self.devices.items() if k == kind), Presence.ABSENT)
 
 
 # --------------------------------------------------------------------------- loading
