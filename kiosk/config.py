@@ -83,6 +83,15 @@ class PrinterConfig(StrictModel):
     paper_mm: Literal[58, 80] = 80
     mode: Literal["text", "raster", "auto"] = "auto"
     timeout_s: float = Field(default=5.0, gt=0)
+    #: What the printer's resident font draws; other characters switch a receipt to raster.
+    text_charset: Literal["gb2312", "gbk", "gb18030-2", "gb18030"] = "gbk"
+    native_qr: bool = True
+    #: Whether the printer answers DLE EOT status queries (two-way transports only).
+    status: bool = True
+    status_timeout_s: float = Field(default=1.0, gt=0)
+    #: Receipts' QR codes link to <query_base_url>/q/<kiosk_ref> (the progress page).
+    query_base_url: str = Field(default="https://query.zhengwu.example",
+                                pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
 
 
 class CameraConfig(StrictModel):
