@@ -1,0 +1,124 @@
+"""Logging for the kiosk: a rotating file in ``var/log/``, a ring buffer, redaction.
+
+Every handler carries :class:`kiosk.privacy.RedactingFilter`, so an ID number
+that slips into a message is masked before it reaches the file, the console or
+the technician screen (DESIGN.md: personal data never in logs). The ring
+buffer keeps the most recent records in memory for the technician's "recent
+logs" screen and the diagnostic bundle.
+
+:func:`setup_logging` returns a :class:`LogSetup` handle instead of changing
+global state for good: ``close()`` removes exactly the handlers it added, so
+tests (and a second call) leave no handlers behind.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import logging.handlers
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import ConfigError
+from kiosk.privacy import RedactingFilter, redact
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_FILE = "kiosk.log"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Masks the whole formatted text, tracebacks included (the filter sees only the
+    message; an exception's text is added later, by the formatter)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+class RingBufferHandler(logging.Handler):
+    """Keeps the last ``capacity`` records as plain, already-redacted dictionaries."""
+
+    def __init__(self, capacity: int = 500) -> None:
+        super().__init__()
+        self._records: collections.deque[dict[str, Any]] = collections.deque(maxlen=capacity)
+        self._ring_lock = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Redact again here: a record may reach this handler without the filter
+        # having run (a filter on another handler does not protect this one).
+        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                     timespec="seconds"),
+                 "level": record.levelname, "logger": record.name,
+                 "message": redact(record.getMessage())}
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = redact(f"{record.exc_info[0].__name__}: {record.exc_info[1]}")
+        with self._ring_lock:
+            self._records.append(entry)
+
+    def records(self, limit: int | None = None,
+                min_level: int = logging.NOTSET) -> list[dict[str, Any]]:
+        with self._ring_lock:
+            items = [r for r in self._records
+                     if logging.getLevelName(r["level"]) >= min_level]
+        return items[-limit:] if limit else items
+
+    def clear(self) -> None:
+        with self._ring_lock:
+            self._records.clear()
+
+
+@dataclass
+class LogSetup:
+    logger: logging.Logger
+    ring: RingBufferHandler
+    file: Path | None
+    handlers: list[logging.Handler] = field(default_factory=list)
+
+    def close(self) -> None:
+        for handler in self.handlers:
+            self.logger.removeHandler(handler)
+            handler.close()
+        self.handlers.clear()
+
+
+def setup_logging(log_dir: Path | None, *, level: int = logging.INFO,
+                  logger: logging.Logger | None = None, console: bool = False,
+                  max_bytes: int = 5 * 1024 * 1024, backups: int = 5,
+                  ring_capacity: int = 500) -> LogSetup:
+    """Attach the kiosk's handlers to ``logger`` (the root logger by default).
+
+    ``log_dir`` is normally ``<terminal.data_dir>/log``; ``None`` logs only to the
+    ring buffer (and the console when asked), for tools that must not write.
+    """
+    target = logger or logging.getLogger()
+    target.setLevel(level)
+    formatter = RedactingFormatter(FORMAT)
+    ring = RingBufferHandler(ring_capacity)
+    handlers: list[logging.Handler] = [ring]
+    path: Path | None = None
+    if log_dir is not None:
+        path = log_dir / LOG_FILE
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            handlers.append(logging.handlers.RotatingFileHandler(
+                path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(str(log_dir), "terminal.data_dir",
+                              f"cannot write logs: {exc.strerror}") from None
+    if console:
+        handlers.append(logging.StreamHandler())
+    for handler in handlers:
+        handler.addFilter(RedactingFilter())
+        handler.setFormatter(formatter)
+        target.addHandler(handler)
+    return LogSetup(logger=target, ring=ring, file=path, handlers=handlers)
+
+
+def log_files(log_dir: Path) -> list[Path]:
+    """The current log and its rotated predecessors, newest first."""
+    current = log_dir / LOG_FILE
+    rotated = sorted(log_dir.glob(LOG_FILE + ".*"),
+                     key=lambda p: int(p.suffix[1:]) if p.suffix[1:].isdigit() else 0)
+    return ([current] if current.exists() else []) + rotated
