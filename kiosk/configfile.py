@@ -22,6 +22,10 @@ from kiosk.errors import ConfigError
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
+# libyaml's parser when PyYAML was built with it: the same safe constructors, about
+# eight times faster, which matters for the catalog at start-up.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class StrictModel(pydantic.BaseModel):
     """Base of every config and catalog model: frozen, unknown keys refused, no coercion."""
@@ -51,7 +55,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(name, "", f"cannot read: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
