@@ -1,8 +1,12 @@
 """The versioned service catalog served to terminals.
 
-The catalog is ``config/catalog/*.yaml``. The version is a hash of the files'
-names and bytes, so any edit changes it and terminals refetch; it is cached
-per (name, size, mtime) so that a busy server does not re-read YAML per request.
+The catalog is ``config/catalog/*.yaml``, read and cross-validated by the
+kiosk's own loader (:func:`kiosk.catalog.load_catalog`), so the back office
+serves exactly what a kiosk would accept. ``version`` is the version the
+catalog header declares; ``digest`` is a hash of the files' names and bytes,
+which changes on any edit even when the header was not bumped. The result is
+cached per (name, size, mtime) so that a busy server does not re-read YAML per
+request.
 """
 
 from __future__ import annotations
@@ -10,12 +14,11 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from backoffice.errors import ApiError
 from backoffice.schemas import Catalog
+from kiosk.catalog import load_catalog
+from kiosk.errors import ConfigError
 
 _Key = tuple[tuple[str, int, int], ...]
 
@@ -23,46 +26,26 @@ _Key = tuple[tuple[str, int, int], ...]
 def _files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir()
-                  if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in directory.iterdir() if p.suffix == ".yaml" and p.is_file())
 
 
-def _items_of(document: Any) -> list[dict[str, Any]]:
-    """A file holds one item (a mapping with a code), a list of items, or ``items:``."""
-    if isinstance(document, list):
-        return [d for d in document if isinstance(d, dict)]
-    if isinstance(document, dict):
-        if isinstance(document.get("items"), list):
-            return [d for d in document["items"] if isinstance(d, dict)]
-        return [document]
-    return []
+def digest(directory: Path) -> str:
+    h = hashlib.sha256()
+    for path in _files(directory):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 
 def build(directory: Path) -> Catalog:
-    digest = hashlib.sha256()
-    items: list[dict[str, Any]] = []
-    for path in _files(directory):
-        data = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + data + b"\0")
-        try:
-            items.extend(_items_of(yaml.safe_load(data)))
-        except yaml.YAMLError as exc:
-            # An operator's broken edit: terminals keep their cached catalog and retry.
-            raise ApiError(503, "unavailable", f"catalog file {path.name} is not valid YAML: "
-                           f"{exc}") from None
-    # JSON has no dates: YAML dates and other scalars go out as text.
-    items = [_jsonable(item) for item in items]
-    return Catalog(version=digest.hexdigest()[:16], items=items)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
+    try:
+        catalog = load_catalog(directory)
+    except ConfigError as exc:
+        # An operator's broken edit: terminals keep their cached catalog and retry.
+        raise ApiError(503, "unavailable", f"catalog is invalid: {exc}") from None
+    dump = catalog.model_dump(mode="json")
+    return Catalog(version=catalog.version, digest=digest(directory), items=dump["items"],
+                   bundles=dump["bundles"], departments=dump["departments"],
+                   life_events=dump["life_events"])
 
 
 class CatalogSource:

@@ -54,8 +54,14 @@ class Health(BaseModel):
 
 
 class Catalog(BaseModel):
+    """``version`` and ``items`` are the contract; the rest is the whole catalog besides."""
+
     version: str
     items: list[dict[str, Any]]
+    digest: str = ""
+    bundles: list[dict[str, Any]] = []
+    departments: list[dict[str, Any]] = []
+    life_events: list[dict[str, Any]] = []
 
 
 # ---- materials -------------------------------------------------------------

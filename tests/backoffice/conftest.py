@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from backoffice import staffops
 from backoffice.app import create_app
-from backoffice.settings import Settings
+from backoffice.settings import REPO_ROOT, Settings
 from backoffice.testing import STAFF_TOKEN, TERMINAL_ID, TerminalClient
 from kiosk.clock import FakeClock
 
@@ -31,10 +31,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def settings(tmp_path: Path, clock: FakeClock, database_url: str) -> Settings:
     catalog = tmp_path / "catalog"
-    catalog.mkdir()
-    (catalog / "hukou.yaml").write_text(
-        "code: 330109-HJ-001\nname: {zh_CN: 户口迁移, en: Household transfer}\n",
-        encoding="utf-8")
+    shutil.copytree(REPO_ROOT / "config" / "catalog", catalog)
     return Settings(data_dir=tmp_path / "bo", staff_token=STAFF_TOKEN, catalog_dir=catalog,
                     clock=clock, database_url=database_url)
 

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 from backoffice import staffops
 from backoffice.app import create_app
 from backoffice.cli import openapi_text
-from backoffice.settings import Settings
+from backoffice.settings import REPO_ROOT, Settings
 from backoffice.testing import STAFF_TOKEN, TERMINAL_ID, SigningProxy
 from kiosk.clock import SystemClock
 
@@ -38,11 +38,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def proxy(tmp_path: Path) -> SigningProxy:
     """A fresh back office per operation, behind the signing proxy."""
     clock = SystemClock()
-    catalog = tmp_path / "catalog"
-    catalog.mkdir()
-    (catalog / "item.yaml").write_text("code: 330109-HJ-001\n", encoding="utf-8")
     app = create_app(Settings(data_dir=tmp_path / "bo", staff_token=STAFF_TOKEN,
-                              catalog_dir=catalog, clock=clock))
+                              catalog_dir=REPO_ROOT / "config" / "catalog", clock=clock))
     secret = b"k" * 32
     staffops.register_terminal(app.state.sessions, TERMINAL_ID, secret.hex(), clock.now())
     return SigningProxy(app, TERMINAL_ID, secret, STAFF_TOKEN, clock)
