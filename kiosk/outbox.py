@@ -6,6 +6,14 @@ WAL is fsync'ed (sqlite.org/pragma.html#pragma_synchronous), so once
 may print. The kiosk reference is allocated in that same transaction, so a
 crash can never hand one number to two cases.
 
+Only the commits that make a promise are fsync'ed: storing a case (the
+receipt) and refusing one (kept for staff). The sender's bookkeeping (claimed,
+blob uploaded, delivered) commits with ``synchronous=NORMAL``: atomic and safe
+against a killed process, and if a power cut loses it the sender merely repeats
+an idempotent request. Checkpoints of the WAL run from the sender thread on a
+connection of their own (:meth:`Outbox.checkpoint`), so an enqueue does not pay
+for copying earlier cases into the database file.
+
 Rows move pending → sending → delivered | refused (the persist-queue model);
 rows found in ``sending`` at open are put back to ``pending`` (the back office
 deduplicates by Idempotency-Key, so sending one again is safe). Payloads and
@@ -48,6 +56,8 @@ log = logging.getLogger(__name__)
 
 _KEY_CHECK = b"kiosk-outbox-key-check"
 _ACTIVE = ("pending", "sending")
+#: Automatic checkpoint only as a safety valve (pages of 4 KiB: 64 MiB of WAL).
+_AUTOCHECKPOINT_PAGES = 16384
 _RECORD_COLUMNS = ("ref, state, attempts, enqueued_at, next_attempt_at, case_number, "
                    "received_at, delivered_at, http_status, reason, last_error")
 
@@ -62,6 +72,10 @@ class Outbox:
         self.max_pending_cases = max_pending_cases
         self.max_pending_bytes = max_pending_bytes
         self._lock = threading.RLock()
+        self._synchronous = "FULL"
+        self._ckpt_lock = threading.Lock()
+        self._ckpt_conn: sqlite3.Connection | None = None
+        self._closed = False
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lockfile = self._take_process_lock(path)
         try:
@@ -113,6 +127,8 @@ class Outbox:
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
+            conn.execute(f"PRAGMA journal_size_limit={_AUTOCHECKPOINT_PAGES * 4096}")
         except sqlite3.DatabaseError as exc:
             raise OutboxError(f"{path}: cannot open the outbox: {exc}") from None
         if str(mode).lower() != "wal":
@@ -122,16 +138,33 @@ class Outbox:
     def _check_key(self) -> None:
         row = self._conn.execute("SELECT value FROM meta WHERE key='key_check'").fetchone()
         if row is None:
-            with self._tx():
+            with self._tx(durable=True):
                 self._conn.execute("INSERT INTO meta VALUES ('key_check', ?)",
                                    (self._sealer.seal(_KEY_CHECK, "meta:key_check"),))
         elif self._sealer.open(row[0], "meta:key_check") != _KEY_CHECK:
             raise OutboxKeyError("outbox key check value does not match")
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._ckpt_lock:
+            if self._ckpt_conn is not None:
+                self._ckpt_conn.close()
             self._conn.close()
             self._lockfile.close()
+            self._closed = True
+
+    def checkpoint(self) -> None:
+        """Copy committed WAL frames into the database file (PASSIVE: never blocks a
+        writer). Called by the sender when idle, on a connection of its own."""
+        with self._ckpt_lock:
+            if self._closed:
+                raise OutboxError(f"{self.path}: checkpoint after close")
+            try:
+                if self._ckpt_conn is None:
+                    self._ckpt_conn = sqlite3.connect(self.path, isolation_level=None,
+                                                      check_same_thread=False, timeout=10.0)
+                self._ckpt_conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error as exc:
+                raise OutboxError(f"{self.path}: checkpoint: {exc}") from None
 
     def __enter__(self) -> Outbox:
         return self
@@ -150,9 +183,13 @@ class Outbox:
                 raise OutboxError(f"{self.path}: {type(exc).__name__}: {exc}") from None
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction; COMMIT is the durability point."""
+    def _tx(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction. ``durable``: COMMIT returns after the WAL is fsync'ed."""
         with self._locked() as conn:
+            wanted = "FULL" if durable else "NORMAL"
+            if wanted != self._synchronous:
+                conn.execute(f"PRAGMA synchronous={wanted}")
+                self._synchronous = wanted
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -190,7 +227,7 @@ class Outbox:
         blobs = list(case.blobs())
         now = self._now()
         day = day_of(self._clock.now())
-        with self._tx() as c:
+        with self._tx(durable=True) as c:
             count, size = self._pending_totals(c)
             if count + 1 > self.max_pending_cases:
                 raise OutboxFull(f"{count} cases pending (cap {self.max_pending_cases})")
@@ -285,7 +322,7 @@ class Outbox:
 
     def mark_refused(self, ref: str, status: int | None, reason: str) -> None:
         """Refused for good: kept (sealed) with the reason, for staff. Never deleted."""
-        with self._tx() as c:
+        with self._tx(durable=True) as c:
             c.execute("UPDATE cases SET state='refused', http_status=?, reason=?, updated_at=? "
                       "WHERE ref=?", (status, redact(reason)[:1000], self._now(), ref))
         log.warning("outbox: %s refused by the back office (HTTP %s)", ref, status)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Protocol
 
 from kiosk.clock import Clock
@@ -58,13 +59,15 @@ class DeliveryClient(Protocol):
 
 class Sender:
     def __init__(self, outbox: Outbox, client: DeliveryClient, policy: RetryPolicy, *,
-                 clock: Clock, rng: random.Random, idle_s: float = 30.0) -> None:
+                 clock: Clock, rng: random.Random, idle_s: float = 30.0,
+                 transfer_workers: int = 4) -> None:
         self._outbox = outbox
         self._client = client
         self._policy = policy
         self._clock = clock
         self._rng = rng
         self._idle_s = idle_s
+        self._workers = max(1, transfer_workers)
         self._failures = 0          # consecutive queue-wide failures
         self._wake = threading.Event()
         self._woken = False
@@ -101,11 +104,13 @@ class Sender:
             try:
                 if self.drain_once(ignore_hold=ignore_hold):
                     continue
-                wait = self._idle_wait()
+                # Idle: move the WAL into the database file here, not in an enqueue.
+                self._outbox.checkpoint()
+                pause = self._idle_wait()
             except OutboxError as exc:
                 log.error("sender: outbox failure, retrying later: %s", exc)
-                wait = self._idle_s
-            self._wake.wait(wait)
+                pause = self._idle_s
+            self._wake.wait(pause)
             self._wake.clear()
 
     def _idle_wait(self) -> float:
@@ -159,8 +164,19 @@ class Sender:
         return True
 
     def _deliver(self, item: OutboxItem) -> Receipt:
-        for blob in item.blobs:
-            if not blob.uploaded:
+        todo = [b for b in item.blobs if not b.uploaded]
+        if len(todo) > 1 and self._workers > 1:
+            # Pages are independent: transfer a few at once (the back office fsyncs each
+            # one), wait for all, then report the first failure in page order.
+            with ThreadPoolExecutor(min(self._workers, len(todo)),
+                                    thread_name_prefix="outbox-upload") as pool:
+                futures = [pool.submit(self._upload, item.kiosk_ref, b.sha256, b.content_type)
+                           for b in todo]
+                wait(futures)
+            for future in futures:
+                future.result()
+        else:
+            for blob in todo:
                 self._upload(item.kiosk_ref, blob.sha256, blob.content_type)
         try:
             return self._client.create_case(item.kiosk_ref, item.body)

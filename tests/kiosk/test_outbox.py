@@ -269,3 +269,28 @@ def test_threads_enqueue_and_claim_concurrently(tmp_path: Path) -> None:
             claimed.append(item.kiosk_ref)
     assert len(set(refs)) == 40
     assert sorted(claimed) == sorted(refs)
+
+
+def test_only_promises_are_fsynced(tmp_path: Path) -> None:
+    # PRAGMA synchronous: 2 = FULL (commit fsyncs the WAL), 1 = NORMAL.
+    with open_outbox(tmp_path) as ob:
+        ob.enqueue(make_case())
+        assert ob._conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+        item = ob.claim_next()
+        assert ob._conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+        assert item is not None
+        ob.mark_refused(item.kiosk_ref, 400, "bad")
+        assert ob._conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_checkpoint_moves_the_wal_into_the_database(tmp_path: Path) -> None:
+    with open_outbox(tmp_path) as ob:
+        ref = ob.enqueue(make_case(pages=3, page_size=200_000))
+        ob.checkpoint()
+        ob.checkpoint()
+        db_size = (tmp_path / "outbox.sqlite3").stat().st_size
+        assert db_size > 600_000
+    with open_outbox(tmp_path) as ob:
+        assert ob.record(ref) is not None
+    with pytest.raises(OutboxError):
+        ob.checkpoint()

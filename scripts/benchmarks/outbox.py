@@ -1,0 +1,184 @@
+"""scripts/bench outbox: durable enqueue latency and drain throughput.
+
+* Durable enqueue of a case with 5 × 300 KB pages (sealed, committed with
+  fsync'ed WAL) beside the machine's raw SQLite commit of one 1.5 MB blob
+  (same directory, WAL, synchronous=FULL) measured in the same run: the ratio
+  says what encryption, deduplication and bookkeeping cost on top of the disk.
+* Drain throughput: the sender delivering a backlog of such cases to the real
+  reference back office, started by this benchmark in a subprocess on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from kiosk.backoffice_client import BackofficeClient  # noqa: E402
+from kiosk.cases import Applicant, Blob, Case, Material, Verification  # noqa: E402
+from kiosk.clock import SystemClock  # noqa: E402
+from kiosk.crypto import Sealer  # noqa: E402
+from kiosk.identity import id_check_char  # noqa: E402
+from kiosk.outbox import Outbox  # noqa: E402
+from kiosk.retry import RetryPolicy  # noqa: E402
+from kiosk.sender import Sender  # noqa: E402
+from scripts.benchmarks.common import Report, parser, percentile, run  # noqa: E402
+
+PAGE_BYTES = 300 * 1024
+PAGES = 5
+TERMINAL = "XS-BENCH-0001"
+
+
+def make_case(rng: random.Random) -> Case:
+    # Random bytes: scans are JPEGs, which neither compress nor repeat.
+    pages = tuple(Blob("image/jpeg", b"\xff\xd8\xff\xe0" + rng.randbytes(PAGE_BYTES - 4))
+                  for _ in range(PAGES))
+    first17 = "33018119900101123"
+    at = datetime.now(UTC)
+    return Case(
+        item_code="330109-HJ-001",
+        applicant=Applicant(first17 + id_check_char(first17), "张三", "1", "01",
+                            date(1990, 1, 1), "浙江省杭州市萧山区", "resident", None),
+        verification=Verification("card+face", 0.7, at),
+        form={"phone": "13800000000"},
+        materials=(Material("M01", "居民户口簿", pages),),
+        site_id="township", terminal_id=TERMINAL, created_at=at)
+
+
+def bench_raw_commit(directory: Path, n: int, rng: random.Random) -> list[float]:
+    conn = sqlite3.connect(directory / "raw.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB)")
+    samples = []
+    for _ in range(n):
+        blob = rng.randbytes(PAGE_BYTES * PAGES)
+        t0 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (data) VALUES (?)", (blob,))
+        conn.execute("COMMIT")
+        samples.append((time.perf_counter() - t0) * 1000)
+    conn.close()
+    return samples
+
+
+def bench_enqueue(directory: Path, n: int, rng: random.Random) -> list[float]:
+    samples = []
+    with Outbox(directory / "outbox.sqlite3", Sealer(rng.randbytes(32)), ref_prefix="BE",
+                clock=SystemClock(), max_pending_cases=10_000,
+                max_pending_bytes=10**12) as outbox:
+        for _ in range(n):
+            case = make_case(rng)  # built before timing: the screen already holds it
+            t0 = time.perf_counter()
+            outbox.enqueue(case)
+            samples.append((time.perf_counter() - t0) * 1000)
+            # Between two citizens the idle sender checkpoints the WAL (kiosk/sender.py).
+            outbox.checkpoint()
+    return samples
+
+
+class LocalBackoffice:
+    """The reference back office in a subprocess (as scripts/run starts it)."""
+
+    def __init__(self, workdir: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.secret_file = workdir / "terminal.key"
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT),
+                    "BACKOFFICE_DATA_DIR": str(workdir / "backoffice")}
+        self.env.pop("DATABASE_URL", None)
+        subprocess.run([sys.executable, "-m", "backoffice.cli", "terminal", "add", TERMINAL,
+                        "--secret-file", str(self.secret_file)], cwd=ROOT, env=self.env,
+                       check=True, capture_output=True, timeout=120)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(self.port)],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("back office did not start")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def bench_drain(directory: Path, n: int, rng: random.Random) -> float:
+    bo = LocalBackoffice(directory)
+    clock = SystemClock()
+    try:
+        client = BackofficeClient(bo.url, TERMINAL, bytes.fromhex(bo.secret_file.read_text()),
+                                  clock=clock)
+        with Outbox(directory / "drain.sqlite3", Sealer(rng.randbytes(32)), ref_prefix="BD",
+                    clock=clock, max_pending_cases=10_000, max_pending_bytes=10**12) as outbox:
+            for _ in range(n):
+                outbox.enqueue(make_case(rng))
+            sender = Sender(outbox, client, RetryPolicy(base_s=0.05, cap_s=1), clock=clock,
+                            rng=rng)
+            t0 = time.perf_counter()
+            for _ in range(n * 20):
+                if not sender.drain_once(ignore_hold=True) and outbox.stats().pending == 0:
+                    break
+            elapsed = time.perf_counter() - t0
+            stats = outbox.stats()
+            if stats.delivered != n:
+                raise RuntimeError(f"drain incomplete: {stats.to_dict()}")
+        client.close()
+    finally:
+        bo.stop()
+    return n / elapsed
+
+
+def main(argv: list[str]) -> int:
+    p = parser("outbox", __doc__ or "")
+    p.add_argument("--samples", type=int, default=60)
+    p.add_argument("--drain-cases", type=int, default=60)
+    args = p.parse_args(argv)
+    rng = random.Random(7)
+    report = Report("outbox")
+    with tempfile.TemporaryDirectory(dir=ROOT / "var" if (ROOT / "var").is_dir() else None) as t:
+        tmp = Path(t)
+        raw = bench_raw_commit(tmp, args.samples, rng)
+        enq = bench_enqueue(tmp, args.samples, rng)
+        rate = bench_drain(tmp, args.drain_cases, rng)
+    raw50, raw99 = percentile(raw, 50), percentile(raw, 99)
+    enq50, enq99 = percentile(enq, 50), percentile(enq, 99)
+    report.add("raw SQLite commit of 1.5 MB (WAL, FULL) p50", raw50, "ms")
+    report.add("raw SQLite commit of 1.5 MB (WAL, FULL) p99", raw99, "ms")
+    report.add("durable enqueue, 5 x 300 KB pages, p50", enq50, "ms")
+    report.add("durable enqueue, 5 x 300 KB pages, p99", enq99, "ms", goal="<= 50")
+    report.add("enqueue / raw commit, p50", enq50 / raw50, "x", goal="<= 3",
+               reference="raw SQLite commit p50")
+    report.add("enqueue / raw commit, p99", enq99 / raw99, "x", reference="raw SQLite commit p99")
+    report.add("drain to the local back office", rate, "cases/s", goal=">= 20")
+    report.notes.append(f"{args.samples} enqueues, {args.drain_cases} cases drained "
+                        f"({PAGES} x {PAGE_BYTES // 1024} KB pages each); temp dir on the "
+                        f"same disk as var/")
+    return report.emit(args.json)
+
+
+if __name__ == "__main__":
+    run(main)
