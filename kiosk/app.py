@@ -1,0 +1,109 @@
+"""The one place where the kiosk is built.
+
+``build_kiosk`` reads the configuration and wires every core object in order:
+config → site profile → catalog subset → translators → search → devices →
+availability → session manager. Nothing is a singleton or a module-level
+registry: the resulting :class:`Kiosk` is passed to the UI (``screens/``),
+which only calls these objects and renders their state.
+
+Later pieces plug in here, not in the screens:
+
+* ``devices``: the device set (the simulators' or the real drivers'); by default
+  the kiosk has none and every item that needs a device shows 暂停服务;
+* ``accepting``: the outbox's ``accepting()`` (new submissions possible);
+* ``backoffice_url``: the 一窗受理 back office (``scripts/run`` starts a local one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from devices.base import Device
+from kiosk.availability import Availability, AvailabilityChecker
+from kiosk.catalog import Catalog, ServiceItem, load_catalog
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import KioskConfig, SiteProfile, load_config, load_site, resolve
+from kiosk.session import SessionManager
+
+
+class Translate(Protocol):
+    """What the UI needs of ``kiosk.i18n.Translator``."""
+
+    def gettext(self, key: str, /, **kw: Any) -> str: ...
+
+    def has(self, key: str) -> bool: ...
+
+
+class Search(Protocol):
+    """What the UI needs of ``kiosk.search.CatalogSearch``."""
+
+    def search(self, query: str, limit: int = ...) -> Sequence[Any]: ...
+
+
+@dataclass
+class Kiosk:
+    """Everything the UI is given. Built once by :func:`build_kiosk`."""
+
+    config: KioskConfig
+    site: SiteProfile
+    catalog: Catalog
+    translators: Mapping[str, Translate]
+    search: Search
+    devices: dict[str, Device]
+    availability: AvailabilityChecker
+    session: SessionManager
+    clock: Clock
+    backoffice_url: str = ""
+    #: Extra objects later parts attach (outbox, sender, journey factory ...).
+    services: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self.site.languages)
+
+    def translator(self, lang: str) -> Translate:
+        return self.translators[lang]
+
+    def item(self, code: str) -> ServiceItem:
+        return self.catalog.item(code)
+
+    def check(self, item: ServiceItem) -> Availability:
+        return self.availability.check(item)
+
+    def find(self, query: str, limit: int = 30) -> list[ServiceItem]:
+        """Search results as items (the search may return hits wrapping an item)."""
+        results = self.search.search(query, limit)
+        return [getattr(hit, "item", hit) for hit in results]
+
+    def close(self) -> None:
+        for device in self.devices.values():
+            device.close()
+
+
+def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (),
+                site_name: str | None = None, clock: Clock | None = None,
+                devices: Mapping[str, Device] | None = None,
+                accepting: Callable[[], bool] | None = None,
+                backoffice_url: str | None = None) -> Kiosk:
+    """Build the kiosk's core. Raises :class:`~kiosk.errors.ConfigError` on bad files."""
+    # Imported here so that a missing optional piece names itself in the traceback
+    # of the one function that needs it, and so importing kiosk.app stays cheap.
+    from kiosk.i18n import Translator
+    from kiosk.search import CatalogSearch
+
+    config = load_config(config_path, tuple(overlays))
+    site = load_site(config, site_name)
+    catalog = load_catalog(resolve(config.catalog_dir)).subset(
+        site.catalog, source=f"{resolve(config.sites_dir) / site.id}.yaml")
+    translators: dict[str, Translate] = {lang: Translator(lang) for lang in site.languages}
+    search = CatalogSearch(catalog)
+    device_map = dict(devices or {})
+    clock = clock or SystemClock()
+    checker = AvailabilityChecker(site, device_map, accepting or (lambda: True))
+    session = SessionManager(clock, site.idle, list(device_map.values()))
+    return Kiosk(config=config, site=site, catalog=catalog, translators=translators,
+                 search=search, devices=device_map, availability=checker, session=session,
+                 clock=clock, backoffice_url=backoffice_url or config.backoffice.url)

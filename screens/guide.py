@@ -1,0 +1,152 @@
+"""The item guide: conditions, the one-time checklist (一次性告知), steps, time limits,
+fee and where to collect; then Start, or 暂停服务 with the reason, or "go to the window".
+
+一次性告知 is the Zhejiang rule that a citizen learns once and completely what an item
+needs, so nobody has to come back for a missing paper: every material is listed with
+original/copy, count, and whether it may be handed in later (容缺) or is fetched by
+data sharing (免提交).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.properties import ObjectProperty, StringProperty
+
+from kiosk.availability import Availability, Status
+from kiosk.catalog import Material, ServiceItem
+from screens.base import KioskScreen
+from screens.theme import rgba
+from screens.widgets import Para, load_kv
+
+load_kv(Path(__file__).with_suffix(".kv"))
+
+
+def _hex(rgba: tuple[float, float, float, float]) -> str:
+    return "".join(f"{round(c * 255):02x}" for c in rgba[:3])
+
+
+class GuideScreen(KioskScreen):
+    code = StringProperty("")
+    #: "available", "suspended" or "window_only": which action panel the .kv shows.
+    action = StringProperty("available")
+    reason_text = StringProperty("")
+    availability = ObjectProperty(None, allownone=True)
+
+    def show(self, **params: Any) -> None:
+        self.code = params.get("code", self.code)
+
+    @property
+    def item(self) -> ServiceItem:
+        item: ServiceItem = self.ui.kiosk.item(self.code)
+        return item
+
+    def title(self) -> str:
+        return str(self.ui.lt(self.item.name)) if self.code else ""
+
+    # -- rendering ---------------------------------------------------------------
+    def refresh(self) -> None:
+        if not self.code:
+            return
+        item = self.item
+        ui = self.ui
+        theme = ui.theme
+        self.availability = result = ui.kiosk.check(item)
+        self.action = result.status.value
+        self.reason_text = self._reason(result)
+        self.ids.materials.clear_widgets()
+        self.ids.info.clear_widgets()
+        self._para(self.ids.materials, ui.tr("ui.guide.checklist"), theme.heading, bold=True,
+                   colour="primary_text")
+        self._para(self.ids.materials, ui.tr("ui.guide.checklist_hint"), theme.small,
+                   colour="muted")
+        must = [m for m in item.materials if not m.exempt_by_sharing]
+        exempt = [m for m in item.materials if m.exempt_by_sharing]
+        for n, material in enumerate(must, 1):
+            self._para(self.ids.materials, self._material(n, material), theme.body)
+        if not must:
+            self._para(self.ids.materials, ui.tr("ui.guide.no_materials"), theme.body)
+        if exempt:
+            self._para(self.ids.materials, ui.tr("ui.guide.exempt_title"), theme.body,
+                       bold=True, colour="success")
+            for material in exempt:
+                self._para(self.ids.materials, "· " + ui.lt(material.name) + "  " +
+                           ui.tr("ui.guide.mark.exempt"), theme.body, colour="muted")
+        info = self.ids.info
+        if item.conditions:
+            self._para(info, ui.tr("ui.guide.conditions"), theme.heading, bold=True,
+                       colour="primary_text")
+            for condition in item.conditions:
+                self._para(info, "· " + ui.lt(condition), theme.body)
+        self._para(info, ui.tr("ui.guide.steps"), theme.heading, bold=True, colour="primary_text")
+        for n, step in enumerate(item.steps, 1):
+            self._para(info, f"{n}. {ui.lt(step)}", theme.body)
+        self._para(info, ui.tr("ui.guide.facts"), theme.heading, bold=True, colour="primary_text")
+        for label, value in self._facts(item):
+            self._para(info, f"[b]{label}[/b]  {value}", theme.body)
+        self.ids.scroll_materials.scroll_y = 1
+        self.ids.scroll_info.scroll_y = 1
+
+    def _facts(self, item: ServiceItem) -> list[tuple[str, str]]:
+        tr = self.ui.tr
+        facts = []
+        if item.legal_days is not None:
+            facts.append((tr("ui.guide.legal_days"), tr("ui.guide.days", days=item.legal_days)))
+        if item.promised_days is not None:
+            promised = (tr("ui.guide.on_the_spot") if item.promised_days == 0
+                        else tr("ui.guide.days", days=item.promised_days))
+            facts.append((tr("ui.guide.promised_days"), promised))
+        facts.append((tr("ui.guide.fee"), self.ui.lt(item.fee)))
+        facts.append((tr("ui.guide.collect"), self.ui.lt(item.collect)))
+        facts.append((tr("ui.guide.channel"), tr(f"ui.channel.{item.channel}")))
+        if item.tongban:
+            facts.append((tr("ui.guide.tongban"), tr("ui.guide.tongban_yes")))
+        return facts
+
+    def _material(self, n: int, m: Material) -> str:
+        tr = self.ui.tr
+        theme = self.ui.theme
+        parts = [f"[b]{n}. {self.ui.lt(m.name)}[/b]",
+                 f"{tr(f'ui.guide.form.{m.form}')} × {m.count}"]
+        marks = []
+        if m.deferrable:
+            marks.append(f"[color={_hex(theme.colour('primary_text'))}]" +
+                         tr("ui.guide.mark.deferrable", days=m.supplement_days or 0) + "[/color]")
+        elif not m.required:
+            marks.append(tr("ui.guide.mark.optional"))
+        text = "    ".join(parts)
+        if m.note is not None:
+            text += "\n" + self.ui.lt(m.note)
+        if marks:
+            text += "\n" + "  ".join(marks)
+        return text
+
+    def _para(self, box: Any, text: str, size: float, *, bold: bool = False,
+              colour: str = "on_surface") -> None:
+        palette = self.ui.theme.palette
+        hex_colour = getattr(palette, colour)
+        box.add_widget(Para(text=text, markup=True, font_size=size, bold=bold,
+                            color=rgba(hex_colour)))
+
+    def _reason(self, result: Availability) -> str:
+        if result.status is Status.AVAILABLE or result.reason is None:
+            return ""
+        ui = self.ui
+        device = ui.tr(f"device.kind.{result.device_kind}") if result.device_kind else ""
+        text = str(ui.tr(result.reason, device=device))
+        # The device's own reason (core.po device.reason.*), when it gave one we can say.
+        if result.device_reason and ui.kiosk.translator(ui.lang).has(result.device_reason):
+            text += ui.tr("ui.guide.device_reason", reason=ui.tr(result.device_reason))
+        return text
+
+    # -- actions -----------------------------------------------------------------
+    def start(self) -> None:
+        # Checked again at the press: a device may have failed since the screen was drawn.
+        result = self.ui.kiosk.check(self.item)
+        if not result.available:
+            self.refresh()
+            return
+        self.ui.kiosk.session.touch()
+        self.ui.kiosk.session.data.item_code = self.code
+        self.nav.go("journey", code=self.code)

@@ -1,0 +1,79 @@
+"""Drive the shell without ``App.run()``: build it in the window, render frames,
+press widgets with real touches and save screenshots.
+
+Used by the headless screenshot walk (``scripts/run --headless --screenshots``),
+the UI tests and the start-up benchmark. Kivy allows one window per process; the
+harness swaps the root widget in it, so one process can show several sites,
+orientations and languages in turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kivy.base import EventLoop
+from kivy.core.window import Window
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.widget import Widget
+
+from kiosk.app import Kiosk
+from screens.shell import Shell
+from screens.state import UiState
+
+
+class Harness:
+    def __init__(self) -> None:
+        EventLoop.ensure_window()
+        self.window = Window
+        self.shell: Shell | None = None
+
+    def show(self, kiosk: Kiosk, resolution: tuple[int, int] | None = None) -> Shell:
+        """Put a fresh shell for ``kiosk`` in the window (replacing any other)."""
+        self.close_shell()
+        size = resolution or kiosk.site.resolution
+        if tuple(Window.size) != tuple(size):
+            Window.size = size
+        ui = UiState(kiosk, resolution=size)
+        self.shell = Shell(ui=ui, size=size, size_hint=(None, None), pos=(0, 0))
+        Window.add_widget(self.shell)
+        self.render()
+        return self.shell
+
+    def close_shell(self) -> None:
+        if self.shell is not None:
+            self.shell.close()
+            Window.remove_widget(self.shell)
+            self.shell = None
+
+    def render(self, frames: int = 3) -> None:
+        for _ in range(frames):
+            EventLoop.idle()
+
+    def press(self, widget: Widget) -> None:
+        """A real touch down and up on the centre of ``widget``."""
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        self.render()
+
+    def screenshot(self, path: Path) -> Path:
+        assert self.shell is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.render()
+        # Read the window's pixels ourselves: Kivy's PNG writers compress slowly, and a
+        # walk saves ~90 full-HD images. Fast zlib level, same pixels.
+        from kivy.graphics.opengl import GL_RGBA, GL_UNSIGNED_BYTE, glReadPixels
+        from PIL import Image
+        width, height = (int(v) for v in Window.size)
+        data = glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE)
+        image = Image.frombytes("RGBA", (width, height), data).transpose(
+            Image.Transpose.FLIP_TOP_BOTTOM).convert("RGB")
+        image.save(path, compress_level=1)
+        return path
+
+    def walk_widgets(self) -> Iterator[Any]:
+        if self.shell is not None:
+            yield from self.shell.walk(restrict=True)

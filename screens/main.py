@@ -1,0 +1,106 @@
+"""Entry point of the kiosk UI: ``python -m screens.main`` (``scripts/run`` calls it).
+
+    python -m screens.main [--site NAME] [--config FILE]...     the kiosk in a window
+    python -m screens.main --headless --screenshots DIR         walk every screen, save PNGs
+
+The configuration is loaded *before* Kivy is imported, so a bad file stops the
+program at once with one line naming the file, the key and the problem (exit 2).
+Kivy reads its settings at import time, so the window size and the offscreen
+video driver are set in the environment first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from kiosk.app import Kiosk, build_kiosk
+from kiosk.clock import FakeClock
+from kiosk.errors import ConfigError
+
+#: The site profiles the headless walk shows by default: one per orientation.
+WALK_SITES = ("township", "bank-branch")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="scripts/run", description="Run the self-service kiosk.")
+    p.add_argument("--site", help="site profile in config/sites (default: from kiosk.yaml; "
+                   f"the headless walk shows {' and '.join(WALK_SITES)})")
+    p.add_argument("--config", action="append", type=Path, default=[], metavar="FILE",
+                   help="overlay on config/kiosk.yaml; may be repeated, later ones win")
+    p.add_argument("--orientation", choices=("landscape", "portrait"),
+                   help="force the screen orientation instead of the site profile's")
+    p.add_argument("--headless", action="store_true",
+                   help="no visible window (offscreen rendering)")
+    p.add_argument("--screenshots", type=Path, metavar="DIR",
+                   help="walk every screen, save one PNG per screen and variant, then exit")
+    p.add_argument("--fullscreen", action="store_true", help="fill the screen (kiosk mode)")
+    return p.parse_args(argv)
+
+
+def resolution(kiosk: Kiosk, orientation: str | None) -> tuple[int, int]:
+    if orientation is None:
+        return kiosk.site.resolution
+    return (1920, 1080) if orientation == "landscape" else (1080, 1920)
+
+
+def build_all(args: argparse.Namespace, **services: Any) -> list[Kiosk]:
+    """The kiosk(s) to show: one normally; one per walk site for --screenshots."""
+    sites = [args.site] if args.site or not args.screenshots else list(WALK_SITES)
+    if args.screenshots:
+        # The walk moves time itself (to show the idle countdown), never by waiting.
+        services.setdefault("clock", FakeClock())
+    return [build_kiosk(config_path=None, overlays=tuple(args.config), site_name=site,
+                        **services) for site in sites]
+
+
+def prepare_kivy(size: tuple[int, int], *, headless: bool, fullscreen: bool = False) -> None:
+    """Kivy settings that must exist before ``kivy`` is imported."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    # PYTHON mode: Kivy neither captures sys.stderr nor adds handlers of its own, so
+    # our one-line errors reach the console as written.
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    if headless:
+        os.environ["SDL_VIDEODRIVER"] = "offscreen"
+    from kivy.config import Config
+    Config.set("graphics", "width", str(size[0]))
+    Config.set("graphics", "height", str(size[1]))
+    Config.set("graphics", "resizable", "1")
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("kivy", "exit_on_escape", "0")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        kiosks = build_all(args)
+    except ConfigError as exc:
+        print(f"kiosk: configuration error: {exc}", file=sys.stderr)
+        return 2
+    first = kiosks[0]
+    prepare_kivy(resolution(first, args.orientation),
+                 headless=args.headless or args.screenshots is not None,
+                 fullscreen=args.fullscreen)
+    from screens.fonts import register_fonts
+    try:
+        register_fonts(first.config.terminal.data_path())
+    except ConfigError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    if args.screenshots is not None:
+        from screens.walk import walk
+        return walk(kiosks, args.screenshots, args.orientation)
+    from screens.kioskapp import KioskApp
+    KioskApp(first, resolution(first, args.orientation)).run()
+    first.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The shell: header, idle banner, the screens and the Home/Back bar.
+
+Every touch anywhere counts as activity for the session (it starts one when the
+kiosk is idle). The session's idle countdown is shown as a banner inside the
+page with a "继续办理 / extend" button, never as a pop-up (no pop-ups in elderly
+mode). When the session ends, for whatever reason, the shell returns home; the
+session manager has already wiped the citizen's data.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.session import EndReason, SessionEvent, SessionManager
+from screens.base import KioskScreen
+from screens.bridge import Bridge
+from screens.browse import BrowseScreen
+from screens.guide import GuideScreen
+from screens.home import HomeScreen
+from screens.items import ItemsScreen
+from screens.journey import JourneyScreen
+from screens.search import SearchScreen
+from screens.service import ServiceScreen
+from screens.state import UiState
+from screens.widgets import load_kv
+
+load_kv(Path(__file__).with_name("widgets.kv"))
+load_kv(Path(__file__).with_suffix(".kv"))
+
+#: The screens of the shell, by name. The journey engineer replaces "journey".
+SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
+    "home": HomeScreen,
+    "browse": BrowseScreen,
+    "items": ItemsScreen,
+    "search": SearchScreen,
+    "guide": GuideScreen,
+    "journey": JourneyScreen,
+    "service": ServiceScreen,
+}
+
+
+class Shell(BoxLayout):  # type: ignore[misc]
+    ui = ObjectProperty(None, rebind=True)
+    banner_visible = BooleanProperty(False)
+    countdown = NumericProperty(0)
+    title = StringProperty("")
+    at_home = BooleanProperty(True)
+
+    def __init__(self, *, ui: UiState, bridge: Bridge | None = None,
+                 tick_interval: float = 0.5, **kwargs: Any) -> None:
+        super().__init__(ui=ui, **kwargs)
+        self.kiosk = ui.kiosk
+        self.session: SessionManager = ui.kiosk.session
+        self.bridge = bridge or Bridge()
+        self.sm: ScreenManager = self.ids.screens
+        self.sm.transition = NoTransition()
+        self._history: list[tuple[str, dict[str, Any]]] = []
+        self._screens: dict[str, KioskScreen] = {}
+        self.session.add_listener(self._on_session)
+        self.bridge.watch_devices(self.kiosk.devices.values(), self._on_device)
+        self._ticker = Clock.schedule_interval(lambda _dt: self.tick(), tick_interval)
+        ui.bind(lang=lambda *_: self._retitle())
+        self.go("home")
+
+    # -- screens ---------------------------------------------------------------
+    def screen(self, name: str) -> KioskScreen:
+        if name not in self._screens:
+            scr = SCREEN_CLASSES[name](name=name, ui=self.ui, nav=self)
+            self._screens[name] = scr
+            self.sm.add_widget(scr)
+        return self._screens[name]
+
+    @property
+    def current(self) -> KioskScreen:
+        return self.screen(self.sm.current)
+
+    def go(self, name: str, **params: Any) -> None:
+        self._history.append((name, params))
+        self._show(name, params)
+
+    def back(self) -> None:
+        if len(self._history) > 1:
+            self._history.pop()
+            name, params = self._history[-1]
+            self._show(name, params)
+        else:
+            self.home()
+
+    def home(self) -> None:
+        """The Home button: ends the session (its data is wiped) and shows Home."""
+        if self.session.active:
+            self.session.end(EndReason.CANCEL)  # the ENDED listener resets to home
+        else:
+            self._reset()
+
+    def _reset(self) -> None:
+        self._history = [("home", {})]
+        self._show("home", {})
+
+    def _show(self, name: str, params: dict[str, Any]) -> None:
+        scr = self.screen(name)
+        scr.show(**params)
+        scr.refresh()
+        self.sm.current = name
+        self.at_home = name == "home"
+        self._retitle()
+
+    def _retitle(self) -> None:
+        self.title = self.current.title()
+
+    # -- session -----------------------------------------------------------------
+    def on_touch_down(self, touch: Any) -> bool:
+        # Any touch is activity: it starts a session or holds off the idle timeout.
+        self.session.touch()
+        return bool(super().on_touch_down(touch))
+
+    def tick(self) -> None:
+        self.session.tick()
+        self.countdown = math.ceil(self.session.remaining()) if self.banner_visible else 0
+
+    def extend(self) -> None:
+        self.session.extend()
+
+    def _on_session(self, _session: SessionManager, event: SessionEvent) -> None:
+        if event is SessionEvent.WARNING:
+            self.countdown = math.ceil(self.session.remaining())
+            self.banner_visible = True
+        elif event is SessionEvent.EXTENDED:
+            self.banner_visible = False
+        elif event is SessionEvent.ENDED:
+            self.banner_visible = False
+            self._reset()
+
+    def _on_device(self, _device: Any, _status: Any) -> None:
+        # A device changed state: the current screen may show 暂停服务 now (or not).
+        self.current.refresh()
+
+    def close(self) -> None:
+        self._ticker.cancel()
+        self.session.remove_listener(self._on_session)
+        self.bridge.close()

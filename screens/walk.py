@@ -1,0 +1,113 @@
+"""The headless screenshot walk: every screen, both orientations, both languages,
+standard and elderly mode; one PNG per screen and variant.
+
+File names: ``<site>-<orientation>-<lang>-<standard|elderly>-<NN>-<screen>.png``.
+Any failure is reported with the screen it happened on and makes the exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from kiosk.app import Kiosk
+from kiosk.catalog import ServiceItem
+from kiosk.clock import FakeClock
+from screens.harness import Harness
+from screens.shell import Shell
+
+Step = tuple[str, Callable[[Shell], None]]
+
+
+def _first(items: list[ServiceItem], channel: str | None = None,
+           exclude: str | None = None) -> ServiceItem | None:
+    for item in items:
+        if (channel is None or item.channel == channel) and item.channel != exclude:
+            return item
+    return None
+
+
+def steps(kiosk: Kiosk) -> list[Step]:
+    """The screens to visit, as (name, action on the shell)."""
+    catalog = kiosk.catalog
+    dept = catalog.departments[0].id
+    event = next((e.id for e in catalog.life_events if catalog.by_life_event(e.id)), None)
+    kiosk_item = _first(catalog.items, exclude="window_only")
+    window_item = _first(catalog.items, channel="window_only")
+    result: list[Step] = [
+        ("home", lambda s: s.home()),
+        ("browse-department", lambda s: s.go("browse", mode="department")),
+        ("items-department", lambda s: s.go("items", mode="department", group=dept)),
+    ]
+    if event is not None:
+        result += [("browse-life-event", lambda s: s.go("browse", mode="life_event")),
+                   ("items-life-event", lambda s: s.go("items", mode="life_event", group=event))]
+    result.append(("search-gjj", _search_gjj))
+    if kiosk_item is not None:
+        code = kiosk_item.code
+        result += [("guide", lambda s: s.go("guide", code=code)),
+                   ("journey-place-card", lambda s: s.go("journey", code=code))]
+    if window_item is not None:
+        wcode = window_item.code
+        result.append(("guide-window-only", lambda s: s.go("guide", code=wcode)))
+    result += [
+        ("progress", lambda s: s.go("service", kind="progress")),
+        ("queue", lambda s: s.go("service", kind="queue")),
+        ("idle-warning", _idle_warning),
+    ]
+    return result
+
+
+def _search_gjj(shell: Shell) -> None:
+    shell.go("search")
+    screen = shell.current
+    for letter in "gjj":
+        screen.key(letter)
+
+
+def _idle_warning(shell: Shell) -> None:
+    shell.go("browse", mode="department")
+    session = shell.session
+    session.touch()
+    clock = shell.kiosk.clock
+    if isinstance(clock, FakeClock):  # the walk's kiosks run on a FakeClock
+        clock.advance(session.timeout_s - session.warning_s + 1)
+    shell.tick()
+
+
+def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None) -> int:
+    harness = Harness()
+    failures: list[str] = []
+    saved = 0
+    for kiosk in kiosks:
+        size = kiosk.site.resolution if orientation is None else (
+            (1920, 1080) if orientation == "landscape" else (1080, 1920))
+        orient = "landscape" if size[0] > size[1] else "portrait"
+        for lang in kiosk.languages:
+            for elderly in (False, True):
+                shell = harness.show(kiosk, size)
+                shell.ui.lang = lang
+                shell.ui.elderly = elderly
+                mode = "elderly" if elderly else "standard"
+                for n, (name, action) in enumerate(steps(kiosk), 1):
+                    label = f"{kiosk.site.id}-{orient}-{lang}-{mode}-{n:02d}-{name}"
+                    try:
+                        action(shell)
+                        harness.render()
+                        harness.screenshot(out / f"{label}.png")
+                        saved += 1
+                    except Exception as exc:  # noqa: BLE001 - reported, exit code 1
+                        failures.append(f"{label}: {type(exc).__name__}: {exc}")
+                        traceback.print_exc()
+                missing = kiosk.translator(lang)
+                untranslated = getattr(missing, "missing", {}).get(lang)
+                if untranslated:
+                    failures.append(f"{kiosk.site.id}-{lang}: untranslated keys "
+                                    f"{sorted(untranslated)}")
+        harness.close_shell()
+    print(f"saved {saved} screenshots to {out}", file=sys.stderr)
+    for failure in failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    return 1 if failures else 0

@@ -1,0 +1,205 @@
+"""Reusable widgets of the touch shell: buttons and tiles, text blocks, the
+on-screen keyboard and the ID card picture. Looks live in ``widgets.kv``;
+widgets get colours and sizes as properties from the screen that uses them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.graphics import Color, Line, Rectangle, RoundedRectangle, Triangle
+from kivy.lang import Builder
+from kivy.properties import (
+    BooleanProperty,
+    ColorProperty,
+    ListProperty,
+    NumericProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+
+def load_kv(path: str | Path) -> None:
+    """Load a .kv file once (screens load theirs on first use)."""
+    name = str(Path(path).resolve())
+    if name not in Builder.files:
+        Builder.load_file(name)
+
+
+class KButton(ButtonBehavior, Label):  # type: ignore[misc]
+    """A big, flat, rounded button. Its size is at least ``min_target`` both ways."""
+
+    bg = ColorProperty("#1F5FAF")
+    fg = ColorProperty("#FFFFFF")
+    border_colour = ColorProperty((0, 0, 0, 0))
+    radius = NumericProperty(12)
+    min_target = NumericProperty(84)
+
+
+class Tile(KButton):
+    """A home or browse tile: a title and a smaller subtitle."""
+
+    title = StringProperty("")
+    subtitle = StringProperty("")
+    title_size = NumericProperty(40)
+    subtitle_size = NumericProperty(26)
+    stripe = ColorProperty((0, 0, 0, 0))
+
+
+class ItemRow(KButton):
+    """One service item in a list: name, department and a badge."""
+
+    title = StringProperty("")
+    meta = StringProperty("")
+    badge = StringProperty("")
+    badge_bg = ColorProperty((0, 0, 0, 0))
+    badge_fg = ColorProperty("#FFFFFF")
+    title_size = NumericProperty(30)
+    meta_size = NumericProperty(24)
+
+
+class Para(Label):  # type: ignore[misc]
+    """A paragraph that wraps to its width and grows to its text."""
+
+
+class Card(BoxLayout):  # type: ignore[misc]
+    bg = ColorProperty("#FFFFFF")
+    radius = NumericProperty(12)
+
+
+class Badge(Label):  # type: ignore[misc]
+    bg = ColorProperty("#1F5FAF")
+
+
+class Keyboard(GridLayout):  # type: ignore[misc]
+    """A large on-screen letter keyboard (no system keyboard at a kiosk).
+
+    Dispatches ``on_key`` with a lower-case letter, ``"backspace"`` or ``"clear"``.
+    """
+
+    key_size = NumericProperty(96)
+    key_font = NumericProperty(36)
+    key_bg = ColorProperty("#FFFFFF")
+    key_fg = ColorProperty("#111827")
+    special_bg = ColorProperty("#1F5FAF")
+    special_fg = ColorProperty("#FFFFFF")
+    clear_text = StringProperty("clear")
+    backspace_text = StringProperty("⌫")
+    rows_of_keys = ListProperty(["qwertyuiop", "asdfghjkl", "zxcvbnm"])
+
+    __events__ = ("on_key",)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cols = 1
+        for prop in ("key_size", "key_font", "key_bg", "key_fg", "special_bg", "special_fg",
+                     "clear_text", "backspace_text"):
+            self.bind(**{prop: self._build})
+        self._build()
+
+    def _build(self, *_: Any) -> None:
+        self.clear_widgets()
+        gap = self.key_size * 0.1
+        self.spacing = [gap, gap]
+        self.size_hint_y = None
+        self.height = (self.key_size + gap) * len(self.rows_of_keys)
+        for n, row in enumerate(self.rows_of_keys):
+            line = BoxLayout(size_hint=(None, None), height=self.key_size,
+                             spacing=gap)
+            for letter in row:
+                line.add_widget(self._key(letter.upper(), letter, self.key_bg, self.key_fg))
+            if n == len(self.rows_of_keys) - 1:
+                line.add_widget(self._key(self.backspace_text, "backspace", self.special_bg,
+                                          self.special_fg, wide=1.6))
+                line.add_widget(self._key(self.clear_text, "clear", self.special_bg,
+                                          self.special_fg, wide=1.6))
+            line.width = sum(c.width for c in line.children) + gap * (len(line.children) - 1)
+            anchor = BoxLayout(size_hint_y=None, height=self.key_size)
+            anchor.add_widget(Widget())
+            anchor.add_widget(line)
+            anchor.add_widget(Widget())
+            self.add_widget(anchor)
+
+    def _key(self, label: str, value: str, bg: Any, fg: Any, wide: float = 1.0) -> KButton:
+        key = KButton(text=label, size_hint=(None, None), width=self.key_size * wide,
+                      height=self.key_size, font_size=self.key_font, bg=bg, fg=fg,
+                      min_target=self.key_size, border_colour=(0.78, 0.8, 0.84, 1))
+        key.key_value = value
+        key.bind(on_release=lambda b: self.dispatch("on_key", b.key_value))
+        return key
+
+    def on_key(self, value: str) -> None:
+        pass
+
+
+class IdCardPicture(Widget):  # type: ignore[misc]
+    """A second-generation ID card laid on the reader pad, drawn with Kivy graphics.
+
+    Shows where the card goes (the reader's marked area under the screen) and that it
+    lies flat, photo side up; an arrow points down to the pad.
+    """
+
+    ink = ColorProperty("#111827")
+    card = ColorProperty("#DCE9F7")
+    pad = ColorProperty("#1F5FAF")
+    arrow = ColorProperty("#E8A33D")
+    animate = BooleanProperty(False)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bind(pos=self._draw, size=self._draw, ink=self._draw, card=self._draw,
+                  pad=self._draw, arrow=self._draw)
+
+    def _draw(self, *_: Any) -> None:
+        self.canvas.clear()
+        w, h = self.size
+        if w <= 0 or h <= 0:
+            return
+        x0, y0 = self.pos
+        # ID-1 card, 85.6 × 54 mm (ISO/IEC 7810), above a reader pad.
+        cw = min(w * 0.62, h * 0.55 * 85.6 / 54)
+        ch = cw * 54 / 85.6
+        cx = x0 + (w - cw) / 2
+        cy = y0 + h * 0.42
+        with self.canvas:
+            # reader pad with its marked reading area
+            Color(*self.pad)
+            pw, ph = cw * 1.35, h * 0.2
+            RoundedRectangle(pos=(x0 + (w - pw) / 2, y0 + h * 0.04), size=(pw, ph),
+                             radius=[ph * 0.18])
+            Color(1, 1, 1, 0.9)
+            Line(rounded_rectangle=(x0 + (w - cw * 1.05) / 2, y0 + h * 0.04 + ph * 0.18,
+                                    cw * 1.05, ph * 0.64, ph * 0.08), width=2, dash_length=8,
+                 dash_offset=6)
+            # arrow from the card down to the pad
+            Color(*self.arrow)
+            ax = x0 + w / 2
+            Rectangle(pos=(ax - cw * 0.03, y0 + h * 0.27), size=(cw * 0.06, h * 0.11))
+            Triangle(points=[ax - cw * 0.09, y0 + h * 0.28, ax + cw * 0.09, y0 + h * 0.28,
+                             ax, y0 + h * 0.245])
+            # the card: rounded body, photo box, text lines, national emblem position
+            Color(0, 0, 0, 0.18)
+            RoundedRectangle(pos=(cx + 6, cy - 6), size=(cw, ch), radius=[ch * 0.07])
+            Color(*self.card)
+            RoundedRectangle(pos=(cx, cy), size=(cw, ch), radius=[ch * 0.07])
+            Color(*self.ink)
+            Line(rounded_rectangle=(cx, cy, cw, ch, ch * 0.07), width=2)
+            # photo on the right of the front side
+            Color(0.75, 0.8, 0.87, 1)
+            px, py, pwid, phei = cx + cw * 0.66, cy + ch * 0.2, cw * 0.26, ch * 0.62
+            Rectangle(pos=(px, py), size=(pwid, phei))
+            Color(*self.ink)
+            Line(ellipse=(px + pwid * 0.28, py + phei * 0.5, pwid * 0.44, phei * 0.34), width=2)
+            Line(bezier=[px + pwid * 0.1, py, px + pwid * 0.5, py + phei * 0.55,
+                         px + pwid * 0.9, py], width=2)
+            # text lines (name, sex/nation, birth, address)
+            for n, frac in enumerate((0.38, 0.3, 0.42, 0.5, 0.46)):
+                Rectangle(pos=(cx + cw * 0.07, cy + ch * (0.78 - n * 0.12)),
+                          size=(cw * frac, ch * 0.035))
+            # ID number line at the bottom
+            Rectangle(pos=(cx + cw * 0.07, cy + ch * 0.08), size=(cw * 0.55, ch * 0.05))
