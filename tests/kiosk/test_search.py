@@ -132,3 +132,21 @@ def _tiny_catalog(rows: list[tuple[str, str, list[str]]]) -> Catalog:
         "departments": [{"id": "d1", "name": {"zh_CN": "部门", "en": "Dept"}}],
         "items": items,
     })
+
+
+def test_a_smaller_limit_gives_the_head_of_the_same_ranking(search: CatalogSearch) -> None:
+    # The search stops scanning once it has `limit` items; that must not change the order.
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    queries = [*letters, *(a + b for a in "sgzhjc" for b in "hjxy"), "证", "申请", "公积金"]
+    for query in queries:
+        everything = codes(search.search(query, limit=1000))
+        for limit in (1, 3, 10):
+            assert codes(search.search(query, limit=limit)) == everything[:limit], query
+
+
+def test_every_result_contains_the_query_somewhere(catalog: Catalog,
+                                                   search: CatalogSearch) -> None:
+    for item in search.search("申请", limit=1000):
+        texts = [item.name.zh_CN, *item.keywords, catalog.department(item.department).name.zh_CN,
+                 *(e.name.zh_CN for e in catalog.life_events if e.id in item.life_events)]
+        assert any("申请" in t for t in texts), item.code
