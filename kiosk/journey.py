@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from kiosk import forms
 from kiosk.cases import (
@@ -44,6 +44,26 @@ FaceFallback = Literal["staff", "deny"]
 #: The rating reasons offered (i18n keys ``workflow.rating.reason.<r>``).
 RATING_REASONS = ("fast", "clear", "easy", "helpful_staff", "slow", "confusing",
                   "device_problem", "too_many_materials")
+
+
+class FaceDecisionLike(Protocol):
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def score(self) -> float | None: ...
+
+
+class FaceStepLike(Protocol):
+    """What :meth:`Journey.on_face_step` needs of ``kiosk.face.verify.Step``."""
+
+    @property
+    def prompt(self) -> str: ...
+    @property
+    def decision(self) -> FaceDecisionLike | None: ...
+    @property
+    def retrying(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -257,6 +277,22 @@ class Journey:
     def _fx_count_face_failure(self, e: Event) -> None:
         self.data.face_failures += 1
         self.data.notice = e.get("reason") or "workflow.face.no_match"
+
+    def _fx_note_face_reason(self, e: Event) -> None:
+        self.data.notice = e.get("reason") or "workflow.face.no_match"
+
+    def on_face_step(self, step: FaceStepLike) -> Change | None:
+        """Turn one :class:`kiosk.face.verify.Step` into the journey's trigger, if any.
+
+        The verifier counts attempts with the same ``face.max_attempts``; its
+        fallback decision (or a card photo that cannot be used) goes straight to
+        ``face_fallback``."""
+        decision = step.decision
+        if decision is None:
+            return self.fire("face_failed", reason=step.prompt) if step.retrying else None
+        if decision.outcome == "match":
+            return self.fire("face_ok", score=decision.score)
+        return self.fire("face_unavailable", reason=decision.reason)
 
     def _fx_take_staff(self, e: Event) -> None:
         self.data.verification = Verification("staff", None, self._clock.now())

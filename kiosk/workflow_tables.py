@@ -89,6 +89,7 @@ def journey_table(plan: Plan) -> Table:
             row("face_failed", "face", SAME, guard="face_attempts_left",
                 effect="count_face_failure"),
             row("face_failed", "face", "face_fallback", effect="count_face_failure"),
+            row("face_unavailable", "face", "face_fallback", effect="note_face_reason"),
             row("staff_verified", "face_fallback", after_face, guard="staff_allowed",
                 effect="take_staff"),
             row("back", "face_fallback", "identity", effect="forget_identity"),

@@ -405,3 +405,23 @@ def test_every_trigger_in_every_state_moves_per_table_or_raises() -> None:
         assert rows, (state, trigger)
         dests = {state if r.dest == SAME else r.dest for r in rows} | {"error"}
         assert change.dest in dests, (state, trigger, change.dest)
+
+
+def test_face_verifier_steps_drive_the_journey() -> None:
+    from kiosk.face.verify import Decision, Step
+
+    j = journey("T-DEFER")
+    j.fire("card_read", identity=identity())
+    assert j.on_face_step(Step("face.guide.hold_still", (), None, 1)) is None
+    j.on_face_step(Step("face.result.try_again", (), None, 2, retrying=True))
+    assert j.state == "face" and j.view()["attempts_left"] == 2
+    j.on_face_step(Step("face.result.match", (), Decision("match", "face.result.match", 0.74, 2),
+                        2))
+    assert j.state == "checklist" and j.data.verification is not None
+    assert j.data.verification.score == 0.74
+    k = journey("T-DEFER")
+    k.fire("card_read", identity=identity())
+    k.on_face_step(Step("face.result.photo_unavailable", (),
+                        Decision("staff", "face.result.photo_unavailable", None, 0), 0))
+    assert k.state == "face_fallback"
+    assert k.view()["notice"] == "face.result.photo_unavailable"
