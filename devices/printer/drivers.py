@@ -93,6 +93,15 @@ class NetworkPrinter(EscposTransport):
         return escpos.printer.Network(self.host, self.port, timeout=self.job_timeout_s,
                                       profile=None)
 
+    def _open_transport(self) -> None:
+        # python-escpos 3.1 Network.open() leaves the socket unclosed when connect()
+        # fails; socket.create_connection closes it, and the library takes it from there.
+        esc = self._make()
+        with _boundary(f"open {self.transport_name()}"):
+            esc.device = socket.create_connection((self.host, self.port),
+                                                  timeout=self.job_timeout_s)
+        self._esc = esc
+
     def _read(self, timeout_s: float) -> bytes:
         if self._esc is None:
             raise DeviceUnavailable("printer not open", i18n_key="device.reason.not_opened")
