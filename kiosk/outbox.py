@@ -248,12 +248,15 @@ class Outbox:
                 (ref, now, now, self._sealer.seal(body, f"case:{ref}"), total)).lastrowid
             for ordinal, blob in enumerate(blobs):
                 known = c.execute("SELECT 1 FROM blobs WHERE sha256=?", (blob.sha256,))
-                if known.fetchone() is None:
+                fresh = known.fetchone() is None
+                if fresh:
                     c.execute("INSERT INTO blobs VALUES (?, ?, ?)",
                               (blob.sha256, blob.size,
                                self._sealer.seal(blob.data, f"blob:{blob.sha256}")))
-                c.execute("INSERT INTO case_blobs VALUES (?, ?, ?, ?, ?, 0)",
-                          (case_id, ordinal, blob.sha256, blob.content_type, blob.size))
+                c.execute("INSERT INTO case_blobs (case_id, ordinal, sha256, content_type, "
+                          "size, uploaded, fresh) VALUES (?, ?, ?, ?, ?, 0, ?)",
+                          (case_id, ordinal, blob.sha256, blob.content_type, blob.size,
+                           int(fresh)))
         log.info("outbox: stored %s (%d blobs, %d bytes)", ref, len(blobs), total)
         return ref
 
@@ -270,9 +273,10 @@ class Outbox:
             case_id, ref, payload, attempts = row
             c.execute("UPDATE cases SET state='sending', attempts=attempts+1, updated_at=? "
                       "WHERE id=?", (now, case_id))
-            blobs = tuple(BlobRef(sha, ctype, size, bool(up)) for sha, ctype, size, up in
-                          c.execute("SELECT sha256, content_type, size, uploaded FROM "
-                                    "case_blobs WHERE case_id=? ORDER BY ordinal", (case_id,)))
+            blobs = tuple(BlobRef(sha, ctype, size, bool(up), bool(fresh))
+                          for sha, ctype, size, up, fresh in c.execute(
+                              "SELECT sha256, content_type, size, uploaded, fresh FROM "
+                              "case_blobs WHERE case_id=? ORDER BY ordinal", (case_id,)))
         body = self._sealer.open(payload, f"case:{ref}")
         return OutboxItem(ref, body, blobs, attempts + 1)
 

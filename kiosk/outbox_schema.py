@@ -64,6 +64,11 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         )""",
         """CREATE INDEX case_blobs_by_sha ON case_blobs (sha256)""",
     )),
+    # A blob first stored by this case cannot be on the server before this case's
+    # first attempt, so the sender skips the HEAD for it (one round trip per page).
+    (2, "case_blobs.fresh", (
+        """ALTER TABLE case_blobs ADD COLUMN fresh INTEGER NOT NULL DEFAULT 0""",
+    )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -98,6 +103,8 @@ class BlobRef:
     content_type: str
     size: int
     uploaded: bool
+    #: Stored in the outbox by this very case: the back office cannot have it yet.
+    fresh: bool = False
 
 
 @dataclass(frozen=True)

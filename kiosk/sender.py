@@ -1,8 +1,10 @@
 """The sender: a background thread that delivers the outbox to the back office.
 
-One case at a time, oldest first. For each case: upload the materials it names
-(HEAD first, so blobs the back office already holds are skipped; each upload is
-recorded, so after a crash only the missing ones are redone), then POST the
+One case at a time, oldest first. For each case: upload the materials it names,
+a few at once (HEAD first, so blobs the back office already holds are skipped,
+except for a page this case stored itself on its first attempt, which nobody can
+have sent yet; each upload is recorded, so after a crash only the missing ones
+are redone), then POST the
 exact stored body with the kiosk reference as ``Idempotency-Key`` (so a repeat
 after a crash or a lost answer yields the same case, never a second one).
 
@@ -36,7 +38,7 @@ from kiosk.errors import (
     TransientError,
 )
 from kiosk.outbox import Outbox
-from kiosk.outbox_schema import CaseRecord, CaseState, OutboxItem
+from kiosk.outbox_schema import BlobRef, CaseRecord, CaseState, OutboxItem
 from kiosk.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -170,14 +172,15 @@ class Sender:
             # one), wait for all, then report the first failure in page order.
             with ThreadPoolExecutor(min(self._workers, len(todo)),
                                     thread_name_prefix="outbox-upload") as pool:
-                futures = [pool.submit(self._upload, item.kiosk_ref, b.sha256, b.content_type)
-                           for b in todo]
+                futures = [pool.submit(self._upload, item.kiosk_ref, b.sha256, b.content_type,
+                                       check=self._may_exist(item, b)) for b in todo]
                 wait(futures)
             for future in futures:
                 future.result()
         else:
             for blob in todo:
-                self._upload(item.kiosk_ref, blob.sha256, blob.content_type)
+                self._upload(item.kiosk_ref, blob.sha256, blob.content_type,
+                             check=self._may_exist(item, blob))
         try:
             return self._client.create_case(item.kiosk_ref, item.body)
         except MissingMaterials as exc:
@@ -189,6 +192,13 @@ class Sender:
                     self._outbox.mark_uploaded(item.kiosk_ref, sha, False)
                     self._upload(item.kiosk_ref, sha, mine[sha].content_type, check=False)
             return self._client.create_case(item.kiosk_ref, item.body)
+
+    @staticmethod
+    def _may_exist(item: OutboxItem, blob: BlobRef) -> bool:
+        """Whether a HEAD may save the upload: not for a page this case stored itself,
+        on its first attempt (nobody can have sent it yet); always after that, since an
+        upload cut short by a crash may have completed on the server."""
+        return not (blob.fresh and item.attempts == 1)
 
     def _upload(self, ref: str, sha256: str, content_type: str, *, check: bool = True) -> None:
         if not (check and self._client.material_exists(sha256)):

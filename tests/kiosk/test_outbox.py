@@ -294,3 +294,22 @@ def test_checkpoint_moves_the_wal_into_the_database(tmp_path: Path) -> None:
         assert ob.record(ref) is not None
     with pytest.raises(OutboxError):
         ob.checkpoint()
+
+
+def test_migrates_a_version_1_outbox(tmp_path: Path) -> None:
+    from kiosk.outbox_schema import MIGRATIONS
+
+    conn = sqlite3.connect(tmp_path / "outbox.sqlite3", isolation_level=None)
+    conn.execute("CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                 "applied_at REAL NOT NULL)")
+    for sql in MIGRATIONS[0][2]:
+        conn.execute(sql)
+    conn.execute("INSERT INTO migrations VALUES (1, 'initial', 0)")
+    conn.close()
+    with open_outbox(tmp_path) as ob:
+        ref = ob.enqueue(make_case())
+        item = ob.claim_next()
+        assert item is not None and item.kiosk_ref == ref and all(b.fresh for b in item.blobs)
+    conn = sqlite3.connect(tmp_path / "outbox.sqlite3")
+    assert [r[0] for r in conn.execute("SELECT version FROM migrations")] == [1, 2]
+    conn.close()
