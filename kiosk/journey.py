@@ -131,6 +131,9 @@ class Journey:
     """One run of a plan. Not shared between sessions: make a new one per citizen."""
 
     def __init__(self, plan: Plan, settings: JourneySettings, *, clock: Clock) -> None:
+        if any(item.channel == "window_only" for item in plan.items):
+            # The kiosk only tells what to bring for these (一次性告知); no case here.
+            raise WorkflowError(f"{plan.code}: handled at the window only")
         self.plan = plan
         self.settings = settings
         self._clock = clock
@@ -319,6 +322,12 @@ class Journey:
         else:
             self.data.ticked.discard(material.code)
             self.data.pages.pop(material.code, None)
+
+    def _fx_tick_all(self, e: Event) -> None:
+        """"我都带齐了": one tap ticks every required material not promised for later."""
+        for material in self.plan.asked_materials:
+            if material.required and material.code not in self.data.deferred:
+                self.data.ticked.add(material.code)
 
     def _fx_defer(self, e: Event) -> None:
         """容缺受理: the citizen promises to supply the material within its deadline."""

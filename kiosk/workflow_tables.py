@@ -119,6 +119,7 @@ def journey_table(plan: Plan) -> Table:
         rows += _moves("back", step, _walk(steps, i, -1))
     if "checklist" in steps:
         rows += [row("material_ticked", "checklist", SAME, effect="tick"),
+                 row("all_ticked", "checklist", SAME, effect="tick_all"),
                  row("material_deferred", "checklist", SAME, effect="defer")]
     captures = [s for s in steps if _is_capture(s)]
     if captures:

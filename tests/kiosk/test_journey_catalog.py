@@ -1,0 +1,100 @@
+"""Every item and bundle of the sample catalog runs from the card to a valid submission."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kiosk.catalog import Catalog, FormField, load_catalog
+from kiosk.clock import FakeClock
+from kiosk.errors import WorkflowError
+from kiosk.journey import Journey, JourneySettings
+from kiosk.reference import format_reference
+from kiosk.workflow_plan import plan_for
+from tests.kiosk.journey_factory import ID_NUMBER, JPEG, PNG, identity
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG: Catalog = load_catalog(ROOT / "config" / "catalog")
+SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
+PATTERN_VALUES = {"bank_account": "6222020200112233445", "credit_code": "91330109MA2H4KXX1Y"}
+#: Citizen actions, as opposed to device events (card read, face result, printing).
+TAPS = {"next", "back", "material_ticked", "all_ticked", "material_deferred", "page_added", "page_retaken",
+        "page_deleted", "field_set", "signed", "rated", "retry", "reprint", "home", "cancel"}
+
+
+def value_for(field: FormField) -> object:
+    if field.name in PATTERN_VALUES:
+        return PATTERN_VALUES[field.name]
+    return {"text": "测试", "textarea": "情况说明", "phone": "13800000000",
+            "id_number": ID_NUMBER, "date": "2020-05-01", "bool": True,
+            "number": field.min if field.min is not None else 1,
+            "choice": field.choices[0].value if field.choices else ""}[field.type]
+
+
+def run(code: str, *, defer: bool) -> tuple[Journey, int]:
+    j = Journey(plan_for(code, CATALOG), SETTINGS, clock=FakeClock())
+    taps = 0
+
+    def tap(trigger: str, **data: object) -> None:
+        nonlocal taps
+        taps += trigger in TAPS
+        j.fire(trigger, **data)
+
+    j.fire("card_read", identity=identity())
+    if j.plan.needs_face:
+        j.fire("face_ok", score=0.8)
+    for m in j.plan.asked_materials:
+        if defer and m.deferrable:
+            tap("material_deferred", code=m.code)
+    if j.state == "checklist":
+        tap("all_ticked")
+        tap("next")
+    while j.state.startswith("capture:"):
+        tap("page_added", data=JPEG + j.state.encode())
+        tap("next")
+    if j.state == "form":
+        for f in j.plan.form:
+            if f.required and f.name not in j.data.form:
+                tap("field_set", name=f.name, value=value_for(f))
+        tap("next")
+    if j.state == "signature":
+        tap("signed", png=PNG)
+    if j.state == "review":
+        tap("next")
+    tap("rated", score=5)
+    return j, taps
+
+
+OFFERED = [i.code for i in CATALOG if i.channel != "window_only"] + \
+    [b.code for b in CATALOG.bundles]
+
+
+@pytest.mark.parametrize("code", OFFERED)
+def test_every_offered_item_reaches_a_valid_submission(code: str) -> None:
+    for defer in (False, True):
+        j, _ = run(code, defer=defer)
+        assert j.state == "submitting", (code, j.state, j.view().get("fields"))
+        cases = j.cases()
+        assert len(cases) == len(j.plan.items)
+        for n, case in enumerate(cases, 1):
+            body = case.with_ref(format_reference("XD", date(2026, 11, 22), n)).submission_body()
+            assert len(body) < 1024 * 1024
+        if defer:
+            owed = {d.code for c in cases for d in c.deferred}
+            assert owed == {m.code for m in j.plan.materials if m.deferrable}
+
+
+def test_taps_for_the_simplest_items_stay_within_the_goal() -> None:
+    # Issue 7: at most 12 taps for a simple item (card and face are not taps).
+    # One tap per value entered (the keypad's own presses are the screen's business).
+    counts = {code: run(code, defer=False)[1] for code in OFFERED}
+    assert counts["330109-HJ-001"] <= 12  # 身份证换领: 3 materials, 2 questions
+    assert min(counts.values()) <= 6, counts
+
+
+def test_window_only_items_have_no_kiosk_journey() -> None:
+    code = next(i.code for i in CATALOG if i.channel == "window_only")
+    with pytest.raises(WorkflowError, match="window"):
+        Journey(plan_for(code, CATALOG), SETTINGS, clock=FakeClock())
