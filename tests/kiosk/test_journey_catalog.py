@@ -20,8 +20,9 @@ CATALOG: Catalog = load_catalog(ROOT / "config" / "catalog")
 SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
 PATTERN_VALUES = {"bank_account": "6222020200112233445", "credit_code": "91330109MA2H4KXX1Y"}
 #: Citizen actions, as opposed to device events (card read, face result, printing).
-TAPS = {"next", "back", "material_ticked", "all_ticked", "material_deferred", "page_added", "page_retaken",
-        "page_deleted", "field_set", "signed", "rated", "retry", "reprint", "home", "cancel"}
+TAPS = {"next", "back", "material_ticked", "all_ticked", "material_deferred", "page_added",
+        "page_retaken", "page_deleted", "field_set", "signed", "rated", "retry", "reprint",
+        "home", "cancel"}
 
 
 def value_for(field: FormField) -> object:
