@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backoffice import db
+from backoffice.auth import TerminalAuth
 from backoffice.blobs import BlobStore
 from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
@@ -125,6 +126,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.fast_engine = fast_engine
     app.state.sessions = db.make_sessionmaker(engine)
     app.state.fast_sessions = db.make_sessionmaker(fast_engine)
+    app.state.auth = TerminalAuth(app.state.sessions, app.state.fast_sessions,
+                                  settings.max_skew_s)
     app.state.blobs = BlobStore(settings.blob_dir)
     app.state.catalog = CatalogSource(settings.catalog_dir)
     _install_handlers(app)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -82,26 +83,6 @@ def parse_headers(request: Request) -> SignedHeaders:
                          values["X-Signature"], request.method.upper(), path_and_query(request))
 
 
-def _terminal_secret(factory: sessionmaker[Session], terminal_id: str) -> bytes | None:
-    with transaction(factory) as session:
-        terminal = session.get(Terminal, terminal_id)
-        return None if terminal is None else bytes.fromhex(terminal.secret_hex)
-
-
-def check_terminal_and_time(factory: sessionmaker[Session], headers: SignedHeaders,
-                            now: datetime, max_skew_s: int) -> bytes:
-    """The checks that need no body. Returns the terminal's secret."""
-    secret = _terminal_secret(factory, headers.terminal_id)
-    if secret is None:
-        raise _unauthorized("unknown_terminal", "terminal is not registered")
-    offset = int(headers.timestamp) - now.timestamp()
-    if abs(offset) > max_skew_s:
-        raise _unauthorized("clock_skew",
-                            f"timestamp is {offset:+.0f} s from the server clock "
-                            f"(limit ±{max_skew_s} s)")
-    return secret
-
-
 def signature_matches(secret: bytes, headers: SignedHeaders, body_sha256: str) -> bool:
     """HMAC check from the body's digest, for bodies streamed to disk.
 
@@ -114,42 +95,98 @@ def signature_matches(secret: bytes, headers: SignedHeaders, body_sha256: str) -
     return hmac.compare_digest(expected, headers.signature.lower())
 
 
-def record_nonce(factory: sessionmaker[Session], headers: SignedHeaders, now: datetime,
-                 max_skew_s: int) -> None:
-    """Remember a nonce; 401 ``replayed_nonce`` when it is already there.
+class TerminalAuth:
+    """Terminal secrets and used nonces, for one app (several may share a database).
 
-    ``factory`` may be a non-durable one (see ``create_app``): a nonce lost to a
-    power cut only reopens a replay window that the outage itself mostly spent,
-    and skipping the fsync halves the cost of a signed read.
+    Secrets are cached for a few seconds (a registration or a new secret takes
+    effect within ``SECRET_TTL_S`` on running servers; an unknown terminal is
+    never cached, so a new terminal works at once). Expired nonces are purged
+    every ``PURGE_EVERY_S`` through the ``expires_at`` index, not per request.
     """
-    # A nonce can only be replayed while its timestamp is still acceptable, so
-    # it is kept until then (and a second more) and forgotten afterwards.
-    expires = datetime.fromtimestamp(int(headers.timestamp), now.tzinfo) \
-        + timedelta(seconds=max_skew_s + 1)
-    try:
-        with transaction(factory) as session:
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(text("SET LOCAL synchronous_commit = off"))
-            session.execute(delete(Nonce).where(Nonce.terminal_id == headers.terminal_id,
-                                                Nonce.expires_at < now))
-            session.add(Nonce(terminal_id=headers.terminal_id, nonce=headers.nonce,
-                              expires_at=expires))
-    except IntegrityError:
-        raise _unauthorized("replayed_nonce", "this nonce was already used") from None
 
+    SECRET_TTL_S = 5.0
+    PURGE_EVERY_S = 30.0
 
-def finish(nonce_factory: sessionmaker[Session], headers: SignedHeaders, secret: bytes,
-           *, body: bytes | None = None, body_sha256: str | None = None,
-           now: datetime, max_skew_s: int) -> None:
-    if body is not None:
-        ok = signing.verify(secret, headers.signature, headers.method, headers.path_and_query,
-                            headers.timestamp, headers.nonce, body)
-    else:
-        assert body_sha256 is not None
-        ok = signature_matches(secret, headers, body_sha256)
-    if not ok:
-        raise _unauthorized("bad_signature", "signature does not match the request")
-    record_nonce(nonce_factory, headers, now, max_skew_s)
+    def __init__(self, sessions: sessionmaker[Session], fast_sessions: sessionmaker[Session],
+                 max_skew_s: int) -> None:
+        self._sessions = sessions
+        self._fast = fast_sessions
+        self.max_skew_s = max_skew_s
+        self._lock = threading.Lock()
+        self._secrets: dict[str, tuple[bytes, datetime]] = {}
+        self._last_purge: datetime | None = None
+
+    def _secret(self, terminal_id: str, now: datetime) -> bytes | None:
+        with self._lock:
+            cached = self._secrets.get(terminal_id)
+        if cached is not None and abs((now - cached[1]).total_seconds()) < self.SECRET_TTL_S:
+            return cached[0]
+        with transaction(self._sessions) as session:
+            terminal = session.get(Terminal, terminal_id)
+            secret = None if terminal is None else bytes.fromhex(terminal.secret_hex)
+        with self._lock:
+            if secret is None:
+                self._secrets.pop(terminal_id, None)
+            else:
+                self._secrets[terminal_id] = (secret, now)
+        return secret
+
+    def check_terminal_and_time(self, headers: SignedHeaders, now: datetime) -> bytes:
+        """The checks that need no body. Returns the terminal's secret."""
+        secret = self._secret(headers.terminal_id, now)
+        if secret is None:
+            raise _unauthorized("unknown_terminal", "terminal is not registered")
+        offset = int(headers.timestamp) - now.timestamp()
+        if abs(offset) > self.max_skew_s:
+            raise _unauthorized("clock_skew",
+                                f"timestamp is {offset:+.0f} s from the server clock "
+                                f"(limit ±{self.max_skew_s} s)")
+        return secret
+
+    def finish(self, headers: SignedHeaders, secret: bytes, *, now: datetime,
+               body: bytes | None = None, body_sha256: str | None = None) -> None:
+        """Check the HMAC (over the body, or its digest when streamed) and use up the nonce."""
+        if body is not None:
+            ok = signing.verify(secret, headers.signature, headers.method,
+                                headers.path_and_query, headers.timestamp, headers.nonce, body)
+        else:
+            assert body_sha256 is not None
+            ok = signature_matches(secret, headers, body_sha256)
+        if not ok:
+            raise _unauthorized("bad_signature", "signature does not match the request")
+        self.record_nonce(headers, now)
+
+    def record_nonce(self, headers: SignedHeaders, now: datetime) -> None:
+        """Remember a nonce; 401 ``replayed_nonce`` when it is already there.
+
+        Written through the non-durable sessions (see ``create_app``): a nonce
+        lost to a power cut only reopens a replay window that the outage itself
+        mostly spent, and skipping the fsync halves the cost of a signed read.
+        """
+        # A nonce can only be replayed while its timestamp is still acceptable, so
+        # it is kept until then (and a second more) and forgotten afterwards.
+        expires = datetime.fromtimestamp(int(headers.timestamp), now.tzinfo) \
+            + timedelta(seconds=self.max_skew_s + 1)
+        with self._lock:
+            purge = self._last_purge is None or \
+                abs((now - self._last_purge).total_seconds()) >= self.PURGE_EVERY_S
+            if purge:
+                self._last_purge = now
+        try:
+            with transaction(self._fast) as session:
+                if session.get_bind().dialect.name == "postgresql":
+                    session.execute(text("SET LOCAL synchronous_commit = off"))
+                if purge:
+                    session.execute(delete(Nonce).where(Nonce.expires_at < now))
+                else:
+                    # The row of an expired nonce may still be there: let it go.
+                    session.execute(delete(Nonce).where(
+                        Nonce.terminal_id == headers.terminal_id,
+                        Nonce.nonce == headers.nonce, Nonce.expires_at < now))
+                session.add(Nonce(terminal_id=headers.terminal_id, nonce=headers.nonce,
+                                  expires_at=expires))
+        except IntegrityError:
+            raise _unauthorized("replayed_nonce", "this nonce was already used") from None
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -170,13 +207,12 @@ async def read_body(request: Request, limit: int) -> bytes:
 async def signed_request(request: Request) -> Signed:
     """FastAPI dependency: authenticate a terminal request with a small body."""
     state = request.app.state
+    terminals: TerminalAuth = state.auth
     headers = parse_headers(request)
     now = state.settings.clock.now()
-    secret = await run_in_threadpool(check_terminal_and_time, state.sessions, headers, now,
-                                     state.settings.max_skew_s)
+    secret = await run_in_threadpool(terminals.check_terminal_and_time, headers, now)
     body = await read_body(request, state.settings.max_case_bytes)
-    await run_in_threadpool(lambda: finish(state.fast_sessions, headers, secret, body=body,
-                                           now=now, max_skew_s=state.settings.max_skew_s))
+    await run_in_threadpool(lambda: terminals.finish(headers, secret, body=body, now=now))
     return Signed(terminal_id=headers.terminal_id, body=body)
 
 

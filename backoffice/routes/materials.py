@@ -31,8 +31,8 @@ async def terminal_headers(request: Request) -> tuple[auth.SignedHeaders, bytes]
     """The body-free half of the signature check, before anything is read."""
     headers = auth.parse_headers(request)
     now = settings(request).clock.now()
-    secret = await run_in_threadpool(auth.check_terminal_and_time, sessions(request), headers,
-                                     now, settings(request).max_skew_s)
+    secret = await run_in_threadpool(request.app.state.auth.check_terminal_and_time, headers,
+                                     now)
     return headers, secret
 
 
@@ -50,10 +50,9 @@ def _stored(request: Request, sha256: str) -> Material | None:
 async def head_material(request: Request, sha256: Sha,
                         who: Who) -> Response:
     headers, secret = who
-    conf = settings(request)
-    await run_in_threadpool(lambda: auth.finish(
-        request.app.state.fast_sessions, headers, secret, body=b"", now=conf.clock.now(),
-        max_skew_s=conf.max_skew_s))
+    now = settings(request).clock.now()
+    await run_in_threadpool(lambda: request.app.state.auth.finish(headers, secret, body=b"",
+                                                                  now=now))
     material = await run_in_threadpool(_stored, request, sha256)
     if material is None:
         return Response(status_code=404)
@@ -99,9 +98,9 @@ async def put_material(request: Request, sha256: Sha,
     store = request.app.state.blobs
     staged = await store.stage(request.stream(), conf.max_material_bytes)
     try:
-        await run_in_threadpool(lambda: auth.finish(
-            request.app.state.fast_sessions, headers, secret, body_sha256=staged.sha256,
-            now=conf.clock.now(), max_skew_s=conf.max_skew_s))
+        now = conf.clock.now()
+        await run_in_threadpool(lambda: request.app.state.auth.finish(
+            headers, secret, body_sha256=staged.sha256, now=now))
         if staged.sha256 != sha256:
             raise ApiError(400, "hash_mismatch",
                            f"body SHA-256 is {staged.sha256}, not the one in the path")

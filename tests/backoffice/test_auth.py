@@ -145,3 +145,46 @@ def test_staff_token(client: TestClient) -> None:
     assert r.status_code == 401 and r.json()["error"] == "bad_staff_token"
     r = client.get("/staff/cases", headers={"Authorization": "Bearer wrong"})
     assert r.status_code == 401 and r.json()["error"] == "bad_staff_token"
+
+
+def test_new_secret_takes_effect_after_the_cache_ttl(terminal: TerminalClient,
+                                                     client: TestClient,
+                                                     clock: FakeClock) -> None:
+    from backoffice import staffops
+    from backoffice.auth import TerminalAuth
+
+    assert terminal.request("GET", "/api/v1/catalog").status_code == 200
+    new = secrets.token_bytes(32)
+    staffops.register_terminal(client.app.state.sessions, TERMINAL_ID, new.hex(),  # type: ignore[attr-defined]
+                               clock.now())
+    clock.advance(TerminalAuth.SECRET_TTL_S)
+    assert terminal.request("GET", "/api/v1/catalog", secret=new).status_code == 200
+    assert _code(terminal.request("GET", "/api/v1/catalog")) == "bad_signature"
+
+
+def test_a_terminal_registered_later_works_at_once(client: TestClient, clock: FakeClock) -> None:
+    from backoffice import staffops
+
+    late = TerminalClient(client, "XS-LATE-0001", secrets.token_bytes(32), clock)
+    assert _code(late.request("GET", "/api/v1/catalog")) == "unknown_terminal"
+    staffops.register_terminal(client.app.state.sessions, "XS-LATE-0001",  # type: ignore[attr-defined]
+                               late.secret.hex(), clock.now())
+    assert late.request("GET", "/api/v1/catalog").status_code == 200
+
+
+def test_expired_nonces_are_purged(terminal: TerminalClient, client: TestClient,
+                                   clock: FakeClock) -> None:
+    from sqlalchemy import func, select
+
+    from backoffice.models import Nonce
+
+    def count() -> int:
+        with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+            return int(session.scalar(select(func.count()).select_from(Nonce)) or 0)
+
+    for _ in range(5):
+        assert terminal.request("GET", "/api/v1/catalog").status_code == 200
+    assert count() == 5
+    clock.advance(700)
+    assert terminal.request("GET", "/api/v1/catalog").status_code == 200
+    assert count() == 1
