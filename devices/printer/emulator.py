@@ -29,6 +29,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 import tty
@@ -154,6 +155,7 @@ class PrinterEmulator:
 
     def _serve_conn(self, conn: socket.socket) -> None:
         conn.settimeout(0.2)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # status answers go at once
         parser = Parser()
         with conn:
             while not self._stop.is_set():
@@ -377,12 +379,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.pty:
         emu.open_pty()
     print(json.dumps({"port": emu.port, "pty": emu.pty_path, "out": str(args.out)}), flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:
-        threading.Event().wait()
+        done.wait()
     except KeyboardInterrupt:
         pass
     finally:
         emu.stop()
+        if args.control:
+            args.control.unlink(missing_ok=True)
     return 0
 
 

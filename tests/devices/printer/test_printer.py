@@ -25,7 +25,7 @@ LINK = f"{QUERY_BASE}/q/{REF}"
 def decode_qr(path: Path) -> str:
     img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     assert img is not None
-    text, points, _ = cv2.QRCodeDetector().detectAndDecode(img)
+    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(img)
     return str(text)
 
 
