@@ -1,0 +1,140 @@
+"""Controlling a running SAM simulator from outside: JSON lines over a UNIX socket.
+
+One request per line, one answer per line::
+
+    {"op": "place", "profile": "resident"}            -> {"ok": true}
+    {"op": "place", "profile": "resident", "photo_jpeg": "/path/face.jpg"}
+    {"op": "remove"}
+    {"op": "fault", "kind": "status", "command": "FIND_CARD", "sw3": 128, "count": 1}
+    {"op": "fault", "kind": "delay", "delay_s": 0.5}
+    {"op": "clear_faults"}
+    {"op": "sam_status", "sw3": 102}                  (66h: SAM not authorised)
+    {"op": "unplug"} / {"op": "replug"}
+    {"op": "state"}                                   -> card, plugged, port, faults
+    {"op": "profiles"}                                -> the profile keys
+
+``photo_jpeg`` embeds the file with the *test* codec (``photo_decoder: sim-jpeg``),
+never a real WLT image. Errors answer ``{"ok": false, "error": "..."}``. The
+socket is created 0600: it is a test tool, not a service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import socketserver
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from devices.idcard.photo import SimJpegTestCodec
+from devices.idcard.profiles import builtin_profiles
+from devices.idcard.protocol import Command
+from devices.idcard.sim_model import Fault, FaultKind
+
+if TYPE_CHECKING:
+    from devices.idcard.simulator import SamSimulator
+
+
+def apply(sim: SamSimulator, msg: dict[str, Any]) -> dict[str, Any]:
+    """Carry out one control request (also usable in-process)."""
+    op = msg.get("op")
+    model = sim.model
+    if op == "place":
+        profiles = builtin_profiles()
+        key = str(msg.get("profile", "resident"))
+        if key not in profiles:
+            raise ValueError(f"unknown profile {key!r}")
+        card = profiles[key]
+        if msg.get("photo_jpeg"):
+            card = replace(card, photo=SimJpegTestCodec.embed(
+                Path(str(msg["photo_jpeg"])).read_bytes()))
+        model.place(card)
+    elif op == "remove":
+        model.remove()
+    elif op == "fault":
+        command = msg.get("command")
+        model.inject(Fault(
+            FaultKind(str(msg["kind"])),
+            command=Command[str(command).upper()] if command else None,
+            count=int(msg.get("count", 1)),
+            sw3=int(msg.get("sw3", 0x24)),
+            delay_s=float(msg.get("delay_s", 0.0))))
+    elif op == "clear_faults":
+        model.clear_faults()
+    elif op == "sam_status":
+        model.set_sam_status(int(msg["sw3"]))
+    elif op == "unplug":
+        sim.unplug()
+    elif op == "replug":
+        sim.replug()
+    elif op == "profiles":
+        return {"ok": True, "profiles": sorted(builtin_profiles())}
+    elif op != "state":
+        raise ValueError(f"unknown op {op!r}")
+    current = model.card
+    return {"ok": True, "card": current.key if current else None, "plugged": sim.plugged,
+            "port": sim.port if sim.plugged or sim.link else None,
+            "faults": [f.kind.value for f in model.faults], "sam_status": model.sam_status}
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        for line in self.rfile:
+            try:
+                answer = apply(self.server.sim, json.loads(line))
+            except (ValueError, KeyError, TypeError, OSError) as err:
+                answer = {"ok": False, "error": f"{type(err).__name__}: {err}"}
+            self.wfile.write(json.dumps(answer).encode() + b"\n")
+            self.wfile.flush()
+
+
+class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    sim: SamSimulator
+
+
+class ControlServer:
+    def __init__(self, sim: SamSimulator, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        old = os.umask(0o177)
+        try:
+            self._server = _Server(str(self.path), _Handler)
+        finally:
+            os.umask(old)
+        self._server.sim = sim
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.2},
+                                        name="idcard-sim-control", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5.0)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def control(path: str | os.PathLike[str], timeout: float = 5.0, **msg: Any) -> dict[str, Any]:
+    """Send one request to a simulator's control socket and return its answer."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(str(path))
+        s.sendall(json.dumps(msg).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+    answer: dict[str, Any] = json.loads(buf)
+    return answer
