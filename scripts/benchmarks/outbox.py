@@ -42,10 +42,10 @@ PAGES = 5
 TERMINAL = "XS-BENCH-0001"
 
 
-def make_case(rng: random.Random) -> Case:
+def make_case(rng: random.Random, pages_n: int = PAGES, page_bytes: int = PAGE_BYTES) -> Case:
     # Random bytes: scans are JPEGs, which neither compress nor repeat.
-    pages = tuple(Blob("image/jpeg", b"\xff\xd8\xff\xe0" + rng.randbytes(PAGE_BYTES - 4))
-                  for _ in range(PAGES))
+    pages = tuple(Blob("image/jpeg", b"\xff\xd8\xff\xe0" + rng.randbytes(page_bytes - 4))
+                  for _ in range(pages_n))
     first17 = "33018119900101123"
     at = datetime.now(UTC)
     return Case(
@@ -126,7 +126,10 @@ class LocalBackoffice:
             self.proc.wait()
 
 
-def bench_drain(directory: Path, n: int, rng: random.Random) -> float:
+def bench_drain(directory: Path, n: int, rng: random.Random, pages_n: int = PAGES,
+                page_bytes: int = PAGE_BYTES) -> float:
+    directory = directory / f"drain-{pages_n}x{page_bytes}"
+    directory.mkdir()
     bo = LocalBackoffice(directory)
     clock = SystemClock()
     try:
@@ -135,7 +138,7 @@ def bench_drain(directory: Path, n: int, rng: random.Random) -> float:
         with Outbox(directory / "drain.sqlite3", Sealer(rng.randbytes(32)), ref_prefix="BD",
                     clock=clock, max_pending_cases=10_000, max_pending_bytes=10**12) as outbox:
             for _ in range(n):
-                outbox.enqueue(make_case(rng))
+                outbox.enqueue(make_case(rng, pages_n, page_bytes))
             sender = Sender(outbox, client, RetryPolicy(base_s=0.05, cap_s=1), clock=clock,
                             rng=rng)
             t0 = time.perf_counter()
@@ -164,6 +167,7 @@ def main(argv: list[str]) -> int:
         raw = bench_raw_commit(tmp, args.samples, rng)
         enq = bench_enqueue(tmp, args.samples, rng)
         rate = bench_drain(tmp, args.drain_cases, rng)
+        light = bench_drain(tmp, args.drain_cases, rng, pages_n=1, page_bytes=50 * 1024)
     raw50, raw99 = percentile(raw, 50), percentile(raw, 99)
     enq50, enq99 = percentile(enq, 50), percentile(enq, 99)
     report.add("raw SQLite commit of 1.5 MB (WAL, FULL) p50", raw50, "ms")
@@ -173,10 +177,14 @@ def main(argv: list[str]) -> int:
     report.add("enqueue / raw commit, p50", enq50 / raw50, "x", goal="<= 3",
                reference="raw SQLite commit p50")
     report.add("enqueue / raw commit, p99", enq99 / raw99, "x", reference="raw SQLite commit p99")
-    report.add("drain to the local back office", rate, "cases/s", goal=">= 20")
-    report.notes.append(f"{args.samples} enqueues, {args.drain_cases} cases drained "
-                        f"({PAGES} x {PAGE_BYTES // 1024} KB pages each); temp dir on the "
-                        f"same disk as var/")
+    report.add("drain to the local back office, 5 x 300 KB cases", rate, "cases/s",
+               goal=">= 20")
+    report.add("drain to the local back office, 1 x 50 KB cases", light, "cases/s")
+    report.notes.append(f"{args.samples} enqueues, {args.drain_cases} cases drained per size; "
+                        "temp dir on the same disk as var/; the sender checkpoints between "
+                        "enqueues as it does when idle")
+    report.notes.append("drain of large cases is bound by the back office's material PUT "
+                        "(each blob fsync'ed before its answer), not by the kiosk")
     return report.emit(args.json)
 
 
