@@ -101,6 +101,11 @@ class JourneyRunner:
 
     def _fire(self, trigger: str, **data: Any) -> None:
         def work() -> None:
+            if self.journey.ended:
+                # The session ended meanwhile (idle timeout): the case, if stored, stays
+                # in the outbox; there is nobody left to show the outcome to.
+                log.info("journey %s ended before %s", self.journey.plan.code, trigger)
+                return
             self.journey.fire(trigger, **data)
 
         self._deliver(work)

@@ -79,3 +79,26 @@ def catalog() -> Catalog:
 
 JPEG = b"\xff\xd8\xff\xe0" + b"page" * 100
 PNG = b"\x89PNG\r\n\x1a\n" + b"sig" * 50
+
+
+def find_personal(obj: Any, needles: tuple[str, ...], seen: set[int]) -> list[str]:
+    """Every needle found in any string or buffer reachable from ``obj`` (vars, containers)."""
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    found: list[str] = []
+    if isinstance(obj, str | bytes | bytearray):
+        text = obj if isinstance(obj, str) else bytes(obj).decode("utf-8", "ignore")
+        return [n for n in needles if n in text]
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            found += find_personal(k, needles, seen) + find_personal(v, needles, seen)
+    elif isinstance(obj, list | tuple | set | frozenset):
+        for v in obj:
+            found += find_personal(v, needles, seen)
+    elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+        found += find_personal(vars(obj), needles, seen)
+    elif hasattr(obj, "__dataclass_fields__"):
+        for name in obj.__dataclass_fields__:
+            found += find_personal(getattr(obj, name), needles, seen)
+    return found

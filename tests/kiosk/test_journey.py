@@ -21,6 +21,7 @@ from tests.kiosk.journey_factory import (
     NAME,
     PNG,
     catalog,
+    find_personal,
     identity,
 )
 
@@ -332,28 +333,6 @@ def test_device_errors_go_to_an_error_state_with_a_way_forward() -> None:
     assert j.state == "cancelled"
 
 
-def _contains_personal(obj: Any, needles: tuple[str, ...], seen: set[int]) -> list[str]:
-    if id(obj) in seen:
-        return []
-    seen.add(id(obj))
-    found: list[str] = []
-    if isinstance(obj, str | bytes | bytearray):
-        text = obj if isinstance(obj, str) else bytes(obj).decode("utf-8", "ignore")
-        return [n for n in needles if n in text]
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            found += _contains_personal(k, needles, seen) + _contains_personal(v, needles, seen)
-    elif isinstance(obj, list | tuple | set | frozenset):
-        for v in obj:
-            found += _contains_personal(v, needles, seen)
-    elif hasattr(obj, "__dict__") and not isinstance(obj, type):
-        found += _contains_personal(vars(obj), needles, seen)
-    elif hasattr(obj, "__dataclass_fields__"):
-        for name in obj.__dataclass_fields__:
-            found += _contains_personal(getattr(obj, name), needles, seen)
-    return found
-
-
 def test_wipe_leaves_no_name_or_id_number_in_the_journey() -> None:
     j = journey("T-DEFER")
     j.fire("card_read", identity=identity())
@@ -370,12 +349,12 @@ def test_wipe_leaves_no_name_or_id_number_in_the_journey() -> None:
     view = j.view()
     assert view["applicant"] == {"name": NAME, "id_number": "330109********" + ID_NUMBER[-4:]}
     needles = (NAME, ID_NUMBER, ADDRESS, "13800000000")
-    assert _contains_personal(j, needles, set())
+    assert find_personal(j, needles, set())
     stored = j.data.pages["HK"][0][1]
     j.fire("cancel")
     j.wipe()
-    assert _contains_personal(j, needles, set()) == []
-    assert _contains_personal(j.view(), needles, set()) == []
+    assert find_personal(j, needles, set()) == []
+    assert find_personal(j.view(), needles, set()) == []
     assert stored == bytearray(len(stored))  # overwritten in place, not only dropped
 
 

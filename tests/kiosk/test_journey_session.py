@@ -1,0 +1,71 @@
+"""A journey and the citizen session end together; devices off, everything wiped."""
+
+from __future__ import annotations
+
+from devices.base import Device
+from kiosk.clock import FakeClock
+from kiosk.config import IdleConfig
+from kiosk.journey import Journey, JourneySettings, SubmitOutcome
+from kiosk.session import EndReason, SessionManager
+from kiosk.workflow_plan import plan_for
+from kiosk.workflow_session import JourneyBinding
+from tests.kiosk.journey_factory import ID_NUMBER, JPEG, NAME, catalog, find_personal, identity
+
+SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
+
+
+def started(clock: FakeClock) -> tuple[Journey, SessionManager, Device]:
+    camera = Device("camera0")
+    session = SessionManager(clock, IdleConfig(timeout_s=60, warning_s=20), [camera])
+    session.touch()
+    assert camera.enabled
+    j = Journey(plan_for("T-SIMPLE", catalog()), SETTINGS, clock=clock)
+    JourneyBinding(j, session)
+    j.fire("card_read", identity=identity())
+    j.fire("material_ticked", code="HK")
+    j.fire("next")
+    j.fire("page_added", data=JPEG)
+    return j, session, camera
+
+
+def test_card_removal_ends_the_session_and_wipes() -> None:
+    clock = FakeClock()
+    j, session, camera = started(clock)
+    j.fire("card_removed")
+    assert j.state == "card_gone"
+    assert not session.active and session.last_end_reason is EndReason.CANCEL
+    assert not camera.enabled
+    assert find_personal(j, (NAME, ID_NUMBER), set()) == []
+
+
+def test_idle_timeout_times_the_journey_out() -> None:
+    clock = FakeClock()
+    j, session, camera = started(clock)
+    clock.advance(61)
+    session.tick()
+    assert j.state == "timed_out" and not camera.enabled
+    assert session.last_end_reason is EndReason.TIMEOUT
+    assert find_personal(j, (NAME, ID_NUMBER), set()) == []
+
+
+def test_done_ends_the_session_as_done() -> None:
+    clock = FakeClock()
+    j, session, _ = started(clock)
+    j.fire("next")
+    j.fire("field_set", name="phone", value="13800000000")
+    j.fire("next")
+    j.fire("next")
+    j.fire("next")
+    j.fire("submit_ok", outcome=SubmitOutcome(("XD-261122-0001-X",), ("XS20261122000001",)))
+    assert session.active
+    j.fire("printed")
+    assert session.last_end_reason is EndReason.DONE and not session.active
+    assert j.data.identity is None
+
+
+def test_a_session_ended_elsewhere_wipes_a_journey_that_cannot_time_out() -> None:
+    clock = FakeClock()
+    j, session, _ = started(clock)
+    j._wf.reset("submitting")
+    session.end(EndReason.CANCEL)
+    assert j.state == "submitting" and j.data.identity is None and j.data.pages == {}
