@@ -1,7 +1,9 @@
 """Content-addressed material storage on disk.
 
-A blob lives at ``blobs/ab/cd/<sha256>``. It is streamed to a temporary file
-in the same directory tree, hashed and size-checked on the way (the limit
+A blob lives at ``blobs/ab/<sha256>``; the 256 fan-out directories are made
+(and made durable) once, when the store opens, so that storing a blob never
+creates a directory whose own entry would need syncing too. A blob is streamed
+to a temporary file in the same file system, hashed and size-checked on the way (the limit
 is enforced per chunk, never after reading everything), fsynced, and only
 then renamed into place (rename is atomic on POSIX), with the directory
 fsynced so that the name survives power loss too. A half-written upload
@@ -44,9 +46,14 @@ class BlobStore:
         self.root = root
         self.tmp = root / "tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        fanout = [root / f"{n:02x}" for n in range(256)]
+        if not all(d.is_dir() for d in fanout):
+            for d in fanout:
+                d.mkdir(exist_ok=True)
+            _fsync_dir(root)
 
     def path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / sha256[:2] / sha256
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
@@ -79,7 +86,6 @@ class BlobStore:
 
     def commit(self, staged: Staged) -> Path:
         final = self.path(staged.sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
         staged.temp_path.replace(final)
         _fsync_dir(final.parent)
         return final

@@ -29,7 +29,7 @@ def test_put_then_head(terminal: TerminalClient, settings: Settings) -> None:
     head = terminal.request("HEAD", f"/api/v1/materials/{sha}")
     assert head.status_code == 200
     assert head.headers["X-Material-Size"] == str(len(JPEG))
-    stored = settings.blob_dir / sha[:2] / sha[2:4] / sha
+    stored = settings.blob_dir / sha[:2] / sha
     assert stored.read_bytes() == JPEG
     assert list((settings.blob_dir / "tmp").iterdir()) == []
 
@@ -136,3 +136,15 @@ def test_store_stops_reading_at_the_limit(tmp_path: Path) -> None:
     assert caught.value.status == 413
     assert consumed == 17  # 16 chunks fill the limit, the 17th passes it
     assert list(store.tmp.iterdir()) == []
+
+
+def test_concurrent_identical_uploads(terminal: TerminalClient, settings: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = b"\xff\xd8" + bytes(range(256)) * 400
+    with ThreadPoolExecutor(6) as pool:
+        codes = sorted(pool.map(lambda _: terminal.put_material(data).status_code, range(6)))
+    assert codes.count(201) == 1 and codes.count(200) == 5, codes
+    sha = _sha(data)
+    assert (settings.blob_dir / sha[:2] / sha).read_bytes() == data
+    assert list((settings.blob_dir / "tmp").iterdir()) == []
