@@ -20,7 +20,6 @@ checked by :mod:`kiosk.catalog.loader`, which knows which file said what.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr
@@ -207,12 +206,6 @@ class Catalog(StrictModel):
 
     def bundles_of(self, item_code: str) -> list[Bundle]:
         return [b for b in self.bundles if item_code in b.items]
-
-    def __iter__(self) -> Iterator[ServiceItem]:  # type: ignore[override]
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
 
     def subset(self, chosen: CatalogSubset, *, source: str = "site profile") -> Catalog:
         """The items a site offers (``site.catalog``); unknown codes are a ConfigError.

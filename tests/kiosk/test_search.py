@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.config import ROOT
@@ -150,3 +153,18 @@ def test_every_result_contains_the_query_somewhere(catalog: Catalog,
         texts = [item.name.zh_CN, *item.keywords, catalog.department(item.department).name.zh_CN,
                  *(e.name.zh_CN for e in catalog.life_events if e.id in item.life_events)]
         assert any("申请" in t for t in texts), item.code
+
+
+@settings(max_examples=200, deadline=None)
+@given(query=st.text(max_size=30), limit=st.integers(min_value=-1, max_value=60))
+def test_any_typed_text_is_a_safe_query(query: str, limit: int) -> None:
+    found = _sample_search().search(query, limit=limit)
+    assert len(found) <= max(limit, 0)
+    assert len({i.code for i in found}) == len(found)  # each item once
+    assert fold(fold(query)) == fold(query)
+
+
+@functools.cache
+def _sample_search() -> CatalogSearch:
+    # Hypothesis runs the test body many times; function-scoped fixtures do not mix with it.
+    return CatalogSearch(load_catalog(ROOT / "config" / "catalog"))
