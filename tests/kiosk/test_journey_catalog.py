@@ -68,7 +68,7 @@ def run(code: str, *, defer: bool) -> tuple[Journey, int]:
     return j, taps
 
 
-OFFERED = [i.code for i in CATALOG if i.channel != "window_only"] + \
+OFFERED = [i.code for i in CATALOG.items if i.channel != "window_only"] + \
     [b.code for b in CATALOG.bundles]
 
 
@@ -96,6 +96,6 @@ def test_taps_for_the_simplest_items_stay_within_the_goal() -> None:
 
 
 def test_window_only_items_have_no_kiosk_journey() -> None:
-    code = next(i.code for i in CATALOG if i.channel == "window_only")
+    code = next(i.code for i in CATALOG.items if i.channel == "window_only")
     with pytest.raises(WorkflowError, match="window"):
         Journey(plan_for(code, CATALOG), SETTINGS, clock=FakeClock())
