@@ -71,14 +71,14 @@ class GuideScreen(KioskScreen):
             self._para(self.ids.materials, ui.tr("ui.guide.exempt_title"), theme.body,
                        bold=True, colour="success")
             for material in exempt:
-                self._para(self.ids.materials, "· " + ui.lt(material.name) + "  " +
+                self._para(self.ids.materials, "·\u00a0" + ui.lt(material.name) + "  " +
                            ui.tr("ui.guide.mark.exempt"), theme.body, colour="muted")
         info = self.ids.info
         if item.conditions:
             self._para(info, ui.tr("ui.guide.conditions"), theme.heading, bold=True,
                        colour="primary_text")
             for condition in item.conditions:
-                self._para(info, "· " + ui.lt(condition), theme.body)
+                self._para(info, "·\u00a0" + ui.lt(condition), theme.body)
         self._para(info, ui.tr("ui.guide.steps"), theme.heading, bold=True, colour="primary_text")
         for n, step in enumerate(item.steps, 1):
             self._para(info, f"{n}. {ui.lt(step)}", theme.body)

@@ -63,15 +63,15 @@ class Harness:
         assert self.shell is not None
         path.parent.mkdir(parents=True, exist_ok=True)
         self.render()
-        # Read the window's pixels ourselves: Kivy's PNG writers compress slowly, and a
-        # walk saves ~90 full-HD images. Fast zlib level, same pixels.
-        from kivy.graphics.opengl import GL_RGBA, GL_UNSIGNED_BYTE, glReadPixels
+        # Render the shell into its own framebuffer (the window's may keep its first
+        # size after a resize with some video drivers) and write it with a fast zlib level:
+        # Kivy's PNG writers compress slowly, and a walk saves ~100 full-HD images.
         from PIL import Image
-        width, height = (int(v) for v in Window.size)
-        data = glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE)
-        image = Image.frombytes("RGBA", (width, height), data).transpose(
-            Image.Transpose.FLIP_TOP_BOTTOM).convert("RGB")
-        image.save(path, compress_level=1)
+        texture = self.shell.export_as_image().texture
+        width, height = texture.size
+        image = Image.frombytes("RGBA", (width, height), texture.pixels)
+        # The framebuffer's texture comes out top row first.
+        image.convert("RGB").save(path, compress_level=1)
         return path
 
     def walk_widgets(self) -> Iterator[Any]:
