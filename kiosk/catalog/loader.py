@@ -206,6 +206,8 @@ def _check_devices(item: ServiceItem, where: _Where) -> None:
 
     A window-only item is only explained at the kiosk, so it implies no device.
     """
+    if len(set(item.devices)) != len(item.devices):
+        raise where.error("devices", "a device kind is listed twice")
     if item.channel == "window_only":
         return
     needed: list[tuple[str, str]] = []

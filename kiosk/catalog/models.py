@@ -211,7 +211,8 @@ class Catalog(StrictModel):
         """The items a site offers (``site.catalog``); unknown codes are a ConfigError.
 
         Empty ``departments`` and ``items`` mean everything; otherwise an item is
-        offered when its department is listed or its code is. ``exclude`` then
+        offered when its department is listed or its code is (or the code of a
+        bundle it belongs to). ``exclude`` then
         removes items. A bundle stays only when all its items stay; departments
         without any item left are dropped from browsing.
         """
@@ -228,6 +229,9 @@ class Catalog(StrictModel):
         everything = not chosen.departments and not chosen.items
         wanted = set(chosen.departments)
         codes = set(chosen.items)
+        for code in chosen.items:  # a listed bundle brings its items
+            if code in self._bundles:
+                codes.update(self._bundles[code].items)
         excluded = set(chosen.exclude)
         items = [i for i in self.items
                  if (everything or i.department in wanted or i.code in codes)

@@ -103,6 +103,12 @@ def test_subset_by_department_item_and_exclude(sample: Catalog) -> None:
     assert len(sample.subset(CatalogSubset()).items) == len(sample.items)
 
 
+def test_subset_by_bundle_code_brings_its_items(sample: Catalog) -> None:
+    sub = sample.subset(CatalogSubset(items=["330109-NY-B01"]))
+    assert {i.code for i in sub.items} == {"330109-NY-001", "330109-NY-002"}
+    assert [b.code for b in sub.bundles] == ["330109-NY-B01"]
+
+
 def test_subset_refuses_unknown_codes(sample: Catalog) -> None:
     with pytest.raises(ConfigError) as info:
         sample.subset(CatalogSubset(departments=["nope"]), source="config/sites/x.yaml")
@@ -206,6 +212,8 @@ def test_minimal_catalog_loads_and_ignores_x_keys(tmp_path: Path) -> None:
     ([item(devices=["idcard", "camera", "doccam"])], "items.0.devices", "'printer'"),
     ([item(identity="card_or_sscard", devices=["camera", "doccam", "printer"])],
      "items.0.devices", "'idcard' or 'sscard'"),
+    ([item(devices=["idcard", "camera", "doccam", "printer", "camera"])], "items.0.devices",
+     "listed twice"),
     ([item(legal_days=5, promised_days=10)], "items.0.promised_days", "legal limit"),
     ([item(), item()], "items.1.code", "duplicate item code"),
     ([item(colour="red")], "items.0.colour", "unknown key"),
