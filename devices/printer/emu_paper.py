@@ -104,8 +104,7 @@ class Paper:
             self.bold = bool(a[0] & 0x08)
             self.size = (2 if a[0] & 0x20 else 1, 2 if a[0] & 0x10 else 1)
         elif name == "GS !":
-            # Emulated up to x2; larger multipliers print at x2 (bounded picture size).
-            self.size = (min(2, (a[0] >> 4 & 7) + 1), min(2, (a[0] & 7) + 1))
+            self.size = ((a[0] >> 4 & 7) + 1, (a[0] & 7) + 1)
         elif name == "ESC a":
             self.align = a[0] % 48 if a[0] % 48 <= 2 else 0
         elif name == "GS L":

@@ -14,6 +14,7 @@ from kiosk.receipts.builders import (
 )
 from kiosk.receipts.document import (
     DOUBLE,
+    HUGE,
     NORMAL,
     TALL,
     Align,
@@ -44,7 +45,7 @@ from kiosk.receipts.layout import TextLine, char_width, layout, text_width, wrap
 from kiosk.receipts.texts import ReceiptCatalog, Texts
 
 __all__ = [
-    "DOUBLE", "NORMAL", "TALL", "Align", "Block", "ChecklistInput", "ChecklistMaterial",
+    "DOUBLE", "HUGE", "NORMAL", "TALL", "Align", "Block", "ChecklistInput", "ChecklistMaterial",
     "Collection", "Cut", "Document", "Feed", "Image", "OwedMaterial", "Paragraph", "QrCode",
     "QueryResultInput", "QueueTicketInput", "ReceiptCatalog", "ReceiptInput", "Run", "Separator",
     "Size", "TestPageInput", "TextLine", "Texts", "TimelineEntry", "build_acceptance",

@@ -15,6 +15,7 @@ from kiosk.clock import CST
 from kiosk.privacy import mask_id, mask_name
 from kiosk.receipts.document import (
     DOUBLE,
+    HUGE,
     Align,
     Block,
     Cut,
@@ -201,7 +202,7 @@ def build_queue_ticket(data: QueueTicketInput, texts: Texts) -> Document:
     f = _Frame(texts)
     t = texts.gettext
     f.header(data.site_name, "receipt.ticket.title")
-    f.add(Feed(1), para(data.number, bold=True, align=Align.CENTER, size=DOUBLE),
+    f.add(Feed(1), para(data.number, bold=True, align=Align.CENTER, size=HUGE),
           para(data.service_name, align=Align.CENTER), Feed(1),
           para(t("receipt.ticket.waiting", n=data.waiting), align=Align.CENTER))
     if data.window_hint:
@@ -229,7 +230,7 @@ def build_query_result(data: QueryResultInput, texts: Texts) -> Document:
         line = f"{f.datetime(entry.at)}  {t(f'receipt.status.{entry.status}')}"
         f.add(para(line))
         if entry.note:
-            f.add(para("    " + entry.note, hanging=4))
+            f.add(para(entry.note, indent=4))
     if data.owed_materials:
         f.add(Separator("-"))
         f.owed(data.owed_materials)

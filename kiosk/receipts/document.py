@@ -25,19 +25,20 @@ class Align(enum.Enum):
 
 @dataclass(frozen=True)
 class Size:
-    """Character size multipliers, as ``GS !`` sets them (1 or 2 each way)."""
+    """Character size multipliers, as ``GS !`` sets them (1-4 each way used here)."""
 
     width: int = 1
     height: int = 1
 
     def __post_init__(self) -> None:
-        if self.width not in (1, 2) or self.height not in (1, 2):
-            raise ValueError("character size multipliers are 1 or 2")
+        if not (1 <= self.width <= 4 and 1 <= self.height <= 4):
+            raise ValueError("character size multipliers are 1 to 4")
 
 
 NORMAL = Size()
 DOUBLE = Size(2, 2)
 TALL = Size(1, 2)
+HUGE = Size(3, 3)  # queue numbers, read from across the hall
 
 
 @dataclass(frozen=True)
