@@ -188,3 +188,29 @@ def test_expired_nonces_are_purged(terminal: TerminalClient, client: TestClient,
     clock.advance(700)
     assert terminal.request("GET", "/api/v1/catalog").status_code == 200
     assert count() == 1
+
+
+_HEADER_NAMES = [b"x-terminal-id", b"x-timestamp", b"x-nonce", b"x-signature"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.binary(max_size=80), min_size=4, max_size=4),
+       present=st.lists(st.booleans(), min_size=4, max_size=4),
+       path=st.binary(max_size=60), query=st.binary(max_size=40))
+def test_parse_headers_only_ever_refuses_with_401(values: list[bytes], present: list[bool],
+                                                  path: bytes, query: bytes) -> None:
+    """Arbitrary header bytes from the network: parsed, or a 401 ApiError; nothing else."""
+    from starlette.requests import Request
+
+    from backoffice.auth import parse_headers
+    from backoffice.errors import ApiError
+
+    headers = [(n, v) for n, v, p in zip(_HEADER_NAMES, values, present, strict=True) if p]
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/cases",
+             "raw_path": b"/" + path, "query_string": query, "headers": headers}
+    try:
+        parsed = parse_headers(Request(scope))
+    except ApiError as exc:
+        assert exc.status == 401 and exc.code in ("bad_signature", "unknown_terminal")
+    else:
+        assert parsed.timestamp.isdigit() and len(parsed.signature) == 64

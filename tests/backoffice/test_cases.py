@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from backoffice.errors import ApiError
+from backoffice.routes.common import parse_json
+from backoffice.schemas import CaseSubmission
 from backoffice.testing import JPEG, TerminalClient, make_case
 
 
@@ -126,3 +131,23 @@ def test_lost_material_row_is_rebuilt_from_the_blob(uploaded: TerminalClient) ->
         session.execute(delete(Material))
     r = uploaded.submit(make_case())
     assert r.status_code == 201, r.text
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                 max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.one_of(st.binary(max_size=300), _json_values.map(
+    lambda v: json.dumps(v).encode()), st.builds(
+    lambda extra: json.dumps({**make_case(), **extra}).encode(),
+    st.dictionaries(st.sampled_from(sorted(make_case())), _json_values, max_size=3))))
+def test_case_parser_refuses_only_with_invalid_case(data: bytes) -> None:
+    """Any bytes a terminal may send: a CaseSubmission, or a 422 invalid_case; nothing else."""
+    try:
+        parse_json(CaseSubmission, data, "invalid_case")
+    except ApiError as exc:
+        assert exc.status == 422 and exc.code == "invalid_case"
