@@ -18,8 +18,9 @@ PY="$VENV/bin/python"
 #  postgresql                                 : back-office tests against a real PostgreSQL
 #  facedetect                                 : ships a real photo (Grace Hopper) used by face tests
 #  libsane-dev                                : python-sane build; libsane1's "test" backend for tests
+#  ghostscript                                : reads back the PDFs of captured pages in tests
 KIOSK_APT_PACKAGES="${KIOSK_APT_PACKAGES:-xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 \
-fonts-noto-cjk pcscd vsmartcard-vpcd libpcsclite-dev postgresql facedetect libsane-dev}"
+fonts-noto-cjk pcscd vsmartcard-vpcd libpcsclite-dev postgresql facedetect libsane-dev ghostscript}"
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 

@@ -1,0 +1,1 @@
+"""Document capture: page detection, rectification, quality checks, PDF, receipts QR."""
