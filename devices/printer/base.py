@@ -198,7 +198,7 @@ class ReceiptPrinter(Device):
         """Send the whole last job again (after paper was loaded, the cover closed...)."""
         with self._job_lock:
             if self._last is None:
-                raise PrinterError("nothing to reprint", i18n_key="error.nothing_to_reprint")
+                raise PrinterError("nothing to reprint")
             return self._run(self._last, reprint=True)
 
     def _run(self, job: RenderedJob, *, reprint: bool) -> JobResult:

@@ -80,7 +80,7 @@ class PrinterStatusBits:
         if self.paper == "out":
             return PaperOut("paper out")
         if self.error:
-            return PrinterError("printer error", i18n_key="error.printer")
+            return PrinterError("printer error")
         if not self.online:
-            return PrinterError("printer offline", i18n_key="error.printer_offline")
+            return PrinterError("printer offline")
         return None

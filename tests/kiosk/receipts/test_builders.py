@@ -91,3 +91,21 @@ def test_every_other_printout_builds_and_fits(lang: str) -> None:
             for line in layout(doc, cols):
                 assert not hasattr(line, "columns") or line.columns <= cols  # type: ignore[union-attr]
     assert isinstance(docs[2].blocks[-5], QrCode) or docs[2].qr_payloads
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_shared_translator_serves_the_receipt_domain(lang: str) -> None:
+    from kiosk.i18n import LOCALE_DIR as SHARED, Translator, load_messages
+
+    translator = Translator(lang)
+    doc = build_acceptance(receipt(queued_offline=True), translator)
+    assert doc.text == build_acceptance(receipt(queued_offline=True), ReceiptCatalog(lang)).text
+    messages = load_messages(SHARED, lang)
+    assert not [d for d in messages.duplicates if d[0].startswith("receipt.")]
+    # Every key the printer driver reports to citizens is translated somewhere.
+    for key in ("error.printer", "error.paper_out", "error.cover_open", "error.device_timeout",
+                "device.reason.paper_out", "device.reason.paper_low", "device.reason.cover_open",
+                "device.reason.offline", "device.reason.printer_error",
+                "device.reason.font_missing", "device.reason.disconnected",
+                "device.reason.not_found", "device.reason.library_missing"):
+        assert key in messages.texts, key
