@@ -66,6 +66,9 @@ def load_catalog(directory: Path) -> Catalog:
     header_path = directory / HEADER
     if not directory.is_dir():
         raise ConfigError(str(directory), "", "catalog directory not found")
+    for stray in sorted(directory.glob("*.yml")):
+        # Only *.yaml is read; a .yml file would otherwise be silently left out.
+        raise ConfigError(str(stray), "", "catalog files must end in .yaml")
     header = validate(CatalogHeader, _read(header_path), file=str(header_path))
     parts: list[tuple[str, CatalogPart]] = [(str(header_path), header)]
     for path in sorted(directory.glob("*.yaml")):
@@ -118,7 +121,7 @@ def _collect(into: dict[str, tuple[_M, _Where]], values: list[_M], file: str, se
 
 
 def _check_item(item: ServiceItem, where: _Where, departments: set[str],
-               events: set[str]) -> None:
+                events: set[str]) -> None:
     """The rules of one item against itself and the known departments and life events."""
     if item.department not in departments:
         raise where.error("department", f"unknown department {item.department!r}")

@@ -292,6 +292,13 @@ def test_header_problems(tmp_path: Path) -> None:
         load_catalog(tmp_path / "nowhere")
 
 
+def test_yml_files_are_not_silently_ignored(tmp_path: Path) -> None:
+    root = write_catalog(tmp_path)
+    (root / "extra.yml").write_text("items: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"must end in \.yaml"):
+        load_catalog(root)
+
+
 def test_version_only_in_header(tmp_path: Path) -> None:
     err = load_error(tmp_path, extra={"version": "x"})
     assert (Path(err.file).name, err.key_path) == ("items.yaml", "version")
