@@ -22,8 +22,9 @@ Why these rules:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
+from devices.idcard.base import IdCardReader
 from devices.idcard.errors import NoContent, SamRejectedFrame, UnknownStatus
 from devices.idcard.protocol import (
     CardData,
@@ -39,7 +40,14 @@ from devices.idcard.protocol import (
 )
 from devices.idcard.text import decode_address, decode_text
 from kiosk.clock import Clock
-from kiosk.errors import CardError, DeviceTimeout, ProtocolError
+from kiosk.errors import (
+    CardError,
+    DeviceError,
+    DeviceTimeout,
+    DeviceUnavailable,
+    NoCard,
+    ProtocolError,
+)
 from kiosk.identity import CardType, Identity
 
 
@@ -178,3 +186,61 @@ class SamClient:
             addresses = tuple(a for a in map(decode_address, records) if a)
             identity = replace(identity, appended_addresses=addresses)
         return CardRead(identity, data.fingerprint)
+
+
+class SamReader(IdCardReader):
+    """An :class:`IdCardReader` whose primitives are SAM commands.
+
+    Transports differ only in how a :class:`SamClient` is obtained
+    (``_connect_client``: open a port, probe, check the SAM answers).
+    """
+
+    read_fingerprint = False
+
+    def __init__(self, name: str, **base: Any) -> None:
+        super().__init__(name, **base)
+        self._client: SamClient | None = None
+        self.sam_id = ""
+
+    def _connect_client(self) -> SamClient:
+        """A client on an open transport whose SAM answered a status request."""
+        raise NotImplementedError
+
+    def _open_transport(self) -> None:
+        self._close_transport()
+        self._client = self._connect_client()
+        try:
+            self.sam_id = self._client.sam_id()
+        except DeviceError as err:
+            # The ID is for technicians only; a SAM that answers status is usable.
+            self._record_failure(err)
+
+    def _close_transport(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.transport.close()
+
+    def _require(self) -> SamClient:
+        if self._client is None:
+            raise DeviceUnavailable("port not open")
+        return self._client
+
+    def _check_health(self) -> None:
+        self._require().status()
+
+    def _card_in_field(self) -> bool:
+        try:
+            self._require().find()
+        except NoCard:
+            return False
+        return True
+
+    def _read_card(self) -> Identity:
+        return self._require().read(fingerprint=self.read_fingerprint).identity
+
+    def diagnostics(self) -> dict[str, Any]:
+        data = super().diagnostics()
+        client = self._client
+        data["sam_id"] = self.sam_id
+        data["exchange"] = vars(client.stats).copy() if client else {}
+        return data

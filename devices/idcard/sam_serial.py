@@ -25,13 +25,11 @@ from typing import Any
 
 import serial
 
-from devices.idcard.base import IdCardReader
 from devices.idcard.photo import PhotoDecoder, make_photo_decoder
-from devices.idcard.sam import SamClient, Timeouts
+from devices.idcard.sam import SamClient, SamReader, Timeouts
 from kiosk.clock import Clock
 from kiosk.config import IdCardConfig, resolve
-from kiosk.errors import DeviceError, DeviceUnavailable, KioskError, NoCard
-from kiosk.identity import Identity
+from kiosk.errors import DeviceError, DeviceUnavailable, KioskError
 
 PROBE_GLOBS = ("/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*")
 PortFactory = Callable[[str, int], serial.Serial]
@@ -90,7 +88,7 @@ class SerialTransport:
             self.port.close()
 
 
-class SamSerialReader(IdCardReader):
+class SamSerialReader(SamReader):
     def __init__(self, name: str = "idcard", *, clock: Clock, port: str = "auto",
                  baud: int = 115200, timeouts: Timeouts | None = None, retries: int = 2,
                  port_factory: PortFactory = open_serial,
@@ -104,9 +102,7 @@ class SamSerialReader(IdCardReader):
         self.read_fingerprint = read_fingerprint
         self._port_factory = port_factory
         self._list_ports = list_ports
-        self._client: SamClient | None = None
         self.found_port: str = ""
-        self.sam_id: str = ""
 
     @classmethod
     def from_config(cls, config: IdCardConfig, *, clock: Clock,
@@ -118,19 +114,12 @@ class SamSerialReader(IdCardReader):
                    port_factory=port_factory, poll_interval_s=config.poll_interval_s,
                    photo_decoder=photo_decoder or make_photo_decoder(config.photo_decoder))
 
-    # -- primitives ---------------------------------------------------------------
-    def _open_transport(self) -> None:
-        self._close_transport()
+    # -- the one primitive left: find the port and a SAM on it -------------------------
+    def _connect_client(self) -> SamClient:
         if self.port != "auto":
-            self._client = self._connect(self.port, self.timeouts, self.retries)
             self.found_port = self.port
-        else:
-            self._client = self._probe()
-        try:
-            self.sam_id = self._client.sam_id()
-        except DeviceError as err:
-            # The ID is for technicians only; a SAM that answers status is usable.
-            self._record_failure(err)
+            return self._connect(self.port, self.timeouts, self.retries)
+        return self._probe()
 
     def _connect(self, path: str, timeouts: Timeouts, retries: int) -> SamClient:
         try:
@@ -164,36 +153,7 @@ class SamSerialReader(IdCardReader):
             return client
         raise DeviceUnavailable(f"no SAM answered on {', '.join(tried) or 'any port'}")
 
-    def _close_transport(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            client.transport.close()
-
-    def _require(self) -> SamClient:
-        if self._client is None:
-            raise DeviceUnavailable("port not open")
-        return self._client
-
-    def _check_health(self) -> None:
-        self._require().status()
-
-    def _card_in_field(self) -> bool:
-        try:
-            self._require().find()
-        except NoCard:
-            return False
-        return True
-
-    def _read_card(self) -> Identity:
-        return self._require().read(fingerprint=self.read_fingerprint).identity
-
     def diagnostics(self) -> dict[str, Any]:
         data = super().diagnostics()
-        client = self._client
-        data.update({
-            "port": self.found_port or self.port,
-            "baud": self.baud,
-            "sam_id": self.sam_id,
-            "exchange": vars(client.stats).copy() if client else {},
-        })
+        data.update({"port": self.found_port or self.port, "baud": self.baud})
         return data
