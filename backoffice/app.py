@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic.json_schema import models_json_schema
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from backoffice import db
 from backoffice.auth import TerminalAuth
@@ -67,6 +68,13 @@ def _install_handlers(app: FastAPI) -> None:
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_request: Request, _exc: ClientDisconnect) -> JSONResponse:
+        # The terminal hung up mid-body (its sender retries later); nobody reads
+        # this answer, but it must not be logged as a server error.
+        log.info("client disconnected before sending the whole body")
+        return _error(400, "incomplete_body", "the connection closed before the body ended")
 
     @app.exception_handler(OperationalError)
     async def database_busy(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -95,3 +95,33 @@ def test_signed_requests_and_clean_sigterm(
     assert "Finished server process" in text
     assert "POST /api/v1/cases" in text  # the access log is on...
     assert ID_NUMBER not in text and "张三" not in text  # ...and prints no bodies
+
+
+def test_connection_cut_mid_upload_leaves_no_trace(
+        server: tuple[str, bytes, subprocess.Popen[bytes], Path], tmp_path: Path) -> None:
+    url, secret, proc, log = server
+    data = b"\xff\xd8" + os.urandom(2 * 1024 * 1024)
+    sha = signing.hashlib.sha256(data).hexdigest()
+    path = f"/api/v1/materials/{sha}"
+    headers = {**_signed(secret, "PUT", path, data), "Content-Type": "image/jpeg",
+               "Content-Length": str(len(data)), "Host": "127.0.0.1"}
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        head = f"PUT {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        sock.sendall(head.encode() + b"\r\n" + data[:300_000])
+    # The server is still well, kept nothing of the cut upload, and did not log an error.
+    deadline = time.monotonic() + 10
+    tmp_dir = tmp_path / "bo" / "blobs" / "tmp"
+    while any(tmp_dir.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the server notices the closed connection on its own schedule
+    assert not any(tmp_dir.iterdir())
+    head_path = f"/api/v1/materials/{sha}"
+    r = requests.head(url + head_path, timeout=10, headers=_signed(secret, "HEAD", head_path))
+    assert r.status_code == 404
+    r = requests.put(url + path, data=data, timeout=30, headers={
+        **_signed(secret, "PUT", path, data), "Content-Type": "image/jpeg"})
+    assert r.status_code == 201
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=20)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in text and "ERROR" not in text, text
