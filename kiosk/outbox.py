@@ -49,6 +49,7 @@ from kiosk.outbox_schema import (
     OutboxStats,
     migrate,
 )
+from kiosk.outbox_stats import compute_stats, pending_totals
 from kiosk.privacy import redact
 from kiosk.reference import MAX_SEQ, day_of, format_reference
 
@@ -207,15 +208,10 @@ class Outbox:
 
     # ------------------------------------------------------------------ accepting cases
 
-    def _pending_totals(self, c: sqlite3.Connection) -> tuple[int, int]:
-        row = c.execute("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM cases "
-                        "WHERE state IN ('pending', 'sending')").fetchone()
-        return int(row[0]), int(row[1])
-
     def accepting(self, reserve_bytes: int = 0) -> bool:
         """False when a new case could not be stored: the UI shows 暂停服务."""
         with self._locked() as c:
-            count, size = self._pending_totals(c)
+            count, size = pending_totals(c)
         return count < self.max_pending_cases and size + reserve_bytes < self.max_pending_bytes
 
     def enqueue(self, case: Case) -> str:
@@ -228,7 +224,7 @@ class Outbox:
         now = self._now()
         day = day_of(self._clock.now())
         with self._tx(durable=True) as c:
-            count, size = self._pending_totals(c)
+            count, size = pending_totals(c)
             if count + 1 > self.max_pending_cases:
                 raise OutboxFull(f"{count} cases pending (cap {self.max_pending_cases})")
             seq = c.execute(
@@ -370,19 +366,8 @@ class Outbox:
 
     def stats(self) -> OutboxStats:
         with self._locked() as c:
-            counts = dict(c.execute("SELECT state, COUNT(*) FROM cases GROUP BY state"))
-            _, size = self._pending_totals(c)
-            oldest = c.execute("SELECT MIN(enqueued_at) FROM cases WHERE state IN "
-                                        "('pending', 'sending')").fetchone()[0]
-            accepting = self.accepting()
-            hold = self.hold_until()
-        now = self._now()
-        return OutboxStats(
-            pending=counts.get("pending", 0), sending=counts.get("sending", 0),
-            delivered=counts.get("delivered", 0), refused=counts.get("refused", 0),
-            pending_bytes=size, accepting=accepting,
-            oldest_pending_age_s=None if oldest is None else max(0.0, now - oldest),
-            hold_until=hold)
+            return compute_stats(c, self._now(), self.max_pending_cases,
+                                 self.max_pending_bytes)
 
 
 def _record(row: tuple[object, ...]) -> CaseRecord:

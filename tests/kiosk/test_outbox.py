@@ -313,3 +313,22 @@ def test_migrates_a_version_1_outbox(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "outbox.sqlite3")
     assert [r[0] for r in conn.execute("SELECT version FROM migrations")] == [1, 2]
     conn.close()
+
+
+def test_peek_stats_beside_a_running_kiosk_without_the_key(tmp_path: Path) -> None:
+    from kiosk.outbox_stats import peek_stats
+
+    clock = FakeClock()
+    with open_outbox(tmp_path, clock, max_pending_cases=2) as ob:
+        ob.enqueue(make_case("a"))
+        ob.enqueue(make_case("b"))
+        item = ob.claim_next()
+        assert item is not None
+        peek = peek_stats(tmp_path / "outbox.sqlite3", clock.now().timestamp(),
+                          max_pending_cases=2, max_pending_bytes=10**9)
+        assert peek == ob.stats()
+        assert (peek.pending, peek.sending, peek.accepting) == (1, 1, False)
+        # Peeking recovered nothing: the running sender still owns its case.
+        assert ob.record(item.kiosk_ref).state is CaseState.SENDING  # type: ignore[union-attr]
+    with pytest.raises(OutboxError, match="no outbox"):
+        peek_stats(tmp_path / "none.sqlite3", 0, max_pending_cases=1, max_pending_bytes=1)
