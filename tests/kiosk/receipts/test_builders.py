@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from kiosk.i18n import LOCALE_DIR as SHARED
+from kiosk.i18n import Translator, load_messages
 from kiosk.receipts import (
     ChecklistInput,
     ChecklistMaterial,
@@ -95,8 +97,6 @@ def test_every_other_printout_builds_and_fits(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_the_shared_translator_serves_the_receipt_domain(lang: str) -> None:
-    from kiosk.i18n import LOCALE_DIR as SHARED, Translator, load_messages
-
     translator = Translator(lang)
     doc = build_acceptance(receipt(queued_offline=True), translator)
     assert doc.text == build_acceptance(receipt(queued_offline=True), ReceiptCatalog(lang)).text
