@@ -311,3 +311,33 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
         load_catalog(root)
     assert info.value.key_path.startswith("line ")
     assert "YAML syntax error" in info.value.problem
+
+
+# --------------------------------------------------------------------------- with kiosk.forms
+
+#: A valid answer per field type, and per field name where the field has a pattern.
+ANSWERS: dict[str, object] = {
+    "text": "测试", "textarea": "测试内容", "phone": "13800000000",
+    "id_number": "11010519491231002X", "date": "2020-01-01", "bool": True,
+    "bank_account": "6222021234567890123", "credit_code": "91330109MA2B3C4D5E",
+}
+
+
+def test_every_sample_form_validates_with_kiosk_forms(sample: Catalog) -> None:
+    from datetime import date
+
+    from kiosk.forms import form_errors
+
+    for item in sample.items:
+        values: dict[str, object] = {}
+        for f in item.form:
+            if f.type == "choice":
+                values[f.name] = f.choices[0].value
+            elif f.type == "number":
+                values[f.name] = str(f.min if f.min is not None else 1)
+            else:
+                values[f.name] = ANSWERS.get(f.name, ANSWERS[f.type])
+        _, errors = form_errors(item.form, values, today=date(2026, 11, 22))
+        assert [(e.field, e.i18n_key) for e in errors] == [], item.code
+        _, empty = form_errors(item.form, {}, today=date(2026, 11, 22))
+        assert {e.field for e in empty} == {f.name for f in item.form if f.required}, item.code
