@@ -134,8 +134,10 @@ class Heartbeat:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.beat_once()
+            # The schedule counts from the start of a beat, so a slow back office does
+            # not stretch the interval (and a test's clock step is never missed).
             due = self._clock.monotonic() + self.interval_s
+            self.beat_once()
             # Poll the injected clock so a FakeClock drives the schedule in tests;
             # the stop event makes stop() prompt either way.
             while not self._stop.is_set() and self._clock.monotonic() < due:
