@@ -125,3 +125,22 @@ def test_connection_cut_mid_upload_leaves_no_trace(
     proc.wait(timeout=20)
     text = log.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in text and "ERROR" not in text, text
+
+
+def test_background_server_in_a_thread(tmp_path: Path) -> None:
+    """The in-process server that kiosk tests and benchmarks use: real uvicorn, real socket."""
+    from backoffice import staffops
+    from backoffice.server import BackgroundServer
+    from backoffice.settings import Settings
+
+    secret = os.urandom(32)
+    with BackgroundServer(Settings(data_dir=tmp_path / "bo")) as server:
+        staffops.register_terminal(server.app.state.sessions, "XS-PROC-0001", secret.hex(),
+                                   server.app.state.settings.clock.now())
+        assert server.url.startswith("http://127.0.0.1:") and server.port > 0
+        assert requests.get(server.url + "/api/v1/health", timeout=10).json()["status"] == "ok"
+        r = requests.get(server.url + "/api/v1/catalog", timeout=10,
+                         headers=_signed(secret, "GET", "/api/v1/catalog"))
+        assert r.status_code == 200 and r.json()["items"]
+    with pytest.raises(requests.ConnectionError):
+        requests.get(server.url + "/api/v1/health", timeout=2)
