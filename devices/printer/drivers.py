@@ -40,12 +40,13 @@ def _boundary(what: str) -> Iterator[None]:
         raise DeviceUnavailable(f"{what}: {exc}", i18n_key="device.reason.disconnected") from exc
 
 
-def _usb_error() -> type[Exception]:
+def _usb_error() -> tuple[type[Exception], ...]:
     try:
         import usb.core
     except ImportError:
-        return _NoUsbError
-    return usb.core.USBError  # type: ignore[no-any-return]
+        return (_NoUsbError,)
+    # NoBackendError: pyusb is there but libusb-1.0 is not.
+    return (usb.core.USBError, usb.core.NoBackendError)
 
 
 class _NoUsbError(Exception):
