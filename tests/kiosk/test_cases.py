@@ -134,3 +134,14 @@ def test_bad_values() -> None:
     with pytest.raises(ValidationError):
         Case(**{**make_case().__dict__, "item_code": ""})
     assert Verification("card", None, datetime(2026, 1, 1, tzinfo=UTC)).to_json()["score"] is None
+
+
+def test_submission_validates_against_the_back_office_schema() -> None:
+    schemas = pytest.importorskip("backoffice.schemas",
+                                  reason="the reference back office (backoffice/) is absent")
+    sub = make_case().with_ref(REF).to_submission()
+    parsed = schemas.CaseSubmission.model_validate(sub)
+    assert parsed.kiosk_ref == REF
+    minimal = Case(**{**make_case().__dict__, "deferred": (), "signature": None,
+                      "rating": None}).with_ref(REF).to_submission()
+    schemas.CaseSubmission.model_validate(minimal)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
@@ -10,12 +11,21 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kiosk.backoffice_client import BackofficeClient, read_terminal_secret
+from kiosk.backoffice_client import (
+    BackofficeClient,
+    CaseReceipt,
+    CaseStatus,
+    _retry_after,
+    read_terminal_secret,
+)
 from kiosk.cases import Verification
 from kiosk.clock import FakeClock
 from kiosk.errors import (
     AuthError,
+    BackofficeError,
     BackofficeUnreachable,
     ConfigError,
     MissingMaterials,
@@ -240,3 +250,37 @@ def test_injected_session_is_used(server: HostileServer) -> None:
     c = BackofficeClient(server.url, TERMINAL, SECRET, clock=FakeClock(), session=Counting())
     c.health()
     assert Counting.calls == 1
+
+
+# ---------------------------------------------------------------- fuzzing what the server sends
+
+_OFFLINE = BackofficeClient("http://127.0.0.1:9", TERMINAL, SECRET, clock=FakeClock())
+
+
+@settings(max_examples=200)
+@given(st.integers(100, 599), st.one_of(st.binary(max_size=200), st.builds(
+    lambda d: json.dumps(d).encode(),
+    st.dictionaries(st.sampled_from(["error", "detail", "missing", "x"]),
+                    st.one_of(st.text(max_size=20), st.lists(st.text(max_size=5)),
+                              st.integers(), st.none())))),
+    st.one_of(st.none(), st.text(max_size=40)))
+def test_any_error_answer_becomes_one_backoffice_error(status: int, body: bytes,
+                                                      retry_after: str | None) -> None:
+    if 200 <= status < 300:
+        return
+    with pytest.raises(BackofficeError):
+        _OFFLINE._raise_for(status, body, retry_after, "POST x")
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=300))
+def test_any_success_body_parses_or_is_transient(body: bytes) -> None:
+    for model in (CaseReceipt, CaseStatus):
+        with contextlib.suppress(TransientError):
+            _OFFLINE._json(model, body, "GET x")
+
+
+@given(st.text(max_size=60))
+def test_retry_after_never_raises(value: str) -> None:
+    got = _retry_after(value, FakeClock().now())
+    assert got is None or got >= 0
