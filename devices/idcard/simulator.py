@@ -85,6 +85,7 @@ class _Pty:
                 if err.errno in (errno.EAGAIN, errno.EIO):
                     continue
                 raise
+            self.sim.bytes_in += len(data)
             for event in decoder.feed(data):
                 if isinstance(event, ProtocolError):
                     outputs = self.sim.model.handle_bad_frame(event)
@@ -106,7 +107,7 @@ class _Pty:
                 due = start + wire_time(i, baud) if self.sim.pace else 0.0
                 clock.sleep(due - clock.monotonic())
                 try:
-                    os.write(self.master, out.data[i:i + CHUNK])
+                    self.sim.bytes_out += os.write(self.master, out.data[i:i + CHUNK])
                 except OSError as err:
                     if err.errno not in (errno.EAGAIN, errno.EIO):
                         raise
@@ -125,6 +126,9 @@ class SamSimulator:
         self.pace = pace
         self._pty: _Pty | None = None
         self._lock = threading.Lock()
+        #: Bytes received and sent on the line (benchmarks compare against their wire time).
+        self.bytes_in = 0
+        self.bytes_out = 0
 
     @property
     def plugged(self) -> bool:
