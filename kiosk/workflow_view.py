@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kiosk.privacy import mask_id
+from kiosk.workflow_data import RATING_REASONS
 
 if TYPE_CHECKING:
     from kiosk.journey import Journey
@@ -151,8 +152,6 @@ def _review(j: Journey, lang: str) -> dict[str, Any]:
 
 
 def _rating(j: Journey, lang: str) -> dict[str, Any]:
-    from kiosk.journey import RATING_REASONS
-
     return {"scores": [1, 2, 3, 4, 5],
             "reasons": [{"code": r, "label": f"workflow.rating.reason.{r}"}
                         for r in RATING_REASONS],

@@ -1,0 +1,102 @@
+"""The data of one citizen journey and the rules it runs under.
+
+Split from :mod:`kiosk.journey` (which holds the machine and its effects):
+:class:`JourneySettings` (per-terminal rules from kiosk.yaml), the
+:class:`SubmitOutcome` the runner reports, and :class:`JourneyData`, the only
+place personal data of a journey lives, with its :meth:`JourneyData.wipe`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal, Protocol
+
+from kiosk.cases import Rating, Verification
+from kiosk.identity import Identity
+
+FaceFallback = Literal["staff", "deny"]
+#: The rating reasons offered (i18n keys ``workflow.rating.reason.<r>``).
+RATING_REASONS = ("fast", "clear", "easy", "helpful_staff", "slow", "confusing",
+                  "device_problem", "too_many_materials")
+
+
+class FaceDecisionLike(Protocol):
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def score(self) -> float | None: ...
+
+
+class FaceStepLike(Protocol):
+    """What :meth:`Journey.on_face_step` needs of ``kiosk.face.verify.Step``."""
+
+    @property
+    def prompt(self) -> str: ...
+    @property
+    def decision(self) -> FaceDecisionLike | None: ...
+    @property
+    def retrying(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class JourneySettings:
+    """Per-terminal rules of a journey (from kiosk.yaml and the site profile)."""
+
+    site_id: str
+    terminal_id: str
+    face_max_attempts: int = 3
+    face_fallback: FaceFallback = "staff"
+    #: Ends the session when the card leaves the reader after it was read.
+    card_must_stay: bool = True
+
+    @classmethod
+    def from_config(cls, config: Any, site_id: str) -> JourneySettings:
+        return cls(site_id=site_id, terminal_id=config.terminal.id,
+                   face_max_attempts=config.face.max_attempts,
+                   face_fallback=config.face.fallback)
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """What the submission gave: kiosk references always, case numbers when in time."""
+
+    kiosk_refs: tuple[str, ...]
+    case_numbers: tuple[str | None, ...] = ()
+
+    @property
+    def forwarded(self) -> bool:
+        """The back office did not answer in time: the receipt says "will be forwarded"."""
+        return not self.case_numbers or any(n is None for n in self.case_numbers)
+
+
+@dataclass
+class JourneyData:
+    """Everything the citizen handed over in this journey; memory only."""
+
+    identity: Identity | None = None
+    verification: Verification | None = None
+    face_failures: int = 0
+    ticked: set[str] = field(default_factory=set)
+    deferred: dict[str, date] = field(default_factory=dict)
+    pages: dict[str, list[tuple[str, bytearray]]] = field(default_factory=dict)
+    form: dict[str, object] = field(default_factory=dict)
+    form_errors: dict[str, str] = field(default_factory=dict)
+    signature: bytearray | None = None
+    rating: Rating | None = None
+    outcome: SubmitOutcome | None = None
+    error_key: str | None = None
+    resume_state: str | None = None
+    notice: str | None = None
+
+    def wipe(self) -> None:
+        for pages in self.pages.values():
+            for _, buf in pages:
+                buf[:] = bytes(len(buf))
+        if self.signature is not None:
+            self.signature[:] = bytes(len(self.signature))
+        fresh = JourneyData()
+        for name in vars(fresh):
+            setattr(self, name, getattr(fresh, name))
