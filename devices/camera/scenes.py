@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from devices.camera.base import Image, as_image
+from devices.camera.simulator import StillScene
 
 
 @dataclass(frozen=True)
@@ -155,3 +156,11 @@ def _office_background(size: tuple[int, int], seed: int = 3) -> Image:
         cv2.rectangle(canvas, (x, y), (x + int(rng.integers(20, 120)),
                                        y + int(rng.integers(20, 120))), colour, -1)
     return as_image(cv2.GaussianBlur(canvas, (0, 0), 2))
+
+
+def document_scene(seed: int = 0, size: tuple[int, int] = (1920, 1080)) -> StillScene:
+    """A page of Chinese text lying on a desk under the document camera (see
+    kiosk/documents/synthetic.py); the simulator adds sensor noise per frame."""
+    from kiosk.documents.synthetic import synthetic_frame  # heavy: only when asked for
+
+    return StillScene([synthetic_frame(seed, size=size).frame])
