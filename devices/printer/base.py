@@ -213,17 +213,20 @@ class ReceiptPrinter(Device):
             else:
                 self._connect()
             self._update_status(state=DeviceState.BUSY)
+            status = DeviceStatus(DeviceState.READY, MediaStatus.UNKNOWN)
             for piece in job.chunks(self.chunk_bytes):
                 self._write(piece)
                 sent += len(piece)
                 if self.supports_status:
-                    # The answer comes after the printer has taken everything before it.
+                    # The answer comes after the printer has taken everything before
+                    # it, so after the last piece it also covers the cut.
                     now = self.query_status(self.job_timeout_s)
+                    status = now.device_status()
                     stopped = now.error_for()
                     if stopped is not None:
-                        self._set_status(now.device_status())
+                        self._set_status(status)
                         return self._failed(job, sent, stopped, reprint)
-            status = self.refresh_status()
+            self._set_status(status)
         except DeviceError as exc:
             if isinstance(exc, DeviceUnavailable | DeviceTimeout) and self._connected:
                 self._drop_connection()
