@@ -46,8 +46,16 @@ def contrast(a: str, b: str) -> float:
 
 
 def text_on(background: str) -> str:
-    """White or near-black, whichever reads better on ``background``."""
-    return WHITE if contrast(WHITE, background) >= contrast(INK, background) else INK
+    """White or near-black, whichever reads better on ``background``.
+
+    For mid-tone colours where neither reaches 4.5:1, pure black does: the best of
+    black and white is at least 4.58:1 against any colour.
+    """
+    best = WHITE if contrast(WHITE, background) >= contrast(INK, background) else INK
+    if contrast(best, background) < 4.5 and contrast("#000000", background) > contrast(
+            best, background):
+        return "#000000"
+    return best
 
 
 def rgba(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -63,7 +71,8 @@ class Palette:
     on_accent: str
     background: str
     on_background: str
-    muted: str            # secondary text, on background and surface
+    muted: str            # secondary text on surface (white)
+    muted_bg: str         # secondary text on the page background
     surface: str          # cards and list rows
     on_surface: str
     danger: str
@@ -80,7 +89,7 @@ class Palette:
             "primary": (self.on_primary, self.primary),
             "accent": (self.on_accent, self.accent),
             "background": (self.on_background, self.background),
-            "muted_on_background": (self.muted, self.background),
+            "muted_on_background": (self.muted_bg, self.background),
             "surface": (self.on_surface, self.surface),
             "muted_on_surface": (self.muted, self.surface),
             "primary_on_surface": (self.primary_text, self.surface),
@@ -88,6 +97,7 @@ class Palette:
             "danger_on_surface": (self.danger, self.surface),
             "window": (self.on_window, self.window),
             "success": (self.on_success, self.success),
+            "success_on_surface": (self.success, self.surface),
         }
 
     @property
@@ -101,7 +111,8 @@ def palette(primary: str, accent: str, background: str) -> Palette:
         primary=primary, on_primary=text_on(primary),
         accent=accent, on_accent=text_on(accent),
         background=background, on_background=text_on(background),
-        muted=MUTED if contrast(MUTED, background) >= 4.5 else text_on(background),
+        muted=MUTED,
+        muted_bg=MUTED if contrast(MUTED, background) >= 4.5 else text_on(background),
         surface=WHITE, on_surface=INK,
         danger=DANGER, on_danger=WHITE,
         window=WINDOW, on_window=WHITE,

@@ -1,0 +1,252 @@
+"""Smoke tests of the touch shell with real touches (UnitTestTouch) in an offscreen window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devices.base import DeviceState
+from kiosk.app import Kiosk
+from kiosk.clock import FakeClock
+from kiosk.identity import CardType, Identity
+from kiosk.session import EndReason, SessionState
+
+from .conftest import StubDevice
+from .helpers import buttons, labels, one, widgets
+
+pytestmark = pytest.mark.ui
+
+Shot = Callable[[str], Path]
+
+
+def tile(shell: Any, tile_id: str) -> Any:
+    return one([b for b in buttons(shell) if getattr(b, "tile_id", None) == tile_id])
+
+
+def first_available_row(shell: Any, kiosk: Kiosk) -> Any:
+    rows = [b for b in buttons(shell) if hasattr(b, "item_code")]
+    return one([r for r in rows if kiosk.check(kiosk.item(r.item_code)).available])
+
+
+def no_missing_texts(kiosk: Kiosk) -> None:
+    for lang in kiosk.languages:
+        missing = kiosk.translator(lang).missing.get(lang)  # type: ignore[attr-defined]
+        assert not missing, f"untranslated in {lang}: {sorted(missing)}"
+
+
+def test_home_browse_department_item_start(harness: Any, make_kiosk: Callable[..., Kiosk],
+                                           devices: dict[str, StubDevice], shot: Shot) -> None:
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    assert shell.sm.current == "home" and not kiosk.session.active
+    shot("1-home")
+    harness.press(tile(shell, "apply"))
+    assert shell.sm.current == "browse" and kiosk.session.active  # the first touch started it
+    shot("2-browse")
+    harness.press(one([b for b in buttons(shell) if getattr(b, "group_id", None)
+                       == kiosk.catalog.departments[0].id]))
+    assert shell.sm.current == "items"
+    shot("3-items")
+    row = first_available_row(shell, kiosk)
+    harness.press(row)
+    guide = shell.current
+    assert shell.sm.current == "guide" and guide.code == row.item_code
+    assert guide.action == "available"
+    shot("4-guide")
+    harness.press(guide.ids.start)
+    assert shell.sm.current == "journey"
+    assert kiosk.session.data.item_code == row.item_code
+    assert all(d.enabled for d in devices.values())  # devices on only during a session
+    shot("5-journey")
+    texts = " ".join(label.text for label in labels(shell))
+    assert "请将身份证放在读卡区" in texts
+    no_missing_texts(kiosk)
+
+
+def test_browse_by_life_event(harness: Any, make_kiosk: Callable[..., Kiosk], shot: Shot) -> None:
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "events"))
+    group = one([b for b in buttons(shell) if hasattr(b, "group_id")])
+    harness.press(group)
+    rows = [b for b in buttons(shell) if hasattr(b, "item_code")]
+    assert rows and all(group.group_id in kiosk.item(r.item_code).life_events for r in rows)
+    shot("items")
+
+
+def test_search_gjj_with_the_on_screen_keyboard(harness: Any, make_kiosk: Callable[..., Kiosk],
+                                                shot: Shot) -> None:
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "search"))
+    assert shell.sm.current == "search"
+    for letter in "gjj":
+        harness.press(one([b for b in buttons(shell) if getattr(b, "key_value", None) == letter]))
+    assert shell.current.query == "gjj"
+    rows = [b for b in widgets(shell) if hasattr(b, "item_code")]
+    assert rows
+    assert all("公积金" in kiosk.item(r.item_code).name.zh_CN for r in rows)
+    shot("results")
+    harness.press(one([b for b in buttons(shell) if getattr(b, "key_value", None)
+                       == "backspace"]))
+    assert shell.current.query == "gj"
+    harness.press(one([b for b in buttons(shell) if getattr(b, "key_value", None) == "clear"]))
+    assert shell.current.query == "" and not [w for w in widgets(shell)
+                                               if hasattr(w, "item_code")]
+
+
+def _into_journey(harness: Any, shell: Any, kiosk: Kiosk) -> None:
+    harness.press(tile(shell, "apply"))
+    harness.press(one([b for b in buttons(shell) if hasattr(b, "group_id")]))
+    harness.press(first_available_row(shell, kiosk))
+    harness.press(shell.current.ids.start)
+    assert shell.sm.current == "journey"
+
+
+def test_idle_timeout_returns_home_and_wipes_the_session(
+        harness: Any, make_kiosk: Callable[..., Kiosk], devices: dict[str, StubDevice],
+        shot: Shot) -> None:
+    kiosk = make_kiosk()
+    clock = kiosk.clock
+    assert isinstance(clock, FakeClock)
+    shell = harness.show(kiosk)
+    _into_journey(harness, shell, kiosk)
+    session = kiosk.session
+    data = session.data
+    data.identity = Identity(CardType.RESIDENT, "张𠮷", "11010519491231002X", "1",
+                             date(1949, 12, 31))
+    data.add_frame(b"\x7f" * 128)
+    data.add_scan("HKB", b"\x55" * 64)
+    data.form["phone"] = "13800000000"
+    frame = data.frames[0]
+    clock.advance(session.timeout_s - session.warning_s + 0.5)
+    shell.tick()
+    harness.render()
+    assert session.state is SessionState.WARNING and shell.banner_visible
+    banner = shell.ids.banner_text.text
+    assert "秒后将返回首页" in banner and str(shell.countdown) in banner
+    assert shell.ids.extend.width >= shell.ui.theme.size("target")
+    shot("1-warning")
+    clock.advance(session.warning_s)
+    shell.tick()
+    harness.render()
+    assert shell.sm.current == "home" and not shell.banner_visible
+    assert session.state is SessionState.IDLE
+    assert session.last_end_reason is EndReason.TIMEOUT
+    # no applicant data left anywhere in the session, and the buffers were overwritten
+    assert session.data.empty and data.empty and frame == bytearray(128)
+    assert data.identity is None and not data.form
+    assert not any(d.enabled for d in devices.values())
+    shot("2-home")
+
+
+def test_extend_keeps_the_session(harness: Any, make_kiosk: Callable[..., Kiosk]) -> None:
+    kiosk = make_kiosk()
+    clock = kiosk.clock
+    assert isinstance(clock, FakeClock)
+    shell = harness.show(kiosk)
+    _into_journey(harness, shell, kiosk)
+    clock.advance(kiosk.session.timeout_s - 5)
+    shell.tick()
+    harness.render()
+    assert shell.banner_visible
+    harness.press(shell.ids.extend)
+    assert not shell.banner_visible and kiosk.session.state is SessionState.ACTIVE
+    assert shell.sm.current == "journey" and kiosk.session.data.item_code
+
+
+def test_cancel_in_the_journey_wipes_and_goes_home(harness: Any,
+                                                   make_kiosk: Callable[..., Kiosk]) -> None:
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    _into_journey(harness, shell, kiosk)
+    harness.press(shell.current.ids.cancel)
+    assert shell.sm.current == "home" and kiosk.session.data.empty
+    assert kiosk.session.last_end_reason is EndReason.CANCEL
+
+
+def test_suspended_when_a_required_device_is_not_ready(
+        harness: Any, make_kiosk: Callable[..., Kiosk], devices: dict[str, StubDevice],
+        shot: Shot) -> None:
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    code = next(i.code for i in kiosk.catalog.items if "printer" in i.devices)
+    shell.go("guide", code=code)
+    harness.render()
+    assert shell.current.action == "available"
+    # The printer runs out of paper while the guide is shown: the bridge delivers the
+    # status change on the Kivy clock and the guide switches to 暂停服务.
+    devices["printer"].force(DeviceState.UNAVAILABLE, "device.reason.paper_out")
+    harness.render()
+    guide = shell.current
+    assert guide.action == "suspended"
+    text = guide.ids.action_text.text
+    assert "暂停服务" in text and "凭条打印机" in text
+    assert guide.ids.start.disabled and guide.ids.start.opacity == 0
+    shot("suspended")
+    harness.press(guide.ids.start)
+    assert shell.sm.current == "guide"
+    rows_shell = harness.show(kiosk)
+    harness.press(tile(rows_shell, "search"))
+    for letter in "sfz":
+        rows_shell.current.key(letter)
+    harness.render()
+    badges = [w.badge for w in widgets(rows_shell) if hasattr(w, "item_code")]
+    assert "暂停服务" in badges
+
+
+def test_window_only_item_says_go_to_the_window(harness: Any,
+                                                make_kiosk: Callable[..., Kiosk],
+                                                shot: Shot) -> None:
+    kiosk = make_kiosk()
+    item = next((i for i in kiosk.catalog.items if i.channel == "window_only"), None)
+    if item is None:
+        pytest.skip("the sample catalog has no window-only item")
+    shell = harness.show(kiosk)
+    shell.go("guide", code=item.code)
+    harness.render()
+    assert shell.current.action == "window_only"
+    assert "请到窗口办理" in shell.current.ids.action_text.text
+    shot("window")
+
+
+@pytest.mark.parametrize("screen", ["home", "guide", "search"])
+def test_language_toggle_switches_every_visible_label(
+        harness: Any, make_kiosk: Callable[..., Kiosk], screen: str, shot: Shot) -> None:
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    if screen == "guide":
+        shell.go("guide", code=kiosk.catalog.items[0].code)
+    elif screen == "search":
+        shell.go("search")
+    harness.render()
+    before = {id(w): w.text for w in labels(shell)}
+    harness.press(shell.ids.lang_toggle)
+    assert shell.ui.lang == "en"
+    harness.render()
+    shot("en")
+    after = {id(w): w.text for w in labels(shell)}
+    unchanged = [before[k] for k in before if k in after and after[k] == before[k]
+                 # keyboard letters and numbers are the same in both languages
+                 and not (len(before[k]) == 1 or before[k].strip("0123456789. ") == "")]
+    assert not unchanged, f"labels not translated: {unchanged}"
+    harness.press(shell.ids.lang_toggle)
+    assert shell.ui.lang == "zh_CN"
+    no_missing_texts(kiosk)
+
+
+def test_home_button_ends_the_session(harness: Any, make_kiosk: Callable[..., Kiosk]) -> None:
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "apply"))
+    assert kiosk.session.active
+    harness.press(shell.ids.back)
+    assert shell.sm.current == "home"
+    harness.press(tile(shell, "progress"))
+    assert shell.sm.current == "service"
+    harness.press(shell.ids.home)
+    assert shell.sm.current == "home" and kiosk.session.last_end_reason is EndReason.CANCEL
