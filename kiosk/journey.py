@@ -61,6 +61,9 @@ class Journey:
         effects: dict[str, Callable[[Event], None]] = {
             name[len("_fx_"):]: getattr(self, name) for name in dir(self)
             if name.startswith("_fx_")}
+        for name in self.table.effect_names():
+            if "&" in name:  # composite: run each part in order
+                effects[name] = _chain([effects[p] for p in name.split("&")])
         self._wf = Workflow(self.table, guards=self._resolve_guards(), effects=effects)
 
     # ------------------------------------------------------------------ public API
@@ -396,6 +399,13 @@ class Journey:
                             signature=signature if item.signature else None,
                             rating=self.data.rating))
         return out
+
+
+def _chain(parts: list[Callable[[Event], None]]) -> Callable[[Event], None]:
+    def run(event: Event) -> None:
+        for part in parts:
+            part(event)
+    return run
 
 
 def _key(error: object, default: str) -> str:

@@ -16,7 +16,8 @@ Shape of every item journey (steps come from the plan, in this order)::
   好差评 inside the CaseSubmission, whose bytes are fixed once it is in the
   outbox (idempotency): a rating given after the receipt could not be sent.
 * ``error`` (any KioskError) from a step goes to ``error`` remembering the
-  step; ``retry`` and ``back`` return to it, ``home`` cancels.
+  step; ``retry`` returns to it, ``back`` goes where that step's back goes,
+  ``home`` cancels. Guard *and effect* names may be joined with ``&``.
 * After the case is in the outbox (``printing``, ``reprint``) nothing can
   cancel it: ``home``, ``timeout`` and card removal lead to ``done``.
 """
@@ -137,9 +138,16 @@ def journey_table(plan: Plan) -> Table:
         row("home", "reprint", "done"),
         row("error", working, "error", effect="enter_error"),
     ]
+    # From the error state: retry returns to the step where the error happened; back
+    # takes that step's own back rows (same guards and effects), so "back" means the
+    # same thing on the error screen as on the step itself.
+    backs = [t for t in rows if t.trigger == "back"]
     for state in working:
-        rows += [row("retry", "error", state, guard=f"resume_is:{state}", effect="leave_error"),
-                 row("back", "error", state, guard=f"resume_is:{state}", effect="leave_error")]
+        resume = f"resume_is:{state}"
+        rows.append(row("retry", "error", state, guard=resume, effect="leave_error"))
+        rows += [row("back", "error", t.dest, guard=_guard(resume, t.guard),
+                     effect=_guard("leave_error", t.effect))
+                 for t in backs if state in t.sources]
     leaving = (*working, "error", "submit_failed")
     after_card = (*steps[1:], "face_fallback", "error")
     rows += [

@@ -318,7 +318,11 @@ def test_device_errors_go_to_an_error_state_with_a_way_forward() -> None:
     assert j.state == "identity"
     j.fire("card_read", identity=identity())
     j.fire("error", error=CameraError("frozen"))
-    j.fire("back")
+    j.fire("back")  # the face step's back: to the card, which is forgotten
+    assert j.state == "identity" and j.data.identity is None
+    j.fire("card_read", identity=identity())
+    j.fire("error", error=CameraError("frozen"))
+    j.fire("retry")
     assert j.state == "face"
     j.fire("face_ok", score=0.9)
     j.fire("material_ticked", code="HK")
