@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import logging
 import os
 import sqlite3
@@ -285,11 +286,14 @@ class Outbox:
 
     def read_blob(self, sha256: str) -> bytes:
         with self._locked() as c:
-            row = c.execute("SELECT sealed FROM blobs WHERE sha256=?",
-                                     (sha256,)).fetchone()
+            row = c.execute("SELECT sealed FROM blobs WHERE sha256=?", (sha256,)).fetchone()
         if row is None:
             raise OutboxError(f"blob {sha256[:12]}… missing from the outbox")
-        return self._sealer.open(row[0], f"blob:{sha256}")
+        data = self._sealer.open(row[0], f"blob:{sha256}")
+        # GCM already proves the bytes are ours; the hash check guards the addressing itself.
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise OutboxError(f"blob {sha256[:12]}… does not match its hash")
+        return data
 
     def mark_uploaded(self, ref: str, sha256: str, uploaded: bool = True) -> None:
         with self._tx() as c:

@@ -32,6 +32,7 @@ from kiosk.clock import Clock
 from kiosk.errors import (
     AuthError,
     BackofficeUnreachable,
+    KioskError,
     MissingMaterials,
     OutboxError,
     PermanentError,
@@ -95,6 +96,11 @@ class Sender:
             self._thread.join(timeout_s)
             self._thread = None
 
+    @property
+    def alive(self) -> bool:
+        """Whether the worker thread runs (for diagnostics)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def wake(self) -> None:
         """Deliver now: skips a queue hold once (e.g. a citizen is waiting at the screen)."""
         self._woken = True
@@ -109,8 +115,11 @@ class Sender:
                 # Idle: move the WAL into the database file here, not in an enqueue.
                 self._outbox.checkpoint()
                 pause = self._idle_wait()
-            except OutboxError as exc:
-                log.error("sender: outbox failure, retrying later: %s", exc)
+            except KioskError as exc:
+                # Translated failures (the outbox's disk, say) must not end delivery for
+                # good: log once and try again later. Anything else is a bug and ends the
+                # thread loudly (threading.excepthook); ``alive`` reports it.
+                log.error("sender: %s, retrying later: %s", type(exc).__name__, exc)
                 pause = self._idle_s
             self._wake.wait(pause)
             self._wake.clear()

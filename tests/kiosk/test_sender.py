@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -267,8 +269,10 @@ def test_random_hostility_no_loss_no_duplicate(rig: Rig) -> None:
 
 def test_thread_delivers_and_submit_and_wait(tmp_path: Path, server: HostileServer) -> None:
     rig = Rig(tmp_path, server, SystemClock())
+    assert not rig.sender.alive
     rig.sender.start()
     try:
+        assert rig.sender.alive
         ref = rig.outbox.enqueue(make_case("live"))
         rec = rig.sender.submit_and_wait(ref, timeout_s=20)
         assert rec is not None and rec.state is CaseState.DELIVERED and rec.case_number
@@ -291,3 +295,27 @@ def test_submit_and_wait_times_out_when_down(tmp_path: Path) -> None:
     finally:
         rig.sender.stop(timeout_s=5)
         rig.outbox.close()
+
+
+def test_thread_survives_outbox_failures(tmp_path: Path, server: HostileServer) -> None:
+    failures = threading.Semaphore(0)
+
+    class Count(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.ERROR:
+                failures.release()
+
+    handler = Count()
+    logging.getLogger("kiosk.sender").addHandler(handler)
+    rig = Rig(tmp_path, server, SystemClock())
+    rig.outbox.close()  # every outbox call now fails with OutboxError
+    rig.sender.start()
+    try:
+        for _ in range(2):
+            rig.sender.wake()
+            assert failures.acquire(timeout=10)
+        assert rig.sender.alive
+    finally:
+        rig.sender.stop(timeout_s=5)
+        logging.getLogger("kiosk.sender").removeHandler(handler)
+    assert not rig.sender.alive
