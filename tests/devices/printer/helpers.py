@@ -29,7 +29,7 @@ def network_printer(emu: PrinterEmulator, glyphs: GlyphCache,
     return p
 
 
-def acceptance(name: str = "张三丰", lang: str = "zh_CN", **changes: object) -> Document:
+def receipt_input(name: str = "张三丰", **changes: object) -> ReceiptInput:
     data = ReceiptInput(
         site_name="萧山区宁围街道便民服务中心", terminal_id="XS-DEV-0001",
         accepted_at=datetime(2026, 11, 22, 1, 5, tzinfo=UTC),
@@ -38,5 +38,8 @@ def acceptance(name: str = "张三丰", lang: str = "zh_CN", **changes: object) 
         query_base_url=QUERY_BASE, materials_received=("居民身份证", "户口簿（首页及本人页）"),
         materials_owed=(OwedMaterial("结婚证", date(2026, 11, 29)),),
         promised_date=date(2026, 12, 6), collection=Collection("window", "3号综合窗口"))
-    data = ReceiptInput(**{**data.__dict__, **changes})  # type: ignore[arg-type]
-    return build_acceptance(data, ReceiptCatalog(lang))
+    return ReceiptInput(**{**data.__dict__, **changes})  # type: ignore[arg-type]
+
+
+def acceptance(name: str = "张三丰", lang: str = "zh_CN", **changes: object) -> Document:
+    return build_acceptance(receipt_input(name, **changes), ReceiptCatalog(lang))

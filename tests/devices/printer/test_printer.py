@@ -208,3 +208,22 @@ def test_unreachable_printer_is_unavailable_with_a_reason(glyphs: GlyphCache) ->
     assert not result.ok and result.error is not None
     diag = p.diagnostics()
     assert diag["counters"]["failures"] >= 2 and "330181199001011234" not in str(diag)
+
+
+def test_receipt_service_is_the_workflow_printer(printer: NetworkPrinter,
+                                                 emulator: PrinterEmulator) -> None:
+    from devices.printer.service import ReceiptService
+    from kiosk.i18n import Translator
+    from kiosk.receipts import ReceiptInput
+    from kiosk.workflow_runner import ReceiptPrinter as WorkflowPrinter
+    from tests.devices.printer.helpers import receipt_input
+
+    service: WorkflowPrinter = ReceiptService(printer, Translator("zh_CN"))
+    data: ReceiptInput = receipt_input()
+    emulator.set_faults(paper="out")
+    with pytest.raises(PaperOut) as caught:
+        service.print_receipt(data)
+    assert caught.value.i18n_key == "error.paper_out"
+    emulator.set_faults(paper="ok")
+    assert isinstance(service, ReceiptService) and service.reprint_last().ok
+    assert emulator.wait_for_jobs(1)[0].qr_payloads == (LINK,)
