@@ -116,11 +116,17 @@ class TerminalAuth:
         self._secrets: dict[str, tuple[bytes, datetime]] = {}
         self._last_purge: datetime | None = None
 
-    def _secret(self, terminal_id: str, now: datetime) -> bytes | None:
+    def _cached(self, terminal_id: str, now: datetime) -> bytes | None:
         with self._lock:
             cached = self._secrets.get(terminal_id)
         if cached is not None and abs((now - cached[1]).total_seconds()) < self.SECRET_TTL_S:
             return cached[0]
+        return None
+
+    def _secret(self, terminal_id: str, now: datetime) -> bytes | None:
+        cached = self._cached(terminal_id, now)
+        if cached is not None:
+            return cached
         with transaction(self._sessions) as session:
             terminal = session.get(Terminal, terminal_id)
             secret = None if terminal is None else bytes.fromhex(terminal.secret_hex)
@@ -131,9 +137,19 @@ class TerminalAuth:
                 self._secrets[terminal_id] = (secret, now)
         return secret
 
+    async def check_terminal_and_time_async(self, headers: SignedHeaders,
+                                            now: datetime) -> bytes:
+        """As :meth:`check_terminal_and_time`; a cached secret needs no worker thread."""
+        secret = self._cached(headers.terminal_id, now)
+        if secret is None:
+            secret = await run_in_threadpool(self._secret, headers.terminal_id, now)
+        return self._check(headers, now, secret)
+
     def check_terminal_and_time(self, headers: SignedHeaders, now: datetime) -> bytes:
         """The checks that need no body. Returns the terminal's secret."""
-        secret = self._secret(headers.terminal_id, now)
+        return self._check(headers, now, self._secret(headers.terminal_id, now))
+
+    def _check(self, headers: SignedHeaders, now: datetime, secret: bytes | None) -> bytes:
         if secret is None:
             raise _unauthorized("unknown_terminal", "terminal is not registered")
         offset = int(headers.timestamp) - now.timestamp()
@@ -210,7 +226,7 @@ async def signed_request(request: Request) -> Signed:
     terminals: TerminalAuth = state.auth
     headers = parse_headers(request)
     now = state.settings.clock.now()
-    secret = await run_in_threadpool(terminals.check_terminal_and_time, headers, now)
+    secret = await terminals.check_terminal_and_time_async(headers, now)
     body = await read_body(request, state.settings.max_case_bytes)
     await run_in_threadpool(lambda: terminals.finish(headers, secret, body=body, now=now))
     return Signed(terminal_id=headers.terminal_id, body=body)

@@ -31,8 +31,7 @@ async def terminal_headers(request: Request) -> tuple[auth.SignedHeaders, bytes]
     """The body-free half of the signature check, before anything is read."""
     headers = auth.parse_headers(request)
     now = settings(request).clock.now()
-    secret = await run_in_threadpool(request.app.state.auth.check_terminal_and_time, headers,
-                                     now)
+    secret = await request.app.state.auth.check_terminal_and_time_async(headers, now)
     return headers, secret
 
 
