@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Literal, Protocol
 
 from kiosk.cases import Rating, Verification
+from kiosk.config import KioskConfig
 from kiosk.identity import Identity
 
 FaceFallback = Literal["staff", "deny"]
@@ -53,7 +54,7 @@ class JourneySettings:
     card_must_stay: bool = True
 
     @classmethod
-    def from_config(cls, config: Any, site_id: str) -> JourneySettings:
+    def from_config(cls, config: KioskConfig, site_id: str) -> JourneySettings:
         return cls(site_id=site_id, terminal_id=config.terminal.id,
                    face_max_attempts=config.face.max_attempts,
                    face_fallback=config.face.fallback)

@@ -408,3 +408,11 @@ def test_face_verifier_steps_drive_the_journey() -> None:
                         Decision("staff", "face.result.photo_unavailable", None, 0), 0))
     assert k.state == "face_fallback"
     assert k.view()["notice"] == "face.result.photo_unavailable"
+
+
+def test_settings_from_the_shipped_config() -> None:
+    from kiosk.config import load_config
+
+    settings = JourneySettings.from_config(load_config(), "township")
+    assert settings.terminal_id == "XS-DEV-0001" and settings.site_id == "township"
+    assert settings.face_fallback in ("staff", "deny") and settings.face_max_attempts >= 1

@@ -15,6 +15,7 @@ from kiosk.journey import RATING_REASONS
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [ROOT / "kiosk" / n for n in ("journey.py", "workflow_view.py", "workflow_tables.py",
                                         "workflow_services.py", "workflow_tasks.py",
+                                        "workflow_data.py", "workflow_runner.py",
                                         "technician.py", "diagbundle.py")]
 STATUSES = ("submitted", "accepted", "in_review", "approved", "rejected", "needs_supplement",
             "ready_for_pickup", "collected")
