@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from kiosk.cases import Rating, Verification
 from kiosk.config import KioskConfig
