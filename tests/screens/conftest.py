@@ -22,11 +22,11 @@ os.environ["KIVY_NO_FILELOG"] = "1"
 os.environ["KIVY_LOG_MODE"] = "PYTHON"
 os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kivy-home-")
 
-import pytest  # noqa: E402
+import pytest
 
-from devices.base import Device, DeviceState, DeviceStatus  # noqa: E402
-from kiosk.app import Kiosk, build_kiosk  # noqa: E402
-from kiosk.clock import FakeClock  # noqa: E402
+from devices.base import Device, DeviceState, DeviceStatus
+from kiosk.app import Kiosk, build_kiosk
+from kiosk.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots" / "tests"

@@ -20,8 +20,8 @@ def visible(widget: Any) -> bool:
         w = w.parent if w.parent is not w else None
     for parent in ancestors(widget):
         if isinstance(parent, ScrollView):
-            x, y = widget.to_window(*widget.pos)
-            sx, sy = parent.to_window(*parent.pos)
+            _x, y = widget.to_window(*widget.pos)
+            _sx, sy = parent.to_window(*parent.pos)
             if y + widget.height <= sy or y >= sy + parent.height:
                 return False
     return True
