@@ -116,6 +116,13 @@ class SamSerialReader(SamReader):
 
     # -- the one primitive left: find the port and a SAM on it -------------------------
     def _connect_client(self) -> SamClient:
+        return self.connect()
+
+    def connect(self) -> SamClient:
+        """Open the port (probing for ``auto``) and check that a SAM answers.
+
+        The caller owns the returned client (``diagnose`` uses it step by step).
+        """
         if self.port != "auto":
             self.found_port = self.port
             return self._connect(self.port, self.timeouts, self.retries)
@@ -157,3 +164,11 @@ class SamSerialReader(SamReader):
         data = super().diagnostics()
         data.update({"port": self.found_port or self.port, "baud": self.baud})
         return data
+
+
+def make_reader(config: IdCardConfig, *, clock: Clock,
+                port_factory: PortFactory = open_serial) -> SamSerialReader | None:
+    """The configured ID card reader (``driver: none`` -> None)."""
+    if config.driver == "none":
+        return None
+    return SamSerialReader.from_config(config, clock=clock, port_factory=port_factory)

@@ -1,0 +1,124 @@
+"""scripts/diagnose idcard, the simulator as a process with its control socket, photo decoders."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from devices.base import DeviceState
+from devices.idcard import diagnose
+from devices.idcard.base import CardEvent, CardInserted
+from devices.idcard.photo import (
+    REASON_DECODER,
+    SimJpegTestCodec,
+    WltLibrary,
+    make_photo_decoder,
+)
+from devices.idcard.profiles import builtin_profiles
+from devices.idcard.sam import Timeouts
+from devices.idcard.sam_serial import SamSerialReader, make_reader
+from devices.idcard.sim_control import control
+from devices.idcard.simulator import SamSimulator
+from kiosk.clock import SystemClock
+from kiosk.config import IdCardConfig
+from kiosk.errors import DeviceUnavailable
+
+ROOT = Path(__file__).resolve().parents[3]
+PROFILES = builtin_profiles()
+
+
+def test_diagnose_reads_a_card_and_masks_it(sim: SamSimulator,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    sim.model.place(PROFILES["resident"])
+    code = diagnose.main(["--json", "--port", sim.port, "--wait", "0"])
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert code == 0 and report["ok"]
+    assert report["sam_id"] == sim.model.sam_id
+    full = PROFILES["resident"].fields["id_number"]
+    assert full not in out and PROFILES["resident"].fields["name"] not in out
+    assert report["card"]["id_number"] == full[:6] + "********" + full[-4:]
+    assert set(report["timings_ms"]) == {"open_and_status", "sam_id", "find", "select_and_read"}
+
+
+def test_diagnose_without_card_and_without_reader(sim: SamSimulator, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert diagnose.main(["--port", sim.port, "--wait", "0"]) == 0
+    assert "card: None" in capsys.readouterr().out
+    assert diagnose.main(["--json", "--port", str(tmp_path / "none"), "--wait", "0"]) == 1
+    assert json.loads(capsys.readouterr().out)["i18n_key"] == "error.device_unavailable"
+
+
+def test_simulator_process_with_control_socket(tmp_path: Path) -> None:
+    link, sock = tmp_path / "tty", tmp_path / "ctl.sock"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devices.idcard.simulator", "--link", str(link),
+         "--control", str(sock)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader = None
+    try:
+        deadline = time.monotonic() + 20
+        while not (sock.exists() and link.exists()) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.05)
+        events: list[CardEvent] = []
+        reader = SamSerialReader(clock=SystemClock(), port=str(link), timeouts=Timeouts(0.3, 1))
+        reader.add_card_listener(events.append)
+        reader.enable()
+        reader.poll_once()
+        assert reader.status.ready
+        assert control(sock, op="place", profile="rare_astral")["ok"]
+        reader.poll_once()
+        assert isinstance(events[0], CardInserted) and events[0].identity.name == "𠮷田花"
+        assert control(sock, op="unplug")["plugged"] is False
+        reader.poll_once()
+        assert reader.status.state is DeviceState.UNAVAILABLE
+    finally:
+        if reader is not None:
+            reader.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)   # also closes the pipes
+    assert proc.returncode == 0
+    assert not link.exists() and not sock.exists()
+
+
+def test_photo_decoder_selection(tmp_path: Path) -> None:
+    assert make_photo_decoder("") is None
+    assert isinstance(make_photo_decoder("sim-jpeg"), SimJpegTestCodec)
+    lib = make_photo_decoder(str(tmp_path / "libwlt.so"))
+    assert isinstance(lib, WltLibrary)
+    with pytest.raises(DeviceUnavailable) as info:   # loaded lazily, fails on first use
+        lib.decode(bytes(1024))
+    assert info.value.i18n_key == REASON_DECODER
+
+
+def test_wlt_library_missing_symbol() -> None:
+    libc = WltLibrary("libc.so.6", symbol="no_such_wlt_function")
+    with pytest.raises(DeviceUnavailable):
+        libc.decode(bytes(1024))
+
+
+def test_sim_jpeg_round_trip_and_limits() -> None:
+    jpeg = b"\xff\xd8" + bytes(500) + b"\xff\xd9"
+    field = SimJpegTestCodec.embed(jpeg)
+    assert len(field) == 1024
+    assert SimJpegTestCodec().decode(field) == jpeg
+    with pytest.raises(ValueError):
+        SimJpegTestCodec.embed(b"\xff\xd8" + bytes(1100))
+    with pytest.raises(DeviceUnavailable):
+        SimJpegTestCodec().decode(PROFILES["resident"].photo_bytes())
+
+
+def test_make_reader_from_config() -> None:
+    assert make_reader(IdCardConfig(driver="none"), clock=SystemClock()) is None
+    reader = make_reader(IdCardConfig(port="var/run/idcard-tty", photo_decoder="sim-jpeg"),
+                         clock=SystemClock())
+    assert reader is not None and reader.port.endswith("var/run/idcard-tty")
+    assert reader.diagnostics()["photo_decoder"] == "sim-jpeg"
