@@ -189,7 +189,12 @@ class ReceiptPrinter(Device):
 
     def print_document(self, doc: Document, mode: Mode | None = None) -> JobResult:
         """Render and print ``doc``; the job is kept for :meth:`reprint_last`."""
-        job = self.render(doc, mode)
+        try:
+            job = self.render(doc, mode)
+        except DeviceError as exc:  # no usable font, a QR code too large for its symbol
+            self._record_failure(exc)
+            log.warning("print job %s not rendered: %s", doc.kind, exc)
+            return JobResult(doc.kind, "text", 0, 0, self.status, exc)
         with self._job_lock:
             self._last = job
             return self._run(job, reprint=False)

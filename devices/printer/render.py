@@ -22,10 +22,12 @@ from typing import Literal
 import numpy as np
 import qrcode
 import qrcode.constants
+import qrcode.exceptions
 
 from devices.printer import commands as cmd
 from devices.printer.glyphs import CELL_H, HALF_W, Bitmap, GlyphCache, scale
 from devices.printer.profile import Mode, PrinterProfile
+from kiosk.errors import PrinterError
 from kiosk.receipts.document import Align, Cut, Document, Feed, Image, QrCode
 from kiosk.receipts.layout import LaidOut, TextLine, clusters, layout, text_width
 
@@ -106,7 +108,10 @@ def line_offset(line: TextLine, profile: PrinterProfile) -> int:
 def qr_bitmap(q: QrCode, module: int) -> Bitmap:
     code = qrcode.QRCode(version=None, error_correction=_QR_EC[q.ec], box_size=1, border=0)
     code.add_data(q.payload.encode("ascii"))
-    code.make(fit=True)
+    try:
+        code.make(fit=True)
+    except (qrcode.exceptions.DataOverflowError, ValueError):  # qrcode 8 raises either
+        raise PrinterError(f"QR payload of {len(q.payload)} bytes does not fit a QR code") from None
     matrix = np.array(code.get_matrix(), dtype=bool)
     return np.kron(matrix, np.ones((module, module), dtype=bool)).astype(bool)
 

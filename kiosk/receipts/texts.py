@@ -1,17 +1,17 @@
 """Where receipt wording comes from.
 
 Builders need only ``gettext(key, **kw)``: the project-wide translator
-(``kiosk.i18n.Translator``) satisfies :class:`Texts`, and so does
-:class:`ReceiptCatalog`, a minimal reader of this domain's own
-``kiosk/locale/<lang>/receipt.po`` for use until (and besides) the app builds
-the shared one. msgid is the dotted key, msgstr the text; ``{name}`` fields
-are filled with :meth:`str.format`.
+(``kiosk.i18n.Translator``, what the app passes) satisfies :class:`Texts`, and
+so does :class:`ReceiptCatalog`, a minimal reader of this domain's own
+``kiosk/locale/<lang>/receipt.po`` alone (benchmarks, tools). msgid is the
+dotted key, msgstr the text; ``{name}`` fields are filled with
+:meth:`str.format`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import polib
 
@@ -24,7 +24,7 @@ DOMAIN = "receipt"
 class Texts(Protocol):
     lang: str
 
-    def gettext(self, key: str, **kw: object) -> str: ...
+    def gettext(self, key: str, /, **kw: Any) -> str: ...
 
 
 class ReceiptCatalog:
@@ -43,7 +43,7 @@ class ReceiptCatalog:
     def keys(self) -> frozenset[str]:
         return frozenset(self._messages)
 
-    def gettext(self, key: str, **kw: object) -> str:
+    def gettext(self, key: str, /, **kw: Any) -> str:
         # A missing key shows the key itself: visible on the printout, never a crash
         # in front of a citizen; tests check both languages are complete.
         text = self._messages.get(key, key)

@@ -227,3 +227,14 @@ def test_receipt_service_is_the_workflow_printer(printer: NetworkPrinter,
     emulator.set_faults(paper="ok")
     assert isinstance(service, ReceiptService) and service.reprint_last().ok
     assert emulator.wait_for_jobs(1)[0].qr_payloads == (LINK,)
+
+
+def test_a_document_that_cannot_be_rendered_is_a_failed_job(emulator: PrinterEmulator,
+                                                            glyphs: GlyphCache) -> None:
+    from kiosk.receipts import QrCode
+
+    p = network_printer(emulator, glyphs, profile_for(80, native_qr=False))
+    result = p.print_document(Document("big", (QrCode("A" * 8000),)))
+    assert not result.ok and isinstance(result.error, PrinterError) and result.bytes_sent == 0
+    assert p.status.ready  # the printer itself is fine
+    p.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from devices.base import DeviceState, MediaStatus
 from devices.printer.status import PrinterStatusBits
@@ -40,3 +42,12 @@ def test_paper_out_matches_python_escpos_reading() -> None:
 def test_a_byte_that_is_not_a_status_is_a_protocol_error(bad: int) -> None:
     with pytest.raises(ProtocolError):
         PrinterStatusBits.parse(bad, 0x12, 0x12)
+
+
+@given(st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255)))
+def test_fuzz_any_three_bytes_parse_or_raise_protocol_error(answers: tuple[int, int, int]) -> None:
+    try:
+        bits = PrinterStatusBits.parse(*answers)
+    except ProtocolError:
+        return
+    assert bits.device_status().state in (READY, DOWN)
