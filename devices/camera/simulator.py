@@ -150,6 +150,11 @@ class SimulatedCapture:
         self._props: dict[int, float] = {}
         self.reads = 0
 
+    @property
+    def started_at(self) -> float:
+        """``clock.monotonic()`` at scene time 0 (benchmarks time events in the scene)."""
+        return self._t0
+
     # -- the cv2.VideoCapture interface ---------------------------------------------
     def isOpened(self) -> bool:
         return self._opened and not self.faults.no_camera

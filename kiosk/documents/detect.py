@@ -72,7 +72,10 @@ def find_page(image: Image, config: DetectConfig | None = None) -> PageQuad | No
     cfg = config or DetectConfig()
     h, w = image.shape[:2]
     scale = min(1.0, cfg.work_width / w)
-    small = _resize(image, scale)
+    refine_scale = min(1.0, cfg.refine_width / w)
+    # Shrink a 12 MP frame once: the small copy is made from the finer one.
+    fine = image if refine_scale == 1.0 else _resize(image, refine_scale)
+    small = _resize(fine, scale / refine_scale)
     grey = _log_grey(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY))
     candidates: list[tuple[float, Corners, bool]] = []
     edges = _edge_mask(grey)
@@ -87,8 +90,6 @@ def find_page(image: Image, config: DetectConfig | None = None) -> PageQuad | No
     if not candidates:
         return None
     _, best, touches_border = max(candidates, key=lambda c: c[0])
-    refine_scale = min(1.0, cfg.refine_width / w)
-    fine = image if refine_scale == 1.0 else _resize(image, refine_scale)
     fine_grey = np.asarray(cv2.GaussianBlur(_log_grey(cv2.cvtColor(fine, cv2.COLOR_BGR2GRAY)),
                                             (0, 0), 1.2), np.uint8)
     corners = _refine(fine_grey, best * np.float32(refine_scale / scale))
