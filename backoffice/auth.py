@@ -127,7 +127,7 @@ class TerminalAuth:
         cached = self._cached(terminal_id, now)
         if cached is not None:
             return cached
-        with transaction(self._sessions) as session:
+        with transaction(self._sessions, write=False) as session:
             terminal = session.get(Terminal, terminal_id)
             secret = None if terminal is None else bytes.fromhex(terminal.secret_hex)
         with self._lock:

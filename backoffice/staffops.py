@@ -27,14 +27,14 @@ SECRET_HEX_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 def list_cases(factory: sessionmaker[Session], status: CaseState | None) -> StaffCaseList:
-    with transaction(factory) as session:
+    with transaction(factory, write=False) as session:
         return StaffCaseList(cases=[cases.staff_view(c)
                                     for c in cases.cases_by_status(session, status)])
 
 
 
 def show(factory: sessionmaker[Session], case_number: str) -> StaffCase:
-    with transaction(factory) as session:
+    with transaction(factory, write=False) as session:
         return cases.staff_view(cases.get_case(session, case_number))
 
 
@@ -73,7 +73,7 @@ def register_terminal(factory: sessionmaker[Session], terminal_id: str, secret_h
 
 
 def terminals(factory: sessionmaker[Session]) -> TerminalList:
-    with transaction(factory) as session:
+    with transaction(factory, write=False) as session:
         return TerminalList(terminals=[
             TerminalInfo(id=t.id, last_seen_at=t.last_seen_at, health=t.health)
             for t in session.scalars(select(Terminal).order_by(Terminal.id))])

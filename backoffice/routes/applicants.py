@@ -49,6 +49,6 @@ def applicant_cases(request: Request, signed: SignedRequest) -> CaseList:
         raise ApiError(403, "not_verified", "the verification is older than 10 minutes")
     if age < -timedelta(seconds=conf.max_skew_s):
         raise ApiError(403, "not_verified", "the verification time is in the future")
-    with transaction(sessions(request)) as session:
+    with transaction(sessions(request), write=False) as session:
         return CaseList(cases=[cases.status(c)
                                for c in cases.cases_of_applicant(session, query.id_number)])

@@ -53,5 +53,5 @@ def case_status(
                              description="case number or kiosk reference")],
     signed: SignedRequest,
 ) -> CaseStatus:
-    with transaction(sessions(request)) as session:
+    with transaction(sessions(request), write=False) as session:
         return cases.status(cases.get_case(session, key))

@@ -39,7 +39,7 @@ Who = Annotated[tuple[auth.SignedHeaders, bytes], Depends(terminal_headers)]
 
 
 def _stored(request: Request, sha256: str) -> Material | None:
-    with transaction(sessions(request)) as session:
+    with transaction(sessions(request), write=False) as session:
         return session.get(Material, sha256)
 
 
