@@ -132,6 +132,7 @@ class Journey:
             "checklist_complete": lambda e: not self.missing_materials(),
             "form_valid": lambda e: not self._form_check()[1],
             "has_signature": lambda e: self.data.signature is not None,
+            "has_outcome": lambda e: bool(self.data.outcome and self.data.outcome.kiosk_refs),
             "card_must_stay": lambda e: (self.settings.card_must_stay
                                          and self._card_type() is not None),
         }
@@ -220,6 +221,10 @@ class Journey:
         return self.fire("face_unavailable", reason=decision.reason)
 
     def _fx_take_staff(self, e: Event) -> None:
+        # Who checked the card by eye is for the audit trail of the screen that asked
+        # for the staff member's own credential; the case only records "staff".
+        if not str(e.get("staff") or "").strip():
+            raise WorkflowError("staff_verified needs staff=<who checked the card>")
         self.data.verification = Verification("staff", None, self._clock.now())
 
     def _fx_forget_identity(self, e: Event) -> None:
@@ -356,6 +361,9 @@ class Journey:
 
     def _fx_take_submit_error(self, e: Event) -> None:
         self.data.error_key = _key(e.get("error"), "workflow.submit.failed")
+        partial = e.get("outcome")
+        if isinstance(partial, SubmitOutcome):
+            self.data.outcome = partial
 
     def _fx_take_print_error(self, e: Event) -> None:
         self.data.error_key = _key(e.get("error"), "error.printer")

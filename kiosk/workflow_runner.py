@@ -119,7 +119,11 @@ class JourneyRunner:
                     self.enqueued[case.item_code] = self._queue.enqueue(case)
         except KioskError as exc:
             log.warning("journey %s: case not stored: %s", self.journey.plan.code, exc)
-            self._fire("submit_failed", error=exc)
+            # Cases of a bundle stored before the failure keep their references: the
+            # citizen still gets their receipts if they give up (see workflow_tables).
+            stored = tuple(self.enqueued.values())
+            self._fire("submit_failed", error=exc,
+                       outcome=SubmitOutcome(stored) if stored else None)
             return
         refs = tuple(self.enqueued[c.item_code] for c in cases)
         self._outcome = SubmitOutcome(refs, self._wait_for_numbers(refs))

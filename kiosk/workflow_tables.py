@@ -131,6 +131,10 @@ def journey_table(plan: Plan) -> Table:
         row("submit_queued", "submitting", "printing", effect="take_outcome"),
         row("submit_failed", "submitting", "submit_failed", effect="take_submit_error"),
         row("retry", "submit_failed", "submitting"),
+        # Part of a bundle is already in the outbox: leaving still prints its receipt.
+        row("home", "submit_failed", "printing", guard="has_outcome"),
+        row("cancel", "submit_failed", "printing", guard="has_outcome"),
+        row("timeout", "submit_failed", "printing", guard="has_outcome"),
         row("printed", "printing", "done"),
         row("print_failed", "printing", "reprint", effect="take_print_error"),
         row("reprint", "reprint", "printing"),

@@ -150,10 +150,28 @@ def test_outbox_full_fails_then_retry_does_not_enqueue_twice(tmp_path: Path) -> 
         assert j.state == "submit_failed"
         assert j.view()["error_key"] == OutboxFull.i18n_key
         assert list(r.enqueued) == ["T-B1"]
+        assert j.view()["partial"]
         box.max_pending_cases = 5
         j.fire("retry")
         assert j.state == "done"
         assert box.stats().pending == 2 and len(r.enqueued) == 2
+    finally:
+        box.close()
+
+
+def test_giving_up_on_a_half_stored_bundle_still_prints_its_receipt(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.sqlite3", Sealer(os.urandom(32)), ref_prefix="XD",
+                 clock=FakeClock(), max_pending_cases=1)
+    try:
+        j = to_submit("T-BUNDLE")
+        printer = Printer()
+        runner(j, box, None, printer)
+        j.fire("next")
+        assert j.state == "submit_failed"
+        j.fire("home")
+        assert j.state == "done"
+        assert [p.kiosk_ref for p in printer.printed] == [box.records()[0].kiosk_ref]
+        assert printer.printed[0].item_name == "事项T-B1"
     finally:
         box.close()
 
