@@ -183,8 +183,10 @@ def _units(paragraph: Paragraph) -> list[_Unit]:
                 continue
             base = cl[0]
             if base == " ":
+                if glue_next and units:  # "（ x": the opening mark still waits for x
+                    units[-1].parts.append((cl, run.bold))
+                    continue
                 units.append(_Unit([(cl, run.bold)], space=True))
-                glue_next = False
                 continue
             narrow = text_width(cl) == 1
             if base in NO_LINE_START and len(units) > 1 and units[-1].space \
