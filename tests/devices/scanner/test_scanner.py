@@ -144,3 +144,17 @@ def test_sane_library_missing() -> None:
     assert scanner.status.state is DeviceState.UNAVAILABLE
     assert scanner.status.reason == REASON_LIBRARY
     assert "python-sane" in scanner.status.detail
+
+
+def test_factory_builds_what_the_config_says() -> None:
+    from devices.scanner.factory import make_scanner
+    from kiosk.config import CameraConfig, DevicesConfig, ScannerConfig
+
+    clock = SystemClock()
+    doccam = make_scanner(DevicesConfig(doccam=CameraConfig(source="sim:doc:1")), clock=clock)
+    assert isinstance(doccam, DocCamScanner)
+    sane = make_scanner(DevicesConfig(scanner=ScannerConfig(driver="sane")), clock=clock)
+    assert isinstance(sane, SaneScanner)
+    assert make_scanner(DevicesConfig(scanner=ScannerConfig(driver="none")), clock=clock) is None
+    no_camera = DevicesConfig(doccam=CameraConfig(driver="none"))
+    assert make_scanner(no_camera, clock=clock) is None
