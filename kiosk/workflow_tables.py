@@ -166,3 +166,36 @@ def journey_table(plan: Plan) -> Table:
     ]
     return Table(name=f"journey {plan.code}", states=states, initial="identity",
                  transitions=tuple(rows), final=FINAL)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kiosk.workflow_tables CODE|query|ticket|certificate``: print a table."""
+    import argparse
+    import sys
+
+    from kiosk.catalog import load_catalog
+    from kiosk.config import load_config, resolve
+    from kiosk.workflow_plan import plan_for
+
+    parser = argparse.ArgumentParser(prog="python -m kiosk.workflow_tables")
+    parser.add_argument("code", help="an item or bundle code, or query, ticket, certificate")
+    args = parser.parse_args(argv)
+    if args.code in ("query", "ticket", "certificate"):
+        from kiosk import workflow_services as ws
+
+        cls = {"query": ws.QueryJourney, "ticket": ws.TicketJourney,
+               "certificate": ws.CertificateJourney}[args.code]
+        print(cls.TABLE.describe())
+        return 0
+    catalog = load_catalog(resolve(load_config().catalog_dir))
+    try:
+        plan = plan_for(args.code, catalog)
+    except KeyError:
+        print(f"no item or bundle {args.code!r} in the catalog", file=sys.stderr)
+        return 2
+    print(journey_table(plan).describe())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

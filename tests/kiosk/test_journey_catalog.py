@@ -99,3 +99,13 @@ def test_window_only_items_have_no_kiosk_journey() -> None:
     code = next(i.code for i in CATALOG.items if i.channel == "window_only")
     with pytest.raises(WorkflowError, match="window"):
         Journey(plan_for(code, CATALOG), SETTINGS, clock=FakeClock())
+
+
+def test_tables_print_for_review(capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.workflow_tables import main
+
+    assert main(["330109-NY-B01"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("workflow journey 330109-NY-B01") and "all_ticked" in out
+    assert main(["certificate"]) == 0 and "ready" in capsys.readouterr().out
+    assert main(["NOPE"]) == 2
