@@ -90,7 +90,6 @@ class PrinterEmulator:
         self._job_bytes = 0
         self._pty_master: int | None = None
         self.pty_path: str | None = None
-        self._control: socket.socket | None = None
 
     # -- lifecycle ------------------------------------------------------------------
     @property
@@ -105,7 +104,7 @@ class PrinterEmulator:
         srv.listen(4)
         srv.settimeout(0.2)
         self._server = srv
-        self._spawn(self._accept_loop, "printer-emu-accept")
+        self.spawn(self._accept_loop, "printer-emu-accept")
         return self
 
     def open_pty(self) -> str:
@@ -115,14 +114,13 @@ class PrinterEmulator:
         self._pty_master = master
         self.pty_path = os.ttyname(slave)
         self._pty_slave = slave
-        self._spawn(self._pty_loop, "printer-emu-pty")
+        self.spawn(self._pty_loop, "printer-emu-pty")
         return self.pty_path
 
     def stop(self) -> None:
         self._stop.set()
-        for s in (self._server, self._control):
-            if s is not None:
-                s.close()
+        if self._server is not None:
+            self._server.close()
         for t in self._threads:
             t.join(timeout=2)
         if self._pty_master is not None:
@@ -130,13 +128,18 @@ class PrinterEmulator:
             os.close(self._pty_slave)
             self._pty_master = None
 
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
     def __enter__(self) -> PrinterEmulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _spawn(self, target: Any, name: str, *args: Any) -> None:
+    def spawn(self, target: Any, name: str, *args: Any) -> None:
+        """Run ``target`` on a daemon thread that :meth:`stop` joins."""
         t = threading.Thread(target=target, args=args, name=name, daemon=True)
         self._threads.append(t)
         t.start()
@@ -151,7 +154,7 @@ class PrinterEmulator:
                 continue
             except OSError:
                 return
-            self._spawn(self._serve_conn, "printer-emu-conn", conn)
+            self.spawn(self._serve_conn, "printer-emu-conn", conn)
 
     def _serve_conn(self, conn: socket.socket) -> None:
         conn.settimeout(0.2)
@@ -293,54 +296,6 @@ class PrinterEmulator:
                     "paper_out_after": f.paper_out_after, "jobs": len(self.jobs),
                     "port": self.port, "pty": self.pty_path}
 
-    def control(self, request: dict[str, Any]) -> dict[str, Any]:
-        op = request.get("op")
-        if op == "faults":
-            args = {k: request[k] for k in ("paper", "cover", "offline", "slow_bps",
-                                             "paper_out_after") if k in request}
-            try:
-                self.set_faults(**args)
-            except (TypeError, ValueError) as exc:
-                return {"ok": False, "error": str(exc)}
-            return {"ok": True, **self.snapshot()}
-        if op == "status":
-            return {"ok": True, **self.snapshot()}
-        if op == "jobs":
-            return {"ok": True, "jobs": [
-                {"index": j.index, "path": str(j.path), "complete": j.complete,
-                 "lines": len(j.lines), "qr": list(j.qr_payloads), "rasters": len(j.rasters)}
-                for j in self.jobs]}
-        return {"ok": False, "error": f"unknown op {op!r}"}
-
-    def serve_control(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        srv.bind(str(path))
-        srv.listen(2)
-        srv.settimeout(0.2)
-        self._control = srv
-        self._spawn(self._control_loop, "printer-emu-control", srv)
-
-    def _control_loop(self, srv: socket.socket) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with conn, conn.makefile("rwb") as stream:
-                for raw in stream:
-                    try:
-                        request = json.loads(raw)
-                        answer = self.control(request if isinstance(request, dict) else {})
-                    except json.JSONDecodeError as exc:
-                        answer = {"ok": False, "error": f"bad JSON: {exc}"}
-                    stream.write(json.dumps(answer).encode() + b"\n")
-                    stream.flush()
-
 
 def _size(event: Event) -> int:
     """About how many bytes of print data an event took (for paper_out_after)."""
@@ -349,18 +304,9 @@ def _size(event: Event) -> int:
     return 2
 
 
-def control_request(path: Path, request: dict[str, Any], timeout_s: float = 5.0) -> dict[str, Any]:
-    """Send one control request to a running emulator (for scripts and tests)."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout_s)
-        s.connect(str(path))
-        s.sendall(json.dumps(request).encode() + b"\n")
-        with s.makefile("rb") as stream:
-            answer: dict[str, Any] = json.loads(stream.readline())
-            return answer
-
-
 def main(argv: list[str] | None = None) -> int:
+    from devices.printer.emu_control import ControlServer  # it imports this module
+
     p = argparse.ArgumentParser(prog="python -m devices.printer.emulator",
                                 description="ESC/POS receipt printer emulator")
     p.add_argument("--host", default="127.0.0.1")
@@ -374,8 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     emu = PrinterEmulator(args.out, host=args.host, port=args.port,
                           dots=384 if args.paper == 58 else 576)
     emu.start()
+    control: ControlServer | None = None
     if args.control:
-        emu.serve_control(args.control)
+        control = ControlServer(emu, args.control)
     if args.pty:
         emu.open_pty()
     print(json.dumps({"port": emu.port, "pty": emu.pty_path, "out": str(args.out)}), flush=True)
@@ -386,9 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if control is not None:
+            control.close()
         emu.stop()
-        if args.control:
-            args.control.unlink(missing_ok=True)
     return 0
 
 

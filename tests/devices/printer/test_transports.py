@@ -13,9 +13,10 @@ import pytest
 
 from devices.base import DeviceState, MediaStatus
 from devices.printer.drivers import FilePrinter, NetworkPrinter, SerialPrinter, make_printer
+from devices.printer.emu_control import control_request
 from devices.printer.emu_paper import Paper
 from devices.printer.emu_parser import Parser
-from devices.printer.emulator import PrinterEmulator, control_request
+from devices.printer.emulator import PrinterEmulator
 from devices.printer.glyphs import GlyphCache
 from devices.printer.profile import profile_for
 from kiosk.config import PrinterConfig, resolve
