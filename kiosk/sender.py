@@ -4,20 +4,21 @@ One case at a time, oldest first. For each case: upload the materials it names,
 a few at once (HEAD first, so blobs the back office already holds are skipped,
 except for a page this case stored itself on its first attempt, which nobody can
 have sent yet; each upload is recorded, so after a crash only the missing ones
-are redone), then POST the
-exact stored body with the kiosk reference as ``Idempotency-Key`` (so a repeat
-after a crash or a lost answer yields the same case, never a second one).
+are redone), then POST the exact stored body with the kiosk reference as
+``Idempotency-Key`` (so a repeat after a crash or a lost answer yields the same
+case, never a second one).
 
 Outcomes (kiosk/errors.py, translated by the client):
 
 * delivered → the outbox keeps the case number and purges the personal data;
-* :class:`BackofficeUnreachable` or :class:`AuthError` → the whole queue is held
-  (the back office or this terminal's credentials are the problem, not the case),
-  with a backoff that grows over consecutive failures; order is kept;
-* other :class:`TransientError` (a 500 for this case, garbage JSON) → this case
-  waits its own backoff while later cases go ahead, so one poisoned case cannot
-  block everyone;
-* :class:`PermanentError` → refused, kept for staff with the reason.
+* :class:`BackofficeUnreachable`, :class:`AuthError`, or 404/405 on the API's own
+  routes → the whole queue is held (the back office, its URL or this terminal's
+  credentials are the problem, not the case), with a backoff that grows over
+  consecutive failures; order is kept;
+* other :class:`TransientError` (a 500 for this case, garbage JSON) and
+  :class:`MissingMaterials` after one re-upload → this case waits its own backoff
+  while later cases go ahead, so one poisoned case cannot block everyone;
+* other :class:`PermanentError` → refused, kept for staff with the reason.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ class DeliveryClient(Protocol):
     def material_exists(self, sha256: str) -> bool: ...
     def upload_material(self, sha256: str, content_type: str, data: bytes) -> None: ...
     def create_case(self, kiosk_ref: str, body: bytes) -> Receipt: ...
+
+
+def _about_this_terminal(exc: PermanentError) -> bool:
+    """A refusal that no case could pass: a bad signature or clock (401), or routes that
+    are not there (404/405: a wrong back-office URL). Refusing the case would be wrong."""
+    return isinstance(exc, AuthError) or exc.status in (404, 405)
 
 
 class Sender:
@@ -146,25 +153,8 @@ class Sender:
         ref = item.kiosk_ref
         try:
             receipt = self._deliver(item)
-        except (BackofficeUnreachable, AuthError) as exc:
-            self._failures += 1
-            retry_after = exc.retry_after if isinstance(exc, TransientError) else None
-            delay = self._policy.delay(self._failures, self._rng, retry_after)
-            self._outbox.release(ref, str(exc))
-            self._outbox.set_hold(now + delay)
-            level = logging.ERROR if isinstance(exc, AuthError) else logging.INFO
-            log.log(level, "sender: back office unavailable (%s); queue held %.1f s",
-                    exc, delay)
-        except (TransientError, MissingMaterials) as exc:
-            retry_after = exc.retry_after if isinstance(exc, TransientError) else None
-            delay = self._policy.delay(item.attempts, self._rng, retry_after)
-            self._outbox.release(ref, str(exc), next_attempt_at=now + delay)
-            log.warning("sender: %s not delivered (%s); retry in %.1f s", ref, exc, delay)
-        except PermanentError as exc:
-            self._outbox.mark_refused(ref, exc.status, str(exc))
-        except OutboxError as exc:
-            # A blob that no longer opens (altered on disk) can never be delivered.
-            self._outbox.mark_refused(ref, None, f"local: {exc}")
+        except (TransientError, PermanentError, OutboxError) as exc:
+            self._failed(item, exc, now)
         else:
             self._failures = 0
             self._outbox.mark_delivered(ref, receipt.case_number, receipt.received_at)
@@ -173,6 +163,37 @@ class Sender:
         with self._done:
             self._done.notify_all()
         return True
+
+    def _hold(self, ref: str, exc: KioskError, now: float) -> None:
+        """The back office (or this terminal's standing with it) is the problem: hold the
+        whole queue, order kept, with a backoff over consecutive failures."""
+        self._failures += 1
+        retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+        delay = self._policy.delay(self._failures, self._rng, retry_after)
+        self._outbox.release(ref, str(exc))
+        self._outbox.set_hold(now + delay)
+        level = logging.INFO if isinstance(exc, BackofficeUnreachable) else logging.ERROR
+        log.log(level, "sender: back office unavailable (%s); queue held %.1f s", exc, delay)
+
+    def _failed(self, item: OutboxItem, exc: KioskError, now: float) -> None:
+        if isinstance(exc, BackofficeUnreachable) or (
+                isinstance(exc, PermanentError) and _about_this_terminal(exc)):
+            self._hold(item.kiosk_ref, exc, now)
+        elif isinstance(exc, TransientError | MissingMaterials):
+            self._retry_case(item, exc, now)
+        elif isinstance(exc, PermanentError):
+            self._outbox.mark_refused(item.kiosk_ref, exc.status, str(exc))
+        else:
+            # A blob that no longer opens (altered on disk) can never be delivered.
+            self._outbox.mark_refused(item.kiosk_ref, None, f"local: {exc}")
+
+    def _retry_case(self, item: OutboxItem, exc: KioskError, now: float) -> None:
+        """This case only (a 500 for its body, garbage in its answer): later cases go on."""
+        retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+        delay = self._policy.delay(item.attempts, self._rng, retry_after)
+        self._outbox.release(item.kiosk_ref, str(exc), next_attempt_at=now + delay)
+        log.warning("sender: %s not delivered (%s); retry in %.1f s", item.kiosk_ref, exc,
+                    delay)
 
     def _deliver(self, item: OutboxItem) -> Receipt:
         todo = [b for b in item.blobs if not b.uploaded]

@@ -319,3 +319,27 @@ def test_thread_survives_outbox_failures(tmp_path: Path, server: HostileServer) 
         rig.sender.stop(timeout_s=5)
         logging.getLogger("kiosk.sender").removeHandler(handler)
     assert not rig.sender.alive
+
+
+def test_wrong_url_holds_the_queue_instead_of_refusing(rig: Rig) -> None:
+    refs = rig.enqueue(2)
+    rig.server.inject(Fault(method="POST", status=404,
+                            body=b'{"error": "not_found", "detail": "no such route"}'))
+    rig.sender.drain_once()
+    st = rig.outbox.stats()
+    assert st.refused == 0 and st.pending == 2 and st.hold_until is not None
+    rig.clock.advance(POLICY.cap_s)
+    rig.drain()
+    assert_exactly_once(rig, refs)
+
+
+def test_materials_missing_twice_is_retried_not_refused(rig: Rig) -> None:
+    refs = rig.enqueue(1)
+    missing = b'{"error": "missing_materials", "detail": "x", "missing": []}'
+    rig.server.inject(Fault(method="POST", status=422, body=missing),
+                      Fault(method="POST", status=422, body=missing))
+    rig.sender.drain_once()
+    rec = rig.outbox.record(refs[0])
+    assert rec is not None and rec.state is CaseState.PENDING and rec.next_attempt_at > 0
+    rig.drain()
+    assert_exactly_once(rig, refs)
