@@ -1,10 +1,11 @@
 """``scripts/diagnose all [--json]``: the technician's checks from a shell.
 
 Builds the devices the way the app does (``kiosk.app.build_devices`` when the
-app provides it), opens each, collects its ``diagnostics()`` and closes it;
-then checks the back office (``GET /api/v1/health``: reachability and clock
-skew, which the back office refuses beyond 300 s), the outbox's counts, the
-technician PIN lockout and the log file. Prints a table or JSON. The whole
+app provides it, else each device package's ``make_*`` factory), opens each,
+collects its ``diagnostics()`` and closes it; then checks the back office
+(``GET /api/v1/health``: reachability and clock skew, which the back office
+refuses beyond 300 s), the outbox's counts, the technician PIN lockout and the
+log file. Prints a table or JSON. The whole
 output goes through :func:`kiosk.privacy.redact`, so no full ID number can be
 printed even if a driver's diagnostics carried one.
 
@@ -14,13 +15,14 @@ Exit status: 0 all good, 1 something needs attention, 2 unusable configuration.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from devices.base import Device
+from devices.base import Device, DeviceState, DeviceStatus
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskConfig, load_config
 from kiosk.errors import ConfigError, KioskError
@@ -33,14 +35,52 @@ SKEW_LIMIT_S = 300.0
 SKEW_WARN_S = 30.0
 
 
-def app_device_factory() -> DeviceFactory | None:
-    """``kiosk.app.build_devices(config, clock)`` when the app defines it."""
+def app_device_factory() -> DeviceFactory:
+    """``kiosk.app.build_devices(config, clock)`` when the app defines it, else the
+    device packages' own factories."""
     try:
         from kiosk import app
     except ImportError:
-        return None
+        return config_device_factory
     factory = getattr(app, "build_devices", None)
-    return factory if callable(factory) else None
+    return factory if callable(factory) else config_device_factory
+
+
+class _Missing(Device):
+    """Stands for a device kind whose driver package cannot be imported here."""
+
+    def __init__(self, kind: str, problem: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self._set_status(DeviceStatus(DeviceState.UNAVAILABLE,
+                                      reason="device.reason.library_missing", detail=problem))
+
+
+#: (kind, module, factory name, which config it takes) of every device package.
+_FACTORIES = (
+    ("idcard", "devices.idcard.sam_serial", "make_reader", "idcard"),
+    ("printer", "devices.printer.drivers", "make_printer", "printer"),
+    ("camera", "devices.camera.factory", "make_camera", "camera"),
+    ("scanner", "devices.scanner.factory", "make_scanner", ""),
+)
+
+
+def config_device_factory(config: KioskConfig, clock: Clock) -> dict[str, Device]:
+    """The devices kiosk.yaml names, from each device package's own factory (the app's
+    way, for as long as kiosk.app has no build_devices). ``driver: none`` is left out."""
+    out: dict[str, Device] = {}
+    for kind, module_name, func_name, section in _FACTORIES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            out[kind] = _Missing(kind, f"{module_name}: {exc}")
+            continue
+        make = getattr(module, func_name)
+        arg = getattr(config.devices, section) if section else config.devices
+        device = make(arg, clock=clock)
+        if device is not None:
+            out[kind] = device
+    return out
 
 
 def check_devices(config: KioskConfig, clock: Clock,

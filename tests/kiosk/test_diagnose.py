@@ -107,3 +107,27 @@ def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     bad.write_text("terminal:\n  nope: 1\n")
     assert main(["--config", str(bad)]) == 2
     assert "config error" in capsys.readouterr().err
+
+
+def test_devices_from_the_packages_factories(tmp_path: Path) -> None:
+    """Without kiosk.app.build_devices, each device package's make_* builds from config:
+    the printer against the ESC/POS emulator is READY, absent devices are left out."""
+    from devices.printer.emulator import PrinterEmulator
+    from devices.printer.glyphs import GlyphCache
+    from kiosk.diagnose import config_device_factory
+
+    emulator = PrinterEmulator(tmp_path / "receipts", port=0, glyphs=GlyphCache()).start()
+    try:
+        path = overlay(tmp_path)
+        data = yaml.safe_load(path.read_text())
+        data["devices"] = {"printer": {"driver": "network", "host": "127.0.0.1",
+                                       "port": emulator.port},
+                           "idcard": {"driver": "none"}, "camera": {"driver": "none"},
+                           "doccam": {"driver": "none"}, "scanner": {"driver": "none"}}
+        path.write_text(yaml.safe_dump(data))
+        config = load_config(overlays=(path,))
+        report = collect(config, clock=SystemClock(), factory=config_device_factory)
+    finally:
+        emulator.stop()
+    assert set(report["devices"]) == {"printer"}
+    assert report["devices"]["printer"]["ok"], report["devices"]["printer"]
