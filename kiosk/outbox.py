@@ -57,7 +57,6 @@ from kiosk.reference import MAX_SEQ, day_of, format_reference
 log = logging.getLogger(__name__)
 
 _KEY_CHECK = b"kiosk-outbox-key-check"
-_ACTIVE = ("pending", "sending")
 #: Automatic checkpoint only as a safety valve (pages of 4 KiB: 64 MiB of WAL).
 _AUTOCHECKPOINT_PAGES = 16384
 _RECORD_COLUMNS = ("ref, state, attempts, enqueued_at, next_attempt_at, case_number, "
@@ -123,6 +122,8 @@ class Outbox:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
+        # Owner-only from the start: SQLite gives the -wal and -shm files the same mode.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         try:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                                    timeout=10.0)

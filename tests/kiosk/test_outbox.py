@@ -332,3 +332,12 @@ def test_peek_stats_beside_a_running_kiosk_without_the_key(tmp_path: Path) -> No
         assert ob.record(item.kiosk_ref).state is CaseState.SENDING  # type: ignore[union-attr]
     with pytest.raises(OutboxError, match="no outbox"):
         peek_stats(tmp_path / "none.sqlite3", 0, max_pending_cases=1, max_pending_bytes=1)
+
+
+def test_files_are_owner_only(tmp_path: Path) -> None:
+    import stat
+
+    with open_outbox(tmp_path) as ob:
+        ob.enqueue(make_case())
+        for name in ("outbox.sqlite3", "outbox.sqlite3-wal"):
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
