@@ -33,7 +33,7 @@ import signal
 import socket
 import threading
 import tty
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,9 @@ from devices.printer.glyphs import Bitmap, GlyphCache
 from kiosk.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
+
+#: Jobs whose received GS v 0 images are kept in memory (tests compare them).
+KEEP_RASTERS = 20
 
 
 @dataclass
@@ -251,6 +254,9 @@ class PrinterEmulator:
                            tuple(job.rasters), self._job_bytes)
         self._job_bytes = 0
         self.jobs.append(record)
+        if len(self.jobs) > KEEP_RASTERS:  # a long scripts/run session: bounded memory
+            old = self.jobs[-KEEP_RASTERS - 1]
+            self.jobs[-KEEP_RASTERS - 1] = replace(old, rasters=())
         log.info("emulator: job %d %s (%d lines)", index, path.name, len(job.lines))
         self._changed.notify_all()
 
