@@ -1,7 +1,6 @@
 """``scripts/diagnose all [--json]``: the technician's checks from a shell.
 
-Builds the devices the way the app does (``kiosk.app.build_devices`` when the
-app provides it, else each device package's ``make_*`` factory), opens each,
+Builds the devices the way the app does (``kiosk.devicefactory``), opens each,
 collects its ``diagnostics()`` and closes it; then checks the back office
 (``GET /api/v1/health``: reachability and clock skew, which the back office
 refuses beyond 300 s), the outbox's counts, the technician PIN lockout and the
@@ -25,6 +24,7 @@ from typing import Any
 from devices.base import Device, DeviceState, DeviceStatus
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskConfig, load_config
+from kiosk.devicefactory import DeviceSet, build_device_map
 from kiosk.errors import ConfigError, KioskError
 from kiosk.privacy import redact
 
@@ -36,14 +36,9 @@ SKEW_WARN_S = 30.0
 
 
 def app_device_factory() -> DeviceFactory:
-    """``kiosk.app.build_devices(config, clock)`` when the app defines it, else the
-    device packages' own factories."""
-    try:
-        from kiosk import app
-    except ImportError:
-        return config_device_factory
-    factory = getattr(app, "build_devices", None)
-    return factory if callable(factory) else config_device_factory
+    """The devices exactly as the kiosk builds them: ``kiosk.devicefactory`` (site
+    profile, ``driver: none`` and missing libraries as UNAVAILABLE entries)."""
+    return build_device_map
 
 
 class _Missing(Device):
@@ -87,8 +82,18 @@ def check_devices(config: KioskConfig, clock: Clock,
                   factory: DeviceFactory | None) -> dict[str, Any]:
     if factory is None:
         return {"_": {"ok": False, "problem": "no device factory (kiosk.app.build_devices)"}}
+    devices = factory(config, clock)
+    if isinstance(devices, DeviceSet):
+        # All at once, then a bounded wait for each first status: the card
+        # reader's polling thread only knows its state after its first poll.
+        devices.open_all()
+        try:
+            return {kind: {**diag, "ok": devices[kind].status.ready}
+                    for kind, diag in devices.diagnostics().items()}
+        finally:
+            devices.close_all()
     out: dict[str, Any] = {}
-    for kind, device in factory(config, clock).items():
+    for kind, device in devices.items():
         try:
             device.open()  # never raises by contract: failures set UNAVAILABLE
             diag = device.diagnostics()
