@@ -93,3 +93,43 @@ def test_emulator_process_with_control_socket(tmp_path: Path, glyphs: GlyphCache
         proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def _start_emulator(tmp_path: Path, port: int, name: str) -> tuple[subprocess.Popen[bytes], int]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devices.printer.emulator", "--port", str(port), "--out",
+         str(tmp_path / name)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=resolve("."),
+        env={**os.environ, "PYTHONPATH": str(resolve("."))})
+    assert proc.stdout is not None
+    return proc, int(json.loads(proc.stdout.readline())["port"])
+
+
+def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    proc.send_signal(sig)
+    proc.wait(timeout=10)
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+@pytest.mark.slow
+def test_printer_process_killed_then_back(tmp_path: Path, glyphs: GlyphCache) -> None:
+    first, port = _start_emulator(tmp_path, 0, "a")
+    p = NetworkPrinter("printer", profile_for(80), "127.0.0.1", port, glyphs=glyphs)
+    try:
+        p.open()
+        assert p.print_document(acceptance(), "text").ok
+        _stop(first, signal.SIGKILL)  # the printer is switched off without warning
+        failed = p.print_document(acceptance(name="李四"), "text")
+        assert not failed.ok and p.status.state is DeviceState.UNAVAILABLE
+        second, _ = _start_emulator(tmp_path, port, "b")  # switched on again
+        try:
+            assert p.refresh_status().ready
+            assert p.reprint_last().ok
+            assert len(list((tmp_path / "b").glob("job-*.png"))) == 1
+        finally:
+            _stop(second)
+    finally:
+        p.close()
+        if first.poll() is None:
+            _stop(first)
