@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
+from kiosk.privacy import mask_id, mask_name
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
@@ -67,6 +69,11 @@ class Identity:
     photo_bmp: bytes = b""   # decoded photo when a decoder is configured
     #: 追加住址 (30 03): addresses written after issue, oldest first; the last is current.
     appended_addresses: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        # Identities end up in tracebacks and debug logs: never print the person.
+        return (f"Identity({self.card_type.value}, id={mask_id(self.id_number)}, "
+                f"name={mask_name(self.name)})")
 
     def expired(self, today: date) -> bool:
         return (not self.long_term) and self.valid_to is not None and self.valid_to < today
