@@ -26,10 +26,16 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Protocol
 
+import requests
+
+from kiosk.backoffice_client import BackofficeClient
 from kiosk.clock import Clock
+from kiosk.config import KioskConfig
 from kiosk.errors import (
     AuthError,
     BackofficeUnreachable,
@@ -253,3 +259,33 @@ class Sender:
         with self._done:
             self._done.wait_for(settled, timeout=timeout_s)
         return self._outbox.record(ref)
+
+
+@dataclass
+class Submission:
+    """The outbox, the back-office client and the sender, built together from config."""
+
+    outbox: Outbox
+    client: BackofficeClient
+    sender: Sender
+
+    def close(self) -> None:
+        self.sender.stop()
+        self.client.close()
+        self.outbox.close()
+
+
+def build_submission(config: KioskConfig, *, clock: Clock, rng: random.Random,
+                     environ: Mapping[str, str] | None = None, create_key: bool = False,
+                     session: requests.Session | None = None) -> Submission:
+    """Open the outbox (:class:`OutboxKeyError` if its key is missing or wrong), read
+    the terminal secret and build the sender (not started: call ``sender.start()``)."""
+    outbox = Outbox.from_config(config, clock=clock, environ=environ, create_key=create_key)
+    try:
+        client = BackofficeClient.from_config(config, clock=clock, session=session)
+    except BaseException:
+        outbox.close()
+        raise
+    sender = Sender(outbox, client, RetryPolicy.from_config(config.outbox.retry), clock=clock,
+                    rng=rng)
+    return Submission(outbox, client, sender)

@@ -13,11 +13,19 @@ import pytest
 
 from kiosk.backoffice_client import BackofficeClient
 from kiosk.clock import FakeClock, SystemClock
+from kiosk.config import (
+    BackofficeConfig,
+    KioskConfig,
+    OutboxConfig,
+    RetryConfig,
+    TerminalConfig,
+)
 from kiosk.crypto import Sealer
+from kiosk.errors import ConfigError, OutboxKeyError
 from kiosk.outbox import Outbox
 from kiosk.outbox_schema import CaseState
 from kiosk.retry import RetryPolicy
-from kiosk.sender import Sender
+from kiosk.sender import Sender, build_submission
 from tests.kiosk.case_factory import make_case
 from tests.kiosk.hostile_server import SECRET, TERMINAL, Fault, HostileServer, Seen
 
@@ -343,3 +351,32 @@ def test_materials_missing_twice_is_retried_not_refused(rig: Rig) -> None:
     assert rec is not None and rec.state is CaseState.PENDING and rec.next_attempt_at > 0
     rig.drain()
     assert_exactly_once(rig, refs)
+
+
+def _config(tmp: Path, url: str) -> KioskConfig:
+    secret = tmp / "terminal.key"
+    secret.write_text(SECRET.hex())
+    secret.chmod(0o600)
+    return KioskConfig(
+        terminal=TerminalConfig(id=TERMINAL, ref_prefix="XD", site_profile="township"),
+        backoffice=BackofficeConfig(url=url, secret_file=str(secret)),
+        outbox=OutboxConfig(path=str(tmp / "outbox.sqlite3"), key_file=str(tmp / "k" / "key"),
+                            retry=RetryConfig(base_s=0.05, cap_s=1)))
+
+
+def test_build_submission_from_config(tmp_path: Path, server: HostileServer) -> None:
+    config = _config(tmp_path, server.url)
+    with pytest.raises(OutboxKeyError, match="no outbox key"):
+        build_submission(config, clock=FakeClock(), rng=random.Random(), environ={})
+    sub = build_submission(config, clock=FakeClock(), rng=random.Random(), environ={},
+                           create_key=True)
+    try:
+        ref = sub.outbox.enqueue(make_case())
+        assert sub.sender.drain_once()
+        assert sub.outbox.record(ref).state is CaseState.DELIVERED  # type: ignore[union-attr]
+    finally:
+        sub.close()
+    no_url = config.model_copy(update={"backoffice": BackofficeConfig(url="")})
+    with pytest.raises(ConfigError, match=r"backoffice\.url"):
+        build_submission(no_url, clock=FakeClock(), rng=random.Random(), environ={})
+    build_submission(config, clock=FakeClock(), rng=random.Random(), environ={}).close()
