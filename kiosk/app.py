@@ -16,6 +16,7 @@ Later pieces plug in here, not in the screens:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,32 @@ class Search(Protocol):
     """What the UI needs of ``kiosk.search.CatalogSearch``."""
 
     def search(self, query: str, limit: int = ...) -> Sequence[Any]: ...
+
+
+class LazySearch:
+    """The catalog search, built on first use or by :meth:`warm`.
+
+    Building the index loads pypinyin's dictionaries (~0.3 s), which would be a
+    quarter of the kiosk's start-up; the UI calls ``warm`` from a thread once Home
+    is on screen, and a query that comes earlier waits for the build.
+    """
+
+    def __init__(self, factory: Callable[[], Search]) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._search: Search | None = None
+
+    def _get(self) -> Search:
+        with self._lock:
+            if self._search is None:
+                self._search = self._factory()
+            return self._search
+
+    def warm(self) -> None:
+        self._get()
+
+    def search(self, query: str, limit: int = 50) -> Sequence[Any]:
+        return self._get().search(query, limit)
 
 
 @dataclass
@@ -78,6 +105,14 @@ class Kiosk:
         results = self.search.search(query, limit)
         return [getattr(hit, "item", hit) for hit in results]
 
+    def warm_up(self) -> threading.Thread:
+        """Build what is lazy (the search index) in the background; returns the thread."""
+        warm = getattr(self.search, "warm", None)
+        thread = threading.Thread(target=warm or (lambda: None), name="kiosk-warm-up",
+                                  daemon=True)
+        thread.start()
+        return thread
+
     def close(self) -> None:
         for device in self.devices.values():
             device.close()
@@ -89,17 +124,20 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
                 accepting: Callable[[], bool] | None = None,
                 backoffice_url: str | None = None) -> Kiosk:
     """Build the kiosk's core. Raises :class:`~kiosk.errors.ConfigError` on bad files."""
-    # Imported here so that a missing optional piece names itself in the traceback
-    # of the one function that needs it, and so importing kiosk.app stays cheap.
     from kiosk.i18n import Translator
-    from kiosk.search import CatalogSearch
 
     config = load_config(config_path, tuple(overlays))
     site = load_site(config, site_name)
     catalog = load_catalog(resolve(config.catalog_dir)).subset(
         site.catalog, source=f"{resolve(config.sites_dir) / site.id}.yaml")
     translators: dict[str, Translate] = {lang: Translator(lang) for lang in site.languages}
-    search = CatalogSearch(catalog)
+
+    def make_search() -> Search:
+        # pypinyin is imported here, off the start-up path (see LazySearch).
+        from kiosk.search import CatalogSearch
+        return CatalogSearch(catalog)
+
+    search = LazySearch(make_search)
     device_map = dict(devices or {})
     clock = clock or SystemClock()
     checker = AvailabilityChecker(site, device_map, accepting or (lambda: True))

@@ -38,6 +38,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--screenshots", type=Path, metavar="DIR",
                    help="walk every screen, save one PNG per screen and variant, then exit")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (kiosk mode)")
+    # scripts/bench startup: print "READY <monotonic>" once Home is drawn and takes a touch.
+    p.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -97,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         from screens.walk import walk
         return walk(kiosks, args.screenshots, args.orientation)
     from screens.kioskapp import KioskApp
-    KioskApp(first, resolution(first, args.orientation)).run()
+    on_ready = None
+    if args.exit_when_ready:
+        def on_ready(drawn: float) -> None:
+            print(f"READY {drawn:.6f}", flush=True)
+    KioskApp(first, resolution(first, args.orientation), on_ready=on_ready).run()
     first.close()
     return 0
 

@@ -9,6 +9,7 @@ session manager has already wiped the citizen's data.
 
 from __future__ import annotations
 
+import importlib
 import math
 from pathlib import Path
 from typing import Any
@@ -21,29 +22,29 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kiosk.session import EndReason, SessionEvent, SessionManager
 from screens.base import KioskScreen
 from screens.bridge import Bridge
-from screens.browse import BrowseScreen
-from screens.guide import GuideScreen
-from screens.home import HomeScreen
-from screens.items import ItemsScreen
-from screens.journey import JourneyScreen
-from screens.search import SearchScreen
-from screens.service import ServiceScreen
 from screens.state import UiState
 from screens.widgets import load_kv
 
 load_kv(Path(__file__).with_name("widgets.kv"))
 load_kv(Path(__file__).with_suffix(".kv"))
 
-#: The screens of the shell, by name. The journey engineer replaces "journey".
-SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
-    "home": HomeScreen,
-    "browse": BrowseScreen,
-    "items": ItemsScreen,
-    "search": SearchScreen,
-    "guide": GuideScreen,
-    "journey": JourneyScreen,
-    "service": ServiceScreen,
+#: The screens of the shell, by name: "module:Class", imported (with its .kv) on first
+#: use so that start-up only pays for Home. The journey engineer replaces "journey".
+SCREEN_CLASSES: dict[str, str] = {
+    "home": "screens.home:HomeScreen",
+    "browse": "screens.browse:BrowseScreen",
+    "items": "screens.items:ItemsScreen",
+    "search": "screens.search:SearchScreen",
+    "guide": "screens.guide:GuideScreen",
+    "journey": "screens.journey:JourneyScreen",
+    "service": "screens.service:ServiceScreen",
 }
+
+
+def screen_class(name: str) -> type[KioskScreen]:
+    module, _, cls = SCREEN_CLASSES[name].partition(":")
+    found: type[KioskScreen] = getattr(importlib.import_module(module), cls)
+    return found
 
 
 class Shell(BoxLayout):  # type: ignore[misc]
@@ -72,7 +73,7 @@ class Shell(BoxLayout):  # type: ignore[misc]
     # -- screens ---------------------------------------------------------------
     def screen(self, name: str) -> KioskScreen:
         if name not in self._screens:
-            scr = SCREEN_CLASSES[name](name=name, ui=self.ui, nav=self)
+            scr = screen_class(name)(name=name, ui=self.ui, nav=self)
             self._screens[name] = scr
             self.sm.add_widget(scr)
         return self._screens[name]
