@@ -147,7 +147,7 @@ class BackofficeClient:
                  read_timeout_s: float = 10.0, ca_bundle: str = "") -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError("", "backoffice.url", f"not an http(s) URL: {base_url!r}")
+            raise ConfigError("kiosk.yaml", "backoffice.url", f"not an http(s) URL: {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self._prefix = parts.path.rstrip("/")
         self.terminal_id = terminal_id
@@ -164,7 +164,7 @@ class BackofficeClient:
                     session: requests.Session | None = None) -> BackofficeClient:
         bo = config.backoffice
         if not bo.url:
-            raise ConfigError("", "backoffice.url", "no back-office URL configured "
+            raise ConfigError("kiosk.yaml", "backoffice.url", "no back-office URL configured "
                               "(scripts/run starts a local one and sets it)")
         return cls(bo.url, config.terminal.id, read_terminal_secret(resolve(bo.secret_file)),
                    clock=clock, session=session, connect_timeout_s=bo.connect_timeout_s,
