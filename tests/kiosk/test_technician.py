@@ -126,3 +126,62 @@ def test_set_pin_writes_an_overlay_the_config_loader_accepts(
     monkeypatch.setattr("sys.stdin", io.StringIO("99887766\n"))
     assert main(["set-pin", "--overlay", str(overlay), "--pin-stdin"]) == 0
     assert verify_pin("99887766", yaml.safe_load(overlay.read_text())["technician"]["pin_hash"])
+
+
+def test_console_rows_outbox_retry_logs_and_export(tmp_path: Path) -> None:
+    import logging
+    import os
+    import zipfile
+
+    from devices.base import Device
+    from kiosk.crypto import Sealer
+    from kiosk.logging_setup import setup_logging
+    from kiosk.outbox import Outbox
+    from kiosk.technician_console import TechnicianConsole
+    from tests.kiosk.case_factory import id_number, make_case
+
+    overlay = tmp_path / "local.yaml"
+    overlay.write_text(yaml.safe_dump({"terminal": {"data_dir": str(tmp_path / "var")}}))
+    config = load_config(overlays=(overlay,))
+    clock = FakeClock()
+    reader = Device("sam0")
+    reader.counters.failures = 2
+    reader.counters.last_error = f"CardError: {id_number()}"
+    outbox = Outbox(tmp_path / "o.sqlite3", Sealer(os.urandom(32)), ref_prefix="XD",
+                    clock=clock)
+
+    class Sender:
+        woken = 0
+
+        def wake(self) -> None:
+            self.woken += 1
+
+    logger = logging.getLogger("kiosk.test.console")
+    logger.propagate = False
+    logs = setup_logging(None, logger=logger)
+    try:
+        ref = outbox.enqueue(make_case("refused"))
+        item = outbox.claim_next()
+        assert item is not None
+        outbox.mark_refused(ref, 422, "invalid_case")
+        outbox.set_hold(clock.now().timestamp() + 600)
+        logger.warning("read %s", id_number())
+        sender = Sender()
+        console = TechnicianConsole(config, clock=clock, devices={"idcard": reader},
+                                    outbox=outbox, sender=sender, ring=logs.ring)
+        (row,) = console.device_rows()
+        assert row["state"] == "unavailable" and row["failures"] == 2
+        assert id_number() not in str(row) and id_number()[:6] in row["last_error"]
+        summary = console.outbox_summary()
+        assert summary["refused"] == 1 and summary["refused_cases"][0]["kiosk_ref"] == ref
+        console.retry_now()
+        assert outbox.hold_until() is None and sender.woken == 1
+        assert id_number() not in str(console.recent_logs())
+        assert console.backoffice()["configured"] is False
+        bundle = console.export(tmp_path / "usb")
+        with zipfile.ZipFile(bundle) as zf:
+            text = b"".join(zf.read(n) for n in zf.namelist())
+        assert id_number().encode() not in text and ref.encode() in text
+    finally:
+        logs.close()
+        outbox.close()
