@@ -163,8 +163,7 @@ class QueryJourney(ServiceJourney):
             row("back", ("timeline", "results", "error"), "start", effect="forget"),
             row("back", "start", "cancelled"),
             row("retry", "error", "looking_up"),
-            row("timeout", "looking_up", SAME),
-            *_leave(("start", "results", "timeline", "error")),
+            *_leave(("start", "looking_up", "results", "timeline", "error")),
         ))
 
     def _g_qr_ok(self, e: Event) -> bool:
@@ -253,12 +252,12 @@ class CertificateJourney(ServiceJourney):
             row("reprint", "reprint", "printing"),
             row("home", "reprint", "done"),
             row("timeout", "reprint", "done"),
-            row("timeout", ("looking_up", "printing"), SAME),
+            row("timeout", "printing", SAME),
             row("card_removed", ("list", "none_ready"), "cancelled", effect="forget"),
             row("retry", "error", "looking_up"),
             row("back", ("list", "none_ready", "error"), "identity", effect="forget"),
             row("back", "identity", "cancelled"),
-            *_leave(("identity", "list", "none_ready", "error")),
+            *_leave(("identity", "looking_up", "list", "none_ready", "error")),
         ))
 
     def _g_any_ready(self, e: Event) -> bool:
@@ -319,6 +318,8 @@ class TaskRunner:
                 trigger, data = failure, {"error": exc}
 
             def fire() -> None:
+                if self.journey.ended:  # the citizen left while we were working
+                    return
                 self.journey.fire(trigger, **data)
 
             self._deliver(fire)

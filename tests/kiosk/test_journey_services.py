@@ -176,3 +176,14 @@ def test_every_trigger_in_every_state_moves_per_table_or_raises(
             continue
         assert change.dest in {state if r.dest == SAME else r.dest for r in rows}
     print(table.describe())
+
+
+def test_leaving_while_looking_up_ignores_the_late_answer() -> None:
+    j = QueryJourney()
+    queued: list[Any] = []
+    TaskRunner(j, query_tasks(j, Lookup([status(1)]), FakeClock()), dispatch=queued.append)
+    j.fire("card_read", identity=identity())
+    assert j.state == "looking_up"
+    j.fire("home")
+    queued.pop()()
+    assert j.state == "cancelled"
