@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from devices.base import Device
 from kiosk.clock import FakeClock
 from kiosk.config import IdleConfig
@@ -69,3 +72,45 @@ def test_a_session_ended_elsewhere_wipes_a_journey_that_cannot_time_out() -> Non
     j._wf.reset("submitting")
     session.end(EndReason.CANCEL)
     assert j.state == "submitting" and j.data.identity is None and j.data.pages == {}
+
+
+def test_starter_wires_journey_runner_and_session(tmp_path: Path) -> None:
+    import os
+
+    from kiosk.crypto import Sealer
+    from kiosk.outbox import Outbox
+    from kiosk.workflow_app import JourneyStarter
+    from kiosk.workflow_runner import ReceiptContext
+
+    clock = FakeClock()
+    printed: list[str] = []
+
+    class Printer:
+        def print_receipt(self, receipt: Any) -> None:
+            printed.append(receipt.item_name)
+
+    session = SessionManager(clock, IdleConfig(timeout_s=60, warning_s=20), [])
+    outbox = Outbox(tmp_path / "o.sqlite3", Sealer(os.urandom(32)), ref_prefix="XD",
+                    clock=clock)
+    try:
+        starter = JourneyStarter(catalog(), SETTINGS, clock, outbox, None, Printer(),
+                                 ReceiptContext("站点", "https://q"), session)
+        session.touch()
+        first = starter.start("T-SIMPLE")
+        first.fire("card_read", identity=identity())
+        j = starter.start("T-SIMPLE", lang="en")  # the citizen chose another item
+        assert first.data.identity is None and starter.current is j
+        j.fire("card_read", identity=identity())
+        j.fire("all_ticked")
+        j.fire("next")
+        j.fire("page_added", data=JPEG)
+        j.fire("next")
+        j.fire("field_set", name="phone", value="13800000000")
+        j.fire("next")
+        j.fire("next")
+        j.fire("rated", score=5)
+        assert j.state == "done" and printed == ["Item T-SIMPLE"]
+        assert outbox.stats().pending == 1 and not session.active
+        assert j.data.identity is None
+    finally:
+        outbox.close()

@@ -1,0 +1,73 @@
+"""One call to start a citizen journey with everything wired (for ``kiosk/app.py``).
+
+``JourneyStarter.start(code)`` builds the plan from the catalog, the
+:class:`~kiosk.journey.Journey`, its :class:`~kiosk.workflow_runner.JourneyRunner`
+(outbox, sender, receipt printer) and its :class:`~kiosk.workflow_session.JourneyBinding`
+to the citizen session, and returns the journey: the screens then only fire
+triggers and render ``journey.state`` / ``journey.view(lang)``.
+
+``dispatch`` runs submission and printing off the UI thread, ``deliver`` brings
+the outcome back onto it (``screens/bridge.py``); tests pass inline calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kiosk.catalog import Catalog
+from kiosk.clock import Clock
+from kiosk.journey import Journey, JourneySettings
+from kiosk.workflow_plan import plan_for
+from kiosk.workflow_runner import (
+    CaseQueue,
+    DeliveryWaiter,
+    JourneyRunner,
+    ReceiptContext,
+    ReceiptPrinter,
+    Work,
+    inline,
+)
+from kiosk.workflow_session import JourneyBinding, SessionLike
+
+
+@dataclass
+class JourneyStarter:
+    catalog: Catalog
+    settings: JourneySettings
+    clock: Clock
+    queue: CaseQueue
+    waiter: DeliveryWaiter | None
+    printer: ReceiptPrinter
+    context: ReceiptContext
+    session: SessionLike
+    submit_wait_s: float = 8.0
+    dispatch: Callable[[Work], None] = inline
+    deliver: Callable[[Work], None] = inline
+    #: The journey under way (at most one: one citizen at a time).
+    current: Journey | None = field(default=None, init=False)
+    _binding: JourneyBinding | None = field(default=None, init=False, repr=False)
+    _runner: JourneyRunner | None = field(default=None, init=False, repr=False)
+
+    def start(self, code: str, *, lang: str | None = None) -> Journey:
+        """A fresh journey for an item or bundle code; any earlier one is wiped first."""
+        self.stop()
+        journey = Journey(plan_for(code, self.catalog), self.settings, clock=self.clock)
+        context = self.context if lang is None else ReceiptContext(
+            self.context.site_name, self.context.query_base_url, lang)
+        self._runner = JourneyRunner(journey, queue=self.queue, waiter=self.waiter,
+                                     printer=self.printer, context=context, clock=self.clock,
+                                     submit_wait_s=self.submit_wait_s,
+                                     dispatch=self.dispatch, deliver=self.deliver)
+        self._binding = JourneyBinding(journey, self.session)
+        self.current = journey
+        return journey
+
+    def stop(self) -> None:
+        """Drop the current journey (wiped), e.g. when the citizen picks another item."""
+        if self._runner is not None:
+            self._runner.close()
+        if self._binding is not None:
+            self._binding.detach()
+        self._runner = self._binding = None
+        self.current = None
