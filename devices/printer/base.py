@@ -81,7 +81,9 @@ class ReceiptPrinter(Device):
         self.status_timeout_s = status_timeout_s
         self.job_timeout_s = job_timeout_s
         self.chunk_bytes = chunk_bytes
-        self._job_lock = threading.Lock()
+        # One conversation with the printer at a time: a status poll from another
+        # thread must never land inside a job (in GS v 0 data it would be dots).
+        self._job_lock = threading.RLock()
         self._last: RenderedJob | None = None
         self._connected = False
 
@@ -144,15 +146,16 @@ class ReceiptPrinter(Device):
     def query_status(self, timeout_s: float | None = None) -> PrinterStatusBits:
         """Ask DLE EOT 1, 2 and 4. Raises DeviceTimeout, ProtocolError, DeviceUnavailable."""
         timeout = self.status_timeout_s if timeout_s is None else timeout_s
-        self._connect()
-        answers = []
-        try:
-            for query in (cmd.STATUS_PRINTER, cmd.STATUS_OFFLINE, cmd.STATUS_PAPER):
-                self._write(query)
-                answers.append(self._read_byte(timeout))
-        except (DeviceTimeout, DeviceUnavailable):
-            self._drop_connection()  # a late answer must not be read as the next one
-            raise
+        with self._job_lock:
+            self._connect()
+            answers = []
+            try:
+                for query in (cmd.STATUS_PRINTER, cmd.STATUS_OFFLINE, cmd.STATUS_PAPER):
+                    self._write(query)
+                    answers.append(self._read_byte(timeout))
+            except (DeviceTimeout, DeviceUnavailable):
+                self._drop_connection()  # a late answer must not be read as the next one
+                raise
         return PrinterStatusBits.parse(*answers)
 
     def _read_byte(self, timeout_s: float) -> int:
@@ -166,7 +169,8 @@ class ReceiptPrinter(Device):
     def refresh_status(self) -> DeviceStatus:
         """Query the printer now and publish what it said."""
         if not self.supports_status:
-            self._connect()
+            with self._job_lock:
+                self._connect()
             status = DeviceStatus(DeviceState.READY, MediaStatus.UNKNOWN)
         else:
             status = self.query_status().device_status()

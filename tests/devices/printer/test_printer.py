@@ -238,3 +238,37 @@ def test_a_document_that_cannot_be_rendered_is_a_failed_job(emulator: PrinterEmu
     assert not result.ok and isinstance(result.error, PrinterError) and result.bytes_sent == 0
     assert p.status.ready  # the printer itself is fine
     p.close()
+
+
+def test_status_polls_from_another_thread_never_land_inside_a_job(
+        emulator: PrinterEmulator, glyphs: GlyphCache) -> None:
+    import threading
+
+    p = network_printer(emulator, glyphs, chunk_bytes=512)
+    # Near end: the three status answers differ, so a stolen or swapped answer shows.
+    emulator.set_faults(paper="near_end")
+    done = threading.Event()
+    polls = []
+
+    def poll() -> None:
+        for _ in range(500):  # bounded
+            if done.is_set():
+                return
+            polls.append(p.refresh_status())
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        busy = p.print_document(acceptance(name="𠮷明"), "raster")
+    finally:
+        done.set()
+        poller.join(timeout=10)
+    clean = p.print_document(acceptance(name="𠮷明"), "raster")
+    assert busy.ok and clean.ok and polls
+    assert all(s.media is MediaStatus.LOW and s.reason == "device.reason.paper_low"
+               for s in polls)
+    first, second = emulator.wait_for_jobs(2)[:2]
+    a, b = (np.asarray(Image.open(j.path)) for j in (first, second))
+    assert a.shape == b.shape and (a == b).all()
+    assert not emulator.unknown
+    p.close()
