@@ -8,6 +8,7 @@ validation errors and Starlette's 404/405; a database that stays locked is a
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -132,8 +133,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.fast_engine = fast_engine
-    app.state.sessions = db.make_sessionmaker(engine)
-    app.state.fast_sessions = db.make_sessionmaker(fast_engine)
+    write_lock = threading.RLock() if db.is_sqlite(engine) else None
+    app.state.sessions = db.make_sessionmaker(engine, write_lock)
+    app.state.fast_sessions = db.make_sessionmaker(fast_engine, write_lock)
     app.state.auth = TerminalAuth(app.state.sessions, app.state.fast_sessions,
                                   settings.max_skew_s)
     app.state.blobs = BlobStore(settings.blob_dir)

@@ -10,7 +10,7 @@ case survive power loss, which the kiosk's exactly-once promise relies on.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY = "backoffice_read_only"
+WRITE_LOCK = "backoffice_write_lock"
 
 
 class Base(DeclarativeBase):
@@ -77,8 +78,16 @@ def create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, write_lock: AbstractContextManager[Any] | None = None
+                      ) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``write_lock`` (SQLite) is held by every write transaction.
+
+    SQLite allows one writer per file. Threads of one process that collide on
+    it would fall into SQLite's busy handler, which sleeps (up to 100 ms a
+    round) instead of queueing; a lock in the process queues them fairly, and
+    ``busy_timeout`` is left for other processes on the same file.
+    """
+    return sessionmaker(engine, expire_on_commit=False, info={WRITE_LOCK: write_lock})
 
 
 @contextmanager
@@ -88,7 +97,8 @@ def transaction(factory: sessionmaker[Session], *, write: bool = True) -> Iterat
     ``write=False`` promises only reads: on SQLite it begins deferred instead of
     taking the write lock up front.
     """
-    with factory() as session, session.begin():
+    lock = factory.kw.get("info", {}).get(WRITE_LOCK) if write else None
+    with lock or nullcontext(), factory() as session, session.begin():
         if not write:
             session.connection(execution_options={READ_ONLY: True})
         yield session

@@ -44,7 +44,8 @@ def _stored(request: Request, sha256: str) -> Material | None:
 
 
 @router.head("/api/v1/materials/{sha256}", responses={
-    200: {"description": "stored; X-Material-Size gives its size"},
+    200: {"description": "stored", "headers": {"X-Material-Size": {
+        "description": "size of the stored blob in bytes", "schema": {"type": "integer"}}}},
     404: {"description": "not stored"}, **errors(*SIGNED)})
 async def head_material(request: Request, sha256: Sha,
                         who: Who) -> Response:

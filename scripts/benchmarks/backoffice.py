@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -34,6 +35,7 @@ from scripts.benchmarks.common import Report, parser, percentile, run
 TERMINAL = "XS-BENCH-0001"
 PAGE_BYTES = 300 * 1024
 PAGES = 5
+PARALLEL = 4
 
 
 def _raw_commit_ms(directory: Path, n: int) -> list[float]:
@@ -115,6 +117,23 @@ class Server:
         self.proc.wait(timeout=30)
 
 
+def _parallel(url: str, secret: bytes, cases: int) -> float:
+    """Cases/s when several terminals deliver at once (one server process)."""
+    per = max(1, cases // PARALLEL)
+    work = [[[os.urandom(PAGE_BYTES) for _ in range(PAGES)] for _ in range(per)]
+            for _ in range(PARALLEL)]
+
+    def one(n: int) -> None:
+        term = Terminal(url, secret)
+        for i, pages in enumerate(work[n]):
+            term.deliver(f"XQ-{n:06d}-{i:04d}-0", pages)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        list(pool.map(one, range(PARALLEL)))
+    return per * PARALLEL / (time.perf_counter() - start)
+
+
 def main(argv: list[str]) -> int:
     p = parser("backoffice", __doc__ or "")
     p.add_argument("--cases", type=int, default=40, help="cases per measurement")
@@ -147,6 +166,7 @@ def main(argv: list[str]) -> int:
             for i, pages in enumerate(cases):
                 term.deliver(f"XF-000000-{i:04d}-0", pages, times)
             full_rate = args.cases / (time.perf_counter() - start)
+            parallel_rate = _parallel(server.url, secret, args.cases)
         finally:
             server.stop()
     h50, c50 = percentile(health, 50), percentile(raw, 50)
@@ -162,6 +182,8 @@ def main(argv: list[str]) -> int:
         report.add(f"  in full intake: {kind} p50", percentile(times[kind], 50), "ms")
     report.add(f"full intake, {PAGES} x {PAGE_BYTES // 1024} KB pages", full_rate, "cases/s",
                goal=">= 20")
+    report.add(f"full intake, {PARALLEL} terminals at once", parallel_rate, "cases/s",
+               reference="one terminal")
     report.notes.append("server in its own process; one client, sequential; "
                         "SQLite WAL with synchronous=FULL; loopback")
     return report.emit(args.json)
