@@ -151,8 +151,7 @@ class Journey:
 
         guards: dict[str, Guard] = {}
         for name in self.table.guard_names():
-            parts = [one(p) for p in name.split("&")]
-            guards[name] = lambda e, parts=parts: all(p(e) for p in parts)  # type: ignore[misc]
+            guards[name] = _all_of([one(p) for p in name.split("&")])
         return guards
 
     def _card_type(self) -> CardType | None:
@@ -407,6 +406,12 @@ class Journey:
                             signature=signature if item.signature else None,
                             rating=self.data.rating))
         return out
+
+
+def _all_of(parts: list[Callable[[Event], bool]]) -> Callable[[Event], bool]:
+    def test(event: Event) -> bool:
+        return all(part(event) for part in parts)
+    return test
 
 
 def _chain(parts: list[Callable[[Event], None]]) -> Callable[[Event], None]:

@@ -166,8 +166,11 @@ class PinGate:
         except FileNotFoundError:
             return 0, None
         except (OSError, ValueError, TypeError, AttributeError):
-            # An unreadable state file must not open the gate: treat it as a fresh lock.
-            return self._config.max_wrong_pins, self._clock.now() + self.lockout
+            # An unreadable state file must not open the gate: it becomes a fresh lock,
+            # written back so that the lock expires instead of being renewed forever.
+            until = self._clock.now() + self.lockout
+            self._save(0, until)
+            return 0, until
 
     def _save(self, failures: int, until: datetime | None) -> None:
         tmp = self.path.with_suffix(".tmp")

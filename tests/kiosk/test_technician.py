@@ -95,6 +95,8 @@ def test_success_resets_the_count_and_damaged_state_keeps_it_locked(tmp_path: Pa
     assert g.check("24681357") is PinResult.OK and g.failures() == 0
     (tmp_path / "technician.json").write_text("{not json")
     assert g.check("24681357") is PinResult.LOCKED
+    clock.advance(15 * 60 + 1)  # the damaged file became an ordinary lock that expires
+    assert g.check("24681357") is PinResult.OK
 
 
 def test_clock_set_back_does_not_lengthen_the_lock(tmp_path: Path) -> None:
