@@ -114,13 +114,18 @@ class Paper:
         elif name == "ESC 3":
             self.spacing = a[0]
         elif name == "ESC d":
-            self.print_line()
-            self.feed(a[0] * self.spacing)
+            # Print and feed n lines: ESC d 1 is LF; with an empty buffer, n blank lines.
+            if self.line:
+                self.print_line()
+                self.feed(max(0, a[0] - 1) * self.spacing)
+            else:
+                self.feed(a[0] * self.spacing)
         elif name == "ESC J":
             self.print_line(feed=False)
             self.feed(a[0])
         elif name == "GS V":
-            self.print_line()
+            if self.line:
+                self.print_line()
             return self.cut()
         return None
 

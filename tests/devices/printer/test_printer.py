@@ -272,3 +272,18 @@ def test_status_polls_from_another_thread_never_land_inside_a_job(
     assert a.shape == b.shape and (a == b).all()
     assert not emulator.unknown
     p.close()
+
+
+@pytest.mark.parametrize("paper_mm", [58, 80])
+def test_text_and_raster_modes_print_the_same_picture(tmp_path: Path, glyphs: GlyphCache,
+                                                      paper_mm: int) -> None:
+    # The raster renderer draws on the printer's own 12/24-dot grid: what a citizen
+    # gets does not depend on which mode a name forced.
+    profile = profile_for(paper_mm)
+    with PrinterEmulator(tmp_path, port=0, dots=profile.dots, glyphs=glyphs) as emu:
+        p = network_printer(emu, glyphs, profile)
+        for mode in ("text", "raster"):
+            assert p.print_document(acceptance(lang="en"), mode).ok  # type: ignore[arg-type]
+        a, b = (np.asarray(Image.open(j.path)) for j in emu.wait_for_jobs(2))
+        p.close()
+    assert a.shape == b.shape and (a == b).all()
