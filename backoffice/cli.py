@@ -1,6 +1,6 @@
 """``scripts/backoffice``: serve, register terminals, staff operations, export OpenAPI.
 
-    serve [--host H] [--port P] [--database-url URL] [--data-dir DIR]
+    serve [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--workers N]
     terminal add ID --secret-file FILE     (creates FILE, 32 random bytes hex, 0600, if missing)
     terminal list
     staff list [--status S] | show CASE | transition CASE TO [--note N] [--staff NAME]
@@ -67,13 +67,16 @@ def read_or_create_secret(path: Path) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from backoffice.server import serve
+    from backoffice.server import serve, serve_workers
 
     settings = _settings(args)
     if not settings.staff_token:
         print("note: BACKOFFICE_STAFF_TOKEN is not set; the staff HTTP routes answer 401 "
               "(the staff CLI still works)", file=sys.stderr)
-    serve(settings, host=args.host, port=args.port)
+    if args.workers > 1:
+        serve_workers(settings, args.host, args.port, args.workers)
+    else:
+        serve(settings, host=args.host, port=args.port)
     return 0
 
 
@@ -147,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8700)
     serve.add_argument("--catalog-dir", help="catalog YAML directory (default config/catalog)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes on one socket and one database (default 1)")
     _db_options(serve)
     serve.set_defaults(func=cmd_serve)
 

@@ -72,10 +72,22 @@ def _sqlite_setup(engine: Engine, synchronous: str) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+#: Any constant: the advisory lock that serializes schema creation on PostgreSQL.
+_SCHEMA_LOCK_KEY = 0x6B696F736B
+
+
 def create_schema(engine: Engine) -> None:
+    """Create missing tables; safe when several server processes start at once.
+
+    SQLite serializes the check-and-create through ``BEGIN IMMEDIATE``;
+    PostgreSQL through a transaction-scoped advisory lock.
+    """
     from backoffice import models  # noqa: F401  (registers the tables on Base)
 
-    Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK_KEY})")
+        Base.metadata.create_all(conn)
 
 
 def make_sessionmaker(engine: Engine, write_lock: AbstractContextManager[Any] | None = None

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import os
 import socket
 import threading
 from types import TracebackType
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from backoffice.app import create_app
 from backoffice.settings import Settings
@@ -48,6 +50,27 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8700) -> None
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port, log_config=log_config(), proxy_headers=False,
                 server_header=False)
+
+
+def app_from_env() -> FastAPI:
+    """App factory for uvicorn worker processes: settings from the environment."""
+    return create_app(Settings.from_env())
+
+
+def serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Several worker processes on one socket (uvicorn's supervisor), one database.
+
+    Workers are new interpreters, so the settings travel as environment
+    variables; a test clock cannot (workers always use the system clock).
+    """
+    os.environ.update({"DATABASE_URL": settings.database_url,
+                       "BACKOFFICE_DATA_DIR": str(settings.data_dir),
+                       "BACKOFFICE_CATALOG_DIR": str(settings.catalog_dir),
+                       "BACKOFFICE_STAFF_TOKEN": settings.staff_token})
+    # Created once here, so that the workers start on a finished schema.
+    create_app(settings).state.engine.dispose()
+    uvicorn.run("backoffice.server:app_from_env", factory=True, workers=workers, host=host,
+                port=port, log_config=log_config(), proxy_headers=False, server_header=False)
 
 
 class BackgroundServer:

@@ -8,7 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -35,7 +38,9 @@ def _signed(secret: bytes, method: str, path: str, body: bytes = b"") -> dict[st
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> tuple[str, bytes, subprocess.Popen[bytes], Path]:
+def server(tmp_path: Path, request: pytest.FixtureRequest
+           ) -> Iterator[tuple[str, bytes, subprocess.Popen[bytes], Path]]:
+    workers = getattr(request, "param", 1)
     data = tmp_path / "bo"
     key = tmp_path / "terminal.key"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -46,7 +51,7 @@ def server(tmp_path: Path) -> tuple[str, bytes, subprocess.Popen[bytes], Path]:
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "backoffice.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--data-dir", str(data)],
+             "--port", str(port), "--data-dir", str(data), "--workers", str(workers)],
             cwd=REPO_ROOT, env={**env, "PYTHONPATH": str(REPO_ROOT)},
             stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -144,3 +149,32 @@ def test_background_server_in_a_thread(tmp_path: Path) -> None:
         assert r.status_code == 200 and r.json()["items"]
     with pytest.raises(requests.ConnectionError):
         requests.get(server.url + "/api/v1/health", timeout=2)
+
+
+@pytest.mark.parametrize("server", [3], indirect=True)
+def test_several_worker_processes_make_one_case(
+        server: tuple[str, bytes, subprocess.Popen[bytes], Path]) -> None:
+    """``serve --workers 3``: identical submissions on separate connections, one case."""
+    url, secret, proc, log = server
+    sha = signing.hashlib.sha256(JPEG).hexdigest()
+    path = f"/api/v1/materials/{sha}"
+    assert requests.put(url + path, data=JPEG, timeout=10, headers={
+        **_signed(secret, "PUT", path, JPEG), "Content-Type": "image/jpeg"}).status_code == 201
+    body = json.dumps(make_case(terminal_id="XS-PROC-0001")).encode()
+    barrier = threading.Barrier(8)
+
+    def submit(_: int) -> tuple[int, str]:
+        headers = {**_signed(secret, "POST", "/api/v1/cases", body),
+                   "Content-Type": "application/json", "Idempotency-Key": "XD-261122-0042-7",
+                   "Connection": "close"}
+        barrier.wait(timeout=30)
+        r = requests.post(url + "/api/v1/cases", data=body, headers=headers, timeout=30)
+        return r.status_code, r.json()["case_number"]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(submit, range(8)))
+    assert sorted(code for code, _ in results) == [200] * 7 + [201], results
+    assert len({number for _, number in results}) == 1
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+    assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
