@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from devices.idcard.base import CardEvent, CardFailed, CardInserted
 from kiosk import forms
 from kiosk.cases import (
     Applicant,
@@ -132,6 +133,7 @@ class Journey:
             "checklist_complete": lambda e: not self.missing_materials(),
             "form_valid": lambda e: not self._form_check()[1],
             "has_signature": lambda e: self.data.signature is not None,
+            "final_failure": lambda e: bool(e.get("final")),
             "has_outcome": lambda e: bool(self.data.outcome and self.data.outcome.kiosk_refs),
             "card_must_stay": lambda e: (self.settings.card_must_stay
                                          and self._card_type() is not None),
@@ -193,6 +195,17 @@ class Journey:
 
     def _fx_note_card_removed(self, e: Event) -> None:
         self.data.notice = "workflow.identity.card_removed"
+
+    def _fx_note_card_failed(self, e: Event) -> None:
+        self.data.notice = _key(e.get("error"), "workflow.identity.unreadable")
+
+    def on_card_event(self, event: CardEvent) -> Change:
+        """Turn an ID card reader event (devices/idcard/base.py) into the trigger."""
+        if isinstance(event, CardInserted):
+            return self.fire("card_read", identity=event.identity)
+        if isinstance(event, CardFailed):
+            return self.fire("card_failed", error=event.error, final=event.final)
+        return self.fire("card_removed")
 
     def _fx_take_face(self, e: Event) -> None:
         score = e.get("score")

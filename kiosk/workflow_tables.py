@@ -83,6 +83,10 @@ def journey_table(plan: Plan) -> Table:
         row("card_read", "identity", after_identity, guard="card_ok", effect="take_card"),
         row("card_read", "identity", SAME, effect="reject_card"),
         row("card_removed", "identity", SAME, effect="note_card_removed"),
+        # A failed read: "keep the card still" while the reader retries by itself;
+        # after its last attempt, the error state (retry = place the card again).
+        row("card_failed", "identity", "error", guard="final_failure", effect="enter_error"),
+        row("card_failed", "identity", SAME, effect="note_card_failed"),
     ]
     if plan.needs_face:
         rows += [
@@ -163,6 +167,7 @@ def journey_table(plan: Plan) -> Table:
         row("card_removed", after_card, "card_gone", guard="card_must_stay"),
         row("card_removed", (*after_card, "submitting", "submit_failed", *POST_SUBMIT), SAME),
         row("card_read", ANY, SAME),
+        row("card_failed", ANY, SAME),
     ]
     return Table(name=f"journey {plan.code}", states=states, initial="identity",
                  transitions=tuple(rows), final=FINAL)

@@ -416,3 +416,21 @@ def test_settings_from_the_shipped_config() -> None:
     settings = JourneySettings.from_config(load_config(), "township")
     assert settings.terminal_id == "XS-DEV-0001" and settings.site_id == "township"
     assert settings.face_fallback in ("staff", "deny") and settings.face_max_attempts >= 1
+
+
+def test_reader_failures_keep_asking_then_give_an_error_state() -> None:
+    from devices.idcard.base import CardFailed, CardInserted, CardRemoved
+    from kiosk.errors import CardError
+
+    j = journey("T-SIMPLE")
+    j.on_card_event(CardFailed(CardError("41", i18n_key="error.card_read"), 1, final=False))
+    assert j.state == "identity" and j.view()["notice"] == "error.card_read"
+    j.on_card_event(CardFailed(CardError("41"), 3, final=True))
+    assert j.state == "error" and j.view()["step"] == "identity"
+    j.fire("retry")
+    j.on_card_event(CardInserted(identity(), expired=False, photo_reason=None, read_s=0.2))
+    assert j.state == "checklist"
+    j.on_card_event(CardFailed(CardError("x"), 1, final=True))  # ignored after the read
+    assert j.state == "checklist"
+    j.on_card_event(CardRemoved())
+    assert j.state == "card_gone"
