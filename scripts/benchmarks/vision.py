@@ -51,12 +51,12 @@ FAILURES = ROOT / "var" / "bench" / "vision-failures"
 
 
 def _portrait(engine: FaceEngine) -> Portrait:
-    image = cv2.imread(str(GRACE))
-    if image is None:
+    read = cv2.imread(str(GRACE))
+    if read is None:
         raise SystemExit(f"{GRACE} missing: install the Debian package facedetect")
+    image = np.asarray(read, np.uint8)
     face = engine.detect(image)[0]
-    return Portrait(np.asarray(image, np.uint8), (face.x, face.y, face.w, face.h),
-                    face.landmarks[2])
+    return Portrait(image, (face.x, face.y, face.w, face.h), face.landmarks[2])
 
 
 def _card(engine: FaceEngine, portrait: Portrait) -> np.ndarray:
@@ -71,7 +71,7 @@ def _card(engine: FaceEngine, portrait: Portrait) -> np.ndarray:
 def face_fps(report: Report, engine: FaceEngine, portrait: Portrait, seconds: float) -> None:
     keys = [Key(0.0, cx=0.4, height=0.3), Key(1.0, cx=0.6, height=0.5), Key(2.0, cx=0.4)]
     scene = FaceScene(portrait, keys, loop=True)
-    frames = [scene.render(i / 25) for i in range(50)]
+    frames = [np.asarray(scene.render(i / 25), np.uint8) for i in range(50)]
 
     def loop(step: object) -> float:
         n = 0

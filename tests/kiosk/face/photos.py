@@ -59,7 +59,7 @@ def astronaut() -> Image:
         from skimage import data
     except ImportError as error:
         raise PhotoUnavailable("scikit-image is not installed (pip install -e .[dev])") from error
-    rgb = data.astronaut()
+    rgb = data.astronaut()  # type: ignore[no-untyped-call]
     return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), np.uint8)
 
 

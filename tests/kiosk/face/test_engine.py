@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.config import FaceConfig
 from kiosk.errors import DeviceUnavailable
-from kiosk.face.engine import FaceEngine, ModelFiles, cosine, find_model_files
+from kiosk.face.engine import Embedding, FaceEngine, ModelFiles, cosine, find_model_files
 from tests.kiosk.face import photos
 
 ALL_PHOTOS = ("grace_hopper", "astronaut", "biden.jpg", "32bit.png", *photos.OBAMA)
@@ -59,8 +59,8 @@ def test_every_face_in_the_package_photos_is_found(
 
 
 def _embeddings(engine: FaceEngine, photo: Callable[[str], photos.Image],
-                names: tuple[str, ...], card_size: bool) -> dict[str, object]:
-    out = {}
+                names: tuple[str, ...], card_size: bool) -> dict[str, Embedding]:
+    out: dict[str, Embedding] = {}
     for name in names:
         image = photo(name)
         face = engine.detect(image)[0]
@@ -78,11 +78,12 @@ def test_same_person_scores_above_and_different_people_below_the_threshold(
     names = ("grace_hopper", "astronaut", "biden.jpg", *photos.OBAMA)
     live = _embeddings(engine, photo, names, card_size=False)
     card = _embeddings(engine, photo, names, card_size=True)
-    same, different = [], []
+    same: list[tuple[float, str, str]] = []
+    different: list[tuple[float, str, str]] = []
     for a, b in itertools.product(names, names):
         if a == b:
             continue
-        score = cosine(card[a], live[b])  # type: ignore[arg-type]
+        score = cosine(card[a], live[b])
         both_obama = a in photos.OBAMA and b in photos.OBAMA
         (same if both_obama else different).append((score, a, b))
     # ID-card-sized photo of one picture against a *different* picture of the same person
@@ -90,6 +91,6 @@ def test_same_person_scores_above_and_different_people_below_the_threshold(
     assert max(different)[0] < THRESHOLD, max(different)
     # full-size pairs too
     for a, b in itertools.combinations(photos.OBAMA, 2):
-        assert cosine(live[a], live[b]) >= THRESHOLD  # type: ignore[arg-type]
+        assert cosine(live[a], live[b]) >= THRESHOLD
     # a card-sized copy of the very same picture is far above
-    assert cosine(card["grace_hopper"], live["grace_hopper"]) > 0.9  # type: ignore[arg-type]
+    assert cosine(card["grace_hopper"], live["grace_hopper"]) > 0.9

@@ -29,7 +29,7 @@ FPS = 25
 
 def _run(engine: FaceEngine, challenge: HeadTurnChallenge, clock: FakeClock,
          scene: FaceScene, seconds: float) -> list[str]:
-    prompts = []
+    prompts: list[str] = []
     t0 = clock.monotonic()
     for _ in range(int(seconds * FPS)):
         frame = scene.render(clock.monotonic() - t0)
