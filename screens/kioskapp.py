@@ -33,8 +33,13 @@ class KioskApp(App):  # type: ignore[misc]
         return self.shell
 
     def on_start(self) -> None:
-        # After the first frame: build the search index while the citizen looks at Home.
-        Clock.schedule_once(lambda _dt: self.kiosk.warm_up(), 0.5)
+        Window.bind(on_flip=self._warm_up)
+
+    def _warm_up(self, *_: Any) -> None:
+        # Once Home is on screen, build the search index while the citizen reads it
+        # (not before: it would compete with the first frame for the CPU).
+        Window.unbind(on_flip=self._warm_up)
+        Clock.schedule_once(lambda _dt: self.kiosk.warm_up(), 1.0)
 
     def _first_frame(self, *_: Any) -> None:
         """The first frame with Home drawn: note the time, prove a touch is taken, report."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     on_ready = None
     if args.exit_when_ready:
         def on_ready(drawn: float) -> None:
-            print(f"READY {drawn:.6f}", flush=True)
+            print(f"READY {drawn:.6f} {time.process_time():.6f}", flush=True)
     KioskApp(first, resolution(first, args.orientation), on_ready=on_ready).run()
     first.close()
     return 0

@@ -47,7 +47,7 @@ BARE = textwrap.dedent("""
 
         def first(self, *_):
             Window.unbind(on_flip=self.first)
-            print(f"READY {time.monotonic():.6f}", flush=True)
+            print(f"READY {time.monotonic():.6f} {time.process_time():.6f}", flush=True)
             self.stop()
 
     Bare().run()
@@ -62,14 +62,15 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _start(cmd: list[str]) -> float:
-    """Seconds from process start to its READY line."""
+def _start(cmd: list[str]) -> tuple[float, float]:
+    """Seconds from process start to its READY line, and the CPU seconds it used."""
     start = time.monotonic()
     out = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True,
                          timeout=120, check=False)
     for line in out.stdout.splitlines():
         if line.startswith("READY "):
-            return float(line.split()[1]) - start
+            _, ready, cpu = line.split()
+            return float(ready) - start, float(cpu)
     raise RuntimeError(f"{' '.join(cmd[:3])} gave no READY line (exit {out.returncode}): "
                        f"{out.stderr.strip()[-400:]}")
 
@@ -79,13 +80,18 @@ def measure_startup(repeat: int = 5) -> dict[str, float]:
     bare_cmd = [sys.executable, "-c", BARE]
     _start(bare_cmd)  # warm the page cache and compiled bytecode for both
     _start(kiosk_cmd)
-    kiosk: list[float] = []
-    bare: list[float] = []
+    kiosk: list[tuple[float, float]] = []
+    bare: list[tuple[float, float]] = []
     for _ in range(repeat):
         bare.append(_start(bare_cmd))
         kiosk.append(_start(kiosk_cmd))
-    return {"kiosk_s": statistics.median(kiosk), "bare_s": statistics.median(bare),
-            "ratio": statistics.median(kiosk) / statistics.median(bare)}
+    kiosk_s = statistics.median(k[0] for k in kiosk)
+    bare_s = statistics.median(b[0] for b in bare)
+    # CPU time (all threads) is what the start-up costs regardless of other load on
+    # a shared machine; shown next to the wall-clock ratio that the goal is about.
+    cpu_ratio = statistics.median(k[1] for k in kiosk) / statistics.median(b[1] for b in bare)
+    return {"kiosk_s": kiosk_s, "bare_s": bare_s, "ratio": kiosk_s / bare_s,
+            "cpu_ratio": cpu_ratio}
 
 
 def main(argv: list[str]) -> int:
@@ -98,6 +104,8 @@ def main(argv: list[str]) -> int:
     report.add("bare Kivy window", start["bare_s"] * 1000, "ms")
     report.add("start-up ratio", start["ratio"], "x", goal="<= 1.5",
                reference="a bare Kivy window opened the same way")
+    report.add("start-up CPU time ratio", start["cpu_ratio"], "x",
+               reference="the same bare window")
     try:
         from scripts.benchmarks.catalog import measure_search
     except ImportError as exc:  # the catalog benchmark is another area's file
