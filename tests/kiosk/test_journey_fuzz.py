@@ -39,6 +39,8 @@ MOVES: list[tuple[str, dict[str, Any]]] = [
     ("submit_failed", {"error": PaperOut()}), ("printed", {}),
     ("print_failed", {"error": PaperOut()}), ("error", {"error": CameraError()}),
     ("timeout", {}), ("home", {}), ("nonsense", {}),
+    ("card_failed", {"error": CameraError(), "final": False}),
+    ("card_failed", {"error": CameraError(), "final": True}),
 ]
 
 
