@@ -36,7 +36,6 @@ class PrintedJob:
     qr_payloads: list[str] = field(default_factory=list)
     rasters: list[Bitmap] = field(default_factory=list)  # GS v 0 images as received
     strips: list[Bitmap] = field(default_factory=list)
-    bytes: int = 0
     complete: bool = False  # ended with a cut
     skipped: list[str] = field(default_factory=list)
 

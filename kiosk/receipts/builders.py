@@ -90,12 +90,12 @@ class _Frame:
             prefix = f"{i}. "
             self.add(para(prefix + text, indent=2, hanging=len(prefix)))
 
-    def datetime(self, at: datetime) -> str:
+    def when(self, at: datetime) -> str:
         local = at.astimezone(CST)
         return self.t.gettext("receipt.fmt.datetime", y=local.year, m=local.month, d=local.day,
                               hh=local.hour, mm=local.minute)
 
-    def date(self, day: date) -> str:
+    def day(self, day: date) -> str:
         return self.t.gettext("receipt.fmt.date", y=day.year, m=day.month, d=day.day)
 
     def collection(self, c: Collection) -> str:
@@ -106,7 +106,7 @@ class _Frame:
     def owed(self, owed: tuple[OwedMaterial, ...]) -> None:
         self.heading("receipt.label.owed")
         self.numbered([m.name + self.paren(self.t.gettext("receipt.owed.deadline",
-                                                          date=self.date(m.deadline)))
+                                                          date=self.day(m.deadline)))
                        for m in owed])
 
     def paren(self, text: str) -> str:
@@ -127,7 +127,7 @@ def build_acceptance(data: ReceiptInput, texts: Texts) -> Document:
     f.labels("receipt.label.time", "receipt.label.item", "receipt.label.applicant",
              "receipt.label.id_number", "receipt.label.kiosk_ref", "receipt.label.case_number",
              "receipt.label.promised", "receipt.label.collect")
-    f.kv("receipt.label.time", f.datetime(data.accepted_at))
+    f.kv("receipt.label.time", f.when(data.accepted_at))
     f.kv("receipt.label.item", data.item_name, bold=True)
     f.kv("receipt.label.applicant", mask_name(data.applicant_name))
     f.kv("receipt.label.id_number", mask_id(data.id_number))
@@ -141,7 +141,7 @@ def build_acceptance(data: ReceiptInput, texts: Texts) -> Document:
         f.owed(data.materials_owed)
     f.add(Separator("-"))
     if data.promised_date is not None:
-        f.kv("receipt.label.promised", f.date(data.promised_date), bold=True)
+        f.kv("receipt.label.promised", f.day(data.promised_date), bold=True)
     f.kv("receipt.label.collect", f.collection(data.collection) if data.collection
          else t("receipt.collect.later"))
     url = query_url(data.query_base_url, data.kiosk_ref)
@@ -151,7 +151,7 @@ def build_acceptance(data: ReceiptInput, texts: Texts) -> Document:
         f.add(Separator("-"), para(t("receipt.offline.note"), bold=True))
     f.add(Separator("-"), para(t("receipt.footer.keep")))
     f.footer(t("receipt.footer.terminal", terminal=data.terminal_id,
-               time=f.datetime(data.accepted_at)))
+               time=f.when(data.accepted_at)))
     return f.document("acceptance", ref=data.kiosk_ref)
 
 
@@ -193,7 +193,7 @@ def build_checklist(data: ChecklistInput, texts: Texts) -> Document:
     if data.phone:
         f.kv("receipt.checklist.phone", data.phone)
     f.add(Separator("-"), para(t("receipt.checklist.notice"), bold=True))
-    f.footer(t("receipt.footer.printed", time=f.datetime(data.printed_at)))
+    f.footer(t("receipt.footer.printed", time=f.when(data.printed_at)))
     return f.document("checklist")
 
 
@@ -208,7 +208,7 @@ def build_queue_ticket(data: QueueTicketInput, texts: Texts) -> Document:
     if data.window_hint:
         f.add(para(data.window_hint, align=Align.CENTER))
     f.add(Separator("-"), para(t("receipt.ticket.notice")))
-    f.footer(t("receipt.ticket.time", time=f.datetime(data.issued_at)))
+    f.footer(t("receipt.ticket.time", time=f.when(data.issued_at)))
     return f.document("ticket", number=data.number)
 
 
@@ -227,7 +227,7 @@ def build_query_result(data: QueryResultInput, texts: Texts) -> Document:
     f.add(Separator("-"))
     f.heading("receipt.query.timeline")
     for entry in data.timeline:
-        line = f"{f.datetime(entry.at)}  {t(f'receipt.status.{entry.status}')}"
+        line = f"{f.when(entry.at)}  {t(f'receipt.status.{entry.status}')}"
         f.add(para(line))
         if entry.note:
             f.add(para(entry.note, indent=4))
@@ -239,7 +239,7 @@ def build_query_result(data: QueryResultInput, texts: Texts) -> Document:
         f.kv("receipt.label.collect", f.collection(data.collection))
     url = query_url(data.query_base_url, data.kiosk_ref)
     f.add(Feed(1), QrCode(url), para(t("receipt.qr.caption"), align=Align.CENTER))
-    f.footer(t("receipt.footer.printed", time=f.datetime(data.printed_at)))
+    f.footer(t("receipt.footer.printed", time=f.when(data.printed_at)))
     return f.document("query", ref=data.kiosk_ref)
 
 
@@ -250,7 +250,7 @@ def build_test_page(data: TestPageInput, texts: Texts) -> Document:
     f.header(data.printer_name, "receipt.test.title")
     f.labels("receipt.test.terminal", "receipt.test.time")
     f.kv("receipt.test.terminal", data.terminal_id)
-    f.kv("receipt.test.time", f.datetime(data.printed_at))
+    f.kv("receipt.test.time", f.when(data.printed_at))
     for line in data.profile_lines:
         f.add(para(line))
     f.add(Separator("-"), para("".join(str(i % 10) for i in range(1, 49))),
