@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice import db, staffops
+from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
 from backoffice.schemas import CaseState, TransitionRequest
 from backoffice.settings import REPO_ROOT, Settings
@@ -107,7 +108,8 @@ def cmd_staff(args: argparse.Namespace) -> int:
         _print(staffops.show(factory, args.case))
     elif args.staff_cmd == "transition":
         req = TransitionRequest(to=CaseState(args.to), note=args.note, staff=args.staff)
-        _print(staffops.transition(factory, args.case, req, now))
+        _print(staffops.transition(factory, args.case, req, now,
+                                   CatalogSource(settings.catalog_dir)))
     else:
         _print(staffops.receive_material(factory, args.case, args.code, now,
                                          staff=args.staff, note=args.note))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice import cases, workflow
+from backoffice.catalog import CatalogSource
 from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.models import Terminal
@@ -38,12 +39,29 @@ def show(factory: sessionmaker[Session], case_number: str) -> StaffCase:
         return cases.staff_view(cases.get_case(session, case_number))
 
 
+def collect_note(catalog: CatalogSource | None, item_code: str) -> str:
+    """The catalog's "how to collect" text of an item (zh_CN), or "" when unknown."""
+    if catalog is None:
+        return ""
+    try:
+        items = catalog.get().items
+    except ApiError:
+        return ""  # a broken catalog must not block staff work
+    for item in items:
+        if item.get("code") == item_code:
+            text = item.get("collect")
+            return str(text.get("zh_CN", "")) if isinstance(text, dict) else str(text or "")
+    return ""
+
+
 def transition(factory: sessionmaker[Session], case_number: str, req: TransitionRequest,
-               now: datetime) -> CaseStatus:
+               now: datetime, catalog: CatalogSource | None = None) -> CaseStatus:
     with transaction(factory) as session:
         case = cases.get_case(session, case_number)
+        note = collect_note(catalog, case.item_code) if req.to is CaseState.READY_FOR_PICKUP \
+            else ""
         workflow.transition(case, req.to, now, note=req.note, staff=req.staff,
-                            materials=req.materials, collect=req.collect)
+                            materials=req.materials, collect=req.collect, collect_note=note)
         session.flush()
         return cases.status(case)
 

@@ -39,7 +39,12 @@ def _record(case: Case, status: CaseState, now: datetime, note: str, staff: str)
 
 def transition(case: Case, to: CaseState, now: datetime, *, note: str = "", staff: str = "",
                materials: list[OwedMaterialIn] | None = None,
-               collect: Collect | None = None) -> None:
+               collect: Collect | None = None, collect_note: str = "") -> None:
+    """Move ``case`` to ``to`` (409 ``bad_transition`` when the table does not allow it).
+
+    ``collect_note`` is the item's own "how to collect" (from the catalog), used
+    when staff make a case ready for pickup without saying where.
+    """
     current = CaseState(case.status)
     if not allowed(current, to):
         raise ApiError(409, "bad_transition",
@@ -53,7 +58,8 @@ def transition(case: Case, to: CaseState, now: datetime, *, note: str = "", staf
     for item in materials or []:
         case.owed.append(OwedMaterial(code=item.code, name=item.name, deadline=item.deadline))
     if to is S.READY_FOR_PICKUP:
-        chosen = collect or Collect(method="window", place=case.site_id)
+        chosen = collect or Collect(method="window", place=case.site_id,
+                                    note=collect_note[:200])
         case.collect = chosen.model_dump()
     _record(case, to, now, note, staff)
 

@@ -52,7 +52,7 @@ async def transition(request: Request, case_number: CaseNumber) -> CaseStatus:
     body = await read_body(request, STAFF_BODY_LIMIT)
     req, _raw = parse_json(TransitionRequest, body, "invalid_request")
     return await run_in_threadpool(staffops.transition, sessions(request), case_number, req,
-                                   settings(request).clock.now())
+                                   settings(request).clock.now(), request.app.state.catalog)
 
 
 @router.post("/cases/{case_number}/materials/{code}/received", response_model=CaseStatus,

@@ -8,8 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backoffice.schemas import CaseState
+from backoffice.settings import REPO_ROOT
 from backoffice.testing import JPEG, TerminalClient, make_case
 from backoffice.workflow import TRANSITIONS, allowed
+from kiosk.catalog import load_catalog
 
 S = CaseState
 
@@ -56,7 +58,11 @@ def test_happy_path_to_collected(staff: Staff, terminal: TerminalClient,
     status = terminal.request("GET", f"/api/v1/cases/{case_number}").json()
     assert [t["status"] for t in status["timeline"]] == [
         "submitted", "accepted", "in_review", "approved", "ready_for_pickup", "collected"]
-    assert status["collect"] == {"method": "window", "place": "township", "note": ""}
+    collect = status["collect"]
+    assert collect["method"] == "window" and collect["place"] == "township"
+    hukou = next(i for i in load_catalog(REPO_ROOT / "config" / "catalog").items
+                 if i.code == "330109-HJ-001")
+    assert collect["note"] == hukou.collect.zh_CN[:200]
 
 
 def test_collect_can_be_given(staff: Staff, case_number: str) -> None:
