@@ -19,7 +19,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from devices.idcard.base import CardEvent, CardFailed, CardInserted
 from kiosk import forms
 from kiosk.cases import (
     Applicant,
@@ -37,17 +36,17 @@ from kiosk.identity import CardType, Identity
 from kiosk.workflow import Change, Event, Guard, Workflow
 from kiosk.workflow_data import (
     RATING_REASONS,
-    FaceStepLike,
     JourneyData,
     JourneySettings,
     SubmitOutcome,
 )
+from kiosk.workflow_events import DeviceEvents
 from kiosk.workflow_plan import Plan
 from kiosk.workflow_tables import FINAL, journey_table
 
 log = logging.getLogger(__name__)
 
-class Journey:
+class Journey(DeviceEvents):
     """One run of a plan. Not shared between sessions: make a new one per citizen."""
 
     def __init__(self, plan: Plan, settings: JourneySettings, *, clock: Clock) -> None:
@@ -199,14 +198,6 @@ class Journey:
     def _fx_note_card_failed(self, e: Event) -> None:
         self.data.notice = _key(e.get("error"), "workflow.identity.unreadable")
 
-    def on_card_event(self, event: CardEvent) -> Change:
-        """Turn an ID card reader event (devices/idcard/base.py) into the trigger."""
-        if isinstance(event, CardInserted):
-            return self.fire("card_read", identity=event.identity)
-        if isinstance(event, CardFailed):
-            return self.fire("card_failed", error=event.error, final=event.final)
-        return self.fire("card_removed")
-
     def _fx_take_face(self, e: Event) -> None:
         score = e.get("score")
         self.data.verification = Verification(
@@ -218,19 +209,6 @@ class Journey:
 
     def _fx_note_face_reason(self, e: Event) -> None:
         self.data.notice = e.get("reason") or "workflow.face.no_match"
-
-    def on_face_step(self, step: FaceStepLike) -> Change | None:
-        """Turn one :class:`kiosk.face.verify.Step` into the journey's trigger, if any.
-
-        The verifier counts attempts with the same ``face.max_attempts``; its
-        fallback decision (or a card photo that cannot be used) goes straight to
-        ``face_fallback``."""
-        decision = step.decision
-        if decision is None:
-            return self.fire("face_failed", reason=step.prompt) if step.retrying else None
-        if decision.outcome == "match":
-            return self.fire("face_ok", score=decision.score)
-        return self.fire("face_unavailable", reason=decision.reason)
 
     def _fx_take_staff(self, e: Event) -> None:
         # Who checked the card by eye is for the audit trail of the screen that asked

@@ -434,3 +434,25 @@ def test_reader_failures_keep_asking_then_give_an_error_state() -> None:
     assert j.state == "checklist"
     j.on_card_event(CardRemoved())
     assert j.state == "card_gone"
+
+
+def test_a_frozen_camera_during_the_face_step_is_an_error_with_its_reason() -> None:
+    from devices.base import DeviceState, DeviceStatus
+
+    frozen = DeviceStatus(DeviceState.UNAVAILABLE, reason="device.reason.camera_frozen")
+    j = journey("T-DEFER")
+    assert j.on_device_status("camera", frozen) is None  # not needed while reading the card
+    j.fire("card_read", identity=identity())
+    assert j.device_needed() == "camera"
+    assert j.on_device_status("printer", frozen) is None
+    assert j.on_device_status("camera", DeviceStatus(DeviceState.BUSY)) is None
+    j.on_device_status("camera", frozen)
+    assert j.state == "error" and j.view()["error_key"] == "device.reason.camera_frozen"
+    j.fire("retry")
+    j.fire("face_ok", score=0.9)
+    j.fire("all_ticked")
+    j.fire("material_deferred", code="JH")
+    j.fire("next")
+    assert j.device_needed() == "doccam"
+    j.on_device_status("doccam", DeviceStatus(DeviceState.UNAVAILABLE, reason=None))
+    assert j.view()["error_key"] == "error.device_unavailable"
