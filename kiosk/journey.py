@@ -10,6 +10,23 @@ Personal data (the card, the verification, pages, form values, the signature)
 lives only in :class:`JourneyData`; :meth:`Journey.wipe` overwrites the byte
 buffers it can and drops the rest. The side effects that talk to devices and
 the back office (submit, print) are run by :mod:`kiosk.workflow_runner`.
+
+The API screens use (``kiosk.workflow_app.JourneyStarter.start(code)`` builds one)::
+
+    journey.state, journey.view(lang) -> dict, journey.ended, journey.end_reason
+    journey.fire(trigger, **data)       # WorkflowError: not allowed now (a UI bug)
+    journey.can(trigger, **data), journey.page(code, index) -> bytes (preview)
+    journey.add_listener(fn(Change))    # re-render from journey.state on any change
+    journey.on_card_event(ev), on_face_step(step), on_device_status(kind, status)
+
+Citizen triggers: next, back, home, cancel, retry, reprint, all_ticked,
+material_ticked(code, ticked=True), material_deferred(code, deferred=True),
+page_added(data, content_type), page_retaken(index, data), page_deleted(index),
+field_set(name, value), signed(png), rated(score, reasons), staff_verified(staff).
+Device/runner triggers: card_read(identity), card_failed(error, final),
+card_removed, face_ok(score), face_failed(reason), face_unavailable(reason),
+error(error), timeout, submit_ok/submit_queued(outcome), submit_failed(error),
+printed, print_failed(error).
 """
 
 from __future__ import annotations
