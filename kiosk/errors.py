@@ -29,7 +29,8 @@ a message a citizen understands through :attr:`KioskError.i18n_key`.
     │   └── PermanentError          refused for good (4xx); kept for staff
     │       ├── AuthError           signature refused (401)
     │       └── MissingMaterials    422 missing_materials: upload these blobs, then retry
-    └── WorkflowError               a trigger that the current state does not allow
+    ├── WorkflowError               a trigger that the current state does not allow
+    └── SimulationError             the simulated environment (kiosk/simenv.py) failed
 
 ``UserCancelled`` is deliberately *not* a ``KioskError``: a citizen pressing
 Cancel is not a failure and must never be logged or shown as one.
@@ -182,6 +183,11 @@ class MissingMaterials(PermanentError):
 
 class WorkflowError(KioskError):
     i18n_key = "error.generic"
+
+
+class SimulationError(KioskError):
+    """A simulator or the local back office of ``kiosk.simenv`` did not start or answer.
+    Developer and test tooling only; a real terminal never raises it."""
 
 
 class UserCancelled(Exception):  # noqa: N818 - a cancellation, not an error

@@ -1,0 +1,391 @@
+"""The simulated terminal: every device simulator and the back office, on loopback.
+
+:class:`SimEnvironment` (a context manager) starts, as child processes of its own,
+
+* the reference back office (``python -m backoffice.cli serve``) on a free
+  port, SQLite and blobs in ``<dir>/backoffice``, this terminal's secret
+  provisioned in ``<dir>/secrets/terminal.key`` (``terminal add``);
+* the 二代证 SAM simulator on a pty (``devices.idcard.simulator``), reached
+  through the stable symlink ``<run>/idcard-tty``; no card on the reader;
+* the ESC/POS printer emulator on a free TCP port, rendering each job to
+  ``<dir>/receipts/job-NNNN.png``;
+
+and in-process, the scenes of the two simulated cameras (files that the real
+OpenCV driver's simulator source ``sim:dir:PATH`` shows; see
+:mod:`kiosk.simenv_scenes` for the photos, the matching card photo and the
+scene names). It then writes ``<dir>/sim-overlay.yaml``, which points
+``kiosk.config.load_config(overlays=(overlay,))`` at all of them: the real
+drivers (:mod:`kiosk.devicefactory`), the outbox (``<dir>/outbox.sqlite3``,
+key ``<dir>/secrets/outbox.key``), the sender and the heartbeat run unchanged.
+
+**The card photo and the face.** The overlay sets ``photo_decoder: sim-jpeg``;
+``place_card(profile)`` puts the card holder's small JPEG into the card's
+photo field (the simulator's *test* codec, never a WLT image), and
+``camera_scene("camera", "holder")`` shows another photo of the same person,
+``"other"`` somebody else: face verification succeeds or fails as it would.
+
+**社保卡 (PC/SC).** The running ``pcscd`` (or one started here) with vpcd's
+``Virtual PCD 00 00`` reader, and the virtual card of ``devices.sscard`` in this
+process (:mod:`kiosk.simenv_pcsc`): ``place_sscard()`` / ``remove_sscard()``.
+When pcscd cannot run, :attr:`SimEnvironment.sscard` says why, the overlay
+leaves the reader as configured (the driver then reports it UNAVAILABLE with
+its reason) and the environment still starts.
+
+**Control** from tests (the methods below) and from outside (the kiosk's
+developer panel, ``python -m kiosk.simenv ctl ...``) through the JSON-lines
+socket ``<run>/simenv.sock``. Everything stops on exit (SIGTERM, then SIGKILL
+after a bound), also on exceptions. ``<run>`` is ``<dir>/run`` unless that path
+is too long for a UNIX socket, then a short directory in /tmp.
+
+CLI: ``python -m kiosk.simenv up [--dir var/sim] [--site NAME] [--json]`` and
+``python -m kiosk.simenv ctl [--dir var/sim] place-card resident`` (see
+:mod:`kiosk.simenv_cli`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from kiosk.config import KioskConfig, load_config
+from kiosk.crypto import create_key
+from kiosk.errors import SimulationError
+from kiosk.simenv_pcsc import PcscSim
+from kiosk.simenv_procs import (
+    Child,
+    ControlServer,
+    child_environ,
+    free_port,
+    request_json,
+    socket_answers,
+)
+from kiosk.simenv_scenes import SceneKit
+
+START_TIMEOUT_S = 60.0
+#: Longest UNIX socket path we create (sun_path is 108 bytes on Linux).
+MAX_SOCKET_PATH = 100
+SAM_OK, SAM_NOT_AUTHORISED = 0x90, 0x66
+#: printer_fault names -> the emulator's fault settings.
+PRINTER_FAULTS: dict[str, dict[str, Any]] = {
+    "paper_near_end": {"paper": "near_end"},
+    "paper_out": {"paper": "out"},
+    "paper_out_mid_job": {"paper_out_after": 400},
+    "cover_open": {"cover": "open"},
+    "offline": {"offline": True},
+    "slow": {"slow_bps": 2000},
+}
+PRINTER_OK: dict[str, Any] = {"paper": "ok", "cover": "closed", "offline": False,
+                              "slow_bps": None, "paper_out_after": None}
+#: card_fault names that are simulator ops rather than injected faults.
+CARD_OPS: dict[str, dict[str, Any]] = {
+    "unplug": {"op": "unplug"},
+    "replug": {"op": "replug"},
+    "clear": {"op": "clear_faults"},
+    "sam_unauthorised": {"op": "sam_status", "sw3": SAM_NOT_AUTHORISED},
+    "sam_ok": {"op": "sam_status", "sw3": SAM_OK},
+}
+CARD_FAULTS = ("status", "bad_checksum", "truncate", "garbage", "delay", "silent",
+               "remove_mid_read")
+
+
+class SimEnvironment:
+    def __init__(self, directory: Path | None = None, *, config_path: Path | None = None,
+                 overlays: Sequence[Path] = (), site: str | None = None,
+                 control_socket: bool = True,
+                 start_timeout_s: float = START_TIMEOUT_S) -> None:
+        self._own_dir = directory is None
+        self.dir = Path(tempfile.mkdtemp(prefix="kiosk-sim-")) if directory is None \
+            else Path(directory).resolve()
+        self._config_path = config_path
+        self._overlays = tuple(overlays)
+        self.site = site
+        self._want_control = control_socket
+        self._timeout = start_timeout_s
+        self.run_dir = self.dir / "run"
+        self._own_run_dir = False
+        self.log_dir = self.dir / "log"
+        self.receipts_dir = self.dir / "receipts"
+        self.overlay = self.dir / "sim-overlay.yaml"
+        self.secret_file = self.dir / "secrets" / "terminal.key"
+        self.outbox_key = self.dir / "secrets" / "outbox.key"
+        self.backoffice_port = 0
+        self.printer_port = 0
+        self.sscard: dict[str, Any] = {}
+        self.base: KioskConfig | None = None
+        self._children: dict[str, Child] = {}
+        self._control: ControlServer | None = None
+        self.scenes: SceneKit | None = None
+        self._pcsc = PcscSim(self.log_dir)
+
+    # -- paths -------------------------------------------------------------------------
+    @property
+    def idcard_link(self) -> Path:
+        return self.run_dir / "idcard-tty"
+
+    @property
+    def idcard_socket(self) -> Path:
+        return self.run_dir / "idcard.sock"
+
+    @property
+    def printer_socket(self) -> Path:
+        return self.run_dir / "printer.sock"
+
+    @property
+    def control_socket(self) -> Path:
+        return self.run_dir / "simenv.sock"
+
+    @property
+    def backoffice_url(self) -> str:
+        return f"http://127.0.0.1:{self.backoffice_port}"
+
+    @property
+    def terminal_id(self) -> str:
+        if self.base is None:
+            raise SimulationError("the environment is not started")
+        return self.base.terminal.id
+
+    def config(self) -> KioskConfig:
+        """The kiosk's configuration with the overlay: what the real drivers are given."""
+        return load_config(self._config_path, (*self._overlays, self.overlay))
+
+    # -- life cycle --------------------------------------------------------------------
+    def __enter__(self) -> SimEnvironment:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> SimEnvironment:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        base = self.base = load_config(self._config_path, self._overlays)
+        if len(str(self.control_socket)) > MAX_SOCKET_PATH:
+            self.run_dir = Path(tempfile.mkdtemp(prefix="ksim-", dir="/tmp"))
+            self._own_run_dir = True
+        for d in (self.run_dir, self.log_dir, self.receipts_dir, self.secret_file.parent):
+            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not self.outbox_key.exists():
+            create_key(self.outbox_key)
+        bo_env = child_environ({"BACKOFFICE_DATA_DIR": str(self.dir / "backoffice"),
+                                "BACKOFFICE_CATALOG_DIR": str(self._catalog_dir(base))},
+                               drop=("DATABASE_URL", "BACKOFFICE_STAFF_TOKEN"))
+        # Everything that takes an interpreter start at once; provisioning first
+        # only where the server needs it (one process creates the schema).
+        provision = None
+        if not (self.secret_file.exists() and (self.dir / "backoffice").is_dir()):
+            provision = Child("backoffice-provision", "backoffice.cli",
+                              ["terminal", "add", base.terminal.id, "--secret-file",
+                               str(self.secret_file)], log_dir=self.log_dir, env=bo_env).start()
+        self._spawn("idcard", "devices.idcard.simulator",
+                    ["--link", str(self.idcard_link), "--control", str(self.idcard_socket),
+                     "--baud", str(base.devices.idcard.baud)])
+        self.printer_port = free_port()
+        self._spawn("printer", "devices.printer.emulator",
+                    ["--port", str(self.printer_port), "--out", str(self.receipts_dir),
+                     "--control", str(self.printer_socket),
+                     "--paper", str(base.devices.printer.paper_mm)])
+        self.scenes = SceneKit(self.dir, {
+            "camera": (base.devices.camera.width, base.devices.camera.height),
+            "doccam": (base.devices.doccam.width, base.devices.doccam.height)})
+        self.scenes.start()
+        if provision is not None:
+            self._finish(provision)
+        self.backoffice_port = free_port()
+        self._children["backoffice"] = Child(
+            "backoffice", "backoffice.cli",
+            ["serve", "--host", "127.0.0.1", "--port", str(self.backoffice_port)],
+            log_dir=self.log_dir, env=bo_env)
+        self._children["backoffice"].start()
+        self.sscard = self._pcsc.start()
+        self._write_overlay(base)
+        self._children["idcard"].wait_ready(
+            lambda: socket_answers(self.idcard_socket, {"op": "state"}), self._timeout)
+        self._children["printer"].wait_ready(
+            lambda: socket_answers(self.printer_socket, {"op": "status"}), self._timeout)
+        self._wait_backoffice()
+        if self._want_control:
+            from kiosk.simenv_cli import dispatch  # the op table lives with the CLI
+
+            self._control = ControlServer(self.control_socket, lambda r: dispatch(self, r))
+
+    def stop(self) -> None:
+        """Stop everything we started (idempotent; never raises for a dead child)."""
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        self._pcsc.stop()
+        for name in reversed(list(self._children)):
+            self._children.pop(name).stop()
+        if self._own_run_dir:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+        if self._own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _spawn(self, name: str, module: str, args: list[str]) -> Child:
+        child = Child(name, module, args, log_dir=self.log_dir)
+        self._children[name] = child
+        return child.start()
+
+    def _finish(self, child: Child) -> None:
+        code = child.wait_exit(self._timeout)
+        if code != 0:
+            raise SimulationError(f"{child.name} failed ({code}):\n{child.log_tail()}")
+
+    @staticmethod
+    def _catalog_dir(base: KioskConfig) -> Path:
+        from kiosk.config import resolve
+
+        return resolve(base.catalog_dir)
+
+    def _wait_backoffice(self) -> None:
+        url = self.backoffice_url + "/api/v1/health"
+
+        def healthy() -> bool:
+            try:
+                return requests.get(url, timeout=1).ok
+            except requests.RequestException:
+                return False
+
+        self._children["backoffice"].wait_ready(healthy, self._timeout)
+
+    def _write_overlay(self, base: KioskConfig) -> None:
+        data: dict[str, Any] = {
+            "terminal": {"data_dir": str(self.dir)},
+            "devices": {
+                "idcard": {"driver": "sam-serial", "port": str(self.idcard_link),
+                           "photo_decoder": "sim-jpeg"},
+                "printer": {"driver": "network", "host": "127.0.0.1",
+                            "port": self.printer_port, "status": True},
+                "camera": {"driver": "opencv",
+                           "source": f"sim:dir:{self._scene_dir('camera')}"},
+                "doccam": {"driver": "opencv",
+                           "source": f"sim:dir:{self._scene_dir('doccam')}"},
+                "scanner": {"driver": "doccam"},
+            },
+            "backoffice": {"url": self.backoffice_url, "secret_file": str(self.secret_file)},
+            "outbox": {"path": str(self.dir / "outbox.sqlite3"),
+                       "key_file": str(self.outbox_key)},
+        }
+        if self.sscard.get("available"):
+            data["devices"]["sscard"] = {"driver": "pcsc", "reader": self.sscard["reader"]}
+        if self.site:
+            data["terminal"]["site_profile"] = self.site
+        tmp = self.overlay.with_suffix(".tmp")
+        tmp.write_text("# Written by kiosk.simenv: the simulated devices and back office.\n"
+                       + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        tmp.replace(self.overlay)
+
+    def _scene_dir(self, kind: str) -> Path:
+        if self.scenes is None:
+            raise SimulationError("scenes not started")
+        return self.scenes.scene_dir(kind)
+
+    # -- control API ---------------------------------------------------------------------
+    def _idcard(self, **msg: Any) -> dict[str, Any]:
+        answer = request_json(self.idcard_socket, msg)
+        if not answer.get("ok"):
+            raise SimulationError(f"idcard simulator: {answer.get('error')}")
+        return answer
+
+    def _printer(self, **msg: Any) -> dict[str, Any]:
+        answer = request_json(self.printer_socket, msg)
+        if not answer.get("ok"):
+            raise SimulationError(f"printer emulator: {answer.get('error')}")
+        return answer
+
+    def place_card(self, profile: str = "resident", *, photo: bool = True) -> dict[str, Any]:
+        """Lay a card of a built-in profile on the reader (with the holder's test photo)."""
+        msg: dict[str, Any] = {"op": "place", "profile": profile}
+        if photo and self.scenes is not None:
+            self.scenes.wait_prepared()
+            if self.scenes.card_photo is not None:
+                msg["photo_jpeg"] = str(self.scenes.card_photo)
+        return self._idcard(**msg)
+
+    def remove_card(self) -> dict[str, Any]:
+        return self._idcard(op="remove")
+
+    def card_fault(self, name: str, **params: Any) -> dict[str, Any]:
+        """``unplug``, ``replug``, ``clear``, ``sam_unauthorised``, ``sam_ok``, or a fault
+        kind of the simulator (``status``, ``silent``, ... with ``command=``, ``count=``)."""
+        if name in CARD_OPS:
+            return self._idcard(**CARD_OPS[name])
+        if name not in CARD_FAULTS:
+            raise SimulationError(f"unknown card fault {name!r} "
+                                  f"({', '.join([*CARD_OPS, *CARD_FAULTS])})")
+        return self._idcard(op="fault", kind=name, **params)
+
+    def place_sscard(self) -> None:
+        """Insert the virtual 社保卡 into vpcd's reader (SimulationError if there is none)."""
+        self._pcsc.place()
+
+    def remove_sscard(self) -> None:
+        self._pcsc.remove()
+
+    def printer_fault(self, name: str) -> dict[str, Any]:
+        if name not in PRINTER_FAULTS:
+            raise SimulationError(f"unknown printer fault {name!r} ({', '.join(PRINTER_FAULTS)})")
+        return self._printer(op="faults", **PRINTER_FAULTS[name])
+
+    def printer_ok(self) -> dict[str, Any]:
+        return self._printer(op="faults", **PRINTER_OK)
+
+    def camera_scene(self, kind: str, name: str) -> Path:
+        if self.scenes is None:
+            raise SimulationError("the environment is not started")
+        return self.scenes.set_scene(kind, name)
+
+    def backoffice_down(self) -> None:
+        """Stop the back-office process (same port and database when it comes back)."""
+        child = self._children.get("backoffice")
+        if child is not None:
+            child.stop()
+
+    def backoffice_up(self) -> None:
+        child = self._children.get("backoffice")
+        if child is None:
+            raise SimulationError("the environment is not started")
+        if not child.running:
+            child.start()
+            self._wait_backoffice()
+
+    def receipts(self) -> list[Path]:
+        """Rendered receipts, oldest first (``job-NNNN.png``; ``-incomplete`` when cut short)."""
+        return sorted(self.receipts_dir.glob("job-*.png"))
+
+    def describe(self) -> dict[str, Any]:
+        """Where everything is: what ``up`` prints and ``state`` answers."""
+        children = {name: {"pid": c.pid, "running": c.running, "log": str(c.log)}
+                    for name, c in self._children.items()}
+        return {
+            "dir": str(self.dir), "overlay": str(self.overlay),
+            "control": str(self.control_socket) if self._control else None,
+            "idcard": {"port": str(self.idcard_link), "control": str(self.idcard_socket)},
+            "printer": {"host": "127.0.0.1", "port": self.printer_port,
+                        "control": str(self.printer_socket), "receipts": str(self.receipts_dir)},
+            "cameras": {k: {"dir": str(self._scene_dir(k)),
+                            "scene": self.scenes.current.get(k) if self.scenes else None}
+                        for k in ("camera", "doccam")},
+            "backoffice": {"url": self.backoffice_url, "secret_file": str(self.secret_file),
+                           "data_dir": str(self.dir / "backoffice")},
+            "sscard": self.sscard,
+            "processes": children,
+        }
+
+
+if __name__ == "__main__":
+    from kiosk.simenv_cli import main
+
+    raise SystemExit(main())
