@@ -99,3 +99,20 @@ def test_fuzz_command_shaped_streams(parts: list[tuple[bytes, bytes]],
         for event in parser.feed(prefix + tail):
             paper.apply(event)
     paper.cut().image(384)
+
+
+def test_emulator_survives_junk_over_tcp_and_still_answers(emulator: object) -> None:
+    import random
+    import socket
+
+    from devices.printer.emulator import PrinterEmulator
+
+    assert isinstance(emulator, PrinterEmulator)
+    rng = random.Random(5)
+    junk = bytes(rng.randrange(256) for _ in range(4000))
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as s:
+        s.sendall(junk)
+    # Junk may end inside a declared payload; a new connection starts a new parse.
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as s:
+        s.sendall(cmd.STATUS_PAPER)
+        assert s.recv(1) == b"\x12"

@@ -91,3 +91,13 @@ def test_wrapping_keeps_every_cluster_and_every_rule(text: str, columns: int) ->
             assert line.text[-1] not in NO_LINE_END or line is lines[-1] or len(line.text) == 1
         first = line.text[:1]
         assert not first or unicodedata.category(first) not in ("Mn", "Me")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=80), columns=st.sampled_from([8, 32, 48]),
+       hanging=st.integers(0, 30))
+def test_any_text_wraps_without_error(text: str, columns: int, hanging: int) -> None:
+    # Names come from card readers and back offices: any code points, even lone surrogates.
+    for line in wrap(para(text, hanging=hanging), columns):
+        assert line.columns <= columns or len(clusters(line.text)) == 1
+        line.text.encode("utf-8")  # no lone surrogate survives
