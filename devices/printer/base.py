@@ -184,6 +184,13 @@ class ReceiptPrinter(Device):
             self._glyphs = GlyphCache()  # a few hundred ms: only when first needed
         return self._glyphs
 
+    def warm_up(self) -> None:
+        """Load the CJK faces now (about half a second), e.g. on a background thread at
+        start, so the first raster receipt (a rare character in a name) does not wait."""
+        cache = self.glyphs
+        for ch in "受理回执：0Aa-":
+            cache.cell(ch)
+
     def render(self, doc: Document, mode: Mode | None = None) -> RenderedJob:
         return render(doc, self.profile, mode or self.mode, self.glyphs)
 
