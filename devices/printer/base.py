@@ -30,7 +30,13 @@ from devices.printer.profile import Mode, PrinterProfile
 from devices.printer.render import JobMode, RenderedJob, render
 from devices.printer.status import PrinterStatusBits
 from kiosk.clock import Clock, SystemClock
-from kiosk.errors import DeviceError, DeviceTimeout, DeviceUnavailable, PrinterError
+from kiosk.errors import (
+    DeviceError,
+    DeviceTimeout,
+    DeviceUnavailable,
+    PrinterError,
+    ProtocolError,
+)
 from kiosk.receipts.document import Document
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,17 @@ class JobResult:
     def raise_for_error(self) -> None:
         if self.error is not None:
             raise self.error
+
+
+def _reason(error: DeviceError) -> str:
+    """The ``device.reason.*`` key a DeviceStatus shows for a transport error."""
+    if error.i18n_key.startswith("device.reason."):
+        return error.i18n_key
+    if isinstance(error, DeviceTimeout):
+        return "device.reason.no_answer"
+    if isinstance(error, ProtocolError):
+        return "device.reason.printer_error"
+    return "device.reason.unknown"
 
 
 class ReceiptPrinter(Device):
@@ -109,7 +126,7 @@ class ReceiptPrinter(Device):
         except DeviceError as exc:
             self._record_failure(exc)
             self._set_status(DeviceStatus(DeviceState.UNAVAILABLE, MediaStatus.UNKNOWN,
-                                          exc.i18n_key, exc.detail))
+                                          _reason(exc), exc.detail))
 
     def close(self) -> None:
         if self._connected:
@@ -247,7 +264,7 @@ class ReceiptPrinter(Device):
             if isinstance(exc, DeviceUnavailable | DeviceTimeout) and self._connected:
                 self._drop_connection()
             self._set_status(DeviceStatus(DeviceState.UNAVAILABLE, MediaStatus.UNKNOWN,
-                                          exc.i18n_key, exc.detail))
+                                          _reason(exc), exc.detail))
             return self._failed(job, sent, exc, reprint)
         self._record_operation()
         log.info("printed %s (%s mode, %d bytes%s)", job.kind, job.mode, len(job.data),

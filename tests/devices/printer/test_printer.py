@@ -179,6 +179,7 @@ def test_slow_printer_times_out_then_recovers(emulator: PrinterEmulator,
     result = p.print_document(acceptance(), "raster")
     assert not result.ok and result.i18n_key == "error.device_timeout"
     assert p.status.state is DeviceState.UNAVAILABLE
+    assert p.status.reason == "device.reason.no_answer"
     emulator.set_faults(slow_bps=None)
     assert p.refresh_status().ready  # reconnects
     assert p.reprint_last().ok
