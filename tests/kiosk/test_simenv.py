@@ -1,0 +1,179 @@
+"""kiosk/simenv.py: the simulated terminal with real drivers on the far side of real
+transports (pty, TCP, image files, vpcd), controlled through its API and its socket.
+
+One environment per module (start-up is a few interpreter starts); each test
+leaves it as it found it (no card, printer OK, back office up, no scene)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import cv2
+import numpy as np
+import pytest
+
+from devices.base import DeviceState, MediaStatus
+from devices.camera.base import Camera
+from devices.idcard.base import CardEvent, CardInserted, CardRemoved, IdCardReader
+from devices.printer.base import ReceiptPrinter
+from kiosk.clock import SystemClock
+from kiosk.config import load_site
+from kiosk.devicefactory import DeviceSet, build_devices
+from kiosk.errors import SimulationError
+from kiosk.receipts import ReceiptCatalog, TestPageInput, build_test_page
+from kiosk.simenv import SimEnvironment
+from kiosk.simenv_procs import request_json
+
+WAIT_S = 10.0
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[SimEnvironment]:
+    with SimEnvironment() as sim:
+        yield sim
+
+
+@pytest.fixture
+def devices(env: SimEnvironment) -> Iterator[DeviceSet]:
+    config = env.config()
+    with build_devices(config, load_site(config), clock=SystemClock()) as devs:
+        devs.open_all()
+        yield devs
+    env.remove_card()
+    env.printer_ok()
+
+
+def wait_until(condition: object, timeout_s: float = WAIT_S) -> bool:
+    done = threading.Event()
+    deadline = threading.Event()
+    timer = threading.Timer(timeout_s, deadline.set)
+    timer.start()
+    try:
+        while not deadline.is_set():
+            if callable(condition) and condition():
+                done.set()
+                break
+            deadline.wait(0.05)
+    finally:
+        timer.cancel()
+    return done.is_set()
+
+
+def test_overlay_gives_every_device_ready(env: SimEnvironment, devices: DeviceSet) -> None:
+    assert set(devices) == {"idcard", "sscard", "printer", "camera", "doccam", "scanner"}
+    for kind, status in devices.statuses().items():
+        if kind == "sscard" and not env.sscard.get("available"):
+            # pcscd cannot run here: unavailable, and the environment says why.
+            assert status.state is DeviceState.UNAVAILABLE and status.reason, env.sscard
+            assert env.sscard["reason"] and env.sscard["detail"]
+            continue
+        assert status.state is DeviceState.READY, (kind, status)
+    assert env.overlay.exists() and env.describe()["backoffice"]["url"] == env.backoffice_url
+
+
+def test_place_card_reports_the_identity_with_its_test_photo(env: SimEnvironment,
+                                                             devices: DeviceSet) -> None:
+    reader = devices["idcard"]
+    assert isinstance(reader, IdCardReader)
+    events: list[CardEvent] = []
+    seen = threading.Condition()
+
+    def on_card(event: CardEvent) -> None:
+        with seen:
+            events.append(event)
+            seen.notify_all()
+
+    reader.add_card_listener(on_card)
+    reader.enable()
+    env.place_card("rare_bmp")
+    with seen:
+        assert seen.wait_for(lambda: any(isinstance(e, CardInserted) for e in events), WAIT_S)
+    inserted = next(e for e in events if isinstance(e, CardInserted))
+    assert inserted.identity.name == "刘䶮"
+    assert inserted.identity.id_number.startswith("33010419950606")
+    if env.scenes is not None and env.scenes.card_photo is not None:
+        assert inserted.photo_reason is None
+        assert inserted.identity.photo_bmp == env.scenes.card_photo.read_bytes()
+    env.remove_card()
+    with seen:
+        assert seen.wait_for(lambda: isinstance(events[-1], CardRemoved), WAIT_S)
+
+
+def test_card_unplug_and_replug(env: SimEnvironment, devices: DeviceSet) -> None:
+    reader = devices["idcard"]
+    env.card_fault("unplug")
+    try:
+        assert wait_until(lambda: reader.status.state is DeviceState.UNAVAILABLE)
+        assert reader.status.reason == "device.reason.idcard_unplugged"
+    finally:
+        env.card_fault("replug")
+    assert wait_until(lambda: reader.status.ready)
+    with pytest.raises(SimulationError, match="unknown card fault"):
+        env.card_fault("melted")
+
+
+def test_printed_receipt_appears_as_png_and_faults_reach_the_driver(
+        env: SimEnvironment, devices: DeviceSet) -> None:
+    printer = devices["printer"]
+    assert isinstance(printer, ReceiptPrinter)
+    before = len(env.receipts())
+    page = build_test_page(TestPageInput(terminal_id=env.terminal_id, printer_name="sim",
+                                         printed_at=datetime.now(UTC)),
+                           ReceiptCatalog("zh_CN"))
+    result = printer.print_document(page)
+    assert result.ok, result.error
+    assert wait_until(lambda: len(env.receipts()) == before + 1)
+    png = cv2.imread(str(env.receipts()[-1]), cv2.IMREAD_GRAYSCALE)
+    assert png is not None and png.shape[1] >= 576 and (png < 128).any()  # 80 mm: 576 dots
+    env.printer_fault("paper_out")
+    status = printer.refresh_status()
+    assert status.state is DeviceState.UNAVAILABLE and status.media is MediaStatus.EMPTY
+    env.printer_ok()
+    assert printer.refresh_status().ready
+
+
+def test_camera_scenes_reach_the_real_driver(env: SimEnvironment, devices: DeviceSet) -> None:
+    camera = devices["doccam"]
+    assert isinstance(camera, Camera)
+    camera.enable()
+    try:
+        blank = camera.latest(timeout=WAIT_S).image
+        env.camera_scene("doccam", "document")
+
+        def page_shown() -> bool:
+            frame = camera.latest(timeout=WAIT_S).image
+            return float(np.abs(frame.astype(np.int16) - blank).mean()) > 20
+
+        assert wait_until(page_shown)
+    finally:
+        camera.disable()
+        env.camera_scene("doccam", "none")
+    with pytest.raises(SimulationError, match="unknown doccam scene"):
+        env.camera_scene("doccam", "holder")
+
+
+def test_control_socket(env: SimEnvironment) -> None:
+    state = request_json(env.control_socket, {"op": "state"})
+    assert state["ok"] and state["result"]["overlay"] == str(env.overlay)
+    placed = request_json(env.control_socket, {"op": "place_card", "profile": "elderly"})
+    assert placed["ok"] and placed["result"]["card"] == "elderly"
+    assert request_json(env.control_socket, {"op": "remove_card"})["ok"]
+    bad = request_json(env.control_socket, {"op": "explode"})
+    assert not bad["ok"] and "unknown op" in bad["error"]
+    assert oct(env.control_socket.stat().st_mode & 0o777) == "0o600"
+
+
+def test_children_stop_on_exit_even_after_an_exception() -> None:
+    pids: list[int] = []
+    with pytest.raises(RuntimeError, match="boom"), SimEnvironment(control_socket=False) as sim:
+        pids = [p["pid"] for p in sim.describe()["processes"].values() if p["pid"]]
+        directory = sim.dir
+        raise RuntimeError("boom")
+    assert len(pids) >= 3
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert not directory.exists()  # a temporary directory is removed
