@@ -14,14 +14,13 @@ Exit status: 0 all good, 1 something needs attention, 2 unusable configuration.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from devices.base import Device, DeviceState, DeviceStatus
+from devices.base import Device
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskConfig, load_config
 from kiosk.devicefactory import DeviceSet, build_device_map
@@ -41,47 +40,10 @@ def app_device_factory() -> DeviceFactory:
     return build_device_map
 
 
-class _Missing(Device):
-    """Stands for a device kind whose driver package cannot be imported here."""
-
-    def __init__(self, kind: str, problem: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self._set_status(DeviceStatus(DeviceState.UNAVAILABLE,
-                                      reason="device.reason.library_missing", detail=problem))
-
-
-#: (kind, module, factory name, which config it takes) of every device package.
-_FACTORIES = (
-    ("idcard", "devices.idcard.sam_serial", "make_reader", "idcard"),
-    ("printer", "devices.printer.drivers", "make_printer", "printer"),
-    ("camera", "devices.camera.factory", "make_camera", "camera"),
-    ("scanner", "devices.scanner.factory", "make_scanner", ""),
-)
-
-
-def config_device_factory(config: KioskConfig, clock: Clock) -> dict[str, Device]:
-    """The devices kiosk.yaml names, from each device package's own factory (the app's
-    way, for as long as kiosk.app has no build_devices). ``driver: none`` is left out."""
-    out: dict[str, Device] = {}
-    for kind, module_name, func_name, section in _FACTORIES:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            out[kind] = _Missing(kind, f"{module_name}: {exc}")
-            continue
-        make = getattr(module, func_name)
-        arg = getattr(config.devices, section) if section else config.devices
-        device = make(arg, clock=clock)
-        if device is not None:
-            out[kind] = device
-    return out
-
-
 def check_devices(config: KioskConfig, clock: Clock,
                   factory: DeviceFactory | None) -> dict[str, Any]:
     if factory is None:
-        return {"_": {"ok": False, "problem": "no device factory (kiosk.app.build_devices)"}}
+        return {"_": {"ok": False, "problem": "no device factory given"}}
     devices = factory(config, clock)
     if isinstance(devices, DeviceSet):
         # All at once, then a bounded wait for each first status: the card

@@ -110,11 +110,11 @@ def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_devices_from_the_packages_factories(tmp_path: Path) -> None:
-    """Without kiosk.app.build_devices, each device package's make_* builds from config:
-    the printer against the ESC/POS emulator is READY, absent devices are left out."""
+    """Devices built as the kiosk builds them (kiosk.devicefactory): the printer against
+    the ESC/POS emulator is READY, ``driver: none`` kinds are listed as not ok."""
     from devices.printer.emulator import PrinterEmulator
     from devices.printer.glyphs import GlyphCache
-    from kiosk.diagnose import config_device_factory
+    from kiosk.diagnose import app_device_factory
 
     emulator = PrinterEmulator(tmp_path / "receipts", port=0, glyphs=GlyphCache()).start()
     try:
@@ -126,8 +126,10 @@ def test_devices_from_the_packages_factories(tmp_path: Path) -> None:
                            "doccam": {"driver": "none"}, "scanner": {"driver": "none"}}
         path.write_text(yaml.safe_dump(data))
         config = load_config(overlays=(path,))
-        report = collect(config, clock=SystemClock(), factory=config_device_factory)
+        report = collect(config, clock=SystemClock(), factory=app_device_factory())
     finally:
         emulator.stop()
-    assert set(report["devices"]) == {"printer"}
-    assert report["devices"]["printer"]["ok"], report["devices"]["printer"]
+    devices = report["devices"]
+    assert devices["printer"]["ok"], devices["printer"]
+    assert not devices["idcard"]["ok"]
+    assert devices["idcard"]["status"]["reason"] == "device.reason.not_configured"
