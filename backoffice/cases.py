@@ -108,9 +108,23 @@ def _existing(session: Session, sub: CaseSubmission, digest: str) -> CaseReceipt
     return receipt(case)
 
 
+def _check_codes(sub: CaseSubmission, known: frozenset[str] | None) -> None:
+    if known is None:
+        return
+    for field, code in (("item_code", sub.item_code), ("bundle_code", sub.bundle_code)):
+        if code is not None and code not in known:
+            raise ApiError(422, "invalid_case", f"{field} {code} is not in the catalog")
+
+
 def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
-           now: datetime, blobs: BlobStore | None = None) -> tuple[CaseReceipt, bool]:
-    """Store a submission once. Returns the receipt and whether it was created now."""
+           now: datetime, blobs: BlobStore | None = None,
+           known_codes: frozenset[str] | None = None) -> tuple[CaseReceipt, bool]:
+    """Store a submission once. Returns the receipt and whether it was created now.
+
+    ``known_codes`` (item and bundle codes of the catalog) is checked for new
+    cases only: a case received before its item left the catalog still gets
+    its receipt again.
+    """
     digest = body_hash(raw)
     for _attempt in range(INTAKE_ATTEMPTS):
         try:
@@ -118,6 +132,7 @@ def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
                 found = _existing(session, sub, digest)
                 if found is not None:
                     return found, False
+                _check_codes(sub, known_codes)
                 _check_materials(session, sub, blobs, now)
                 case = Case(
                     case_number=_next_case_number(session, now),

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from backoffice.errors import ApiError
 from backoffice.routes.common import parse_json
 from backoffice.schemas import CaseSubmission
+from backoffice.settings import Settings
 from backoffice.testing import JPEG, TerminalClient, make_case
+from kiosk.catalog import load_catalog
 
 
 @pytest.fixture
@@ -151,3 +153,32 @@ def test_case_parser_refuses_only_with_invalid_case(data: bytes) -> None:
         parse_json(CaseSubmission, data, "invalid_case")
     except ApiError as exc:
         assert exc.status == 422 and exc.code == "invalid_case"
+
+
+def test_unknown_item_code(uploaded: TerminalClient) -> None:
+    case = make_case()
+    case["item_code"] = "330109-XX-999"
+    assert "item_code" in _invalid(uploaded.submit(case))
+
+
+def test_bundle_code_must_be_known(uploaded: TerminalClient, settings: Settings) -> None:
+    bundle = load_catalog(settings.catalog_dir).bundles[0].code
+    case = make_case()
+    case["bundle_code"] = bundle
+    assert uploaded.submit(case).status_code == 201
+    other = make_case("XD-261122-0043-5")
+    other["bundle_code"] = "NO-SUCH-BUNDLE"
+    assert "bundle_code" in _invalid(uploaded.submit(other))
+
+
+def test_item_leaving_the_catalog_keeps_the_receipt(uploaded: TerminalClient,
+                                                    settings: Settings) -> None:
+    """Idempotency wins: a retry after the item left the catalog gets its receipt again."""
+    case = make_case()
+    first = uploaded.submit(case)
+    assert first.status_code == 201
+    path = settings.catalog_dir / "items-public-security.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("330109-HJ-001", "330109-HJ-900"),
+                    encoding="utf-8")
+    again = uploaded.submit(case)
+    assert again.status_code == 200 and again.json() == first.json()

@@ -48,8 +48,8 @@ def proxy(tmp_path: Path) -> Any:
 class CaseAligner:
     """Makes generated case submissions pass the cross-field rules a schema cannot say.
 
-    ``Idempotency-Key`` must equal ``kiosk_ref`` and ``terminal_id`` must be the
-    signer; without this, nearly every generated case would stop at those two
+    ``Idempotency-Key`` must equal ``kiosk_ref``, ``terminal_id`` must be the
+    signer and the item must be in the catalog; without this, nearly every generated case would stop at those two
     checks and the intake itself (materials, numbering, storage) would go untested.
     """
 
@@ -74,6 +74,7 @@ class CaseAligner:
             case = None
         if isinstance(case, dict) and isinstance(case.get("kiosk_ref"), str):
             case["terminal_id"] = TERMINAL_ID
+            case["item_code"], case["bundle_code"] = "330109-HJ-001", None
             body = json.dumps(case).encode()
             key = case["kiosk_ref"].encode("latin-1", "replace")
             headers = [(k, v) for k, v in headers
