@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -82,6 +83,10 @@ class FaceScene:
         if background is None:
             background = _office_background(size)
         self._background = as_image(cv2.resize(background, size))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self._size
 
     def key_at(self, t: float) -> Key:
         keys = self._keys
@@ -164,3 +169,30 @@ def document_scene(seed: int = 0, size: tuple[int, int] = (1920, 1080)) -> Still
     from kiosk.documents.synthetic import synthetic_frame  # heavy: only when asked for
 
     return StillScene([synthetic_frame(seed, size=size).frame])
+
+
+def both_ways_keys(start: float = 0.0, amount: float = 0.8) -> list[Key]:
+    """Frontal, turn to the citizen's left, back, turn right, back: passes either
+    challenge direction, so a looping clip of it works whatever the kiosk asks."""
+    return [Key(start), Key(start + 0.8), Key(start + 1.2, turn=amount),
+            Key(start + 1.6, turn=amount), Key(start + 2.0), Key(start + 2.4),
+            Key(start + 2.8, turn=-amount), Key(start + 3.2, turn=-amount),
+            Key(start + 3.6), Key(start + 4.4)]
+
+
+def write_clip(scene: FaceScene, path: Path | str, seconds: float, fps: int = 25) -> Path:
+    """Render a scene into an MJPG .avi (for DirectoryScene / scripts/run).
+
+    Writes synthetic pictures of package photos only: never camera frames.
+    """
+    size = scene.size
+    target = Path(path)
+    writer = cv2.VideoWriter(str(target), cv2.VideoWriter.fourcc(*"MJPG"), fps, size)
+    if not writer.isOpened():
+        raise ValueError(f"cannot write a video to {target}")
+    try:
+        for i in range(round(seconds * fps)):
+            writer.write(scene.render(i / fps))
+    finally:
+        writer.release()
+    return target

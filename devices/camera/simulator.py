@@ -32,6 +32,7 @@ from devices.camera.base import Image, as_image
 from kiosk.clock import Clock
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".webm")
 
 
 class Scene(Protocol):
@@ -94,10 +95,13 @@ class VideoFileScene:
 
 
 class DirectoryScene:
-    """The newest image file in a directory; an empty grey picture while there is none.
+    """The newest image or video file in a directory; grey while there is none.
 
     ``scripts/run`` drops files here to put a face or a document in front of
-    the simulated lens. The directory is rescanned at most every ``rescan_s``.
+    the simulated lens. A video file plays (looped) from the moment it is
+    picked up: a still photo can never pass the head-turn challenge, a clip of
+    a head turning can (see :func:`devices.camera.scenes.write_clip`). The
+    directory is rescanned at most every ``rescan_s``.
     """
 
     def __init__(self, directory: Path | str, size: tuple[int, int] = (640, 480),
@@ -108,15 +112,20 @@ class DirectoryScene:
         self._checked_at = -1e9
         self._current: tuple[str, float] | None = None
         self._image = np.full((size[1], size[0], 3), 96, np.uint8)
+        self._video: VideoFileScene | None = None
+        self._video_t0 = 0.0
 
     def render(self, t: float) -> Image:
         if t - self._checked_at >= self._rescan_s:
             self._checked_at = t
-            self._rescan()
+            self._rescan(t)
+        if self._video is not None:
+            return _fit(self._video.render(t - self._video_t0), self._size)
         return self._image.copy()
 
-    def _rescan(self) -> None:
-        files = [p for p in self._dir.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES] \
+    def _rescan(self, t: float) -> None:
+        suffixes = IMAGE_SUFFIXES + VIDEO_SUFFIXES
+        files = [p for p in self._dir.glob("*") if p.suffix.lower() in suffixes] \
             if self._dir.is_dir() else []
         if not files:
             return
@@ -124,10 +133,17 @@ class DirectoryScene:
         key = (newest.name, newest.stat().st_mtime)
         if key == self._current:
             return
+        if newest.suffix.lower() in VIDEO_SUFFIXES:
+            try:
+                video = VideoFileScene(newest)
+            except ValueError:  # half-written file: try again on the next rescan
+                return
+            self._current, self._video, self._video_t0 = key, video, t
+            return
         image = cv2.imread(str(newest), cv2.IMREAD_COLOR)
         if image is None:  # half-written file: try again on the next rescan
             return
-        self._current = key
+        self._current, self._video = key, None
         self._image = _fit(as_image(image), self._size)
 
 
@@ -245,6 +261,8 @@ def _load(item: Image | Path | str) -> Image:
 def _fit(image: Image, size: tuple[int, int]) -> Image:
     """Letterbox an image into ``size`` (w, h) on grey."""
     w, h = size
+    if image.shape[1] == w and image.shape[0] == h:
+        return image
     scale = min(w / image.shape[1], h / image.shape[0])
     nw, nh = max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))
     out = np.full((h, w, 3), 96, np.uint8)

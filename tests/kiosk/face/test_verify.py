@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
+from devices.camera.factory import make_camera
 from devices.camera.opencv import OpenCVCamera
-from devices.camera.scenes import FaceScene, Key
+from devices.camera.scenes import FaceScene, Key, both_ways_keys, write_clip
 from devices.camera.simulator import SimulatorFactory
 from kiosk.clock import FakeClock
-from kiosk.config import FaceConfig
+from kiosk.config import CameraConfig, FaceConfig
 from kiosk.face import guidance as g
 from kiosk.face.engine import FaceEngine
 from kiosk.face.liveness import LivenessConfig
@@ -168,3 +170,25 @@ def test_wipe_zeroes_frames_and_embeddings(engine: FaceEngine,
     assert any(not frame.any() for frame in frames)  # the kept best frame was zeroed
     assert verifier._card_embedding is None
     assert verifier._candidates == []
+
+
+def test_a_clip_dropped_into_the_scene_directory_passes_either_challenge(
+        engine: FaceEngine, photo: Callable[[str], photos.Image], tmp_path: Path) -> None:
+    """What scripts/run does: a rendered head-turn clip in the sim:dir folder."""
+    image = photo("grace_hopper")
+    scene = FaceScene(portrait(engine, image), both_ways_keys(), loop=True)
+    write_clip(scene, tmp_path / "turning.avi", seconds=4.4)
+    directions = set()
+    for seed in (0, 1):  # random.Random(0) asks "right", random.Random(1) "left"
+        clock = FakeClock()
+        camera = make_camera(CameraConfig(source=f"sim:dir:{tmp_path}"), clock=clock)
+        assert isinstance(camera, OpenCVCamera)
+        camera.open_without_thread()
+        camera.enable()
+        verifier = FaceVerifier(engine, _card(engine, image), FaceConfig(), clock=clock,
+                                rng=random.Random(seed))
+        assert verifier.challenge is not None
+        directions.add(verifier.challenge.direction)
+        decision = _run(verifier, camera)[-1].decision
+        assert decision is not None and decision.outcome == "match", (seed, decision)
+    assert directions == {"left", "right"}
