@@ -13,6 +13,7 @@ import contextlib
 from typing import Any
 
 from smartcard.Exceptions import CardConnectionException, NoCardException, SmartcardException
+from smartcard.pcsc.PCSCExceptions import BaseSCardException
 from smartcard.scard import SCARD_S_SUCCESS, SCardStatus
 from smartcard.System import readers as _readers
 
@@ -23,13 +24,16 @@ from kiosk.errors import DeviceUnavailable, NoCard
 REASON_NO_SERVICE = "device.reason.sscard_no_service"
 #: SCardStatus dwState bits (pcsclite.h); pyscard exports the GetStatusChange ones only.
 SCARD_ABSENT, SCARD_PRESENT = 0x0002, 0x0004
+#: What pyscard raises when the PC/SC service is missing or refuses: its exception tree
+#: is split in two (EstablishContextException is not a SmartcardException).
+_SERVICE_ERRORS = (SmartcardException, BaseSCardException)
 _REMOVED = (0x80100069, 0x80100066, 0x8010000C)  # removed card, unresponsive card, no smartcard
 
 
 def list_readers() -> list[str]:
     try:
         return [str(r) for r in _readers()]
-    except SmartcardException as err:
+    except _SERVICE_ERRORS as err:
         raise DeviceUnavailable(f"PC/SC: {err}", i18n_key=REASON_NO_SERVICE) from None
 
 
@@ -41,7 +45,7 @@ class PyscardConnection:
     def __init__(self, reader_name: str) -> None:
         try:
             match = [r for r in _readers() if str(r) == reader_name]
-        except SmartcardException as err:
+        except _SERVICE_ERRORS as err:
             raise DeviceUnavailable(f"PC/SC: {err}", i18n_key=REASON_NO_SERVICE) from None
         if not match:
             raise DeviceUnavailable(f"reader {reader_name!r} vanished")

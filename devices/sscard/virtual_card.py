@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 from devices.sscard.apdu import BASICS, CARD_NUMBER, EF05, EF06, SSSE_AID, RApdu, encode_value
@@ -59,15 +60,30 @@ class VirtualSsCard:
         self._pending = b""                    # FCI waiting for GET RESPONSE
 
     # -- insertion ------------------------------------------------------------
-    def insert(self, timeout: float = 5.0) -> None:
-        """Connect to vpcd: the reader now has a card."""
+    def insert(self, timeout: float = 10.0) -> None:
+        """Connect to vpcd and wait until it talks to us: the reader now has a card.
+
+        vpcd serves one card at a time and re-opens its listening socket after a
+        card leaves, so a connection made in that moment can be dropped unanswered;
+        we then connect again (bounded by ``timeout``).
+        """
         if self._sock is not None:
             return
-        self._sock = socket.create_connection((self.host, self.port), timeout=timeout)
-        self._sock.settimeout(None)
-        self._thread = threading.Thread(target=self._run, args=(self._sock,),
-                                        name="virtual-sscard", daemon=True)
-        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while True:
+            greeted = threading.Event()
+            sock = socket.create_connection((self.host, self.port), timeout=timeout)
+            sock.settimeout(None)
+            self._sock = sock
+            self._thread = threading.Thread(target=self._run, args=(sock, greeted),
+                                            name="virtual-sscard", daemon=True)
+            self._thread.start()
+            if greeted.wait(min(2.0, max(0.1, deadline - time.monotonic()))):
+                return
+            self.remove()
+            if time.monotonic() >= deadline:
+                raise TimeoutError("vpcd did not take the virtual card")
+            time.sleep(0.2)
 
     def remove(self) -> None:
         """Close the connection: the card leaves the reader."""
@@ -85,7 +101,7 @@ class VirtualSsCard:
         return self._sock is not None
 
     # -- the vpcd loop ------------------------------------------------------------
-    def _run(self, sock: socket.socket) -> None:
+    def _run(self, sock: socket.socket, greeted: threading.Event) -> None:
         try:
             while True:
                 head = _recv_exact(sock, 2)
@@ -94,6 +110,8 @@ class VirtualSsCard:
                 payload = _recv_exact(sock, int.from_bytes(head, "big"))
                 if payload is None:
                     return
+                if payload in (b"\x01", b"\x04"):   # power on / ATR: vpcd took the card
+                    greeted.set()
                 answer = self._on_message(payload)
                 if answer is not None:
                     sock.sendall(len(answer).to_bytes(2, "big") + answer)
