@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -135,3 +136,25 @@ def test_no_pcsc_service_is_unavailable_with_reason() -> None:
 def test_backend_connect_without_card_is_nocard(pcscd: str) -> None:
     with pytest.raises(NoCard):
         pyscard_backend.connect(pcscd)
+
+
+def test_diagnose_reads_and_masks(pcscd: str, card: VirtualSsCard,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from devices.sscard import diagnose
+    assert wait_for(lambda: reader_empty(pcscd), 10)
+    card.insert()
+    assert wait_for(lambda: not reader_empty(pcscd), 10)
+    assert diagnose.main(["--json", "--reader", pcscd, "--wait", "3"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert report["card"]["id_number"] == "330106********1237"
+    assert "330106199001011237" not in out and "欧阳䶮" not in out
+    assert report["card"]["atr"] == DEFAULT_ATR.hex(" ")
+
+
+def test_diagnose_without_card(pcscd: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from devices.sscard import diagnose
+    assert wait_for(lambda: reader_empty(pcscd), 10)
+    assert diagnose.main(["--json", "--reader", pcscd, "--wait", "0"]) == 0
+    assert json.loads(capsys.readouterr().out)["card"] is None
+    assert diagnose.main(["--json", "--reader", "No Such Reader", "--wait", "0"]) == 1
