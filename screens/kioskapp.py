@@ -27,7 +27,11 @@ class KioskApp(App):  # type: ignore[misc]
         self._on_ready = on_ready
 
     def build(self) -> Shell:
-        self.shell = Shell(ui=UiState(self.kiosk, resolution=self.resolution))
+        ui = UiState(self.kiosk, resolution=self.resolution)
+        self.shell = Shell(ui=ui)
+        # A real screen may differ from the profile's resolution (fullscreen on another
+        # panel, a resized window): sizes follow the window, orientation included.
+        Window.bind(size=lambda _w, size: ui.set_resolution((int(size[0]), int(size[1]))))
         if self._on_ready is not None:
             Window.bind(on_flip=self._first_frame)
         return self.shell

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -180,7 +181,11 @@ def test_suspended_when_a_required_device_is_not_ready(
     assert shell.current.action == "available"
     # The printer runs out of paper while the guide is shown: the bridge delivers the
     # status change on the Kivy clock and the guide switches to 暂停服务.
-    devices["printer"].force(DeviceState.UNAVAILABLE, "device.reason.paper_out")
+    worker = threading.Thread(target=devices["printer"].force,
+                              args=(DeviceState.UNAVAILABLE, "device.reason.paper_out"))
+    worker.start()
+    worker.join()
+    assert shell.current.action == "available"  # nothing touched the UI from the thread
     harness.render()
     guide = shell.current
     assert guide.action == "suspended"
