@@ -10,9 +10,12 @@ chosen point (after enqueue commit, after the receipt, before/after an upload,
 before/after the POST, after delivery). At the end a final child drains what is
 left, and the driver checks:
 
-* every reference whose receipt was reached is in the back office, once;
-* the back office holds nothing else than what the outbox committed, and no
-  reference twice; nothing was refused (a reused reference would be a 409).
+* every reference whose receipt was reached is in the back office, under the
+  case number the outbox recorded;
+* the back office holds nothing else than what the outbox committed: its case
+  numbers are a gapless daily sequence (API.md), so their count is known without
+  listing, and it must equal the number of committed cases; nothing was refused
+  (a reused reference would be a 409).
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
+from kiosk.backoffice_client import BackofficeClient
+from kiosk.clock import SystemClock
+from kiosk.errors import PermanentError
 from tests.kiosk.crash.live_backoffice import ROOT, LiveBackoffice
 
 CHILD = Path(__file__).with_name("child.py")
@@ -43,8 +49,11 @@ class Result:
     trials: int = 0
     kills: collections.Counter[str] = field(default_factory=collections.Counter)
     receipts: set[str] = field(default_factory=set)
-    backoffice_refs: list[str] = field(default_factory=list)
-    outbox_states: dict[str, str] = field(default_factory=dict)
+    #: kiosk reference -> case number, as the back office answers for each committed case
+    backoffice: dict[str, str] = field(default_factory=dict)
+    #: total cases the back office created (from its gapless daily numbering)
+    backoffice_total: int = 0
+    outbox: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
 
@@ -125,33 +134,55 @@ def run(workdir: Path, trials: int, seed: int, cases_per_child: int = 3) -> Resu
                            kill_point=None)
         if final != "done":
             result.problems.append(f"final drain: {final}")
-        result.backoffice_refs = [c["kiosk_ref"] for c in bo.staff_cases()]
+        conn = sqlite3.connect(workdir / "outbox.sqlite3")
+        result.outbox = {ref: (state, number) for ref, state, number in
+                         conn.execute("SELECT ref, state, case_number FROM cases")}
+        conn.close()
+        _ask_backoffice(bo, result)
     receipts = workdir / "receipts"
     if receipts.exists():
         for line in receipts.read_text().splitlines():
             if line.startswith("receipt reached: "):
                 result.receipts.add(line.removeprefix("receipt reached: "))
-    conn = sqlite3.connect(workdir / "outbox.sqlite3")
-    result.outbox_states = dict(conn.execute("SELECT ref, state FROM cases"))
-    conn.close()
     _check(result)
     return result
 
 
+def _ask_backoffice(bo: LiveBackoffice, r: Result) -> None:
+    client = BackofficeClient(bo.url, bo.terminal_id, bo.secret, clock=SystemClock())
+    try:
+        for ref in r.outbox:
+            try:
+                r.backoffice[ref] = client.case_status(ref).case_number
+            except PermanentError as exc:
+                if exc.status != 404:
+                    raise
+    finally:
+        client.close()
+    # XS + YYYYMMDD + 6-digit sequence of that day: the highest number of each day
+    # is how many cases the back office created that day.
+    days: dict[str, int] = {}
+    for number in r.backoffice.values():
+        days[number[:10]] = max(days.get(number[:10], 0), int(number[10:]))
+    r.backoffice_total = sum(days.values())
+
+
 def _check(r: Result) -> None:
-    counts = collections.Counter(r.backoffice_refs)
-    dupes = [ref for ref, n in counts.items() if n > 1]
-    if dupes:
-        r.problems.append(f"duplicated in the back office: {dupes}")
-    lost = sorted(r.receipts - set(counts))
+    lost = sorted(r.receipts - set(r.backoffice))
     if lost:
         r.problems.append(f"receipt printed but case missing: {lost}")
-    strangers = sorted(set(counts) - set(r.outbox_states))
-    if strangers:
-        r.problems.append(f"in the back office but never committed: {strangers}")
-    undelivered = sorted(ref for ref, st in r.outbox_states.items() if st != "delivered")
+    if len(set(r.backoffice.values())) != len(r.backoffice):
+        r.problems.append("two references share one case number")
+    if r.backoffice_total != len(r.backoffice):
+        r.problems.append(f"the back office created {r.backoffice_total} cases for "
+                          f"{len(r.backoffice)} committed ones: duplicates or strangers")
+    undelivered = sorted(ref for ref, (st, _) in r.outbox.items() if st != "delivered")
     if undelivered:
         r.problems.append(f"not delivered (or refused) after the final drain: {undelivered}")
+    wrong = sorted(ref for ref, (st, number) in r.outbox.items()
+                   if st == "delivered" and r.backoffice.get(ref) != number)
+    if wrong:
+        r.problems.append(f"outbox case number differs from the back office's: {wrong}")
 
 
 def main() -> int:
@@ -168,7 +199,7 @@ def main() -> int:
         r = run(args.workdir or Path(tmp), args.trials, args.seed)
         print(f"{r.trials} trials in {time.monotonic() - started:.1f} s; endings: "
               f"{dict(r.kills)}; receipts {len(r.receipts)}; "
-              f"back office cases {len(r.backoffice_refs)}")
+              f"back office cases {r.backoffice_total}")
         for p in r.problems:
             print("PROBLEM:", p)
     return 1 if r.problems else 0
