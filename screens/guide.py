@@ -108,7 +108,8 @@ class GuideScreen(KioskScreen):
         tr = self.ui.tr
         theme = self.ui.theme
         parts = [f"[b]{n}. {self.ui.lt(m.name)}[/b]",
-                 f"{tr(f'ui.guide.form.{m.form}')} × {m.count}"]
+                 # no-break spaces keep "原件 × 1" together when the line wraps
+                 f"{tr(f'ui.guide.form.{m.form}')}\u00a0×\u00a0{m.count}"]
         marks = []
         if m.deferrable:
             marks.append(f"[color={_hex(theme.colour('primary_text'))}]" +

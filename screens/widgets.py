@@ -126,8 +126,10 @@ class Keyboard(GridLayout):  # type: ignore[misc]
             self.add_widget(anchor)
 
     def _key(self, label: str, value: str, bg: Any, fg: Any, wide: float = 1.0) -> KButton:
+        # the wide keys carry words (删除 / Delete): smaller type so they fit on one line
+        font = self.key_font if wide == 1.0 else self.key_font * 0.72
         key = KButton(text=label, size_hint=(None, None), width=self.key_size * wide,
-                      height=self.key_size, font_size=self.key_font, bg=bg, fg=fg,
+                      height=self.key_size, font_size=font, bg=bg, fg=fg,
                       min_target=self.key_size, border_colour=(0.78, 0.8, 0.84, 1))
         key.key_value = value
         key.bind(on_release=lambda b: self.dispatch("on_key", b.key_value))
