@@ -38,17 +38,21 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def make_engine(url: str, *, durable: bool = True) -> Engine:
-    """``durable=False`` (SQLite): commits skip the fsync; for rows a power cut may lose."""
+    """``durable=False`` (SQLite): commits skip the fsync; for rows a power cut may lose.
+
+    ``hide_parameters``: a database error must not carry an ID number into a log.
+    """
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url,
+            url, hide_parameters=True,
             connect_args={"check_same_thread": False,
                           "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         _sqlite_setup(engine, "FULL" if durable else "NORMAL")
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        engine = create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10,
+                               max_overflow=10)
     return engine
 
 

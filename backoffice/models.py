@@ -1,5 +1,6 @@
 """Tables of the reference back office (SQLAlchemy 2 typed ORM).
 
+Column lengths match the limits in ``schemas.py`` (PostgreSQL enforces them).
 Uniqueness that the intake relies on lives in the database, not in Python:
 ``cases.kiosk_ref`` (the idempotency key) and ``cases.case_number`` are
 unique, and ``nonces`` has (terminal, nonce) as its key, so several server
@@ -110,7 +111,7 @@ class CaseEvent(Base):
     status: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     note: Mapped[str] = mapped_column(Text, default="")
-    staff: Mapped[str] = mapped_column(String(64), default="")
+    staff: Mapped[str] = mapped_column(String(200), default="")
 
     case: Mapped[Case] = relationship(back_populates="events")
 
@@ -123,7 +124,7 @@ class OwedMaterial(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    code: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     deadline: Mapped[date | None] = mapped_column(Date, default=None)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -34,12 +34,32 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
 
+@pytest.fixture(scope="module")
+def shared_postgres(postgres_server: str) -> str:
+    """One database for every operation (creating one per operation costs seconds)."""
+    import psycopg
+
+    dsn = postgres_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute('CREATE DATABASE "schemathesis"')
+    return f"{postgres_server}/schemathesis"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "sqlite":
+        return ""
+    url: str = request.getfixturevalue("shared_postgres")
+    return url
+
+
 @pytest.fixture
-def proxy(tmp_path: Path) -> Any:
+def proxy(tmp_path: Path, database_url: str) -> Any:
     """A fresh back office per operation, behind the signing proxy."""
     clock = SystemClock()
     app = create_app(Settings(data_dir=tmp_path / "bo", staff_token=STAFF_TOKEN,
-                              catalog_dir=REPO_ROOT / "config" / "catalog", clock=clock))
+                              catalog_dir=REPO_ROOT / "config" / "catalog", clock=clock,
+                              database_url=database_url))
     secret = b"k" * 32
     staffops.register_terminal(app.state.sessions, TERMINAL_ID, secret.hex(), clock.now())
     return CaseAligner(SigningProxy(app, TERMINAL_ID, secret, STAFF_TOKEN, clock))
@@ -49,8 +69,9 @@ class CaseAligner:
     """Makes generated case submissions pass the cross-field rules a schema cannot say.
 
     ``Idempotency-Key`` must equal ``kiosk_ref``, ``terminal_id`` must be the
-    signer and the item must be in the catalog; without this, nearly every generated case would stop at those two
-    checks and the intake itself (materials, numbering, storage) would go untested.
+    signer and the item must be in the catalog; without this, nearly every
+    generated case would stop at those checks and the intake itself (materials,
+    numbering, storage) would go untested.
     """
 
     def __init__(self, app: Any) -> None:
