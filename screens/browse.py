@@ -37,13 +37,15 @@ class BrowseScreen(KioskScreen):
         grid.clear_widgets()
         theme = self.ui.theme
         grid.cols = theme.columns + (1 if theme.landscape else 0)
+        # a landscape screen is short: lower tiles keep two rows in view without scrolling
+        height = theme.tile * (0.75 if theme.landscape else 1.0)
         for group_id, name, count in self.groups():
             tile = Tile(title=name, subtitle=self.ui.tr("ui.browse.count", count=count),
                         bg=theme.colour("surface"), fg=theme.colour("on_surface"),
                         stripe=theme.colour("primary"), border_colour=theme.colour("border"),
                         title_size=theme.body * 1.2, subtitle_size=theme.small,
                         radius=theme.radius, min_target=theme.target,
-                        size_hint_y=None, height=theme.tile)
+                        size_hint_y=None, height=height)
             tile.group_id = group_id
             tile.bind(on_release=lambda t: self.nav.go("items", mode=self.mode,
                                                         group=t.group_id))
@@ -52,7 +54,7 @@ class BrowseScreen(KioskScreen):
                       bg=theme.colour("primary"), fg=theme.colour("on_primary"),
                       title_size=theme.body * 1.2, subtitle_size=theme.small,
                       radius=theme.radius, min_target=theme.target,
-                      size_hint_y=None, height=theme.tile)
+                      size_hint_y=None, height=height)
         search.bind(on_release=lambda _t: self.nav.go("search"))
         grid.add_widget(search)
         self.ids.scroll.scroll_y = 1
