@@ -45,6 +45,8 @@ CLI: ``python -m kiosk.simenv up [--dir var/sim] [--site NAME] [--json]`` and
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,7 +55,7 @@ from typing import Any
 import requests
 import yaml
 
-from kiosk.config import KioskConfig, load_config
+from kiosk.config import ROOT, KioskConfig, load_config, resolve
 from kiosk.crypto import create_key
 from kiosk.errors import SimulationError
 from kiosk.simenv_pcsc import PcscSim
@@ -122,6 +124,7 @@ class SimEnvironment:
         self._control: ControlServer | None = None
         self.scenes: SceneKit | None = None
         self._pcsc = PcscSim(self.log_dir)
+        self._bo_env: dict[str, str] = {}
 
     # -- paths -------------------------------------------------------------------------
     @property
@@ -178,7 +181,7 @@ class SimEnvironment:
             d.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not self.outbox_key.exists():
             create_key(self.outbox_key)
-        bo_env = child_environ({"BACKOFFICE_DATA_DIR": str(self.dir / "backoffice"),
+        bo_env = self._bo_env = child_environ({"BACKOFFICE_DATA_DIR": str(self.dir / "backoffice"),
                                 "BACKOFFICE_CATALOG_DIR": str(self._catalog_dir(base))},
                                drop=("DATABASE_URL", "BACKOFFICE_STAFF_TOKEN"))
         # Everything that takes an interpreter start at once; provisioning first
@@ -245,8 +248,6 @@ class SimEnvironment:
 
     @staticmethod
     def _catalog_dir(base: KioskConfig) -> Path:
-        from kiosk.config import resolve
-
         return resolve(base.catalog_dir)
 
     def _wait_backoffice(self) -> None:
@@ -360,6 +361,16 @@ class SimEnvironment:
         if not child.running:
             child.start()
             self._wait_backoffice()
+
+    def backoffice_cli(self, *args: str, timeout_s: float = 120.0) -> str:
+        """Run ``python -m backoffice.cli ARGS`` on this environment's database (staff
+        commands, ``terminal list``) and return its output; SimulationError on failure."""
+        done = subprocess.run([sys.executable, "-m", "backoffice.cli", *args], cwd=ROOT,
+                              env=self._bo_env, capture_output=True, text=True,
+                              timeout=timeout_s, check=False)
+        if done.returncode != 0:
+            raise SimulationError(f"backoffice.cli {' '.join(args)}: {done.stderr[-500:]}")
+        return done.stdout
 
     def receipts(self) -> list[Path]:
         """Rendered receipts, oldest first (``job-NNNN.png``; ``-incomplete`` when cut short)."""

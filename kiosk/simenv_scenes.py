@@ -5,7 +5,7 @@ vision tests already use, never committed and never downloaded here:
 
 1. the face_recognition 1.3.0 sdist's test images, when the vision tests have
    unpacked them into ``var/testdata/`` (``obama.jpg`` on the card,
-   ``obama2.jpg``, another photo of the same man, in front of the camera,
+   ``obama3.jpg``, another (frontal) photo of the same man, in front of the camera,
    ``biden.jpg`` as "another person");
 2. else Debian ``facedetect``'s Grace Hopper (card and camera: the same photo)
    and scikit-image's astronaut (another person).
@@ -18,7 +18,7 @@ head and shoulders) and JPEG-encoded small enough (≤ 1007 B, grey) for the
 1024-byte photo field with the simulator's *test* codec
 (``devices.idcard.photo.SimJpegTestCodec``, ``photo_decoder: sim-jpeg``); it is
 not a WLT image. At that size SFace still scores the same person well above
-``face.threshold`` (0.5-0.6 on the package photos) and another person far below
+``face.threshold`` (≈ 0.58 on the package photos) and another person far below
 (≈ 0.2), so verification succeeds or fails as it would at a real kiosk.
 
 **Scenes** are still images that :class:`devices.camera.simulator.DirectoryScene`
@@ -75,7 +75,7 @@ def _read(path: Path) -> Image | None:
 
 def find_people() -> People | None:
     """The best photo set available offline (module docstring), or None."""
-    card, live, other = (_read(FR_IMAGES / n) for n in ("obama.jpg", "obama2.jpg", "biden.jpg"))
+    card, live, other = (_read(FR_IMAGES / n) for n in ("obama.jpg", "obama3.jpg", "biden.jpg"))
     if card is not None and live is not None and other is not None:
         return People("face_recognition 1.3.0 test images", card, live, other)
     hopper = _read(GRACE_HOPPER) if GRACE_HOPPER.exists() else None
