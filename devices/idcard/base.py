@@ -176,10 +176,6 @@ class IdCardReader(Device):
             self._attempts = 0
             self._set_status(DeviceStatus(DeviceState.UNAVAILABLE, reason=REASON_CLOSED))
 
-    def enable(self) -> None:
-        with self._lock:
-            super().enable()
-
     def disable(self) -> None:
         with self._lock:
             super().disable()
@@ -254,6 +250,8 @@ class IdCardReader(Device):
             except DeviceUnavailable as err:
                 self._record_failure(err)
         elapsed = self._clock.monotonic() - started
+        if not self.enabled:
+            return  # the session ended while we read: the card's data goes nowhere (privacy)
         with self._lock:
             self._present = True
             self._attempts = 0

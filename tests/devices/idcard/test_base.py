@@ -223,3 +223,20 @@ def test_diagnostics_hold_no_personal_data(reader: LoopbackReader, model: SamMod
 
 def test_no_card_error_class_is_nocard() -> None:
     assert issubclass(e.CardNotFound, NoCard)
+
+
+def test_session_ending_during_a_read_drops_the_card(model: SamModel,
+                                                     clock: FakeClock) -> None:
+    class Racing(LoopbackReader):
+        def _read_card(self):  # type: ignore[no-untyped-def]
+            identity = super()._read_card()
+            self.disable()   # the citizen's session ends while the read is in flight
+            return identity
+
+    events: list[CardEvent] = []
+    r = Racing(model, clock)
+    r.add_card_listener(events.append)
+    r.enable()
+    model.place(PROFILES["resident"])
+    r.poll_once()
+    assert events == []
