@@ -32,6 +32,10 @@ a message a citizen understands through :attr:`KioskError.i18n_key`.
     ├── WorkflowError               a trigger that the current state does not allow
     └── SimulationError             the simulated environment (kiosk/simenv.py) failed
 
+Device packages add status-specific subclasses under these branches (e.g.
+``devices/idcard/errors.py`` maps every SAM status byte to a ``CardError``,
+``NoCard`` or ``ProtocolError`` subclass), so callers may catch either level.
+
 ``UserCancelled`` is deliberately *not* a ``KioskError``: a citizen pressing
 Cancel is not a failure and must never be logged or shown as one.
 """
