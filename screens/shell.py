@@ -41,8 +41,9 @@ SCREEN_CLASSES: dict[str, str] = {
 }
 
 
-def screen_class(name: str) -> type[KioskScreen]:
-    module, _, cls = SCREEN_CLASSES[name].partition(":")
+def screen_class(spec: str) -> type[KioskScreen]:
+    """The screen class named by ``"module:Class"`` (imported with its .kv on first use)."""
+    module, _, cls = spec.partition(":")
     found: type[KioskScreen] = getattr(importlib.import_module(module), cls)
     return found
 
@@ -55,8 +56,11 @@ class Shell(BoxLayout):  # type: ignore[misc]
     at_home = BooleanProperty(True)
 
     def __init__(self, *, ui: UiState, bridge: Bridge | None = None,
-                 tick_interval: float = 0.5, **kwargs: Any) -> None:
+                 tick_interval: float = 0.5, screen_classes: dict[str, str] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(ui=ui, **kwargs)
+        #: name -> "module:Class"; later parts add or replace screens here (e.g. the journey)
+        self.screen_classes = {**SCREEN_CLASSES, **(screen_classes or {})}
         self.kiosk = ui.kiosk
         self.session: SessionManager = ui.kiosk.session
         self.bridge = bridge or Bridge()
@@ -73,7 +77,7 @@ class Shell(BoxLayout):  # type: ignore[misc]
     # -- screens ---------------------------------------------------------------
     def screen(self, name: str) -> KioskScreen:
         if name not in self._screens:
-            scr = screen_class(name)(name=name, ui=self.ui, nav=self)
+            scr = screen_class(self.screen_classes[name])(name=name, ui=self.ui, nav=self)
             self._screens[name] = scr
             self.sm.add_widget(scr)
         return self._screens[name]
