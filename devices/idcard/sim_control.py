@@ -39,6 +39,29 @@ if TYPE_CHECKING:
     from devices.idcard.simulator import SamSimulator
 
 
+def card_sized_jpeg(image: bytes) -> bytes:
+    """Any image file as a 102×126 JPEG that fits the 1024-byte photo field.
+
+    That is the size of a real card photo (GA/T 490: 102×126), so face
+    verification is tested on photos as small as the real ones. Colour, then
+    grey, at falling quality until it fits.
+    """
+    import cv2
+    import numpy as np
+
+    decoded = cv2.imdecode(np.frombuffer(image, np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise ValueError("not an image file")
+    small = cv2.resize(decoded, (102, 126), interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    for picture in (small, grey):
+        for quality in range(60, 4, -5):
+            ok, jpeg = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, quality])
+            if ok and len(jpeg) <= SimJpegTestCodec.MAX_JPEG:
+                return bytes(jpeg.tobytes())
+    raise ValueError("image does not fit the photo field")
+
+
 def apply(sim: SamSimulator, msg: dict[str, Any]) -> dict[str, Any]:
     """Carry out one control request (also usable in-process)."""
     op = msg.get("op")
@@ -51,7 +74,7 @@ def apply(sim: SamSimulator, msg: dict[str, Any]) -> dict[str, Any]:
         card = profiles[key]
         if msg.get("photo_jpeg"):
             card = replace(card, photo=SimJpegTestCodec.embed(
-                Path(str(msg["photo_jpeg"])).read_bytes()))
+                card_sized_jpeg(Path(str(msg["photo_jpeg"])).read_bytes())))
         model.place(card)
     elif op == "remove":
         model.remove()

@@ -143,6 +143,11 @@ class SamSimulator:
             raise RuntimeError("simulator not plugged in")
         return self._pty.path
 
+    @property
+    def slave_path(self) -> str:
+        """The pty slave of the current plug (changes with every replug)."""
+        return self._pty.path if self._pty is not None else ""
+
     def plug(self) -> None:
         with self._lock:
             if self._pty is not None:
@@ -196,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     server = ControlServer(sim, args.control) if args.control else None
     sim.plug()
-    print(f"idcard simulator: {sim.port} -> {sim._pty.path if sim._pty else '?'}", flush=True)
+    print(f"idcard simulator: {sim.port} -> {sim.slave_path}", flush=True)
     try:
         while not stop.wait(0.5):
             pass

@@ -90,6 +90,21 @@ def test_card_failures_on_the_pty(sim: SamSimulator, command: Command, sw3: int,
         reader.close()
 
 
+def test_card_removed_mid_read_on_the_pty(sim: SamSimulator) -> None:
+    events: list[CardEvent] = []
+    reader = make_reader(sim.port, events)
+    try:
+        reader.poll_once()
+        sim.model.place(PROFILES["resident"])
+        sim.model.inject(Fault(FaultKind.REMOVE_MID_READ))
+        reader.poll_once()
+        assert isinstance(events[0], CardFailed) and not events[0].final
+        reader.poll_once()
+        assert len(events) == 1 and reader.status.ready   # empty field: nothing more to say
+    finally:
+        reader.close()
+
+
 def test_find_failure_means_no_card(sim: SamSimulator) -> None:
     events: list[CardEvent] = []
     reader = make_reader(sim.port, events)

@@ -122,3 +122,32 @@ def test_make_reader_from_config() -> None:
                          clock=SystemClock())
     assert reader is not None and reader.port.endswith("var/run/idcard-tty")
     assert reader.diagnostics()["photo_decoder"] == "sim-jpeg"
+
+
+FACE = Path("/usr/share/doc/facedetect/examples/grace_hopper_512x512.jpg")
+
+
+@pytest.mark.skipif(not FACE.exists(), reason="Debian's facedetect package ships the photo")
+def test_test_photo_travels_through_the_pty_to_the_decoder(sim: SamSimulator,
+                                                          tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from devices.idcard.sim_control import ControlServer
+
+    server = ControlServer(sim, tmp_path / "ctl.sock")
+    events: list[CardEvent] = []
+    reader = SamSerialReader(clock=SystemClock(), port=sim.port, timeouts=Timeouts(0.3, 1),
+                             photo_decoder=SimJpegTestCodec())
+    reader.add_card_listener(events.append)
+    reader.enable()
+    try:
+        assert control(server.path, op="place", profile="resident", photo_jpeg=str(FACE))["ok"]
+        reader.poll_once()
+        assert isinstance(events[0], CardInserted) and events[0].photo_reason is None
+        image = cv2.imdecode(np.frombuffer(events[0].identity.photo_bmp, np.uint8),
+                             cv2.IMREAD_COLOR)
+        assert image.shape[:2] == (126, 102)
+    finally:
+        reader.close()
+        server.close()
