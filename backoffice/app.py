@@ -8,6 +8,7 @@ validation errors and Starlette's 404/405; a database that stays locked is a
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from backoffice.auth import TerminalAuth
 from backoffice.blobs import BlobStore
 from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
+from backoffice.ratelimit import SlidingWindow
 from backoffice.routes import applicants, cases, catalog, health, materials, staff, terminals
 from backoffice.routes.common import describe_validation
 from backoffice.schemas import (
@@ -46,8 +48,11 @@ BODY_MODELS = (CaseSubmission, ApplicantQuery, Heartbeat, TransitionRequest, Mat
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
-def _error(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    headers = {"Retry-After": "1"} if status == 503 else None
+def _error(status: int, code: str, detail: str, *, retry_after: float | None = None,
+           **extra: Any) -> JSONResponse:
+    if retry_after is None and status == 503:
+        retry_after = 1
+    headers = None if retry_after is None else {"Retry-After": str(math.ceil(retry_after))}
     return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status,
                         headers=headers)
 
@@ -55,7 +60,8 @@ def _error(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.detail, **exc.extra)
+        return _error(exc.status, exc.code, exc.detail, retry_after=exc.retry_after,
+                      **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -140,6 +146,8 @@ def create_app(settings: Settings) -> FastAPI:
                                   settings.max_skew_s)
     app.state.blobs = BlobStore(settings.blob_dir)
     app.state.catalog = CatalogSource(settings.catalog_dir)
+    app.state.listing_limit = SlidingWindow(applicants.LISTINGS_PER_WINDOW,
+                                            applicants.LISTING_WINDOW)
     _install_handlers(app)
     for module in (health, catalog, materials, cases, applicants, terminals, staff):
         app.include_router(module.router)

@@ -11,11 +11,14 @@ from typing import Any
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, detail: str, *,
+                 retry_after: float | None = None, **extra: Any) -> None:
         super().__init__(f"{status} {code}: {detail}")
         self.status = status
         self.code = code
         self.detail = detail
+        #: Seconds for a ``Retry-After`` header (429, 503).
+        self.retry_after = retry_after
         self.extra = extra
 
     def body(self) -> dict[str, Any]:

@@ -34,12 +34,23 @@ router = APIRouter(tags=["applicants"])
 VERIFYING_METHODS = frozenset({"card+face", "card", "sscard"})
 
 
+#: Listings per terminal per window (see backoffice/ratelimit.py).
+LISTINGS_PER_WINDOW = 30
+LISTING_WINDOW = timedelta(minutes=10)
+
+
 @router.post("/api/v1/applicants/cases", response_model=CaseList,
-             responses=errors(*SIGNED, 403), openapi_extra=json_request_body(ApplicantQuery))
+             responses=errors(*SIGNED, 403, 429),
+             openapi_extra=json_request_body(ApplicantQuery))
 def applicant_cases(request: Request, signed: SignedRequest) -> CaseList:
     query, _raw = parse_json(ApplicantQuery, signed.body, "invalid_request")
     conf = settings(request)
     now = conf.clock.now()
+    wait = request.app.state.listing_limit.allow(signed.terminal_id, now)
+    if wait is not None:
+        raise ApiError(429, "rate_limited",
+                       f"too many applicant listings from this terminal; retry in {wait:.0f} s",
+                       retry_after=wait)
     verification = query.verification
     if verification.method not in VERIFYING_METHODS:
         raise ApiError(403, "not_verified",

@@ -24,6 +24,7 @@ _DESCRIPTIONS = {
     409: "Conflict (idempotency_conflict, bad_transition)",
     413: "Too large",
     415: "Unsupported content type",
+    429: "Too many requests (rate_limited); see Retry-After",
     422: "Invalid (invalid_case, missing_materials, invalid_request)",
     503: "Temporarily unavailable; retry",
 }

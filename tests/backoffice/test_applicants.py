@@ -88,3 +88,16 @@ def test_malformed_query(two_applicants: TerminalClient) -> None:
     r = two_applicants.request("POST", "/api/v1/applicants/cases",
                                json_body={"id_number": ZHANG})
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+
+
+def test_listings_are_rate_limited_per_terminal(two_applicants: TerminalClient,
+                                                clock: FakeClock) -> None:
+    from backoffice.routes.applicants import LISTING_WINDOW, LISTINGS_PER_WINDOW
+
+    for _ in range(LISTINGS_PER_WINDOW):
+        assert _query(two_applicants, ZHANG).status_code == 200
+    r = _query(two_applicants, LI)
+    assert r.status_code == 429 and r.json()["error"] == "rate_limited"
+    assert int(r.headers["Retry-After"]) == int(LISTING_WINDOW.total_seconds())
+    clock.advance(LISTING_WINDOW.total_seconds())
+    assert _query(two_applicants, LI).status_code == 200
