@@ -251,7 +251,9 @@ class IdCardReader(Device):
                 self._record_failure(err)
         elapsed = self._clock.monotonic() - started
         if not self.enabled:
-            return  # the session ended while we read: the card's data goes nowhere (privacy)
+            # The session ended while we read: the card's data goes nowhere (privacy).
+            self._set_status(DeviceStatus(DeviceState.READY, media=MediaStatus.UNKNOWN))
+            return
         with self._lock:
             self._present = True
             self._attempts = 0

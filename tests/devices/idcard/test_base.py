@@ -240,3 +240,4 @@ def test_session_ending_during_a_read_drops_the_card(model: SamModel,
     model.place(PROFILES["resident"])
     r.poll_once()
     assert events == []
+    assert r.status.state is DeviceState.READY

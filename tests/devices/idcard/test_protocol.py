@@ -187,3 +187,35 @@ def test_appended_addresses_are_70_byte_records() -> None:
     assert split_addresses(bytes(140)) == (bytes(70), bytes(70))
     with pytest.raises(ProtocolError):
         split_addresses(bytes(71))
+
+
+class StxFraming:
+    """Another reader family's framing (STX, 1-byte length, body, additive checksum),
+    to show that the decoder takes any :class:`Framing`."""
+
+    name = "stx"
+    preamble = b"\x02"
+    header_len = 2
+    max_frame_len = 64
+
+    def wrap(self, body: bytes) -> bytes:
+        return b"\x02" + bytes([len(body)]) + body + bytes([sum(body) & 0xFF])
+
+    def frame_length(self, header: bytes) -> int:
+        if header[1] > self.max_frame_len - 3:
+            raise ProtocolError("too long")
+        return header[1] + 3
+
+    def unwrap(self, frame: bytes) -> bytes:
+        body = frame[2:-1]
+        if sum(body) & 0xFF != frame[-1]:
+            raise ProtocolError("bad sum")
+        return body
+
+
+def test_framing_is_pluggable() -> None:
+    f = StxFraming()
+    d = FrameDecoder(f)
+    out = d.feed(b"noise" + f.wrap(b"\x20\x01") + b"\x02\x01\x05\x07" + f.wrap(b"ok"))
+    assert [o.body for o in out if not isinstance(o, ProtocolError)] == [b"\x20\x01", b"ok"]
+    assert sum(isinstance(o, ProtocolError) for o in out) == 1
