@@ -141,6 +141,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
             self.banner_visible = False
         elif event is SessionEvent.ENDED:
             self.banner_visible = False
+            # The next citizen starts from the site's defaults, not the last one's choices.
+            self.ui.reset_preferences()
             self._reset()
 
     def _on_device(self, _device: Any, _status: Any) -> None:

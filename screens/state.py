@@ -61,5 +61,10 @@ class UiState(EventDispatcher):  # type: ignore[misc]
         self.lang = langs[(langs.index(self.lang) + 1) % len(langs)] \
             if self.lang in langs else langs[0]
 
+    def reset_preferences(self) -> None:
+        site = self.kiosk.site
+        self.lang = site.default_language
+        self.elderly = site.elderly_mode_default
+
     def toggle_elderly(self) -> None:
         self.elderly = not self.elderly

@@ -124,6 +124,8 @@ def test_idle_timeout_returns_home_and_wipes_the_session(
     data.add_scan("HKB", b"\x55" * 64)
     data.form["phone"] = "13800000000"
     frame = data.frames[0]
+    harness.press(shell.ids.elderly_toggle)
+    assert shell.ui.elderly
     clock.advance(session.timeout_s - session.warning_s + 0.5)
     shell.tick()
     harness.render()
@@ -142,6 +144,9 @@ def test_idle_timeout_returns_home_and_wipes_the_session(
     assert session.data.empty and data.empty and frame == bytearray(128)
     assert data.identity is None and not data.form
     assert not any(d.enabled for d in devices.values())
+    # the next citizen gets the site's defaults, not this citizen's choices
+    assert shell.ui.lang == kiosk.site.default_language
+    assert shell.ui.elderly == kiosk.site.elderly_mode_default
     shot("2-home")
 
 
