@@ -3,6 +3,8 @@
 :class:`SamClient` knows the command sequence of GA/T 467 (find, select, read,
 appended address) and nothing about serial ports: the transport is a
 :class:`ByteTransport` (pyserial in ``sam_serial.py``; a fake in unit tests).
+:class:`SamReader` turns those commands into the primitives of
+:class:`devices.idcard.base.IdCardReader`; a driver only adds how to connect.
 
 Why these rules:
 
@@ -10,8 +12,10 @@ Why these rules:
   (1295 B at 115200 baud is 112 ms on the wire, plus the card exchange) within
   ~2 s; a command waits for the configured timeout of its class only.
 * **Resynchronise, then retry.** Before each attempt stale input is dropped and
-  the frame decoder reset, so a late answer to an earlier attempt cannot be taken
-  for the current one. A corrupt frame (checksum, truncated, absurd length), a
+  the frame decoder reset, so bytes that came late for an earlier attempt are not
+  parsed as the current answer. (An answer still on its way when we retry can be:
+  SAM answers carry no sequence number; it is then the answer to the very same
+  command, so taking it is right.) A corrupt frame (checksum, truncated, absurd length), a
   frame the SAM itself rejected (SW3 10/11/21) or no answer are retried, at most
   ``retries`` more times. Card and SAM statuses are answers, never retried here.
 * **Errors typed once.** The transport raises ``DeviceUnavailable`` for a dead
@@ -125,8 +129,7 @@ class SamClient:
             except DeviceTimeout as err:
                 self.stats.timeouts += 1
                 last = err
-            except ProtocolError as err:
-                self.stats.bad_frames += 1
+            except ProtocolError as err:   # counted in bad_frames as it arrived
                 last = err
         assert last is not None
         raise last
