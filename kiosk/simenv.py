@@ -187,7 +187,9 @@ class SimEnvironment:
         # Everything that takes an interpreter start at once; provisioning first
         # only where the server needs it (one process creates the schema).
         provision = None
-        if not (self.secret_file.exists() and (self.dir / "backoffice").is_dir()):
+        # Once per terminal id and directory: ``up --dir var/sim`` restarts quickly.
+        marker = self.dir / "backoffice" / f".terminal-{base.terminal.id}"
+        if not (self.secret_file.exists() and marker.exists()):
             provision = Child("backoffice-provision", "backoffice.cli",
                               ["terminal", "add", base.terminal.id, "--secret-file",
                                str(self.secret_file)], log_dir=self.log_dir, env=bo_env).start()
@@ -205,6 +207,7 @@ class SimEnvironment:
         self.scenes.start()
         if provision is not None:
             self._finish(provision)
+            marker.touch()
         self.backoffice_port = free_port()
         self._children["backoffice"] = Child(
             "backoffice", "backoffice.cli",

@@ -25,10 +25,13 @@ not a WLT image. At that size SFace still scores the same person well above
 (camera ``source: sim:dir:PATH``) shows: the newest picture in the directory
 wins, so a scene change is one atomic file rename.
 
-* face camera: ``none`` (nobody), ``holder`` (the card holder), ``holder_left``
-  / ``holder_right`` (head turned, for the liveness challenge: switch
-  ``holder`` → ``holder_left`` → ``holder``), ``other`` (another person),
-  ``two`` (holder and another person), ``far`` (holder far away);
+* face camera: ``none`` (nobody), ``holder`` (the card holder, a still:
+  enough with ``face.liveness: false``), ``holder_live`` (a looping clip of
+  the holder turning the head both ways, which passes the head-turn challenge
+  whichever way it asks; rendered once, a few seconds, on first use),
+  ``holder_left`` / ``holder_right`` (stills, head turned), ``other``
+  (another person), ``two`` (holder and another person), ``far`` (holder far
+  away);
 * document camera: ``none`` (empty desk), ``document`` (a synthetic A4 page of
   Chinese text, see kiosk/documents/synthetic.py), ``document2`` (another one).
 """
@@ -51,7 +54,8 @@ from devices.idcard.photo import SimJpegTestCodec
 from kiosk.config import ROOT
 from kiosk.errors import SimulationError
 
-FACE_SCENES = ("none", "holder", "holder_left", "holder_right", "other", "two", "far")
+FACE_SCENES = ("none", "holder", "holder_live", "holder_left", "holder_right", "other", "two",
+               "far")
 DOC_SCENES = ("none", "document", "document2")
 FR_IMAGES = ROOT / "var" / "testdata" / "face_recognition-1.3.0" / "tests" / "test_images"
 GRACE_HOPPER = Path("/usr/share/doc/facedetect/examples/grace_hopper_512x512.jpg")
@@ -176,6 +180,8 @@ class SceneKit:
         size = self.sizes[kind]
         if name == "none":
             image = self._blank(kind, size)
+        elif name == "holder_live":
+            return self._show_clip(kind, name, size)
         elif kind == "camera":
             self.wait_prepared()
             image = self._face_scene(name, size)
@@ -201,6 +207,34 @@ class SceneKit:
             composite_face(frame, other if name == "other" else live, 0.5, 0.45, 0.42, turn)
         return as_image(frame)
 
+    def _show_clip(self, kind: str, name: str, size: tuple[int, int]) -> Path:
+        from devices.camera.scenes import FaceScene, both_ways_keys, write_clip
+
+        self.wait_prepared()
+        if "live" not in self._portraits:
+            raise SimulationError("no face photos available offline")
+        clips = self.dir / "camera" / ".clips"  # rendered outside the scene directory
+        clips.mkdir(parents=True, exist_ok=True)
+        clip = clips / f"{name}-{size[0]}x{size[1]}.avi"
+        if not clip.exists():
+            scene = FaceScene(self._portraits["live"], both_ways_keys(), size=size, loop=True)
+            write_clip(scene, clips / f".{name}.avi", seconds=both_ways_keys()[-1].t)
+            (clips / f".{name}.avi").replace(clip)
+        with self._lock:
+            final = self.scene_dir(kind) / f"{next(self._counter):05d}-{name}.avi"
+            tmp = final.with_suffix(".tmp")
+            tmp.write_bytes(clip.read_bytes())
+            tmp.replace(final)
+            self._remove_others(kind, final)
+            self.current[kind] = name
+        return final
+
+    def _remove_others(self, kind: str, keep: Path) -> None:
+        for old in self.scene_dir(kind).iterdir():
+            if old != keep and old.suffix in (".png", ".avi"):
+                with contextlib.suppress(FileNotFoundError):
+                    old.unlink()
+
     def _blank(self, kind: str, size: tuple[int, int]) -> Image:
         if kind == "camera":
             return as_image(office_background(size))
@@ -222,9 +256,6 @@ class SceneKit:
             tmp = directory / f".{n:05d}.tmp"  # not an image name: the camera never reads it
             tmp.write_bytes(png.tobytes())
             tmp.replace(final)
-            for old in directory.glob("*.png"):
-                if old != final:
-                    with contextlib.suppress(FileNotFoundError):
-                        old.unlink()
+            self._remove_others(kind, final)
             self.current[kind] = name
             return final

@@ -95,8 +95,13 @@ def test_place_card_reports_the_identity_with_its_test_photo(env: SimEnvironment
     assert inserted.identity.name == "刘䶮"
     assert inserted.identity.id_number.startswith("33010419950606")
     if env.scenes is not None and env.scenes.card_photo is not None:
-        assert inserted.photo_reason is None
-        assert inserted.identity.photo_bmp == env.scenes.card_photo.read_bytes()
+        assert inserted.photo_reason is None and inserted.identity.photo_bmp
+        # The simulator re-encodes it to fit the field: the same picture, not the same bytes.
+        got = cv2.imdecode(np.frombuffer(inserted.identity.photo_bmp, np.uint8),
+                           cv2.IMREAD_GRAYSCALE)
+        sent = cv2.imread(str(env.scenes.card_photo), cv2.IMREAD_GRAYSCALE)
+        assert got is not None and sent is not None and got.shape == sent.shape == (126, 102)
+        assert float(np.abs(got.astype(np.int16) - sent).mean()) < 12
     env.remove_card()
     with seen:
         assert seen.wait_for(lambda: isinstance(events[-1], CardRemoved), WAIT_S)
@@ -177,3 +182,30 @@ def test_children_stop_on_exit_even_after_an_exception() -> None:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
     assert not directory.exists()  # a temporary directory is removed
+
+
+@pytest.mark.pcsc
+def test_virtual_social_security_card_through_pcscd(env: SimEnvironment,
+                                                     devices: DeviceSet) -> None:
+    if not env.sscard.get("available"):
+        pytest.skip(f"pcscd cannot run here: {env.sscard.get('detail')}")
+    reader = devices["sscard"]
+    events: list[object] = []
+    seen = threading.Condition()
+
+    def on_card(event: object) -> None:
+        with seen:
+            events.append(event)
+            seen.notify_all()
+
+    reader.add_card_listener(on_card)  # type: ignore[attr-defined]
+    reader.enable()
+    env.place_sscard()
+    try:
+        with seen:
+            assert seen.wait_for(lambda: any(isinstance(e, CardInserted) for e in events),
+                                 WAIT_S), events
+    finally:
+        env.remove_sscard()
+    with seen:
+        assert seen.wait_for(lambda: isinstance(events[-1], CardRemoved), WAIT_S), events
