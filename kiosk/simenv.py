@@ -8,7 +8,7 @@
 * the 二代证 SAM simulator on a pty (``devices.idcard.simulator``), reached
   through the stable symlink ``<run>/idcard-tty``; no card on the reader;
 * the ESC/POS printer emulator on a free TCP port, rendering each job to
-  ``<dir>/receipts/job-NNNN.png``;
+  ``<dir>/receipts/job-NNNN.png`` (a previous run's receipts are removed);
 
 and in-process, the scenes of the two simulated cameras (files that the real
 OpenCV driver's simulator source ``sim:dir:PATH`` shows; see
@@ -181,6 +181,9 @@ class SimEnvironment:
             d.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not self.outbox_key.exists():
             create_key(self.outbox_key)
+        # The emulator numbers jobs from 1 in each run: last run's PNGs would be overwritten.
+        for old in self.receipts_dir.glob("job-*.png"):
+            old.unlink()
         bo_env = self._bo_env = child_environ({"BACKOFFICE_DATA_DIR": str(self.dir / "backoffice"),
                                 "BACKOFFICE_CATALOG_DIR": str(self._catalog_dir(base))},
                                drop=("DATABASE_URL", "BACKOFFICE_STAFF_TOKEN"))
