@@ -15,6 +15,7 @@ from pathlib import Path
 from kiosk.app import Kiosk
 from kiosk.catalog import ServiceItem
 from kiosk.clock import FakeClock
+from kiosk.session import EndReason
 from screens.harness import Harness
 from screens.shell import Shell
 
@@ -87,6 +88,9 @@ def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None) -> int:
         orient = "landscape" if size[0] > size[1] else "portrait"
         for lang in kiosk.languages:
             for elderly in (False, True):
+                # A session left by the previous variant would reset the language when
+                # Home ends it: start each variant with none.
+                kiosk.session.end(EndReason.CANCEL)
                 shell = harness.show(kiosk, size)
                 shell.ui.lang = lang
                 shell.ui.elderly = elderly
