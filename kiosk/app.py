@@ -29,6 +29,9 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskConfig, SiteProfile, load_config, load_site, resolve
 from kiosk.session import SessionManager
 
+#: Hook for the device set: ``kiosk.devicefactory.open_devices`` (simulated or real drivers).
+DeviceFactory = Callable[[KioskConfig, SiteProfile, Clock], Mapping[str, Device]]
+
 
 class Translate(Protocol):
     """What the UI needs of ``kiosk.i18n.Translator``."""
@@ -121,9 +124,14 @@ class Kiosk:
 def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (),
                 site_name: str | None = None, clock: Clock | None = None,
                 devices: Mapping[str, Device] | None = None,
+                device_factory: DeviceFactory | None = None,
                 accepting: Callable[[], bool] | None = None,
                 backoffice_url: str | None = None) -> Kiosk:
-    """Build the kiosk's core. Raises :class:`~kiosk.errors.ConfigError` on bad files."""
+    """Build the kiosk's core. Raises :class:`~kiosk.errors.ConfigError` on bad files.
+
+    ``device_factory(config, site, clock)`` builds (and opens) the devices from the
+    loaded configuration, e.g. ``kiosk.devicefactory.open_devices``; ``devices``
+    given directly (tests) are added to what it builds."""
     from kiosk.i18n import Translator
 
     config = load_config(config_path, tuple(overlays))
@@ -138,8 +146,9 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
         return CatalogSearch(catalog)
 
     search = LazySearch(make_search)
-    device_map = dict(devices or {})
     clock = clock or SystemClock()
+    device_map = dict(device_factory(config, site, clock)) if device_factory else {}
+    device_map.update(devices or {})
     checker = AvailabilityChecker(site, device_map, accepting or (lambda: True))
     session = SessionManager(clock, site.idle, list(device_map.values()))
     return Kiosk(config=config, site=site, catalog=catalog, translators=translators,

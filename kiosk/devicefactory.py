@@ -253,6 +253,13 @@ def build_devices(config: KioskConfig, site: SiteProfile, *, clock: Clock) -> De
     return DeviceSet(built.devices, opened_by=built.opened_by)
 
 
+def open_devices(config: KioskConfig, site: SiteProfile, clock: Clock) -> DeviceSet:
+    """Built and opened: the ``device_factory`` hook of :func:`kiosk.app.build_kiosk`."""
+    devices = build_devices(config, site, clock=clock)
+    devices.open_all()
+    return devices
+
+
 def build_device_map(config: KioskConfig, clock: Clock) -> DeviceSet:
     """:func:`build_devices` for the config's own site profile (``scripts/diagnose``)."""
     return build_devices(config, load_site(config), clock=clock)

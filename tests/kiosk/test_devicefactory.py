@@ -160,3 +160,20 @@ def test_build_device_map_uses_the_configs_site(tmp_path: Path) -> None:
     config = config_with(tmp_path, NONE_DRIVERS)
     devices = build_device_map(config, SystemClock())
     assert set(devices) == set(KINDS)  # township: every kind present
+
+
+def test_app_hook_builds_and_opens_the_device_set(tmp_path: Path) -> None:
+    from kiosk.app import build_kiosk
+    from kiosk.devicefactory import open_devices
+
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(yaml.safe_dump({"devices": NONE_DRIVERS}))
+    kiosk = build_kiosk(overlays=(overlay,), device_factory=open_devices)
+    try:
+        assert set(kiosk.devices) == set(KINDS)
+        assert all(d.status.reason == REASON_NOT_CONFIGURED for d in kiosk.devices.values())
+        # Items that need a printer are suspended (暂停服务) with the device's reason.
+        item = next(i for i in kiosk.catalog.items if "printer" in i.devices)
+        assert not kiosk.check(item).available
+    finally:
+        kiosk.close()
