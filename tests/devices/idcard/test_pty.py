@@ -211,3 +211,26 @@ def test_hot_unplug_and_replug(sim: SamSimulator) -> None:
         reader.close()
         sim.unplug()   # the replugged pty's thread is the simulator's, not the driver's
     assert set(threading.enumerate()) - before == set(), "leaked threads"
+
+
+def _open_fds() -> int:
+    return sum(1 for _ in Path("/proc/self/fd").iterdir())
+
+
+@pytest.mark.slow
+def test_repeated_unplug_cycles_leak_neither_threads_nor_descriptors(sim: SamSimulator) -> None:
+    reader = make_reader(sim.port)
+    reader.poll_once()
+    assert reader.status.ready
+    threads, fds = set(threading.enumerate()), _open_fds()
+    for _ in range(5):
+        sim.unplug()
+        reader.poll_once()
+        assert reader.status.state is DeviceState.UNAVAILABLE
+        sim.plug()
+        time.sleep(0.55)          # the reader's reopen interval
+        reader.poll_once()
+        assert reader.status.ready
+    assert _open_fds() == fds
+    assert {t.name for t in threading.enumerate()} == {t.name for t in threads}
+    reader.close()

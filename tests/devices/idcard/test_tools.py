@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -151,3 +152,38 @@ def test_test_photo_travels_through_the_pty_to_the_decoder(sim: SamSimulator,
     finally:
         reader.close()
         server.close()
+
+
+STUB_WLT = r"""
+/* A stand-in for a vendor WLT library with the ABI WltLibrary expects. It does not
+   decode anything: it writes a valid 102x126 24-bit BMP header and a grey body,
+   or fails (returns 0) when the photo field starts with 0xFF. */
+#include <string.h>
+int unpack(char *wlt, char *bmp, int save) {
+    (void)save;
+    if ((unsigned char)wlt[0] == 0xFF) return 0;
+    memset(bmp, 0x80, 38862);
+    unsigned char h[54] = {'B','M', 0xCE,0x97,0,0, 0,0,0,0, 54,0,0,0, 40,0,0,0,
+                           102,0,0,0, 126,0,0,0, 1,0, 24,0};
+    memcpy(bmp, h, 54);
+    return 1;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler for the stub library")
+def test_wlt_library_adapter_calls_the_vendor_abi(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    src = tmp_path / "wlt.c"
+    src.write_text(STUB_WLT)
+    lib = tmp_path / "libwlt.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(lib), str(src)], check=True,
+                   timeout=60)
+    decoder = WltLibrary(str(lib))
+    bmp = decoder.decode(PROFILES["resident"].photo_bytes())
+    image = cv2.imdecode(np.frombuffer(bmp, np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (126, 102, 3)
+    with pytest.raises(DeviceUnavailable, match="returned 0"):
+        decoder.decode(b"\xff" + bytes(1023))
