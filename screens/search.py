@@ -6,14 +6,16 @@ here; each key press runs the catalog search and lists the results.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from kivy.properties import StringProperty
+from kivy.uix.stacklayout import StackLayout
 
 from screens.base import KioskScreen
 from screens.items import item_row
-from screens.widgets import load_kv
+from screens.widgets import KButton, load_kv
 
 load_kv(Path(__file__).with_suffix(".kv"))
 
@@ -42,9 +44,36 @@ class SearchScreen(KioskScreen):
         # ten keys and their gaps must fit across a portrait screen
         return float(min(theme.key, (theme.width - 2 * theme.pad) / 11.2))
 
+    def hot_words(self, limit: int = 10) -> list[str]:
+        """The catalog's most used keywords: tapping one searches by Chinese text
+        (a kiosk has no Chinese input method; the letter keys cover pinyin)."""
+        counts = Counter(word for item in self.ui.kiosk.catalog.items for word in item.keywords)
+        return [word for word, _n in counts.most_common(limit)]
+
+    def pick(self, word: str) -> None:
+        self.query = word
+        self.refresh()
+
+    def _chips(self) -> StackLayout:
+        theme = self.ui.theme
+        chips = StackLayout(size_hint_y=None, spacing=theme.gap * 0.6)
+        chips.bind(minimum_height=chips.setter("height"))
+        for word in self.hot_words():
+            chip = KButton(text=word, size_hint=(None, None), height=theme.target,
+                           width=max(theme.target * 1.6, len(word) * theme.body + theme.pad * 2),
+                           font_size=theme.body, bg=theme.colour("surface"),
+                           fg=theme.colour("on_surface"), border_colour=theme.colour("primary"),
+                           radius=theme.target / 2, min_target=theme.target)
+            chip.hot_word = word
+            chip.bind(on_release=lambda c: self.pick(c.hot_word))
+            chips.add_widget(chip)
+        return chips
+
     def refresh(self) -> None:
         box = self.ids.rows
         box.clear_widgets()
+        if not self.query and self.ui.lang == "zh_CN":
+            box.add_widget(self._chips())
         results = self.ui.kiosk.find(self.query, RESULT_LIMIT) if self.query else []
         for item in results:
             box.add_widget(item_row(self.ui, item, self.open_item))

@@ -260,3 +260,16 @@ def test_home_button_ends_the_session(harness: Any, make_kiosk: Callable[..., Ki
     assert shell.sm.current == "service"
     harness.press(shell.ids.home)
     assert shell.sm.current == "home" and kiosk.session.last_end_reason is EndReason.CANCEL
+
+
+def test_search_by_chinese_hot_word(harness: Any, make_kiosk: Callable[..., Kiosk],
+                                    shot: Shot) -> None:
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "search"))
+    shot("chips")
+    chip = one([b for b in buttons(shell) if getattr(b, "hot_word", None) == "公积金"])
+    harness.press(chip)
+    assert shell.current.query == "公积金"
+    rows = [w for w in widgets(shell) if hasattr(w, "item_code")]
+    assert rows and all("公积金" in kiosk.item(r.item_code).name.zh_CN for r in rows)
