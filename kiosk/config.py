@@ -193,9 +193,9 @@ class Branding(StrictModel):
 class CatalogSubset(StrictModel):
     """Which items this site offers. Empty lists mean "everything"."""
 
-    departments: list[str] = []
-    items: list[str] = []
-    exclude: list[str] = []
+    departments: list[str] = Field(default_factory=list)
+    items: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
 
 
 class IdleConfig(StrictModel):

@@ -194,5 +194,5 @@ class SimulationError(KioskError):
     Developer and test tooling only; a real terminal never raises it."""
 
 
-class UserCancelled(Exception):  # noqa: N818 - a cancellation, not an error
+class UserCancelled(Exception):
     """The citizen cancelled. Not a KioskError on purpose: never logged as a failure."""
