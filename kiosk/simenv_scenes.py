@@ -33,7 +33,11 @@ wins, so a scene change is one atomic file rename.
   (another person), ``two`` (holder and another person), ``far`` (holder far
   away);
 * document camera: ``none`` (empty desk), ``document`` (a synthetic A4 page of
-  Chinese text, see kiosk/documents/synthetic.py), ``document2`` (another one).
+  Chinese text, see kiosk/documents/synthetic.py), ``document2`` (another one);
+* both: ``covered`` (lens covered: black frames; the driver reports
+  ``device.reason.camera_black`` after ``frozen_after_s`` of a session). A
+  frozen or unplugged camera cannot be made from outside: those faults live in
+  the capture object inside the kiosk process (``SimFaults``).
 """
 
 from __future__ import annotations
@@ -55,8 +59,8 @@ from kiosk.config import ROOT
 from kiosk.errors import SimulationError
 
 FACE_SCENES = ("none", "holder", "holder_live", "holder_left", "holder_right", "other", "two",
-               "far")
-DOC_SCENES = ("none", "document", "document2")
+               "far", "covered")
+DOC_SCENES = ("none", "document", "document2", "covered")
 FR_IMAGES = ROOT / "var" / "testdata" / "face_recognition-1.3.0" / "tests" / "test_images"
 GRACE_HOPPER = Path("/usr/share/doc/facedetect/examples/grace_hopper_512x512.jpg")
 CARD_SIZE = (102, 126)
@@ -180,6 +184,8 @@ class SceneKit:
         size = self.sizes[kind]
         if name == "none":
             image = self._blank(kind, size)
+        elif name == "covered":
+            image = as_image(np.zeros((size[1], size[0], 3), np.uint8))
         elif name == "holder_live":
             return self._show_clip(kind, name, size)
         elif kind == "camera":

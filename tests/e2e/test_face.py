@@ -81,6 +81,10 @@ def test_card_holder_matches_and_another_person_does_not(env: SimEnvironment,
         show(env, camera, "other")
         other = verify(engine, photo, camera, env)
         assert other.outcome == "staff" and other.reason == "face.result.no_match", other
+        for scene, faces in (("two", 2), ("none", 0)):
+            show(env, camera, scene)
+            assert len(engine.detect(camera.latest(timeout=WAIT_S).image)) == faces, scene
     finally:
         camera.disable()
         env.camera_scene("camera", "none")
+        env.remove_card()

@@ -153,6 +153,10 @@ def test_camera_scenes_reach_the_real_driver(env: SimEnvironment, devices: Devic
             return float(np.abs(frame.astype(np.int16) - blank).mean()) > 20
 
         assert wait_until(page_shown)
+        env.camera_scene("doccam", "covered")  # lens covered: black frames
+        assert wait_until(lambda: camera.status.reason == "device.reason.camera_black")
+        env.camera_scene("doccam", "none")
+        assert wait_until(lambda: camera.status.ready)
     finally:
         camera.disable()
         env.camera_scene("doccam", "none")
