@@ -96,6 +96,8 @@ def card_type_of(text: bytes) -> CardType:
     if len(text) != TEXT_LEN:
         raise ProtocolError(f"card text of {len(text)} bytes, expected {TEXT_LEN}")
     flag = text[TYPE_FLAG.offset:TYPE_FLAG.offset + 2]
+    # Resident cards carry a space; accept NUL padding too (the field is "reserved"
+    # on cards issued before the flag was defined).
     key = " " if flag in (b" \x00", b"\x00\x00") else _ucs2(flag)
     if key not in LAYOUTS:
         raise ProtocolError(f"unknown card type flag {flag.hex()}")

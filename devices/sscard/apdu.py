@@ -184,7 +184,11 @@ def encode_value(record: Record, text: str) -> bytes:
 
 
 def decode_basics(values: dict[str, str]) -> Identity:
-    """The holder's basics as an Identity (no card photo, validity or address on 社保卡 EF06)."""
+    """The holder's basics as an Identity (no card photo, validity or address on 社保卡 EF06).
+
+    The 社会保障号码 is taken as stored, without the GB 11643 check: for citizens it
+    is the ID number, but cards issued to foreigners carry other number schemes.
+    """
     birth = values["birth"]
     try:
         born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
