@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import cv2
@@ -46,20 +46,19 @@ def devices(env: SimEnvironment) -> Iterator[DeviceSet]:
     env.printer_ok()
 
 
-def wait_until(condition: object, timeout_s: float = WAIT_S) -> bool:
-    done = threading.Event()
-    deadline = threading.Event()
-    timer = threading.Timer(timeout_s, deadline.set)
+def wait_until(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
+    """Poll a condition on other processes' (or threads') work, bounded."""
+    stop = threading.Event()
+    timer = threading.Timer(timeout_s, stop.set)
     timer.start()
     try:
-        while not deadline.is_set():
-            if callable(condition) and condition():
-                done.set()
-                break
-            deadline.wait(0.05)
+        while not stop.is_set():
+            if condition():
+                return True
+            stop.wait(0.05)
+        return condition()
     finally:
         timer.cancel()
-    return done.is_set()
 
 
 def test_overlay_gives_every_device_ready(env: SimEnvironment, devices: DeviceSet) -> None:
