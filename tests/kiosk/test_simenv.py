@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -212,3 +213,18 @@ def test_virtual_social_security_card_through_pcscd(env: SimEnvironment,
         env.remove_sscard()
     with seen:
         assert seen.wait_for(lambda: isinstance(events[-1], CardRemoved), WAIT_S), events
+
+
+def test_pcscd_that_cannot_run_is_a_reason_not_a_failure(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk import simenv_pcsc
+
+    monkeypatch.setattr(simenv_pcsc, "_readers", lambda: None)  # no PC/SC service answers
+    monkeypatch.setattr(simenv_pcsc.shutil, "which", lambda _name: None)
+    sim = simenv_pcsc.PcscSim(tmp_path)
+    status = sim.start(timeout_s=1.0)
+    assert status == {"available": False, "reason": "device.reason.sscard_no_service",
+                      "detail": status["detail"]} and "not installed" in status["detail"]
+    with pytest.raises(SimulationError, match="no simulated 社保卡 reader"):
+        sim.place()
+    sim.stop()
