@@ -54,11 +54,18 @@ def steps(kiosk: Kiosk) -> list[Step]:
         wcode = window_item.code
         result.append(("guide-window-only", lambda s: s.go("guide", code=wcode)))
     result += [
-        ("progress", lambda s: s.go("service", kind="progress")),
-        ("queue", lambda s: s.go("service", kind="queue")),
+        # through the Home tiles: Home decides which screen serves them
+        ("progress", lambda s: _home_tile(s, "progress")),
+        ("print", lambda s: _home_tile(s, "print")),
+        ("queue", lambda s: _home_tile(s, "queue")),
         ("idle-warning", _idle_warning),
     ]
     return result
+
+
+def _home_tile(shell: Shell, tile_id: str) -> None:
+    shell.home()
+    shell.screen("home").press(tile_id)
 
 
 def _search_gjj(shell: Shell) -> None:

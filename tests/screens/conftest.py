@@ -10,7 +10,6 @@ and gives real screenshots without an X server (see DESIGN.md).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,8 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ["KIVY_NO_CONSOLELOG"] = "1"
 os.environ["KIVY_NO_FILELOG"] = "1"
 os.environ["KIVY_LOG_MODE"] = "PYTHON"
-os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kivy-home-")
+# Kivy writes its config.ini there on first use; keep it out of the user's home.
+os.environ["KIVY_HOME"] = str(Path(__file__).resolve().parents[2] / "var" / "kivy-tests")
 
 import pytest
 
