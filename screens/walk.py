@@ -58,9 +58,23 @@ def steps(kiosk: Kiosk) -> list[Step]:
         ("progress", lambda s: _home_tile(s, "progress")),
         ("print", lambda s: _home_tile(s, "print")),
         ("queue", lambda s: _home_tile(s, "queue")),
+        ("tech-pin", lambda s: s.go("tech_pin")),
+        *[(f"tech-{tool}", _technician(tool)) for tool in TECH_TOOLS],
         ("idle-warning", _idle_warning),
     ]
     return result
+
+
+#: The technician screens the walk shows (after the PIN, which the walk skips).
+TECH_TOOLS = ("menu", "devices", "selftest", "outbox", "backoffice", "logs", "export")
+
+
+def _technician(tool: str) -> Callable[[Shell], None]:
+    def show(shell: Shell) -> None:
+        shell.session.touch()  # a technician session, like the one the PIN pad opens
+        shell.hidden_entry.authenticated = True
+        shell.go(f"tech_{tool}")
+    return show
 
 
 def _home_tile(shell: Shell, tile_id: str) -> None:
@@ -112,11 +126,12 @@ def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None) -> int:
                     except Exception as exc:  # noqa: BLE001 - reported, exit code 1
                         failures.append(f"{label}: {type(exc).__name__}: {exc}")
                         traceback.print_exc()
-                missing = kiosk.translator(lang)
-                untranslated = getattr(missing, "missing", {}).get(lang)
-                if untranslated:
-                    failures.append(f"{kiosk.site.id}-{lang}: untranslated keys "
-                                    f"{sorted(untranslated)}")
+        for lang in kiosk.languages:
+            # keys a screen asked for that no .po file translates (kiosk.i18n records them)
+            untranslated = getattr(kiosk.translator(lang), "missing", {}).get(lang)
+            if untranslated:
+                failures.append(f"{kiosk.site.id}-{lang}: untranslated keys "
+                                f"{sorted(untranslated)}")
         harness.close_shell()
     print(f"saved {saved} screenshots to {out}", file=sys.stderr)
     for failure in failures:
