@@ -131,7 +131,7 @@ def test_idle_timeout_returns_home_and_wipes_the_session(
     harness.render()
     assert session.state is SessionState.WARNING and shell.banner_visible
     banner = shell.ids.banner_text.text
-    assert "秒后将返回首页" in banner and str(shell.countdown) in banner
+    assert "秒后将返回首页" in banner and f"{shell.countdown}秒" in banner
     assert shell.ids.extend.width >= shell.ui.theme.size("target")
     shot("1-warning")
     clock.advance(session.warning_s)
