@@ -81,7 +81,7 @@ def builtin_profiles() -> dict[str, CardProfile]:
             "name": "玛丽", "sex": "2", "birth": "19850101",
             "english_name": "MUELLER, MARIA", "id_number": make_id_number("93327619850101002"),
             "authority": "国家移民管理局", "valid_from": "20240105", "valid_to": "20340105",
-            "issue_count": "00", "nationality": "DEU"}),
+            "issue_count": "00", "nationality": "DEU", "previous_card_link": "011"}),
         CardProfile("expired", CardType.RESIDENT, _resident(
             "expired", "李四", "2", "01", "19750808", "330102", "224",
             "20050808", "20250808")),

@@ -16,12 +16,16 @@ the card type flag at 248/2 selects the layout:
   reserved 250/6.
 * 'Y': 外国人永久居留身份证, 2023 layout ("五星卡"). The public rule
   (国家移民管理局《新版外国人永久居留身份证机读信息规则》) says the number is 18
-  digits starting with 9 with the GB 11643 check character; its byte table was
-  not available to us. ASSUMPTION, to verify with a real card: the card reuses
-  the resident slots for the fields it shares (Chinese name 0/30, sex 30/2,
-  birth 36/16, number 122/36, authority 158/30, validity 188/16 + 204/16) and
-  puts the foreigner fields in the address and reserved areas: English name
-  52/70, English name continued 220/18, issue count 238/4, nationality 242/6.
+  digits starting with 9 with the GB 11643 check character, and reader SDKs list
+  its extra fields (nationality code, English name continued, link to the
+  previous card's number); the rule's byte table itself was not available to us.
+  ASSUMPTION, to verify with a real card: the card reuses the resident slots for
+  the fields it shares (Chinese name 0/30, sex 30/2, birth 36/16, number 122/36,
+  authority 158/30, validity 188/16 + 204/16) and puts its own fields in the slots
+  that are free there: issue count 32/4 (the nation slot), English name 52/70
+  (the address slot), English name continued 220/22, nationality 242/6 (GB/T 2659
+  alpha-3) and the previous-card link 250/6 (2-digit city + sequence; kept in the
+  layout, not in ``Identity``).
 
 Rare characters: UCS-2 cannot express characters outside the BMP such as 𠮷
 (U+20BB7). We decode as UTF-16 LE, which equals UCS-2 for every BMP character
@@ -69,11 +73,11 @@ FOREIGNER_2017 = {
     "authority": Slot(240, 8),
 }
 FOREIGNER_2023 = {  # see the ASSUMPTION in the module docstring
-    "name": Slot(0, 30), "sex": Slot(30, 2), "birth": Slot(36, 16),
+    "name": Slot(0, 30), "sex": Slot(30, 2), "issue_count": Slot(32, 4), "birth": Slot(36, 16),
     "english_name": Slot(52, 70), "id_number": Slot(122, 36), "authority": Slot(158, 30),
     "valid_from": Slot(188, 16), "valid_to": Slot(204, 16),
-    "english_name_more": Slot(220, 18), "issue_count": Slot(238, 4),
-    "nationality": Slot(242, 6),
+    "english_name_more": Slot(220, 22), "nationality": Slot(242, 6),
+    "previous_card_link": Slot(250, 6),
 }
 TYPE_FLAG = Slot(248, 2)
 LAYOUTS: dict[str, tuple[CardType, dict[str, Slot]]] = {
@@ -121,7 +125,13 @@ def decode_text(text: bytes, *, photo_wlt: bytes = b"",
     id_number = f["id_number"]
     _check_number(card_type, id_number)
     valid_to, long_term = _valid_to(f["valid_to"])
-    english = (f.get("english_name", "") + f.get("english_name_more", "")).strip()
+    english = f.get("english_name", "")
+    if f.get("english_name_more"):
+        # A continued name filled its first slot, so a space at the slot's end is part
+        # of the name (a word boundary), not padding: keep it when joining.
+        head = layout["english_name"]
+        first = text[head.offset:head.offset + head.length].decode("utf-16-le", "replace")
+        english = (first.lstrip(" ").rstrip("\x00") + f["english_name_more"]).strip()
     name = f["name"] or english
     if not name:
         raise ProtocolError("card without a name")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime
 
 import pytest
@@ -175,3 +176,26 @@ def test_appended_address_record() -> None:
 def test_every_profile_decodes() -> None:
     for profile in PROFILES.values():
         assert decode_text(profile.text()).card_type is profile.card_type
+
+
+def test_foreigner_2023_assumed_slots_do_not_overlap() -> None:
+    from devices.idcard.text import FOREIGNER_2023, TYPE_FLAG
+    used = sorted([(s.offset, s.offset + s.length) for s in FOREIGNER_2023.values()]
+                  + [(TYPE_FLAG.offset, TYPE_FLAG.offset + 2)])
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(used))
+    assert sum(e - b for b, e in used) == 256
+    text = PROFILES["foreigner_2023"].text()
+    assert text[32:36] == "00".encode("utf-16-le")
+    assert text[250:256] == "011".encode("utf-16-le")
+    long_name = "VAN DER BERG-MUELLER, MARIA ALEXANDRA KATHRIN"   # 45 > 35 characters
+    fields = dict(PROFILES["foreigner_2023"].fields, english_name=long_name[:35],
+                  english_name_more=long_name[35:])
+    assert decode_text(encode_text(CardType.FOREIGNER_2023, fields)).english_name == long_name
+
+
+def test_continued_english_name_keeps_a_space_at_the_split() -> None:
+    fields = dict(PROFILES["foreigner_2023"].fields,
+                  english_name="VAN DER BERG-MUELLER, MARIA JOHANN ", english_name_more="KATHRIN")
+    assert len(fields["english_name"]) == 35
+    ident = decode_text(encode_text(CardType.FOREIGNER_2023, fields))
+    assert ident.english_name == "VAN DER BERG-MUELLER, MARIA JOHANN KATHRIN"
