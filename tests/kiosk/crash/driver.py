@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import argparse
 import collections
+import queue
 import random
-import selectors
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,55 +58,88 @@ class Result:
     problems: list[str] = field(default_factory=list)
 
 
-def _lines(proc: subprocess.Popen[str], deadline: float) -> str | None:
-    """The child's next stdout line, or None at EOF or when time runs out."""
-    assert proc.stdout is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    try:
-        while time.monotonic() < deadline:
-            if sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                line = proc.stdout.readline()
-                return line.strip() if line else None
-        return None
-    finally:
-        sel.close()
+class _LineReader:
+    """The child's stdout lines through a thread and a queue. (select() on a buffered
+    pipe misses a line that arrived in the same read as the previous one.)"""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._pump, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self._queue.put(line.strip())
+        self._queue.put(None)
+
+    def next(self, timeout_s: float) -> str | None:
+        """The next line, or None at EOF or when ``timeout_s`` passes."""
+        try:
+            return self._queue.get(timeout=max(0.0, timeout_s))
+        except queue.Empty:
+            return None
+
+    def join(self) -> None:
+        """Wait for EOF (the child is gone) so the pipe can be closed under no reader."""
+        self._thread.join(CHILD_TIMEOUT_S)
+
+    def rest(self) -> list[str]:
+        self.join()
+        lines = []
+        while not self._queue.empty():
+            line = self._queue.get_nowait()
+            if line is not None:
+                lines.append(line)
+        return lines
 
 
 def _run_child(workdir: Path, url: str, trial: int, args: list[str], kill_after_s: float | None,
                kill_point: str | None) -> str:
     """Run one child; returns how it ended: 'killed:<why>', 'done', or 'failed:<why>'."""
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(workdir), url, str(trial), *args],
-                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        start = time.monotonic()
-        first = _lines(proc, start + CHILD_TIMEOUT_S)
-        if first != "open":
+    errlog = workdir / f"child-{trial}.stderr"
+    with open(errlog, "wb") as err:  # a file: a full stderr pipe would block the child
+        proc = subprocess.Popen([sys.executable, str(CHILD), str(workdir), url, str(trial),
+                                 *args], cwd=ROOT, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=err, text=True)
+    lines = _LineReader(proc)
+
+    def failed(why: str) -> str:
+        if proc.poll() is None:
             proc.kill()
-            _, err = proc.communicate(timeout=30)
-            return f"failed:outbox did not reopen cleanly ({first!r}): {err[-1500:]}"
+            proc.wait(timeout=30)
+        return f"failed:{why}: {errlog.read_text(errors='replace')[-1500:]}"
+
+    try:
+        first = lines.next(CHILD_TIMEOUT_S)
+        if first != "open":
+            return failed(f"outbox did not reopen cleanly ({first!r})")
         if kill_after_s is not None:
-            line = _lines(proc, time.monotonic() + kill_after_s)
+            line = lines.next(kill_after_s)
             if line is None and proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=30)
                 return "killed:random"
         else:
-            line = _lines(proc, time.monotonic() + CHILD_TIMEOUT_S)
+            line = lines.next(CHILD_TIMEOUT_S)
             if line == f"point {kill_point}":
                 proc.kill()
                 proc.wait(timeout=30)
                 return f"killed:{kill_point}"
-        rest, err = proc.communicate(timeout=CHILD_TIMEOUT_S)
-        if proc.returncode == 0 and "done" in (line or "") + rest:
+        try:
+            proc.wait(timeout=CHILD_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return failed(f"child stuck after {line!r}")
+        if proc.returncode == 0 and "done" in [line, *lines.rest()]:
+            errlog.unlink()
             return "done"
-        return f"failed:exit {proc.returncode}: {err[-1500:]}"
+        return failed(f"exit {proc.returncode} after {line!r}")
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=30)
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
+        lines.join()
+        for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 stream.close()
 
@@ -113,12 +147,16 @@ def _run_child(workdir: Path, url: str, trial: int, args: list[str], kill_after_
 def run(workdir: Path, trials: int, seed: int, cases_per_child: int = 3) -> Result:
     rnd = random.Random(seed)
     result = Result()
+    window = 0.3
     with LiveBackoffice(workdir) as bo:
         for trial in range(trials):
             # Even trials: a random moment. Odd trials: each chosen point in turn.
             if trial % 2 == 0:
                 how = _run_child(workdir, bo.url, trial, ["--cases", str(cases_per_child)],
-                                 kill_after_s=rnd.uniform(0.0, 0.4), kill_point=None)
+                                 kill_after_s=rnd.uniform(0.0, window), kill_point=None)
+                # Keep the random moments inside the child's work on this machine: a
+                # child that finished first shrinks the window, a kill widens it a little.
+                window = window * 0.8 if how == "done" else min(2.0, window * 1.05)
             else:
                 point = POINTS[(trial // 2) % len(POINTS)]
                 k = rnd.randint(1, 2 if point in ("before_upload", "after_upload") else 1)
