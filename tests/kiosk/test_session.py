@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from devices.base import Device
 from kiosk.clock import FakeClock
@@ -155,3 +157,33 @@ def test_session_data_wipe_is_complete() -> None:
     assert not data.empty
     data.wipe()
     assert data.empty
+
+
+@given(st.lists(st.tuples(st.floats(0, 40), st.booleans()), max_size=40))
+def test_warning_always_comes_warning_s_before_a_timeout(
+        steps: list[tuple[float, bool]]) -> None:
+    """Whatever the citizen does, a timeout is announced ≥ warning_s (less one tick)
+    before it happens, with the UI ticking every 0.5 s (WCAG 2.2.1)."""
+    clock = FakeClock()
+    manager = SessionManager(clock, IdleConfig(timeout_s=60, warning_s=20))
+    warned_at: list[float] = []
+    ended: list[float] = []
+
+    def listener(m: SessionManager, event: SessionEvent) -> None:
+        if event is SessionEvent.WARNING:
+            warned_at.append(clock.monotonic())
+        elif event is SessionEvent.EXTENDED:
+            warned_at.clear()
+        elif event is SessionEvent.ENDED and m.last_end_reason is EndReason.TIMEOUT:
+            ended.append(clock.monotonic() - warned_at[-1])
+
+    manager.add_listener(listener)
+    manager.touch()
+    for wait, touch in steps:
+        for _ in range(int(wait / 0.5)):
+            clock.advance(0.5)
+            manager.tick()
+        if touch:
+            manager.touch()
+            warned_at.clear()
+    assert all(gap >= 20 - 0.5 for gap in ended)
