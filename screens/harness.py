@@ -15,7 +15,6 @@ from typing import Any
 
 from kivy.base import EventLoop
 from kivy.core.window import Window
-from kivy.tests.common import UnitTestTouch
 from kivy.uix.widget import Widget
 
 from kiosk.app import Kiosk
@@ -53,6 +52,8 @@ class Harness:
 
     def press(self, widget: Widget) -> None:
         """A real touch down and up on the centre of ``widget``."""
+        # kivy.tests.common imports pytest: only the tests press, the walk does not.
+        from kivy.tests.common import UnitTestTouch
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
