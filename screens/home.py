@@ -50,7 +50,7 @@ class HomeScreen(KioskScreen):
         elif tile_id == "search":
             self.nav.go("search")
         elif tile_id in ("progress", "print", "queue"):
-            self.nav.go("service", kind=tile_id)
+            self.nav.go("certificate" if tile_id == "print" else tile_id)
         elif tile_id == "language":
             self.ui.toggle_language()
         elif tile_id == "elderly":

@@ -23,6 +23,7 @@ from kiosk.session import EndReason, SessionEvent, SessionManager
 from screens.base import KioskScreen
 from screens.bridge import Bridge
 from screens.state import UiState
+from screens.technician.entry import TECHNICIAN_SCREENS, HiddenEntry
 from screens.widgets import load_kv
 
 load_kv(Path(__file__).with_name("widgets.kv"))
@@ -37,7 +38,10 @@ SCREEN_CLASSES: dict[str, str] = {
     "search": "screens.search:SearchScreen",
     "guide": "screens.guide:GuideScreen",
     "journey": "screens.journey:JourneyScreen",
-    "service": "screens.service:ServiceScreen",
+    "progress": "screens.services.progress:ProgressScreen",
+    "queue": "screens.services.queue:QueueScreen",
+    "certificate": "screens.services.certificate:CertificateScreen",
+    **TECHNICIAN_SCREENS,
 }
 
 
@@ -72,7 +76,12 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self.bridge.watch_devices(self.kiosk.devices.values(), self._on_device)
         self._ticker = Clock.schedule_interval(lambda _dt: self.tick(), tick_interval)
         ui.bind(lang=lambda *_: self._retitle())
+        #: The technician's corner gesture (then the PIN pad); nothing on screen shows it.
+        self.hidden_entry = HiddenEntry(self)
         self.go("home")
+        if "simenv" in self.kiosk.services:  # scripts/run on the simulators only
+            from screens.devpanel.panel import attach_devpanel
+            attach_devpanel(self, self.kiosk.services["simenv"])
 
     # -- screens ---------------------------------------------------------------
     def screen(self, name: str) -> KioskScreen:
@@ -91,6 +100,9 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self._show(name, params)
 
     def back(self) -> None:
+        on_back = getattr(self.current, "on_back", None)
+        if on_back is not None and on_back():  # the screen went back inside its journey
+            return
         if len(self._history) > 1:
             self._history.pop()
             name, params = self._history[-1]
@@ -124,6 +136,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
     def on_touch_down(self, touch: Any) -> bool:
         # Any touch is activity: it starts a session or holds off the idle timeout.
         self.session.touch()
+        if self.hidden_entry.touch(touch):
+            return True
         return bool(super().on_touch_down(touch))
 
     def tick(self) -> None:

@@ -67,6 +67,9 @@ class ServiceScreen(KioskScreen):
             self._card_reader = reader
         self.started()
 
+    #: The message once the journey is done (its table has none for the final state).
+    done_key = "ts.svc.done_message"
+
     def started(self) -> None:
         """Hook: the journey has just started."""
 
@@ -120,12 +123,15 @@ class ServiceScreen(KioskScreen):
         view = journey.view()
         self.view = view
         self.state = str(view["state"])
-        key = view.get("message")
+        key = view.get("message") or (self.done_key if self.state == "done" else None)
         self.message = self.ui.tr(key) if key else ""
         notice = view.get("notice") or (view.get("error_key") if self.state in (
             "error", "on_screen", "reprint") else None)
         self.notice = self.ui.tr(str(notice)) if notice else ""
         self.render(view)
+        for action in self.ids.actions.children:
+            action.size_hint_x = None
+            action.width = self.ui.theme.target * 5
 
     def render(self, view: dict[str, Any]) -> None:
         """Rebuild the dynamic parts from the journey's view."""

@@ -57,10 +57,34 @@ def when(text: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+def columns(ui: Any, parent: Any) -> tuple[BoxLayout, BoxLayout]:
+    """Two columns side by side on a landscape screen, one above the other on a portrait
+    one; both start at the top (a grid would align a shorter column to the bottom)."""
+    theme = ui.theme
+    landscape = theme.landscape
+    box = BoxLayout(orientation="horizontal" if landscape else "vertical", spacing=theme.gap,
+                    size_hint_y=None)
+    made = []
+    for _ in range(2):
+        col = BoxLayout(orientation="vertical", spacing=theme.gap, size_hint_y=None,
+                        pos_hint={"top": 1})
+        col.bind(minimum_height=col.setter("height"))
+        box.add_widget(col)
+        made.append(col)
+
+    def fit(*_: Any) -> None:
+        heights = [c.height for c in made]
+        box.height = max(heights) if landscape else sum(heights) + theme.gap
+    for col in made:
+        col.bind(height=fit)
+    parent.add_widget(box)
+    return made[0], made[1]
+
+
 def section(ui: Any, heading: str) -> Card:
     theme = ui.theme
     card = Card(bg=theme.colour("surface"), radius=theme.radius,
-                padding=theme.pad, spacing=theme.gap * 0.5)
+                padding=(theme.pad, theme.px(14)), spacing=theme.gap * 0.4)
     card.add_widget(para(ui, heading, size="heading", colour="primary_text", bold=True))
     return card
 

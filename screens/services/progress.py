@@ -16,7 +16,10 @@ from screens.services.parts import (
     button,
     case_row,
     collect_card,
+    columns,
     owed_card,
+    para,
+    section,
     summary_card,
     timeline_card,
 )
@@ -77,19 +80,24 @@ class ProgressScreen(ServiceScreen):
         content.clear_widgets()
         actions.clear_widgets()
         desk = self.desk
-        if self.state == "results":
+        if self.state == "start":
+            ways = section(ui, ui.tr("ts.svc.ways"))
+            for key in ("ts.svc.way_card", "ts.svc.way_qr"):
+                ways.add_widget(para(ui, f"•  {ui.tr(key)}"))
+            content.add_widget(ways)
+        elif self.state == "results":
             for n, case in enumerate(view["cases"]):
                 content.add_widget(case_row(ui, case, desk.item_name(case["item_code"], ui.lang),
                                             n, self.select))
         elif self.state == "timeline" and "case" in view:
             case = view["case"]
-            content.add_widget(summary_card(ui, case, desk.item_name(case["item_code"],
-                                                                     ui.lang)))
+            left, right = columns(ui, content)
+            left.add_widget(summary_card(ui, case, desk.item_name(case["item_code"], ui.lang)))
             owed = owed_card(ui, case)
             if owed is not None:
-                content.add_widget(owed)
-            content.add_widget(collect_card(ui, case))
-            content.add_widget(timeline_card(ui, case))
+                left.add_widget(owed)
+            right.add_widget(collect_card(ui, case))
+            right.add_widget(timeline_card(ui, case))
             actions.add_widget(button(ui, ui.tr("ts.svc.print_slip"), self.print_slip,
                                       name="print_slip"))
         elif self.state == "error":

@@ -1,0 +1,297 @@
+"""What the citizen-service screens (进度查询, 取号, 证明打印) are given, Kivy-free.
+
+:class:`ServiceDesk` builds one of the small journeys of
+:mod:`kiosk.workflow_services` with its :class:`~kiosk.workflow_services.TaskRunner`
+wired to the kiosk's parts: the back office (case look-ups), the receipt printer
+(queue tickets, query slips, results) and the daily ticket counter. The screens
+fire triggers and render ``journey.view()``; nothing here touches a widget.
+
+* Queue categories are the site's departments (one window category each), with
+  letters A, B, C ... in catalog order, so a number says which window calls it.
+* 证明打印: the back office's API (backoffice/API.md) has no certificate
+  document yet; a case ready to collect at the kiosk prints its result slip
+  (``build_query_result``: item, case number, status, timeline, where to
+  collect), which the window exchanges for the certificate.
+* Printing raises the job's typed error (``JobResult.raise_for_error``), so
+  the journeys move to their print-failed states with the printer's message.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol, cast
+
+from kiosk.catalog import Catalog
+from kiosk.clock import Clock
+from kiosk.configfile import LText
+from kiosk.errors import BackofficeUnreachable, DeviceUnavailable, KioskError
+from kiosk.receipts import (
+    Collection,
+    Document,
+    OwedMaterial,
+    QueryResultInput,
+    QueueTicketInput,
+    TimelineEntry,
+    build_query_result,
+    build_queue_ticket,
+)
+from kiosk.receipts.inputs import CaseStatusCode
+from kiosk.workflow_runner import Work, inline
+from kiosk.workflow_services import (
+    CertificateJourney,
+    QueryJourney,
+    ServiceJourney,
+    TaskRunner,
+    TicketJourney,
+)
+from kiosk.workflow_tasks import (
+    CaseLookup,
+    TicketIssuer,
+    certificate_tasks,
+    query_tasks,
+    ticket_tasks,
+)
+
+KINDS = ("progress", "queue", "print")
+_STATUSES = frozenset({"submitted", "accepted", "in_review", "approved", "rejected",
+                       "needs_supplement", "ready_for_pickup", "collected"})
+_COLLECT = frozenset({"window", "mail", "kiosk"})
+
+
+class JobLike(Protocol):
+    def raise_for_error(self) -> None: ...
+
+
+class DocumentPrinter(Protocol):
+    """What the desk needs of ``devices.printer.base.ReceiptPrinter``."""
+
+    def print_document(self, doc: Document) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Category:
+    """One queue: a department's windows."""
+
+    id: str
+    letter: str
+    name: LText
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _when(text: str, fallback: datetime) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return fallback
+    return when if when.tzinfo is not None else fallback
+
+
+def queue_categories(catalog: Catalog) -> list[Category]:
+    letters = string.ascii_uppercase
+    return [Category(d.id, letters[i % len(letters)], d.name)
+            for i, d in enumerate(catalog.departments)]
+
+
+@dataclass
+class ServiceDesk:
+    clock: Clock
+    catalog: Catalog
+    site_name: LText
+    query_base_url: str
+    #: ``lang -> receipt Texts`` (kiosk.receipts.ReceiptCatalog).
+    texts: Callable[[str], Any]
+    counter: TicketIssuer
+    lookup: CaseLookup | None = None
+    printer: DocumentPrinter | None = None
+    dispatch: Callable[[Work], None] = inline
+    deliver: Callable[[Work], None] = inline
+    _runner: TaskRunner | None = field(default=None, init=False, repr=False)
+    current: ServiceJourney | None = field(default=None, init=False)
+
+    # -- journeys ------------------------------------------------------------------
+    def start(self, kind: str, lang: str) -> ServiceJourney:
+        """A fresh journey of ``kind`` (progress, queue, print); any earlier one wiped."""
+        self.stop()
+        journey: ServiceJourney
+        tasks: Mapping[str, Any]
+        if kind == "progress":
+            journey = QueryJourney()
+            tasks = query_tasks(journey, self._lookup(), self.clock)
+        elif kind == "queue":
+            journey = TicketJourney()
+            tasks = ticket_tasks(journey, self.counter, _TicketPrinter(self, lang))
+        elif kind == "print":
+            journey = CertificateJourney()
+            tasks = certificate_tasks(journey, self._lookup(), _ResultPrinter(self, lang),
+                                      self.clock)
+        else:
+            raise KioskError(f"unknown service {kind!r}")
+        self._runner = TaskRunner(journey, tasks, dispatch=self.dispatch,
+                                  deliver=self.deliver)
+        self.current = journey
+        return journey
+
+    def stop(self) -> None:
+        if self.current is not None:
+            self.current.wipe()
+        self.current = None
+        self._runner = None
+
+    def _lookup(self) -> CaseLookup:
+        return self.lookup if self.lookup is not None else _NoBackoffice()
+
+    # -- queue categories -------------------------------------------------------------
+    def categories(self) -> list[Category]:
+        return queue_categories(self.catalog)
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories() if c.id == category_id), None)
+
+    # -- printing -----------------------------------------------------------------------
+    def item_name(self, code: str, lang: str) -> str:
+        try:
+            return self.catalog.item(code).name.get(lang)
+        except KeyError:  # a case of an item this site does not offer
+            return code
+
+    def print_query_slip(self, case: Any, lang: str) -> None:
+        """The query-result slip of one case (CaseStatus); raises the printer's error."""
+        self._print(build_query_result(self._query_input(case, lang), self.texts(lang)))
+
+    def _print(self, doc: Document) -> None:
+        if self.printer is None:
+            raise DeviceUnavailable("no receipt printer")
+        result: JobLike = self.printer.print_document(doc)
+        result.raise_for_error()
+
+    def _query_input(self, case: Any, lang: str) -> QueryResultInput:
+        now = self.clock.now()
+        collect = case.collect or {}
+        method = collect.get("method")
+        collection = Collection(method, str(collect.get("place") or ""),
+                                str(collect.get("note") or "")) if method in _COLLECT else None
+        owed = tuple(OwedMaterial(m.name, d) for m in case.owed_materials
+                     if (d := _date(m.deadline)) is not None)
+        timeline = tuple(TimelineEntry(t.status, _when(t.at, now), t.note or "")
+                         for t in case.timeline if t.status in _STATUSES)
+        status = cast(CaseStatusCode, case.status if case.status in _STATUSES else "submitted")
+        return QueryResultInput(site_name=self.site_name.get(lang), kiosk_ref=case.kiosk_ref,
+                                item_name=self.item_name(case.item_code, lang), status=status,
+                                printed_at=now, query_base_url=self.query_base_url,
+                                case_number=case.case_number, timeline=timeline,
+                                owed_materials=owed, collection=collection)
+
+
+class _NoBackoffice:
+    """Stands in when the kiosk has no back-office client: every look-up fails typed."""
+
+    def case_status(self, number_or_ref: str) -> Any:
+        raise BackofficeUnreachable("no back-office client configured")
+
+    def applicant_cases(self, id_number: str, verification: Any) -> Sequence[Any]:
+        raise BackofficeUnreachable("no back-office client configured")
+
+
+@dataclass
+class _TicketPrinter:
+    desk: ServiceDesk
+    lang: str
+
+    def print_ticket(self, service: str, ticket: Mapping[str, Any]) -> None:
+        category = self.desk.category(service)
+        name = category.name.get(self.lang) if category is not None else service
+        data = QueueTicketInput(site_name=self.desk.site_name.get(self.lang),
+                                number=str(ticket["number"]), service_name=name,
+                                issued_at=self.desk.clock.now(),
+                                waiting=int(ticket.get("waiting", 0)))
+        self.desk._print(build_queue_ticket(data, self.desk.texts(self.lang)))
+
+
+@dataclass
+class _ResultPrinter:
+    desk: ServiceDesk
+    lang: str
+
+    def print_certificate(self, case: Any) -> None:
+        self.desk.print_query_slip(case, self.lang)
+
+
+class FrameSource(Protocol):
+    """What the desk needs of ``devices.camera.base.Camera``."""
+
+    def latest(self, timeout: float = ..., after_seq: int = ...) -> Any: ...
+
+
+@dataclass
+class QrScanner:
+    """Reads a receipt's QR code from the newest camera frame (progress query).
+
+    One frame per call: the screen calls it on a worker thread while the query
+    waits for a card or a code, so the UI never blocks on decoding.
+    """
+
+    camera: FrameSource
+    decode: Callable[[Any], str | None]
+    _seq: int = 0
+
+    def scan(self, timeout_s: float = 0.5) -> str | None:
+        try:
+            frame = self.camera.latest(timeout_s, self._seq)
+        except KioskError:  # disabled, frozen, no new frame: nothing to read this time
+            return None
+        self._seq = frame.seq
+        return self.decode(frame.image)
+
+
+def desk_from_kiosk(kiosk: Any, *, dispatch: Callable[[Work], None],
+                    deliver: Callable[[Work], None]) -> ServiceDesk:
+    """The desk for a running kiosk (:class:`kiosk.app.Kiosk`).
+
+    Parts the app attached to ``kiosk.services`` win: ``backoffice_client``
+    (CaseLookup), ``ticket_counter`` (TicketIssuer). Otherwise the back-office
+    client is built from the configuration (none when it has no URL or secret:
+    look-ups then fail with the back office's message) and the ticket counter
+    keeps its numbers in ``<data>/queue-tickets.json``.
+    """
+    from kiosk.backoffice_client import BackofficeClient
+    from kiosk.errors import ConfigError
+    from kiosk.receipts import ReceiptCatalog
+    from kiosk.workflow_tasks import DailyTicketCounter
+
+    config = kiosk.config
+    lookup = kiosk.services.get("backoffice_client")
+    if lookup is None:
+        try:
+            lookup = BackofficeClient.from_config(config, clock=kiosk.clock)
+        except ConfigError:
+            lookup = None
+        else:
+            kiosk.services["backoffice_client"] = lookup
+    texts: dict[str, Any] = {}
+
+    def texts_for(lang: str) -> Any:
+        if lang not in texts:
+            texts[lang] = ReceiptCatalog(lang)
+        return texts[lang]
+
+    printer = kiosk.devices.get("printer")
+    counter = kiosk.services.get("ticket_counter")
+    if counter is None:
+        letters = {c.id: c.letter for c in queue_categories(kiosk.catalog)}
+        counter = DailyTicketCounter(config.terminal.data_path() / "queue-tickets.json",
+                                     kiosk.clock, letters)
+    return ServiceDesk(clock=kiosk.clock, catalog=kiosk.catalog, site_name=kiosk.site.name,
+                       query_base_url=config.devices.printer.query_base_url,
+                       texts=texts_for, counter=counter, lookup=lookup,
+                       printer=printer if hasattr(printer, "print_document") else None,
+                       dispatch=dispatch,
+                       deliver=deliver)

@@ -1,0 +1,130 @@
+"""A collapsible strip under the shell that drives the simulated environment.
+
+Shown only when the app runs on :class:`kiosk.simenv.SimEnvironment` (the app puts
+it in ``kiosk.services["simenv"]``; it is never imported here). F12 or the strip's
+handle opens it: lay a card of a built-in profile on the reader or take it away,
+printer paper out / near end / ok, the cameras' scenes, back office down / up, and
+the path of the last receipt the printer emulator rendered. Every call goes to the
+environment's control API on a worker thread; its answer or error shows in the strip.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kivy.core.window import Window
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.errors import KioskError
+from screens.services.parts import button
+from screens.widgets import load_kv
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+load_kv(Path(__file__).with_name("panel.kv"))
+
+#: Card profiles of the ID card simulator (devices/idcard/profiles.py) offered here.
+CARDS = ("resident", "hmt_permit", "foreigner_2017", "foreigner_2023", "expired", "rare_bmp")
+PRINTER = ("paper_out", "paper_near_end", "ok")
+SCENES = (("camera", "holder"), ("camera", "other"), ("camera", "none"),
+          ("doccam", "document"), ("doccam", "none"))
+F12 = 293
+
+
+class SimControl(Protocol):
+    """The part of SimEnvironment's control API the panel calls."""
+
+    def place_card(self, profile: str = ...) -> Any: ...
+    def remove_card(self) -> Any: ...
+    def printer_fault(self, name: str) -> Any: ...
+    def printer_ok(self) -> Any: ...
+    def camera_scene(self, kind: str, name: str) -> Any: ...
+    def backoffice_down(self) -> None: ...
+    def backoffice_up(self) -> None: ...
+    def receipts(self) -> list[Path]: ...
+
+
+class DevPanel(BoxLayout):  # type: ignore[misc]
+    ui = ObjectProperty(None, rebind=True)
+    open = BooleanProperty(False)
+    result = StringProperty("")
+
+    def __init__(self, *, shell: Shell, sim: SimControl, **kwargs: Any) -> None:
+        super().__init__(ui=shell.ui, **kwargs)
+        self.shell = shell
+        self.sim = sim
+        self._build()
+
+    def _build(self) -> None:
+        ui = self.ui
+        rows = (
+            ("ts.dev.card", [(f"ts.dev.card.{c}", lambda c=c: self.sim.place_card(c))
+                             for c in CARDS]
+             + [("ts.dev.remove_card", self.sim.remove_card)]),
+            ("ts.dev.printer", [(f"ts.dev.printer.{p}", lambda p=p: self._printer(p))
+                                for p in PRINTER]),
+            ("ts.dev.camera", [(f"ts.dev.scene.{k}.{n}",
+                                lambda k=k, n=n: self.sim.camera_scene(k, n))
+                               for k, n in SCENES]),
+            ("ts.dev.backoffice", [("ts.dev.backoffice_down", self.sim.backoffice_down),
+                                   ("ts.dev.backoffice_up", self.sim.backoffice_up),
+                                   ("ts.dev.last_receipt", self._last_receipt)]),
+        )
+        box = self.ids.rows
+        for heading, actions in rows:
+            line = BoxLayout(size_hint_y=None, height=ui.theme.target, spacing=ui.theme.gap / 2)
+            line.add_widget(button(ui, ui.tr(heading), lambda: None, style="window",
+                                   name="heading"))
+            for key, call in actions:
+                b = button(ui, ui.tr(key), lambda k=key, c=call: self.call(k, c),
+                           style="surface", name=key)
+                b.font_size = ui.theme.small
+                line.add_widget(b)
+            box.add_widget(line)
+
+    def toggle(self) -> None:
+        self.open = not self.open
+
+    def _printer(self, name: str) -> Any:
+        return self.sim.printer_ok() if name == "ok" else self.sim.printer_fault(name)
+
+    def _last_receipt(self) -> str:
+        receipts = self.sim.receipts()
+        return str(receipts[-1]) if receipts else self.ui.tr("ts.dev.no_receipt")
+
+    def call(self, key: str, fn: Callable[[], Any]) -> None:
+        label = self.ui.tr(key)
+        self.result = self.ui.tr("ts.dev.running", action=label)
+
+        def work() -> None:
+            try:
+                answer = fn()
+            except KioskError as exc:  # SimulationError: shown, the kiosk keeps running
+                text = self.ui.tr("ts.dev.failed", action=label, error=str(exc))
+            else:
+                text = self.ui.tr("ts.dev.done", action=label,
+                                  answer=answer if isinstance(answer, str) else "")
+            self.shell.bridge.post(self._show, text)
+        threading.Thread(target=work, name="devpanel", daemon=True).start()
+
+    def _show(self, text: str) -> None:
+        self.result = text
+
+    def on_key(self, _window: Any, key: int, *_: Any) -> bool:
+        if key == F12:
+            self.toggle()
+            return True
+        return False
+
+
+def attach_devpanel(shell: Shell, sim: SimControl) -> DevPanel:
+    panel = DevPanel(shell=shell, sim=sim)
+    shell.add_widget(panel)  # the shell is a vertical box: the strip goes under the nav bar
+    Window.bind(on_key_down=panel.on_key)
+    shell.devpanel = panel
+    return panel

@@ -1,0 +1,9 @@
+"""Technician mode: a hidden entry (corner gesture, then a PIN) and the screens a
+technician needs on site: devices, self-tests, outbox, back office, recent logs and
+the diagnostic bundle. The screens only render what
+:class:`kiosk.technician_console.TechnicianConsole` answers and call its actions.
+
+What the app may attach to ``kiosk.services`` (otherwise built from the config):
+``technician`` (TechnicianConsole, with the outbox, sender and log ring) and
+``pin_gate`` (kiosk.technician.PinGate).
+"""

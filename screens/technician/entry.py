@@ -1,0 +1,84 @@
+"""The hidden entry: the corner gesture on the shell's root, then the PIN pad.
+
+Touches are only watched here; they still reach the widgets underneath, except
+corner touches that continue a sequence already under way (so that the second
+corner, where the 长辈版 toggle sits, does not switch elderly mode on the way in).
+A technician session is an ordinary session of the session manager: its idle
+timeout ends it like a citizen's, and then the technician must enter the PIN again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kiosk.session import SessionEvent, SessionManager
+from kiosk.technician import CornerGesture, PinGate
+from kiosk.technician_console import TechnicianConsole
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+TECHNICIAN_SCREENS: dict[str, str] = {
+    "tech_pin": "screens.technician.pin:PinScreen",
+    "tech_menu": "screens.technician.menu:MenuScreen",
+    "tech_devices": "screens.technician.devices:DevicesScreen",
+    "tech_selftest": "screens.technician.selftest:SelfTestScreen",
+    "tech_outbox": "screens.technician.outbox:OutboxScreen",
+    "tech_backoffice": "screens.technician.backoffice:BackofficeScreen",
+    "tech_logs": "screens.technician.logs:LogsScreen",
+    "tech_export": "screens.technician.export:ExportScreen",
+}
+
+
+class HiddenEntry:
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+        self.clock = shell.kiosk.clock
+        self.gesture = CornerGesture(self.clock)
+        self.authenticated = False
+        self._last_corner: str | None = None
+        self._last_at = 0.0
+        shell.session.add_listener(self._on_session)
+
+    def _on_session(self, _session: SessionManager, event: SessionEvent) -> None:
+        if event is SessionEvent.ENDED:  # Home, exit or idle timeout
+            self.authenticated = False
+
+    def touch(self, touch: Any) -> bool:
+        """Feed one touch-down; True when it is swallowed (the gesture's own)."""
+        shell = self.shell
+        width, height = shell.size
+        # CornerGesture takes pixels with the origin top-left; Kivy's is bottom-left.
+        x, y = touch.x - shell.x, height - (touch.y - shell.y)
+        now = self.clock.monotonic()
+        corner = self.gesture.corner(x, y, width, height)
+        swallow = (corner is not None and self._last_corner is not None
+                   and corner != self._last_corner
+                   and now - self._last_at <= self.gesture.window_s)
+        self._last_corner, self._last_at = corner, now
+        if self.gesture.touch(x, y, width, height):
+            self._last_corner = None
+            shell.go("tech_pin")
+            return True
+        return swallow
+
+    # -- what the technician screens use ---------------------------------------------
+    @property
+    def gate(self) -> PinGate:
+        services = self.shell.kiosk.services
+        if "pin_gate" not in services:
+            services["pin_gate"] = PinGate.from_config(self.shell.kiosk.config, self.clock)
+        gate: PinGate = services["pin_gate"]
+        return gate
+
+    @property
+    def console(self) -> TechnicianConsole:
+        kiosk = self.shell.kiosk
+        services = kiosk.services
+        if "technician" not in services:
+            services["technician"] = TechnicianConsole(
+                kiosk.config, clock=self.clock, devices=kiosk.devices,
+                outbox=services.get("outbox"), sender=services.get("sender"),
+                ring=services.get("log_ring"))
+        console: TechnicianConsole = services["technician"]
+        return console

@@ -1,0 +1,81 @@
+"""The technician's PIN pad (after the corner gesture). The PinGate counts wrong
+PINs and locks the entry (5 wrong → 15 minutes, persisted); this screen only shows
+what it answers."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from kivy.properties import StringProperty
+
+from kiosk.technician import PinResult
+from screens.base import KioskScreen
+from screens.services.parts import button
+from screens.widgets import load_kv
+
+load_kv(Path(__file__).with_suffix(".kv"))
+
+MAX_DIGITS = 12
+KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")
+
+
+class PinScreen(KioskScreen):
+    title_key = "ts.tech.title"
+    entered = StringProperty("")
+    message = StringProperty("")
+    problem = StringProperty("")
+
+    def show(self, **params: Any) -> None:
+        self.entered = ""
+        self.problem = ""
+
+    def refresh(self) -> None:
+        gate = self.nav.hidden_entry.gate
+        self.message = self.ui.tr("workflow.technician.enter_pin")
+        if gate.remaining_s() > 0:
+            self.problem = self._locked_text()
+        pad = self.ids.keypad
+        pad.clear_widgets()
+        for key in KEYS:
+            label = {"clear": self.ui.tr("ts.tech.pin_clear"),
+                     "back": self.ui.tr("ts.tech.pin_back")}.get(key, key)
+            b = button(self.ui, label, lambda k=key: self.key(k),
+                       style="surface" if key in ("clear", "back") else "primary",
+                       name=f"key_{key}")
+            if key.isdigit():
+                b.font_size = self.ui.theme.title
+            pad.add_widget(b)
+        self.ids.ok_box.clear_widgets()
+        self.ids.ok_box.add_widget(button(self.ui, self.ui.tr("ts.tech.pin_ok"), self.submit,
+                                          name="ok"))
+
+    def _locked_text(self) -> str:
+        minutes = max(1, math.ceil(self.nav.hidden_entry.gate.remaining_s() / 60))
+        return self.ui.tr("workflow.technician.pin_locked", minutes=minutes)
+
+    def key(self, key: str) -> None:
+        if key == "clear":
+            self.entered = ""
+        elif key == "back":
+            self.entered = self.entered[:-1]
+        elif len(self.entered) < MAX_DIGITS:
+            self.entered += key
+
+    def submit(self) -> None:
+        entry = self.nav.hidden_entry
+        gate = entry.gate
+        pin, self.entered = self.entered, ""
+        result = gate.check(pin)
+        if result is PinResult.OK:
+            entry.authenticated = True
+            self.problem = ""
+            self.nav.go("tech_menu")
+        elif result is PinResult.WRONG:
+            left = entry.shell.kiosk.config.technician.max_wrong_pins - gate.failures()
+            self.problem = self.ui.tr("workflow.technician.pin_wrong", left=left)
+        elif result is PinResult.LOCKED:
+            self.problem = self._locked_text()
+        else:
+            self.problem = self.ui.tr("ts.tech.disabled")

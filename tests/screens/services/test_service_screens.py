@@ -1,0 +1,166 @@
+"""The citizen services on the simulated terminal (kiosk.simenv): the real ID card
+reader on the SAM simulator's pty, the real printer driver against the ESC/POS
+emulator, the real signed client against the reference back office. Real touches
+in the offscreen window; the receipts are the PNGs the emulator renders."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devices.idcard.profiles import builtin_profiles
+from kiosk.app import Kiosk, build_kiosk
+from kiosk.backoffice_client import BackofficeClient
+from kiosk.clock import SystemClock
+from kiosk.config import load_site
+from kiosk.devicefactory import build_devices
+from kiosk.outbox import Outbox
+from kiosk.outbox_schema import CaseState
+from kiosk.retry import RetryPolicy
+from kiosk.sender import Sender
+from kiosk.session import EndReason
+from kiosk.simenv import SimEnvironment
+from tests.kiosk.case_factory import make_case
+from tests.screens.helpers import buttons, labels, one
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+Shot = Callable[[str], Path]
+WAIT_S = 30.0
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[SimEnvironment]:
+    with SimEnvironment() as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def submitted(env: SimEnvironment) -> str:
+    """A case of the resident card's holder, delivered through the real outbox and sender."""
+    config = env.config()
+    clock = SystemClock()
+    outbox = Outbox.from_config(config, clock=clock)
+    client = BackofficeClient.from_config(config, clock=clock)
+    sender = Sender(outbox, client, RetryPolicy(base_s=0.05, cap_s=0.5, multiplier=2,
+                                                jitter=0.5),
+                    clock=clock, rng=random.Random(3), idle_s=0.2)
+    case = make_case("ui-query", terminal_id=config.terminal.id)
+    holder = builtin_profiles()["resident"].fields["id_number"]
+    case = dataclasses.replace(case, applicant=dataclasses.replace(case.applicant,
+                                                                   id_number=holder))
+    try:
+        sender.start()
+        ref = outbox.enqueue(case)
+        record = sender.submit_and_wait(ref, timeout_s=60)
+        assert record is not None and record.state is CaseState.DELIVERED, record
+        assert record.case_number is not None
+        return record.case_number
+    finally:
+        sender.stop()
+        outbox.close()
+        client.close()
+
+
+@pytest.fixture
+def kiosk(env: SimEnvironment) -> Iterator[Kiosk]:
+    config = env.config()
+    clock = SystemClock()
+    devices = build_devices(config, load_site(config), clock=clock)
+    devices.open_all()
+    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(devices))
+    client = BackofficeClient.from_config(config, clock=clock)
+    built.services["backoffice_client"] = client
+    try:
+        yield built
+    finally:
+        built.session.end(EndReason.CANCEL)
+        devices.close_all()
+        client.close()
+        env.remove_card()
+        env.printer_ok()
+
+
+def wait_for(harness: Any, condition: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
+    """Render frames until ``condition`` holds (work of other processes), bounded."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        harness.render(1)
+        if condition():
+            return True
+    return condition()
+
+
+def tile(shell: Any, tile_id: str) -> Any:
+    return one([b for b in buttons(shell) if getattr(b, "tile_id", None) == tile_id])
+
+
+def texts(shell: Any) -> str:
+    return " ".join(label.text for label in labels(shell))
+
+
+def test_progress_query_by_card_shows_the_timeline(harness: Any, env: SimEnvironment,
+                                                   submitted: str, kiosk: Kiosk,
+                                                   shot: Shot) -> None:
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "progress"))
+    screen = shell.current
+    assert shell.sm.current == "progress" and screen.state == "start"
+    shot("1-swipe")
+    env.place_card("resident")
+    assert wait_for(harness, lambda: screen.state in ("timeline", "results", "error")), \
+        screen.state
+    if screen.state == "results":  # earlier runs' cases of the same holder
+        row = one([b for b in buttons(shell) if getattr(b, "case_index", None) is not None
+                   and submitted in b.text])
+        harness.press(row)
+    assert screen.state == "timeline", screen.notice
+    wait_for(harness, lambda: "结婚证" in texts(shell), 5.0)  # laid out over a few frames
+    shot("2-timeline")
+    shown = texts(shell)
+    assert submitted in shown and "办理进度" in shown and "结婚证" in shown  # 容缺 owed
+    before = len(env.receipts())
+    harness.press(one([b for b in buttons(shell) if getattr(b, "action", "") == "print_slip"]))
+    assert wait_for(harness, lambda: len(env.receipts()) > before and "已打印" in screen.slip)
+    shot("3-slip-printed")
+    harness.press(shell.ids.home)
+    assert shell.sm.current == "home" and kiosk.services["service_desk"].current is None
+
+
+def test_queue_ticket_prints(harness: Any, env: SimEnvironment, kiosk: Kiosk,
+                             shot: Shot) -> None:
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "queue"))
+    screen = shell.current
+    assert shell.sm.current == "queue" and screen.state == "choose"
+    shot("1-choose")
+    before = len(env.receipts())
+    first = kiosk.catalog.departments[0].id
+    harness.press(one([b for b in buttons(shell) if getattr(b, "category_id", "") == first]))
+    assert wait_for(harness, lambda: screen.state in ("done", "on_screen", "error"))
+    assert screen.state == "done", screen.notice
+    number = screen.view["ticket"]["number"]
+    assert number.startswith("A") and number in texts(shell)
+    assert wait_for(harness, lambda: len(env.receipts()) > before)
+    assert env.receipts()[-1].stat().st_size > 0
+    shot("2-ticket")
+
+
+def test_queue_ticket_on_screen_when_paper_is_out(harness: Any, env: SimEnvironment,
+                                                  kiosk: Kiosk, shot: Shot) -> None:
+    env.printer_fault("paper_out")
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "queue"))
+    screen = shell.current
+    harness.press(one([b for b in buttons(shell) if getattr(b, "category_id", None)]))
+    assert wait_for(harness, lambda: screen.state in ("done", "on_screen", "error"))
+    assert screen.state == "on_screen" and screen.notice
+    assert screen.view["ticket"]["number"] in texts(shell)
+    shot("paper-out")
+    env.printer_ok()
