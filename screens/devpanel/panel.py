@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
 
 from kiosk.errors import KioskError
 from screens.services.parts import button
@@ -76,15 +78,24 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
                                    ("ts.dev.last_receipt", self._last_receipt)]),
         )
         box = self.ids.rows
+        small = ui.theme.px(15)
         for heading, actions in rows:
-            line = BoxLayout(size_hint_y=None, height=ui.theme.target, spacing=ui.theme.gap / 2)
-            line.add_widget(button(ui, ui.tr(heading), lambda: None, style="window",
-                                   name="heading"))
+            # A developer's tool: compact rows (not the citizen's 60 dp targets).
+            line = BoxLayout(size_hint_y=None, height=ui.theme.px(44), spacing=ui.theme.px(6))
+            line.add_widget(Label(text=ui.tr(heading), bold=True, font_size=small,
+                                  color=(0.85, 0.88, 0.93, 1), size_hint_x=None,
+                                  width=ui.theme.px(120), halign="left", valign="middle",
+                                  text_size=(ui.theme.px(120), None)))
             for key, call in actions:
                 b = button(ui, ui.tr(key), lambda k=key, c=call: self.call(k, c),
                            style="surface", name=key)
-                b.font_size = ui.theme.small
+                b.font_size = small
+                b.min_target = 0
+                b.radius = ui.theme.px(6)
+                b.size_hint_x = None
+                b.width = ui.theme.px(118)
                 line.add_widget(b)
+            line.add_widget(Widget())
             box.add_widget(line)
 
     def toggle(self) -> None:

@@ -164,3 +164,51 @@ def test_queue_ticket_on_screen_when_paper_is_out(harness: Any, env: SimEnvironm
     assert screen.view["ticket"]["number"] in texts(shell)
     shot("paper-out")
     env.printer_ok()
+
+
+def test_certificate_printing_lists_only_results_ready_here(harness: Any, env: SimEnvironment,
+                                                             submitted: str, kiosk: Kiosk,
+                                                             shot: Shot) -> None:
+    # The sample case is still being handled: nothing waits to be printed at a kiosk.
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "print"))
+    screen = shell.current
+    assert shell.sm.current == "certificate" and screen.state == "identity"
+    env.place_card("resident")
+    assert wait_for(harness, lambda: screen.state in ("none_ready", "list", "error"))
+    assert screen.state == "none_ready", screen.notice
+    assert "暂无" in screen.message or screen.message
+    shot("none-ready")
+    harness.press(one([b for b in buttons(shell) if getattr(b, "action", "") == "to_progress"]))
+    assert shell.sm.current == "progress"
+
+
+def test_developer_panel_drives_the_simulators(harness: Any, env: SimEnvironment,
+                                               kiosk: Kiosk, shot: Shot) -> None:
+    from kivy.core.window import Window
+    kiosk.services["simenv"] = env
+    shell = harness.show(kiosk)
+    panel = shell.devpanel
+    assert not panel.open
+    Window.dispatch("on_key_down", 293, 0, "", [])  # F12
+    harness.render()
+    assert panel.open
+    printer = kiosk.devices["printer"]
+
+    def press(action: str) -> None:
+        harness.press(one([b for b in buttons(shell) if getattr(b, "action", "") == action]))
+
+    press("ts.dev.printer.paper_out")
+    assert wait_for(harness, lambda: "完成" in panel.result)
+    printer.refresh_status()  # what the kiosk's status poll does (DLE EOT to the emulator)
+    assert printer.status.media.value == "empty", printer.status
+    shot("paper-out")
+    press("ts.dev.printer.ok")
+    assert wait_for(harness, lambda: "完成" in panel.result and "正常" in panel.result)
+    printer.refresh_status()
+    assert printer.status.media.value != "empty"
+    press("ts.dev.last_receipt")
+    assert wait_for(harness, lambda: ".png" in panel.result or "尚无回执" in panel.result)
+    harness.press(panel.ids.handle)
+    assert not panel.open
+    del kiosk.services["simenv"]
