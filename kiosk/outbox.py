@@ -85,6 +85,9 @@ class Outbox:
                 migrate(self._conn)
                 self._check_key()
                 recovered = self.recover()
+                # The database and WAL names must survive a power cut as well as their
+                # contents: sync the directory once they both exist.
+                _fsync_dir(path.parent)
             except sqlite3.DatabaseError as exc:
                 self._conn.close()
                 raise OutboxError(f"{path}: the outbox database is damaged: {exc}") from None
@@ -373,6 +376,17 @@ class Outbox:
         with self._locked() as c:
             return compute_stats(c, self._now(), self.max_pending_cases,
                                  self.max_pending_bytes)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OutboxError(f"{directory}: cannot sync the outbox directory: {exc}") from None
 
 
 def _record(row: tuple[object, ...]) -> CaseRecord:
