@@ -77,7 +77,6 @@ class Outbox:
         self._ckpt_lock = threading.Lock()
         self._ckpt_conn: sqlite3.Connection | None = None
         self._closed = False
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lockfile = self._take_process_lock(path)
         try:
             self._conn = self._connect(path)
@@ -115,7 +114,11 @@ class Outbox:
 
     @staticmethod
     def _take_process_lock(path: Path) -> IO[bytes]:
-        fh = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115 - held open
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fh = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115 - held open
+        except OSError as exc:
+            raise OutboxError(f"{path}: cannot create the outbox: {exc}") from None
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -125,9 +128,9 @@ class Outbox:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
-        # Owner-only from the start: SQLite gives the -wal and -shm files the same mode.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         try:
+            # Owner-only from the start: SQLite gives the -wal and -shm files the same mode.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                                    timeout=10.0)
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -135,7 +138,7 @@ class Outbox:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
             conn.execute(f"PRAGMA journal_size_limit={_AUTOCHECKPOINT_PAGES * 4096}")
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise OutboxError(f"{path}: cannot open the outbox: {exc}") from None
         if str(mode).lower() != "wal":
             raise OutboxError(f"{path}: WAL journal not available (got {mode})")

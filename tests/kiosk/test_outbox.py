@@ -341,3 +341,11 @@ def test_files_are_owner_only(tmp_path: Path) -> None:
         ob.enqueue(make_case())
         for name in ("outbox.sqlite3", "outbox.sqlite3-wal"):
             assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+
+
+def test_unusable_location_is_an_outbox_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"")
+    with pytest.raises(OutboxError, match="cannot create"):
+        Outbox(blocker / "sub" / "outbox.sqlite3", Sealer(KEY), ref_prefix="XD",
+               clock=FakeClock())
