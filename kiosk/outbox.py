@@ -43,12 +43,14 @@ from kiosk.config import KioskConfig, resolve
 from kiosk.crypto import Sealer, outbox_key
 from kiosk.errors import OutboxError, OutboxFull, OutboxKeyError
 from kiosk.outbox_schema import (
+    RECORD_COLUMNS,
     BlobRef,
     CaseRecord,
     CaseState,
     OutboxItem,
     OutboxStats,
     migrate,
+    record_from_row,
 )
 from kiosk.outbox_stats import compute_stats, pending_totals
 from kiosk.privacy import redact
@@ -59,8 +61,6 @@ log = logging.getLogger(__name__)
 _KEY_CHECK = b"kiosk-outbox-key-check"
 #: Automatic checkpoint only as a safety valve (pages of 4 KiB: 64 MiB of WAL).
 _AUTOCHECKPOINT_PAGES = 16384
-_RECORD_COLUMNS = ("ref, state, attempts, enqueued_at, next_attempt_at, case_number, "
-                   "received_at, delivered_at, http_status, reason, last_error")
 
 
 class Outbox:
@@ -355,16 +355,16 @@ class Outbox:
 
     def record(self, ref: str) -> CaseRecord | None:
         with self._locked() as c:
-            row = c.execute(f"SELECT {_RECORD_COLUMNS} FROM cases WHERE ref=?",
-                                     (ref,)).fetchone()
-        return None if row is None else _record(row)
+            row = c.execute(f"SELECT {RECORD_COLUMNS} FROM cases WHERE ref=?",
+                            (ref,)).fetchone()
+        return None if row is None else record_from_row(row)
 
     def records(self, state: CaseState | None = None, limit: int = 1000) -> list[CaseRecord]:
         where, args = ("WHERE state=?", (state.value, limit)) if state else ("", (limit,))
         with self._locked() as c:
-            rows = c.execute(f"SELECT {_RECORD_COLUMNS} FROM cases {where} "
-                                      "ORDER BY id LIMIT ?", args).fetchall()
-        return [_record(r) for r in rows]
+            rows = c.execute(f"SELECT {RECORD_COLUMNS} FROM cases {where} "
+                             "ORDER BY id LIMIT ?", args).fetchall()
+        return [record_from_row(r) for r in rows]
 
     def refused_submission(self, ref: str) -> bytes:
         """The stored body of a refused case, for staff to re-enter it by hand."""
@@ -390,16 +390,3 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
     except OSError as exc:
         raise OutboxError(f"{directory}: cannot sync the outbox directory: {exc}") from None
-
-
-def _record(row: tuple[object, ...]) -> CaseRecord:
-    ref, state, attempts, enq, nxt, number, received, delivered, status, reason, err = row
-    return CaseRecord(
-        kiosk_ref=str(ref), state=CaseState(str(state)), attempts=int(str(attempts)),
-        enqueued_at=float(str(enq)), next_attempt_at=float(str(nxt)),
-        case_number=None if number is None else str(number),
-        received_at=None if received is None else str(received),
-        delivered_at=None if delivered is None else float(str(delivered)),
-        http_status=None if status is None else int(str(status)),
-        reason=None if reason is None else str(reason),
-        last_error=None if err is None else str(err))

@@ -151,3 +151,20 @@ class OutboxStats:
                 "pending_bytes": self.pending_bytes,
                 "oldest_pending_age_s": self.oldest_pending_age_s,
                 "accepting": self.accepting, "hold_until": self.hold_until}
+
+
+RECORD_COLUMNS = ("ref, state, attempts, enqueued_at, next_attempt_at, case_number, "
+                  "received_at, delivered_at, http_status, reason, last_error")
+
+
+def record_from_row(row: tuple[object, ...]) -> CaseRecord:
+    ref, state, attempts, enq, nxt, number, received, delivered, status, reason, err = row
+    return CaseRecord(
+        kiosk_ref=str(ref), state=CaseState(str(state)), attempts=int(str(attempts)),
+        enqueued_at=float(str(enq)), next_attempt_at=float(str(nxt)),
+        case_number=None if number is None else str(number),
+        received_at=None if received is None else str(received),
+        delivered_at=None if delivered is None else float(str(delivered)),
+        http_status=None if status is None else int(str(status)),
+        reason=None if reason is None else str(reason),
+        last_error=None if err is None else str(err))
