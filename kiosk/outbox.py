@@ -370,7 +370,7 @@ class Outbox:
         """The stored body of a refused case, for staff to re-enter it by hand."""
         with self._locked() as c:
             row = c.execute("SELECT payload FROM cases WHERE ref=? AND state='refused'",
-                                     (ref,)).fetchone()
+                            (ref,)).fetchone()
         if row is None or row[0] is None:
             raise OutboxError(f"{ref}: no refused case with a stored body")
         return self._sealer.open(row[0], f"case:{ref}")
