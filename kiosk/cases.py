@@ -102,6 +102,8 @@ class Verification:
     def __post_init__(self) -> None:
         if self.method not in _METHODS:
             raise ValueError(f"unknown verification method {self.method!r}")
+        if self.score is not None and not 0.0 <= self.score <= 1.0:
+            raise ValueError("verification score is a similarity in 0..1")
         _iso(self.verified_at)
 
     def to_json(self) -> dict[str, Any]:

@@ -128,6 +128,8 @@ def test_bad_values() -> None:
     with pytest.raises(ValueError):
         Verification("card", None, datetime(2026, 1, 1))
     with pytest.raises(ValueError):
+        Verification("card+face", 1.5, CREATED)
+    with pytest.raises(ValueError):
         Rating(6)
     with pytest.raises(ValidationError):
         Material("M01", "x", ())
