@@ -30,7 +30,8 @@ class QueueScreen(ServiceScreen):
         if self.state == "choose":
             grid = GridLayout(cols=3 if theme.landscape else 2, spacing=theme.gap,
                               size_hint_y=None, row_force_default=True,
-                              row_default_height=theme.size("tile") * 0.7)
+                              row_default_height=theme.size("tile") * (
+                                  0.7 if theme.landscape else 0.9))
             grid.bind(minimum_height=grid.setter("height"))
             for category in self.desk.categories():
                 tile = Tile(title=f"{category.letter}  {ui.lt(category.name)}",
@@ -38,7 +39,8 @@ class QueueScreen(ServiceScreen):
                             bg=theme.colour("surface"), fg=theme.colour("on_surface"),
                             stripe=theme.colour("primary"),
                             border_colour=theme.colour("border"),
-                            title_size=theme.heading, subtitle_size=theme.small,
+                            title_size=theme.heading if theme.landscape else theme.body * 1.2,
+                            subtitle_size=theme.small,
                             radius=theme.radius, min_target=theme.target)
                 tile.category_id = category.id
                 tile.bind(on_release=lambda t: self.fire("chose", service=t.category_id))

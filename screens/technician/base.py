@@ -45,9 +45,7 @@ class TechScreen(KioskScreen):
         self.ids.content.clear_widgets()
         self.ids.actions.clear_widgets()
         self.render()
-        self.ids.actions.add_widget(button(self.ui, self.ui.tr("ts.tech.menu"),
-                                           lambda: self.nav.go("tech_menu"), style="surface",
-                                           name="menu"))
+        self.action("ts.tech.menu", lambda: self.nav.go("tech_menu"), "menu", style="surface")
 
     def render(self) -> None:
         """Fill ``ids.content`` and ``ids.actions``."""
@@ -60,8 +58,9 @@ class TechScreen(KioskScreen):
     def action(self, key: str, on_press: Callable[[], None], name: str,
                style: str = "primary") -> Any:
         b = button(self.ui, self.ui.tr(key), on_press, style=style, name=name)
-        b.size_hint_x = None
-        b.width = self.ui.theme.target * 4.5
+        if self.ui.theme.landscape:  # a row of fixed buttons; portrait shares the width
+            b.size_hint_x = None
+            b.width = self.ui.theme.target * 4.5
         self.ids.actions.add_widget(b)
         return b
 

@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from kivy.graphics.texture import Texture
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image as KivyImage
 
 from devices.idcard.base import CardEvent, CardFailed, CardInserted
 from kiosk.privacy import mask_id, mask_name
 from kiosk.selftests import Outcome, camera_frame, print_test_page, scan_page
+from screens.services.parts import button, columns, para
 from screens.technician.base import TechScreen, worker
-from screens.widgets import load_kv
+from screens.widgets import Card, load_kv
 
 load_kv(Path(__file__).with_suffix(".kv"))
 
@@ -42,21 +44,38 @@ class SelfTestScreen(TechScreen):
 
     def render(self) -> None:
         ui = self.ui
+        theme = ui.theme
         self.message = ui.tr("ts.tech.selftest_hint")
+        tests, side = columns(ui, self.ids.content)
         for test in TESTS:
             ok, text = self.results.get(test, (True, ui.tr("ts.tech.test.not_run")))
-            self.table(ui.tr(f"ts.tech.test.{test}"), [(ui.tr("ts.tech.result"), text)],
-                       bad=not ok)
+            row = Card(orientation="horizontal", bg=theme.colour("surface"), radius=theme.radius,
+                       padding=(theme.gap, theme.px(6)), spacing=theme.gap)
+            run = button(ui, ui.tr(f"ts.tech.test.{test}_run"), lambda t=test: self.run(t),
+                         name=f"test_{test}")
+            run.size_hint = None, None
+            run.width = theme.target * 3.2
+            run.height = theme.target
+            run.pos_hint = {"center_y": 0.5}
+            row.add_widget(run)
+            words = BoxLayout(orientation="vertical", size_hint_y=None, spacing=theme.px(4),
+                              pos_hint={"center_y": 0.5})
+            words.bind(minimum_height=words.setter("height"))
+            words.add_widget(para(ui, ui.tr(f"ts.tech.test.{test}"), bold=True,
+                                  colour="danger" if not ok else "primary_text"))
+            words.add_widget(para(ui, text, size="small", colour="on_surface"))
+            row.add_widget(words)
+            row.bind(minimum_height=lambda r, _h: setattr(
+                r, "height", max(r.children[0].height, r.children[1].height)
+                + theme.px(12)))
+            tests.add_widget(row)
         if self.preview is not None:
             height, width = self.preview.shape[:2]
             texture = Texture.create(size=(width, height), colorfmt="rgb")
             texture.blit_buffer(self.preview[::-1].tobytes(), colorfmt="rgb",
                                 bufferfmt="ubyte")
-            image = KivyImage(texture=texture, size_hint_y=None,
-                              height=ui.theme.px(320), fit_mode="contain")
-            self.add(image)
-        for test in TESTS:
-            self.action(f"ts.tech.test.{test}_run", lambda t=test: self.run(t), f"test_{test}")
+            side.add_widget(KivyImage(texture=texture, size_hint_y=None,
+                                      height=theme.px(300), fit_mode="contain"))
 
     # -- running ---------------------------------------------------------------------------
     def _set(self, test: str, ok: bool, text: str) -> None:
