@@ -27,7 +27,7 @@ def test_sigkill_100_trials(tmp_path: Path) -> None:
     check(100, tmp_path, seed=1)
 
 
-@pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.timeout(3600)
 def test_sigkill_500_trials(tmp_path: Path) -> None:
     check(500, tmp_path, seed=2)
