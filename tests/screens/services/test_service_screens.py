@@ -212,3 +212,37 @@ def test_developer_panel_drives_the_simulators(harness: Any, env: SimEnvironment
     harness.press(panel.ids.handle)
     assert not panel.open
     del kiosk.services["simenv"]
+
+
+def show_receipt_qr(env: SimEnvironment, payload: str) -> None:
+    """Hold a receipt's QR code under the document camera: the newest file of its scene
+    directory, which the real OpenCV driver's simulator source shows."""
+    import cv2
+    import numpy as np
+    assert env.scenes is not None
+    directory = env.scenes.scene_dir("doccam")
+    qr = cv2.QRCodeEncoder.create().encode(payload)
+    qr = cv2.resize(qr, None, fx=8, fy=8, interpolation=cv2.INTER_NEAREST)
+    page = np.full((720, 1280), 235, np.uint8)
+    y, x = (720 - qr.shape[0]) // 2, (1280 - qr.shape[1]) // 2
+    page[y:y + qr.shape[0], x:x + qr.shape[1]] = qr
+    tmp = directory / "99999-receipt.tmp"
+    ok, png = cv2.imencode(".png", cv2.cvtColor(page, cv2.COLOR_GRAY2BGR))
+    assert ok
+    tmp.write_bytes(png.tobytes())
+    tmp.replace(directory / "99999-receipt.png")
+
+
+def test_progress_query_by_receipt_qr(harness: Any, env: SimEnvironment, submitted: str,
+                                      kiosk: Kiosk, shot: Shot) -> None:
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "progress"))
+    screen = shell.current
+    try:
+        show_receipt_qr(env, f"{kiosk.config.devices.printer.query_base_url}/q/{submitted}")
+        assert wait_for(harness, lambda: screen.state in ("timeline", "error")), screen.state
+        assert screen.state == "timeline", screen.notice
+        assert wait_for(harness, lambda: submitted in texts(shell), 5.0)
+        shot("timeline")
+    finally:
+        env.camera_scene("doccam", "none")
