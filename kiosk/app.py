@@ -117,6 +117,11 @@ class Kiosk:
         return thread
 
     def close(self) -> None:
+        # The journey's services first (they print and send through the devices).
+        for service in list(self.services.values()):
+            closer = getattr(service, "close", None)
+            if callable(closer) and service is not self:
+                closer()
         for device in self.devices.values():
             device.close()
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.app import Kiosk, build_kiosk
+from kiosk.appwiring import attach_journey, start_simulation, wants_simulation
 from kiosk.clock import FakeClock
-from kiosk.errors import ConfigError
+from kiosk.errors import ConfigError, SimulationError
 
 #: The site profiles the headless walk shows by default: one per orientation.
 WALK_SITES = ("township", "bank-branch")
@@ -39,6 +40,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--screenshots", type=Path, metavar="DIR",
                    help="walk every screen, save one PNG per screen and variant, then exit")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (kiosk mode)")
+    p.add_argument("--no-sim", action="store_true",
+                   help="do not start the simulated devices and back office (kiosk.simenv); "
+                   "they start by default when backoffice.url is not configured")
     # scripts/bench startup: print "READY <monotonic>" once Home is drawn and takes a touch.
     p.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -81,11 +85,49 @@ def prepare_kivy(size: tuple[int, int], *, headless: bool, fullscreen: bool = Fa
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    sim: Any = None
+    kiosks: list[Kiosk] = []
     try:
-        kiosks = build_all(args)
+        if wants_simulation(None, tuple(args.config), site=args.site, no_sim=args.no_sim):
+            sim = start_simulation(tuple(args.config), site=args.site)
+            args.config.append(sim.overlay)
+        kiosks = build_all(args, device_factory=real_time_devices())
+        # The journey (outbox, sender, receipts, face) on the first kiosk only: the walk's
+        # other sites only show the shell, and one set of drivers owns the devices.
+        if attach_journey(kiosks[0]) is not None and sim is not None:
+            kiosks[0].services["simenv"] = sim
+        return _run(args, kiosks)
     except ConfigError as exc:
         print(f"kiosk: configuration error: {exc}", file=sys.stderr)
         return 2
+    except SimulationError as exc:
+        print(f"kiosk: the simulated terminal did not start: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for kiosk in kiosks:
+            kiosk.close()
+        if sim is not None:
+            sim.stop()
+
+
+def real_time_devices() -> Any:
+    """The device factory of ``scripts/run``: devices always run on real time (their
+    pollers and the simulators pace themselves with it), also when the walk moves the
+    UI's FakeClock; one set of drivers per process (the walk builds a kiosk per site,
+    the devices go to the first)."""
+    from kiosk.clock import SystemClock
+    from kiosk.devicefactory import open_devices
+    owner: list[str] = []
+
+    def factory(config: Any, site: Any, _clock: Any) -> Any:
+        if owner and owner[0] != site.id:
+            return {}
+        owner.append(site.id)
+        return open_devices(config, site, SystemClock())
+    return factory
+
+
+def _run(args: argparse.Namespace, kiosks: list[Kiosk]) -> int:
     first = kiosks[0]
     prepare_kivy(resolution(first, args.orientation),
                  headless=args.headless or args.screenshots is not None,
@@ -105,7 +147,6 @@ def main(argv: list[str] | None = None) -> int:
         def on_ready(drawn: float) -> None:
             print(f"READY {drawn:.6f} {time.process_time():.6f}", flush=True)
     KioskApp(first, resolution(first, args.orientation), on_ready=on_ready).run()
-    first.close()
     return 0
 
 

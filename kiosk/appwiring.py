@@ -1,0 +1,327 @@
+"""The journey's real objects, built from config + site (kept out of ``kiosk/app.py``).
+
+:func:`attach_journey` builds, for a :class:`~kiosk.app.Kiosk` whose devices exist:
+
+* the submission path: outbox + back office client + sender (started), and the
+  heartbeat, when a back office URL is configured (``scripts/run`` points it at
+  the simulated one); without one the kiosk still shows everything but offers
+  no journey (the availability checker's ``accepting`` says so);
+* the receipt service over the printer device (``devices/printer/service.py``);
+* the :class:`~kiosk.workflow_app.JourneyStarter`, with a worker thread that
+  runs submission and printing off the UI thread (``dispatch``); the UI sets
+  ``deliver`` to its bridge so that outcomes come back on the UI thread;
+* the face engine (built on first use: loading the models costs ~0.3 s), a
+  :class:`FaceLoop` per face step and a :class:`PageLoop` per page capture:
+  both run device work on a thread of their own and hand each result to a
+  callback the screen gives (through ``screens/bridge.py``).
+
+Everything is attached as ``kiosk.services["journey"]`` and closed by
+:meth:`JourneyServices.close` (``Kiosk.close`` calls it through ``closers``).
+No Kivy here.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+
+from devices.base import Device
+from kiosk.errors import KioskError
+from kiosk.workflow_app import JourneyStarter
+from kiosk.workflow_data import JourneySettings
+from kiosk.workflow_runner import ReceiptContext, Work
+
+if TYPE_CHECKING:
+    from devices.camera.base import Camera
+    from devices.printer.service import ReceiptService
+    from devices.scanner.base import ScannedPage, Scanner
+    from kiosk.app import Kiosk
+    from kiosk.face.engine import FaceEngine
+    from kiosk.face.verify import FaceVerifier, Step
+    from kiosk.heartbeat import Heartbeat
+    from kiosk.sender import Submission
+
+log = logging.getLogger(__name__)
+
+#: Longest wait for one camera frame before the loop checks whether it should stop.
+FRAME_WAIT_S = 0.5
+
+
+class Worker:
+    """One background thread running queued work in order (submission, printing)."""
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.Queue[Work | None] = queue.Queue(maxsize=64)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def __call__(self, work: Work) -> None:
+        self._queue.put(work, timeout=5.0)
+
+    def _run(self) -> None:
+        while (work := self._queue.get()) is not None:
+            try:
+                work()
+            except KioskError:  # the runner translates its own errors; log a stray one
+                log.exception("journey worker: unhandled kiosk error")
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout_s)
+
+
+class FaceLoop:
+    """Frames of the face camera -> the verifier -> ``on_step(step, preview)``.
+
+    ``preview`` is the frame the step was computed on (BGR, for the live view);
+    the loop stops at a decision, at :meth:`stop`, or when the camera fails (the
+    camera's UNAVAILABLE status reaches the journey through ``on_device_status``)."""
+
+    def __init__(self, camera: Camera, verifier: FaceVerifier,
+                 on_step: Callable[[Step, Any], None]) -> None:
+        self._camera = camera
+        self._verifier = verifier
+        self._on_step = on_step
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="face-loop", daemon=True)
+
+    def start(self) -> FaceLoop:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        seq = 0
+        try:
+            while not self._stop.is_set():
+                try:
+                    frame = self._camera.latest(timeout=FRAME_WAIT_S, after_seq=seq)
+                except KioskError:  # no frame in time (frozen/covered): the status says why
+                    continue
+                seq = frame.seq
+                step = self._verifier.feed(frame.image)
+                if self._stop.is_set():
+                    break
+                self._on_step(step, frame.image)
+                if step.decision is not None:
+                    break
+        finally:
+            self._verifier.wipe()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(5.0)
+
+
+class PageLoop:
+    """Preview frames of the document camera, and one scan on request.
+
+    ``on_preview(image)`` gets a frame a few times a second; :meth:`capture` runs
+    ``scanner.scan()`` on this thread and gives ``on_page(jpeg_or_None, keys)``."""
+
+    def __init__(self, camera: Camera | None, scanner: Scanner | None,
+                 on_preview: Callable[[Any], None],
+                 on_page: Callable[[bytes | None, tuple[str, ...]], None]) -> None:
+        self._camera = camera
+        self._scanner = scanner
+        self._on_preview = on_preview
+        self._on_page = on_page
+        self._stop = threading.Event()
+        self._scan = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="page-loop", daemon=True)
+
+    def start(self) -> PageLoop:
+        self._thread.start()
+        return self
+
+    def capture(self) -> None:
+        self._scan.set()
+
+    def _run(self) -> None:
+        seq = 0
+        while not self._stop.is_set():
+            if self._scan.is_set():
+                self._scan.clear()
+                self._do_scan()
+                continue
+            if self._camera is None:
+                self._scan.wait(FRAME_WAIT_S)
+                continue
+            try:
+                frame = self._camera.latest(timeout=FRAME_WAIT_S, after_seq=seq)
+            except KioskError:
+                continue
+            seq = frame.seq
+            self._on_preview(frame.image)
+            self._stop.wait(0.2)  # a preview at ~5 fps is enough to place a page
+
+    def _do_scan(self) -> None:
+        if self._scanner is None:
+            self._on_page(None, ("document.guide.no_page",))
+            return
+        try:
+            page: ScannedPage = self._scanner.scan()
+        except KioskError as exc:
+            self._on_page(None, (exc.i18n_key,))
+            return
+        if page.image is None:
+            self._on_page(None, page.keys or ("document.guide.no_page",))
+            return
+        ok, buf = cv2.imencode(".jpg", page.image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        self._on_page(bytes(buf) if ok else None, page.keys)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._scan.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(5.0)
+
+
+@dataclass
+class JourneyServices:
+    """What the journey screens use; ``kiosk.services["journey"]``."""
+
+    starter: JourneyStarter
+    devices: Mapping[str, Device]
+    face_config: Any
+    submission: Submission | None = None
+    receipts: ReceiptService | None = None
+    heartbeat: Heartbeat | None = None
+    worker: Worker | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    _engine: FaceEngine | None = field(default=None, init=False, repr=False)
+    _engine_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
+                                         repr=False)
+
+    def face_engine(self) -> FaceEngine:
+        with self._engine_lock:
+            if self._engine is None:
+                from kiosk.face.engine import FaceEngine
+                self._engine = FaceEngine()
+            return self._engine
+
+    def face_loop(self, card_photo: bytes, on_step: Callable[[Step, Any], None]
+                  ) -> FaceLoop | None:
+        """A started loop for the face step, or None without a face camera."""
+        from devices.camera.base import Camera
+        from kiosk.face.verify import FaceVerifier
+
+        camera = self.devices.get("camera")
+        if not isinstance(camera, Camera):
+            return None
+        photo = None
+        if card_photo:
+            decoded = cv2.imdecode(np.frombuffer(card_photo, np.uint8), cv2.IMREAD_COLOR)
+            photo = None if decoded is None else np.asarray(decoded, np.uint8)
+        verifier = FaceVerifier(self.face_engine(), photo, self.face_config,
+                                clock=self.starter.clock, rng=self.rng)
+        camera.enable()
+        return FaceLoop(camera, verifier, on_step).start()
+
+    def page_loop(self, on_preview: Callable[[Any], None],
+                  on_page: Callable[[bytes | None, tuple[str, ...]], None]) -> PageLoop:
+        from devices.camera.base import Camera
+        from devices.scanner.base import Scanner
+
+        doccam = self.devices.get("doccam")
+        scanner = self.devices.get("scanner")
+        for device in (doccam, scanner):
+            if device is not None:
+                device.enable()
+        return PageLoop(doccam if isinstance(doccam, Camera) else None,
+                        scanner if isinstance(scanner, Scanner) else None,
+                        on_preview, on_page).start()
+
+    def close(self) -> None:
+        self.starter.stop()
+        if self.worker is not None:
+            self.worker.close()
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
+        if self.submission is not None:
+            self.submission.close()
+
+
+class _NoPrinter:
+    """The receipt printer when the site has none: printing fails like paper out would
+    not; the journey then offers the receipt on screen (QR) and a reprint."""
+
+    def print_receipt(self, receipt: Any) -> None:
+        from kiosk.errors import DeviceUnavailable
+        raise DeviceUnavailable("no receipt printer", i18n_key="error.device_unavailable")
+
+
+def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
+                   heartbeat: bool = True) -> JourneyServices | None:
+    """Build the journey's services onto ``kiosk`` (``kiosk.services["journey"]``).
+
+    Returns None (and attaches nothing) when no back office is configured."""
+    from devices.printer.base import ReceiptPrinter
+    from devices.printer.service import ReceiptService
+    from kiosk.sender import build_submission
+
+    config = kiosk.config
+    if not kiosk.backoffice_url:
+        return None
+    rng = random.Random()
+    submission = build_submission(config, clock=kiosk.clock, rng=rng, create_key=True)
+    printer = kiosk.devices.get("printer")
+    receipts = ReceiptService(printer, kiosk.translator(kiosk.site.default_language)) \
+        if isinstance(printer, ReceiptPrinter) else None
+    worker = Worker("journey-worker")
+    starter = JourneyStarter(
+        catalog=kiosk.catalog,
+        settings=JourneySettings.from_config(config, kiosk.site.id),
+        clock=kiosk.clock, queue=submission.outbox, waiter=submission.sender,
+        printer=receipts or _NoPrinter(),
+        context=ReceiptContext(kiosk.site.name.get(kiosk.site.default_language),
+                               config.devices.printer.query_base_url,
+                               kiosk.site.default_language),
+        session=kiosk.session, dispatch=worker,
+        submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
+    beat = None
+    if heartbeat:
+        from kiosk.heartbeat import Heartbeat
+        beat = Heartbeat(submission.client, kiosk.devices, clock=kiosk.clock,
+                         outbox=submission.outbox)
+    services = JourneyServices(starter=starter, devices=kiosk.devices,
+                               face_config=config.face, submission=submission,
+                               receipts=receipts, heartbeat=beat, worker=worker, rng=rng)
+    submission.sender.start()
+    if beat is not None:
+        beat.start()
+    kiosk.services["journey"] = services
+    return services
+
+
+def wants_simulation(config_path: Any, overlays: tuple[Any, ...], *, site: str | None,
+                     no_sim: bool) -> bool:
+    """``scripts/run`` runs on the simulated terminal unless a back office is configured
+    (a real terminal) or ``--no-sim`` is given. Loads config and site first, so that a
+    bad file stops the program (ConfigError) before anything starts."""
+    from kiosk.config import load_config, load_site
+
+    config = load_config(config_path, overlays)
+    load_site(config, site)
+    return not no_sim and not config.backoffice.url
+
+
+def start_simulation(overlays: tuple[Any, ...], *, site: str | None,
+                     directory: Any = None) -> Any:
+    """Start :class:`kiosk.simenv.SimEnvironment` (child processes; stopped by the caller)
+    in ``var/sim`` by default; its ``overlay`` points the kiosk at the simulators."""
+    from pathlib import Path
+
+    from kiosk.config import ROOT
+    from kiosk.simenv import SimEnvironment
+
+    where = Path(directory) if directory is not None else ROOT / "var" / "sim"
+    return SimEnvironment(where, overlays=overlays, site=site).start()

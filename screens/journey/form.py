@@ -1,0 +1,127 @@
+"""The application form: prefilled from the card; each field opens the input that
+fits it (numeric keypad, big choice buttons, yes/no, date picker, or the pinyin
+input method for the few free-text fields). Typed text is kept here until OK,
+then set on the journey (``field_set``), which validates it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+
+from screens.journey.keypads import ImePanel, date_picker, numeric_pad
+from screens.journey.parts import StepView
+from screens.journey.pinyin import PinyinTable
+from screens.widgets import load_kv
+
+load_kv(Path(__file__).with_suffix(".kv"))
+
+MAX_LEN = {"phone": 11, "id_keypad": 18, "numeric": 12}
+
+
+class FormView(StepView):
+    #: The candidate table is built on the first free-text field (~1 s), then kept.
+    table = PinyinTable()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.editing: str | None = None
+        self.pending: str | None = None
+        self._value_label: Any = None
+
+    def fill(self, view: dict[str, Any]) -> None:
+        t = self.ui.theme
+        fields = {f["name"]: f for f in view["fields"]}
+        if self.editing not in fields:
+            self.editing, self.pending = None, None
+        main = BoxLayout(orientation="horizontal" if t.landscape else "vertical",
+                         spacing=t.gap * 2)
+        sv, grid = self.scroll()
+        for f in view["fields"]:
+            grid.add_widget(self._row(f))
+        main.add_widget(sv)
+        if self.editing is not None:
+            main.add_widget(self._editor(fields[self.editing]))
+            if not t.landscape:
+                sv.size_hint_y = 0.35
+        self.add_widget(main)
+
+    def _row(self, f: dict[str, Any]) -> Any:
+        t = self.ui.theme
+        value = f["value"]
+        shown = self._shown(f, value)
+        text = f"{f['label']}{'' if f['required'] else self.tr('journey.form.optional')}\n" \
+               f"{shown or self.tr('journey.form.tap_to_fill')}"
+        b = self.button(text, f"field:{f['name']}", lambda: self._edit(f["name"]),
+                        kind="chosen" if f["name"] == self.editing else "secondary",
+                        height=t.target * 1.6, font="body")
+        b.size_hint_x = 1
+        b.halign = "left"
+        box = BoxLayout(orientation="vertical", size_hint_y=None, height=b.height)
+        box.add_widget(b)
+        if f["error"]:
+            box.add_widget(self.para(self.tr(f["error"]), "small", "danger"))
+            box.height += t.size("small") * 1.6
+        return box
+
+    def _shown(self, f: dict[str, Any], value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if f["type"] == "bool":
+            return self.tr("journey.form.yes" if value else "journey.form.no")
+        for c in f["choices"]:
+            if c["value"] == value:
+                return str(c["label"])
+        return str(value)
+
+    def _edit(self, name: str) -> None:
+        self.editing, self.pending = name, None
+        self.host.refresh()
+
+    def _editor(self, f: dict[str, Any]) -> Any:
+        t = self.ui.theme
+        box = BoxLayout(orientation="vertical", spacing=t.gap)
+        box.add_widget(self.para(f["label"], "heading", "primary", True))
+        if f.get("help"):
+            box.add_widget(self.para(f["help"], "small", "muted_bg"))
+        kind = f["input"]
+        value = "" if f["value"] is None else str(f["value"])
+        if kind in ("choices", "yes_no"):
+            options = f["choices"] if kind == "choices" else [
+                {"value": True, "label": self.tr("journey.form.yes")},
+                {"value": False, "label": self.tr("journey.form.no")}]
+            sv, grid = self.scroll(cols=2)
+            for c in options:
+                grid.add_widget(self.button(
+                    str(c["label"]), f"choice:{c['value']}",
+                    lambda v=c["value"]: self._set(f["name"], v),
+                    kind="chosen" if c["value"] == f["value"] else "secondary",
+                    height=t.target * 1.3))
+            box.add_widget(sv)
+            return box
+        self.pending = value if self.pending is None else self.pending
+        self._value_label = self.para(self.pending or " ", "title", bold=True)
+        box.add_widget(self._value_label)
+        if kind == "date_picker":
+            box.add_widget(date_picker(self, value, self._typed, self.host.journey.today()))
+        elif kind in MAX_LEN:
+            box.add_widget(numeric_pad(self, self.pending, self._typed,
+                                       letter_x=kind == "id_keypad", max_len=MAX_LEN[kind]))
+        else:
+            box.add_widget(ImePanel(self, self.table, self.pending, self._typed))
+        box.add_widget(self.button(self.tr("journey.form.ok"), "field_ok",
+                                   lambda: self._set(f["name"], self.pending or "")))
+        return box
+
+    def _typed(self, text: str) -> None:
+        self.pending = text
+        if self._value_label is not None:
+            self._value_label.text = text or " "
+
+    def _set(self, name: str, value: Any) -> None:
+        self.editing, self.pending = None, None
+        self.host.fire("field_set", name=name, value=value)
+
+    def actions(self, view: dict[str, Any]) -> list[Any]:
+        return [self.trigger_button("journey.next", "next", view)]

@@ -1,0 +1,276 @@
+"""The journey screen: hosts one step view at a time and connects the devices.
+
+``show(code=...)`` starts a journey through ``kiosk.services["journey"]``
+(:class:`kiosk.appwiring.JourneyServices`); every change of the journey
+re-renders the step view for ``view["step"]``. Device events reach the journey
+only through :class:`screens.bridge.Bridge` (card readers' events, device
+statuses, face and page loops running on their own threads). Leaving the
+screen stops the loops, detaches every listener and drops the journey (the
+starter wipes it), so nothing of the citizen stays reachable from here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.properties import StringProperty
+
+from kiosk.errors import WorkflowError
+from screens.base import KioskScreen
+from screens.bridge import Bridge
+from screens.journey.parts import StepView
+from screens.widgets import load_kv
+
+load_kv(Path(__file__).with_suffix(".kv"))
+
+#: step name (view["step"]) -> "module:Class" of its view, imported on first use.
+STEP_VIEWS = {
+    "identity": "screens.journey.identity:IdentityView",
+    "face": "screens.journey.face:FaceView",
+    "face_fallback": "screens.journey.face:FallbackView",
+    "checklist": "screens.journey.checklist:ChecklistView",
+    "capture": "screens.journey.capture:CaptureView",
+    "form": "screens.journey.form:FormView",
+    "signature": "screens.journey.signature:SignatureView",
+    "review": "screens.journey.review:ReviewView",
+    "rating": "screens.journey.rating:RatingView",
+    "submitting": "screens.journey.receipt:ProgressView",
+    "submit_failed": "screens.journey.error:ErrorView",
+    "printing": "screens.journey.receipt:ReceiptView",
+    "reprint": "screens.journey.receipt:ReceiptView",
+    "done": "screens.journey.receipt:ReceiptView",
+    "error": "screens.journey.error:ErrorView",
+    "cancelled": "screens.journey.error:EndView",
+    "timed_out": "screens.journey.error:EndView",
+    "card_gone": "screens.journey.error:EndView",
+}
+
+
+class JourneyScreen(KioskScreen):
+    title_key = "journey.title"
+    code = StringProperty("")
+    step_name = StringProperty("")
+    progress_text = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.journey: Any = None
+        self._views: dict[str, StepView] = {}
+        self._bridge = Bridge()
+        self._readers: list[Any] = []
+        self._face_loop: Any = None
+        self._page_loop: Any = None
+        self._refresh_soon = Clock.create_trigger(lambda _dt: self.refresh(), 0)
+
+    @property
+    def services(self) -> Any:
+        return self.ui.kiosk.services.get("journey")
+
+    # -- life cycle -------------------------------------------------------------
+    def show(self, **params: Any) -> None:
+        self.code = params.get("code", self.code)
+        current = self.journey
+        if current is not None and not current.ended and current.plan.code == self.code:
+            return  # back to this screen within the same journey
+        self.teardown()
+        if self.services is None or not self.code:
+            return  # no back office configured: the identity picture only
+        # Outcomes of the worker (submitted, printed) come back on the UI thread.
+        self.services.starter.deliver = self._bridge.post
+        self.journey = self.services.starter.start(self.code, lang=self.ui.lang)
+        self.journey.add_listener(self._on_change)
+        devices = self.ui.kiosk.devices
+        for kind in ("idcard", "sscard"):
+            # Listening once for the screen's life (the 社保卡 reader has no remove);
+            # events outside a journey are dropped in _on_card.
+            reader = devices.get(kind)
+            if reader is not None and hasattr(reader, "add_card_listener") \
+                    and reader not in self._readers:
+                reader.add_card_listener(self._card_listener)
+                self._readers.append(reader)
+        self._bridge.watch_devices(
+            [d for d in devices.values()], self._on_status)
+
+    def on_leave(self, *_: Any) -> None:
+        self.teardown()
+
+    def teardown(self) -> None:
+        """Stop loops, detach listeners, drop (and so wipe) the journey."""
+        self._stop_face()
+        self._stop_pages()
+        self._bridge.close()
+        if self.journey is not None:
+            self.journey.remove_listener(self._on_change)
+            if self.services is not None and self.services.starter.current is self.journey:
+                self.services.starter.stop()
+            self.journey = None
+        for view in self._views.values():
+            view.clear_widgets()
+        self._views.clear()
+        body = self.ids.get("body")
+        if body is not None:
+            body.clear_widgets()
+        self.step_name = ""
+
+    # -- events from other threads (through the bridge) ----------------------------
+    def _card_listener(self, event: Any) -> None:
+        self._bridge.post(self._on_card, event)
+
+    def _on_card(self, event: Any) -> None:
+        from devices.idcard.base import CardFailed, CardInserted, CardRemoved
+        if self.journey is None or self.journey.ended:
+            return
+        if not isinstance(event, CardInserted | CardFailed | CardRemoved):
+            return  # readers appearing and going (社保卡 PC/SC) are the guide's business
+        trigger = {CardInserted: "card_read", CardFailed: "card_failed"}.get(
+            type(event), "card_removed")
+        if self.journey.can(trigger, **_card_data(event)):
+            self.journey.on_card_event(event)
+
+    def _on_status(self, device: Any, status: Any) -> None:
+        if self.journey is not None and not self.journey.ended:
+            kind = getattr(device, "kind", "")
+            self.journey.on_device_status(kind, status)
+            self._refresh_soon()
+
+    def _on_change(self, _change: Any) -> None:
+        self._refresh_soon()
+
+    # -- triggers from the step views ---------------------------------------------
+    def fire(self, trigger: str, **data: Any) -> None:
+        if self.journey is None:
+            return
+        try:
+            self.journey.fire(trigger, **data)
+        except WorkflowError:
+            # Not allowed now (a double tap raced a state change): re-render instead.
+            self._refresh_soon()
+            return
+        self.refresh()
+
+    def go_bundle(self, code: str) -> None:
+        """Apply for the bundle (两证联办) instead of the one item: a fresh journey."""
+        self.show(code=code)
+        self.refresh()
+
+    def on_back(self) -> bool:
+        """The shell's Back: inside the journey while the journey offers it."""
+        j = self.journey
+        if j is None or j.ended:
+            return False
+        if j.state == "identity" or not j.can("back"):
+            return False
+        self.fire("back")
+        return True
+
+    # -- rendering ---------------------------------------------------------------
+    def refresh(self) -> None:
+        body = self.ids.get("body")
+        if body is None:
+            return
+        j = self.journey
+        if j is None:
+            name, view = "identity", {"step": "identity", "triggers": [], "steps": [],
+                                      "message": "workflow.identity.place_card",
+                                      "notice": "journey.identity.unavailable",
+                                      "accepts_sscard": False, "code": self.code}
+            item = self.ui.kiosk.item(self.code) if self.code else None
+            view["title"] = self.ui.lt(item.name) if item else ""
+        else:
+            view = j.view(self.ui.lang)
+            name = view["state"] if view["state"] in STEP_VIEWS else view["step"]
+            if name == "identity" and j.plan.bundle_code is None:
+                catalog = self.ui.kiosk.catalog
+                view["bundles"] = [(b.code, self.ui.lt(b.name)) for b in
+                                   catalog.bundles_of(j.plan.code)]
+        self._sync_loops(view)
+        steps = view.get("steps") or []
+        index = view.get("step_index", 0)
+        self.progress_text = (self.ui.tr("journey.progress", current=min(index + 1, len(steps)),
+                                         total=len(steps)) if steps else "")
+        self.title_text = view.get("title") or ""
+        step_view = self._view(name)
+        step_view.render(view)
+        if step_view.parent is not body:
+            body.clear_widgets()
+            body.add_widget(step_view)
+        self.step_name = name
+        self.nav.title = self.title()
+
+    def title(self) -> str:
+        return self.title_text or str(self.ui.tr(self.title_key))
+
+    def _view(self, name: str) -> StepView:
+        key = f"{name}:{self.ui.theme.landscape}:{self.ui.theme.elderly}"
+        if key not in self._views:
+            module, _, cls = STEP_VIEWS.get(name, STEP_VIEWS["error"]).partition(":")
+            self._views[key] = getattr(importlib.import_module(module), cls)(host=self)
+        return self._views[key]
+
+    # -- face and page loops -------------------------------------------------------
+    def _sync_loops(self, view: dict[str, Any]) -> None:
+        state = view["state"]
+        if state == "face" and self._face_loop is None and self.services is not None:
+            identity = self.journey.data.identity
+            photo = identity.photo_bmp if identity is not None else b""
+            self._face_loop = self.services.face_loop(
+                photo, lambda step, image: self._bridge.post(self._on_face, step, image))
+        elif state != "face":
+            self._stop_face()
+        if state.startswith("capture:") and self._page_loop is None \
+                and self.services is not None:
+            self._page_loop = self.services.page_loop(
+                lambda image: self._bridge.post(self._on_preview, image),
+                lambda data, keys: self._bridge.post(self._on_page, data, keys))
+        elif not state.startswith("capture:"):
+            self._stop_pages()
+
+    def _stop_face(self) -> None:
+        if self._face_loop is not None:
+            self._face_loop.stop()
+            self._face_loop = None
+            camera = self.ui.kiosk.devices.get("camera")
+            if camera is not None:
+                camera.disable()  # the face camera is off outside the face step
+
+    def _stop_pages(self) -> None:
+        if self._page_loop is not None:
+            self._page_loop.stop()
+            self._page_loop = None
+
+    def _on_face(self, step: Any, image: Any) -> None:
+        if self.journey is None or self.journey.state != "face":
+            return
+        current = self._views.get(self._key("face"))
+        if current is not None:
+            current.on_frame(image, step)
+        self.journey.on_face_step(step)
+
+    def _on_preview(self, image: Any) -> None:
+        current = self._views.get(self._key("capture"))
+        if current is not None and self.step_name == "capture":
+            current.on_frame(image)
+
+    def _on_page(self, data: bytes | None, keys: tuple[str, ...]) -> None:
+        current = self._views.get(self._key("capture"))
+        if current is not None and self.step_name == "capture":
+            current.on_page(data, keys)
+
+    def capture_page(self) -> None:
+        if self._page_loop is not None:
+            self._page_loop.capture()
+
+    def _key(self, name: str) -> str:
+        return f"{name}:{self.ui.theme.landscape}:{self.ui.theme.elderly}"
+
+
+def _card_data(event: Any) -> dict[str, Any]:
+    from devices.idcard.base import CardFailed, CardInserted
+    if isinstance(event, CardInserted):
+        return {"identity": event.identity}
+    if isinstance(event, CardFailed):
+        return {"error": event.error, "final": event.final}
+    return {}

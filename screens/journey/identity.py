@@ -1,0 +1,48 @@
+"""Place the ID card (or the 社保卡 where the item accepts it): a drawn picture of
+where the card goes, the journey's message and any problem with the last card
+(expired, not accepted, unreadable, taken away)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from screens.journey.parts import StepView
+from screens.widgets import IdCardPicture, load_kv
+
+load_kv(Path(__file__).with_suffix(".kv"))
+
+
+class IdentityView(StepView):
+    def render(self, view: dict[str, Any]) -> None:
+        super().render(view)
+        self.orientation = "horizontal" if self.ui.theme.landscape else "vertical"
+
+    def fill(self, view: dict[str, Any]) -> None:
+        t = self.ui.theme
+        # render() put the message first; regroup: picture | texts
+        message = self.children[0] if self.children else None
+        if message is not None:
+            self.remove_widget(message)
+        picture = IdCardPicture(ink=t.colour("on_surface"), pad=t.colour("primary"),
+                                arrow=t.colour("accent"), card=(0.86, 0.91, 0.97, 1))
+        picture.size_hint = (1, 1) if t.landscape else (1, 0.55)
+        self.add_widget(picture)
+        _sv, texts = self.scroll()
+        if view.get("title"):
+            texts.add_widget(self.para(self.tr("journey.identity.item", item=view["title"]),
+                                       colour="muted_bg"))
+        if message is not None:
+            texts.add_widget(message)
+        texts.add_widget(self.para(self.tr("journey.identity.where"), "body"))
+        if view.get("accepts_sscard"):
+            texts.add_widget(self.para(self.tr("journey.identity.sscard_ok"), "body"))
+        if view.get("notice"):
+            texts.add_widget(self.para(self.tr(view["notice"]), "heading", "danger", True))
+        texts.add_widget(self.para(self.tr("journey.identity.privacy"), "small", "muted_bg"))
+        for code, name in view.get("bundles", ()):
+            # 联办: the same visit can apply for the whole bundle this item belongs to.
+            texts.add_widget(self.button(self.tr("journey.identity.bundle", name=name),
+                                         f"bundle:{code}", lambda c=code: self.host.go_bundle(c),
+                                         kind="secondary", font="body"))
+        self.add_widget(_sv)

@@ -1,0 +1,80 @@
+"""The on-screen pinyin input method's candidate table (no Kivy here).
+
+Built on first use from pypinyin's own dictionaries: the per-character readings
+(``pypinyin.pinyin_dict.pinyin_dict``, code point -> "zhōng,zhòng") and the phrase
+readings (``pypinyin.phrases_dict.phrases_dict``), both inverted to toneless
+pinyin -> characters. pypinyin has no frequencies, so common characters come
+first by GB 2312 level (level 1 = the 3,755 most used characters, in pinyin
+order), then GBK, then the rest; phrases of the exact reading come before
+single characters so that typing "zhangsan" offers 张三 at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections import defaultdict
+
+#: Candidates offered per page of the candidate bar.
+PAGE = 8
+
+
+def toneless(reading: str) -> str:
+    """``lǜ`` -> ``lv``, ``zhōng`` -> ``zhong`` (ü typed as v, as on every pinyin IME)."""
+    decomposed = unicodedata.normalize("NFD", reading.strip().lower())
+    decomposed = decomposed.replace("u\u0308", "v")
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _rank(char: str) -> tuple[int, int]:
+    try:
+        code = char.encode("gb2312")
+        level = 0 if code[0] < 0xD8 else 1  # rows 16-55 are level 1 (GB 2312 §5)
+        return (level, int.from_bytes(code, "big"))
+    except UnicodeEncodeError:
+        try:
+            return (2, int.from_bytes(char.encode("gbk"), "big"))
+        except UnicodeEncodeError:
+            return (3, ord(char))
+
+
+class PinyinTable:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._chars: dict[str, list[str]] | None = None
+        self._phrases: dict[str, list[str]] = {}
+
+    def _build(self) -> dict[str, list[str]]:
+        with self._lock:
+            if self._chars is None:
+                from pypinyin.phrases_dict import phrases_dict
+                from pypinyin.pinyin_dict import pinyin_dict
+                chars: dict[str, set[str]] = defaultdict(set)
+                for code, readings in pinyin_dict.items():
+                    char = chr(code)
+                    for reading in readings.split(","):
+                        chars[toneless(reading)].add(char)
+                phrases: dict[str, list[str]] = defaultdict(list)
+                for phrase, readings in phrases_dict.items():
+                    key = "".join(toneless(r[0]) for r in readings if r)
+                    phrases[key].append(phrase)
+                self._phrases = dict(phrases)
+                self._chars = {k: sorted(v, key=_rank) for k, v in chars.items()}
+            return self._chars
+
+    def candidates(self, letters: str, limit: int = 64) -> list[str]:
+        """Phrases read exactly ``letters``, then characters of that syllable, then of
+        syllables starting with it (typing "zh" already offers 张, 中 ...)."""
+        chars = self._build()
+        letters = letters.lower()
+        if not letters:
+            return []
+        out: list[str] = list(self._phrases.get(letters, ()))[:limit]
+        out += chars.get(letters, [])
+        if len(out) < limit:
+            starts = sorted((c for key, cs in chars.items() if key.startswith(letters)
+                             and key != letters for c in cs[:6]), key=_rank)
+            out += starts
+        seen: set[str] = set()
+        unique = [c for c in out if not (c in seen or seen.add(c))]
+        return unique[:limit]

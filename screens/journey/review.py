@@ -1,0 +1,53 @@
+"""Check before sending: the applicant (name, ID number masked), how the identity was
+verified, the materials (pages, 容缺 deadlines, 免提交), the answers, the signature."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from screens.journey.parts import StepView
+from screens.widgets import load_kv
+
+load_kv(Path(__file__).with_suffix(".kv"))
+
+
+class ReviewView(StepView):
+    def fill(self, view: dict[str, Any]) -> None:
+        sv, grid = self.scroll()
+        who = view.get("applicant")
+        if who:
+            grid.add_widget(self.para(self.tr("journey.review.applicant", name=who["name"],
+                                              id=who["id_number"]), "body", bold=True))
+        if view.get("verification"):
+            grid.add_widget(self.para(self.tr(
+                f"journey.review.verified.{view['verification']}"), "body"))
+        grid.add_widget(self.para(self.tr("journey.review.materials"), "heading", "primary"))
+        for m in view["materials"]:
+            if m["shared"]:
+                note = self.tr("journey.checklist.shared")
+            elif m["deferred_until"]:
+                note = self.tr("journey.checklist.deferred_until", date=m["deferred_until"])
+            else:
+                note = self.tr("journey.review.pages", n=m["pages"])
+            grid.add_widget(self.para(f"• {m['name']}  {note}", "body"))
+        grid.add_widget(self.para(self.tr("journey.review.answers"), "heading", "primary"))
+        for f in view["form"]:
+            value = f["value"]
+            if value is None or value == "":
+                continue
+            if f["type"] == "bool":
+                value = self.tr("journey.form.yes" if value else "journey.form.no")
+            for c in f["choices"]:
+                if c["value"] == value:
+                    value = c["label"]
+            if f["type"] == "id_number":
+                from kiosk.privacy import mask_id
+                value = mask_id(str(value))
+            grid.add_widget(self.para(f"{f['label']}：{value}", "body"))
+        if view.get("signed"):
+            grid.add_widget(self.para(self.tr("journey.signature.signed"), "body", "success"))
+        self.add_widget(sv)
+
+    def actions(self, view: dict[str, Any]) -> list[Any]:
+        return [self.trigger_button("journey.review.submit", "next", view)]

@@ -1,0 +1,70 @@
+"""End-to-end tests through the real UI: one offscreen Kivy window, one simulated
+terminal (kiosk.simenv: SAM pty, ESC/POS emulator, camera scenes, back office) for
+the folder, and a fresh kiosk (real drivers from the environment's overlay, outbox,
+sender, receipt service, journey screens) per test.
+
+The environment is set before Kivy is imported (see tests/screens/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ["SDL_VIDEODRIVER"] = "offscreen"
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ["KIVY_NO_CONSOLELOG"] = "1"
+os.environ["KIVY_NO_FILELOG"] = "1"
+os.environ["KIVY_LOG_MODE"] = "PYTHON"
+os.environ["KIVY_HOME"] = str(Path(__file__).resolve().parents[2] / "var" / "kivy-tests")
+
+import pytest
+
+from kiosk.app import Kiosk, build_kiosk
+from kiosk.appwiring import attach_journey
+from kiosk.clock import SystemClock
+from kiosk.devicefactory import open_devices
+from kiosk.simenv import SimEnvironment
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "var" / "screenshots" / "e2e"
+
+
+@pytest.fixture(scope="session")
+def env() -> Iterator[SimEnvironment]:
+    with SimEnvironment() as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def harness() -> Iterator[Any]:
+    from screens.main import prepare_kivy
+    prepare_kivy((1920, 1080), headless=True)
+    from screens.fonts import register_fonts
+    register_fonts(ROOT / "var")
+    from screens.harness import Harness
+    h = Harness()
+    yield h
+    h.close_shell()
+
+
+@pytest.fixture
+def kiosk(env: SimEnvironment) -> Iterator[Kiosk]:
+    """The kiosk as scripts/run builds it on the simulators (short submit wait)."""
+    # One outbox for the folder (the environment's): kiosk references stay unique, as
+    # on a real terminal, so the back office never takes a new case for a retry.
+    k = build_kiosk(overlays=(env.overlay,), clock=SystemClock(),
+                    device_factory=open_devices)
+    attach_journey(k, submit_wait_s=5.0, heartbeat=False)
+    # No kiosk.services["simenv"]: the developer panel is scripts/run's, not the citizen's.
+    try:
+        yield k
+    finally:
+        k.close()
+        env.remove_card()
+        env.printer_ok()
+        env.backoffice_up()
+        env.camera_scene("camera", "none")
+        env.camera_scene("doccam", "none")

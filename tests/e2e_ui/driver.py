@@ -1,0 +1,202 @@
+"""A citizen at the kiosk: real touches on the widgets the screens show, the card laid
+on the simulated reader, the face and the pages shown to the simulated cameras.
+
+Buttons are found by their ``action`` (screens/journey/parts.py) so the same script
+runs in both languages; every screen is saved as a PNG on the way."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.base import EventLoop
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.app import Kiosk
+from kiosk.simenv import SimEnvironment
+
+WAIT_S = 45.0
+
+
+def visible(widget: Any) -> bool:
+    w: Any = widget
+    while w is not None:
+        if w.opacity == 0 or w.width <= 1 or w.height <= 1:
+            return False
+        w = w.parent if w.parent is not w else None
+    return True
+
+
+class Citizen:
+    def __init__(self, harness: Any, kiosk: Kiosk, env: SimEnvironment, shots: Path,
+                 name: str) -> None:
+        self.h, self.kiosk, self.env = harness, kiosk, env
+        self.shots, self.name = shots, name
+        self.shell = harness.show(kiosk)
+        self.taps = 0
+        self.saved: list[Path] = []
+        #: seconds spent waiting for the simulated human (card, face, pages), not machine
+        self.human_s = 0.0
+
+    # -- looking --------------------------------------------------------------------
+    @property
+    def screen(self) -> Any:
+        return self.shell.current
+
+    @property
+    def state(self) -> str:
+        j = getattr(self.screen, "journey", None)
+        return "" if j is None else str(j.state)
+
+    def buttons(self) -> list[Any]:
+        return [w for w in self.shell.walk(restrict=True) if isinstance(w, ButtonBehavior)
+                and visible(w) and not w.disabled]
+
+    def texts(self) -> str:
+        return " ".join(w.text for w in self.shell.walk(restrict=True)
+                        if isinstance(w, Label) and visible(w) and w.text.strip())
+
+    def find(self, action: str) -> Any:
+        found = [b for b in self.buttons() if getattr(b, "action", None) == action]
+        assert found, f"no button {action!r} on {self.state or self.shell.sm.current}: " \
+                      f"{[getattr(b, 'action', b.text) for b in self.buttons()]}"
+        return found[0]
+
+    def has(self, action: str) -> bool:
+        return any(getattr(b, "action", None) == action for b in self.buttons())
+
+    # -- doing ----------------------------------------------------------------------
+    def press(self, widget_or_action: Any) -> None:
+        w = self.find(widget_or_action) if isinstance(widget_or_action, str) \
+            else widget_or_action
+        self._scroll_to(w)
+        self.h.press(w)
+        self.taps += 1
+
+    def _scroll_to(self, w: Any) -> None:
+        parent = w.parent
+        while parent is not None and parent is not parent.parent:
+            if isinstance(parent, ScrollView):
+                parent.scroll_to(w, padding=10, animate=False)
+                self.h.render(2)
+                return
+            parent = parent.parent
+
+    def shot(self, label: str) -> Path:
+        path = self.h.screenshot(self.shots / f"{self.name}-{len(self.saved) + 1:02d}-"
+                                 f"{label}.png")
+        self.saved.append(path)
+        return path
+
+    def wait(self, condition: Callable[[], bool], what: str, timeout_s: float = WAIT_S,
+             human: bool = False) -> None:
+        start = time.monotonic()
+        deadline = start + timeout_s
+        while time.monotonic() < deadline:
+            EventLoop.idle()
+            if condition():
+                if human:
+                    self.human_s += time.monotonic() - start
+                self.h.render()
+                return
+            threading.Event().wait(0.02)
+        raise AssertionError(f"timed out waiting for {what} (state {self.state!r}, "
+                             f"screen {self.shell.sm.current}): {self.texts()[:400]}")
+
+    def wait_state(self, prefix: str, **kw: Any) -> None:
+        self.wait(lambda: self.state.startswith(prefix), f"state {prefix}", **kw)
+        self.h.render()
+
+    # -- the journey's parts -----------------------------------------------------------
+    def open_item(self, code: str) -> None:
+        """Home -> search chips are not needed: Home's apply tile, the department, the
+        item row, Start (every one a real touch)."""
+        item = self.kiosk.item(code)
+        self.press(self._one(lambda b: getattr(b, "tile_id", None) == "apply"))
+        self.press(self._one(lambda b: getattr(b, "group_id", None) == item.department))
+        self.press(self._one(lambda b: getattr(b, "item_code", None) == code))
+        self.press(self.screen.ids.start)
+        self.wait_state("identity")
+
+    def open_bundle(self, code: str) -> None:
+        """The first item of the bundle, then the identity screen's 联办 offer."""
+        self.open_item(self.kiosk.catalog.bundle(code).items[0])
+        self.press(f"bundle:{code}")
+        self.wait(lambda: self.screen.journey is not None
+                  and self.screen.journey.plan.code == code, "the bundle's journey")
+
+    def _one(self, where: Callable[[Any], bool]) -> Any:
+        found = [b for b in self.buttons() if where(b)]
+        assert found, f"not on screen {self.shell.sm.current}"
+        return found[0]
+
+    def place_card(self, profile: str = "resident") -> None:
+        self.env.place_card(profile)
+        self.wait(lambda: self.state not in ("", "identity"), "the card to be read", human=True)
+
+    def face(self, scene: str = "holder") -> None:
+        self.env.camera_scene("camera", scene)
+        self.wait(lambda: self.state != "face", "the face check", timeout_s=90, human=True)
+
+    def checklist_all(self) -> None:
+        self.press("all_ticked")
+        self.shot("checklist")
+        self.press("next")
+
+    def capture_pages(self) -> None:
+        self.env.camera_scene("doccam", "document")
+        while self.state.startswith("capture:"):
+            before = self.state
+            self.wait(lambda: self.screen.journey is not None and self.h.shell is not None,
+                      "capture")
+            self.press("capture")
+            self.wait(lambda: self.state != before or self.has("next"), "a page",
+                      timeout_s=60, human=True)
+            self.shot("capture")
+            self.press("next")
+
+    def fill_form(self, values: dict[str, Any]) -> None:
+        """``values``: field -> text typed on the pad/IME, or ("choice", value), or
+        ("pinyin", letters) picking the first candidate."""
+        for name, value in values.items():
+            self.press(f"field:{name}")
+            if isinstance(value, tuple) and value[0] == "choice":
+                self.press(f"choice:{value[1]}")
+                continue
+            if isinstance(value, tuple) and value[0] == "pinyin":
+                for syllable in value[1].split():
+                    for letter in syllable:
+                        self.press(self._key(letter))
+                    self.press("cand:0")
+            elif isinstance(value, tuple) and value[0] == "latin":
+                self.press("ime:mode")
+                for ch in value[1]:
+                    self.press(self._key(ch.lower()))
+            else:
+                for ch in str(value):
+                    self.press(f"key:{ch}")
+            self.press("field_ok")
+        self.shot("form")
+        self.press("next")
+
+    def _key(self, value: str) -> Any:
+        return self._one(lambda b: getattr(b, "key_value", None) == value)
+
+    def sign(self) -> None:
+        from kivy.tests.common import UnitTestTouch
+        pad = self.screen._views[self.screen._key("signature")].pad
+        x0, y0 = pad.to_window(pad.x + pad.width * 0.2, pad.y + pad.height * 0.5)
+        touch = UnitTestTouch(x0, y0)
+        touch.touch_down()
+        for i in range(1, 12):
+            touch.touch_move(x0 + i * pad.width * 0.05, y0 + (i % 3) * 20)
+        touch.touch_up()
+        self.taps += 1
+        self.h.render()
+        self.shot("signature")
+        self.press("sign")
