@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from screens.services.base import ServiceScreen
-from screens.services.parts import button, case_row, collect_card, summary_card
+from screens.services.parts import button, case_row, collect_card, columns, summary_card
 from screens.widgets import load_kv
 
 load_kv(Path(__file__).with_suffix(".kv"))
@@ -33,9 +33,10 @@ class CertificateScreen(ServiceScreen):
             selected = self.journey.data.selected
             if selected is not None and selected < len(view["cases"]):
                 case = view["cases"][selected]
-                content.add_widget(summary_card(ui, case, desk.item_name(case["item_code"],
-                                                                         ui.lang)))
-                content.add_widget(collect_card(ui, case))
+                left, right = columns(ui, content)
+                left.add_widget(summary_card(ui, case, desk.item_name(case["item_code"],
+                                                                      ui.lang)))
+                right.add_widget(collect_card(ui, case))
             if self.state == "reprint":
                 actions.add_widget(button(ui, ui.tr("ts.svc.reprint"),
                                           lambda: self.fire("reprint"), name="reprint"))

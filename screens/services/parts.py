@@ -123,6 +123,9 @@ def collect_card(ui: Any, case: dict[str, Any]) -> Card:
     method = str(collect.get("method") or "window")
     card.add_widget(para(ui, ui.tr(f"ts.svc.collect.{method}"), bold=True))
     place = str(collect.get("place") or "")
+    site = ui.kiosk.site
+    if place == site.id:  # the back office names the place by site id (API.md CaseStatus)
+        place = ui.lt(site.name)
     note = str(collect.get("note") or "")
     for text in (place, note):
         if text:

@@ -246,3 +246,45 @@ def test_progress_query_by_receipt_qr(harness: Any, env: SimEnvironment, submitt
         shot("timeline")
     finally:
         env.camera_scene("doccam", "none")
+
+
+class ReadyCases:
+    """The back office's answer for an applicant with one result ready at the kiosk.
+
+    The reference back office sets ``collect.method = "kiosk"`` only through the staff
+    HTTP API, which the simulated environment leaves without a token; so the answer is
+    given here as the client's own CaseStatus data. Printing is the real driver's."""
+
+    def __init__(self, item_code: str) -> None:
+        self.item_code = item_code
+
+    def case_status(self, number_or_ref: str) -> Any:
+        return self.applicant_cases("", None)[0]
+
+    def applicant_cases(self, id_number: str, verification: Any) -> list[Any]:
+        from kiosk.backoffice_client import CaseStatus
+        return [CaseStatus.model_validate({
+            "case_number": "XS20261122000777", "kiosk_ref": "XD-261122-0777-K",
+            "status": "ready_for_pickup", "received_at": "2026-11-22T09:00:00+08:00",
+            "item_code": self.item_code, "owed_materials": [],
+            "collect": {"method": "kiosk", "place": "township", "note": "自助机当场打印"},
+            "timeline": [{"status": "submitted", "at": "2026-11-22T09:00:00+08:00"},
+                         {"status": "ready_for_pickup", "at": "2026-11-22T10:00:00+08:00"}]})]
+
+
+def test_certificate_prints_a_result_ready_at_the_kiosk(harness: Any, env: SimEnvironment,
+                                                        kiosk: Kiosk, shot: Shot) -> None:
+    kiosk.services["backoffice_client"] = ReadyCases(kiosk.catalog.items[0].code)
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "print"))
+    screen = shell.current
+    env.place_card("resident")
+    assert wait_for(harness, lambda: screen.state in ("list", "none_ready", "error"))
+    assert screen.state == "list", screen.notice
+    shot("1-list")
+    before = len(env.receipts())
+    harness.press(one([b for b in buttons(shell) if getattr(b, "case_index", None) == 0]))
+    assert wait_for(harness, lambda: screen.state in ("done", "reprint"))
+    assert screen.state == "done", screen.notice
+    assert wait_for(harness, lambda: len(env.receipts()) > before)
+    shot("2-printed")
