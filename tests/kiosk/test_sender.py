@@ -38,8 +38,10 @@ class Rig:
         self.server = server
         self.outbox = Outbox(tmp / "outbox.sqlite3", Sealer(bytes(range(32))),
                              ref_prefix="XD", clock=clock)
+        # Read timeout: long enough for a loaded 2-core CI machine, shorter than the
+        # delays the timeout tests inject (2.5 s).
         self.client = BackofficeClient(server.url, TERMINAL, SECRET, clock=clock,
-                                       connect_timeout_s=0.5, read_timeout_s=0.3)
+                                       connect_timeout_s=0.5, read_timeout_s=1.5)
         self.sender = Sender(self.outbox, self.client, POLICY, clock=clock,
                              rng=random.Random(1), idle_s=0.2)
 
@@ -184,7 +186,7 @@ def test_lost_answer_is_not_a_duplicate(rig: Rig) -> None:
     refs = rig.enqueue(2)
     # The server creates the case, but the kiosk only sees garbage (or a timeout).
     rig.server.inject(Fault(method="POST", process=True, status=200, body=b"<html>proxy</html>"),
-                      Fault(method="POST", process=True, delay_s=1.0, status=201))
+                      Fault(method="POST", process=True, delay_s=2.5, status=201))
     rig.drain()
     assert_exactly_once(rig, refs)
     assert len(rig.server.requests("POST", "/api/v1/cases")) == 4
@@ -267,7 +269,7 @@ def test_random_hostility_no_loss_no_duplicate(rig: Rig) -> None:
     kinds = [Fault(status=500), Fault(status=503, headers={"Retry-After": "3"}),
              Fault(status=200, body=b"{garbage"), Fault(method="PUT", cut_after=5000),
              Fault(method="POST", process=True, status=502),
-             Fault(method="POST", process=True, delay_s=0.6, status=201)]
+             Fault(method="POST", process=True, delay_s=2.5, status=201)]
     for _ in range(25):
         f = rnd.choice(kinds)
         rig.server.inject(Fault(**f.__dict__))
