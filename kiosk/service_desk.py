@@ -257,7 +257,9 @@ def desk_from_kiosk(kiosk: Any, *, dispatch: Callable[[Work], None],
     """The desk for a running kiosk (:class:`kiosk.app.Kiosk`).
 
     Parts the app attached to ``kiosk.services`` win: ``backoffice_client``
-    (CaseLookup), ``ticket_counter`` (TicketIssuer). Otherwise the back-office
+    (CaseLookup), then the client of the journey's submission path
+    (``services["journey"].submission``, kiosk/appwiring.py), ``ticket_counter``
+    (TicketIssuer). Otherwise the back-office
     client is built from the configuration (none when it has no URL or secret:
     look-ups then fail with the back office's message) and the ticket counter
     keeps its numbers in ``<data>/queue-tickets.json``.
@@ -269,6 +271,8 @@ def desk_from_kiosk(kiosk: Any, *, dispatch: Callable[[Work], None],
 
     config = kiosk.config
     lookup = kiosk.services.get("backoffice_client")
+    if lookup is None:  # the journey's submission path has a signed client already
+        lookup = getattr(submission_of(kiosk), "client", None)
     if lookup is None:
         try:
             lookup = BackofficeClient.from_config(config, clock=kiosk.clock)
@@ -295,3 +299,8 @@ def desk_from_kiosk(kiosk: Any, *, dispatch: Callable[[Work], None],
                        printer=printer if hasattr(printer, "print_document") else None,
                        dispatch=dispatch,
                        deliver=deliver)
+
+
+def submission_of(kiosk: Any) -> Any:
+    """The outbox/client/sender the app built for journeys (kiosk/appwiring.py), if any."""
+    return getattr(kiosk.services.get("journey"), "submission", None)

@@ -4,6 +4,8 @@ the diagnostic bundle. The screens only render what
 :class:`kiosk.technician_console.TechnicianConsole` answers and call its actions.
 
 What the app may attach to ``kiosk.services`` (otherwise built from the config):
-``technician`` (TechnicianConsole, with the outbox, sender and log ring) and
-``pin_gate`` (kiosk.technician.PinGate).
+``technician`` (TechnicianConsole), ``pin_gate`` (kiosk.technician.PinGate),
+``log_ring`` (the RingBufferHandler of kiosk.logging_setup, for recent logs);
+``outbox``/``sender`` default to the journey's submission path
+(``services["journey"].submission``).
 """

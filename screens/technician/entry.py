@@ -9,8 +9,11 @@ timeout ends it like a citizen's, and then the technician must enter the PIN aga
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+from kiosk.logging_setup import RingBufferHandler
+from kiosk.service_desk import submission_of
 from kiosk.session import SessionEvent, SessionManager
 from kiosk.technician import CornerGesture, PinGate
 from kiosk.technician_console import TechnicianConsole
@@ -28,6 +31,12 @@ TECHNICIAN_SCREENS: dict[str, str] = {
     "tech_logs": "screens.technician.logs:LogsScreen",
     "tech_export": "screens.technician.export:ExportScreen",
 }
+
+
+def _root_ring() -> RingBufferHandler | None:
+    """The ring buffer kiosk.logging_setup put on the root logger, if logging is set up."""
+    return next((h for h in logging.getLogger().handlers
+                 if isinstance(h, RingBufferHandler)), None)
 
 
 class HiddenEntry:
@@ -76,9 +85,11 @@ class HiddenEntry:
         kiosk = self.shell.kiosk
         services = kiosk.services
         if "technician" not in services:
+            submission = submission_of(kiosk)
             services["technician"] = TechnicianConsole(
                 kiosk.config, clock=self.clock, devices=kiosk.devices,
-                outbox=services.get("outbox"), sender=services.get("sender"),
-                ring=services.get("log_ring"))
+                outbox=services.get("outbox") or getattr(submission, "outbox", None),
+                sender=services.get("sender") or getattr(submission, "sender", None),
+                ring=services.get("log_ring") or _root_ring())
         console: TechnicianConsole = services["technician"]
         return console

@@ -192,3 +192,38 @@ def test_every_tool_renders_in_english(harness: Any, tech_kiosk: Kiosk, shot: Sh
         shot(tool)
     missing = tech_kiosk.translator("en").missing.get("en")  # type: ignore[attr-defined]
     assert not missing, sorted(missing)
+
+
+def test_recent_logs_are_redacted_and_a_bundle_is_exported(harness: Any, tech_kiosk: Kiosk,
+                                                           tmp_path: Path, shot: Shot) -> None:
+    import logging
+
+    from kiosk.logging_setup import RingBufferHandler
+    ring = RingBufferHandler(50)
+    log = logging.getLogger("kiosk.test.technician")
+    log.addHandler(ring)
+    log.propagate = False
+    try:
+        log.warning("card read for 330106199001011234 failed once")
+    finally:
+        log.removeHandler(ring)
+    tech_kiosk.services["log_ring"] = ring
+    tech_kiosk.services["bundle_dir"] = tmp_path / "bundles"
+    shell = harness.show(tech_kiosk)
+    open_pad(harness, shell)
+    enter(harness, shell, PIN)
+    harness.press(one([b for b in buttons(shell) if getattr(b, "tool", "") == "logs"]))
+    shown = texts(shell)
+    assert "card read for" in shown and "330106199001011234" not in shown
+    shot("1-logs")
+    shell.go("tech_export")
+    harness.render()
+    screen = shell.current
+    harness.press(one([b for b in buttons(shell) if getattr(b, "action", "") == "export_0"]))
+    for _ in range(600):  # the bundle is written on a worker thread; bounded
+        harness.render(1)
+        if "诊断包已保存" in screen.status:
+            break
+    assert "诊断包已保存" in screen.status, screen.status
+    assert any((tmp_path / "bundles").iterdir())
+    shot("2-exported")
