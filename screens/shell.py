@@ -164,6 +164,9 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self.current.refresh()
 
     def close(self) -> None:
+        panel = getattr(self, "devpanel", None)
+        if panel is not None:  # the simulator panel listens to the window (F12)
+            panel.detach()
         self._ticker.cancel()
         self.session.remove_listener(self._on_session)
         self.bridge.close()

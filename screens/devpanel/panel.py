@@ -1,16 +1,18 @@
 """A collapsible strip under the shell that drives the simulated environment.
 
 Shown only when the app runs on :class:`kiosk.simenv.SimEnvironment` (the app puts
-it in ``kiosk.services["simenv"]``; it is never imported here). F12 or the strip's
-handle opens it: lay a card of a built-in profile on the reader or take it away,
-printer paper out / near end / ok, the cameras' scenes, back office down / up, and
-the path of the last receipt the printer emulator rendered. Every call goes to the
+it in ``kiosk.services["simenv"]``; it is never imported here). F12, the strip's
+handle or a long press in the bottom-right corner opens it: lay a card of a
+built-in profile on the reader or take it away, printer paper out / near end /
+ok, the cameras' scenes, back office down / up, and the path of the last receipt
+the printer emulator rendered. Every call goes to the
 environment's control API on a worker thread; its answer or error shows in the strip.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -36,6 +38,9 @@ PRINTER = ("paper_out", "paper_near_end", "ok")
 SCENES = (("camera", "holder"), ("camera", "other"), ("camera", "none"),
           ("doccam", "document"), ("doccam", "none"))
 F12 = 293
+#: A touch held this long in the bottom-right corner also opens or closes the panel
+#: (touch screens without a keyboard).
+LONG_PRESS_S = 1.5
 
 
 class SimControl(Protocol):
@@ -126,6 +131,21 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
     def _show(self, text: str) -> None:
         self.result = text
 
+    def on_corner_touch_up(self, _window: Any, touch: Any) -> bool:
+        corner = self.ui.theme.px(60)
+        # Kivy's own touch timestamps (time_end is set by some input providers only).
+        end = touch.time_end if touch.time_end > 0 else time.time()
+        held = end - touch.time_start
+        if touch.sx * _window.width >= _window.width - corner and \
+                touch.sy * _window.height <= corner and held >= LONG_PRESS_S:
+            self.toggle()
+            return True
+        return False
+
+    def detach(self) -> None:
+        """Stop listening to the window (the shell is being closed)."""
+        Window.unbind(on_key_down=self.on_key, on_touch_up=self.on_corner_touch_up)
+
     def on_key(self, _window: Any, key: int, *_: Any) -> bool:
         if key == F12:
             self.toggle()
@@ -136,6 +156,6 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
 def attach_devpanel(shell: Shell, sim: SimControl) -> DevPanel:
     panel = DevPanel(shell=shell, sim=sim)
     shell.add_widget(panel)  # the shell is a vertical box: the strip goes under the nav bar
-    Window.bind(on_key_down=panel.on_key)
+    Window.bind(on_key_down=panel.on_key, on_touch_up=panel.on_corner_touch_up)
     shell.devpanel = panel
     return panel

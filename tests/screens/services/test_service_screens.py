@@ -69,12 +69,14 @@ def submitted(env: SimEnvironment) -> str:
 
 
 @pytest.fixture
-def kiosk(env: SimEnvironment) -> Iterator[Kiosk]:
+def kiosk(env: SimEnvironment, request: pytest.FixtureRequest) -> Iterator[Kiosk]:
+    """The kiosk on the environment; ``indirect`` parametrization names another site."""
     config = env.config()
     clock = SystemClock()
     devices = build_devices(config, load_site(config), clock=clock)
     devices.open_all()
-    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(devices))
+    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(devices),
+                        site_name=getattr(request, "param", None))
     client = BackofficeClient.from_config(config, clock=clock)
     built.services["backoffice_client"] = client
     try:
@@ -133,9 +135,13 @@ def test_progress_query_by_card_shows_the_timeline(harness: Any, env: SimEnviron
     assert shell.sm.current == "home" and kiosk.services["service_desk"].current is None
 
 
-def test_queue_ticket_prints(harness: Any, env: SimEnvironment, kiosk: Kiosk,
+@pytest.mark.parametrize(("kiosk", "lang"), [(None, "zh_CN"), ("bank-branch", "en")],
+                         indirect=["kiosk"], ids=["landscape-zh", "portrait-en"])
+def test_queue_ticket_prints(harness: Any, env: SimEnvironment, kiosk: Kiosk, lang: str,
                              shot: Shot) -> None:
     shell = harness.show(kiosk)
+    shell.ui.lang = lang
+    harness.render()
     harness.press(tile(shell, "queue"))
     screen = shell.current
     assert shell.sm.current == "queue" and screen.state == "choose"
@@ -211,6 +217,14 @@ def test_developer_panel_drives_the_simulators(harness: Any, env: SimEnvironment
     assert wait_for(harness, lambda: ".png" in panel.result or "尚无回执" in panel.result)
     harness.press(panel.ids.handle)
     assert not panel.open
+    # On a touch screen without keys: a long press in the bottom-right corner.
+    from kivy.tests.common import UnitTestTouch
+    touch = UnitTestTouch(Window.width - 5, 5)
+    touch.touch_down()
+    touch.time_start -= 2.0  # held for two seconds
+    touch.touch_up()
+    harness.render()
+    assert panel.open
     del kiosk.services["simenv"]
 
 
