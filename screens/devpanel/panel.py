@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -144,6 +143,7 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
 
     def detach(self) -> None:
         """Stop listening to the window (the shell is being closed)."""
+        from kivy.core.window import Window
         Window.unbind(on_key_down=self.on_key, on_touch_up=self.on_corner_touch_up)
 
     def on_key(self, _window: Any, key: int, *_: Any) -> bool:
@@ -154,6 +154,7 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
 
 
 def attach_devpanel(shell: Shell, sim: SimControl) -> DevPanel:
+    from kivy.core.window import Window  # imported here: importing it opens the window
     panel = DevPanel(shell=shell, sim=sim)
     shell.add_widget(panel)  # the shell is a vertical box: the strip goes under the nav bar
     Window.bind(on_key_down=panel.on_key, on_touch_up=panel.on_corner_touch_up)
