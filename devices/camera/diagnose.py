@@ -10,16 +10,15 @@ numbers are reported. Exit status: 0 ok, 1 needs attention, 2 bad configuration.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from devices.camera.base import Camera
 from devices.camera.factory import make_camera
+from devices.diagnose_cli import report_main
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import load_config
-from kiosk.errors import ConfigError, DeviceError, DeviceUnavailable
+from kiosk.errors import DeviceError, DeviceUnavailable
 
 
 def probe(camera: Camera, clock: Clock, frames: int, seconds: float) -> dict[str, Any]:
@@ -99,20 +98,9 @@ def run(argv: list[str]) -> tuple[int, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    try:
-        code, report = run(args)
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        return 2
-    if "--json" in args:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-    else:
-        for key in ("which", "driver", "frames", "fps", "shape", "mean_brightness", "status",
-                    "problem", "face_models", "ok"):
-            if key in report and report[key] not in ("", None):
-                print(f"{key:>16}: {report[key]}")
-    return code
+    return report_main(run, argv,
+                       keys=("which", "driver", "frames", "fps", "shape", "mean_brightness",
+                             "status", "problem", "face_models", "ok"), width=16)
 
 
 if __name__ == "__main__":

@@ -13,18 +13,17 @@ card needs attention, 2 unusable configuration.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from devices.diagnose_cli import report_main
 from devices.idcard.sam_serial import SamSerialReader
 from devices.idcard.text import is_expired
 from kiosk.clock import SystemClock
 from kiosk.config import load_config
-from kiosk.errors import ConfigError, KioskError, NoCard
-from kiosk.privacy import mask_id, mask_name, redact
+from kiosk.errors import KioskError, NoCard
+from kiosk.privacy import mask_id, mask_name
 
 
 def _timed(report: dict[str, Any], step: str, fn: Any) -> Any:
@@ -87,18 +86,7 @@ def run(argv: list[str]) -> tuple[int, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    try:
-        code, report = run(args)
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        return 2
-    if "--json" in args:
-        print(redact(json.dumps(report, ensure_ascii=False, indent=2)))
-    else:
-        for key, value in report.items():
-            print(redact(f"{key:>14}: {value}"))
-    return code
+    return report_main(run, argv)
 
 
 if __name__ == "__main__":

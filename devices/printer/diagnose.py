@@ -9,16 +9,13 @@ attention, 2 unusable configuration.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from devices.diagnose_cli import report_main
 from devices.printer.drivers import make_printer
 from kiosk.clock import SystemClock
 from kiosk.config import load_config
-from kiosk.errors import ConfigError
-from kiosk.privacy import redact
 from kiosk.receipts import ReceiptCatalog, TestPageInput, build_test_page
 
 
@@ -61,19 +58,9 @@ def run(argv: list[str]) -> tuple[int, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    as_json = "--json" in (argv if argv is not None else sys.argv[1:])
-    try:
-        code, report = run(sys.argv[1:] if argv is None else argv)
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        return 2
-    if as_json:
-        print(redact(json.dumps(report, ensure_ascii=False, indent=2)))
-    else:
-        for key in ("driver", "transport", "profile", "status", "test_page", "ok"):
-            if key in report:
-                print(redact(f"{key:>10}: {report[key]}"))
-    return code
+    return report_main(run, argv,
+                       keys=("driver", "transport", "profile", "status", "test_page", "ok"),
+                       width=10)
 
 
 if __name__ == "__main__":

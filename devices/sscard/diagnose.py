@@ -13,15 +13,14 @@ Exit status: 0 reader fine (card read, or none presented), 1 needs attention,
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from devices.diagnose_cli import report_main
 from kiosk.config import load_config
-from kiosk.errors import ConfigError, KioskError, NoCard
-from kiosk.privacy import mask_id, mask_name, redact
+from kiosk.errors import KioskError, NoCard
+from kiosk.privacy import mask_id, mask_name
 
 
 def run(argv: list[str]) -> tuple[int, dict[str, Any]]:
@@ -83,18 +82,7 @@ def run(argv: list[str]) -> tuple[int, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    try:
-        code, report = run(args)
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        return 2
-    if "--json" in args:
-        print(redact(json.dumps(report, ensure_ascii=False, indent=2)))
-    else:
-        for key, value in report.items():
-            print(redact(f"{key:>14}: {value}"))
-    return code
+    return report_main(run, argv)
 
 
 if __name__ == "__main__":
