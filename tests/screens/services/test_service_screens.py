@@ -258,6 +258,12 @@ def test_progress_query_by_receipt_qr(harness: Any, env: SimEnvironment, submitt
         assert screen.state == "timeline", screen.notice
         assert wait_for(harness, lambda: submitted in texts(shell), 5.0)
         shot("timeline")
+        env.camera_scene("doccam", "none")  # the citizen takes the receipt away
+        harness.press(shell.ids.back)  # Back inside the query: to its start, data dropped
+        assert shell.sm.current == "progress" and screen.state == "start"
+        assert screen.journey is not None and screen.journey.data.ref is None
+        harness.press(shell.ids.back)  # Back again leaves the query
+        assert shell.sm.current == "home"
     finally:
         env.camera_scene("doccam", "none")
 
