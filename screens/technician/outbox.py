@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from screens.services.parts import columns
 from screens.technician.base import TechScreen
 from screens.widgets import load_kv
 
@@ -22,13 +23,14 @@ class OutboxScreen(TechScreen):
             return
         self.message = ui.tr("ts.tech.outbox_counts", pending=summary["pending"],
                              refused=summary["refused"], delivered=summary["delivered"])
-        # Refused cases first: they wait for staff, the queue drains by itself.
+        # Refused cases first (left): they wait for staff; the queue drains by itself.
+        left, right = columns(ui, self.ids.content)
         for case in summary["refused_cases"]:
             self.table(ui.tr("ts.tech.refused_case", ref=case["kiosk_ref"]), [
                 (ui.tr("ts.tech.http_status"), str(case["http_status"] or "—")),
                 (ui.tr("ts.tech.reason"), case["reason"] or "—"),
                 (ui.tr("ts.tech.attempts"), str(case["attempts"])),
-            ], bad=True)
+            ], bad=True, parent=left)
         age = summary.get("oldest_pending_age_s")
         self.table(ui.tr("ts.tech.outbox_queue"), [
             (ui.tr("ts.tech.pending"), str(summary["pending"] + summary["sending"])),
@@ -38,7 +40,7 @@ class OutboxScreen(TechScreen):
                                                else "ts.tech.no")),
             (ui.tr("ts.tech.hold"), ui.tr("ts.tech.yes" if summary["hold_until"]
                                           else "ts.tech.no")),
-        ])
+        ], parent=right)
         self.action("ts.tech.retry_now", self.retry_now, "retry_now")
 
     def retry_now(self) -> None:
