@@ -45,8 +45,8 @@ class HiddenEntry:
         self.clock = shell.kiosk.clock
         self.gesture = CornerGesture(self.clock)
         self.authenticated = False
-        self._last_corner: str | None = None
-        self._last_at = 0.0
+        self._progress = 0       # corners of the sequence touched so far
+        self._started = 0.0
         shell.session.add_listener(self._on_session)
 
     def _on_session(self, _session: SessionManager, event: SessionEvent) -> None:
@@ -61,12 +61,22 @@ class HiddenEntry:
         x, y = touch.x - shell.x, height - (touch.y - shell.y)
         now = self.clock.monotonic()
         corner = self.gesture.corner(x, y, width, height)
-        swallow = (corner is not None and self._last_corner is not None
-                   and corner != self._last_corner
-                   and now - self._last_at <= self.gesture.window_s)
-        self._last_corner, self._last_at = corner, now
+        # Follow the sequence's progress to know which touches belong to it: only a
+        # corner that continues a started sequence is swallowed, never the first one
+        # (a citizen's Home then 长辈版 is not a sequence and both buttons work).
+        sequence = self.gesture.sequence
+        if self._progress and now - self._started > self.gesture.window_s:
+            self._progress = 0
+        swallow = False
+        if self._progress and corner == sequence[self._progress]:
+            self._progress += 1
+            swallow = True
+        elif corner == sequence[0]:
+            self._progress, self._started = 1, now
+        else:
+            self._progress = 0
         if self.gesture.touch(x, y, width, height):
-            self._last_corner = None
+            self._progress = 0
             shell.go("tech_pin")
             return True
         return swallow

@@ -55,11 +55,11 @@ def outbox(tmp_path: Path) -> Iterator[Outbox]:
     box.close()
 
 
-def touch_at(harness: Any, shell: Any, corner: str) -> None:
-    """A real touch in a corner of the shell (8 px in from the edges)."""
+def touch_at(harness: Any, shell: Any, corner: str, inset: float = 8) -> None:
+    """A real touch in a corner of the shell (``inset`` px in from the edges)."""
     from kivy.tests.common import UnitTestTouch
-    x = 8 if corner[1] == "l" else shell.width - 8
-    y = shell.height - 8 if corner[0] == "t" else 8
+    x = inset if corner[1] == "l" else shell.width - inset
+    y = shell.height - inset if corner[0] == "t" else inset
     t = UnitTestTouch(x, y)
     t.touch_down()
     t.touch_up()
@@ -227,3 +227,14 @@ def test_recent_logs_are_redacted_and_a_bundle_is_exported(harness: Any, tech_ki
     assert "诊断包已保存" in screen.status, screen.status
     assert any((tmp_path / "bundles").iterdir())
     shot("2-exported")
+
+
+def test_corner_buttons_still_work_for_citizens(harness: Any, tech_kiosk: Kiosk) -> None:
+    """Home (bottom-left corner) then 长辈版 (top-right corner) is no gesture: both act."""
+    shell = harness.show(tech_kiosk)
+    harness.press(one([b for b in buttons(shell) if getattr(b, "tile_id", "") == "apply"]))
+    elderly = shell.ui.elderly
+    touch_at(harness, shell, "bl", inset=60)  # on the Home button, in the corner zone
+    assert shell.sm.current == "home"
+    touch_at(harness, shell, "tr", inset=60)  # on the 长辈版 toggle, in the corner zone
+    assert shell.ui.elderly is not elderly
