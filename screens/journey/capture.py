@@ -26,6 +26,8 @@ class CaptureView(StepView):
         #: index of the page being retaken, or None to add a page
         self.retake: int | None = None
         self.busy = False
+        #: the last guidance shown (kept across re-renders until the next capture)
+        self.note = ""
 
     def fill(self, view: dict[str, Any]) -> None:
         t = self.ui.theme
@@ -35,15 +37,15 @@ class CaptureView(StepView):
                                   "heading", "primary", True))
         stage = self.row(height=0)
         stage.size_hint_y = 1
-        stage.add_widget(self.preview)
+        stage.add_widget(self.adopt(self.preview))
         pages = self._pages(view)
         stage.add_widget(pages)
         if not t.landscape:
             stage.orientation = "vertical"
             pages.size_hint = (1, 0.35)
         self.add_widget(stage)
-        self.add_widget(self.guidance)
-        self.guidance.text = "" if not self.busy else self.tr("journey.capture.busy")
+        self.add_widget(self.adopt(self.guidance))
+        self.guidance.text = self.tr("journey.capture.busy") if self.busy else self.note
 
     def _pages(self, view: dict[str, Any]) -> Any:
         t = self.ui.theme
@@ -76,7 +78,7 @@ class CaptureView(StepView):
 
     def _retake(self, index: int) -> None:
         self.retake = index
-        self.guidance.text = self.tr("journey.capture.retaking", n=index + 1)
+        self.note = self.guidance.text = self.tr("journey.capture.retaking", n=index + 1)
 
     def capture(self) -> None:
         self.busy = True
@@ -91,9 +93,10 @@ class CaptureView(StepView):
         self.busy = False
         if data is None or keys:
             # What to fix (move the page into view, avoid glare ...): no page kept.
-            self.guidance.text = self.tr(keys[0]) if keys else self.tr(
+            self.note = self.guidance.text = self.tr(keys[0]) if keys else self.tr(
                 "journey.capture.failed")
             return
+        self.note = ""
         if self.retake is not None:
             index, self.retake = self.retake, None
             self.host.fire("page_retaken", index=index, data=data)

@@ -28,12 +28,12 @@ class FaceView(StepView):
         self.attempts = self.para("", "body", "muted_bg", halign="center")
 
     def fill(self, view: dict[str, Any]) -> None:
-        self.add_widget(self.preview)
-        self.add_widget(self.guidance)
+        self.add_widget(self.adopt(self.preview))
+        self.add_widget(self.adopt(self.guidance))
         self.attempts.text = self.tr("journey.face.attempts_left", n=view["attempts_left"])
         if view.get("notice"):
             self.add_widget(self.para(self.tr(view["notice"]), "body", "danger", True))
-        self.add_widget(self.attempts)
+        self.add_widget(self.adopt(self.attempts))
 
     def on_frame(self, image: Any, extra: Any = None) -> None:
         self._texture = bgr_texture(image, self._texture)

@@ -107,7 +107,8 @@ class FormView(StepView):
             box.add_widget(date_picker(self, value, self._typed, self.host.journey.today()))
         elif kind in MAX_LEN:
             box.add_widget(numeric_pad(self, self.pending, self._typed,
-                                       letter_x=kind == "id_keypad", max_len=MAX_LEN[kind]))
+                                       letter_x=kind == "id_keypad", decimal=kind == "numeric",
+                                       max_len=MAX_LEN[kind]))
         else:
             box.add_widget(ImePanel(self, self.table, self.pending, self._typed))
         box.add_widget(self.button(self.tr("journey.form.ok"), "field_ok",

@@ -189,8 +189,8 @@ class JourneyScreen(KioskScreen):
         self._sync_loops(view)
         steps = view.get("steps") or []
         index = view.get("step_index", 0)
-        self.progress_text = (self.ui.tr("journey.progress", current=min(index + 1, len(steps)),
-                                         total=len(steps)) if steps else "")
+        self.progress_text = (self.ui.tr("journey.progress", current=index + 1,
+                                         total=len(steps)) if index < len(steps) else "")
         self.title_text = view.get("title") or ""
         step_view = self._view(name)
         step_view.render(view)

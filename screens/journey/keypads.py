@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 
 
 def numeric_pad(view: StepView, value: str, on_value: Callable[[str], None], *,
-                letter_x: bool = False, max_len: int = 18) -> GridLayout:
+                letter_x: bool = False, decimal: bool = False, max_len: int = 18
+                ) -> GridLayout:
     t = view.ui.theme
     keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9",
-            "X" if letter_x else "", "0", "⌫"]
+            "X" if letter_x else "." if decimal else "", "0", "⌫"]
     grid = GridLayout(cols=3, spacing=t.gap * 0.5, size_hint=(None, None),
                       width=t.key * 3 * 1.6 + t.gap, height=(t.key * 1.1 + t.gap * 0.5) * 4)
     text = [value]

@@ -76,6 +76,13 @@ class StepView(BoxLayout):  # type: ignore[misc]
         """A live preview frame (face / document camera); views with a preview override."""
 
     # -- helpers ------------------------------------------------------------------
+    @staticmethod
+    def adopt(widget: Any) -> Any:
+        """A widget kept across renders (a live preview), freed from its old container."""
+        if widget.parent is not None:
+            widget.parent.remove_widget(widget)
+        return widget
+
     def tr(self, key: str, **kw: Any) -> str:
         return str(self.ui.tr(key, **kw))
 

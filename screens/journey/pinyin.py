@@ -3,9 +3,10 @@
 Built on first use from pypinyin's own dictionaries: the per-character readings
 (``pypinyin.pinyin_dict.pinyin_dict``, code point -> "zhōng,zhòng") and the phrase
 readings (``pypinyin.phrases_dict.phrases_dict``), both inverted to toneless
-pinyin -> characters. pypinyin has no frequencies, so common characters come
-first by GB 2312 level (level 1 = the 3,755 most used characters, in pinyin
-order), then GBK, then the rest; phrases of the exact reading come before
+pinyin -> characters. pypinyin has no frequencies, so a character's main reading comes before its
+others, then characters used in more of pypinyin's phrases, then by GB 2312
+level (level 1 = the 3,755 most used characters), GBK, the rest;
+phrases of the exact reading come before
 single characters so that typing "zhangsan" offers 张三 at once.
 """
 
@@ -49,17 +50,23 @@ class PinyinTable:
             if self._chars is None:
                 from pypinyin.phrases_dict import phrases_dict
                 from pypinyin.pinyin_dict import pinyin_dict
-                chars: dict[str, set[str]] = defaultdict(set)
+                # syllable -> {char: 0 when it is the character's first (main) reading}
+                chars: dict[str, dict[str, int]] = defaultdict(dict)
                 for code, readings in pinyin_dict.items():
                     char = chr(code)
-                    for reading in readings.split(","):
-                        chars[toneless(reading)].add(char)
+                    for n, reading in enumerate(readings.split(",")):
+                        chars[toneless(reading)].setdefault(char, min(n, 1))
                 phrases: dict[str, list[str]] = defaultdict(list)
+                # How many of pypinyin's phrases use a character: a frequency stand-in.
+                uses: dict[str, int] = defaultdict(int)
                 for phrase, readings in phrases_dict.items():
+                    for ch in phrase:
+                        uses[ch] += 1
                     key = "".join(toneless(r[0]) for r in readings if r)
                     phrases[key].append(phrase)
                 self._phrases = dict(phrases)
-                self._chars = {k: sorted(v, key=_rank) for k, v in chars.items()}
+                self._chars = {k: sorted(v, key=lambda c, v=v: (v[c], -uses[c], *_rank(c)))
+                               for k, v in chars.items()}
             return self._chars
 
     def candidates(self, letters: str, limit: int = 64) -> list[str]:

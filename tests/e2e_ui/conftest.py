@@ -68,3 +68,12 @@ def kiosk(env: SimEnvironment) -> Iterator[Kiosk]:
         env.backoffice_up()
         env.camera_scene("camera", "none")
         env.camera_scene("doccam", "none")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # pyscard's PCSCCardConnection.__del__ raises when pcscd went away under it (the
+    # 社保卡 driver's business, tests/devices/sscard); it is not what these tests check.
+    for item in items:
+        item.add_marker(pytest.mark.filterwarnings(
+            "ignore:Exception ignored in.*PCSCCardConnection.__del__"
+            ":pytest.PytestUnraisableExceptionWarning"))

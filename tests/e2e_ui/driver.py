@@ -104,7 +104,7 @@ class Citizen:
                     self.human_s += time.monotonic() - start
                 self.h.render()
                 return
-            threading.Event().wait(0.02)
+            threading.Event().wait(0.1)  # leave the CPU to the device threads
         raise AssertionError(f"timed out waiting for {what} (state {self.state!r}, "
                              f"screen {self.shell.sm.current}): {self.texts()[:400]}")
 
@@ -149,21 +149,28 @@ class Citizen:
         self.press("next")
 
     def capture_pages(self) -> None:
+        """Lay the document under the camera and capture until the page is kept (a
+        capture before the camera shows the page gives guidance, as it would a person)."""
         self.env.camera_scene("doccam", "document")
         while self.state.startswith("capture:"):
-            before = self.state
-            self.wait(lambda: self.screen.journey is not None and self.h.shell is not None,
-                      "capture")
-            self.press("capture")
-            self.wait(lambda: self.state != before or self.has("next"), "a page",
-                      timeout_s=60, human=True)
+            for _attempt in range(5):
+                view = self.screen._views[self.screen._key("capture")]
+                self.press("capture")
+                self.wait(lambda: not view.busy, "the capture", timeout_s=60, human=True)
+                if self.has("next"):
+                    break
+                threading.Event().wait(0.5)
             self.shot("capture")
             self.press("next")
 
     def fill_form(self, values: dict[str, Any]) -> None:
         """``values``: field -> text typed on the pad/IME, or ("choice", value), or
         ("pinyin", letters) picking the first candidate."""
+        filled = {f["name"] for f in self.screen.journey.view()["fields"]
+                  if f["value"] not in (None, "")}
         for name, value in values.items():
+            if name in filled:
+                continue  # prefilled from the card (or the bundle's other item)
             self.press(f"field:{name}")
             if isinstance(value, tuple) and value[0] == "choice":
                 self.press(f"choice:{value[1]}")

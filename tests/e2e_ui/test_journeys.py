@@ -75,3 +75,63 @@ def test_simple_item(harness: Any, kiosk: Kiosk, env: SimEnvironment) -> None:
     qrs = decode_receipt_qrs(env, 1)
     assert any(refs[0] in q for q in qrs), qrs
     assert held(env, refs[0]) == 1, env.backoffice_cli("staff", "list")
+
+
+def through_face_and_materials(c: Citizen, *, defer: tuple[str, ...] = ()) -> None:
+    c.env.camera_scene("camera", "holder_live")
+    c.place_card()
+    assert c.state == "face", c.state
+    c.shot("face")
+    c.face()
+    c.wait_state("checklist")
+    for code in defer:
+        c.press(f"defer:{code}")
+    c.checklist_all()
+    c.capture_pages()
+    c.wait_state("form")
+
+
+def test_item_with_a_deferred_material(harness: Any, kiosk: Kiosk, env: SimEnvironment) -> None:
+    before = set(outbox_refs(kiosk))
+    c = Citizen(harness, kiosk, env, SHOTS, "deferred")
+    c.open_item(DEFERRED)
+    through_face_and_materials(c, defer=("SEPARATION-CONSENT",))
+    c.fill_form({"phone": "13800138000", "new_address": ("pinyin", "ren min lu"),
+                 "delivery": ("choice", "window")})
+    c.wait_state("signature")
+    c.sign()
+    finish(c)
+    assert c.shell.sm.current == "home"
+    (ref,) = [r for r in outbox_refs(kiosk) if r not in before]
+    assert any(ref in q for q in decode_receipt_qrs(env, 1))
+    assert held(env, ref) == 1
+    shown = env.backoffice_cli("staff", "show", staff_case(env, ref))
+    assert "SEPARATION-CONSENT" in shown
+
+
+def staff_case(env: SimEnvironment, ref: str) -> str:
+    for line in env.backoffice_cli("staff", "list").splitlines():
+        parts = line.split()
+        if len(parts) > 3 and parts[3] == ref:
+            return parts[0]
+    raise AssertionError(f"{ref} not in the back office")
+
+
+def test_two_permits_bundle(harness: Any, kiosk: Kiosk, env: SimEnvironment) -> None:
+    before = set(outbox_refs(kiosk))
+    c = Citizen(harness, kiosk, env, SHOTS, "bundle")
+    c.open_bundle(BUNDLE)
+    c.shot("identity")
+    through_face_and_materials(c)
+    c.fill_form({"org_name": ("pinyin", "lin chang"),
+                 "credit_code": ("latin", "91330109MA2B3C4D5E"),
+                 "legal_rep": ("pinyin", "zhang san"), "phone": "13800138000",
+                 "area_mu": "12.5", "volume_m3": "30"})
+    c.wait_state("signature")
+    c.sign()
+    finish(c)
+    refs = [r for r in outbox_refs(kiosk) if r not in before]
+    assert len(refs) == 2
+    qrs = decode_receipt_qrs(env, 2)
+    assert all(any(r in q for q in qrs) for r in refs), (refs, qrs)
+    assert all(held(env, r) == 1 for r in refs)
