@@ -107,10 +107,15 @@ def texts(shell: Any) -> str:
     return " ".join(label.text for label in labels(shell))
 
 
+@pytest.mark.parametrize(("kiosk", "lang"), [(None, "zh_CN"), ("bank-branch", "en")],
+                         indirect=["kiosk"], ids=["landscape-zh", "portrait-en"])
 def test_progress_query_by_card_shows_the_timeline(harness: Any, env: SimEnvironment,
-                                                   submitted: str, kiosk: Kiosk,
+                                                   submitted: str, kiosk: Kiosk, lang: str,
                                                    shot: Shot) -> None:
+    tr = kiosk.translator(lang).gettext
     shell = harness.show(kiosk)
+    shell.ui.lang = lang
+    harness.render()
     harness.press(tile(shell, "progress"))
     screen = shell.current
     assert shell.sm.current == "progress" and screen.state == "start"
@@ -126,10 +131,12 @@ def test_progress_query_by_card_shows_the_timeline(harness: Any, env: SimEnviron
     wait_for(harness, lambda: "结婚证" in texts(shell), 5.0)  # laid out over a few frames
     shot("2-timeline")
     shown = texts(shell)
-    assert submitted in shown and "办理进度" in shown and "结婚证" in shown  # 容缺 owed
+    assert submitted in shown and tr("ts.svc.timeline") in shown
+    assert "结婚证" in shown  # the 容缺 material still owed (its name as the case holds it)
     before = len(env.receipts())
     harness.press(one([b for b in buttons(shell) if getattr(b, "action", "") == "print_slip"]))
-    assert wait_for(harness, lambda: len(env.receipts()) > before and "已打印" in screen.slip)
+    assert wait_for(harness, lambda: len(env.receipts()) > before
+                    and screen.slip == tr("ts.svc.slip_printed"))
     shot("3-slip-printed")
     harness.press(shell.ids.home)
     assert shell.sm.current == "home" and kiosk.services["service_desk"].current is None
