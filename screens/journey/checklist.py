@@ -42,7 +42,7 @@ class ChecklistView(StepView):
             text += "  " + self.tr("journey.checklist.optional")
         label = self.para(text, "body", bold=status == "ticked", valign="middle")
         label.size_hint_y = 1
-        label.bind(size=lambda w, s: setattr(w, "text_size", (s[0], None)))
+        label.bind(size=lambda w, s: setattr(w, "text_size", s))
         box.add_widget(label)
         if status == "shared":
             return box
