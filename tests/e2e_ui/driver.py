@@ -119,6 +119,9 @@ class Citizen:
         item = self.kiosk.item(code)
         self.press(self._one(lambda b: getattr(b, "tile_id", None) == "apply"))
         self.press(self._one(lambda b: getattr(b, "group_id", None) == item.department))
+        # The row is a button once its devices report READY (they open with the kiosk).
+        self.wait(lambda: any(getattr(b, "item_code", None) == code for b in self.buttons()),
+                  f"the row of {code}")
         self.press(self._one(lambda b: getattr(b, "item_code", None) == code))
         self.press(self.screen.ids.start)
         self.wait_state("identity")
