@@ -140,6 +140,10 @@ def test_progress_query_by_card_shows_the_timeline(harness: Any, env: SimEnviron
     shot("3-slip-printed")
     harness.press(shell.ids.home)
     assert shell.sm.current == "home" and kiosk.services["service_desk"].current is None
+    holder = builtin_profiles()["resident"].fields
+    every_text = [getattr(w, "text", "") for scr in shell.sm.screens for w in scr.walk()]
+    assert not [t for t in every_text if holder["id_number"] in t or holder["name"] in t]
+    assert screen.journey is None  # wiped with the session
 
 
 @pytest.mark.parametrize(("kiosk", "lang"), [(None, "zh_CN"), ("bank-branch", "en")],
