@@ -271,8 +271,14 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
     config = kiosk.config
     if not kiosk.backoffice_url:
         return None
+    from kiosk.clock import SystemClock
+
     rng = random.Random()
-    submission = build_submission(config, clock=kiosk.clock, rng=rng, create_key=True)
+    # Requests are signed with a timestamp the back office checks against its own clock,
+    # and retries wait in real time: the submission path always runs on the system
+    # clock, also when the UI runs on a FakeClock (the screenshot walk).
+    wall = SystemClock()
+    submission = build_submission(config, clock=wall, rng=rng, create_key=True)
     printer = kiosk.devices.get("printer")
     receipts = ReceiptService(printer, kiosk.translator(kiosk.site.default_language)) \
         if isinstance(printer, ReceiptPrinter) else None
@@ -290,7 +296,7 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
     beat = None
     if heartbeat:
         from kiosk.heartbeat import Heartbeat
-        beat = Heartbeat(submission.client, kiosk.devices, clock=kiosk.clock,
+        beat = Heartbeat(submission.client, kiosk.devices, clock=wall,
                          outbox=submission.outbox)
     services = JourneyServices(starter=starter, devices=kiosk.devices,
                                face_config=config.face, submission=submission,

@@ -21,6 +21,7 @@ from typing import Any
 from kiosk.app import Kiosk, build_kiosk
 from kiosk.appwiring import attach_journey, start_simulation, wants_simulation
 from kiosk.clock import FakeClock
+from kiosk.config import load_config
 from kiosk.errors import ConfigError, SimulationError
 
 #: The site profiles the headless walk shows by default: one per orientation.
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     sim: Any = None
     kiosks: list[Kiosk] = []
     try:
+        # Fonts live in the terminal's own data directory (the simulation moves data_dir).
+        fonts = load_config(None, tuple(args.config)).terminal.data_path()
         if wants_simulation(None, tuple(args.config), site=args.site, no_sim=args.no_sim):
             sim = start_simulation(tuple(args.config), site=args.site)
             args.config.append(sim.overlay)
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         # other sites only show the shell, and one set of drivers owns the devices.
         if attach_journey(kiosks[0]) is not None and sim is not None:
             kiosks[0].services["simenv"] = sim
-        return _run(args, kiosks)
+        return _run(args, kiosks, fonts)
     except ConfigError as exc:
         print(f"kiosk: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -127,14 +130,14 @@ def real_time_devices() -> Any:
     return factory
 
 
-def _run(args: argparse.Namespace, kiosks: list[Kiosk]) -> int:
+def _run(args: argparse.Namespace, kiosks: list[Kiosk], fonts: Path) -> int:
     first = kiosks[0]
     prepare_kivy(resolution(first, args.orientation),
                  headless=args.headless or args.screenshots is not None,
                  fullscreen=args.fullscreen)
     from screens.fonts import register_fonts
     try:
-        register_fonts(first.config.terminal.data_path())
+        register_fonts(fonts)
     except ConfigError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2

@@ -133,6 +133,13 @@ def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None) -> int:
                 failures.append(f"{kiosk.site.id}-{lang}: untranslated keys "
                                 f"{sorted(untranslated)}")
         harness.close_shell()
+    # The citizen journey through the simulated devices (when scripts/run started them).
+    from screens.journey.walkthrough import walk_journey
+    for kiosk in kiosks:
+        count, problems = walk_journey(harness, kiosk, out)
+        saved += count
+        failures += problems
+    harness.close_shell()
     print(f"saved {saved} screenshots to {out}", file=sys.stderr)
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)

@@ -29,23 +29,28 @@ class FormView(StepView):
         self.editing: str | None = None
         self.pending: str | None = None
         self._value_label: Any = None
+        self._ime: ImePanel | None = None
 
-    def fill(self, view: dict[str, Any]) -> None:
-        t = self.ui.theme
+    def render(self, view: dict[str, Any]) -> None:
         fields = {f["name"]: f for f in view["fields"]}
         if self.editing not in fields:
-            self.editing, self.pending = None, None
-        main = BoxLayout(orientation="horizontal" if t.landscape else "vertical",
-                         spacing=t.gap * 2)
+            self.editing, self.pending, self._ime = None, None, None
+        if self.editing is None:
+            super().render(view)
+            return
+        # Editing one field: its input takes the whole step (no message, no other fields),
+        # so that the keyboard fits a 1080-pixel-high landscape screen in elderly mode too.
+        super().render({**view, "message": None})
+
+    def fill(self, view: dict[str, Any]) -> None:
+        fields = {f["name"]: f for f in view["fields"]}
+        if self.editing is not None:
+            self.add_widget(self._editor(fields[self.editing]))
+            return
         sv, grid = self.scroll()
         for f in view["fields"]:
             grid.add_widget(self._row(f))
-        main.add_widget(sv)
-        if self.editing is not None:
-            main.add_widget(self._editor(fields[self.editing]))
-            if not t.landscape:
-                sv.size_hint_y = 0.35
-        self.add_widget(main)
+        self.add_widget(sv)
 
     def _row(self, f: dict[str, Any]) -> Any:
         t = self.ui.theme
@@ -81,28 +86,34 @@ class FormView(StepView):
 
     def _editor(self, f: dict[str, Any]) -> Any:
         t = self.ui.theme
-        box = BoxLayout(orientation="vertical", spacing=t.gap)
-        box.add_widget(self.para(f["label"], "heading", "primary", True))
-        if f.get("help"):
-            box.add_widget(self.para(f["help"], "small", "muted_bg"))
+        box = BoxLayout(orientation="vertical", spacing=t.gap * 0.5)
+        head = self.row(height=t.target)
+        head.add_widget(self.para(f["label"], "heading", "primary", True, valign="middle",
+                                  size_hint_y=1))
         kind = f["input"]
         value = "" if f["value"] is None else str(f["value"])
         if kind in ("choices", "yes_no"):
+            box.add_widget(head)
             options = f["choices"] if kind == "choices" else [
                 {"value": True, "label": self.tr("journey.form.yes")},
                 {"value": False, "label": self.tr("journey.form.no")}]
             sv, grid = self.scroll(cols=2)
             for c in options:
-                grid.add_widget(self.button(
-                    str(c["label"]), f"choice:{c['value']}",
-                    lambda v=c["value"]: self._set(f["name"], v),
-                    kind="chosen" if c["value"] == f["value"] else "secondary",
-                    height=t.target * 1.3))
+                b = self.button(str(c["label"]), f"choice:{c['value']}",
+                                lambda v=c["value"]: self._set(f["name"], v),
+                                kind="chosen" if c["value"] == f["value"] else "secondary",
+                                height=t.target * 1.3)
+                b.size_hint_x = 1
+                grid.add_widget(b)
             box.add_widget(sv)
             return box
         self.pending = value if self.pending is None else self.pending
-        self._value_label = self.para(self.pending or " ", "title", bold=True)
-        box.add_widget(self._value_label)
+        self._value_label = self.para(self.pending or " ", "title", bold=True,
+                                      valign="middle", size_hint_y=1)
+        head.add_widget(self._value_label)
+        box.add_widget(head)
+        if f.get("help"):
+            box.add_widget(self.para(f["help"], "small", "muted_bg"))
         if kind == "date_picker":
             box.add_widget(date_picker(self, value, self._typed, self.host.journey.today()))
         elif kind in MAX_LEN:
@@ -110,9 +121,12 @@ class FormView(StepView):
                                        letter_x=kind == "id_keypad", decimal=kind == "numeric",
                                        max_len=MAX_LEN[kind]))
         else:
-            box.add_widget(ImePanel(self, self.table, self.pending, self._typed))
-        box.add_widget(self.button(self.tr("journey.form.ok"), "field_ok",
-                                   lambda: self._set(f["name"], self.pending or "")))
+            old = self._ime
+            self._ime = ImePanel(self, self.table, self.pending, self._typed,
+                                 letters=old.letters if old else "",
+                                 chinese=old.chinese if old else True)
+            box.add_widget(self._ime)
+        box.add_widget(BoxLayout())
         return box
 
     def _typed(self, text: str) -> None:
@@ -121,8 +135,20 @@ class FormView(StepView):
             self._value_label.text = text or " "
 
     def _set(self, name: str, value: Any) -> None:
-        self.editing, self.pending = None, None
+        self.editing, self.pending, self._ime = None, None, None
         self.host.fire("field_set", name=name, value=value)
 
+    def _cancel(self) -> None:
+        self.editing, self.pending, self._ime = None, None, None
+        self.host.refresh()
+
     def actions(self, view: dict[str, Any]) -> list[Any]:
-        return [self.trigger_button("journey.next", "next", view)]
+        if self.editing is None:
+            return [self.trigger_button("journey.next", "next", view)]
+        cancel = self.button(self.tr("journey.form.cancel"), "field_cancel", self._cancel,
+                             kind="secondary")
+        if any(f["name"] == self.editing and f["input"] in ("choices", "yes_no")
+               for f in view["fields"]):
+            return [cancel]
+        return [cancel, self.button(self.tr("journey.form.ok"), "field_ok",
+                                    lambda: self._set(str(self.editing), self.pending or ""))]

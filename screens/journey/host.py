@@ -173,7 +173,8 @@ class JourneyScreen(KioskScreen):
             return
         j = self.journey
         if j is None:
-            name, view = "identity", {"step": "identity", "triggers": [], "steps": [],
+            name, view = "identity", {"state": "identity", "step": "identity",
+                                      "triggers": [], "steps": [],
                                       "message": "workflow.identity.place_card",
                                       "notice": "journey.identity.unavailable",
                                       "accepts_sscard": False, "code": self.code}

@@ -18,14 +18,22 @@ if TYPE_CHECKING:
     from screens.journey.parts import StepView
 
 
+def key_side(view: StepView) -> float:
+    """Key size that fits the keyboard, its candidate bar and the OK row in the lower
+    half of the screen (landscape screens are only 1080 px high; elderly keys are big)."""
+    t = view.ui.theme
+    return float(min(t.key, (t.height * 0.5 - t.target * 2) / 5))
+
+
 def numeric_pad(view: StepView, value: str, on_value: Callable[[str], None], *,
                 letter_x: bool = False, decimal: bool = False, max_len: int = 18
                 ) -> GridLayout:
     t = view.ui.theme
+    k = key_side(view)
     keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9",
             "X" if letter_x else "." if decimal else "", "0", "⌫"]
     grid = GridLayout(cols=3, spacing=t.gap * 0.5, size_hint=(None, None),
-                      width=t.key * 3 * 1.6 + t.gap, height=(t.key * 1.1 + t.gap * 0.5) * 4)
+                      width=k * 3 * 1.6 + t.gap, height=(k * 1.1 + t.gap * 0.5) * 4)
     text = [value]
 
     def press(key: str) -> None:
@@ -40,7 +48,7 @@ def numeric_pad(view: StepView, value: str, on_value: Callable[[str], None], *,
             grid.add_widget(BoxLayout())
             continue
         grid.add_widget(view.button(key, f"key:{key}", lambda k=key: press(k), kind="secondary",
-                                    width=t.key * 1.6, height=t.key * 1.1, font="title"))
+                                    width=k * 1.6, height=k * 1.1, font="title"))
     return grid
 
 
@@ -91,17 +99,19 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
     deletes a letter of the syllable, else a character."""
 
     def __init__(self, view: StepView, table: PinyinTable, value: str,
-                 on_value: Callable[[str], None], **kwargs: Any) -> None:
+                 on_value: Callable[[str], None], *, letters: str = "", chinese: bool = True,
+                 **kwargs: Any) -> None:
         t = view.ui.theme
         super().__init__(orientation="vertical", size_hint_y=None, spacing=t.gap * 0.5,
                          **kwargs)
         self.view, self.table, self.text, self.on_value = view, table, value, on_value
-        self.letters = ""
+        self.letters = letters
         self.first = 0
-        self.chinese = True
-        self.bar = BoxLayout(size_hint_y=None, height=t.key * 1.1, spacing=t.gap * 0.4)
+        self.chinese = chinese
+        k = self.k = key_side(view)
+        self.bar = BoxLayout(size_hint_y=None, height=k * 1.1, spacing=t.gap * 0.4)
         self.add_widget(self.bar)
-        keyboard = Keyboard(key_size=t.key, key_font=t.size("heading"),
+        keyboard = Keyboard(key_size=k, key_font=t.size("heading"),
                             key_fg=t.colour("on_surface"), special_bg=t.colour("primary"),
                             special_fg=t.colour("on_primary"),
                             clear_text=view.tr("journey.ime.clear"),
@@ -144,22 +154,22 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
         self._bar()
 
     def _bar(self) -> None:
-        v, t = self.view, self.view.ui.theme
+        v = self.view
         self.bar.clear_widgets()
         self.bar.add_widget(v.button(v.tr("journey.ime.chinese" if self.chinese
                                           else "journey.ime.latin"), "ime:mode", self.toggle,
-                                     kind="chosen", width=t.key * 1.2, height=t.key))
+                                     kind="chosen", width=self.k * 1.2, height=self.k))
         self.bar.add_widget(v.para(self.letters or " ", "heading", "primary", True,
-                                   valign="middle", size_hint_x=None, width=t.key * 2.2))
+                                   valign="middle", size_hint_x=None, width=self.k * 2.2))
         found = self.table.candidates(self.letters) if self.letters else []
         page = found[self.first:self.first + PAGE]
         for i, cand in enumerate(page):
             self.bar.add_widget(v.button(cand, f"cand:{i}", lambda c=cand: self.pick(c),
-                                         kind="secondary", width=t.key * max(1, len(cand)),
-                                         height=t.key, font="heading"))
+                                         kind="secondary", width=self.k * max(1, len(cand)),
+                                         height=self.k, font="heading"))
         if len(found) > self.first + PAGE:
             self.bar.add_widget(v.button("▶", "cand:more", self._more, kind="secondary",
-                                         width=t.key, height=t.key))
+                                         width=self.k, height=self.k))
 
     def _more(self) -> None:
         self.first += PAGE

@@ -118,10 +118,21 @@ class Citizen:
         item row, Start (every one a real touch)."""
         item = self.kiosk.item(code)
         self.press(self._one(lambda b: getattr(b, "tile_id", None) == "apply"))
-        self.press(self._one(lambda b: getattr(b, "group_id", None) == item.department))
-        # The row is a button once its devices report READY (they open with the kiosk).
-        self.wait(lambda: any(getattr(b, "item_code", None) == code for b in self.buttons()),
-                  f"the row of {code}")
+        for _attempt in range(3):
+            group = self._one(lambda b: getattr(b, "group_id", None) == item.department)
+            self._scroll_to(group)
+            self.h.render()
+            self.press(group)
+            # The row is a button once its devices report READY (they open with the kiosk).
+            try:
+                self.wait(lambda: any(getattr(b, "item_code", None) == code
+                                      for b in self.buttons()), f"the row of {code}",
+                          timeout_s=15)
+                break
+            except AssertionError:
+                if self.shell.sm.current == "items":
+                    self.press(self._one(lambda b: getattr(b, "action", None) is None
+                                         and b.text == self.shell.ui.tr("ui.nav.back")))
         self.press(self._one(lambda b: getattr(b, "item_code", None) == code))
         self.press(self.screen.ids.start)
         self.wait_state("identity")
@@ -159,7 +170,7 @@ class Citizen:
             for _attempt in range(5):
                 view = self.screen._views[self.screen._key("capture")]
                 self.press("capture")
-                self.wait(lambda: not view.busy, "the capture", timeout_s=60, human=True)
+                self.wait(lambda v=view: not v.busy, "the capture", timeout_s=60, human=True)
                 if self.has("next"):
                     break
                 threading.Event().wait(0.5)

@@ -1,0 +1,184 @@
+"""The journey part of the headless screenshot walk (``scripts/run --headless
+--screenshots DIR``): one journey per orientation driven through the simulated
+devices (card on the SAM simulator, face and page scenes for the cameras, paper
+out on the printer emulator), with a PNG of every journey screen in both
+languages and both modes (the language and elderly mode are switched on each
+screen, so one journey shows all four variants).
+
+File names: ``journey-<orientation>-<lang>-<mode>-<NN>-<screen>.png``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.base import EventLoop
+from kivy.uix.behaviors import ButtonBehavior
+
+from kiosk.app import Kiosk
+from kiosk.session import EndReason
+
+#: The walk's item: face, a 容缺 material, a page to capture, a pinyin field, a signature.
+ITEM = "330109-HJ-003"
+WAIT_S = 60.0
+
+
+class _Walker:
+    def __init__(self, harness: Any, kiosk: Kiosk, size: tuple[int, int], out: Path) -> None:
+        self.h, self.kiosk, self.out = harness, kiosk, out
+        self.sim = kiosk.services["simenv"]
+        self.size = size
+        self.orient = "landscape" if size[0] > size[1] else "portrait"
+        self.shell = harness.show(kiosk, size)
+        # The developer panel of scripts/run is not the citizen's screen: not in the shots
+        # (and its collapsed rows must not take the touches meant for the journey).
+        panel = getattr(self.shell, "devpanel", None)
+        if panel is not None and panel.parent is self.shell:
+            self.shell.remove_widget(panel)
+        self.n = 0
+        self.saved = 0
+
+    @property
+    def state(self) -> str:
+        j = getattr(self.shell.current, "journey", None)
+        return "" if j is None else str(j.state)
+
+    def wait(self, condition: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            EventLoop.idle()
+            if condition():
+                self.h.render()
+                return
+            threading.Event().wait(0.1)
+        raise RuntimeError(f"journey walk: no {what} (state {self.state!r})")
+
+    def press(self, action: str) -> None:
+        for w in self.shell.walk(restrict=True):
+            if isinstance(w, ButtonBehavior) and getattr(w, "action", None) == action \
+                    and not w.disabled:
+                self.h.press(w)
+                return
+        raise RuntimeError(f"journey walk: no {action!r} button in {self.state!r}")
+
+    def shots(self, name: str) -> None:
+        """This screen in both languages and both modes."""
+        self.n += 1
+        ui = self.shell.ui
+        for lang in self.kiosk.languages:
+            for elderly in (False, True):
+                ui.lang, ui.elderly = lang, elderly
+                self.h.render()
+                mode = "elderly" if elderly else "standard"
+                self.h.screenshot(self.out / f"journey-{self.orient}-{lang}-{mode}-"
+                                             f"{self.n:02d}-{name}.png")
+                self.saved += 1
+        ui.lang, ui.elderly = self.kiosk.site.default_language, False
+        self.h.render()
+
+    def run(self) -> None:
+        sim = self.sim
+        self.kiosk.session.touch()
+        self.shell.go("journey", code=ITEM)
+        self.wait(lambda: self.state == "identity", "identity step")
+        self.shots("identity")
+        sim.camera_scene("camera", "holder_live")
+        sim.camera_scene("doccam", "document")
+        sim.place_card("resident")
+        self.wait(lambda: self.state == "face", "card read")
+        self.wait(lambda: self.shell.current.ids.body.children and
+                  getattr(self.shell.current._views.get(self.shell.current._key("face")),
+                          "_texture", None) is not None, "face preview")
+        self.shots("face")
+        self.wait(lambda: self.state != "face", "face check")
+        if self.state == "face_fallback":
+            self.shots("face-fallback")
+            self.press("staff_verified")
+        self.press("defer:SEPARATION-CONSENT")
+        self.press("all_ticked")
+        self.shots("checklist")
+        self.press("next")
+        while self.state.startswith("capture:"):
+            view = self.shell.current._views[self.shell.current._key("capture")]
+            for _ in range(5):
+                self.press("capture")
+                self.wait(lambda v=view: not v.busy, "page capture")
+                if self.shell.current.journey.data.pages.get(self.state.split(":")[1]):
+                    break
+                threading.Event().wait(0.5)
+            self.shots("capture")
+            self.press("next")
+        self.press("field:new_address")
+        for letter in "renmin":
+            self.press_key(letter)
+        self.shots("form-pinyin")
+        self.press("cand:0")
+        self.press("field_ok")
+        self.press("field:phone")
+        for digit in "13800138000":
+            self.press(f"key:{digit}")
+        self.shots("form-keypad")
+        self.press("field_ok")
+        self.press("field:delivery")
+        self.shots("form-choices")
+        self.press("choice:window")
+        self.press("next")
+        self.wait(lambda: self.state == "signature", "signature step")
+        self.sign()
+        self.shots("signature")
+        self.press("sign")
+        self.shots("review")
+        self.press("next")
+        self.press("star:4")
+        self.press("reason:fast")
+        self.shots("rating")
+        sim.printer_fault("paper_out")
+        self.press("rated")
+        self.wait(lambda: self.state == "reprint", "the paper-out receipt")
+        self.shots("receipt-reprint")
+        sim.printer_ok()
+        self.press("reprint")
+        self.wait(lambda: self.shell.sm.current == "home", "the end")
+        sim.remove_card()
+
+    def press_key(self, letter: str) -> None:
+        for w in self.shell.walk(restrict=True):
+            if getattr(w, "key_value", None) == letter:
+                self.h.press(w)
+                return
+        raise RuntimeError(f"journey walk: no key {letter!r}")
+
+    def sign(self) -> None:
+        from kivy.tests.common import UnitTestTouch
+        pad = self.shell.current._views[self.shell.current._key("signature")].pad
+        x0, y0 = pad.to_window(pad.x + pad.width * 0.25, pad.y + pad.height * 0.5)
+        touch = UnitTestTouch(x0, y0)
+        touch.touch_down()
+        for i in range(1, 14):
+            touch.touch_move(x0 + i * pad.width * 0.04, y0 + (i % 4) * pad.height * 0.06)
+        touch.touch_up()
+        self.h.render()
+
+
+def walk_journey(harness: Any, kiosk: Kiosk, out: Path) -> tuple[int, list[str]]:
+    """Walk the journey in both orientations; (screenshots saved, failures)."""
+    saved, failures = 0, []
+    if "simenv" not in kiosk.services or "journey" not in kiosk.services:
+        return 0, []
+    for size in ((1920, 1080), (1080, 1920)):
+        kiosk.session.end(EndReason.CANCEL)
+        walker = _Walker(harness, kiosk, size, out)
+        try:
+            walker.run()
+        except Exception as exc:  # noqa: BLE001 - reported by the walk, exit code 1
+            failures.append(f"journey-{walker.orient}: {type(exc).__name__}: {exc}")
+        finally:
+            saved += walker.saved
+            kiosk.session.end(EndReason.CANCEL)
+            kiosk.services["simenv"].remove_card()
+            kiosk.services["simenv"].printer_ok()
+    return saved, failures

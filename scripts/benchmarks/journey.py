@@ -1,0 +1,194 @@
+"""scripts/bench journey: citizen journeys through the real UI on the simulated terminal.
+
+Offscreen Kivy window, the real screens and drivers, kiosk.simenv (SAM pty, ESC/POS
+emulator, camera scenes, back office). For each scripted journey (a simple item, a
+两证联办 bundle, an item with a 容缺 material): the taps, and the machine time =
+the journey's wall time minus the simulated human's waits (the card laid on the
+reader until it is read, the face check from the scene shown until the decision,
+each page from Capture until it is kept: these include device time, so machine
+time is, if anything, underestimated by that device share; the notes say so).
+
+Then ``--journeys N`` consecutive simple journeys (default 200; ~2-4 s each on the
+simulators, so a few minutes of run time on 2 cores): resident memory (RSS) after
+them compared with after the first. Goals (issue 7): ≤ 12 taps for a simple item,
+≤ 3 s machine time, ≤ 20 MB growth. The reference measured in the same run: the
+same simple journey's core alone (journey fired directly, no screens).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ["SDL_VIDEODRIVER"] = "offscreen"
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ["KIVY_NO_CONSOLELOG"] = "1"
+os.environ["KIVY_NO_FILELOG"] = "1"
+os.environ["KIVY_LOG_MODE"] = "PYTHON"
+os.environ["KIVY_HOME"] = str(ROOT / "var" / "kivy-bench")
+
+from kiosk.app import build_kiosk  # noqa: E402
+from kiosk.appwiring import attach_journey  # noqa: E402
+from kiosk.clock import SystemClock  # noqa: E402
+from kiosk.devicefactory import open_devices  # noqa: E402
+from kiosk.simenv import SimEnvironment  # noqa: E402
+from scripts.benchmarks.common import Report, parser, run  # noqa: E402
+
+SIMPLE, BUNDLE, DEFERRED = "330109-RS-003", "330109-NY-B01", "330109-HJ-003"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class QuietCitizen:
+    """The e2e driver without screenshots."""
+
+    @staticmethod
+    def make(harness: Any, kiosk: Any, env: SimEnvironment) -> Any:
+        from tests.e2e_ui.driver import Citizen
+
+        class _Quiet(Citizen):
+            def shot(self, label: str) -> Path:
+                return Path(label)
+        return _Quiet(harness, kiosk, env, Path(tempfile.gettempdir()), "bench")
+
+
+def simple(c: Any) -> None:
+    c.open_item(SIMPLE)
+    c.place_card()
+    c.fill_form({"kind": ("choice", "summary")})
+    end(c)
+
+
+def deferred(c: Any) -> None:
+    c.open_item(DEFERRED)
+    face_and_materials(c, ("SEPARATION-CONSENT",))
+    c.fill_form({"phone": "13800138000", "new_address": ("pinyin", "ren min lu"),
+                 "delivery": ("choice", "window")})
+    c.wait_state("signature")
+    c.sign()
+    end(c)
+
+
+def bundle(c: Any) -> None:
+    c.open_bundle(BUNDLE)
+    face_and_materials(c, ())
+    c.fill_form({"org_name": ("pinyin", "lin chang"),
+                 "credit_code": ("latin", "91330109MA2B3C4D5E"),
+                 "legal_rep": ("pinyin", "zhang san"), "phone": "13800138000",
+                 "area_mu": "12.5", "volume_m3": "30"})
+    c.wait_state("signature")
+    c.sign()
+    end(c)
+
+
+def face_and_materials(c: Any, defer: tuple[str, ...]) -> None:
+    c.env.camera_scene("camera", "holder_live")
+    c.place_card()
+    c.face()
+    c.wait_state("checklist")
+    for code in defer:
+        c.press(f"defer:{code}")
+    c.checklist_all()
+    c.capture_pages()
+    c.wait_state("form")
+
+
+def end(c: Any) -> None:
+    c.wait_state("review")
+    c.press("next")
+    c.wait_state("rating")
+    c.press("next")  # rating skipped
+    c.wait(lambda: c.shell.sm.current == "home", "home after the receipt", timeout_s=60)
+    c.env.remove_card()
+    c.wait(lambda: not c.kiosk.session.active, "session end")
+
+
+def timed(harness: Any, kiosk: Any, env: SimEnvironment, script: Any) -> tuple[float, int]:
+    c = QuietCitizen.make(harness, kiosk, env)
+    start = time.monotonic()
+    script(c)
+    return time.monotonic() - start - c.human_s, c.taps
+
+
+def core_reference(kiosk: Any) -> float:
+    """The simple journey's core alone: triggers fired directly (no screens, no devices)."""
+    from tests.kiosk.journey_factory import identity
+    starter = kiosk.services["journey"].starter
+    start = time.monotonic()
+    j = starter.start(SIMPLE)
+    j.fire("card_read", identity=identity())
+    j.fire("field_set", name="kind", value="summary")
+    j.fire("next")
+    j.fire("next")
+    j.fire("next")
+    deadline = time.monotonic() + 60
+    while not j.ended and time.monotonic() < deadline:
+        time.sleep(0.01)
+    took = time.monotonic() - start
+    starter.stop()
+    kiosk.session.end(__import__("kiosk.session", fromlist=["EndReason"]).EndReason.CANCEL)
+    return took
+
+
+def main(argv: list[str]) -> int:
+    p = parser("journey", __doc__.splitlines()[0])
+    p.add_argument("--journeys", type=int, default=200,
+                   help="consecutive simple journeys for the memory check (default 200)")
+    args = p.parse_args(argv)
+    report = Report("journey")
+    with SimEnvironment() as env:
+        from screens.main import prepare_kivy
+        prepare_kivy((1920, 1080), headless=True)
+        from screens.fonts import register_fonts
+        register_fonts(ROOT / "var")
+        from screens.harness import Harness
+        harness = Harness()
+        kiosk = build_kiosk(overlays=(env.overlay,), clock=SystemClock(),
+                            device_factory=open_devices)
+        attach_journey(kiosk, submit_wait_s=5.0, heartbeat=False)
+        try:
+            reference = core_reference(kiosk)
+            for name, script in (("simple", simple), ("bundle", bundle),
+                                 ("deferred", deferred)):
+                machine, taps = timed(harness, kiosk, env, script)
+                goal_taps = "<= 12" if name == "simple" else ""
+                report.add(f"{name}: taps", taps, "taps", goal_taps)
+                report.add(f"{name}: machine time", machine, "s", "<= 3",)
+                report.add(f"{name}: machine time / core alone", machine / reference, "x",
+                           reference="the simple journey's core without screens")
+            timed(harness, kiosk, env, simple)
+            gc.collect()
+            first = rss_mb()
+            wall = time.monotonic()
+            for _ in range(max(0, args.journeys - 1)):
+                timed(harness, kiosk, env, simple)
+            gc.collect()
+            after = rss_mb()
+            report.add(f"RSS growth after {args.journeys} journeys", after - first, "MB",
+                       "<= 20", reference=f"RSS after the first ({first:.0f} MB)")
+            report.notes.append(f"{args.journeys} journeys took "
+                                f"{time.monotonic() - wall:.0f} s")
+            report.notes.append("machine time excludes the simulated human's waits, which "
+                                "include the card read, face check and page capture device "
+                                "time")
+        finally:
+            harness.close_shell()
+            kiosk.close()
+    return report.emit(args.json)
+
+
+if __name__ == "__main__":
+    run(main)
