@@ -280,7 +280,10 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
     wall = SystemClock()
     submission = build_submission(config, clock=wall, rng=rng, create_key=True)
     printer = kiosk.devices.get("printer")
-    receipts = ReceiptService(printer, kiosk.translator(kiosk.site.default_language)) \
+    from kiosk.i18n import Translator
+
+    # Receipts in the site's language (the printer's resident texts, not the screen's).
+    receipts = ReceiptService(printer, Translator(kiosk.site.default_language)) \
         if isinstance(printer, ReceiptPrinter) else None
     worker = Worker("journey-worker")
     starter = JourneyStarter(

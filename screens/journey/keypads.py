@@ -22,7 +22,11 @@ def key_side(view: StepView) -> float:
     """Key size that fits the keyboard, its candidate bar and the OK row in the lower
     half of the screen (landscape screens are only 1080 px high; elderly keys are big)."""
     t = view.ui.theme
-    return float(min(t.key, (t.height * 0.5 - t.target * 2) / 5))
+    if not t.landscape:
+        return float(t.key)
+    # The step's body is about half a landscape screen; the keyboard shares it with the
+    # field's title row and the OK row (the candidates sit beside the keyboard).
+    return float(min(t.key, (t.height * 0.5 - t.target * 2.25 - t.gap * 2) / 4.4))
 
 
 def numeric_pad(view: StepView, value: str, on_value: Callable[[str], None], *,
@@ -102,15 +106,25 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                  on_value: Callable[[str], None], *, letters: str = "", chinese: bool = True,
                  **kwargs: Any) -> None:
         t = view.ui.theme
-        super().__init__(orientation="vertical", size_hint_y=None, spacing=t.gap * 0.5,
-                         **kwargs)
+        super().__init__(orientation="horizontal" if t.landscape else "vertical",
+                         size_hint_y=None, spacing=t.gap * 0.5, **kwargs)
         self.view, self.table, self.text, self.on_value = view, table, value, on_value
         self.letters = letters
         self.first = 0
         self.chinese = chinese
         k = self.k = key_side(view)
-        self.bar = BoxLayout(size_hint_y=None, height=k * 1.1, spacing=t.gap * 0.4)
-        self.add_widget(self.bar)
+        # Candidates: a row above the keys on a portrait screen, a block beside them on a
+        # landscape one (where height is short and width plenty).
+        self.bar = GridLayout(rows=1, size_hint_y=None, height=k * 1.1, spacing=t.gap * 0.4) \
+            if not t.landscape else GridLayout(cols=4, spacing=t.gap * 0.4, size_hint_y=None)
+        if t.landscape:
+            self.bar.bind(minimum_height=self.bar.setter("height"))
+            left = BoxLayout(orientation="vertical")
+            left.add_widget(self.bar)
+            left.add_widget(BoxLayout())
+            self.add_widget(left)
+        else:
+            self.add_widget(self.bar)
         keyboard = Keyboard(key_size=k, key_font=t.size("heading"),
                             key_fg=t.colour("on_surface"), special_bg=t.colour("primary"),
                             special_fg=t.colour("on_primary"),
@@ -118,8 +132,10 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                             backspace_text=view.tr("journey.ime.backspace"),
                             rows_of_keys=["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"])
         keyboard.bind(on_key=lambda _k, v: self.key(v))
+        keyboard.size_hint_x = None
+        keyboard.width = k * 1.1 * 10.5
         self.add_widget(keyboard)
-        self.height = self.bar.height + keyboard.height + t.gap * 0.5
+        self.height = keyboard.height + (0 if t.landscape else self.bar.height + t.gap * 0.5)
         self._bar()
 
     def key(self, value: str) -> None:
@@ -147,7 +163,8 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
 
     def pick(self, text: str) -> None:
         self.text += text
-        self.letters = ""
+        # A character for the first syllable keeps the letters typed after it.
+        self.letters = self.letters[self.table.span(self.letters, text):]
         self.first = 0
         self.chinese = True
         self.on_value(self.text)

@@ -78,10 +78,30 @@ class PinyinTable:
             return []
         out: list[str] = list(self._phrases.get(letters, ()))[:limit]
         out += chars.get(letters, [])
-        if len(out) < limit:
+        if not out:
+            # "renmin" typed in one go: the characters of its longest leading syllable.
+            head = self._head(letters)
+            out += chars.get(head, [])
+        if len(out) < limit and len(letters) <= 6:
             starts = sorted((c for key, cs in chars.items() if key.startswith(letters)
                              and key != letters for c in cs[:6]), key=_rank)
             out += starts
         seen: set[str] = set()
         unique = [c for c in out if not (c in seen or seen.add(c))]
         return unique[:limit]
+
+    def _head(self, letters: str) -> str:
+        chars = self._build()
+        for end in range(min(len(letters), 6), 0, -1):
+            if letters[:end] in chars:
+                return letters[:end]
+        return ""
+
+    def span(self, letters: str, picked: str) -> int:
+        """How many of the typed letters a picked candidate stands for."""
+        chars = self._build()
+        letters = letters.lower()
+        if picked in self._phrases.get(letters, ()) or picked in chars.get(letters, ()):
+            return len(letters)
+        head = self._head(letters)
+        return len(head) if head and len(picked) == 1 else len(letters)

@@ -5,7 +5,8 @@ out on the printer emulator), with a PNG of every journey screen in both
 languages and both modes (the language and elderly mode are switched on each
 screen, so one journey shows all four variants).
 
-File names: ``journey-<orientation>-<lang>-<mode>-<NN>-<screen>.png``.
+File names: ``journey/<orientation>-<lang>-<mode>-<NN>-<screen>.png`` (a folder of
+their own beside the shell's screens).
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ class _Walker:
                 ui.lang, ui.elderly = lang, elderly
                 self.h.render()
                 mode = "elderly" if elderly else "standard"
-                self.h.screenshot(self.out / f"journey-{self.orient}-{lang}-{mode}-"
-                                             f"{self.n:02d}-{name}.png")
+                self.h.screenshot(self.out / "journey" / f"{self.orient}-{lang}-{mode}-"
+                                                         f"{self.n:02d}-{name}.png")
                 self.saved += 1
         ui.lang, ui.elderly = self.kiosk.site.default_language, False
         self.h.render()
