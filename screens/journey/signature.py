@@ -67,9 +67,13 @@ class SignaturePad(Widget):  # type: ignore[misc]
 
 
 class SignatureView(StepView):
-    def fill(self, view: dict[str, Any]) -> None:
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        #: kept across re-renders (a language switch must not wipe a half-drawn signature)
         self.pad = SignaturePad()
-        self.add_widget(self.pad)
+
+    def fill(self, view: dict[str, Any]) -> None:
+        self.add_widget(self.adopt(self.pad))
         if view.get("signed"):
             self.add_widget(self.para(self.tr("journey.signature.signed"), "body", "success"))
 

@@ -62,6 +62,7 @@ class _Walker:
         for w in self.shell.walk(restrict=True):
             if isinstance(w, ButtonBehavior) and getattr(w, "action", None) == action \
                     and not w.disabled:
+                self._into_view(w)
                 self.h.press(w)
                 return
         raise RuntimeError(f"journey walk: no {action!r} button in {self.state!r}")
@@ -145,6 +146,16 @@ class _Walker:
         self.press("reprint")
         self.wait(lambda: self.shell.sm.current == "home", "the end")
         sim.remove_card()
+
+    def _into_view(self, w: Any) -> None:
+        from kivy.uix.scrollview import ScrollView
+        parent = w.parent
+        while parent is not None and parent is not parent.parent:
+            if isinstance(parent, ScrollView):
+                parent.scroll_to(w, padding=10, animate=False)
+                self.h.render()
+                return
+            parent = parent.parent
 
     def press_key(self, letter: str) -> None:
         for w in self.shell.walk(restrict=True):
