@@ -128,6 +128,10 @@ class ServiceJourney:
         index = e.get("index")
         return isinstance(index, int) and 0 <= index < len(self.data.cases)
 
+    def view(self) -> dict[str, Any]:
+        """What the screen shows; each journey adds its own keys to ``_base_view()``."""
+        raise NotImplementedError
+
     def _base_view(self) -> dict[str, Any]:
         return {"state": self.state, "ended": self.ended, "error_key": self.data.error_key,
                 "notice": self.data.notice,

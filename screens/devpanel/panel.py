@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -91,7 +92,7 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
                                   width=ui.theme.px(120), halign="left", valign="middle",
                                   text_size=(ui.theme.px(120), None)))
             for key, call in actions:
-                b = button(ui, ui.tr(key), lambda k=key, c=call: self.call(k, c),
+                b = button(ui, ui.tr(key), partial(self.call, key, call),
                            style="surface", name=key)
                 b.font_size = small
                 b.min_target = 0

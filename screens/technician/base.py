@@ -85,4 +85,5 @@ class TechScreen(KioskScreen):
         if parent is not None:
             parent.add_widget(card)
             return card
-        return self.add(card)
+        self.add(card)
+        return card

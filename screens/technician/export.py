@@ -4,6 +4,7 @@ diagnostics) to the kiosk's own folder or to a USB stick mounted under /media or
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from kiosk.errors import KioskError
@@ -32,7 +33,7 @@ class ExportScreen(TechScreen):
         for n, target in enumerate(targets):
             label = ui.tr("ts.tech.export_local" if n == 0 else "ts.tech.export_stick",
                           path=str(target))
-            b = button(ui, label, lambda t=target: self.export(t),
+            b = button(ui, label, partial(self.export, target),
                        style="primary" if n else "surface", name=f"export_{n}")
             b.size_hint_y = None
             b.height = ui.theme.target * 1.2

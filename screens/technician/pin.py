@@ -5,6 +5,7 @@ what it answers."""
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ class PinScreen(KioskScreen):
         for key in KEYS:
             label = {"clear": self.ui.tr("ts.tech.pin_clear"),
                      "back": self.ui.tr("ts.tech.pin_back")}.get(key, key)
-            b = button(self.ui, label, lambda k=key: self.key(k),
+            b = button(self.ui, label, partial(self.key, key),
                        style="surface" if key in ("clear", "back") else "primary",
                        name=f"key_{key}")
             if key.isdigit():
@@ -53,7 +54,8 @@ class PinScreen(KioskScreen):
 
     def _locked_text(self) -> str:
         minutes = max(1, math.ceil(self.nav.hidden_entry.gate.remaining_s() / 60))
-        return self.ui.tr("workflow.technician.pin_locked", minutes=minutes)
+        text: str = self.ui.tr("workflow.technician.pin_locked", minutes=minutes)
+        return text
 
     def key(self, key: str) -> None:
         if key == "clear":

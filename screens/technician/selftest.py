@@ -5,6 +5,7 @@ scan a page; each shows its result. The work runs on a worker thread
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ class SelfTestScreen(TechScreen):
             ok, text = self.results.get(test, (True, ui.tr("ts.tech.test.not_run")))
             row = Card(orientation="horizontal", bg=theme.colour("surface"), radius=theme.radius,
                        padding=(theme.gap, theme.px(6)), spacing=theme.gap)
-            run = button(ui, ui.tr(f"ts.tech.test.{test}_run"), lambda t=test: self.run(t),
+            run = button(ui, ui.tr(f"ts.tech.test.{test}_run"), partial(self.run, test),
                          name=f"test_{test}")
             run.size_hint = None, None
             run.width = theme.target * 3.2
