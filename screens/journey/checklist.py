@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kivy.uix.widget import Widget
+
 from screens.journey.parts import StepView
 from screens.widgets import load_kv
 
@@ -43,9 +45,20 @@ class ChecklistView(StepView):
         label = self.para(text, "body", bold=status == "ticked", valign="middle")
         label.size_hint_y = 1
         label.bind(size=lambda w, s: setattr(w, "text_size", s))
-        box.add_widget(label)
         if status == "shared":
+            box.add_widget(label)
             return box
+        outer = box
+        if m["deferrable"] and not t.landscape:
+            # Two buttons beside a long name leave it no room on a portrait screen: the
+            # name gets a line of its own above them.
+            outer = self.row(height=t.target * 1.6 + t.size("body") * 3.2)
+            outer.orientation = "vertical"
+            outer.add_widget(label)
+            outer.add_widget(box)
+            box.add_widget(Widget())
+        else:
+            box.add_widget(label)
         ticked = status == "ticked"
         tick = self.button(self.tr("journey.checklist.have") if not ticked
                            else "✓ " + self.tr("journey.checklist.have"),
@@ -64,7 +77,7 @@ class ChecklistView(StepView):
                                        deferred=not deferred),
                 kind="chosen" if deferred else "secondary", width=t.target * 4.2,
                 font="small"))
-        return box
+        return outer
 
     def actions(self, view: dict[str, Any]) -> list[Any]:
         return [self.button(self.tr("journey.checklist.all"), "all_ticked",

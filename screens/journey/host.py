@@ -151,6 +151,11 @@ class JourneyScreen(KioskScreen):
             return
         self.refresh()
 
+    def cancel(self) -> None:
+        """取消办理: the citizen gives up; the session ends (devices off, data wiped)."""
+        from kiosk.session import EndReason
+        self.ui.kiosk.session.end(EndReason.CANCEL)
+
     def go_bundle(self, code: str) -> None:
         """Apply for the bundle (两证联办) instead of the one item: a fresh journey."""
         self.show(code=code)
@@ -205,7 +210,10 @@ class JourneyScreen(KioskScreen):
         return self.title_text or str(self.ui.tr(self.title_key))
 
     def _view(self, name: str) -> StepView:
-        key = f"{name}:{self.ui.theme.landscape}:{self.ui.theme.elderly}"
+        # One view per step: views rebuild their widgets from the theme on every render,
+        # and what the citizen is doing in a step (the field being edited, a half-drawn
+        # signature) must survive a switch of language or elderly mode.
+        key = self._key(name)
         if key not in self._views:
             module, _, cls = STEP_VIEWS.get(name, STEP_VIEWS["error"]).partition(":")
             self._views[key] = getattr(importlib.import_module(module), cls)(host=self)
@@ -264,8 +272,9 @@ class JourneyScreen(KioskScreen):
         if self._page_loop is not None:
             self._page_loop.capture()
 
-    def _key(self, name: str) -> str:
-        return f"{name}:{self.ui.theme.landscape}:{self.ui.theme.elderly}"
+    @staticmethod
+    def _key(name: str) -> str:
+        return name
 
 
 def _card_data(event: Any) -> dict[str, Any]:
