@@ -101,6 +101,10 @@ class JourneyScreen(KioskScreen):
         """Stop loops, detach listeners, drop (and so wipe) the journey."""
         self._stop_face()
         self._stop_pages()
+        # Readers that can forget a listener do (the 社保卡 reader keeps its one, see show).
+        for reader in [r for r in self._readers if hasattr(r, "remove_card_listener")]:
+            reader.remove_card_listener(self._card_listener)
+            self._readers.remove(reader)
         self._bridge.close()
         if self.journey is not None:
             self.journey.remove_listener(self._on_change)
