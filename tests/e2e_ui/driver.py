@@ -133,7 +133,16 @@ class Citizen:
                 if self.shell.sm.current == "items":
                     self.press(self._one(lambda b: getattr(b, "action", None) is None
                                          and b.text == self.shell.ui.tr("ui.nav.back")))
-        self.press(self._one(lambda b: getattr(b, "item_code", None) == code))
+        for _attempt in range(3):
+            if self.shell.sm.current == "guide":
+                break
+            row = self._one(lambda b: getattr(b, "item_code", None) == code)
+            self._scroll_to(row)
+            self.press(row)
+            try:
+                self.wait(lambda: self.shell.sm.current == "guide", "the guide", timeout_s=5)
+            except AssertionError:
+                continue
         self.press(self.screen.ids.start)
         self.wait_state("identity")
 
