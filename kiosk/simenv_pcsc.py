@@ -3,11 +3,11 @@
 The kiosk's PC/SC driver (:mod:`devices.sscard.pcsc`) talks to the system's
 ``pcscd`` through pyscard's default socket, so the environment uses the PC/SC
 service that is running, or starts ``pcscd --foreground`` itself (and stops only
-that one). vpcd's reader ``Virtual PCD 00 00`` waits on loopback TCP 35963 for a
-card to connect; :class:`devices.sscard.virtual_card.VirtualSsCard` is that card,
+that one). vpcd's reader ``Virtual PCD 00 01`` waits on loopback TCP 35964 for a
+card to connect (its first slot, 35963, is left to the sscard driver tests); :class:`devices.sscard.virtual_card.VirtualSsCard` is that card,
 run in this process: ``place()`` connects it (the card is inserted),
 ``remove()`` disconnects it. vpcd serves one card at a time, so a second
-environment (or the sscard tests) holding the reader makes ``place()`` fail
+environment holding the reader makes ``place()`` fail
 with a clear error.
 
 Whatever goes wrong here makes the 社保卡 reader UNAVAILABLE with a reason in
@@ -24,7 +24,10 @@ from typing import Any
 from kiosk.errors import KioskError, SimulationError
 from kiosk.simenv_procs import POLL_S, Child
 
-VPCD_READER = "Virtual PCD 00 00"
+# The second of vpcd's two slots: the sscard driver tests use the first (TCP 35963),
+# so a simulated session and those tests never fight over one card slot.
+VPCD_READER = "Virtual PCD 00 01"
+VPCD_PORT = 35964
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 REASON_NO_SERVICE = "device.reason.sscard_no_service"
 REASON_LIBRARY = "device.reason.sscard_library_missing"
@@ -85,7 +88,7 @@ class PcscSim:
         from devices.sscard.virtual_card import VirtualSsCard
 
         if self._card is None:
-            self._card = VirtualSsCard()
+            self._card = VirtualSsCard(port=VPCD_PORT)
         try:
             self._card.insert(timeout=timeout_s)
         except (OSError, TimeoutError) as err:
