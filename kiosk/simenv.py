@@ -25,7 +25,8 @@ photo field (the simulator's *test* codec, never a WLT image), and
 ``"other"`` somebody else: face verification succeeds or fails as it would.
 
 **社保卡 (PC/SC).** The running ``pcscd`` (or one started here) with vpcd's
-``Virtual PCD 00 01`` reader (vpcd's second slot, TCP 35964), and the virtual card of ``devices.sscard`` in this
+``Virtual PCD 00 01`` reader (vpcd's second slot, TCP 35964), and the
+virtual card of ``devices.sscard`` in this
 process (:mod:`kiosk.simenv_pcsc`): ``place_sscard()`` / ``remove_sscard()``.
 When pcscd cannot run, :attr:`SimEnvironment.sscard` says why, the overlay
 leaves the reader as configured (the driver then reports it UNAVAILABLE with

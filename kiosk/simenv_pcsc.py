@@ -4,7 +4,8 @@ The kiosk's PC/SC driver (:mod:`devices.sscard.pcsc`) talks to the system's
 ``pcscd`` through pyscard's default socket, so the environment uses the PC/SC
 service that is running, or starts ``pcscd --foreground`` itself (and stops only
 that one). vpcd's reader ``Virtual PCD 00 01`` waits on loopback TCP 35964 for a
-card to connect (its first slot, 35963, is left to the sscard driver tests); :class:`devices.sscard.virtual_card.VirtualSsCard` is that card,
+card to connect (its first slot, 35963, is left to the sscard driver tests);
+:class:`devices.sscard.virtual_card.VirtualSsCard` is that card,
 run in this process: ``place()`` connects it (the card is inserted),
 ``remove()`` disconnects it. vpcd serves one card at a time, so a second
 environment holding the reader makes ``place()`` fail

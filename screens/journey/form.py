@@ -5,6 +5,7 @@ then set on the journey (``field_set``), which validates it."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ class FormView(StepView):
             sv, grid = self.scroll(cols=2)
             for c in options:
                 b = self.button(str(c["label"]), f"choice:{c['value']}",
-                                lambda v=c["value"]: self._set(f["name"], v),
+                                partial(self._set, f["name"], c["value"]),
                                 kind="chosen" if c["value"] == f["value"] else "secondary",
                                 height=t.target * 1.3)
                 b.size_hint_x = 1

@@ -4,6 +4,7 @@ where the card goes, the journey's message and any problem with the last card
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,6 @@ class IdentityView(StepView):
         for code, name in view.get("bundles", ()):
             # 联办: the same visit can apply for the whole bundle this item belongs to.
             texts.add_widget(self.button(self.tr("journey.identity.bundle", name=name),
-                                         f"bundle:{code}", lambda c=code: self.host.go_bundle(c),
+                                         f"bundle:{code}", partial(self.host.go_bundle, code),
                                          kind="secondary", font="body"))
         self.add_widget(_sv)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -51,7 +52,7 @@ def numeric_pad(view: StepView, value: str, on_value: Callable[[str], None], *,
         if not key:
             grid.add_widget(BoxLayout())
             continue
-        grid.add_widget(view.button(key, f"key:{key}", lambda k=key: press(k), kind="secondary",
+        grid.add_widget(view.button(key, f"key:{key}", partial(press, key), kind="secondary",
                                     width=k * 1.6, height=k * 1.1, font="title"))
     return grid
 
@@ -84,14 +85,14 @@ def date_picker(view: StepView, value: str, on_value: Callable[[str], None],
         on_value(date(y, m, d).isoformat())
 
     for i, unit in enumerate(("journey.date.year", "journey.date.month", "journey.date.day")):
-        box.add_widget(view.button("−", f"date:{i}:-", lambda i=i: change(i, -1),
+        box.add_widget(view.button("−", f"date:{i}:-", partial(change, i, -1),
                                    kind="secondary", width=t.target))
         lab = view.para(str(parts[i]), "heading", bold=True, halign="center", valign="middle")
         lab.size_hint_y = 1
         labels.append(lab)
         box.add_widget(lab)
         box.add_widget(view.para(view.tr(unit), "body", valign="middle"))
-        box.add_widget(view.button("+", f"date:{i}:+", lambda i=i: change(i, 1),
+        box.add_widget(view.button("+", f"date:{i}:+", partial(change, i, 1),
                                    kind="secondary", width=t.target))
     return box
 
@@ -181,7 +182,7 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
         found = self.table.candidates(self.letters) if self.letters else []
         page = found[self.first:self.first + PAGE]
         for i, cand in enumerate(page):
-            self.bar.add_widget(v.button(cand, f"cand:{i}", lambda c=cand: self.pick(c),
+            self.bar.add_widget(v.button(cand, f"cand:{i}", partial(self.pick, cand),
                                          kind="secondary", width=self.k * max(1, len(cand)),
                                          height=self.k, font="heading"))
         if len(found) > self.first + PAGE:

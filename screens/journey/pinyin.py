@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections import defaultdict
+from functools import partial
 
 #: Candidates offered per page of the candidate bar.
 PAGE = 8
@@ -25,6 +26,11 @@ def toneless(reading: str) -> str:
     decomposed = unicodedata.normalize("NFD", reading.strip().lower())
     decomposed = decomposed.replace("u\u0308", "v")
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _order(readings: dict[str, int], uses: dict[str, int], char: str) -> tuple[int, ...]:
+    """Main reading first, then characters in more phrases, then by GB level and code."""
+    return (readings[char], -uses[char], *_rank(char))
 
 
 def _rank(char: str) -> tuple[int, int]:
@@ -59,13 +65,14 @@ class PinyinTable:
                 phrases: dict[str, list[str]] = defaultdict(list)
                 # How many of pypinyin's phrases use a character: a frequency stand-in.
                 uses: dict[str, int] = defaultdict(int)
-                for phrase, readings in phrases_dict.items():
+                phrase: str
+                for phrase, phrase_readings in phrases_dict.items():
                     for ch in phrase:
                         uses[ch] += 1
-                    key = "".join(toneless(r[0]) for r in readings if r)
+                    key = "".join(toneless(r[0]) for r in phrase_readings if r)
                     phrases[key].append(phrase)
                 self._phrases = dict(phrases)
-                self._chars = {k: sorted(v, key=lambda c, v=v: (v[c], -uses[c], *_rank(c)))
+                self._chars = {k: sorted(v, key=partial(_order, v, uses))
                                for k, v in chars.items()}
             return self._chars
 
@@ -87,7 +94,11 @@ class PinyinTable:
                              and key != letters for c in cs[:6]), key=_rank)
             out += starts
         seen: set[str] = set()
-        unique = [c for c in out if not (c in seen or seen.add(c))]
+        unique: list[str] = []
+        for c in out:
+            if c not in seen:
+                seen.add(c)
+                unique.append(c)
         return unique[:limit]
 
     def _head(self, letters: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ class RatingView(StepView):
         stars = self.row(height=t.target * 1.8)
         for s in view["scores"]:
             stars.add_widget(self.button("★" if s <= self.score else "☆", f"star:{s}",
-                                         lambda s=s: self._score(s),
+                                         partial(self._score, s),
                                          kind="chosen" if s <= self.score else "secondary",
                                          width=t.target * 1.6, height=t.target * 1.6,
                                          font="title"))
@@ -31,7 +32,7 @@ class RatingView(StepView):
         for r in view["reasons"]:
             chosen = r["code"] in self.reasons
             b = self.button(self.tr(r["label"]), f"reason:{r['code']}",
-                            lambda c=r["code"]: self._reason(c),
+                            partial(self._reason, r["code"]),
                             kind="chosen" if chosen else "secondary", height=t.target * 1.2)
             b.size_hint_x = 1
             grid.add_widget(b)

@@ -106,9 +106,12 @@ class _Walker:
         self.press("next")
         while self.state.startswith("capture:"):
             view = self.shell.current._views[self.shell.current._key("capture")]
+            def idle(v: Any = view) -> bool:
+                return not v.busy
+
             for _ in range(5):
                 self.press("capture")
-                self.wait(lambda v=view: not v.busy, "page capture")
+                self.wait(idle, "page capture")
                 if self.shell.current.journey.data.pages.get(self.state.split(":")[1]):
                     break
                 threading.Event().wait(0.5)
