@@ -106,6 +106,24 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
     def toggle(self) -> None:
         self.open = not self.open
 
+    # Collapsed, the rows box is 0 px high but its (disabled) buttons keep their
+    # geometry over the screen above, and Kivy lets a disabled widget swallow a
+    # touch that hits it: only the strip may see touches while the panel is shut.
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.open:
+            return bool(super().on_touch_down(touch))
+        return bool(self.ids.strip.on_touch_down(touch))
+
+    def on_touch_move(self, touch: Any) -> bool:
+        if self.open:
+            return bool(super().on_touch_move(touch))
+        return bool(self.ids.strip.on_touch_move(touch))
+
+    def on_touch_up(self, touch: Any) -> bool:
+        if self.open:
+            return bool(super().on_touch_up(touch))
+        return bool(self.ids.strip.on_touch_up(touch))
+
     def _printer(self, name: str) -> Any:
         return self.sim.printer_ok() if name == "ok" else self.sim.printer_fault(name)
 

@@ -228,8 +228,25 @@ def test_developer_panel_drives_the_simulators(harness: Any, env: SimEnvironment
     assert wait_for(harness, lambda: ".png" in panel.result or "尚无回执" in panel.result)
     harness.press(panel.ids.handle)
     assert not panel.open
-    # On a touch screen without keys: a long press in the bottom-right corner.
     from kivy.tests.common import UnitTestTouch
+
+    # Shut, the panel must not take a touch meant for any button of the screen
+    # (its hidden rows once swallowed 下一步 and 我都带齐了 in scripts/run).
+    def in_panel(w: Any) -> bool:
+        while w is not None and w is not w.parent:
+            if w is panel:
+                return True
+            w = w.parent
+        return False
+
+    for b in buttons(shell):
+        if b.get_root_window() is not None and not in_panel(b):
+            assert not panel.on_touch_down(UnitTestTouch(*b.to_window(*b.center))), \
+                getattr(b, "action", b)
+    # The hidden rows keep their geometry above the strip: a touch there is the screen's.
+    for line in panel.ids.rows.children:
+        assert not panel.on_touch_down(UnitTestTouch(*line.to_window(*line.center)))
+    # On a touch screen without keys: a long press in the bottom-right corner.
     touch = UnitTestTouch(Window.width - 5, 5)
     touch.touch_down()
     touch.time_start -= 2.0  # held for two seconds
