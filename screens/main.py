@@ -23,6 +23,7 @@ from kiosk.appwiring import attach_journey, start_simulation, wants_simulation
 from kiosk.clock import FakeClock
 from kiosk.config import load_config
 from kiosk.errors import ConfigError, SimulationError
+from kiosk.logging_setup import setup_logging
 
 #: The site profiles the headless walk shows by default: one per orientation.
 WALK_SITES = ("township", "bank-branch")
@@ -88,9 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sim: Any = None
     kiosks: list[Kiosk] = []
+    logs: Any = None
     try:
         # Fonts live in the terminal's own data directory (the simulation moves data_dir).
         fonts = load_config(None, tuple(args.config)).terminal.data_path()
+        # Redacted, rotated logs in <data_dir>/log, and the ring buffer the technician
+        # mode's log screen reads.
+        logs = setup_logging(fonts / "log")
         if wants_simulation(None, tuple(args.config), site=args.site, no_sim=args.no_sim):
             sim = start_simulation(tuple(args.config), site=args.site)
             args.config.append(sim.overlay)
@@ -111,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             kiosk.close()
         if sim is not None:
             sim.stop()
+        if logs is not None:
+            logs.close()
 
 
 def real_time_devices() -> Any:
