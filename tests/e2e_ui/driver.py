@@ -117,12 +117,25 @@ class Citizen:
         """Home -> search chips are not needed: Home's apply tile, the department, the
         item row, Start (every one a real touch)."""
         item = self.kiosk.item(code)
-        self.press(self._one(lambda b: getattr(b, "tile_id", None) == "apply"))
-        for _attempt in range(3):
+        home = self.shell.ui.tr("ui.nav.home")
+        for _attempt in range(4):
+            # A touch computed before a screen has laid itself out (or while a list
+            # keeps the scroll of an earlier test) can land on another widget: seen on
+            # CI as "search" opening. Each attempt starts from Home and checks where
+            # every touch led.
+            if self.shell.sm.current != "home":
+                self.press(self._one(lambda b: getattr(b, "action", None) is None
+                                     and b.text == home))
+            self.h.render()
+            self.press(self._one(lambda b: getattr(b, "tile_id", None) == "apply"))
+            if self.shell.sm.current != "browse":
+                continue
             group = self._one(lambda b: getattr(b, "group_id", None) == item.department)
             self._scroll_to(group)
             self.h.render()
             self.press(group)
+            if self.shell.sm.current != "items":
+                continue
             # The row is a button once its devices report READY (they open with the kiosk).
             try:
                 self.wait(lambda: any(getattr(b, "item_code", None) == code
@@ -130,9 +143,10 @@ class Citizen:
                           timeout_s=15)
                 break
             except AssertionError:
-                if self.shell.sm.current == "items":
-                    self.press(self._one(lambda b: getattr(b, "action", None) is None
-                                         and b.text == self.shell.ui.tr("ui.nav.back")))
+                continue
+        else:
+            raise AssertionError(f"could not open the list of {code} "
+                                 f"(screen {self.shell.sm.current})")
         for _attempt in range(3):
             if self.shell.sm.current == "guide":
                 break
