@@ -28,7 +28,7 @@ from starlette.requests import Request
 from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.models import Nonce, Terminal
-from kiosk import signing
+from kiosk.submission import signing
 
 _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")
 
@@ -86,7 +86,7 @@ def parse_headers(request: Request) -> SignedHeaders:
 def signature_matches(secret: bytes, headers: SignedHeaders, body_sha256: str) -> bool:
     """HMAC check from the body's digest, for bodies streamed to disk.
 
-    Builds the same canonical string as :func:`kiosk.signing.canonical_string`
+    Builds the same canonical string as :func:`kiosk.submission.signing.canonical_string`
     (a test keeps the two equal) without holding the body in memory.
     """
     msg = "\n".join((headers.method, headers.path_and_query, headers.timestamp,

@@ -1,7 +1,7 @@
 """Helpers for tests that talk to the back office: a signing client and sample cases.
 
 Used by tests/backoffice and by kiosk-side tests that need a real back office.
-``TerminalClient`` signs every request the way the kiosk does (kiosk.signing)
+``TerminalClient`` signs every request the way the kiosk does (kiosk.submission.signing)
 and lets a test override any part of the signature to prove that the server
 refuses it.
 """
@@ -13,8 +13,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from kiosk import signing
 from kiosk.clock import Clock
+from kiosk.submission import signing
 
 TERMINAL_ID = "XS-TEST-0001"
 STAFF_TOKEN = "staff-token-for-tests"

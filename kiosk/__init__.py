@@ -1,1 +1,1 @@
-"""The kiosk core. Never imports Kivy; everything is built in :mod:`kiosk.app`."""
+"""The kiosk core. Never imports Kivy; everything is built in :mod:`kiosk.wiring.build`."""

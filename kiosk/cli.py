@@ -40,8 +40,8 @@ def run_main(main: Callable[[], int]) -> NoReturn:
 def check(config_path: Path | None, overlays: tuple[Path, ...], site_name: str | None) -> int:
     """Load everything a terminal reads at start; print a summary line."""
     from kiosk.catalog import load_catalog
-    from kiosk.config import load_config, load_site, resolve
-    from kiosk.i18n import Translator
+    from kiosk.config.model import load_config, load_site, resolve
+    from kiosk.i18n.translate import Translator
 
     config = load_config(config_path, overlays)
     site = load_site(config, site_name)

@@ -30,7 +30,7 @@ a message a citizen understands through :attr:`KioskError.i18n_key`.
     │       ├── AuthError           signature refused (401)
     │       └── MissingMaterials    422 missing_materials: upload these blobs, then retry
     ├── WorkflowError               a trigger that the current state does not allow
-    └── SimulationError             the simulated environment (kiosk/simenv.py) failed
+    └── SimulationError             the simulated environment (simenv/environment.py) failed
 
 Device packages add status-specific subclasses under these branches (e.g.
 ``devices/idcard/errors.py`` maps every SAM status byte to a ``CardError``,
@@ -190,7 +190,7 @@ class WorkflowError(KioskError):
 
 
 class SimulationError(KioskError):
-    """A simulator or the local back office of ``kiosk.simenv`` did not start or answer.
+    """A simulator or the local back office of ``simenv.environment`` did not start or answer.
     Developer and test tooling only; a real terminal never raises it."""
 
 

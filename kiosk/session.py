@@ -28,7 +28,7 @@ from typing import Any
 
 from devices.base import Device
 from kiosk.clock import Clock
-from kiosk.config import IdleConfig
+from kiosk.config.model import IdleConfig
 from kiosk.identity import Identity
 
 log = logging.getLogger(__name__)

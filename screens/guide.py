@@ -14,8 +14,8 @@ from typing import Any
 
 from kivy.properties import ObjectProperty, StringProperty
 
-from kiosk.availability import Availability, Status
 from kiosk.catalog import Material, ServiceItem
+from kiosk.catalog.availability import Availability, Status
 from screens.base import KioskScreen
 from screens.theme import rgba
 from screens.widgets import Para, load_kv

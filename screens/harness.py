@@ -17,7 +17,7 @@ from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.uix.widget import Widget
 
-from kiosk.app import Kiosk
+from kiosk.wiring.build import Kiosk
 from screens.shell import Shell
 from screens.state import UiState
 

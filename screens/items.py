@@ -8,8 +8,8 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from kiosk.availability import Status
 from kiosk.catalog import ServiceItem
+from kiosk.catalog.availability import Status
 from screens.base import KioskScreen
 from screens.state import UiState
 from screens.widgets import ItemRow, load_kv

@@ -10,7 +10,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 
-from kiosk.app import Kiosk
+from kiosk.wiring.build import Kiosk
 from screens.shell import Shell
 from screens.state import UiState
 

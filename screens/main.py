@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.app import Kiosk, build_kiosk
-from kiosk.appwiring import attach_journey, start_simulation, wants_simulation
 from kiosk.clock import FakeClock
-from kiosk.config import load_config
+from kiosk.config.model import load_config
 from kiosk.errors import ConfigError, SimulationError
 from kiosk.logging_setup import setup_logging
+from kiosk.wiring.build import Kiosk, build_kiosk
+from kiosk.wiring.journey import attach_journey, start_simulation, wants_simulation
 
 #: The site profiles the headless walk shows by default: one per orientation.
 WALK_SITES = ("township", "bank-branch")
@@ -43,7 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="walk every screen, save one PNG per screen and variant, then exit")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (kiosk mode)")
     p.add_argument("--no-sim", action="store_true",
-                   help="do not start the simulated devices and back office (kiosk.simenv); "
+                   help="do not start the simulated devices and back office (simenv.environment); "
                    "they start by default when backoffice.url is not configured")
     # scripts/bench startup: print "READY <monotonic>" once Home is drawn and takes a touch.
     p.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
@@ -126,7 +126,7 @@ def real_time_devices() -> Any:
     UI's FakeClock; one set of drivers per process (the walk builds a kiosk per site,
     the devices go to the first)."""
     from kiosk.clock import SystemClock
-    from kiosk.devicefactory import open_devices
+    from kiosk.wiring.devices import open_devices
     owner: list[str] = []
 
     def factory(config: Any, site: Any, _clock: Any) -> Any:

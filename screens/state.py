@@ -3,7 +3,7 @@
 ``UiState`` is a Kivy EventDispatcher so that .kv rules re-evaluate when the
 language or elderly mode changes: a rule written as
 ``text: root.ui.tr("ui.home.title", root.ui.lang)`` binds to ``ui.lang``.
-It holds no business logic; ``ui.kiosk`` is the core built by ``kiosk.app``.
+It holds no business logic; ``ui.kiosk`` is the core built by ``kiosk.wiring.build``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
-from kiosk.app import Kiosk
-from kiosk.configfile import LText
+from kiosk.config.loader import LText
+from kiosk.wiring.build import Kiosk
 from screens.theme import Theme, make_theme
 
 

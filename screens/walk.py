@@ -12,10 +12,10 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.app import Kiosk
 from kiosk.catalog import ServiceItem
 from kiosk.clock import FakeClock
 from kiosk.session import EndReason
+from kiosk.wiring.build import Kiosk
 from screens.harness import Harness
 from screens.shell import Shell
 
@@ -127,7 +127,7 @@ def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None) -> int:
                         failures.append(f"{label}: {type(exc).__name__}: {exc}")
                         traceback.print_exc()
         for lang in kiosk.languages:
-            # keys a screen asked for that no .po file translates (kiosk.i18n records them)
+            # keys a screen asked for that no .po file translates (the Translator records them)
             untranslated = getattr(kiosk.translator(lang), "missing", {}).get(lang)
             if untranslated:
                 failures.append(f"{kiosk.site.id}-{lang}: untranslated keys "

@@ -1,11 +1,11 @@
-"""``python -m kiosk.simenv up|ctl``: run the simulated terminal, and control a running one.
+"""``python -m simenv up|ctl``: run the simulated terminal, and control a running one.
 
 ::
 
-    python -m kiosk.simenv up [--dir var/sim] [--site NAME] [--config FILE]... [--json]
+    python -m simenv up [--dir var/sim] [--site NAME] [--config FILE]... [--json]
         starts everything, prints where it is (``--json``: one JSON line, also written
         to <dir>/simenv.json), and runs until SIGINT/SIGTERM
-    python -m kiosk.simenv ctl [--dir var/sim] COMMAND [ARGS]
+    python -m simenv ctl [--dir var/sim] COMMAND [ARGS]
         place-card [PROFILE] [--no-photo] | remove-card | card-fault NAME |
         place-sscard | remove-sscard |
         printer-fault NAME | printer-ok | camera-scene KIND NAME |
@@ -28,12 +28,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.config import resolve
+from kiosk.config.model import resolve
 from kiosk.errors import KioskError, SimulationError
-from kiosk.simenv_procs import request_json
+from simenv.procs import request_json
 
 if TYPE_CHECKING:
-    from kiosk.simenv import SimEnvironment
+    from simenv.environment import SimEnvironment
 
 DEFAULT_DIR = "var/sim"
 
@@ -74,7 +74,7 @@ def dispatch(env: SimEnvironment, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from kiosk.simenv import SimEnvironment
+    from simenv.environment import SimEnvironment
 
     directory = resolve(args.dir)
     sock = directory / "run" / "simenv.sock"
@@ -143,7 +143,7 @@ def _ctl(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m kiosk.simenv",
+    p = argparse.ArgumentParser(prog="python -m simenv",
                                 description="The simulated terminal (devices and back office).")
     sub = p.add_subparsers(dest="cmd", required=True)
     up = sub.add_parser("up", help="start everything and wait for SIGINT/SIGTERM")

@@ -12,10 +12,10 @@
 
 and in-process, the scenes of the two simulated cameras (files that the real
 OpenCV driver's simulator source ``sim:dir:PATH`` shows; see
-:mod:`kiosk.simenv_scenes` for the photos, the matching card photo and the
+:mod:`simenv.scenes` for the photos, the matching card photo and the
 scene names). It then writes ``<dir>/sim-overlay.yaml``, which points
-``kiosk.config.load_config(overlays=(overlay,))`` at all of them: the real
-drivers (:mod:`kiosk.devicefactory`), the outbox (``<dir>/outbox.sqlite3``,
+``kiosk.config.model.load_config(overlays=(overlay,))`` at all of them: the real
+drivers (:mod:`kiosk.wiring.devices`), the outbox (``<dir>/outbox.sqlite3``,
 key ``<dir>/secrets/outbox.key``), the sender and the heartbeat run unchanged.
 
 **The card photo and the face.** The overlay sets ``photo_decoder: sim-jpeg``;
@@ -27,20 +27,20 @@ photo field (the simulator's *test* codec, never a WLT image), and
 **社保卡 (PC/SC).** The running ``pcscd`` (or one started here) with vpcd's
 ``Virtual PCD 00 01`` reader (vpcd's second slot, TCP 35964), and the
 virtual card of ``devices.sscard`` in this
-process (:mod:`kiosk.simenv_pcsc`): ``place_sscard()`` / ``remove_sscard()``.
+process (:mod:`simenv.pcsc`): ``place_sscard()`` / ``remove_sscard()``.
 When pcscd cannot run, :attr:`SimEnvironment.sscard` says why, the overlay
 leaves the reader as configured (the driver then reports it UNAVAILABLE with
 its reason) and the environment still starts.
 
 **Control** from tests (the methods below) and from outside (the kiosk's
-developer panel, ``python -m kiosk.simenv ctl ...``) through the JSON-lines
+developer panel, ``python -m simenv ctl ...``) through the JSON-lines
 socket ``<run>/simenv.sock``. Everything stops on exit (SIGTERM, then SIGKILL
 after a bound), also on exceptions. ``<run>`` is ``<dir>/run`` unless that path
 is too long for a UNIX socket, then a short directory in /tmp.
 
-CLI: ``python -m kiosk.simenv up [--dir var/sim] [--site NAME] [--json]`` and
-``python -m kiosk.simenv ctl [--dir var/sim] place-card resident`` (see
-:mod:`kiosk.simenv_cli`).
+CLI: ``python -m simenv up [--dir var/sim] [--site NAME] [--json]`` and
+``python -m simenv ctl [--dir var/sim] place-card resident`` (see
+:mod:`simenv.cli`).
 """
 
 from __future__ import annotations
@@ -56,11 +56,11 @@ from typing import Any
 import requests
 import yaml
 
-from kiosk.config import ROOT, KioskConfig, load_config, resolve
-from kiosk.crypto import create_key
+from kiosk.config.model import ROOT, KioskConfig, load_config, resolve
 from kiosk.errors import SimulationError
-from kiosk.simenv_pcsc import PcscSim
-from kiosk.simenv_procs import (
+from kiosk.submission.crypto import create_key
+from simenv.pcsc import PcscSim
+from simenv.procs import (
     Child,
     ControlServer,
     child_environ,
@@ -68,7 +68,7 @@ from kiosk.simenv_procs import (
     request_json,
     socket_answers,
 )
-from kiosk.simenv_scenes import SceneKit
+from simenv.scenes import SceneKit
 
 START_TIMEOUT_S = 60.0
 #: Longest UNIX socket path we create (sun_path is 108 bytes on Linux).
@@ -226,7 +226,7 @@ class SimEnvironment:
             lambda: socket_answers(self.printer_socket, {"op": "status"}), self._timeout)
         self._wait_backoffice()
         if self._want_control:
-            from kiosk.simenv_cli import dispatch  # the op table lives with the CLI
+            from simenv.cli import dispatch  # the op table lives with the CLI
 
             self._control = ControlServer(self.control_socket, lambda r: dispatch(self, r))
 
@@ -291,7 +291,7 @@ class SimEnvironment:
         if self.site:
             data["terminal"]["site_profile"] = self.site
         tmp = self.overlay.with_suffix(".tmp")
-        tmp.write_text("# Written by kiosk.simenv: the simulated devices and back office.\n"
+        tmp.write_text("# Written by simenv.environment: the simulated devices and back office.\n"
                        + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         tmp.replace(self.overlay)
 
@@ -401,9 +401,3 @@ class SimEnvironment:
             "sscard": self.sscard,
             "processes": children,
         }
-
-
-if __name__ == "__main__":
-    from kiosk.simenv_cli import main
-
-    raise SystemExit(main())

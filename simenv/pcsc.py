@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import KioskError, SimulationError
-from kiosk.simenv_procs import POLL_S, Child
+from simenv.procs import POLL_S, Child
 
 # The second of vpcd's two slots: the sscard driver tests use the first (TCP 35963),
 # so a simulated session and those tests never fight over one card slot.

@@ -1,4 +1,4 @@
-"""Child processes and the JSON-lines control socket of :mod:`kiosk.simenv`.
+"""Child processes and the JSON-lines control socket of :mod:`simenv.environment`.
 
 Each simulator and the back office run as real child processes started here,
 each in its own session (so a Ctrl-C in the terminal reaches the environment,
@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import ROOT
+from kiosk.config.model import ROOT
 from kiosk.errors import KioskError, SimulationError
 
 #: SIGTERM first; a child still there after this is killed.

@@ -55,7 +55,7 @@ from devices.camera.base import Image, as_image
 from devices.camera.scenes import Portrait, composite_face
 from devices.camera.scenes import _office_background as office_background
 from devices.idcard.photo import SimJpegTestCodec
-from kiosk.config import ROOT
+from kiosk.config.model import ROOT
 from kiosk.errors import SimulationError
 
 FACE_SCENES = ("none", "holder", "holder_live", "holder_left", "holder_right", "other", "two",

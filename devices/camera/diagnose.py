@@ -17,7 +17,7 @@ from devices.camera.base import Camera
 from devices.camera.factory import make_camera
 from devices.diagnose_cli import report_main
 from kiosk.clock import Clock, SystemClock
-from kiosk.config import load_config
+from kiosk.config.model import load_config
 from kiosk.errors import DeviceError, DeviceUnavailable
 
 

@@ -23,7 +23,7 @@ from devices.camera.simulator import (
     VideoFileScene,
 )
 from kiosk.clock import Clock
-from kiosk.config import CameraConfig, resolve
+from kiosk.config.model import CameraConfig, resolve
 from kiosk.errors import ConfigError
 
 

@@ -21,7 +21,7 @@ from devices.diagnose_cli import report_main
 from devices.idcard.sam_serial import SamSerialReader
 from devices.idcard.text import is_expired
 from kiosk.clock import SystemClock
-from kiosk.config import load_config
+from kiosk.config.model import load_config
 from kiosk.errors import KioskError, NoCard
 from kiosk.privacy import mask_id, mask_name
 

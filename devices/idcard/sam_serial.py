@@ -28,7 +28,7 @@ import serial
 from devices.idcard.photo import PhotoDecoder, make_photo_decoder
 from devices.idcard.sam import SamClient, SamReader, Timeouts
 from kiosk.clock import Clock
-from kiosk.config import IdCardConfig, resolve
+from kiosk.config.model import IdCardConfig, resolve
 from kiosk.errors import DeviceError, DeviceUnavailable, KioskError
 
 PROBE_GLOBS = ("/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*")

@@ -15,7 +15,7 @@ from typing import Any
 from devices.diagnose_cli import report_main
 from devices.printer.drivers import make_printer
 from kiosk.clock import SystemClock
-from kiosk.config import load_config
+from kiosk.config.model import load_config
 from kiosk.receipts import ReceiptCatalog, TestPageInput, build_test_page
 
 

@@ -21,7 +21,7 @@ import serial
 from devices.printer.base import ReceiptPrinter
 from devices.printer.profile import PrinterProfile, profile_for
 from kiosk.clock import Clock
-from kiosk.config import PrinterConfig, resolve
+from kiosk.config.model import PrinterConfig, resolve
 from kiosk.errors import DeviceTimeout, DeviceUnavailable
 
 

@@ -1,6 +1,6 @@
 """What the workflow calls to print: build a receipt document and send it.
 
-``ReceiptService`` satisfies ``kiosk.workflow_runner.ReceiptPrinter``
+``ReceiptService`` satisfies ``kiosk.journey.runner.ReceiptPrinter``
 (``print_receipt(ReceiptInput)``, raising the job's typed error so the journey
 moves to ``print_failed`` with a message the citizen understands), and gives
 the screens "reprint last receipt" and the other printouts. Texts come from

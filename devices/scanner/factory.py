@@ -7,7 +7,7 @@ from devices.scanner.base import Scanner
 from devices.scanner.doccam import DocCamScanner
 from devices.scanner.sane import SaneScanner
 from kiosk.clock import Clock
-from kiosk.config import DevicesConfig
+from kiosk.config.model import DevicesConfig
 
 
 def make_scanner(devices: DevicesConfig, *, clock: Clock) -> Scanner | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from devices.diagnose_cli import report_main
-from kiosk.config import load_config
+from kiosk.config.model import load_config
 from kiosk.errors import KioskError, NoCard
 from kiosk.privacy import mask_id, mask_name
 

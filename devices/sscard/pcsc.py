@@ -47,7 +47,7 @@ from devices.sscard.apdu import (
     unwrap_record,
 )
 from kiosk.clock import Clock
-from kiosk.config import SsCardConfig
+from kiosk.config.model import SsCardConfig
 from kiosk.errors import CardError, DeviceUnavailable, KioskError, NoCard, ProtocolError
 from kiosk.identity import Identity
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from devices.base import Device, Presence
 from kiosk.catalog import ServiceItem
-from kiosk.config import SiteProfile
+from kiosk.config.model import SiteProfile
 
 
 class Status(enum.Enum):

@@ -33,7 +33,7 @@ from kiosk.catalog.models import (
     Material,
     ServiceItem,
 )
-from kiosk.configfile import StrictModel, read_yaml, validate
+from kiosk.config.loader import StrictModel, read_yaml, validate
 from kiosk.errors import ConfigError
 
 HEADER = "catalog.yaml"

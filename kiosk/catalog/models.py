@@ -24,8 +24,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr
 
-from kiosk.config import CatalogSubset, DeviceKind
-from kiosk.configfile import LText, StrictModel
+from kiosk.config.loader import LText, StrictModel
+from kiosk.config.model import CatalogSubset, DeviceKind
 from kiosk.errors import ConfigError
 
 DeptId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]

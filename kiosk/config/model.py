@@ -23,11 +23,11 @@ import pydantic
 from pydantic import Field
 
 from devices.base import Presence
-from kiosk.configfile import LText, StrictModel, merge_layers, read_yaml, validate
+from kiosk.config.loader import LText, StrictModel, merge_layers, read_yaml, validate
 from kiosk.errors import ConfigError
 
 #: The repository root; relative paths in config files are taken from here.
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 Language = Literal["zh_CN", "en"]
 HexColour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]

@@ -25,9 +25,9 @@ from typing import Any
 
 from kiosk.errors import KioskError, WorkflowError
 from kiosk.identity import Identity
+from kiosk.journey.machine import ANY, SAME, Change, Event, Table, Workflow, row
 from kiosk.privacy import mask_id
-from kiosk.reference import parse_reference
-from kiosk.workflow import ANY, SAME, Change, Event, Table, Workflow, row
+from kiosk.submission.reference import parse_reference
 
 log = logging.getLogger(__name__)
 

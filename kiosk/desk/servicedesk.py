@@ -1,7 +1,7 @@
 """What the citizen-service screens (进度查询, 取号, 证明打印) are given, Kivy-free.
 
 :class:`ServiceDesk` builds one of the small journeys of
-:mod:`kiosk.workflow_services` with its :class:`~kiosk.workflow_services.TaskRunner`
+:mod:`kiosk.desk.journeys` with its :class:`~kiosk.desk.journeys.TaskRunner`
 wired to the kiosk's parts: the back office (case look-ups), the receipt printer
 (queue tickets, query slips, results) and the daily ticket counter. The screens
 fire triggers and render ``journey.view()``; nothing here touches a widget.
@@ -26,8 +26,23 @@ from typing import Any, Protocol, cast
 
 from kiosk.catalog import Catalog
 from kiosk.clock import Clock
-from kiosk.configfile import LText
+from kiosk.config.loader import LText
+from kiosk.desk.journeys import (
+    CertificateJourney,
+    QueryJourney,
+    ServiceJourney,
+    TaskRunner,
+    TicketJourney,
+)
+from kiosk.desk.tasks import (
+    CaseLookup,
+    TicketIssuer,
+    certificate_tasks,
+    query_tasks,
+    ticket_tasks,
+)
 from kiosk.errors import BackofficeUnreachable, DeviceUnavailable, KioskError
+from kiosk.journey.runner import Work, inline
 from kiosk.receipts import (
     Collection,
     Document,
@@ -39,21 +54,6 @@ from kiosk.receipts import (
     build_queue_ticket,
 )
 from kiosk.receipts.inputs import CaseStatusCode
-from kiosk.workflow_runner import Work, inline
-from kiosk.workflow_services import (
-    CertificateJourney,
-    QueryJourney,
-    ServiceJourney,
-    TaskRunner,
-    TicketJourney,
-)
-from kiosk.workflow_tasks import (
-    CaseLookup,
-    TicketIssuer,
-    certificate_tasks,
-    query_tasks,
-    ticket_tasks,
-)
 
 KINDS = ("progress", "queue", "print")
 _STATUSES = frozenset({"submitted", "accepted", "in_review", "approved", "rejected",
@@ -254,20 +254,20 @@ class QrScanner:
 
 def desk_from_kiosk(kiosk: Any, *, dispatch: Callable[[Work], None],
                     deliver: Callable[[Work], None]) -> ServiceDesk:
-    """The desk for a running kiosk (:class:`kiosk.app.Kiosk`).
+    """The desk for a running kiosk (:class:`kiosk.wiring.build.Kiosk`).
 
     Parts the app attached to ``kiosk.services`` win: ``backoffice_client``
     (CaseLookup), then the client of the journey's submission path
-    (``services["journey"].submission``, kiosk/appwiring.py), ``ticket_counter``
+    (``services["journey"].submission``, kiosk/wiring/journey.py), ``ticket_counter``
     (TicketIssuer). Otherwise the back-office
     client is built from the configuration (none when it has no URL or secret:
     look-ups then fail with the back office's message) and the ticket counter
     keeps its numbers in ``<data>/queue-tickets.json``.
     """
-    from kiosk.backoffice_client import BackofficeClient
+    from kiosk.desk.tasks import DailyTicketCounter
     from kiosk.errors import ConfigError
     from kiosk.receipts import ReceiptCatalog
-    from kiosk.workflow_tasks import DailyTicketCounter
+    from kiosk.submission.client import BackofficeClient
 
     config = kiosk.config
     lookup = kiosk.services.get("backoffice_client")
@@ -302,5 +302,5 @@ def desk_from_kiosk(kiosk: Any, *, dispatch: Callable[[Work], None],
 
 
 def submission_of(kiosk: Any) -> Any:
-    """The outbox/client/sender the app built for journeys (kiosk/appwiring.py), if any."""
+    """The outbox/client/sender the app built for journeys (kiosk/wiring/journey.py), if any."""
     return getattr(kiosk.services.get("journey"), "submission", None)

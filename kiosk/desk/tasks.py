@@ -1,8 +1,8 @@
 """The work behind the small journeys' working states, against small Protocols.
 
 ``query_tasks``/``certificate_tasks``/``ticket_tasks`` give the mapping a
-:class:`~kiosk.workflow_services.TaskRunner` needs. The back-office calls are
-``kiosk.backoffice_client.BackofficeClient``'s; printing goes through
+:class:`~kiosk.desk.journeys.TaskRunner` needs. The back-office calls are
+``kiosk.submission.client.BackofficeClient``'s; printing goes through
 whatever the app wires (receipt builders + the printer device).
 
 :class:`DailyTicketCounter` numbers queue tickets per service and per China
@@ -18,17 +18,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from kiosk.cases import Verification, VerificationMethod
 from kiosk.clock import CST, Clock
-from kiosk.errors import KioskError, WorkflowError
-from kiosk.identity import CardType, Identity
-from kiosk.workflow_services import (
+from kiosk.desk.journeys import (
     CertificateJourney,
     QueryJourney,
     ServiceJourney,
     Task,
     TicketJourney,
 )
+from kiosk.errors import KioskError, WorkflowError
+from kiosk.identity import CardType, Identity
+from kiosk.submission.cases import Verification, VerificationMethod
 
 
 class CaseLookup(Protocol):

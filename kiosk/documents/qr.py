@@ -7,7 +7,7 @@ WeChat's CNN detector (``cv2.wechat_qrcode``) is used when the OpenCV build has
 it; the headless wheel this project pins does not, so it is optional.
 
 Returns the decoded text. Which part of it is the kiosk reference is the
-caller's business (see kiosk/reference.py): this module knows nothing about
+caller's business (see kiosk/submission/reference.py): this module knows nothing about
 the payload format. Anything from outside that is not text is rejected here.
 """
 

@@ -5,7 +5,7 @@ wheel), ``guidance.py`` (what to tell the citizen about this frame; best-frame
 score), ``liveness.py`` (head-turn challenge), ``verify.py`` (the per-session
 FaceVerifier with attempts, fallback and wipe).
 
-How the face screen uses it (the engine is built once in ``kiosk/app.py``)::
+How the face screen uses it (the engine is built once in ``kiosk/wiring/build.py``)::
 
     verifier = FaceVerifier(engine, card_photo_or_None, config.face,
                             clock=clock, rng=random.Random())

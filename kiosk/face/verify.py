@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kiosk.clock import Clock
-from kiosk.config import FaceConfig
+from kiosk.config.model import FaceConfig
 from kiosk.face.engine import Detection, Embedding, FaceEngine, Image, cosine
 from kiosk.face.guidance import TURNED, Assessment, GuidanceConfig, assess, frame_quality
 from kiosk.face.liveness import HeadTurnChallenge, LivenessConfig, Phase

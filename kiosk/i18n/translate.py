@@ -31,10 +31,10 @@ from typing import Any
 
 import polib
 
-from kiosk.configfile import LText
+from kiosk.config.loader import LText
 from kiosk.errors import ConfigError
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 #: Chinese first: the kiosk's citizens read Chinese, English is the second language.
 DEFAULT_LANGUAGE = "zh_CN"
 
@@ -113,7 +113,7 @@ def _format(text: str, args: Mapping[str, Any]) -> str:
 
 
 class Translator:
-    """Texts of one language at a time; build one in ``kiosk/app.py`` and pass it on.
+    """Texts of one language at a time; build one in ``kiosk/wiring/build.py`` and pass it on.
 
     ``set_language`` switches (the 中/EN button); every language's messages are
     loaded once, on first use.

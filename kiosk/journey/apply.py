@@ -4,14 +4,14 @@ Screens fire triggers and render ``journey.state`` and ``journey.view(lang)``;
 every decision (which step comes next, what may be skipped, what a 容缺
 commitment means, how many face attempts are left, when the card's removal
 ends the session) is made here, from the catalog, by the table of
-:mod:`kiosk.workflow_tables` (print it with ``journey.table.describe()``).
+:mod:`kiosk.journey.tables` (print it with ``journey.table.describe()``).
 
 Personal data (the card, the verification, pages, form values, the signature)
 lives only in :class:`JourneyData`; :meth:`Journey.wipe` overwrites the byte
 buffers it can and drops the rest. The side effects that talk to devices and
-the back office (submit, print) are run by :mod:`kiosk.workflow_runner`.
+the back office (submit, print) are run by :mod:`kiosk.journey.runner`.
 
-The API screens use (``kiosk.workflow_app.JourneyStarter.start(code)`` builds one)::
+The API screens use (``kiosk.journey.starter.JourneyStarter.start(code)`` builds one)::
 
     journey.state, journey.view(lang) -> dict, journey.ended, journey.end_reason
     journey.fire(trigger, **data)       # WorkflowError: not allowed now (a UI bug)
@@ -36,8 +36,21 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from kiosk import forms
-from kiosk.cases import (
+from kiosk.catalog import forms
+from kiosk.clock import CST, Clock
+from kiosk.errors import KioskError, WorkflowError
+from kiosk.identity import CardType, Identity
+from kiosk.journey.data import (
+    RATING_REASONS,
+    JourneyData,
+    JourneySettings,
+    SubmitOutcome,
+)
+from kiosk.journey.events import DeviceEvents
+from kiosk.journey.machine import Change, Event, Guard, Workflow
+from kiosk.journey.plan import Plan
+from kiosk.journey.tables import FINAL, journey_table
+from kiosk.submission.cases import (
     Applicant,
     Blob,
     Case,
@@ -47,19 +60,6 @@ from kiosk.cases import (
     Verification,
     VerificationMethod,
 )
-from kiosk.clock import CST, Clock
-from kiosk.errors import KioskError, WorkflowError
-from kiosk.identity import CardType, Identity
-from kiosk.workflow import Change, Event, Guard, Workflow
-from kiosk.workflow_data import (
-    RATING_REASONS,
-    JourneyData,
-    JourneySettings,
-    SubmitOutcome,
-)
-from kiosk.workflow_events import DeviceEvents
-from kiosk.workflow_plan import Plan
-from kiosk.workflow_tables import FINAL, journey_table
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class Journey(DeviceEvents):
         self.data.wipe()
 
     def view(self, lang: str = "zh_CN") -> dict[str, Any]:
-        from kiosk.workflow_view import journey_view
+        from kiosk.journey.view import journey_view
 
         return journey_view(self, lang)
 

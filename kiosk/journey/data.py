@@ -1,6 +1,6 @@
 """The data of one citizen journey and the rules it runs under.
 
-Split from :mod:`kiosk.journey` (which holds the machine and its effects):
+Split from :mod:`kiosk.journey.apply` (which holds the machine and its effects):
 :class:`JourneySettings` (per-terminal rules from kiosk.yaml), the
 :class:`SubmitOutcome` the runner reports, and :class:`JourneyData`, the only
 place personal data of a journey lives, with its :meth:`JourneyData.wipe`.
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
-from kiosk.cases import Rating, Verification
-from kiosk.config import KioskConfig
+from kiosk.config.model import KioskConfig
 from kiosk.identity import Identity
+from kiosk.submission.cases import Rating, Verification
 
 FaceFallback = Literal["staff", "deny"]
 #: The rating reasons offered (i18n keys ``workflow.rating.reason.<r>``).

@@ -1,6 +1,6 @@
 """Device events into journey triggers: what the bridge calls with what devices report.
 
-:class:`DeviceEvents` is mixed into :class:`kiosk.journey.Journey`; it only
+:class:`DeviceEvents` is mixed into :class:`kiosk.journey.apply.Journey`; it only
 translates (a reader's card events, the face verifier's steps, a device going
 UNAVAILABLE under the step that needs it) and fires. The decisions stay in the
 journey's table.
@@ -13,9 +13,9 @@ from typing import Any
 from devices.base import DeviceState, DeviceStatus
 from devices.idcard.base import CardEvent, CardFailed, CardInserted
 from kiosk.errors import DeviceUnavailable
-from kiosk.workflow import Change
-from kiosk.workflow_data import FaceStepLike
-from kiosk.workflow_plan import Plan
+from kiosk.journey.data import FaceStepLike
+from kiosk.journey.machine import Change
+from kiosk.journey.plan import Plan
 
 
 class DeviceEvents:

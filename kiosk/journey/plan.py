@@ -3,7 +3,7 @@
 A :class:`Plan` is computed once per item (or bundle) from its catalog entry:
 which identity documents are accepted, whether the face is checked, the
 materials checklist, which materials are photographed, the form fields and
-whether a signature is needed. :mod:`kiosk.journey` turns the plan into a
+whether a signature is needed. :mod:`kiosk.journey.apply` turns the plan into a
 state table; nothing in this module knows about states.
 
 Bundles (两证联办, 一件事) merge their items: the materials come from
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.catalog import Bundle, Catalog, FormField, Material, ServiceItem
-from kiosk.configfile import LText
+from kiosk.config.loader import LText
 
 #: The fixed order of a journey's steps (capture expands to one step per material).
 STEP_ORDER = ("identity", "face", "checklist", "capture", "form", "signature", "review",

@@ -2,7 +2,7 @@
 
 The journey decides *that* the case is submitted and the receipt printed; this
 module does it, through small Protocols (the outbox and sender, a receipt
-printer) so it can be tested without devices and wired by ``kiosk/app.py``:
+printer) so it can be tested without devices and wired by ``kiosk/wiring/build.py``:
 
 * entering ``submitting``: each case goes into the durable outbox (once: a
   retry after a partial failure does not enqueue a case twice), then the
@@ -23,12 +23,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kiosk.cases import Case
 from kiosk.clock import Clock
 from kiosk.errors import KioskError
-from kiosk.journey import Journey, SubmitOutcome
+from kiosk.journey.apply import Journey, SubmitOutcome
+from kiosk.journey.machine import Change
 from kiosk.receipts.inputs import OwedMaterial, ReceiptInput
-from kiosk.workflow import Change
+from kiosk.submission.cases import Case
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def inline(work: Work) -> None:
 
 
 class CaseQueue(Protocol):
-    """``kiosk.outbox.Outbox``: store a case durably, give its kiosk reference."""
+    """``kiosk.submission.outbox.Outbox``: store a case durably, give its kiosk reference."""
 
     def enqueue(self, case: Case) -> str: ...
 
@@ -51,7 +51,7 @@ class Delivered(Protocol):
 
 
 class DeliveryWaiter(Protocol):
-    """``kiosk.sender.Sender``: wake the sender, wait a while for the case number."""
+    """``kiosk.submission.sender.Sender``: wake the sender, wait a while for the case number."""
 
     def submit_and_wait(self, ref: str, timeout_s: float) -> Delivered | None: ...
 

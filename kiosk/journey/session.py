@@ -17,8 +17,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from kiosk.journey.machine import Change
 from kiosk.session import EndReason, SessionEvent
-from kiosk.workflow import Change
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
-"""One call to start a citizen journey with everything wired (for ``kiosk/app.py``).
+"""One call to start a citizen journey with everything wired (for ``kiosk/wiring/build.py``).
 
 ``JourneyStarter.start(code)`` builds the plan from the catalog, the
-:class:`~kiosk.journey.Journey`, its :class:`~kiosk.workflow_runner.JourneyRunner`
-(outbox, sender, receipt printer) and its :class:`~kiosk.workflow_session.JourneyBinding`
+:class:`~kiosk.journey.apply.Journey`, its :class:`~kiosk.journey.runner.JourneyRunner`
+(outbox, sender, receipt printer) and its :class:`~kiosk.journey.session.JourneyBinding`
 to the citizen session, and returns the journey: the screens then only fire
 triggers and render ``journey.state`` / ``journey.view(lang)``.
 
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from kiosk.catalog import Catalog
 from kiosk.clock import Clock
-from kiosk.journey import Journey, JourneySettings
-from kiosk.workflow_plan import plan_for
-from kiosk.workflow_runner import (
+from kiosk.journey.apply import Journey, JourneySettings
+from kiosk.journey.plan import plan_for
+from kiosk.journey.runner import (
     CaseQueue,
     DeliveryWaiter,
     JourneyRunner,
@@ -28,7 +28,7 @@ from kiosk.workflow_runner import (
     Work,
     inline,
 )
-from kiosk.workflow_session import JourneyBinding, SessionLike
+from kiosk.journey.session import JourneyBinding, SessionLike
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 The table is plain data (print it with ``journey_table(plan).describe()``).
 Guard names may be combined with ``&`` and may carry one argument after a
-colon (``checklist_complete&wants:M02``); :mod:`kiosk.journey` resolves them.
+colon (``checklist_complete&wants:M02``); :mod:`kiosk.journey.apply` resolves them.
 
 Shape of every item journey (steps come from the plan, in this order)::
 
@@ -24,8 +24,8 @@ Shape of every item journey (steps come from the plan, in this order)::
 
 from __future__ import annotations
 
-from kiosk.workflow import ANY, SAME, Table, Transition, row
-from kiosk.workflow_plan import Plan
+from kiosk.journey.machine import ANY, SAME, Table, Transition, row
+from kiosk.journey.plan import Plan
 
 #: States that end a journey; entering one ends the session (wipe).
 FINAL = frozenset({"done", "cancelled", "timed_out", "card_gone"})
@@ -174,19 +174,19 @@ def journey_table(plan: Plan) -> Table:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m kiosk.workflow_tables CODE|query|ticket|certificate``: print a table."""
+    """``python -m kiosk.journey.tables CODE|query|ticket|certificate``: print a table."""
     import argparse
     import sys
 
     from kiosk.catalog import load_catalog
-    from kiosk.config import load_config, resolve
-    from kiosk.workflow_plan import plan_for
+    from kiosk.config.model import load_config, resolve
+    from kiosk.journey.plan import plan_for
 
-    parser = argparse.ArgumentParser(prog="python -m kiosk.workflow_tables")
+    parser = argparse.ArgumentParser(prog="python -m kiosk.journey.tables")
     parser.add_argument("code", help="an item or bundle code, or query, ticket, certificate")
     args = parser.parse_args(argv)
     if args.code in ("query", "ticket", "certificate"):
-        from kiosk import workflow_services as ws
+        from kiosk.desk import journeys as ws
 
         cls = {"query": ws.QueryJourney, "ticket": ws.TicketJourney,
                "certificate": ws.CertificateJourney}[args.code]

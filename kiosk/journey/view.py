@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kiosk.journey.data import RATING_REASONS
 from kiosk.privacy import mask_id
-from kiosk.workflow_data import RATING_REASONS
 
 if TYPE_CHECKING:
-    from kiosk.journey import Journey
+    from kiosk.journey.apply import Journey
 
 #: Triggers that need no data, so ``can()`` answers for them without arguments.
 _PLAIN = ("next", "back", "retry", "reprint", "home", "cancel")

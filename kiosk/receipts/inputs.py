@@ -1,7 +1,7 @@
 """What the receipt builders need, as plain values.
 
 These are deliberately not the case or catalog classes: the screen (or
-``kiosk/app.py``) copies what it has into them, so receipts depend on nothing
+``kiosk/wiring/build.py``) copies what it has into them, so receipts depend on nothing
 but this module. Texts are already in the chosen language (a site profile's
 ``LText.get(lang)``, a catalog item's name); names and ID numbers arrive in
 full and the builders mask them (kiosk/privacy.py) - a receipt never carries

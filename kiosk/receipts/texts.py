@@ -1,7 +1,7 @@
 """Where receipt wording comes from.
 
 Builders need only ``gettext(key, **kw)``: the project-wide translator
-(``kiosk.i18n.Translator``, what the app passes) satisfies :class:`Texts`, and
+(``kiosk.i18n.translate.Translator``, what the app passes) satisfies :class:`Texts`, and
 so does :class:`ReceiptCatalog`, a minimal reader of this domain's own
 ``kiosk/locale/<lang>/receipt.po`` alone (benchmarks, tools). msgid is the
 dotted key, msgstr the text; ``{name}`` fields are filled with

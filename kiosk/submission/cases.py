@@ -19,12 +19,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
+from kiosk.catalog.forms import FormValue
 from kiosk.clock import CST
 from kiosk.errors import ValidationError
-from kiosk.forms import FormValue
 from kiosk.identity import Identity
 from kiosk.privacy import mask_id
-from kiosk.reference import parse_reference
+from kiosk.submission.reference import parse_reference
 
 SCHEMA = 1
 CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
@@ -168,7 +168,7 @@ class Case:
     deferred: tuple[DeferredMaterial, ...] = ()
     signature: Blob | None = None
     rating: Rating | None = None
-    #: Given by the outbox when the case is accepted (see kiosk/reference.py).
+    #: Given by the outbox when the case is accepted (see kiosk/submission/reference.py).
     kiosk_ref: str | None = None
 
     def __post_init__(self) -> None:

@@ -1,6 +1,6 @@
 """The kiosk's client for the 一窗受理 back office (backoffice/API.md, version 1).
 
-Every request is signed (kiosk/signing.py) with the injected clock, has connect
+Every request is signed (kiosk/submission/signing.py) with the injected clock, has connect
 and read timeouts plus an overall deadline (a server that trickles one byte per
 second must not hold the sender forever), verifies TLS against the configured CA
 bundle, and reads at most :data:`MAX_RESPONSE_BYTES`.
@@ -32,9 +32,8 @@ from urllib.parse import urlsplit
 import pydantic
 import requests
 
-from kiosk.cases import Verification
 from kiosk.clock import Clock
-from kiosk.config import KioskConfig, resolve
+from kiosk.config.model import KioskConfig, resolve
 from kiosk.errors import (
     AuthError,
     BackofficeUnreachable,
@@ -44,7 +43,8 @@ from kiosk.errors import (
     TransientError,
 )
 from kiosk.privacy import redact
-from kiosk.signing import signed_headers
+from kiosk.submission.cases import Verification
+from kiosk.submission.signing import signed_headers
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 class HeartbeatClient(Protocol):
-    """``kiosk.backoffice_client.BackofficeClient.heartbeat``."""
+    """``kiosk.submission.client.BackofficeClient.heartbeat``."""
 
     def heartbeat(self, devices: Mapping[str, Mapping[str, str | None]],
                   outbox: Mapping[str, int] | None = None) -> datetime: ...

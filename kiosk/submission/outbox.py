@@ -17,7 +17,7 @@ for copying earlier cases into the database file.
 Rows move pending → sending → delivered | refused (the persist-queue model);
 rows found in ``sending`` at open are put back to ``pending`` (the back office
 deduplicates by Idempotency-Key, so sending one again is safe). Payloads and
-blobs are sealed with AES-256-GCM (kiosk/crypto.py); blobs are stored once per
+blobs are sealed with AES-256-GCM (kiosk/submission/crypto.py); blobs are stored once per
 SHA-256. Delivered cases keep only their reference, case number and times.
 
 One connection shared by the sender thread and the UI thread, serialised by a
@@ -37,12 +37,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
-from kiosk.cases import Case
 from kiosk.clock import Clock
-from kiosk.config import KioskConfig, resolve
-from kiosk.crypto import Sealer, outbox_key
+from kiosk.config.model import KioskConfig, resolve
 from kiosk.errors import OutboxError, OutboxFull, OutboxKeyError
-from kiosk.outbox_schema import (
+from kiosk.privacy import redact
+from kiosk.submission.cases import Case
+from kiosk.submission.crypto import Sealer, outbox_key
+from kiosk.submission.outbox_schema import (
     RECORD_COLUMNS,
     BlobRef,
     CaseRecord,
@@ -52,9 +53,8 @@ from kiosk.outbox_schema import (
     migrate,
     record_from_row,
 )
-from kiosk.outbox_stats import compute_stats, pending_totals
-from kiosk.privacy import redact
-from kiosk.reference import MAX_SEQ, day_of, format_reference
+from kiosk.submission.outbox_stats import compute_stats, pending_totals
+from kiosk.submission.reference import MAX_SEQ, day_of, format_reference
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Outbox counts for diagnostics and heartbeats: no personal data, no key needed.
 
-:func:`compute_stats` serves :meth:`kiosk.outbox.Outbox.stats`; :func:`peek_stats`
+:func:`compute_stats` serves :meth:`kiosk.submission.outbox.Outbox.stats`; :func:`peek_stats`
 reads the same numbers from a read-only connection, so ``scripts/diagnose`` can
 report them while the kiosk runs (the kiosk process holds the outbox's lock, and
 a second ``Outbox`` would also "recover" cases the running sender is sending).
@@ -11,9 +11,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from kiosk.config import KioskConfig, resolve
+from kiosk.config.model import KioskConfig, resolve
 from kiosk.errors import OutboxError
-from kiosk.outbox_schema import OutboxStats
+from kiosk.submission.outbox_schema import OutboxStats
 
 
 def pending_totals(c: sqlite3.Connection) -> tuple[int, int]:

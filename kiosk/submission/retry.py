@@ -14,7 +14,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from kiosk.config import RetryConfig
+from kiosk.config.model import RetryConfig
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,8 @@ from typing import Protocol
 
 import requests
 
-from kiosk.backoffice_client import BackofficeClient
 from kiosk.clock import Clock
-from kiosk.config import KioskConfig
+from kiosk.config.model import KioskConfig
 from kiosk.errors import (
     AuthError,
     BackofficeUnreachable,
@@ -45,9 +44,10 @@ from kiosk.errors import (
     PermanentError,
     TransientError,
 )
-from kiosk.outbox import Outbox
-from kiosk.outbox_schema import BlobRef, CaseRecord, CaseState, OutboxItem
-from kiosk.retry import RetryPolicy
+from kiosk.submission.client import BackofficeClient
+from kiosk.submission.outbox import Outbox
+from kiosk.submission.outbox_schema import BlobRef, CaseRecord, CaseState, OutboxItem
+from kiosk.submission.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Receipt(Protocol):
 
 
 class DeliveryClient(Protocol):
-    """What the sender needs of kiosk.backoffice_client.BackofficeClient."""
+    """What the sender needs of kiosk.submission.client.BackofficeClient."""
 
     def material_exists(self, sha256: str) -> bool: ...
     def upload_material(self, sha256: str, content_type: str, data: bytes) -> None: ...

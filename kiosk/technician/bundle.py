@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.clock import Clock, SystemClock
-from kiosk.config import KioskConfig, load_config
+from kiosk.config.model import KioskConfig, load_config
 from kiosk.errors import ConfigError, KioskError
 from kiosk.logging_setup import RingBufferHandler, log_files
 from kiosk.privacy import redact
@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
-    from kiosk.diagnose import app_device_factory, collect
+    from kiosk.technician.diagnose import app_device_factory, collect
 
     diagnostics = collect(config, clock=clock, factory=app_device_factory())
     mounts = usb_mounts()

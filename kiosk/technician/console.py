@@ -16,12 +16,12 @@ from typing import Any, Protocol
 
 from devices.base import Device
 from kiosk.clock import Clock
-from kiosk.config import KioskConfig
-from kiosk.diagbundle import export_bundle, scrub, usb_mounts
-from kiosk.diagnose import check_backoffice
+from kiosk.config.model import KioskConfig
 from kiosk.logging_setup import RingBufferHandler
-from kiosk.outbox_schema import CaseState
 from kiosk.privacy import redact
+from kiosk.submission.outbox_schema import CaseState
+from kiosk.technician.bundle import export_bundle, scrub, usb_mounts
+from kiosk.technician.diagnose import check_backoffice
 
 
 class OutboxLike(Protocol):

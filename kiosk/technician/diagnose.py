@@ -1,6 +1,6 @@
 """``scripts/diagnose all [--json]``: the technician's checks from a shell.
 
-Builds the devices the way the app does (``kiosk.devicefactory``), opens each,
+Builds the devices the way the app does (``kiosk.wiring.devices``), opens each,
 collects its ``diagnostics()`` and closes it; then checks the back office
 (``GET /api/v1/health``: reachability and clock skew, which the back office
 refuses beyond 300 s), the outbox's counts, the technician PIN lockout and the
@@ -22,10 +22,10 @@ from typing import Any
 
 from devices.base import Device
 from kiosk.clock import Clock, SystemClock
-from kiosk.config import KioskConfig, load_config
-from kiosk.devicefactory import DeviceSet, build_device_map
+from kiosk.config.model import KioskConfig, load_config
 from kiosk.errors import ConfigError, KioskError
 from kiosk.privacy import redact
+from kiosk.wiring.devices import DeviceSet, build_device_map
 
 DeviceFactory = Callable[[KioskConfig, Clock], Mapping[str, Device]]
 #: Beyond this the back office refuses our signatures (backoffice/API.md).
@@ -35,7 +35,7 @@ SKEW_WARN_S = 30.0
 
 
 def app_device_factory() -> DeviceFactory:
-    """The devices exactly as the kiosk builds them: ``kiosk.devicefactory`` (site
+    """The devices exactly as the kiosk builds them: ``kiosk.wiring.devices`` (site
     profile, ``driver: none`` and missing libraries as UNAVAILABLE entries)."""
     return build_device_map
 
@@ -77,7 +77,7 @@ def check_backoffice(config: KioskConfig, clock: Clock,
         if client_factory is not None:
             client = client_factory()
         else:
-            from kiosk.backoffice_client import BackofficeClient
+            from kiosk.submission.client import BackofficeClient
             client = BackofficeClient.from_config(config, clock=clock)
         try:
             server_time, skew = client.health()
@@ -97,7 +97,7 @@ def check_backoffice(config: KioskConfig, clock: Clock,
 
 
 def check_outbox(config: KioskConfig, clock: Clock) -> dict[str, Any]:
-    from kiosk.outbox import Outbox
+    from kiosk.submission.outbox import Outbox
 
     try:
         with Outbox.from_config(config, clock=clock) as outbox:
@@ -109,7 +109,7 @@ def check_outbox(config: KioskConfig, clock: Clock) -> dict[str, Any]:
 
 
 def check_technician(config: KioskConfig, clock: Clock) -> dict[str, Any]:
-    from kiosk.technician import PinGate
+    from kiosk.technician.gate import PinGate
 
     if not config.technician.pin_hash:
         return {"ok": True, "pin_set": False}

@@ -10,7 +10,7 @@
   for ``lockout_minutes`` (15). The count and the lock are persisted as
   versioned JSON in ``var/`` and the lock is kept in wall-clock time, so a
   reboot neither resets the count nor lifts the lock.
-* ``python -m kiosk.technician set-pin`` (``scripts/diagnose set-pin``)
+* ``python -m kiosk.technician.gate set-pin`` (``scripts/diagnose set-pin``)
   writes a new hash into a local overlay config file.
 """
 
@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 
 from kiosk.clock import Clock
-from kiosk.config import TechnicianConfig, resolve
+from kiosk.config.model import TechnicianConfig, resolve
 from kiosk.errors import ConfigError, KioskError, ValidationError
 
 #: scrypt cost (RFC 7914 §2; N=2^14, r=8, p=1 is the interactive-login setting).

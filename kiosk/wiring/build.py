@@ -23,18 +23,18 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from devices.base import Device
-from kiosk.availability import Availability, AvailabilityChecker
 from kiosk.catalog import Catalog, ServiceItem, load_catalog
+from kiosk.catalog.availability import Availability, AvailabilityChecker
 from kiosk.clock import Clock, SystemClock
-from kiosk.config import KioskConfig, SiteProfile, load_config, load_site, resolve
+from kiosk.config.model import KioskConfig, SiteProfile, load_config, load_site, resolve
 from kiosk.session import SessionManager
 
-#: Hook for the device set: ``kiosk.devicefactory.open_devices`` (simulated or real drivers).
+#: Hook for the device set: ``kiosk.wiring.devices.open_devices`` (simulated or real drivers).
 DeviceFactory = Callable[[KioskConfig, SiteProfile, Clock], Mapping[str, Device]]
 
 
 class Translate(Protocol):
-    """What the UI needs of ``kiosk.i18n.Translator``."""
+    """What the UI needs of ``kiosk.i18n.translate.Translator``."""
 
     def gettext(self, key: str, /, **kw: Any) -> str: ...
 
@@ -42,7 +42,7 @@ class Translate(Protocol):
 
 
 class Search(Protocol):
-    """What the UI needs of ``kiosk.search.CatalogSearch``."""
+    """What the UI needs of ``kiosk.catalog.search.CatalogSearch``."""
 
     def search(self, query: str, limit: int = ...) -> Sequence[Any]: ...
 
@@ -135,9 +135,9 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
     """Build the kiosk's core. Raises :class:`~kiosk.errors.ConfigError` on bad files.
 
     ``device_factory(config, site, clock)`` builds (and opens) the devices from the
-    loaded configuration, e.g. ``kiosk.devicefactory.open_devices``; ``devices``
+    loaded configuration, e.g. ``kiosk.wiring.devices.open_devices``; ``devices``
     given directly (tests) are added to what it builds."""
-    from kiosk.i18n import Translator
+    from kiosk.i18n.translate import Translator
 
     config = load_config(config_path, tuple(overlays))
     site = load_site(config, site_name)
@@ -147,7 +147,7 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
 
     def make_search() -> Search:
         # pypinyin is imported here, off the start-up path (see LazySearch).
-        from kiosk.search import CatalogSearch
+        from kiosk.catalog.search import CatalogSearch
         return CatalogSearch(catalog)
 
     search = LazySearch(make_search)

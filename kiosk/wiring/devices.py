@@ -2,7 +2,7 @@
 
 :func:`build_devices` is the one place that turns configuration into driver
 objects (the device engineers' ``make_*`` functions); the app, ``scripts/run``
-(through :mod:`kiosk.simenv`'s overlay), ``scripts/diagnose all`` and the
+(through :mod:`simenv.environment`'s overlay), ``scripts/diagnose all`` and the
 end-to-end tests all call it, so they all run the same drivers.
 
 Rules, in this order, per kind (``idcard sscard printer camera doccam scanner``):
@@ -37,7 +37,7 @@ from typing import Any
 
 from devices.base import Device, DeviceState, DeviceStatus, Presence
 from kiosk.clock import Clock
-from kiosk.config import CameraConfig, KioskConfig, SiteProfile, load_site
+from kiosk.config.model import CameraConfig, KioskConfig, SiteProfile, load_site
 
 KINDS = ("idcard", "sscard", "printer", "camera", "doccam", "scanner")
 REASON_NOT_CONFIGURED = "device.reason.not_configured"
@@ -254,7 +254,7 @@ def build_devices(config: KioskConfig, site: SiteProfile, *, clock: Clock) -> De
 
 
 def open_devices(config: KioskConfig, site: SiteProfile, clock: Clock) -> DeviceSet:
-    """Built and opened: the ``device_factory`` hook of :func:`kiosk.app.build_kiosk`."""
+    """Built and opened: the ``device_factory`` hook of :func:`kiosk.wiring.build.build_kiosk`."""
     devices = build_devices(config, site, clock=clock)
     devices.open_all()
     return devices

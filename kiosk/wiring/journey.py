@@ -1,13 +1,13 @@
-"""The journey's real objects, built from config + site (kept out of ``kiosk/app.py``).
+"""The journey's real objects, built from config + site (kept out of ``kiosk/wiring/build.py``).
 
-:func:`attach_journey` builds, for a :class:`~kiosk.app.Kiosk` whose devices exist:
+:func:`attach_journey` builds, for a :class:`~kiosk.wiring.build.Kiosk` whose devices exist:
 
 * the submission path: outbox + back office client + sender (started), and the
   heartbeat, when a back office URL is configured (``scripts/run`` points it at
   the simulated one); without one the kiosk still shows everything but offers
   no journey (the availability checker's ``accepting`` says so);
 * the receipt service over the printer device (``devices/printer/service.py``);
-* the :class:`~kiosk.workflow_app.JourneyStarter`, with a worker thread that
+* the :class:`~kiosk.journey.starter.JourneyStarter`, with a worker thread that
   runs submission and printing off the UI thread (``dispatch``); the UI sets
   ``deliver`` to its bridge so that outcomes come back on the UI thread;
 * the face engine (built on first use: loading the models costs ~0.3 s), a
@@ -35,19 +35,19 @@ import numpy as np
 
 from devices.base import Device
 from kiosk.errors import KioskError
-from kiosk.workflow_app import JourneyStarter
-from kiosk.workflow_data import JourneySettings
-from kiosk.workflow_runner import ReceiptContext, Work
+from kiosk.journey.data import JourneySettings
+from kiosk.journey.runner import ReceiptContext, Work
+from kiosk.journey.starter import JourneyStarter
 
 if TYPE_CHECKING:
     from devices.camera.base import Camera
     from devices.printer.service import ReceiptService
     from devices.scanner.base import ScannedPage, Scanner
-    from kiosk.app import Kiosk
     from kiosk.face.engine import FaceEngine
     from kiosk.face.verify import FaceVerifier, Step
-    from kiosk.heartbeat import Heartbeat
-    from kiosk.sender import Submission
+    from kiosk.submission.heartbeat import Heartbeat
+    from kiosk.submission.sender import Submission
+    from kiosk.wiring.build import Kiosk
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +266,7 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
     Returns None (and attaches nothing) when no back office is configured."""
     from devices.printer.base import ReceiptPrinter
     from devices.printer.service import ReceiptService
-    from kiosk.sender import build_submission
+    from kiosk.submission.sender import build_submission
 
     config = kiosk.config
     if not kiosk.backoffice_url:
@@ -280,7 +280,7 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
     wall = SystemClock()
     submission = build_submission(config, clock=wall, rng=rng, create_key=True)
     printer = kiosk.devices.get("printer")
-    from kiosk.i18n import Translator
+    from kiosk.i18n.translate import Translator
 
     # Receipts in the site's language (the printer's resident texts, not the screen's).
     receipts = ReceiptService(printer, Translator(kiosk.site.default_language)) \
@@ -298,7 +298,7 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
     beat = None
     if heartbeat:
-        from kiosk.heartbeat import Heartbeat
+        from kiosk.submission.heartbeat import Heartbeat
         beat = Heartbeat(submission.client, kiosk.devices, clock=wall,
                          outbox=submission.outbox)
     services = JourneyServices(starter=starter, devices=kiosk.devices,
@@ -316,7 +316,7 @@ def wants_simulation(config_path: Any, overlays: tuple[Any, ...], *, site: str |
     """``scripts/run`` runs on the simulated terminal unless a back office is configured
     (a real terminal) or ``--no-sim`` is given. Loads config and site first, so that a
     bad file stops the program (ConfigError) before anything starts."""
-    from kiosk.config import load_config, load_site
+    from kiosk.config.model import load_config, load_site
 
     config = load_config(config_path, overlays)
     load_site(config, site)
@@ -325,12 +325,12 @@ def wants_simulation(config_path: Any, overlays: tuple[Any, ...], *, site: str |
 
 def start_simulation(overlays: tuple[Any, ...], *, site: str | None,
                      directory: Any = None) -> Any:
-    """Start :class:`kiosk.simenv.SimEnvironment` (child processes; stopped by the caller)
+    """Start :class:`simenv.environment.SimEnvironment` (child processes; stopped by the caller)
     in ``var/sim`` by default; its ``overlay`` points the kiosk at the simulators."""
     from pathlib import Path
 
-    from kiosk.config import ROOT
-    from kiosk.simenv import SimEnvironment
+    from kiosk.config.model import ROOT
+    from simenv.environment import SimEnvironment
 
     where = Path(directory) if directory is not None else ROOT / "var" / "sim"
     return SimEnvironment(where, overlays=overlays, site=site).start()

@@ -2,8 +2,8 @@
 at a time (``identity``, ``face``, ``checklist``, ``capture``, ``form``, ``signature``,
 ``review``, ``rating``, ``receipt``, ``error``), each a thin ``.py`` with its ``.kv``.
 
-The views render ``journey.view(lang)`` (:mod:`kiosk.workflow_view`) and fire
-triggers; the journey (:mod:`kiosk.journey`) decides everything.
+The views render ``journey.view(lang)`` (:mod:`kiosk.journey.view`) and fire
+triggers; the journey (:mod:`kiosk.journey.apply`) decides everything.
 """
 
 from screens.journey.host import JourneyScreen

@@ -1,7 +1,7 @@
 """The journey screen: hosts one step view at a time and connects the devices.
 
 ``show(code=...)`` starts a journey through ``kiosk.services["journey"]``
-(:class:`kiosk.appwiring.JourneyServices`); every change of the journey
+(:class:`kiosk.wiring.journey.JourneyServices`); every change of the journey
 re-renders the step view for ``view["step"]``. Device events reach the journey
 only through :class:`screens.bridge.Bridge` (card readers' events, device
 statuses, face and page loops running on their own threads). Leaving the

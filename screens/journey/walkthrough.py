@@ -20,8 +20,8 @@ from typing import Any
 from kivy.base import EventLoop
 from kivy.uix.behaviors import ButtonBehavior
 
-from kiosk.app import Kiosk
 from kiosk.session import EndReason
+from kiosk.wiring.build import Kiosk
 
 #: The walk's item: face, a 容缺 material, a page to capture, a pinyin field, a signature.
 ITEM = "330109-HJ-003"

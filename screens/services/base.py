@@ -17,8 +17,8 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
 
 from devices.idcard.base import CardEvent, CardInserted, CardRemoved
-from kiosk.service_desk import ServiceDesk, desk_from_kiosk
-from kiosk.workflow_services import ServiceJourney
+from kiosk.desk.journeys import ServiceJourney
+from kiosk.desk.servicedesk import ServiceDesk, desk_from_kiosk
 from screens.base import KioskScreen
 from screens.widgets import load_kv
 

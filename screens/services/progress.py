@@ -9,8 +9,8 @@ from typing import Any
 
 from kivy.clock import Clock
 
+from kiosk.desk.servicedesk import QrScanner
 from kiosk.errors import KioskError
-from kiosk.service_desk import QrScanner
 from screens.services.base import ServiceScreen, worker
 from screens.services.parts import (
     button,

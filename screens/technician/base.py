@@ -11,7 +11,7 @@ from typing import Any
 from kivy.properties import StringProperty
 from kivy.uix.gridlayout import GridLayout
 
-from kiosk.technician_console import TechnicianConsole
+from kiosk.technician.console import TechnicianConsole
 from screens.base import KioskScreen
 from screens.services.parts import button, para
 from screens.widgets import Card, load_kv

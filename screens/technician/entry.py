@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from kiosk.desk.servicedesk import submission_of
 from kiosk.logging_setup import RingBufferHandler
-from kiosk.service_desk import submission_of
 from kiosk.session import SessionEvent, SessionManager
-from kiosk.technician import CornerGesture, PinGate
-from kiosk.technician_console import TechnicianConsole
+from kiosk.technician.console import TechnicianConsole
+from kiosk.technician.gate import CornerGesture, PinGate
 
 if TYPE_CHECKING:
     from screens.shell import Shell

@@ -11,7 +11,7 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from kiosk.technician import PinResult
+from kiosk.technician.gate import PinResult
 from screens.base import KioskScreen
 from screens.services.parts import button
 from screens.widgets import load_kv

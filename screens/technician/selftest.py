@@ -1,6 +1,6 @@
 """Self-tests: print a test page, read a card, a camera frame with the face box,
 scan a page; each shows its result. The work runs on a worker thread
-(kiosk/selftests.py) and comes back through the bridge."""
+(kiosk/technician/selftests.py) and comes back through the bridge."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from kivy.uix.image import Image as KivyImage
 
 from devices.idcard.base import CardEvent, CardFailed, CardInserted
 from kiosk.privacy import mask_id, mask_name
-from kiosk.selftests import Outcome, camera_frame, print_test_page, scan_page
+from kiosk.technician.selftests import Outcome, camera_frame, print_test_page, scan_page
 from screens.services.parts import button, columns, para
 from screens.technician.base import TechScreen, worker
 from screens.widgets import Card, load_kv

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from backoffice.cli import main as backoffice_cli
 from backoffice.testing import make_case
-from kiosk import signing
+from kiosk.submission import signing
 from scripts.benchmarks.common import Report, parser, percentile, run
 
 TERMINAL = "XS-BENCH-0001"

@@ -25,12 +25,12 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.config import ROOT
-from kiosk.search import CatalogSearch, fold
+from kiosk.catalog.search import CatalogSearch, fold
+from kiosk.config.model import ROOT
 from scripts.benchmarks.common import Report, parser, percentile, run
 
 CATALOG_DIR = ROOT / "config" / "catalog"
-#: The loader kiosk.configfile uses (libyaml's when PyYAML has it).
+#: The loader kiosk.config.loader uses (libyaml's when PyYAML has it).
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Queries a citizen types: initials, full pinyin, Chinese, English, a single
 #: letter (many matches), a code, and misses (every item scanned, none ranked).

@@ -1,6 +1,6 @@
 """scripts/bench journey: citizen journeys through the real UI on the simulated terminal.
 
-Offscreen Kivy window, the real screens and drivers, kiosk.simenv (SAM pty, ESC/POS
+Offscreen Kivy window, the real screens and drivers, simenv.environment (SAM pty, ESC/POS
 emulator, camera scenes, back office). For each scripted journey (a simple item, a
 两证联办 bundle, an item with a 容缺 material): the taps, and the machine time =
 the journey's wall time minus the simulated human's waits (the card laid on the
@@ -34,12 +34,12 @@ os.environ["KIVY_NO_FILELOG"] = "1"
 os.environ["KIVY_LOG_MODE"] = "PYTHON"
 os.environ["KIVY_HOME"] = str(ROOT / "var" / "kivy-bench")
 
-from kiosk.app import build_kiosk  # noqa: E402
-from kiosk.appwiring import attach_journey  # noqa: E402
 from kiosk.clock import SystemClock  # noqa: E402
-from kiosk.devicefactory import open_devices  # noqa: E402
-from kiosk.simenv import SimEnvironment  # noqa: E402
+from kiosk.wiring.build import build_kiosk  # noqa: E402
+from kiosk.wiring.devices import open_devices  # noqa: E402
+from kiosk.wiring.journey import attach_journey  # noqa: E402
 from scripts.benchmarks.common import Report, parser, run  # noqa: E402
+from simenv.environment import SimEnvironment  # noqa: E402
 
 SIMPLE, BUNDLE, DEFERRED = "330109-RS-003", "330109-NY-B01", "330109-HJ-003"
 #: face checks that ended in the staff fallback (reported: they add a tap)

@@ -27,15 +27,15 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from kiosk.backoffice_client import BackofficeClient  # noqa: E402
-from kiosk.cases import Applicant, Blob, Case, Material, Verification  # noqa: E402
 from kiosk.clock import SystemClock  # noqa: E402
-from kiosk.crypto import Sealer  # noqa: E402
 from kiosk.identity import id_check_char  # noqa: E402
-from kiosk.outbox import Outbox  # noqa: E402
-from kiosk.reference import format_reference  # noqa: E402
-from kiosk.retry import RetryPolicy  # noqa: E402
-from kiosk.sender import Sender  # noqa: E402
+from kiosk.submission.cases import Applicant, Blob, Case, Material, Verification  # noqa: E402
+from kiosk.submission.client import BackofficeClient  # noqa: E402
+from kiosk.submission.crypto import Sealer  # noqa: E402
+from kiosk.submission.outbox import Outbox  # noqa: E402
+from kiosk.submission.reference import format_reference  # noqa: E402
+from kiosk.submission.retry import RetryPolicy  # noqa: E402
+from kiosk.submission.sender import Sender  # noqa: E402
 from scripts.benchmarks.common import Report, parser, percentile, run  # noqa: E402
 
 PAGE_BYTES = 300 * 1024
@@ -86,7 +86,7 @@ def bench_enqueue(directory: Path, n: int, rng: random.Random) -> list[float]:
             t0 = time.perf_counter()
             outbox.enqueue(case)
             samples.append((time.perf_counter() - t0) * 1000)
-            # Between two citizens the idle sender checkpoints the WAL (kiosk/sender.py).
+            # Between two citizens the idle sender checkpoints the WAL (kiosk/submission/sender.py).
             outbox.checkpoint()
     return samples
 

@@ -27,12 +27,12 @@ import requests
 from devices.idcard.base import CardEvent, CardInserted, IdCardReader
 from devices.printer.base import ReceiptPrinter
 from kiosk.clock import SystemClock
-from kiosk.config import load_site
-from kiosk.devicefactory import build_devices
+from kiosk.config.model import load_site
 from kiosk.receipts import ReceiptCatalog, TestPageInput, build_test_page
-from kiosk.simenv import SimEnvironment
-from kiosk.simenv_procs import Child, child_environ, free_port
+from kiosk.wiring.devices import build_devices
 from scripts.benchmarks.common import Report, parser, percentile, run
+from simenv.environment import SimEnvironment
+from simenv.procs import Child, child_environ, free_port
 
 
 def backoffice_alone(tmp: Path) -> float:

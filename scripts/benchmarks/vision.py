@@ -36,7 +36,7 @@ from devices.camera.opencv import OpenCVCamera
 from devices.camera.scenes import FaceScene, Key, Portrait
 from devices.camera.simulator import SimulatorFactory
 from kiosk.clock import SystemClock
-from kiosk.config import ROOT, FaceConfig
+from kiosk.config.model import ROOT, FaceConfig
 from kiosk.documents.detect import find_page
 from kiosk.documents.formats import PageFormat, corner_error
 from kiosk.documents.rectify import clean, warp

@@ -28,14 +28,14 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk.catalog import Catalog, FormField, load_catalog  # noqa: E402
 from kiosk.clock import SystemClock  # noqa: E402
-from kiosk.crypto import Sealer  # noqa: E402
 from kiosk.identity import CardType, Identity, id_check_char  # noqa: E402
-from kiosk.journey import Journey, JourneySettings  # noqa: E402
-from kiosk.outbox import Outbox  # noqa: E402
+from kiosk.journey.apply import Journey, JourneySettings  # noqa: E402
+from kiosk.journey.plan import plan_for  # noqa: E402
+from kiosk.journey.runner import JourneyRunner, ReceiptContext  # noqa: E402
 from kiosk.receipts.builders import build_acceptance  # noqa: E402
 from kiosk.receipts.texts import ReceiptCatalog  # noqa: E402
-from kiosk.workflow_plan import plan_for  # noqa: E402
-from kiosk.workflow_runner import JourneyRunner, ReceiptContext  # noqa: E402
+from kiosk.submission.crypto import Sealer  # noqa: E402
+from kiosk.submission.outbox import Outbox  # noqa: E402
 from scripts.benchmarks.common import Report, parser, run  # noqa: E402
 
 JOURNEYS = {"simple": "330109-HJ-001", "bundle": "330109-NY-B01", "deferred": "330109-HJ-003"}

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from backoffice.auth import SignedHeaders, signature_matches
 from backoffice.testing import TERMINAL_ID, TerminalClient
-from kiosk import signing
 from kiosk.clock import FakeClock
+from kiosk.submission import signing
 
 
 def _code(response) -> str:  # type: ignore[no-untyped-def]
@@ -132,7 +132,7 @@ def test_signature_is_uppercase_tolerant(terminal: TerminalClient) -> None:
        secret=st.binary(min_size=32, max_size=32))
 def test_digest_check_matches_kiosk_signing(method: str, path: str, ts: str, body: bytes,
                                             secret: bytes) -> None:
-    """The streaming check builds the same canonical string as kiosk.signing."""
+    """The streaming check builds the same canonical string as kiosk.submission.signing."""
     nonce = signing.new_nonce()
     sig = signing.sign(secret, method, path, ts, nonce, body)
     headers = SignedHeaders(TERMINAL_ID, ts, nonce, sig, method, path)

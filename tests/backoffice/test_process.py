@@ -20,7 +20,7 @@ import requests
 from backoffice.cli import main
 from backoffice.settings import REPO_ROOT
 from backoffice.testing import JPEG, make_case
-from kiosk import signing
+from kiosk.submission import signing
 
 START_TIMEOUT_S = 30
 ID_NUMBER = "11010519491231002X"

@@ -1,4 +1,4 @@
-"""End to end through real processes: one simulated terminal (kiosk.simenv) for the
+"""End to end through real processes: one simulated terminal (simenv.environment) for the
 whole e2e folder; each test leaves it as it found it (no card, printer OK, back
 office up). Nothing here draws on a screen: the UI's own e2e tests live in tests/screens."""
 
@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from kiosk.clock import SystemClock
-from kiosk.config import load_site
-from kiosk.devicefactory import DeviceSet, build_devices
-from kiosk.simenv import SimEnvironment
+from kiosk.config.model import load_site
+from kiosk.wiring.devices import DeviceSet, build_devices
+from simenv.environment import SimEnvironment
 
 WAIT_S = 30.0
 

@@ -8,8 +8,8 @@ import json
 import re
 import subprocess
 
-from kiosk.config import ROOT
-from kiosk.simenv import SimEnvironment
+from kiosk.config.model import ROOT
+from simenv.environment import SimEnvironment
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 

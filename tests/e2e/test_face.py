@@ -15,10 +15,10 @@ import pytest
 from devices.camera.base import Camera, Image
 from devices.idcard.base import CardEvent, CardInserted, IdCardReader
 from kiosk.clock import SystemClock
-from kiosk.devicefactory import DeviceSet
 from kiosk.face.engine import FaceEngine
 from kiosk.face.verify import Decision, FaceVerifier
-from kiosk.simenv import SimEnvironment
+from kiosk.wiring.devices import DeviceSet
+from simenv.environment import SimEnvironment
 from tests.e2e.conftest import WAIT_S, wait_until
 
 MAX_FRAMES = 600

@@ -1,4 +1,4 @@
-"""``python -m kiosk.simenv up`` as its own process, controlled by ``ctl`` from another:
+"""``python -m simenv up`` as its own process, controlled by ``ctl`` from another:
 it prints where everything is, obeys, and on SIGTERM stops every child it started."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import ROOT
+from kiosk.config.model import ROOT
 
 START_S = 90.0
 
 
 def ctl(directory: Path, *words: str) -> dict[str, object]:
-    done = subprocess.run([sys.executable, "-m", "kiosk.simenv", "ctl", "--dir", str(directory),
+    done = subprocess.run([sys.executable, "-m", "simenv", "ctl", "--dir", str(directory),
                            *words], cwd=ROOT, capture_output=True, text=True, timeout=120,
                           check=False)
     answer: dict[str, object] = json.loads(done.stdout)
@@ -39,7 +39,7 @@ def read_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
 def test_up_ctl_and_sigterm(tmp_path: Path) -> None:
     directory = tmp_path / "sim"
     log = (tmp_path / "up.log").open("w")
-    with log, subprocess.Popen([sys.executable, "-m", "kiosk.simenv", "up", "--dir",
+    with log, subprocess.Popen([sys.executable, "-m", "simenv", "up", "--dir",
                                 str(directory), "--json"], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=log, text=True,
                                env={**os.environ, "PYTHONPATH": str(ROOT)}) as proc:

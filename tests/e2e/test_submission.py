@@ -10,15 +10,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from kiosk.backoffice_client import BackofficeClient
 from kiosk.clock import SystemClock
-from kiosk.devicefactory import DeviceSet
-from kiosk.heartbeat import Heartbeat
-from kiosk.outbox import Outbox
-from kiosk.outbox_schema import CaseState
-from kiosk.retry import RetryPolicy
-from kiosk.sender import Sender
-from kiosk.simenv import SimEnvironment
+from kiosk.submission.client import BackofficeClient
+from kiosk.submission.heartbeat import Heartbeat
+from kiosk.submission.outbox import Outbox
+from kiosk.submission.outbox_schema import CaseState
+from kiosk.submission.retry import RetryPolicy
+from kiosk.submission.sender import Sender
+from kiosk.wiring.devices import DeviceSet
+from simenv.environment import SimEnvironment
 from tests.kiosk.case_factory import make_case
 
 FAST = RetryPolicy(base_s=0.05, cap_s=0.5, multiplier=2, jitter=0.5)

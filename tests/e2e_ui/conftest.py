@@ -1,5 +1,5 @@
 """End-to-end tests through the real UI: one offscreen Kivy window, one simulated
-terminal (kiosk.simenv: SAM pty, ESC/POS emulator, camera scenes, back office) for
+terminal (simenv.environment: SAM pty, ESC/POS emulator, camera scenes, back office) for
 the folder, and a fresh kiosk (real drivers from the environment's overlay, outbox,
 sender, receipt service, journey screens) per test.
 
@@ -22,11 +22,11 @@ os.environ["KIVY_HOME"] = str(Path(__file__).resolve().parents[2] / "var" / "kiv
 
 import pytest
 
-from kiosk.app import Kiosk, build_kiosk
-from kiosk.appwiring import attach_journey
 from kiosk.clock import SystemClock
-from kiosk.devicefactory import open_devices
-from kiosk.simenv import SimEnvironment
+from kiosk.wiring.build import Kiosk, build_kiosk
+from kiosk.wiring.devices import open_devices
+from kiosk.wiring.journey import attach_journey
+from simenv.environment import SimEnvironment
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots" / "e2e"

@@ -17,8 +17,8 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 
-from kiosk.app import Kiosk
-from kiosk.simenv import SimEnvironment
+from kiosk.wiring.build import Kiosk
+from simenv.environment import SimEnvironment
 
 WAIT_S = 45.0
 

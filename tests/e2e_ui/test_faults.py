@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.app import Kiosk
-from kiosk.simenv import SimEnvironment
+from kiosk.wiring.build import Kiosk
+from simenv.environment import SimEnvironment
 from tests.e2e_ui.conftest import SHOTS
 from tests.e2e_ui.driver import Citizen
 from tests.e2e_ui.test_journeys import SIMPLE, decode_receipt_qrs, finish, held, outbox_refs

@@ -9,8 +9,8 @@ from typing import Any
 import cv2
 import pytest
 
-from kiosk.app import Kiosk
-from kiosk.simenv import SimEnvironment
+from kiosk.wiring.build import Kiosk
+from simenv.environment import SimEnvironment
 from tests.e2e_ui.conftest import SHOTS
 from tests.e2e_ui.driver import Citizen
 

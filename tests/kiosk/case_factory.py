@@ -5,8 +5,16 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 
-from kiosk.cases import Applicant, Blob, Case, DeferredMaterial, Material, Rating, Verification
 from kiosk.identity import id_check_char
+from kiosk.submission.cases import (
+    Applicant,
+    Blob,
+    Case,
+    DeferredMaterial,
+    Material,
+    Rating,
+    Verification,
+)
 
 CREATED = datetime(2026, 11, 22, 1, 30, tzinfo=UTC)
 

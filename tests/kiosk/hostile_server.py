@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from kiosk import signing
+from kiosk.submission import signing
 
 SECRET = bytes(range(32))
 TERMINAL = "XS-DEV-0001"

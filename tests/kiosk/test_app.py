@@ -1,4 +1,4 @@
-"""kiosk/app.py builds the core once from the configuration."""
+"""kiosk/wiring/build.py builds the core once from the configuration."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from devices.base import Device
-from kiosk.app import LazySearch, build_kiosk
-from kiosk.availability import Status
+from kiosk.catalog.availability import Status
 from kiosk.clock import FakeClock
 from kiosk.errors import ConfigError
+from kiosk.wiring.build import LazySearch, build_kiosk
 
 
 def test_builds_the_site_subset_with_both_languages() -> None:

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from devices.base import Device, DeviceState, DeviceStatus, MediaStatus
-from kiosk.availability import (
+from kiosk.catalog import ServiceItem
+from kiosk.catalog.availability import (
     REASON_NOT_AT_SITE,
     REASON_NOT_READY,
     REASON_OUTBOX,
@@ -15,8 +16,7 @@ from kiosk.availability import (
     AvailabilityChecker,
     Status,
 )
-from kiosk.catalog import ServiceItem
-from kiosk.config import SiteProfile
+from kiosk.config.model import SiteProfile
 
 
 class StubDevice(Device):

@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from kiosk.cases import (
+from kiosk.errors import ValidationError
+from kiosk.identity import CardType, Identity
+from kiosk.submission.cases import (
     MAX_BLOB_BYTES,
     Applicant,
     Blob,
@@ -16,9 +18,7 @@ from kiosk.cases import (
     Rating,
     Verification,
 )
-from kiosk.errors import ValidationError
-from kiosk.identity import CardType, Identity
-from kiosk.reference import format_reference
+from kiosk.submission.reference import format_reference
 from tests.kiosk.case_factory import CREATED, id_number, make_case
 
 REF = format_reference("XD", date(2026, 11, 22), 42)

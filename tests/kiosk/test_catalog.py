@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.config import ROOT, CatalogSubset, load_config, load_site
+from kiosk.config.model import ROOT, CatalogSubset, load_config, load_site
 from kiosk.errors import ConfigError
 
 SAMPLE_DIR = ROOT / "config" / "catalog"
@@ -313,7 +313,7 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert "YAML syntax error" in info.value.problem
 
 
-# --------------------------------------------------------------------------- with kiosk.forms
+# ----------------------------------------------------------------------- with kiosk.catalog.forms
 
 #: A valid answer per field type, and per field name where the field has a pattern.
 ANSWERS: dict[str, object] = {
@@ -326,7 +326,7 @@ ANSWERS: dict[str, object] = {
 def test_every_sample_form_validates_with_kiosk_forms(sample: Catalog) -> None:
     from datetime import date
 
-    from kiosk.forms import form_errors
+    from kiosk.catalog.forms import form_errors
 
     for item in sample.items:
         values: dict[str, object] = {}

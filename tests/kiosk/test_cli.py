@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import EXIT_CONFIG, config_error_line, main, run_main
-from kiosk.config import ROOT
+from kiosk.config.model import ROOT
 from kiosk.errors import ConfigError
 
 MINIMAL = "terminal:\n  id: XS-TEST-0001\n  ref_prefix: XT\n  site_profile: township\n"

@@ -14,14 +14,6 @@ import requests
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kiosk.backoffice_client import (
-    BackofficeClient,
-    CaseReceipt,
-    CaseStatus,
-    _retry_after,
-    read_terminal_secret,
-)
-from kiosk.cases import Verification
 from kiosk.clock import FakeClock
 from kiosk.errors import (
     AuthError,
@@ -32,7 +24,15 @@ from kiosk.errors import (
     PermanentError,
     TransientError,
 )
-from kiosk.signing import verify
+from kiosk.submission.cases import Verification
+from kiosk.submission.client import (
+    BackofficeClient,
+    CaseReceipt,
+    CaseStatus,
+    _retry_after,
+    read_terminal_secret,
+)
+from kiosk.submission.signing import verify
 from tests.kiosk.hostile_server import SECRET, TERMINAL, Fault, HostileServer
 
 PAGE = b"\xff\xd8\xff\xe0" + b"page" * 500

@@ -1,4 +1,4 @@
-"""Configuration loading (kiosk/config.py, kiosk/configfile.py): every kind of bad input."""
+"""Configuration loading (kiosk/config/): every kind of bad input."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from devices.base import Presence
-from kiosk.config import ROOT, KioskConfig, SiteProfile, load_config, load_site
+from kiosk.config.model import ROOT, KioskConfig, SiteProfile, load_config, load_site
 from kiosk.errors import ConfigError
 
 MINIMAL = "terminal:\n  id: XS-TEST-0001\n  ref_prefix: XT\n  site_profile: township\n"

@@ -1,4 +1,4 @@
-"""AES-256-GCM sealing of outbox records and the key's life cycle (kiosk/crypto.py)."""
+"""AES-256-GCM sealing of outbox records and the key's life cycle (kiosk/submission/crypto.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.crypto import ENV_KEY, Sealer, check_private_file, create_key, load_key, outbox_key
 from kiosk.errors import OutboxKeyError
+from kiosk.submission.crypto import (
+    ENV_KEY,
+    Sealer,
+    check_private_file,
+    create_key,
+    load_key,
+    outbox_key,
+)
 
 KEY = bytes(range(32))
 

@@ -1,4 +1,4 @@
-"""kiosk/devicefactory.py: every kind from config + site; what cannot work is UNAVAILABLE
+"""kiosk/wiring/devices.py: every kind from config + site; what cannot work is UNAVAILABLE
 with a reason key (never an exception); absent kinds are left out; the scanner shares
 the document camera."""
 
@@ -16,8 +16,9 @@ from devices.base import DeviceState, Presence
 from devices.camera.base import Camera
 from devices.scanner.doccam import DocCamScanner
 from kiosk.clock import SystemClock
-from kiosk.config import KioskConfig, SiteProfile, load_config, load_site
-from kiosk.devicefactory import (
+from kiosk.config.model import KioskConfig, SiteProfile, load_config, load_site
+from kiosk.i18n.translate import Translator
+from kiosk.wiring.devices import (
     KINDS,
     REASON_LIBRARY,
     REASON_NOT_CONFIGURED,
@@ -26,7 +27,6 @@ from kiosk.devicefactory import (
     build_device_map,
     build_devices,
 )
-from kiosk.i18n import Translator
 
 NONE_DRIVERS = {k: {"driver": "none"} for k in KINDS}
 
@@ -163,8 +163,8 @@ def test_build_device_map_uses_the_configs_site(tmp_path: Path) -> None:
 
 
 def test_app_hook_builds_and_opens_the_device_set(tmp_path: Path) -> None:
-    from kiosk.app import build_kiosk
-    from kiosk.devicefactory import open_devices
+    from kiosk.wiring.build import build_kiosk
+    from kiosk.wiring.devices import open_devices
 
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text(yaml.safe_dump({"devices": NONE_DRIVERS}))

@@ -10,10 +10,10 @@ from pathlib import Path
 import yaml
 
 from kiosk.clock import FakeClock
-from kiosk.config import load_config
-from kiosk.diagbundle import REMOVED, export_bundle, main, scrub, usb_mounts
+from kiosk.config.model import load_config
 from kiosk.logging_setup import setup_logging
-from kiosk.technician import hash_pin
+from kiosk.technician.bundle import REMOVED, export_bundle, main, scrub, usb_mounts
+from kiosk.technician.gate import hash_pin
 from tests.kiosk.journey_factory import ID_NUMBER, NAME
 
 TERMINAL_SECRET = "ab" * 32

@@ -12,9 +12,9 @@ import yaml
 
 from devices.base import Device, DeviceState, DeviceStatus
 from kiosk.clock import Clock, FakeClock, SystemClock
-from kiosk.config import KioskConfig, load_config
-from kiosk.diagnose import collect, main, problems, render
-from kiosk.outbox import Outbox
+from kiosk.config.model import KioskConfig, load_config
+from kiosk.submission.outbox import Outbox
+from kiosk.technician.diagnose import collect, main, problems, render
 from tests.kiosk.crash.live_backoffice import LiveBackoffice, free_port
 from tests.kiosk.journey_factory import ID_NUMBER
 
@@ -110,11 +110,11 @@ def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_devices_from_the_packages_factories(tmp_path: Path) -> None:
-    """Devices built as the kiosk builds them (kiosk.devicefactory): the printer against
+    """Devices built as the kiosk builds them (kiosk.wiring.devices): the printer against
     the ESC/POS emulator is READY, ``driver: none`` kinds are listed as not ok."""
     from devices.printer.emulator import PrinterEmulator
     from devices.printer.glyphs import GlyphCache
-    from kiosk.diagnose import app_device_factory
+    from kiosk.technician.diagnose import app_device_factory
 
     emulator = PrinterEmulator(tmp_path / "receipts", port=0, glyphs=GlyphCache()).start()
     try:

@@ -1,4 +1,4 @@
-"""Form validation against catalog field declarations (kiosk/forms.py)."""
+"""Form validation against catalog field declarations (kiosk/catalog/forms.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kiosk.catalog.forms import ERROR_KINDS, form_errors, validate_field, validate_form
 from kiosk.errors import ValidationError
-from kiosk.forms import ERROR_KINDS, form_errors, validate_field, validate_form
 from kiosk.identity import id_check_char
 
 TODAY = date(2026, 11, 22)

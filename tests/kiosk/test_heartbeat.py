@@ -11,12 +11,12 @@ import pytest
 import requests
 
 from devices.base import Device, DeviceState, DeviceStatus, MediaStatus
-from kiosk.backoffice_client import BackofficeClient
 from kiosk.clock import FakeClock, SystemClock
-from kiosk.crypto import Sealer
 from kiosk.errors import BackofficeUnreachable
-from kiosk.heartbeat import Heartbeat, device_health
-from kiosk.outbox import Outbox
+from kiosk.submission.client import BackofficeClient
+from kiosk.submission.crypto import Sealer
+from kiosk.submission.heartbeat import Heartbeat, device_health
+from kiosk.submission.outbox import Outbox
 from tests.kiosk.case_factory import make_case
 
 

@@ -1,4 +1,4 @@
-"""Translations (kiosk/i18n.py) and the completeness of every domain file."""
+"""Translations (kiosk/i18n/translate.py) and the completeness of every domain file."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import polib
 import pytest
 
 import kiosk.errors
-from kiosk.config import ROOT
-from kiosk.configfile import LText
+from kiosk.config.loader import LText
+from kiosk.config.model import ROOT
 from kiosk.errors import ConfigError, KioskError
-from kiosk.i18n import LOCALE_DIR, Translator, load_messages, read_domain
-from kiosk.i18n_scan import scan, scan_text
+from kiosk.i18n.scan import scan, scan_text
+from kiosk.i18n.translate import LOCALE_DIR, Translator, load_messages, read_domain
 
 LANGS = ("zh_CN", "en")
 

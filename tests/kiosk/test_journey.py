@@ -11,9 +11,9 @@ import pytest
 from kiosk.clock import FakeClock
 from kiosk.errors import CameraError, NoCard, PaperOut, WorkflowError
 from kiosk.identity import CardType
-from kiosk.journey import Journey, JourneySettings, SubmitOutcome
-from kiosk.workflow import SAME
-from kiosk.workflow_plan import plan_for
+from kiosk.journey.apply import Journey, JourneySettings, SubmitOutcome
+from kiosk.journey.machine import SAME
+from kiosk.journey.plan import plan_for
 from tests.kiosk.journey_factory import (
     ADDRESS,
     ID_NUMBER,
@@ -411,7 +411,7 @@ def test_face_verifier_steps_drive_the_journey() -> None:
 
 
 def test_settings_from_the_shipped_config() -> None:
-    from kiosk.config import load_config
+    from kiosk.config.model import load_config
 
     settings = JourneySettings.from_config(load_config(), "township")
     assert settings.terminal_id == "XS-DEV-0001" and settings.site_id == "township"

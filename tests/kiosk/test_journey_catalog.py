@@ -10,9 +10,9 @@ import pytest
 from kiosk.catalog import Catalog, FormField, load_catalog
 from kiosk.clock import FakeClock
 from kiosk.errors import WorkflowError
-from kiosk.journey import Journey, JourneySettings
-from kiosk.reference import format_reference
-from kiosk.workflow_plan import plan_for
+from kiosk.journey.apply import Journey, JourneySettings
+from kiosk.journey.plan import plan_for
+from kiosk.submission.reference import format_reference
 from tests.kiosk.journey_factory import ID_NUMBER, JPEG, PNG, identity
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,7 +102,7 @@ def test_window_only_items_have_no_kiosk_journey() -> None:
 
 
 def test_tables_print_for_review(capsys: pytest.CaptureFixture[str]) -> None:
-    from kiosk.workflow_tables import main
+    from kiosk.journey.tables import main
 
     assert main(["330109-NY-B01"]) == 0
     out = capsys.readouterr().out

@@ -15,8 +15,8 @@ from devices.idcard.sam_serial import SamSerialReader
 from devices.idcard.sim_model import Fault, FaultKind
 from devices.idcard.simulator import SamSimulator
 from kiosk.clock import FakeClock, SystemClock
-from kiosk.journey import Journey, JourneySettings
-from kiosk.workflow_plan import plan_for
+from kiosk.journey.apply import Journey, JourneySettings
+from kiosk.journey.plan import plan_for
 from tests.kiosk.journey_factory import catalog
 
 PROFILES = builtin_profiles()

@@ -21,19 +21,19 @@ from devices.printer.emulator import PrinterEmulator
 from devices.printer.glyphs import GlyphCache
 from devices.printer.profile import profile_for
 from devices.printer.service import ReceiptService
-from kiosk.backoffice_client import BackofficeClient
 from kiosk.catalog import load_catalog
 from kiosk.clock import SystemClock
-from kiosk.crypto import Sealer
-from kiosk.i18n import Translator
-from kiosk.journey import Journey, JourneySettings
-from kiosk.outbox import Outbox
-from kiosk.retry import RetryPolicy
-from kiosk.sender import Sender
-from kiosk.workflow_plan import plan_for
-from kiosk.workflow_runner import JourneyRunner, ReceiptContext
-from kiosk.workflow_services import QueryJourney, TaskRunner
-from kiosk.workflow_tasks import query_tasks
+from kiosk.desk.journeys import QueryJourney, TaskRunner
+from kiosk.desk.tasks import query_tasks
+from kiosk.i18n.translate import Translator
+from kiosk.journey.apply import Journey, JourneySettings
+from kiosk.journey.plan import plan_for
+from kiosk.journey.runner import JourneyRunner, ReceiptContext
+from kiosk.submission.client import BackofficeClient
+from kiosk.submission.crypto import Sealer
+from kiosk.submission.outbox import Outbox
+from kiosk.submission.retry import RetryPolicy
+from kiosk.submission.sender import Sender
 from tests.kiosk.crash.live_backoffice import LiveBackoffice
 from tests.kiosk.journey_factory import JPEG, PNG, identity
 from tests.kiosk.test_journey_catalog import value_for

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.clock import FakeClock
+from kiosk.desk.journeys import case_ref_from_qr
 from kiosk.errors import CameraError, PaperOut, WorkflowError
-from kiosk.journey import Journey, JourneySettings, SubmitOutcome
-from kiosk.workflow_plan import plan_for
-from kiosk.workflow_services import case_ref_from_qr
+from kiosk.journey.apply import Journey, JourneySettings, SubmitOutcome
+from kiosk.journey.plan import plan_for
 from tests.kiosk.journey_factory import (
     ID_NUMBER,
     JPEG,

@@ -9,14 +9,14 @@ from pathlib import Path
 import polib
 
 from kiosk.errors import KioskError
-from kiosk.i18n import LOCALE_DIR, load_messages
-from kiosk.journey import RATING_REASONS
+from kiosk.i18n.translate import LOCALE_DIR, load_messages
+from kiosk.journey.apply import RATING_REASONS
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [ROOT / "kiosk" / n for n in ("journey.py", "workflow_view.py", "workflow_tables.py",
-                                        "workflow_services.py", "workflow_tasks.py",
-                                        "workflow_data.py", "workflow_runner.py",
-                                        "technician.py", "diagbundle.py")]
+SOURCES = [ROOT / "kiosk" / n for n in ("journey/apply.py", "journey/view.py", "journey/tables.py",
+                                        "desk/journeys.py", "desk/tasks.py",
+                                        "journey/data.py", "journey/runner.py",
+                                        "technician/gate.py", "technician/bundle.py")]
 STATUSES = ("submitted", "accepted", "in_review", "approved", "rejected", "needs_supplement",
             "ready_for_pickup", "collected")
 STEPS = ("identity", "face", "checklist", "capture", "form", "signature", "review", "rating")

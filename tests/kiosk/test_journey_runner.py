@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from kiosk.clock import FakeClock
-from kiosk.crypto import Sealer
 from kiosk.errors import OutboxFull, PaperOut
-from kiosk.journey import Journey, JourneySettings
-from kiosk.outbox import Outbox
-from kiosk.outbox_schema import CaseState
+from kiosk.journey.apply import Journey, JourneySettings
+from kiosk.journey.plan import plan_for
+from kiosk.journey.runner import JourneyRunner, ReceiptContext
 from kiosk.receipts.inputs import ReceiptInput
-from kiosk.workflow_plan import plan_for
-from kiosk.workflow_runner import JourneyRunner, ReceiptContext
+from kiosk.submission.crypto import Sealer
+from kiosk.submission.outbox import Outbox
+from kiosk.submission.outbox_schema import CaseState
 from tests.kiosk.journey_factory import ID_NUMBER, JPEG, NAME, PNG, catalog, identity
 
 SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")

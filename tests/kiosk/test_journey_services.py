@@ -8,12 +8,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.backoffice_client import CaseStatus
-from kiosk.cases import Verification
 from kiosk.clock import FakeClock
-from kiosk.errors import BackofficeUnreachable, PaperOut, WorkflowError
-from kiosk.workflow import SAME
-from kiosk.workflow_services import (
+from kiosk.desk.journeys import (
     CertificateJourney,
     QueryJourney,
     ServiceJourney,
@@ -21,12 +17,16 @@ from kiosk.workflow_services import (
     TicketJourney,
     case_ref_from_qr,
 )
-from kiosk.workflow_tasks import (
+from kiosk.desk.tasks import (
     DailyTicketCounter,
     certificate_tasks,
     query_tasks,
     ticket_tasks,
 )
+from kiosk.errors import BackofficeUnreachable, PaperOut, WorkflowError
+from kiosk.journey.machine import SAME
+from kiosk.submission.cases import Verification
+from kiosk.submission.client import CaseStatus
 from tests.kiosk.journey_factory import ID_NUMBER, NAME, identity
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from devices.base import Device
 from kiosk.clock import FakeClock
-from kiosk.config import IdleConfig
-from kiosk.journey import Journey, JourneySettings, SubmitOutcome
+from kiosk.config.model import IdleConfig
+from kiosk.journey.apply import Journey, JourneySettings, SubmitOutcome
+from kiosk.journey.plan import plan_for
+from kiosk.journey.session import JourneyBinding
 from kiosk.session import EndReason, SessionManager
-from kiosk.workflow_plan import plan_for
-from kiosk.workflow_session import JourneyBinding
 from tests.kiosk.journey_factory import ID_NUMBER, JPEG, NAME, catalog, find_personal, identity
 
 SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
@@ -77,10 +77,10 @@ def test_a_session_ended_elsewhere_wipes_a_journey_that_cannot_time_out() -> Non
 def test_starter_wires_journey_runner_and_session(tmp_path: Path) -> None:
     import os
 
-    from kiosk.crypto import Sealer
-    from kiosk.outbox import Outbox
-    from kiosk.workflow_app import JourneyStarter
-    from kiosk.workflow_runner import ReceiptContext
+    from kiosk.journey.runner import ReceiptContext
+    from kiosk.journey.starter import JourneyStarter
+    from kiosk.submission.crypto import Sealer
+    from kiosk.submission.outbox import Outbox
 
     clock = FakeClock()
     printed: list[str] = []

@@ -1,4 +1,4 @@
-"""The durable, encrypted outbox (kiosk/outbox.py): states, caps, purge, keys, threads."""
+"""The durable encrypted outbox (kiosk/submission/outbox.py): states, caps, purge, keys, threads."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from kiosk.clock import FakeClock
-from kiosk.crypto import Sealer
 from kiosk.errors import OutboxError, OutboxFull, OutboxKeyError
-from kiosk.outbox import Outbox
-from kiosk.outbox_schema import SCHEMA_VERSION, CaseState
-from kiosk.reference import parse_reference
+from kiosk.submission.crypto import Sealer
+from kiosk.submission.outbox import Outbox
+from kiosk.submission.outbox_schema import SCHEMA_VERSION, CaseState
+from kiosk.submission.reference import parse_reference
 from tests.kiosk.case_factory import id_number, make_case
 
 KEY = bytes(range(32))
@@ -297,7 +297,7 @@ def test_checkpoint_moves_the_wal_into_the_database(tmp_path: Path) -> None:
 
 
 def test_migrates_a_version_1_outbox(tmp_path: Path) -> None:
-    from kiosk.outbox_schema import MIGRATIONS
+    from kiosk.submission.outbox_schema import MIGRATIONS
 
     conn = sqlite3.connect(tmp_path / "outbox.sqlite3", isolation_level=None)
     conn.execute("CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
@@ -316,7 +316,7 @@ def test_migrates_a_version_1_outbox(tmp_path: Path) -> None:
 
 
 def test_peek_stats_beside_a_running_kiosk_without_the_key(tmp_path: Path) -> None:
-    from kiosk.outbox_stats import peek_stats
+    from kiosk.submission.outbox_stats import peek_stats
 
     clock = FakeClock()
     with open_outbox(tmp_path, clock, max_pending_cases=2) as ob:

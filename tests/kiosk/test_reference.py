@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.errors import ValidationError
-from kiosk.reference import (
+from kiosk.submission.reference import (
     ALPHABET,
     Reference,
     check_char,

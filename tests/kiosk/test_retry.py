@@ -1,4 +1,4 @@
-"""The pure retry policy (kiosk/retry.py)."""
+"""The pure retry policy (kiosk/submission/retry.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.config import RetryConfig
-from kiosk.retry import RetryPolicy
+from kiosk.config.model import RetryConfig
+from kiosk.submission.retry import RetryPolicy
 
 
 class Fixed(random.Random):

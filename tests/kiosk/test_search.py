@@ -1,4 +1,4 @@
-"""Catalog search (kiosk/search.py): Chinese, English, pinyin, initials, ranking."""
+"""Catalog search (kiosk/catalog/search.py): Chinese, English, pinyin, initials, ranking."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.config import ROOT
-from kiosk.search import CatalogSearch, fold, pinyin_forms
+from kiosk.catalog.search import CatalogSearch, fold, pinyin_forms
+from kiosk.config.model import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def test_index_is_precomputed(monkeypatch: pytest.MonkeyPatch, catalog: Catalog)
         calls.append("pinyin")
         return []
 
-    import kiosk.search as module
+    import kiosk.catalog.search as module
 
     spy: Callable[..., list[str]] = forbidden
     monkeypatch.setattr(module, "lazy_pinyin", spy)

@@ -1,4 +1,4 @@
-"""kiosk/selftests.py: the technician's self-tests report results, never raise."""
+"""kiosk/technician/selftests.py: the technician's self-tests report results, never raise."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 from devices.camera.base import Frame
 from kiosk.errors import CameraError
-from kiosk.selftests import camera_frame, print_test_page, scan_page
+from kiosk.technician.selftests import camera_frame, print_test_page, scan_page
 
 
 @dataclass

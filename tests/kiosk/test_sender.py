@@ -11,21 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.backoffice_client import BackofficeClient
 from kiosk.clock import FakeClock, SystemClock
-from kiosk.config import (
+from kiosk.config.model import (
     BackofficeConfig,
     KioskConfig,
     OutboxConfig,
     RetryConfig,
     TerminalConfig,
 )
-from kiosk.crypto import Sealer
 from kiosk.errors import ConfigError, OutboxKeyError
-from kiosk.outbox import Outbox
-from kiosk.outbox_schema import CaseState
-from kiosk.retry import RetryPolicy
-from kiosk.sender import Sender, build_submission
+from kiosk.submission.client import BackofficeClient
+from kiosk.submission.crypto import Sealer
+from kiosk.submission.outbox import Outbox
+from kiosk.submission.outbox_schema import CaseState
+from kiosk.submission.retry import RetryPolicy
+from kiosk.submission.sender import Sender, build_submission
 from tests.kiosk.case_factory import make_case
 from tests.kiosk.hostile_server import SECRET, TERMINAL, Fault, HostileServer, Seen
 
@@ -317,7 +317,7 @@ def test_thread_survives_outbox_failures(tmp_path: Path, server: HostileServer) 
                 failures.release()
 
     handler = Count()
-    logging.getLogger("kiosk.sender").addHandler(handler)
+    logging.getLogger("kiosk.submission.sender").addHandler(handler)
     rig = Rig(tmp_path, server, SystemClock())
     rig.outbox.close()  # every outbox call now fails with OutboxError
     rig.sender.start()
@@ -328,7 +328,7 @@ def test_thread_survives_outbox_failures(tmp_path: Path, server: HostileServer) 
         assert rig.sender.alive
     finally:
         rig.sender.stop(timeout_s=5)
-        logging.getLogger("kiosk.sender").removeHandler(handler)
+        logging.getLogger("kiosk.submission.sender").removeHandler(handler)
     assert not rig.sender.alive
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.backoffice_client import BackofficeClient
 from kiosk.clock import SystemClock
-from kiosk.crypto import Sealer
-from kiosk.outbox import Outbox
-from kiosk.outbox_schema import CaseState
-from kiosk.retry import RetryPolicy
-from kiosk.sender import Sender
+from kiosk.submission.client import BackofficeClient
+from kiosk.submission.crypto import Sealer
+from kiosk.submission.outbox import Outbox
+from kiosk.submission.outbox_schema import CaseState
+from kiosk.submission.retry import RetryPolicy
+from kiosk.submission.sender import Sender
 from tests.kiosk.case_factory import make_case
 from tests.kiosk.crash.live_backoffice import LiveBackoffice
 

@@ -1,4 +1,4 @@
-"""kiosk/service_desk.py: the small journeys wired to a back office, a printer and the
+"""kiosk/desk/servicedesk.py: the small journeys wired to a back office, a printer and the
 ticket counter; what the printouts carry."""
 
 from __future__ import annotations
@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kiosk.app import build_kiosk
-from kiosk.backoffice_client import CaseStatus
 from kiosk.clock import FakeClock
+from kiosk.desk.servicedesk import ServiceDesk, desk_from_kiosk, queue_categories
+from kiosk.desk.tasks import DailyTicketCounter
 from kiosk.receipts import Document, ReceiptCatalog
-from kiosk.service_desk import ServiceDesk, desk_from_kiosk, queue_categories
-from kiosk.workflow_tasks import DailyTicketCounter
+from kiosk.submission.client import CaseStatus
+from kiosk.wiring.build import build_kiosk
 
 
 class Job:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from devices.base import Device
 from kiosk.clock import FakeClock
-from kiosk.config import IdleConfig
+from kiosk.config.model import IdleConfig
 from kiosk.identity import CardType, Identity
 from kiosk.session import EndReason, SessionData, SessionEvent, SessionManager, SessionState
 

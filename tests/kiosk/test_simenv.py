@@ -1,4 +1,4 @@
-"""kiosk/simenv.py: the simulated terminal with real drivers on the far side of real
+"""simenv/environment.py: the simulated terminal with real drivers on the far side of real
 transports (pty, TCP, image files, vpcd), controlled through its API and its socket.
 
 One environment per module (start-up is a few interpreter starts); each test
@@ -21,12 +21,12 @@ from devices.camera.base import Camera
 from devices.idcard.base import CardEvent, CardInserted, CardRemoved, IdCardReader
 from devices.printer.base import ReceiptPrinter
 from kiosk.clock import SystemClock
-from kiosk.config import load_site
-from kiosk.devicefactory import DeviceSet, build_devices
+from kiosk.config.model import load_site
 from kiosk.errors import SimulationError
 from kiosk.receipts import ReceiptCatalog, TestPageInput, build_test_page
-from kiosk.simenv import SimEnvironment
-from kiosk.simenv_procs import request_json
+from kiosk.wiring.devices import DeviceSet, build_devices
+from simenv.environment import SimEnvironment
+from simenv.procs import request_json
 
 WAIT_S = 10.0
 
@@ -217,7 +217,7 @@ def test_virtual_social_security_card_through_pcscd(env: SimEnvironment,
 
 def test_pcscd_that_cannot_run_is_a_reason_not_a_failure(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from kiosk import simenv_pcsc
+    from simenv import pcsc as simenv_pcsc
 
     monkeypatch.setattr(simenv_pcsc, "_readers", lambda: None)  # no PC/SC service answers
     monkeypatch.setattr(simenv_pcsc.shutil, "which", lambda _name: None)

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from kiosk.clock import FakeClock
-from kiosk.config import TechnicianConfig, load_config
+from kiosk.config.model import TechnicianConfig, load_config
 from kiosk.errors import ConfigError, ValidationError
-from kiosk.technician import (
+from kiosk.technician.gate import (
     CornerGesture,
     PinGate,
     PinResult,
@@ -136,10 +136,10 @@ def test_console_rows_outbox_retry_logs_and_export(tmp_path: Path) -> None:
     import zipfile
 
     from devices.base import Device
-    from kiosk.crypto import Sealer
     from kiosk.logging_setup import setup_logging
-    from kiosk.outbox import Outbox
-    from kiosk.technician_console import TechnicianConsole
+    from kiosk.submission.crypto import Sealer
+    from kiosk.submission.outbox import Outbox
+    from kiosk.technician.console import TechnicianConsole
     from tests.kiosk.case_factory import id_number, make_case
 
     overlay = tmp_path / "local.yaml"

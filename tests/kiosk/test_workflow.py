@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from kiosk.errors import WorkflowError
-from kiosk.workflow import ANY, SAME, Change, Event, Table, Workflow, check_names, row
+from kiosk.journey.machine import ANY, SAME, Change, Event, Table, Workflow, check_names, row
 
 
 def door_table() -> Table:

@@ -25,8 +25,8 @@ os.environ["KIVY_HOME"] = str(Path(__file__).resolve().parents[2] / "var" / "kiv
 import pytest
 
 from devices.base import Device, DeviceState, DeviceStatus
-from kiosk.app import Kiosk, build_kiosk
 from kiosk.clock import FakeClock
+from kiosk.wiring.build import Kiosk, build_kiosk
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots" / "tests"

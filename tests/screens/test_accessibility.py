@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.app import Kiosk
+from kiosk.wiring.build import Kiosk
 from screens.walk import steps
 
 from .helpers import buttons, labels

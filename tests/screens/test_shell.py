@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from devices.base import DeviceState
-from kiosk.app import Kiosk
 from kiosk.clock import FakeClock
 from kiosk.identity import CardType, Identity
 from kiosk.session import EndReason, SessionState
+from kiosk.wiring.build import Kiosk
 
 from .conftest import StubDevice
 from .helpers import buttons, labels, one, widgets

@@ -7,10 +7,10 @@ import typing
 
 import pytest
 
-from kiosk import availability
+from kiosk.catalog import availability
 from kiosk.catalog.models import Channel, MaterialForm
-from kiosk.config import DeviceKind
-from kiosk.i18n import Translator
+from kiosk.config.model import DeviceKind
+from kiosk.i18n.translate import Translator
 from screens.home import TILES
 
 

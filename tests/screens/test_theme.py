@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.config import load_config, load_site
+from kiosk.config.model import load_config, load_site
 from screens.theme import ELDERLY, NORMAL, contrast, make_theme, palette
 
 ROOT = Path(__file__).resolve().parents[2]

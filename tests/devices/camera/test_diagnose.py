@@ -12,7 +12,7 @@ from devices.camera import diagnose
 from devices.camera.factory import make_camera, simulator_scene
 from devices.camera.simulator import DirectoryScene, StillScene
 from kiosk.clock import FakeClock
-from kiosk.config import CameraConfig
+from kiosk.config.model import CameraConfig
 from kiosk.errors import ConfigError
 
 

@@ -8,7 +8,7 @@ import polib
 import pytest
 
 from devices.idcard.codes import NATIONS, SEXES
-from kiosk.i18n_scan import scan
+from kiosk.i18n.scan import scan
 
 ROOT = Path(__file__).resolve().parents[3]
 

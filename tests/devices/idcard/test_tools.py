@@ -28,7 +28,7 @@ from devices.idcard.sam_serial import SamSerialReader, make_reader
 from devices.idcard.sim_control import control
 from devices.idcard.simulator import SamSimulator
 from kiosk.clock import SystemClock
-from kiosk.config import IdCardConfig
+from kiosk.config.model import IdCardConfig
 from kiosk.errors import DeviceUnavailable
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -51,7 +51,7 @@ def test_image_qr_for_printers_without_native_qr(emulator: PrinterEmulator,
 
 def catalog_item_names() -> list[str]:
     from kiosk.catalog import load_catalog
-    from kiosk.config import ROOT
+    from kiosk.config.model import ROOT
 
     catalog = load_catalog(ROOT / "config" / "catalog")
     return [name for item in catalog.items for name in (item.name.zh_CN, item.name.en)]
@@ -214,9 +214,9 @@ def test_unreachable_printer_is_unavailable_with_a_reason(glyphs: GlyphCache) ->
 def test_receipt_service_is_the_workflow_printer(printer: NetworkPrinter,
                                                  emulator: PrinterEmulator) -> None:
     from devices.printer.service import ReceiptService
-    from kiosk.i18n import Translator
+    from kiosk.i18n.translate import Translator
+    from kiosk.journey.runner import ReceiptPrinter as WorkflowPrinter
     from kiosk.receipts import ReceiptInput
-    from kiosk.workflow_runner import ReceiptPrinter as WorkflowPrinter
     from tests.devices.printer.helpers import receipt_input
 
     service: WorkflowPrinter = ReceiptService(printer, Translator("zh_CN"))

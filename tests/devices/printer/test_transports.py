@@ -19,7 +19,7 @@ from devices.printer.emu_parser import Parser
 from devices.printer.emulator import PrinterEmulator
 from devices.printer.glyphs import GlyphCache
 from devices.printer.profile import profile_for
-from kiosk.config import PrinterConfig, resolve
+from kiosk.config.model import PrinterConfig, resolve
 from tests.devices.printer.helpers import QUERY_BASE, REF, acceptance
 
 

@@ -148,7 +148,7 @@ def test_sane_library_missing() -> None:
 
 def test_factory_builds_what_the_config_says() -> None:
     from devices.scanner.factory import make_scanner
-    from kiosk.config import CameraConfig, DevicesConfig, ScannerConfig
+    from kiosk.config.model import CameraConfig, DevicesConfig, ScannerConfig
 
     clock = SystemClock()
     doccam = make_scanner(DevicesConfig(doccam=CameraConfig(source="sim:doc:1")), clock=clock)

@@ -23,12 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from kiosk.backoffice_client import BackofficeClient, CaseReceipt
 from kiosk.clock import SystemClock
-from kiosk.crypto import Sealer
-from kiosk.outbox import Outbox
-from kiosk.retry import RetryPolicy
-from kiosk.sender import Sender
+from kiosk.submission.client import BackofficeClient, CaseReceipt
+from kiosk.submission.crypto import Sealer
+from kiosk.submission.outbox import Outbox
+from kiosk.submission.retry import RetryPolicy
+from kiosk.submission.sender import Sender
 from tests.kiosk.case_factory import make_case
 
 KEY = bytes(range(32))

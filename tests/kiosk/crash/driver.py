@@ -34,9 +34,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from kiosk.backoffice_client import BackofficeClient
 from kiosk.clock import SystemClock
 from kiosk.errors import PermanentError
+from kiosk.submission.client import BackofficeClient
 from tests.kiosk.crash.live_backoffice import ROOT, LiveBackoffice
 
 CHILD = Path(__file__).with_name("child.py")

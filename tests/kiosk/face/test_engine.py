@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import FaceConfig
+from kiosk.config.model import FaceConfig
 from kiosk.errors import DeviceUnavailable
 from kiosk.face.engine import Embedding, FaceEngine, ModelFiles, cosine, find_model_files
 from tests.kiosk.face import photos

@@ -6,7 +6,7 @@ import pytest
 
 from kiosk.documents import quality
 from kiosk.face import guidance, liveness, verify
-from kiosk.i18n import LOCALE_DIR, load_messages
+from kiosk.i18n.translate import LOCALE_DIR, load_messages
 
 KEYS = {
     *guidance.GUIDANCE_KEYS, verify.HOLD_STILL,

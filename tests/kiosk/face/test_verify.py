@@ -13,7 +13,7 @@ from devices.camera.opencv import OpenCVCamera
 from devices.camera.scenes import FaceScene, Key, both_ways_keys, write_clip
 from devices.camera.simulator import SimulatorFactory
 from kiosk.clock import FakeClock
-from kiosk.config import CameraConfig, FaceConfig
+from kiosk.config.model import CameraConfig, FaceConfig
 from kiosk.face import guidance as g
 from kiosk.face.engine import FaceEngine
 from kiosk.face.liveness import LivenessConfig

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from kiosk.i18n import LOCALE_DIR as SHARED
-from kiosk.i18n import Translator, load_messages
+from kiosk.i18n.translate import LOCALE_DIR as SHARED
+from kiosk.i18n.translate import Translator, load_messages
 from kiosk.receipts import (
     ChecklistInput,
     ChecklistMaterial,

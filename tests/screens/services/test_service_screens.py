@@ -1,4 +1,4 @@
-"""The citizen services on the simulated terminal (kiosk.simenv): the real ID card
+"""The citizen services on the simulated terminal (simenv.environment): the real ID card
 reader on the SAM simulator's pty, the real printer driver against the ESC/POS
 emulator, the real signed client against the reference back office. Real touches
 in the offscreen window; the receipts are the PNGs the emulator renders."""
@@ -15,17 +15,17 @@ from typing import Any
 import pytest
 
 from devices.idcard.profiles import builtin_profiles
-from kiosk.app import Kiosk, build_kiosk
-from kiosk.backoffice_client import BackofficeClient
 from kiosk.clock import SystemClock
-from kiosk.config import load_site
-from kiosk.devicefactory import build_devices
-from kiosk.outbox import Outbox
-from kiosk.outbox_schema import CaseState
-from kiosk.retry import RetryPolicy
-from kiosk.sender import Sender
+from kiosk.config.model import load_site
 from kiosk.session import EndReason
-from kiosk.simenv import SimEnvironment
+from kiosk.submission.client import BackofficeClient
+from kiosk.submission.outbox import Outbox
+from kiosk.submission.outbox_schema import CaseState
+from kiosk.submission.retry import RetryPolicy
+from kiosk.submission.sender import Sender
+from kiosk.wiring.build import Kiosk, build_kiosk
+from kiosk.wiring.devices import build_devices
+from simenv.environment import SimEnvironment
 from tests.kiosk.case_factory import make_case
 from tests.screens.helpers import buttons, labels, one
 
@@ -281,7 +281,7 @@ def test_progress_query_by_receipt_qr(harness: Any, env: SimEnvironment, submitt
     harness.press(tile(shell, "progress"))
     screen = shell.current
     try:
-        show_receipt_qr(env, f"{kiosk.config.devices.printer.query_base_url}/q/{submitted}")
+        show_receipt_qr(env, f"{kiosk.config.model.devices.printer.query_base_url}/q/{submitted}")
         assert wait_for(harness, lambda: screen.state in ("timeline", "error")), screen.state
         assert screen.state == "timeline", screen.notice
         assert wait_for(harness, lambda: submitted in texts(shell), 5.0)
@@ -310,7 +310,7 @@ class ReadyCases:
         return self.applicant_cases("", None)[0]
 
     def applicant_cases(self, id_number: str, verification: Any) -> list[Any]:
-        from kiosk.backoffice_client import CaseStatus
+        from kiosk.submission.client import CaseStatus
         return [CaseStatus.model_validate({
             "case_number": "XS20261122000777", "kiosk_ref": "XD-261122-0777-K",
             "status": "ready_for_pickup", "received_at": "2026-11-22T09:00:00+08:00",

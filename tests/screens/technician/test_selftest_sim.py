@@ -1,4 +1,4 @@
-"""Self-tests on the simulated terminal (kiosk.simenv): the real printer driver prints
+"""Self-tests on the simulated terminal (simenv.environment): the real printer driver prints
 a test page on the ESC/POS emulator, the real reader reads a card from the SAM
 simulator (shown masked), the real camera driver gives a frame with the face box,
 the document camera scans a page. Real touches; screenshots for review."""
@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from devices.idcard.profiles import builtin_profiles
-from kiosk.app import Kiosk, build_kiosk
 from kiosk.clock import SystemClock
-from kiosk.config import TechnicianConfig, load_site
-from kiosk.devicefactory import build_devices
+from kiosk.config.model import TechnicianConfig, load_site
 from kiosk.session import EndReason
-from kiosk.simenv import SimEnvironment
-from kiosk.technician import PinGate, hash_pin
+from kiosk.technician.gate import PinGate, hash_pin
+from kiosk.wiring.build import Kiosk, build_kiosk
+from kiosk.wiring.devices import build_devices
+from simenv.environment import SimEnvironment
 from tests.screens.helpers import buttons, one
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]

@@ -8,7 +8,7 @@ import typing
 import pytest
 
 from devices.base import DeviceState, MediaStatus
-from kiosk.i18n import Translator
+from kiosk.i18n.translate import Translator
 from kiosk.receipts.inputs import CollectMethod
 from screens.devpanel.panel import CARDS, PRINTER, SCENES
 from screens.technician.menu import TOOLS

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from devices.base import DeviceState
-from kiosk.app import Kiosk
 from kiosk.clock import FakeClock
-from kiosk.config import TechnicianConfig
-from kiosk.crypto import Sealer
-from kiosk.outbox import Outbox
-from kiosk.technician import PinGate, hash_pin
-from kiosk.technician_console import TechnicianConsole
+from kiosk.config.model import TechnicianConfig
+from kiosk.submission.crypto import Sealer
+from kiosk.submission.outbox import Outbox
+from kiosk.technician.console import TechnicianConsole
+from kiosk.technician.gate import PinGate, hash_pin
+from kiosk.wiring.build import Kiosk
 from tests.kiosk.case_factory import make_case
 from tests.screens.conftest import StubDevice
 from tests.screens.helpers import buttons, labels, one

@@ -1,0 +1,1 @@
+"""The kiosk's configuration: typed, frozen models (model) and strict YAML loading (loader)."""

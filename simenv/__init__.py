@@ -1,0 +1,1 @@
+"""The simulated terminal: every device simulator and the back office, on loopback."""
