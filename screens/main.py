@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         # The journey (outbox, sender, receipts, face) on the first kiosk only: the walk's
         # other sites only show the shell, and one set of drivers owns the devices.
         if attach_journey(kiosks[0]) is not None and sim is not None:
-            kiosks[0].services["simenv"] = sim
+            kiosks[0].services.simenv = sim
         return _run(args, kiosks, fonts)
     except ConfigError as exc:
         print(f"kiosk: configuration error: {exc}", file=sys.stderr)

@@ -79,9 +79,9 @@ class Shell(BoxLayout):  # type: ignore[misc]
         #: The technician's corner gesture (then the PIN pad); nothing on screen shows it.
         self.hidden_entry = HiddenEntry(self)
         self.go("home")
-        if "simenv" in self.kiosk.services:  # scripts/run on the simulators only
+        if self.kiosk.services.simenv is not None:  # scripts/run on the simulators only
             from screens.devpanel.panel import attach_devpanel
-            attach_devpanel(self, self.kiosk.services["simenv"])
+            attach_devpanel(self, self.kiosk.services.simenv)
 
     # -- screens ---------------------------------------------------------------
     def screen(self, name: str) -> KioskScreen:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +28,7 @@ from kiosk.catalog.availability import Availability, AvailabilityChecker
 from kiosk.clock import Clock, SystemClock
 from kiosk.config.model import KioskConfig, SiteProfile, load_config, load_site, resolve
 from kiosk.session import SessionManager
+from kiosk.wiring.services import Services
 
 #: Hook for the device set: ``kiosk.wiring.devices.open_devices`` (simulated or real drivers).
 DeviceFactory = Callable[[KioskConfig, SiteProfile, Clock], Mapping[str, Device]]
@@ -86,9 +87,9 @@ class Kiosk:
     availability: AvailabilityChecker
     session: SessionManager
     clock: Clock
+    #: What the screens use beyond the core (journey, desk, technician console ...).
+    services: Services
     backoffice_url: str = ""
-    #: Extra objects later parts attach (outbox, sender, journey factory ...).
-    services: dict[str, Any] = field(default_factory=dict)
 
     @property
     def languages(self) -> list[str]:
@@ -117,11 +118,8 @@ class Kiosk:
         return thread
 
     def close(self) -> None:
-        # The journey's services first (they print and send through the devices).
-        for service in list(self.services.values()):
-            closer = getattr(service, "close", None)
-            if callable(closer) and service is not self:
-                closer()
+        # The services first (they print and send through the devices).
+        self.services.close()
         for device in self.devices.values():
             device.close()
 
@@ -156,6 +154,9 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
     device_map.update(devices or {})
     checker = AvailabilityChecker(site, device_map, accepting or (lambda: True))
     session = SessionManager(clock, site.idle, list(device_map.values()))
+    services = Services(config=config, site=site, catalog=catalog, clock=clock,
+                        devices=device_map)
     return Kiosk(config=config, site=site, catalog=catalog, translators=translators,
                  search=search, devices=device_map, availability=checker, session=session,
-                 clock=clock, backoffice_url=backoffice_url or config.backoffice.url)
+                 clock=clock, services=services,
+                 backoffice_url=backoffice_url or config.backoffice.url)

@@ -15,8 +15,8 @@
   both run device work on a thread of their own and hand each result to a
   callback the screen gives (through ``screens/bridge.py``).
 
-Everything is attached as ``kiosk.services["journey"]`` and closed by
-:meth:`JourneyServices.close` (``Kiosk.close`` calls it through ``closers``).
+Everything is attached as ``kiosk.services.journey`` (:mod:`kiosk.wiring.services`)
+and closed by :meth:`JourneyServices.close` (``Kiosk.close`` calls it).
 No Kivy here.
 """
 
@@ -28,25 +28,31 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
 from devices.base import Device
-from kiosk.errors import KioskError
+from devices.camera.base import Camera
+from devices.printer.base import ReceiptPrinter
+from devices.printer.service import ReceiptService
+from devices.scanner.base import ScannedPage, Scanner
+from kiosk.clock import SystemClock
+from kiosk.config.model import ROOT, load_config, load_site
+from kiosk.errors import DeviceUnavailable, KioskError
+from kiosk.face.engine import FaceEngine
+from kiosk.face.verify import FaceVerifier, Step
+from kiosk.i18n.translate import Translator
 from kiosk.journey.data import JourneySettings
 from kiosk.journey.runner import ReceiptContext, Work
 from kiosk.journey.starter import JourneyStarter
+from kiosk.submission.heartbeat import Heartbeat
+from kiosk.submission.sender import Submission, build_submission
+from simenv.environment import SimEnvironment
 
 if TYPE_CHECKING:
-    from devices.camera.base import Camera
-    from devices.printer.service import ReceiptService
-    from devices.scanner.base import ScannedPage, Scanner
-    from kiosk.face.engine import FaceEngine
-    from kiosk.face.verify import FaceVerifier, Step
-    from kiosk.submission.heartbeat import Heartbeat
-    from kiosk.submission.sender import Submission
     from kiosk.wiring.build import Kiosk
 
 log = logging.getLogger(__name__)
@@ -187,7 +193,7 @@ class PageLoop:
 
 @dataclass
 class JourneyServices:
-    """What the journey screens use; ``kiosk.services["journey"]``."""
+    """What the journey screens use; ``kiosk.services.journey``."""
 
     starter: JourneyStarter
     devices: Mapping[str, Device]
@@ -204,16 +210,12 @@ class JourneyServices:
     def face_engine(self) -> FaceEngine:
         with self._engine_lock:
             if self._engine is None:
-                from kiosk.face.engine import FaceEngine
                 self._engine = FaceEngine()
             return self._engine
 
     def face_loop(self, card_photo: bytes, on_step: Callable[[Step, Any], None]
                   ) -> FaceLoop | None:
         """A started loop for the face step, or None without a face camera."""
-        from devices.camera.base import Camera
-        from kiosk.face.verify import FaceVerifier
-
         camera = self.devices.get("camera")
         if not isinstance(camera, Camera):
             return None
@@ -228,9 +230,6 @@ class JourneyServices:
 
     def page_loop(self, on_preview: Callable[[Any], None],
                   on_page: Callable[[bytes | None, tuple[str, ...]], None]) -> PageLoop:
-        from devices.camera.base import Camera
-        from devices.scanner.base import Scanner
-
         doccam = self.devices.get("doccam")
         scanner = self.devices.get("scanner")
         for device in (doccam, scanner):
@@ -255,24 +254,17 @@ class _NoPrinter:
     not; the journey then offers the receipt on screen (QR) and a reprint."""
 
     def print_receipt(self, receipt: Any) -> None:
-        from kiosk.errors import DeviceUnavailable
         raise DeviceUnavailable("no receipt printer", i18n_key="error.device_unavailable")
 
 
 def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
                    heartbeat: bool = True) -> JourneyServices | None:
-    """Build the journey's services onto ``kiosk`` (``kiosk.services["journey"]``).
+    """Build the journey's services onto ``kiosk`` (``kiosk.services.journey``).
 
     Returns None (and attaches nothing) when no back office is configured."""
-    from devices.printer.base import ReceiptPrinter
-    from devices.printer.service import ReceiptService
-    from kiosk.submission.sender import build_submission
-
     config = kiosk.config
     if not kiosk.backoffice_url:
         return None
-    from kiosk.clock import SystemClock
-
     rng = random.Random()
     # Requests are signed with a timestamp the back office checks against its own clock,
     # and retries wait in real time: the submission path always runs on the system
@@ -280,8 +272,6 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
     wall = SystemClock()
     submission = build_submission(config, clock=wall, rng=rng, create_key=True)
     printer = kiosk.devices.get("printer")
-    from kiosk.i18n.translate import Translator
-
     # Receipts in the site's language (the printer's resident texts, not the screen's).
     receipts = ReceiptService(printer, Translator(kiosk.site.default_language)) \
         if isinstance(printer, ReceiptPrinter) else None
@@ -298,7 +288,6 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
     beat = None
     if heartbeat:
-        from kiosk.submission.heartbeat import Heartbeat
         beat = Heartbeat(submission.client, kiosk.devices, clock=wall,
                          outbox=submission.outbox)
     services = JourneyServices(starter=starter, devices=kiosk.devices,
@@ -307,7 +296,7 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
     submission.sender.start()
     if beat is not None:
         beat.start()
-    kiosk.services["journey"] = services
+    kiosk.services.journey = services
     return services
 
 
@@ -316,21 +305,14 @@ def wants_simulation(config_path: Any, overlays: tuple[Any, ...], *, site: str |
     """``scripts/run`` runs on the simulated terminal unless a back office is configured
     (a real terminal) or ``--no-sim`` is given. Loads config and site first, so that a
     bad file stops the program (ConfigError) before anything starts."""
-    from kiosk.config.model import load_config, load_site
-
     config = load_config(config_path, overlays)
     load_site(config, site)
     return not no_sim and not config.backoffice.url
 
 
 def start_simulation(overlays: tuple[Any, ...], *, site: str | None,
-                     directory: Any = None) -> Any:
-    """Start :class:`simenv.environment.SimEnvironment` (child processes; stopped by the caller)
-    in ``var/sim`` by default; its ``overlay`` points the kiosk at the simulators."""
-    from pathlib import Path
-
-    from kiosk.config.model import ROOT
-    from simenv.environment import SimEnvironment
-
+                     directory: Any = None) -> SimEnvironment:
+    """Start :class:`simenv.environment.SimEnvironment` (child processes; stopped by the
+    caller) in ``var/sim`` by default; its ``overlay`` points the kiosk at the simulators."""
     where = Path(directory) if directory is not None else ROOT / "var" / "sim"
     return SimEnvironment(where, overlays=overlays, site=site).start()

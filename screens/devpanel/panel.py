@@ -1,7 +1,7 @@
 """A collapsible strip under the shell that drives the simulated environment.
 
 Shown only when the app runs on :class:`simenv.environment.SimEnvironment` (the app puts
-it in ``kiosk.services["simenv"]``; it is never imported here). F12, the strip's
+it in ``kiosk.services.simenv``; it is never imported here). F12, the strip's
 handle or a long press in the bottom-right corner opens it: lay a card of a
 built-in profile on the reader or take it away, printer paper out / near end /
 ok, the cameras' scenes, back office down / up, and the path of the last receipt

@@ -1,6 +1,6 @@
 """The journey screen: hosts one step view at a time and connects the devices.
 
-``show(code=...)`` starts a journey through ``kiosk.services["journey"]``
+``show(code=...)`` starts a journey through ``kiosk.services.journey``
 (:class:`kiosk.wiring.journey.JourneyServices`); every change of the journey
 re-renders the step view for ``view["step"]``. Device events reach the journey
 only through :class:`screens.bridge.Bridge` (card readers' events, device
@@ -19,6 +19,7 @@ from kivy.clock import Clock
 from kivy.properties import StringProperty
 
 from kiosk.errors import WorkflowError
+from kiosk.wiring.journey import JourneyServices
 from screens.base import KioskScreen
 from screens.bridge import Bridge
 from screens.journey.parts import StepView
@@ -66,8 +67,9 @@ class JourneyScreen(KioskScreen):
         self._refresh_soon = Clock.create_trigger(lambda _dt: self.refresh(), 0)
 
     @property
-    def services(self) -> Any:
-        return self.ui.kiosk.services.get("journey")
+    def services(self) -> JourneyServices | None:
+        journey: JourneyServices | None = self.ui.kiosk.services.journey
+        return journey
 
     # -- life cycle -------------------------------------------------------------
     def show(self, **params: Any) -> None:

@@ -31,7 +31,7 @@ WAIT_S = 60.0
 class _Walker:
     def __init__(self, harness: Any, kiosk: Kiosk, size: tuple[int, int], out: Path) -> None:
         self.h, self.kiosk, self.out = harness, kiosk, out
-        self.sim = kiosk.services["simenv"]
+        self.sim = kiosk.services.simenv
         self.size = size
         self.orient = "landscape" if size[0] > size[1] else "portrait"
         self.shell = harness.show(kiosk, size)
@@ -182,7 +182,7 @@ class _Walker:
 def walk_journey(harness: Any, kiosk: Kiosk, out: Path) -> tuple[int, list[str]]:
     """Walk the journey in both orientations; (screenshots saved, failures)."""
     saved, failures = 0, []
-    if "simenv" not in kiosk.services or "journey" not in kiosk.services:
+    if kiosk.services.simenv is None or kiosk.services.journey is None:
         return 0, []
     for size in ((1920, 1080), (1080, 1920)):
         kiosk.session.end(EndReason.CANCEL)
@@ -194,6 +194,6 @@ def walk_journey(harness: Any, kiosk: Kiosk, out: Path) -> tuple[int, list[str]]
         finally:
             saved += walker.saved
             kiosk.session.end(EndReason.CANCEL)
-            kiosk.services["simenv"].remove_card()
-            kiosk.services["simenv"].printer_ok()
+            kiosk.services.simenv.remove_card()
+            kiosk.services.simenv.printer_ok()
     return saved, failures

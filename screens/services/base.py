@@ -1,6 +1,6 @@
 """What the three service screens share: the desk, the journey, card and QR events.
 
-The desk (``kiosk.services["service_desk"]``, built from the kiosk on first use)
+The desk (``kiosk.services.service_desk()``, built by the composition root)
 starts a fresh journey when the screen is shown and wipes it when the screen is
 left (Home, Back past the start, idle timeout). The ID card reader's events and
 work done on worker threads come back on the UI thread through ``nav.bridge``.
@@ -18,7 +18,7 @@ from kivy.properties import BooleanProperty, DictProperty, StringProperty
 
 from devices.idcard.base import CardEvent, CardInserted, CardRemoved
 from kiosk.desk.journeys import ServiceJourney
-from kiosk.desk.servicedesk import ServiceDesk, desk_from_kiosk
+from kiosk.desk.servicedesk import ServiceDesk
 from screens.base import KioskScreen
 from screens.widgets import load_kv
 
@@ -50,11 +50,8 @@ class ServiceScreen(KioskScreen):
     # -- lifecycle -------------------------------------------------------------------
     @property
     def desk(self) -> ServiceDesk:
-        services = self.ui.kiosk.services
-        if "service_desk" not in services:
-            services["service_desk"] = desk_from_kiosk(
-                self.ui.kiosk, dispatch=worker, deliver=self.nav.bridge.post)
-        desk: ServiceDesk = services["service_desk"]
+        desk: ServiceDesk = self.ui.kiosk.services.service_desk()
+        desk.deliver = self.nav.bridge.post
         return desk
 
     def show(self, **params: Any) -> None:

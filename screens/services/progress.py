@@ -45,8 +45,7 @@ class ProgressScreen(ServiceScreen):
         self.slip = ""
         camera = self.ui.kiosk.devices.get("doccam") or self.ui.kiosk.devices.get("camera")
         if camera is not None and hasattr(camera, "latest") and self._qr_event is None:
-            from kiosk.documents.qr import QrReader
-            self._qr = QrScanner(camera, QrReader().decode)
+            self._qr = self.ui.kiosk.services.qr_scanner(camera)
             self._qr_event = Clock.schedule_interval(lambda _dt: self._look_for_qr(),
                                                      QR_INTERVAL_S)
 

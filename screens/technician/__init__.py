@@ -3,9 +3,8 @@ technician needs on site: devices, self-tests, outbox, back office, recent logs 
 the diagnostic bundle. The screens only render what
 :class:`kiosk.technician.console.TechnicianConsole` answers and call its actions.
 
-What the app may attach to ``kiosk.services`` (otherwise built from the config):
-``technician`` (TechnicianConsole), ``pin_gate`` (kiosk.technician.gate.PinGate),
-``log_ring`` (the RingBufferHandler of kiosk.logging_setup, for recent logs);
-``outbox``/``sender`` default to the journey's submission path
-(``services["journey"].submission``).
+The console, the PIN gate and the corner gesture come from ``kiosk.services``
+(:class:`kiosk.wiring.services.Services`), which builds them from the configuration
+unless the app or a test set its own (``technician``, ``pin_gate``, ``log_ring``);
+the console's outbox and sender are the journey's submission path.
 """

@@ -9,14 +9,11 @@ timeout ends it like a citizen's, and then the technician must enter the PIN aga
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
-from kiosk.desk.servicedesk import submission_of
-from kiosk.logging_setup import RingBufferHandler
 from kiosk.session import SessionEvent, SessionManager
 from kiosk.technician.console import TechnicianConsole
-from kiosk.technician.gate import CornerGesture, PinGate
+from kiosk.technician.gate import PinGate
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -33,17 +30,11 @@ TECHNICIAN_SCREENS: dict[str, str] = {
 }
 
 
-def _root_ring() -> RingBufferHandler | None:
-    """The ring buffer kiosk.logging_setup put on the root logger, if logging is set up."""
-    return next((h for h in logging.getLogger().handlers
-                 if isinstance(h, RingBufferHandler)), None)
-
-
 class HiddenEntry:
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
         self.clock = shell.kiosk.clock
-        self.gesture = CornerGesture(self.clock)
+        self.gesture = shell.kiosk.services.corner_gesture()
         self.authenticated = False
         self._progress = 0       # corners of the sequence touched so far
         self._started = 0.0
@@ -84,22 +75,8 @@ class HiddenEntry:
     # -- what the technician screens use ---------------------------------------------
     @property
     def gate(self) -> PinGate:
-        services = self.shell.kiosk.services
-        if "pin_gate" not in services:
-            services["pin_gate"] = PinGate.from_config(self.shell.kiosk.config, self.clock)
-        gate: PinGate = services["pin_gate"]
-        return gate
+        return self.shell.kiosk.services.technician_gate()
 
     @property
     def console(self) -> TechnicianConsole:
-        kiosk = self.shell.kiosk
-        services = kiosk.services
-        if "technician" not in services:
-            submission = submission_of(kiosk)
-            services["technician"] = TechnicianConsole(
-                kiosk.config, clock=self.clock, devices=kiosk.devices,
-                outbox=services.get("outbox") or getattr(submission, "outbox", None),
-                sender=services.get("sender") or getattr(submission, "sender", None),
-                ring=services.get("log_ring") or _root_ring())
-        console: TechnicianConsole = services["technician"]
-        return console
+        return self.shell.kiosk.services.technician_console()

@@ -19,8 +19,8 @@ class ExportScreen(TechScreen):
     title_key = "ts.tech.export"
 
     def targets(self) -> list[Path]:
-        # The kiosk's own folder (``services["bundle_dir"]`` when the app sets one).
-        local = Path(self.ui.kiosk.services.get("bundle_dir")
+        # The kiosk's own folder (``services.bundle_dir`` when the app sets one).
+        local = Path(self.ui.kiosk.services.bundle_dir
                      or self.console.config.terminal.data_path() / "diagnostics")
         return [local, *self.console.usb_targets()]
 

@@ -134,7 +134,7 @@ def timed(harness: Any, kiosk: Any, env: SimEnvironment, script: Any,
 def core_reference(kiosk: Any) -> float:
     """The simple journey's core alone: triggers fired directly (no screens, no devices)."""
     from tests.kiosk.journey_factory import identity
-    starter = kiosk.services["journey"].starter
+    starter = kiosk.services.journey.starter
     start = time.monotonic()
     j = starter.start(SIMPLE)
     j.fire("card_read", identity=identity())

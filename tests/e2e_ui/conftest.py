@@ -58,7 +58,7 @@ def kiosk(env: SimEnvironment) -> Iterator[Kiosk]:
     k = build_kiosk(overlays=(env.overlay,), clock=SystemClock(),
                     device_factory=open_devices)
     attach_journey(k, submit_wait_s=5.0, heartbeat=False)
-    # No kiosk.services["simenv"]: the developer panel is scripts/run's, not the citizen's.
+    # No kiosk.services.simenv: the developer panel is scripts/run's, not the citizen's.
     try:
         yield k
     finally:

@@ -117,7 +117,7 @@ def test_backoffice_down_receipt_says_forwarded(harness: Any, kiosk: Kiosk,
         assert held(env, ref) == 0
     finally:
         env.backoffice_up()
-    sender = kiosk.services["journey"].submission.sender
+    sender = kiosk.services.journey.submission.sender
     sender.wake()
     c.wait(lambda: held(env, ref) == 1, "delivery after the back office is back",
            timeout_s=90)
@@ -151,7 +151,7 @@ def test_nothing_personal_left_after_the_session(harness: Any, kiosk: Kiosk,
         assert not any(secret in t for t in texts), secret
     assert journey.data.identity is None and not journey.data.form
     assert c.shell.screen("journey").journey is None
-    assert kiosk.services["journey"].starter.current is None
+    assert kiosk.services.journey.starter.current is None
     assert kiosk.session.data.empty
     for scr in c.shell.sm.screens:
         assert name not in repr(vars(scr)) and number not in repr(vars(scr))

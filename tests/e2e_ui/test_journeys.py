@@ -50,7 +50,7 @@ def finish(c: Citizen, *, rate: bool = True) -> None:
 
 
 def outbox_refs(kiosk: Kiosk) -> list[str]:
-    return [r.kiosk_ref for r in kiosk.services["journey"].submission.outbox.records()]
+    return [r.kiosk_ref for r in kiosk.services.journey.submission.outbox.records()]
 
 
 def held(env: SimEnvironment, ref: str) -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.clock import FakeClock
-from kiosk.desk.servicedesk import ServiceDesk, desk_from_kiosk, queue_categories
+from kiosk.desk.servicedesk import ServiceDesk, queue_categories
 from kiosk.desk.tasks import DailyTicketCounter
 from kiosk.receipts import Document, ReceiptCatalog
 from kiosk.submission.client import CaseStatus
@@ -94,7 +94,8 @@ def test_a_ticket_that_cannot_print_stays_on_screen(tmp_path: Path) -> None:
 
 def test_no_printer_and_no_back_office_fail_typed(tmp_path: Path) -> None:
     kiosk = build_kiosk(clock=FakeClock())
-    d = desk_from_kiosk(kiosk, dispatch=lambda w: w(), deliver=lambda w: w())
+    d = kiosk.services.service_desk()
+    d.dispatch = d.deliver = lambda w: w()
     assert d.printer is None and d.lookup is None  # no devices, no back-office URL
     journey = d.start("progress", "zh_CN")
     journey.fire("qr_scanned", payload="XS20261122000042")

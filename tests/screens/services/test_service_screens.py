@@ -78,7 +78,7 @@ def kiosk(env: SimEnvironment, request: pytest.FixtureRequest) -> Iterator[Kiosk
     built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(devices),
                         site_name=getattr(request, "param", None))
     client = BackofficeClient.from_config(config, clock=clock)
-    built.services["backoffice_client"] = client
+    built.services.lookup = client
     try:
         yield built
     finally:
@@ -139,7 +139,7 @@ def test_progress_query_by_card_shows_the_timeline(harness: Any, env: SimEnviron
                     and screen.slip == tr("ts.svc.slip_printed"))
     shot("3-slip-printed")
     harness.press(shell.ids.home)
-    assert shell.sm.current == "home" and kiosk.services["service_desk"].current is None
+    assert shell.sm.current == "home" and kiosk.services.service_desk().current is None
     holder = builtin_profiles()["resident"].fields
     every_text = [getattr(w, "text", "") for scr in shell.sm.screens for w in scr.walk()]
     assert not [t for t in every_text if holder["id_number"] in t or holder["name"] in t]
@@ -203,7 +203,7 @@ def test_certificate_printing_lists_only_results_ready_here(harness: Any, env: S
 def test_developer_panel_drives_the_simulators(harness: Any, env: SimEnvironment,
                                                kiosk: Kiosk, shot: Shot) -> None:
     from kivy.core.window import Window
-    kiosk.services["simenv"] = env
+    kiosk.services.simenv = env
     shell = harness.show(kiosk)
     panel = shell.devpanel
     assert not panel.open
@@ -253,7 +253,7 @@ def test_developer_panel_drives_the_simulators(harness: Any, env: SimEnvironment
     touch.touch_up()
     harness.render()
     assert panel.open
-    del kiosk.services["simenv"]
+    kiosk.services.simenv = None
 
 
 def show_receipt_qr(env: SimEnvironment, payload: str) -> None:
@@ -281,7 +281,7 @@ def test_progress_query_by_receipt_qr(harness: Any, env: SimEnvironment, submitt
     harness.press(tile(shell, "progress"))
     screen = shell.current
     try:
-        show_receipt_qr(env, f"{kiosk.config.model.devices.printer.query_base_url}/q/{submitted}")
+        show_receipt_qr(env, f"{kiosk.config.devices.printer.query_base_url}/q/{submitted}")
         assert wait_for(harness, lambda: screen.state in ("timeline", "error")), screen.state
         assert screen.state == "timeline", screen.notice
         assert wait_for(harness, lambda: submitted in texts(shell), 5.0)
@@ -322,7 +322,7 @@ class ReadyCases:
 
 def test_certificate_prints_a_result_ready_at_the_kiosk(harness: Any, env: SimEnvironment,
                                                         kiosk: Kiosk, shot: Shot) -> None:
-    kiosk.services["backoffice_client"] = ReadyCases(kiosk.catalog.items[0].code)
+    kiosk.services.lookup = ReadyCases(kiosk.catalog.items[0].code)
     shell = harness.show(kiosk)
     harness.press(tile(shell, "print"))
     screen = shell.current

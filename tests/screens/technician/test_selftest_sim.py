@@ -40,7 +40,7 @@ def kiosk(env: SimEnvironment, tmp_path: Path) -> Iterator[Kiosk]:
     devices = build_devices(config, load_site(config), clock=clock)
     devices.open_all()
     built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(devices))
-    built.services["pin_gate"] = PinGate(TechnicianConfig(pin_hash=hash_pin("135790", n=2 ** 8)),
+    built.services.pin_gate = PinGate(TechnicianConfig(pin_hash=hash_pin("135790", n=2 ** 8)),
                                          tmp_path / "technician.json", clock)
     try:
         yield built

@@ -43,7 +43,7 @@ def tech_kiosk(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Kiosk:
     kiosk = make_kiosk()
     # A cheap scrypt cost keeps five wrong PINs fast; the format is the production one.
     config = TechnicianConfig(pin_hash=hash_pin(PIN, n=2 ** 8))
-    kiosk.services["pin_gate"] = PinGate(config, tmp_path / "technician.json", kiosk.clock)
+    kiosk.services.pin_gate = PinGate(config, tmp_path / "technician.json", kiosk.clock)
     return kiosk
 
 
@@ -151,7 +151,7 @@ def test_outbox_shows_a_refused_case_and_retries_now(harness: Any, tech_kiosk: K
     outbox.mark_refused(refused, 422, "item_not_offered: 330109-HJ-001")
     outbox.set_hold(outbox.hold_until() or 10 ** 10)
     sender = CountingSender()
-    tech_kiosk.services["technician"] = TechnicianConsole(
+    tech_kiosk.services.technician = TechnicianConsole(
         tech_kiosk.config, clock=tech_kiosk.clock, devices=tech_kiosk.devices,
         outbox=outbox, sender=sender)
     shell = harness.show(tech_kiosk)
@@ -207,8 +207,8 @@ def test_recent_logs_are_redacted_and_a_bundle_is_exported(harness: Any, tech_ki
         log.warning("card read for 330106199001011234 failed once")
     finally:
         log.removeHandler(ring)
-    tech_kiosk.services["log_ring"] = ring
-    tech_kiosk.services["bundle_dir"] = tmp_path / "bundles"
+    tech_kiosk.services.log_ring = ring
+    tech_kiosk.services.bundle_dir = tmp_path / "bundles"
     shell = harness.show(tech_kiosk)
     open_pad(harness, shell)
     enter(harness, shell, PIN)

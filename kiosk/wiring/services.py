@@ -1,0 +1,163 @@
+"""What the screens use beyond the core, in one typed object: :class:`Services`.
+
+:func:`~kiosk.wiring.build.build_kiosk` makes one per kiosk and
+:func:`~kiosk.wiring.journey.attach_journey` adds the journey's parts; the screens
+only read it (``kiosk.services.journey``, ``kiosk.services.service_desk()``) and
+never construct a core object. Parts that cost something to build (the face models,
+the ticket counter's file, the back-office client) are built here on first use and
+kept, so there is still one of each per kiosk.
+
+A test or the app hands in its own part by setting the field before first use
+(``kiosk.services.lookup = FakeBackoffice()``); a part set that way wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from devices.base import Device
+from kiosk.catalog import Catalog
+from kiosk.clock import Clock
+from kiosk.config.model import KioskConfig, SiteProfile
+from kiosk.desk.servicedesk import QrScanner, ServiceDesk, queue_categories
+from kiosk.desk.tasks import CaseLookup, DailyTicketCounter, TicketIssuer
+from kiosk.errors import ConfigError
+from kiosk.journey.runner import Work
+from kiosk.logging_setup import RingBufferHandler
+from kiosk.receipts import ReceiptCatalog
+from kiosk.submission.client import BackofficeClient
+from kiosk.technician.console import TechnicianConsole
+from kiosk.technician.gate import CornerGesture, PinGate
+
+if TYPE_CHECKING:
+    from kiosk.face.engine import FaceEngine
+    from kiosk.wiring.journey import JourneyServices
+
+
+def run_on_thread(work: Work) -> None:
+    """The desk's dispatch: each task on a short-lived thread of its own."""
+    threading.Thread(target=work, name="service-task", daemon=True).start()
+
+
+def root_ring() -> RingBufferHandler | None:
+    """The ring buffer kiosk.logging_setup put on the root logger, if logging is set up."""
+    return next((h for h in logging.getLogger().handlers
+                 if isinstance(h, RingBufferHandler)), None)
+
+
+@dataclass
+class Services:
+    """Every service a screen needs, built once per kiosk."""
+
+    config: KioskConfig
+    site: SiteProfile
+    catalog: Catalog
+    clock: Clock
+    devices: Mapping[str, Device]
+    #: The citizen journey: starter, submission path, receipts, face and page loops
+    #: (None without a back office).
+    journey: JourneyServices | None = None
+    #: The simulated terminal when ``scripts/run`` started one (the developer panel's).
+    simenv: Any = None
+    #: Case look-ups for the service desk; default: the journey's signed client, else
+    #: one built from the configuration (None without a back office URL or secret).
+    lookup: CaseLookup | None = None
+    #: Queue ticket numbers; default: a daily counter in ``<data>/queue-tickets.json``.
+    ticket_counter: TicketIssuer | None = None
+    #: Recent log lines for the technician; default: the root logger's ring buffer.
+    log_ring: RingBufferHandler | None = None
+    #: Where the technician's bundle goes when no USB stick is mounted.
+    bundle_dir: Path | None = None
+    desk: ServiceDesk | None = None
+    technician: TechnicianConsole | None = None
+    pin_gate: PinGate | None = None
+    _engine: FaceEngine | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _texts: dict[str, ReceiptCatalog] = field(default_factory=dict, init=False, repr=False)
+
+    # -- the citizen-service desk -----------------------------------------------------
+    def service_desk(self) -> ServiceDesk:
+        """The desk of 进度查询, 取号 and 证明打印; the screen sets its ``deliver``."""
+        if self.desk is None:
+            printer = self.devices.get("printer")
+            self.desk = ServiceDesk(
+                clock=self.clock, catalog=self.catalog, site_name=self.site.name,
+                query_base_url=self.config.devices.printer.query_base_url,
+                texts=self.receipt_texts, counter=self._counter(), lookup=self._lookup(),
+                printer=printer if hasattr(printer, "print_document") else None,
+                dispatch=run_on_thread)
+        return self.desk
+
+    def _lookup(self) -> CaseLookup | None:
+        if self.lookup is None:
+            submission = self.journey.submission if self.journey is not None else None
+            if submission is not None:  # the journey's submission path has a signed client
+                return submission.client
+            try:
+                self.lookup = BackofficeClient.from_config(self.config, clock=self.clock)
+            except ConfigError:
+                return None
+        return self.lookup
+
+    def _counter(self) -> TicketIssuer:
+        if self.ticket_counter is None:
+            letters = {c.id: c.letter for c in queue_categories(self.catalog)}
+            self.ticket_counter = DailyTicketCounter(
+                self.config.terminal.data_path() / "queue-tickets.json", self.clock, letters)
+        return self.ticket_counter
+
+    def qr_scanner(self, camera: Any) -> QrScanner:
+        """Reads QR codes (a receipt's) from ``camera``'s frames."""
+        from kiosk.documents.qr import QrReader  # OpenCV's QR model: loaded when asked for
+        return QrScanner(camera, QrReader().decode)
+
+    def receipt_texts(self, lang: str) -> ReceiptCatalog:
+        """The texts printed documents use in ``lang``."""
+        if lang not in self._texts:
+            self._texts[lang] = ReceiptCatalog(lang)
+        return self._texts[lang]
+
+    # -- technician mode --------------------------------------------------------------
+    def corner_gesture(self) -> CornerGesture:
+        """A fresh corner-gesture detector (one per shell)."""
+        return CornerGesture(self.clock)
+
+    def technician_gate(self) -> PinGate:
+        if self.pin_gate is None:
+            self.pin_gate = PinGate.from_config(self.config, self.clock)
+        return self.pin_gate
+
+    def technician_console(self) -> TechnicianConsole:
+        if self.technician is None:
+            submission = self.journey.submission if self.journey is not None else None
+            self.technician = TechnicianConsole(
+                self.config, clock=self.clock, devices=dict(self.devices),
+                outbox=getattr(submission, "outbox", None),
+                sender=getattr(submission, "sender", None),
+                ring=self.log_ring or root_ring())
+        return self.technician
+
+    def face_engine(self) -> FaceEngine:
+        """The face models, loaded once (the journey's when it has loaded them)."""
+        if self.journey is not None:
+            return self.journey.face_engine()
+        with self._lock:
+            if self._engine is None:
+                from kiosk.face.engine import FaceEngine  # ~0.3 s of model loading
+                self._engine = FaceEngine()
+            return self._engine
+
+    def close(self) -> None:
+        """The journey's parts first (they print and send through the devices)."""
+        closers: list[Callable[[], Any]] = []
+        for part in (self.journey, self.desk, self.technician, self.lookup, self.simenv):
+            closer = getattr(part, "close", None)
+            if callable(closer):
+                closers.append(closer)
+        for closer in closers:
+            closer()
