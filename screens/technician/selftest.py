@@ -14,6 +14,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image as KivyImage
 
 from devices.idcard.base import CardEvent, CardFailed, CardInserted
+from kiosk.errors import KioskError
 from kiosk.privacy import mask_id, mask_name
 from kiosk.technician.selftests import Outcome, camera_frame, print_test_page, scan_page
 from screens.services.parts import button, columns, para
@@ -97,8 +98,7 @@ class SelfTestScreen(TechScreen):
         self._set(test, True, self.ui.tr("ts.tech.test.running"))
         work: Callable[[], Outcome]
         if test == "print":
-            from kiosk.receipts import ReceiptCatalog
-            texts = ReceiptCatalog(self.ui.lang)
+            texts = kiosk.services.receipt_texts(self.ui.lang)
             printer = kiosk.devices.get("printer")
             work = lambda: print_test_page(printer, terminal_id=kiosk.config.terminal.id,  # noqa: E731
                                            clock=kiosk.clock, texts=texts)
@@ -113,10 +113,8 @@ class SelfTestScreen(TechScreen):
     def _detector(self) -> Callable[[Any], list[Any]] | None:
         # Loaded on first use, on the worker thread (a model load takes a moment).
         if self._engine is None:
-            from kiosk.errors import KioskError
-            from kiosk.face.engine import FaceEngine
             try:
-                self._engine = FaceEngine()
+                self._engine = self.ui.kiosk.services.face_engine()
             except KioskError:
                 return None
         detect: Callable[[Any], list[Any]] = self._engine.detect
