@@ -28,9 +28,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from backoffice.cli import main as backoffice_cli
-from backoffice.testing import make_case
 from kiosk.submission import signing
 from scripts.benchmarks.common import Report, parser, percentile, run
+from tests.backoffice.testing import make_case
 
 TERMINAL = "XS-BENCH-0001"
 PAGE_BYTES = 300 * 1024

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from backoffice import staffops
 from backoffice.app import create_app
 from backoffice.settings import REPO_ROOT, Settings
-from backoffice.testing import STAFF_TOKEN, TERMINAL_ID, TerminalClient
 from kiosk.clock import FakeClock
+from tests.backoffice.testing import STAFF_TOKEN, TERMINAL_ID, TerminalClient
 
 
 @pytest.fixture

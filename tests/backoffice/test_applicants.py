@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from backoffice.testing import JPEG, TerminalClient, make_case
 from kiosk.clock import FakeClock
+from tests.backoffice.testing import JPEG, TerminalClient, make_case
 
 ZHANG = "11010519491231002X"
 LI = "330181199001011234"

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backoffice.auth import SignedHeaders, signature_matches
-from backoffice.testing import TERMINAL_ID, TerminalClient
 from kiosk.clock import FakeClock
 from kiosk.submission import signing
+from tests.backoffice.testing import TERMINAL_ID, TerminalClient
 
 
 def _code(response) -> str:  # type: ignore[no-untyped-def]

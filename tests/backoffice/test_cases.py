@@ -12,8 +12,8 @@ from backoffice.errors import ApiError
 from backoffice.routes.common import parse_json
 from backoffice.schemas import CaseSubmission
 from backoffice.settings import Settings
-from backoffice.testing import JPEG, TerminalClient, make_case
 from kiosk.catalog import load_catalog
+from tests.backoffice.testing import JPEG, TerminalClient, make_case
 
 
 @pytest.fixture

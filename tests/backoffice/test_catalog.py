@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from backoffice.settings import Settings
-from backoffice.testing import TerminalClient
 from kiosk.catalog import load_catalog
+from tests.backoffice.testing import TerminalClient
 
 
 def test_catalog_is_the_kiosk_catalog(terminal: TerminalClient, settings: Settings) -> None:

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from backoffice.app import create_app
 from backoffice.cli import main, read_or_create_secret
 from backoffice.settings import Settings
-from backoffice.testing import JPEG, TerminalClient, make_case
 from kiosk.clock import SystemClock
+from tests.backoffice.testing import JPEG, TerminalClient, make_case
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from backoffice.testing import TerminalClient
+from tests.backoffice.testing import TerminalClient
 
 
 def test_unknown_route_404(client: TestClient) -> None:

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from backoffice.app import create_app
 from backoffice.models import Case
 from backoffice.settings import Settings
-from backoffice.testing import JPEG, TerminalClient, make_case
 from kiosk.clock import FakeClock
+from tests.backoffice.testing import JPEG, TerminalClient, make_case
 
 THREADS = 8
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from backoffice.blobs import BlobStore
 from backoffice.errors import ApiError
 from backoffice.settings import Settings
-from backoffice.testing import JPEG, TerminalClient
+from tests.backoffice.testing import JPEG, TerminalClient
 
 
 def _sha(data: bytes) -> str:

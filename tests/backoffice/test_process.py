@@ -19,8 +19,8 @@ import requests
 
 from backoffice.cli import main
 from backoffice.settings import REPO_ROOT
-from backoffice.testing import JPEG, make_case
 from kiosk.submission import signing
+from tests.backoffice.testing import JPEG, make_case
 
 START_TIMEOUT_S = 30
 ID_NUMBER = "11010519491231002X"

@@ -26,8 +26,8 @@ from backoffice import staffops
 from backoffice.app import create_app
 from backoffice.cli import openapi_text
 from backoffice.settings import REPO_ROOT, Settings
-from backoffice.testing import STAFF_TOKEN, TERMINAL_ID, SigningProxy
 from kiosk.clock import SystemClock
+from tests.backoffice.testing import STAFF_TOKEN, TERMINAL_ID, SigningProxy
 
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 
 from backoffice.schemas import CaseState
 from backoffice.settings import REPO_ROOT
-from backoffice.testing import JPEG, TerminalClient, make_case
 from backoffice.workflow import TRANSITIONS, allowed
 from kiosk.catalog import load_catalog
+from tests.backoffice.testing import JPEG, TerminalClient, make_case
 
 S = CaseState
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from backoffice.testing import TERMINAL_ID, TerminalClient
 from kiosk.clock import FakeClock
+from tests.backoffice.testing import TERMINAL_ID, TerminalClient
 
 BEAT = {
     "time": "2026-11-22T09:00:00+08:00",

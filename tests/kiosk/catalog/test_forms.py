@@ -17,7 +17,7 @@ from kiosk.errors import ValidationError
 from kiosk.identity import id_check_char
 
 TODAY = date(2026, 11, 22)
-LOCALE = Path(__file__).resolve().parents[2] / "kiosk" / "locale"
+LOCALE = Path(__file__).resolve().parents[3] / "kiosk" / "locale"
 
 
 @dataclass(frozen=True)

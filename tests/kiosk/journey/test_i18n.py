@@ -12,7 +12,7 @@ from kiosk.errors import KioskError
 from kiosk.i18n.translate import LOCALE_DIR, load_messages
 from kiosk.journey.apply import RATING_REASONS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [ROOT / "kiosk" / n for n in ("journey/apply.py", "journey/view.py", "journey/tables.py",
                                         "desk/journeys.py", "desk/tasks.py",
                                         "journey/data.py", "journey/runner.py",

@@ -15,7 +15,7 @@ from kiosk.journey.plan import plan_for
 from kiosk.submission.reference import format_reference
 from tests.kiosk.journey_factory import ID_NUMBER, JPEG, PNG, identity
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CATALOG: Catalog = load_catalog(ROOT / "config" / "catalog")
 SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
 PATTERN_VALUES = {"bank_account": "6222020200112233445", "credit_code": "91330109MA2H4KXX1Y"}
