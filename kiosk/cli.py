@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from kiosk.errors import ConfigError
 
-#: Exit code for an unusable configuration (issue 2).
+#: Exit code for an unusable configuration.
 EXIT_CONFIG = 2
 
 

@@ -1,8 +1,8 @@
 """What the technician screens show and do, as plain data and plain calls.
 
-The screens stay thin (issue 7, technician mode): every device with its state,
-media status, last error and counters; the outbox (pending, refused, retry
-now); back-office reachability and clock skew; recent logs (already redacted);
+The screens stay thin: every device with its state, media status, last error
+and counters; the outbox (pending, refused, retry now); back-office reachability
+and clock skew; recent logs (already redacted);
 exporting a diagnostic bundle to a folder or a USB stick. Devices are the
 running kiosk's own objects, read live (never reopened here); everything shown
 passes through :func:`kiosk.privacy.redact`.

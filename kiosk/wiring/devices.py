@@ -43,7 +43,7 @@ KINDS = ("idcard", "sscard", "printer", "camera", "doccam", "scanner")
 REASON_NOT_CONFIGURED = "device.reason.not_configured"
 REASON_LIBRARY = "device.reason.library_missing"
 REASON_NOT_OPENED = "device.reason.not_opened"
-#: The PC/SC driver the factory expects (issue 4): ``make_reader(config, *, clock)``.
+#: The PC/SC driver the factory expects: ``make_reader(config, *, clock)``.
 SSCARD_MODULE = "devices.sscard.pcsc"
 #: How long :meth:`DeviceSet.open_all` waits for every device's first real status.
 SETTLE_S = 5.0

@@ -5,7 +5,7 @@ Measured in one run:
   a raw SQLite INSERT + COMMIT with fsync on the same disk;
 - a signed POST /api/v1/cases (p50, p99) and its ratio to both references;
 - full intake of a case with 5 x 300 KB pages (HEAD + PUT per page, then POST):
-  cases/s, against the kiosk's drain goal of >= 20 cases/s (issue 3).
+  cases/s, against the kiosk's drain goal of >= 20 cases/s.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ Measured in one run:
   the same files with the same YAML loader (the cost of the models and checks);
 - search latency (p50, p99) over a synthetic 1,000-item catalog built from the
   sample items, against a naive scan that only tests ``query in name`` for each
-  item (what a search without pinyin and ranking would cost). Goal: p99 <= 10 ms
-  (issue 2), so that search can run on every keystroke.
+  item (what a search without pinyin and ranking would cost). Goal: p99 <= 10 ms,
+  so that search can run on every keystroke.
 
 ``measure_search()`` is imported by the startup benchmark.
 """

@@ -10,7 +10,7 @@ time is, if anything, underestimated by that device share; the notes say so).
 
 Then ``--journeys N`` consecutive simple journeys (default 200; ~2-4 s each on the
 simulators, so a few minutes of run time on 2 cores): resident memory (RSS) after
-them compared with after the first. Goals (issue 7): ≤ 12 taps for a simple item,
+them compared with after the first. Goals: ≤ 12 taps for a simple item,
 ≤ 3 s machine time, ≤ 20 MB growth. The reference measured in the same run: the
 same simple journey's core alone (journey fired directly, no screens).
 """

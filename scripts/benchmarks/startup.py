@@ -5,7 +5,7 @@ Measured in one run:
   with Home drawn that also takes a touch (``python -m screens.main
   --exit-when-ready``), against a bare Kivy window opened the same way (same
   interpreter, display mode, window size and App.run; an empty widget). Several
-  repetitions each, interleaved; medians. Goal: ratio <= 1.5 (issue 2).
+  repetitions each, interleaved; medians. Goal: ratio <= 1.5.
 - catalog search time for 1,000 items (``measure_search`` of the catalog
   benchmark: p99 over a query set). Goal: <= 10 ms.
 

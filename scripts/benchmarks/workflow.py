@@ -9,7 +9,7 @@ after the first (each journey is wiped at its end: growth means a leak).
 
 Ratios are against a reference measured in the same run: enqueueing the same
 cases straight into the outbox (the part of a journey that must touch disk).
-Goals from issue 7: ≤ 12 taps for a simple item, ≤ 3 s machine time, ≤ 20 MB
+Goals: ≤ 12 taps for a simple item, ≤ 3 s machine time, ≤ 20 MB
 memory growth. (The screens' own bench adds rendering on top of this.)
 """
 

@@ -88,7 +88,7 @@ def test_every_offered_item_reaches_a_valid_submission(code: str) -> None:
 
 
 def test_taps_for_the_simplest_items_stay_within_the_goal() -> None:
-    # Issue 7: at most 12 taps for a simple item (card and face are not taps).
+    # At most 12 taps for a simple item (card and face are not taps).
     # One tap per value entered (the keypad's own presses are the screen's business).
     counts = {code: run(code, defer=False)[1] for code in OFFERED}
     assert counts["330109-HJ-001"] <= 12  # 身份证换领: 3 materials, 2 questions
