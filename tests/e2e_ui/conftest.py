@@ -1,6 +1,6 @@
 """End-to-end tests through the real UI: one offscreen Kivy window, one simulated
-terminal (simenv.environment: SAM pty, ESC/POS emulator, camera scenes, back office) for
-the folder, and a fresh kiosk (real drivers from the environment's overlay, outbox,
+terminal per module (``env`` of tests/conftest.py: SAM pty, ESC/POS emulator, camera
+scenes, back office), and a fresh kiosk (real drivers from the environment's overlay, outbox,
 sender, receipt service, journey screens) per test.
 
 The environment is set before Kivy is imported (see tests/screens/conftest.py).
@@ -33,12 +33,6 @@ SHOTS = ROOT / "var" / "screenshots" / "e2e"
 
 
 @pytest.fixture(scope="session")
-def env() -> Iterator[SimEnvironment]:
-    with SimEnvironment() as sim:
-        yield sim
-
-
-@pytest.fixture(scope="session")
 def harness() -> Iterator[Any]:
     from screens.main import prepare_kivy
     prepare_kivy((1920, 1080), headless=True)
@@ -53,7 +47,7 @@ def harness() -> Iterator[Any]:
 @pytest.fixture
 def kiosk(env: SimEnvironment) -> Iterator[Kiosk]:
     """The kiosk as scripts/run builds it on the simulators (short submit wait)."""
-    # One outbox for the folder (the environment's): kiosk references stay unique, as
+    # One outbox per module (the environment's): kiosk references stay unique, as
     # on a real terminal, so the back office never takes a new case for a retry.
     k = build_kiosk(overlays=(env.overlay,), clock=SystemClock(),
                     device_factory=open_devices)

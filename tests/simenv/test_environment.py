@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,31 +20,13 @@ from devices.base import DeviceState, MediaStatus
 from devices.camera.base import Camera
 from devices.idcard.base import CardEvent, CardInserted, CardRemoved, IdCardReader
 from devices.printer.base import ReceiptPrinter
-from kiosk.clock import SystemClock
-from kiosk.config.model import load_site
 from kiosk.errors import SimulationError
 from kiosk.receipts import ReceiptCatalog, TestPageInput, build_test_page
-from kiosk.wiring.devices import DeviceSet, build_devices
+from kiosk.wiring.devices import DeviceSet
 from simenv.environment import SimEnvironment
 from simenv.procs import request_json
 
 WAIT_S = 10.0
-
-
-@pytest.fixture(scope="module")
-def env() -> Iterator[SimEnvironment]:
-    with SimEnvironment() as sim:
-        yield sim
-
-
-@pytest.fixture
-def devices(env: SimEnvironment) -> Iterator[DeviceSet]:
-    config = env.config()
-    with build_devices(config, load_site(config), clock=SystemClock()) as devs:
-        devs.open_all()
-        yield devs
-    env.remove_card()
-    env.printer_ok()
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:

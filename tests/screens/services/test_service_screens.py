@@ -36,12 +36,6 @@ WAIT_S = 30.0
 
 
 @pytest.fixture(scope="module")
-def env() -> Iterator[SimEnvironment]:
-    with SimEnvironment() as sim:
-        yield sim
-
-
-@pytest.fixture(scope="module")
 def submitted(env: SimEnvironment) -> str:
     """A case of the resident card's holder, delivered through the real outbox and sender."""
     config = env.config()

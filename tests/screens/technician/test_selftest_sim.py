@@ -27,12 +27,6 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow]
 Shot = Callable[[str], Path]
 
 
-@pytest.fixture(scope="module")
-def env() -> Iterator[SimEnvironment]:
-    with SimEnvironment() as sim:
-        yield sim
-
-
 @pytest.fixture
 def kiosk(env: SimEnvironment, tmp_path: Path) -> Iterator[Kiosk]:
     config = env.config()
