@@ -2,7 +2,7 @@
 
 Every handler carries :class:`kiosk.privacy.RedactingFilter`, so an ID number
 that slips into a message is masked before it reaches the file, the console or
-the technician screen (DESIGN.md: personal data never in logs). The ring
+the technician screen (personal data never in logs). The ring
 buffer keeps the most recent records in memory for the technician's "recent
 logs" screen and the diagnostic bundle.
 

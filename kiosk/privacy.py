@@ -1,6 +1,6 @@
 """Masking of personal data for logs, receipts and technician screens.
 
-Rule (DESIGN.md, privacy): logs and receipts never carry a full ID number or a
+Rule (README.md, "Privacy"): logs and receipts never carry a full ID number or a
 full name. IDs keep the first 6 and last 4 characters (330181********1234).
 """
 

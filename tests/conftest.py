@@ -1,15 +1,29 @@
 """Shared fixtures and the test-selection policy.
 
-The simulated terminal (``env``) and the devices built on it (``devices``) are here,
-once for every folder. Markers (pyproject.toml): ``slow`` tests are bounded and run
-in CI; ``soak`` tests are long repetitions of a slow test and run only with
-``KIOSK_SOAK=1`` (e.g. ``KIOSK_SOAK=1 scripts/test -m soak``).
+The simulated terminal (``env``), the devices built on it (``devices``) and the one
+offscreen Kivy window of UI tests (``harness``) are here, once for every folder. Markers
+(pyproject.toml): ``slow`` tests are bounded and run in CI; ``soak`` tests are long
+repetitions of a slow test and run only with ``KIOSK_SOAK=1`` (e.g. ``KIOSK_SOAK=1
+scripts/test -m soak``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+# Kivy reads its settings when first imported and allows one window per process: set
+# them before any test module imports it. Offscreen SDL renders with software OpenGL
+# and gives real screenshots without an X server.
+os.environ["SDL_VIDEODRIVER"] = "offscreen"
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ["KIVY_NO_CONSOLELOG"] = "1"
+os.environ["KIVY_NO_FILELOG"] = "1"
+os.environ["KIVY_LOG_MODE"] = "PYTHON"
+# Kivy writes its config.ini there on first use; keep it out of the user's home.
+os.environ["KIVY_HOME"] = str(Path(__file__).resolve().parents[1] / "var" / "kivy-tests")
 
 import pytest
 
@@ -17,6 +31,8 @@ from kiosk.clock import SystemClock
 from kiosk.config.model import load_site
 from kiosk.wiring.devices import DeviceSet, build_devices
 from simenv.environment import SimEnvironment
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,3 +64,16 @@ def devices(env: SimEnvironment) -> Iterator[DeviceSet]:
     env.remove_card()
     env.printer_ok()
     env.backoffice_up()
+
+
+@pytest.fixture(scope="session")
+def harness() -> Iterator[Any]:
+    """The one offscreen Kivy window (1920x1080) a test session may have."""
+    from screens.main import prepare_kivy  # Kivy is imported from here on
+    prepare_kivy((1920, 1080), headless=True)
+    from screens.fonts import register_fonts
+    register_fonts(ROOT / "var")
+    from screens.harness import Harness
+    h = Harness()
+    yield h
+    h.close_shell()

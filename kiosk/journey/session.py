@@ -1,4 +1,4 @@
-"""Ties a journey to the citizen session (DESIGN.md "Session, privacy and the workflow").
+"""Ties a journey to the citizen session (README.md "Privacy").
 
 * The journey reaches a final state (done, cancelled, timed out, card taken
   away): its data is wiped at once and the session is ended with the matching

@@ -1,6 +1,6 @@
 """Encryption at rest for the outbox: AES-256-GCM with a key kept off the database.
 
-Scans and identity data reach disk only inside the outbox (DESIGN.md, privacy),
+Scans and identity data reach disk only inside the outbox (README.md, "Privacy"),
 so every payload and blob is sealed with AES-256-GCM (NIST SP 800-38D; a fresh
 96-bit random nonce per message). The associated data names the row or blob the
 ciphertext belongs to, so a ciphertext copied into another row fails to open

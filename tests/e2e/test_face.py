@@ -19,7 +19,7 @@ from kiosk.face.engine import FaceEngine
 from kiosk.face.verify import Decision, FaceVerifier
 from kiosk.wiring.devices import DeviceSet
 from simenv.environment import SimEnvironment
-from tests.e2e.conftest import WAIT_S, wait_until
+from tests.waiting import WAIT_S, wait_until
 
 MAX_FRAMES = 600
 

@@ -3,22 +3,13 @@ terminal per module (``env`` of tests/conftest.py: SAM pty, ESC/POS emulator, ca
 scenes, back office), and a fresh kiosk (real drivers from the environment's overlay, outbox,
 sender, receipt service, journey screens) per test.
 
-The environment is set before Kivy is imported (see tests/screens/conftest.py).
+The window (``harness``) and Kivy's environment come from tests/conftest.py.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-os.environ["SDL_VIDEODRIVER"] = "offscreen"
-os.environ.setdefault("KIVY_NO_ARGS", "1")
-os.environ["KIVY_NO_CONSOLELOG"] = "1"
-os.environ["KIVY_NO_FILELOG"] = "1"
-os.environ["KIVY_LOG_MODE"] = "PYTHON"
-os.environ["KIVY_HOME"] = str(Path(__file__).resolve().parents[2] / "var" / "kivy-tests")
 
 import pytest
 
@@ -30,18 +21,6 @@ from simenv.environment import SimEnvironment
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots" / "e2e"
-
-
-@pytest.fixture(scope="session")
-def harness() -> Iterator[Any]:
-    from screens.main import prepare_kivy
-    prepare_kivy((1920, 1080), headless=True)
-    from screens.fonts import register_fonts
-    register_fonts(ROOT / "var")
-    from screens.harness import Harness
-    h = Harness()
-    yield h
-    h.close_shell()
 
 
 @pytest.fixture

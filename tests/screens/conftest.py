@@ -1,26 +1,17 @@
 """UI test fixtures: one offscreen Kivy window for the whole test session.
 
-Kivy reads its settings when first imported and allows one window per process,
-so the environment is set here, before any test module imports Kivy, and the
-window is shared: each test puts a fresh shell (a fresh kiosk core with a
-FakeClock) into it. ``SDL_VIDEODRIVER=offscreen`` renders with software OpenGL
-and gives real screenshots without an X server (see DESIGN.md).
+Kivy reads its settings when first imported and allows one window per process, so the
+environment is set in tests/conftest.py, before any test module imports Kivy, and the
+window (``harness``, also there) is shared: each test puts a fresh shell (a fresh kiosk
+core with a FakeClock) into it. ``SDL_VIDEODRIVER=offscreen`` renders with software
+OpenGL and gives real screenshots without an X server.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-os.environ["SDL_VIDEODRIVER"] = "offscreen"
-os.environ.setdefault("KIVY_NO_ARGS", "1")
-os.environ["KIVY_NO_CONSOLELOG"] = "1"
-os.environ["KIVY_NO_FILELOG"] = "1"
-os.environ["KIVY_LOG_MODE"] = "PYTHON"
-# Kivy writes its config.ini there on first use; keep it out of the user's home.
-os.environ["KIVY_HOME"] = str(Path(__file__).resolve().parents[2] / "var" / "kivy-tests")
 
 import pytest
 
@@ -44,18 +35,6 @@ class StubDevice(Device):
 
     def force(self, state: DeviceState, reason: str | None = None) -> None:
         self._set_status(DeviceStatus(state, reason=reason))
-
-
-@pytest.fixture(scope="session")
-def harness() -> Iterator[Any]:
-    from screens.main import prepare_kivy
-    prepare_kivy((1920, 1080), headless=True)
-    from screens.fonts import register_fonts
-    register_fonts(ROOT / "var")
-    from screens.harness import Harness
-    h = Harness()
-    yield h
-    h.close_shell()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,23 +24,9 @@ from kiosk.receipts import ReceiptCatalog, TestPageInput, build_test_page
 from kiosk.wiring.devices import DeviceSet
 from simenv.environment import SimEnvironment
 from simenv.procs import request_json
+from tests.waiting import wait_until
 
 WAIT_S = 10.0
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
-    """Poll a condition on other processes' (or threads') work, bounded."""
-    stop = threading.Event()
-    timer = threading.Timer(timeout_s, stop.set)
-    timer.start()
-    try:
-        while not stop.is_set():
-            if condition():
-                return True
-            stop.wait(0.05)
-        return condition()
-    finally:
-        timer.cancel()
 
 
 def test_overlay_gives_every_device_ready(env: SimEnvironment, devices: DeviceSet) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,11 +27,11 @@ from kiosk.wiring.devices import build_devices
 from simenv.environment import SimEnvironment
 from tests.kiosk.case_factory import make_case
 from tests.screens.helpers import buttons, labels, one
+from tests.waiting import render_until
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 Shot = Callable[[str], Path]
-WAIT_S = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -83,16 +82,6 @@ def kiosk(env: SimEnvironment, request: pytest.FixtureRequest) -> Iterator[Kiosk
         env.printer_ok()
 
 
-def wait_for(harness: Any, condition: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
-    """Render frames until ``condition`` holds (work of other processes), bounded."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        harness.render(1)
-        if condition():
-            return True
-    return condition()
-
-
 def tile(shell: Any, tile_id: str) -> Any:
     return one([b for b in buttons(shell) if getattr(b, "tile_id", None) == tile_id])
 
@@ -115,21 +104,21 @@ def test_progress_query_by_card_shows_the_timeline(harness: Any, env: SimEnviron
     assert shell.sm.current == "progress" and screen.state == "start"
     shot("1-swipe")
     env.place_card("resident")
-    assert wait_for(harness, lambda: screen.state in ("timeline", "results", "error")), \
+    assert render_until(harness, lambda: screen.state in ("timeline", "results", "error")), \
         screen.state
     if screen.state == "results":  # earlier runs' cases of the same holder
         row = one([b for b in buttons(shell) if getattr(b, "case_index", None) is not None
                    and submitted in b.text])
         harness.press(row)
     assert screen.state == "timeline", screen.notice
-    wait_for(harness, lambda: "结婚证" in texts(shell), 5.0)  # laid out over a few frames
+    render_until(harness, lambda: "结婚证" in texts(shell), 5.0)  # laid out over a few frames
     shot("2-timeline")
     shown = texts(shell)
     assert submitted in shown and tr("ts.svc.timeline") in shown
     assert "结婚证" in shown  # the 容缺 material still owed (its name as the case holds it)
     before = len(env.receipts())
     harness.press(one([b for b in buttons(shell) if getattr(b, "action", "") == "print_slip"]))
-    assert wait_for(harness, lambda: len(env.receipts()) > before
+    assert render_until(harness, lambda: len(env.receipts()) > before
                     and screen.slip == tr("ts.svc.slip_printed"))
     shot("3-slip-printed")
     harness.press(shell.ids.home)
@@ -154,11 +143,11 @@ def test_queue_ticket_prints(harness: Any, env: SimEnvironment, kiosk: Kiosk, la
     before = len(env.receipts())
     first = kiosk.catalog.departments[0].id
     harness.press(one([b for b in buttons(shell) if getattr(b, "category_id", "") == first]))
-    assert wait_for(harness, lambda: screen.state in ("done", "on_screen", "error"))
+    assert render_until(harness, lambda: screen.state in ("done", "on_screen", "error"))
     assert screen.state == "done", screen.notice
     number = screen.view["ticket"]["number"]
     assert number.startswith("A") and number in texts(shell)
-    assert wait_for(harness, lambda: len(env.receipts()) > before)
+    assert render_until(harness, lambda: len(env.receipts()) > before)
     assert env.receipts()[-1].stat().st_size > 0
     shot("2-ticket")
 
@@ -170,7 +159,7 @@ def test_queue_ticket_on_screen_when_paper_is_out(harness: Any, env: SimEnvironm
     harness.press(tile(shell, "queue"))
     screen = shell.current
     harness.press(one([b for b in buttons(shell) if getattr(b, "category_id", None)]))
-    assert wait_for(harness, lambda: screen.state in ("done", "on_screen", "error"))
+    assert render_until(harness, lambda: screen.state in ("done", "on_screen", "error"))
     assert screen.state == "on_screen" and screen.notice
     assert screen.view["ticket"]["number"] in texts(shell)
     shot("paper-out")
@@ -186,7 +175,7 @@ def test_certificate_printing_lists_only_results_ready_here(harness: Any, env: S
     screen = shell.current
     assert shell.sm.current == "certificate" and screen.state == "identity"
     env.place_card("resident")
-    assert wait_for(harness, lambda: screen.state in ("none_ready", "list", "error"))
+    assert render_until(harness, lambda: screen.state in ("none_ready", "list", "error"))
     assert screen.state == "none_ready", screen.notice
     assert "暂无" in screen.message or screen.message
     shot("none-ready")
@@ -210,16 +199,16 @@ def test_developer_panel_drives_the_simulators(harness: Any, env: SimEnvironment
         harness.press(one([b for b in buttons(shell) if getattr(b, "action", "") == action]))
 
     press("ts.dev.printer.paper_out")
-    assert wait_for(harness, lambda: "完成" in panel.result)
+    assert render_until(harness, lambda: "完成" in panel.result)
     printer.refresh_status()  # what the kiosk's status poll does (DLE EOT to the emulator)
     assert printer.status.media.value == "empty", printer.status
     shot("paper-out")
     press("ts.dev.printer.ok")
-    assert wait_for(harness, lambda: "完成" in panel.result and "正常" in panel.result)
+    assert render_until(harness, lambda: "完成" in panel.result and "正常" in panel.result)
     printer.refresh_status()
     assert printer.status.media.value != "empty"
     press("ts.dev.last_receipt")
-    assert wait_for(harness, lambda: ".png" in panel.result or "尚无回执" in panel.result)
+    assert render_until(harness, lambda: ".png" in panel.result or "尚无回执" in panel.result)
     harness.press(panel.ids.handle)
     assert not panel.open
     from kivy.tests.common import UnitTestTouch
@@ -276,9 +265,9 @@ def test_progress_query_by_receipt_qr(harness: Any, env: SimEnvironment, submitt
     screen = shell.current
     try:
         show_receipt_qr(env, f"{kiosk.config.devices.printer.query_base_url}/q/{submitted}")
-        assert wait_for(harness, lambda: screen.state in ("timeline", "error")), screen.state
+        assert render_until(harness, lambda: screen.state in ("timeline", "error")), screen.state
         assert screen.state == "timeline", screen.notice
-        assert wait_for(harness, lambda: submitted in texts(shell), 5.0)
+        assert render_until(harness, lambda: submitted in texts(shell), 5.0)
         shot("timeline")
         env.camera_scene("doccam", "none")  # the citizen takes the receipt away
         harness.press(shell.ids.back)  # Back inside the query: to its start, data dropped
@@ -321,12 +310,12 @@ def test_certificate_prints_a_result_ready_at_the_kiosk(harness: Any, env: SimEn
     harness.press(tile(shell, "print"))
     screen = shell.current
     env.place_card("resident")
-    assert wait_for(harness, lambda: screen.state in ("list", "none_ready", "error"))
+    assert render_until(harness, lambda: screen.state in ("list", "none_ready", "error"))
     assert screen.state == "list", screen.notice
     shot("1-list")
     before = len(env.receipts())
     harness.press(one([b for b in buttons(shell) if getattr(b, "case_index", None) == 0]))
-    assert wait_for(harness, lambda: screen.state in ("done", "reprint"))
+    assert render_until(harness, lambda: screen.state in ("done", "reprint"))
     assert screen.state == "done", screen.notice
-    assert wait_for(harness, lambda: len(env.receipts()) > before)
+    assert render_until(harness, lambda: len(env.receipts()) > before)
     shot("2-printed")

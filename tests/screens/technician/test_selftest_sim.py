@@ -5,7 +5,6 @@ the document camera scans a page. Real touches; screenshots for review."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from kiosk.wiring.build import Kiosk, build_kiosk
 from kiosk.wiring.devices import build_devices
 from simenv.environment import SimEnvironment
 from tests.screens.helpers import buttons, one
+from tests.waiting import render_until
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -44,13 +44,9 @@ def kiosk(env: SimEnvironment, tmp_path: Path) -> Iterator[Kiosk]:
         env.remove_card()
 
 
-def wait_for(harness: Any, condition: Callable[[], bool], timeout_s: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        harness.render(1)
-        if condition():
-            return True
-    return condition()
+def wait_for(harness: Any, condition: Callable[[], bool]) -> bool:
+    # 60 s: the first camera test loads the face models.
+    return render_until(harness, condition, 60.0)
 
 
 def test_self_tests_show_their_results(harness: Any, env: SimEnvironment, kiosk: Kiosk,
