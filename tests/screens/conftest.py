@@ -15,26 +15,13 @@ from typing import Any
 
 import pytest
 
-from devices.base import Device, DeviceState, DeviceStatus
 from kiosk.clock import FakeClock
 from kiosk.wiring.build import Kiosk, build_kiosk
+from tests.fakes import StubDevice
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots" / "tests"
 KINDS = ("idcard", "sscard", "printer", "camera", "doccam", "scanner")
-
-
-class StubDevice(Device):
-    """A device whose status the test sets. The UI only reads status and enables it;
-    the real drivers and their wire-protocol simulators are tested in tests/devices."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(f"stub-{kind}")
-        self.kind = kind
-        self._set_status(DeviceStatus(DeviceState.READY))
-
-    def force(self, state: DeviceState, reason: str | None = None) -> None:
-        self._set_status(DeviceStatus(state, reason=reason))
 
 
 @pytest.fixture

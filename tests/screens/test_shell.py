@@ -15,8 +15,8 @@ from kiosk.clock import FakeClock
 from kiosk.identity import CardType, Identity
 from kiosk.session import EndReason, SessionState
 from kiosk.wiring.build import Kiosk
+from tests.fakes import StubDevice
 
-from .conftest import StubDevice
 from .helpers import buttons, labels, one, widgets
 
 pytestmark = pytest.mark.ui

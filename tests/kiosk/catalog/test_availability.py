@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from devices.base import Device, DeviceState, DeviceStatus, MediaStatus
+from devices.base import DeviceState, DeviceStatus, MediaStatus
 from kiosk.catalog import ServiceItem
 from kiosk.catalog.availability import (
     REASON_NOT_AT_SITE,
@@ -17,19 +17,7 @@ from kiosk.catalog.availability import (
     Status,
 )
 from kiosk.config.model import SiteProfile
-
-
-class StubDevice(Device):
-    """A device whose status the test sets (pure-logic unit test, no transport)."""
-
-    def __init__(self, kind: str, status: DeviceStatus) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self._set_status(status)
-
-    def force(self, status: DeviceStatus) -> None:
-        self._set_status(status)
-
+from tests.fakes import StubDevice
 
 READY = DeviceStatus(DeviceState.READY)
 
@@ -56,7 +44,7 @@ def item(devices: list[str], channel: str = "kiosk_intake", identity: str = "car
 
 @pytest.fixture
 def devices() -> dict[str, StubDevice]:
-    return {k: StubDevice(k, READY) for k in ("idcard", "sscard", "camera", "printer")}
+    return {k: StubDevice(k, READY, name=k) for k in ("idcard", "sscard", "camera", "printer")}
 
 
 @pytest.fixture

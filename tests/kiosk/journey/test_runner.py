@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from kiosk.clock import FakeClock
-from kiosk.errors import OutboxFull, PaperOut
+from kiosk.errors import OutboxFull
 from kiosk.journey.apply import Journey, JourneySettings
 from kiosk.journey.plan import plan_for
 from kiosk.journey.runner import JourneyRunner, ReceiptContext
-from kiosk.receipts.inputs import ReceiptInput
 from kiosk.submission.crypto import Sealer
 from kiosk.submission.outbox import Outbox
 from kiosk.submission.outbox_schema import CaseState
+from tests.fakes import ReceiptPrinter
 from tests.kiosk.journey_factory import ID_NUMBER, JPEG, NAME, PNG, catalog, identity
 
 SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
@@ -49,18 +49,6 @@ class Waiter:
         return Record(number)
 
 
-class Printer:
-    def __init__(self, fail: int = 0) -> None:
-        self.fail = fail
-        self.printed: list[ReceiptInput] = []
-
-    def print_receipt(self, receipt: ReceiptInput) -> None:
-        if self.fail:
-            self.fail -= 1
-            raise PaperOut("paper out")
-        self.printed.append(receipt)
-
-
 def to_submit(code: str, defer: tuple[str, ...] = ()) -> Journey:
     j = Journey(plan_for(code, catalog()), SETTINGS, clock=FakeClock())
     j.fire("card_read", identity=identity())
@@ -83,7 +71,8 @@ def to_submit(code: str, defer: tuple[str, ...] = ()) -> Journey:
     return j
 
 
-def runner(j: Journey, outbox: Outbox, waiter: Waiter | None, printer: Printer) -> JourneyRunner:
+def runner(j: Journey, outbox: Outbox, waiter: Waiter | None,
+           printer: ReceiptPrinter) -> JourneyRunner:
     return JourneyRunner(j, queue=outbox, waiter=waiter, printer=printer,
                          context=ReceiptContext("萧山区城厢街道便民服务中心",
                                                 "https://kiosk.example.org"),
@@ -92,7 +81,7 @@ def runner(j: Journey, outbox: Outbox, waiter: Waiter | None, printer: Printer) 
 
 def test_case_is_in_the_outbox_before_the_receipt_prints(outbox: Outbox) -> None:
     j = to_submit("T-SIMPLE")
-    printer = Printer()
+    printer = ReceiptPrinter()
     r = runner(j, outbox, Waiter({1: "XS20261122000001"}), printer)
     j.fire("rated", score=5)
     assert j.state == "done"
@@ -108,7 +97,7 @@ def test_case_is_in_the_outbox_before_the_receipt_prints(outbox: Outbox) -> None
 
 def test_back_office_silent_gives_a_forwarded_receipt(outbox: Outbox) -> None:
     j = to_submit("T-SIMPLE")
-    printer = Printer()
+    printer = ReceiptPrinter()
     runner(j, outbox, None, printer)
     j.fire("next")
     assert j.state == "done"
@@ -117,7 +106,7 @@ def test_back_office_silent_gives_a_forwarded_receipt(outbox: Outbox) -> None:
 
 def test_bundle_prints_one_receipt_per_item_and_owes_deferred(outbox: Outbox) -> None:
     j = to_submit("T-BUNDLE")
-    printer = Printer()
+    printer = ReceiptPrinter()
     waiter = Waiter({1: "XS20261122000001"})
     r = runner(j, outbox, waiter, printer)
     j.fire("next")
@@ -129,7 +118,7 @@ def test_bundle_prints_one_receipt_per_item_and_owes_deferred(outbox: Outbox) ->
 
 def test_paper_out_keeps_the_case_and_offers_reprint(outbox: Outbox) -> None:
     j = to_submit("T-DEFER", defer=("JH",))
-    printer = Printer(fail=1)
+    printer = ReceiptPrinter(fail=1)
     r = runner(j, outbox, None, printer)
     j.fire("next")
     assert j.state == "reprint" and j.view()["error_key"] == "error.paper_out"
@@ -145,7 +134,7 @@ def test_outbox_full_fails_then_retry_does_not_enqueue_twice(tmp_path: Path) -> 
                  clock=FakeClock(), max_pending_cases=1)
     try:
         j = to_submit("T-BUNDLE")
-        r = runner(j, box, None, Printer())
+        r = runner(j, box, None, ReceiptPrinter())
         j.fire("next")
         assert j.state == "submit_failed"
         assert j.view()["error_key"] == OutboxFull.i18n_key
@@ -164,7 +153,7 @@ def test_giving_up_on_a_half_stored_bundle_still_prints_its_receipt(tmp_path: Pa
                  clock=FakeClock(), max_pending_cases=1)
     try:
         j = to_submit("T-BUNDLE")
-        printer = Printer()
+        printer = ReceiptPrinter()
         runner(j, box, None, printer)
         j.fire("next")
         assert j.state == "submit_failed"
@@ -179,7 +168,7 @@ def test_giving_up_on_a_half_stored_bundle_still_prints_its_receipt(tmp_path: Pa
 def test_dispatch_and_deliver_are_used(outbox: Outbox) -> None:
     j = to_submit("T-SIMPLE")
     queued: list[object] = []
-    JourneyRunner(j, queue=outbox, waiter=None, printer=Printer(),
+    JourneyRunner(j, queue=outbox, waiter=None, printer=ReceiptPrinter(),
                   context=ReceiptContext("s", "https://q"), clock=FakeClock(),
                   dispatch=queued.append)
     j.fire("next")

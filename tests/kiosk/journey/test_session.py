@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from devices.base import Device
 from kiosk.clock import FakeClock
@@ -12,6 +11,7 @@ from kiosk.journey.apply import Journey, JourneySettings, SubmitOutcome
 from kiosk.journey.plan import plan_for
 from kiosk.journey.session import JourneyBinding
 from kiosk.session import EndReason, SessionManager
+from tests.fakes import ReceiptPrinter
 from tests.kiosk.journey_factory import ID_NUMBER, JPEG, NAME, catalog, find_personal, identity
 
 SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
@@ -83,17 +83,12 @@ def test_starter_wires_journey_runner_and_session(tmp_path: Path) -> None:
     from kiosk.submission.outbox import Outbox
 
     clock = FakeClock()
-    printed: list[str] = []
-
-    class Printer:
-        def print_receipt(self, receipt: Any) -> None:
-            printed.append(receipt.item_name)
-
+    printer = ReceiptPrinter()
     session = SessionManager(clock, IdleConfig(timeout_s=60, warning_s=20), [])
     outbox = Outbox(tmp_path / "o.sqlite3", Sealer(os.urandom(32)), ref_prefix="XD",
                     clock=clock)
     try:
-        starter = JourneyStarter(catalog(), SETTINGS, clock, outbox, None, Printer(),
+        starter = JourneyStarter(catalog(), SETTINGS, clock, outbox, None, printer,
                                  ReceiptContext("站点", "https://q"), session)
         session.touch()
         first = starter.start("T-SIMPLE")
@@ -109,7 +104,7 @@ def test_starter_wires_journey_runner_and_session(tmp_path: Path) -> None:
         j.fire("next")
         j.fire("next")
         j.fire("rated", score=5)
-        assert j.state == "done" and printed == ["Item T-SIMPLE"]
+        assert j.state == "done" and [r.item_name for r in printer.printed] == ["Item T-SIMPLE"]
         assert outbox.stats().pending == 1 and not session.active
         assert j.data.identity is None
     finally:

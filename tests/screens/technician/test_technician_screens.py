@@ -18,8 +18,8 @@ from kiosk.submission.outbox import Outbox
 from kiosk.technician.console import TechnicianConsole
 from kiosk.technician.gate import PinGate, hash_pin
 from kiosk.wiring.build import Kiosk
+from tests.fakes import StubDevice
 from tests.kiosk.case_factory import make_case
-from tests.screens.conftest import StubDevice
 from tests.screens.helpers import buttons, labels, one
 
 pytestmark = pytest.mark.ui
