@@ -17,7 +17,17 @@ import enum
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
+
+#: The checkout; relative paths in device settings (ports, files) are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def resolve_path(path: str) -> Path:
+    """``path`` as given when absolute, else relative to the checkout."""
+    p = Path(path)
+    return p if p.is_absolute() else ROOT / p
 
 
 class DeviceState(enum.Enum):

@@ -6,7 +6,7 @@
   heartbeat, when a back office URL is configured (``scripts/run`` points it at
   the simulated one); without one the kiosk still shows everything but offers
   no journey (the availability checker's ``accepting`` says so);
-* the receipt service over the printer device (``devices/printer/service.py``);
+* the receipt service over the printer device (``kiosk/receipts/service.py``);
 * the :class:`~kiosk.workflow_app.JourneyStarter`, with a worker thread that
   runs submission and printing off the UI thread (``dispatch``); the UI sets
   ``deliver`` to its bridge so that outcomes come back on the UI thread;
@@ -41,12 +41,12 @@ from kiosk.workflow_runner import ReceiptContext, Work
 
 if TYPE_CHECKING:
     from devices.camera.base import Camera
-    from devices.printer.service import ReceiptService
     from devices.scanner.base import ScannedPage, Scanner
     from kiosk.app import Kiosk
     from kiosk.face.engine import FaceEngine
     from kiosk.face.verify import FaceVerifier, Step
     from kiosk.heartbeat import Heartbeat
+    from kiosk.receipts.service import ReceiptService
     from kiosk.sender import Submission
 
 log = logging.getLogger(__name__)
@@ -265,7 +265,7 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
 
     Returns None (and attaches nothing) when no back office is configured."""
     from devices.printer.base import ReceiptPrinter
-    from devices.printer.service import ReceiptService
+    from kiosk.receipts.service import ReceiptService
     from kiosk.sender import build_submission
 
     config = kiosk.config

@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from devices.base import resolve_path
 from devices.camera.base import Camera
 from devices.camera.opencv import CaptureFactory, OpenCVCamera
 from devices.camera.scenes import document_scene
@@ -23,18 +26,34 @@ from devices.camera.simulator import (
     VideoFileScene,
 )
 from kiosk.clock import Clock
-from kiosk.config import CameraConfig, resolve
 from kiosk.errors import ConfigError
+
+
+class CameraSettings(Protocol):
+    """What :func:`make_camera` reads (``devices.camera`` / ``devices.doccam`` have it)."""
+
+    @property
+    def driver(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def fps(self) -> int: ...
+    @property
+    def frozen_after_s(self) -> float: ...
 
 
 def simulator_scene(spec: str, size: tuple[int, int]) -> Scene:
     kind, _, arg = spec.removeprefix("sim:").partition(":")
     if kind == "dir":
-        return DirectoryScene(resolve(arg), size=size)
+        return DirectoryScene(resolve_path(arg), size=size)
     if kind == "doc":
         return document_scene(int(arg or "0"), size=size)
     if kind == "file":
-        path = resolve(arg)
+        path = resolve_path(arg)
         if path.suffix.lower() in IMAGE_SUFFIXES:
             return StillScene([path], size=size)
         return VideoFileScene(path)
@@ -43,7 +62,7 @@ def simulator_scene(spec: str, size: tuple[int, int]) -> Scene:
                       "sim:file:PATH)")
 
 
-def make_camera(config: CameraConfig, *, clock: Clock, name: str = "camera",
+def make_camera(config: CameraSettings, *, clock: Clock, name: str = "camera",
                 capture_factory: CaptureFactory | None = None) -> Camera | None:
     """None when the driver is ``none`` (the site has no such camera)."""
     if config.driver == "none":

@@ -34,6 +34,7 @@ from devices.base import Device, DeviceState, DeviceStatus, MediaStatus
 from devices.idcard.errors import SamFault, SamNotAuthorised
 from devices.idcard.photo import PHOTO_UNAVAILABLE, PhotoDecoder
 from devices.idcard.text import is_expired
+from devices.identity import Identity
 from kiosk.clock import Clock
 from kiosk.errors import (
     CardError,
@@ -44,7 +45,6 @@ from kiosk.errors import (
     NoCard,
     ProtocolError,
 )
-from kiosk.identity import Identity
 
 REASON_CLOSED = "device.reason.not_opened"
 REASON_UNPLUGGED = "device.reason.idcard_unplugged"

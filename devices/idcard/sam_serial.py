@@ -21,15 +21,35 @@ import contextlib
 import glob
 import termios
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import serial
 
+from devices.base import resolve_path
 from devices.idcard.photo import PhotoDecoder, make_photo_decoder
 from devices.idcard.sam import SamClient, SamReader, Timeouts
 from kiosk.clock import Clock
-from kiosk.config import IdCardConfig, resolve
 from kiosk.errors import DeviceError, DeviceUnavailable, KioskError
+
+
+class IdCardSettings(Protocol):
+    """What :func:`make_reader` reads (the kiosk's ``devices.idcard`` section has it)."""
+
+    @property
+    def driver(self) -> str: ...
+    @property
+    def port(self) -> str: ...
+    @property
+    def baud(self) -> int: ...
+    @property
+    def find_timeout_s(self) -> float: ...
+    @property
+    def read_timeout_s(self) -> float: ...
+    @property
+    def poll_interval_s(self) -> float: ...
+    @property
+    def photo_decoder(self) -> str: ...
+
 
 PROBE_GLOBS = ("/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*")
 PortFactory = Callable[[str, int], serial.Serial]
@@ -105,10 +125,10 @@ class SamSerialReader(SamReader):
         self.found_port: str = ""
 
     @classmethod
-    def from_config(cls, config: IdCardConfig, *, clock: Clock,
+    def from_config(cls, config: IdCardSettings, *, clock: Clock,
                     port_factory: PortFactory = open_serial,
                     photo_decoder: PhotoDecoder | None = None) -> SamSerialReader:
-        port = config.port if config.port == "auto" else str(resolve(config.port))
+        port = config.port if config.port == "auto" else str(resolve_path(config.port))
         return cls(clock=clock, port=port, baud=config.baud,
                    timeouts=Timeouts(config.find_timeout_s, config.read_timeout_s),
                    port_factory=port_factory, poll_interval_s=config.poll_interval_s,
@@ -166,7 +186,7 @@ class SamSerialReader(SamReader):
         return data
 
 
-def make_reader(config: IdCardConfig, *, clock: Clock,
+def make_reader(config: IdCardSettings, *, clock: Clock,
                 port_factory: PortFactory = open_serial) -> SamSerialReader | None:
     """The configured ID card reader (``driver: none`` -> None)."""
     if config.driver == "none":

@@ -43,9 +43,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from devices.idcard.codes import NATIONS, SEXES
+from devices.identity import CardType, Identity, id_check_char, is_valid_id_number
 from kiosk.clock import CST, Clock
 from kiosk.errors import ProtocolError
-from kiosk.identity import CardType, Identity, id_check_char, is_valid_id_number
 
 TEXT_LEN = 256
 LONG_TERM = "长期"

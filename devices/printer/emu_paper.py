@@ -21,7 +21,7 @@ from PIL import Image
 
 from devices.printer.emu_parser import Block, Command, Event, Raster, Skipped, Text
 from devices.printer.glyphs import CELL_H, HALF_W, Bitmap, GlyphCache, scale
-from kiosk.receipts.layout import clusters
+from devices.printer.layout import clusters
 
 log = logging.getLogger(__name__)
 

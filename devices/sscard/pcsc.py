@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from devices.base import Device, DeviceState, DeviceStatus, MediaStatus
 from devices.idcard.base import CardEvent, CardFailed, CardInserted, CardRemoved
+from devices.identity import Identity
 from devices.sscard.apdu import (
     BASICS,
     CARD_NUMBER,
@@ -47,9 +48,7 @@ from devices.sscard.apdu import (
     unwrap_record,
 )
 from kiosk.clock import Clock
-from kiosk.config import SsCardConfig
 from kiosk.errors import CardError, DeviceUnavailable, KioskError, NoCard, ProtocolError
-from kiosk.identity import Identity
 
 REASON_NO_SERVICE = "device.reason.sscard_no_service"
 REASON_NO_READER = "device.reason.sscard_no_reader"
@@ -72,6 +71,17 @@ class CardConnection(Protocol):
 
     def close(self) -> None:
         ...
+
+
+class SsCardSettings(Protocol):
+    """What :func:`make_reader` reads (the kiosk's ``devices.sscard`` section has it)."""
+
+    @property
+    def driver(self) -> str: ...
+    @property
+    def reader(self) -> str: ...
+    @property
+    def poll_interval_s(self) -> float: ...
 
 
 ListReaders = Callable[[], list[str]]
@@ -137,7 +147,7 @@ class SsCardReader(Device):
             self.counters.extra[key] = 0
 
     @classmethod
-    def from_config(cls, config: SsCardConfig, *, clock: Clock) -> SsCardReader:
+    def from_config(cls, config: SsCardSettings, *, clock: Clock) -> SsCardReader:
         return cls(clock=clock, reader_filter=config.reader,
                    poll_interval_s=config.poll_interval_s)
 
@@ -297,7 +307,7 @@ class SsCardReader(Device):
         return data
 
 
-def make_reader(config: SsCardConfig, *, clock: Clock) -> SsCardReader | None:
+def make_reader(config: SsCardSettings, *, clock: Clock) -> SsCardReader | None:
     if config.driver == "none":
         return None
     return SsCardReader.from_config(config, clock=clock)

@@ -20,7 +20,6 @@ from devices.printer.drivers import NetworkPrinter
 from devices.printer.emulator import PrinterEmulator
 from devices.printer.glyphs import GlyphCache
 from devices.printer.profile import profile_for
-from devices.printer.service import ReceiptService
 from kiosk.backoffice_client import BackofficeClient
 from kiosk.catalog import load_catalog
 from kiosk.clock import SystemClock
@@ -28,6 +27,7 @@ from kiosk.crypto import Sealer
 from kiosk.i18n import Translator
 from kiosk.journey import Journey, JourneySettings
 from kiosk.outbox import Outbox
+from kiosk.receipts.service import ReceiptService
 from kiosk.retry import RetryPolicy
 from kiosk.sender import Sender
 from kiosk.workflow_plan import plan_for

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from devices.base import DeviceState
-from devices.idcard import diagnose
 from devices.idcard.base import CardEvent, CardInserted
 from devices.idcard.photo import (
     REASON_DECODER,
@@ -27,6 +26,7 @@ from devices.idcard.sam import Timeouts
 from devices.idcard.sam_serial import SamSerialReader, make_reader
 from devices.idcard.sim_control import control
 from devices.idcard.simulator import SamSimulator
+from kiosk import devicecheck
 from kiosk.clock import SystemClock
 from kiosk.config import IdCardConfig
 from kiosk.errors import DeviceUnavailable
@@ -38,7 +38,7 @@ PROFILES = builtin_profiles()
 def test_diagnose_reads_a_card_and_masks_it(sim: SamSimulator,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     sim.model.place(PROFILES["resident"])
-    code = diagnose.main(["--json", "--port", sim.port, "--wait", "0"])
+    code = devicecheck.main(["idcard", "--json", "--port", sim.port, "--wait", "0"])
     out = capsys.readouterr().out
     report = json.loads(out)
     assert code == 0 and report["ok"]
@@ -51,9 +51,10 @@ def test_diagnose_reads_a_card_and_masks_it(sim: SamSimulator,
 
 def test_diagnose_without_card_and_without_reader(sim: SamSimulator, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    assert diagnose.main(["--port", sim.port, "--wait", "0"]) == 0
+    assert devicecheck.main(["idcard", "--port", sim.port, "--wait", "0"]) == 0
     assert "card: None" in capsys.readouterr().out
-    assert diagnose.main(["--json", "--port", str(tmp_path / "none"), "--wait", "0"]) == 1
+    assert devicecheck.main(["idcard", "--json", "--port", str(tmp_path / "none"),
+                             "--wait", "0"]) == 1
     assert json.loads(capsys.readouterr().out)["i18n_key"] == "error.device_unavailable"
 
 

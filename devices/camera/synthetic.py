@@ -19,8 +19,8 @@ import numpy.typing as npt
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
-from kiosk.documents.formats import Corners, PageFormat
-from kiosk.fonts import collection_face
+from devices.fonts import collection_face
+from devices.scanner.formats import Corners, PageFormat
 
 Image = npt.NDArray[np.uint8]
 
