@@ -24,7 +24,7 @@ def check(wanted: str, *, wait: float) -> tuple[int, dict[str, Any]]:
     report: dict[str, Any] = {"reader_setting": wanted, "timings_ms": {}, "ok": False}
     try:
         from devices.sscard import pyscard_backend
-        from devices.sscard.pcsc import read_basics
+        from devices.sscard.base import read_basics
     except ImportError as err:
         report["error"] = f"pyscard missing: {err}"
         return 1, report

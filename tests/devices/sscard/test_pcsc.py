@@ -10,8 +10,8 @@ import pytest
 from devices.base import DeviceState, MediaStatus
 from devices.idcard.base import CardFailed, CardInserted, CardRemoved
 from devices.sscard import pyscard_backend
+from devices.sscard.base import REASON_NO_READER, REASON_NO_SERVICE, ReadersChanged, SsCardReader
 from devices.sscard.errors import NotSocialSecurityCard, SsCardRemoved
-from devices.sscard.pcsc import REASON_NO_READER, REASON_NO_SERVICE, ReadersChanged, SsCardReader
 from devices.sscard.virtual_card import DEFAULT_ATR, SsPerson, VirtualSsCard
 from kiosk.clock import SystemClock
 from kiosk.errors import DeviceUnavailable, NoCard
