@@ -24,8 +24,8 @@ from devices.idcard.photo import (
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.sam import Timeouts
 from devices.idcard.sam_serial import SamSerialReader, make_reader
-from devices.idcard.sim_control import control
 from devices.idcard.simulator import SamSimulator
+from devices.simcontrol import request_json
 from kiosk import devicecheck
 from kiosk.clock import SystemClock
 from kiosk.config import IdCardConfig
@@ -76,10 +76,10 @@ def test_simulator_process_with_control_socket(tmp_path: Path) -> None:
         reader.enable()
         reader.poll_once()
         assert reader.status.ready
-        assert control(sock, op="place", profile="rare_astral")["ok"]
+        assert request_json(sock, {"op": "place", "profile": "rare_astral"})["ok"]
         reader.poll_once()
         assert isinstance(events[0], CardInserted) and events[0].identity.name == "𠮷田花"
-        assert control(sock, op="unplug")["plugged"] is False
+        assert request_json(sock, {"op": "unplug"})["plugged"] is False
         reader.poll_once()
         assert reader.status.state is DeviceState.UNAVAILABLE
     finally:
@@ -135,16 +135,17 @@ def test_test_photo_travels_through_the_pty_to_the_decoder(sim: SamSimulator,
     import cv2
     import numpy as np
 
-    from devices.idcard.sim_control import ControlServer
+    from devices.idcard.sim_control import control_server
 
-    server = ControlServer(sim, tmp_path / "ctl.sock")
+    server = control_server(sim, tmp_path / "ctl.sock")
     events: list[CardEvent] = []
     reader = SamSerialReader(clock=SystemClock(), port=sim.port, timeouts=Timeouts(0.3, 1),
                              photo_decoder=SimJpegTestCodec())
     reader.add_card_listener(events.append)
     reader.enable()
     try:
-        assert control(server.path, op="place", profile="resident", photo_jpeg=str(FACE))["ok"]
+        assert request_json(server.path, {"op": "place", "profile": "resident",
+                                          "photo_jpeg": str(FACE)})["ok"]
         reader.poll_once()
         assert isinstance(events[0], CardInserted) and events[0].photo_reason is None
         image = cv2.imdecode(np.frombuffer(events[0].identity.photo_bmp, np.uint8),
