@@ -8,14 +8,17 @@ Listeners are called from the reader's polling thread.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic
+from typing import Any, Generic, TypeVar
 
 from devices.base import E, Listeners, PollingDevice
 from devices.identity import Identity
 from kiosk.clock import Clock
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, NoCard
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,25 @@ class CardReader(PollingDevice, Generic[E]):
 
     def _emit(self, event: E) -> None:
         self._card_listeners.emit(event)
+
+
+# -- for the technicians' step-by-step checks (``diagnose.py``), on the real clock ----------
+def timed(report: dict[str, Any], step: str, fn: Callable[[], T]) -> T:
+    """``fn()``, its duration recorded in ``report["timings_ms"][step]``."""
+    t0 = time.perf_counter()
+    try:
+        return fn()
+    finally:
+        report["timings_ms"][step] = round((time.perf_counter() - t0) * 1000, 1)
+
+
+def until_card(attempt: Callable[[], T], wait_s: float, pause_s: float = 0.2) -> T | None:
+    """``attempt()`` until it stops raising NoCard; None when ``wait_s`` passed first."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return attempt()
+        except NoCard:
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(pause_s)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from devices.camera.base import Camera
-from devices.camera.factory import CameraSettings, make_camera
+from devices.camera.factory import make_camera
+from devices.settings import CameraConfig
 from kiosk.clock import Clock
 from kiosk.errors import DeviceError
 
@@ -54,7 +55,7 @@ def probe(camera: Camera, clock: Clock, frames: int, seconds: float) -> dict[str
 
 
 
-def check(section: CameraSettings, *, name: str, frames: int, seconds: float,
+def check(section: CameraConfig, *, name: str, frames: int, seconds: float,
           clock: Clock) -> dict[str, Any]:
     """The camera the settings describe, probed; ``ok`` True also when there is none."""
     camera = make_camera(section, clock=clock, name=name)

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from devices.base import resolve_path
 from devices.camera.base import Camera
 from devices.camera.opencv import CaptureFactory, OpenCVCamera
@@ -25,25 +23,9 @@ from devices.camera.simulator import (
     StillScene,
     VideoFileScene,
 )
+from devices.settings import CameraConfig
 from kiosk.clock import Clock
 from kiosk.errors import ConfigError
-
-
-class CameraSettings(Protocol):
-    """What :func:`make_camera` reads (``devices.camera`` / ``devices.doccam`` have it)."""
-
-    @property
-    def driver(self) -> str: ...
-    @property
-    def source(self) -> str: ...
-    @property
-    def width(self) -> int: ...
-    @property
-    def height(self) -> int: ...
-    @property
-    def fps(self) -> int: ...
-    @property
-    def frozen_after_s(self) -> float: ...
 
 
 def simulator_scene(spec: str, size: tuple[int, int]) -> Scene:
@@ -62,7 +44,7 @@ def simulator_scene(spec: str, size: tuple[int, int]) -> Scene:
                       "sim:file:PATH)")
 
 
-def make_camera(config: CameraSettings, *, clock: Clock, name: str = "camera",
+def make_camera(config: CameraConfig, *, clock: Clock, name: str = "camera",
                 capture_factory: CaptureFactory | None = None) -> Camera | None:
     """None when the driver is ``none`` (the site has no such camera)."""
     if config.driver == "none":

@@ -12,47 +12,38 @@ or 1 (the reader or the card needs attention) with the report.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from devices.idcard.sam_serial import IdCardSettings, SamSerialReader
+from devices.cards import timed, until_card
+from devices.idcard.sam_serial import SamSerialReader
 from devices.idcard.text import is_expired
+from devices.settings import IdCardConfig
 from kiosk.clock import Clock
-from kiosk.errors import KioskError, NoCard
+from kiosk.errors import KioskError
 from kiosk.privacy import mask_id, mask_name
 
 
-def _timed(report: dict[str, Any], step: str, fn: Any) -> Any:
-    t0 = time.perf_counter()
-    try:
-        return fn()
-    finally:
-        report["timings_ms"][step] = round((time.perf_counter() - t0) * 1000, 1)
-
-
-def check(config: IdCardSettings, *, wait: float, clock: Clock) -> tuple[int, dict[str, Any]]:
+def check(config: IdCardConfig, *, wait: float, clock: Clock) -> tuple[int, dict[str, Any]]:
     """Open the port, ask the SAM, wait up to ``wait`` seconds for a card and read it."""
     reader = SamSerialReader.from_config(config, clock=clock)
     report: dict[str, Any] = {"port_setting": config.port, "baud": config.baud,
                               "timings_ms": {}, "ok": False}
     client = None
     try:
-        client = _timed(report, "open_and_status", reader.connect)
+        client = timed(report, "open_and_status", reader.connect)
         report["port"] = reader.found_port
         report["sam_status"] = "ok"
-        report["sam_id"] = _timed(report, "sam_id", client.sam_id)
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                _timed(report, "find", client.find)
-                break
-            except NoCard:
-                if time.monotonic() >= deadline:
-                    report["card"] = None
-                    report["ok"] = True
-                    return 0, report
-                time.sleep(0.2)
-        read = _timed(report, "select_and_read", client.read)
+        report["sam_id"] = timed(report, "sam_id", client.sam_id)
+
+        def find() -> bool:
+            timed(report, "find", client.find)
+            return True
+
+        if until_card(find, wait) is None:
+            report["card"] = None
+            report["ok"] = True
+            return 0, report
+        read = timed(report, "select_and_read", client.read)
         ident = read.identity
         report["card"] = {
             "type": ident.card_type.value, "id_number": mask_id(ident.id_number),

@@ -21,35 +21,16 @@ import contextlib
 import glob
 import termios
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import serial
 
 from devices.base import resolve_path
 from devices.idcard.photo import PhotoDecoder, make_photo_decoder
 from devices.idcard.sam import SamClient, SamReader, Timeouts
+from devices.settings import IdCardConfig
 from kiosk.clock import Clock
 from kiosk.errors import DeviceError, DeviceUnavailable, KioskError
-
-
-class IdCardSettings(Protocol):
-    """What :func:`make_reader` reads (the kiosk's ``devices.idcard`` section has it)."""
-
-    @property
-    def driver(self) -> str: ...
-    @property
-    def port(self) -> str: ...
-    @property
-    def baud(self) -> int: ...
-    @property
-    def find_timeout_s(self) -> float: ...
-    @property
-    def read_timeout_s(self) -> float: ...
-    @property
-    def poll_interval_s(self) -> float: ...
-    @property
-    def photo_decoder(self) -> str: ...
-
 
 PROBE_GLOBS = ("/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*")
 PortFactory = Callable[[str, int], serial.Serial]
@@ -125,7 +106,7 @@ class SamSerialReader(SamReader):
         self.found_port: str = ""
 
     @classmethod
-    def from_config(cls, config: IdCardSettings, *, clock: Clock,
+    def from_config(cls, config: IdCardConfig, *, clock: Clock,
                     port_factory: PortFactory = open_serial,
                     photo_decoder: PhotoDecoder | None = None) -> SamSerialReader:
         port = config.port if config.port == "auto" else str(resolve_path(config.port))
@@ -186,7 +167,7 @@ class SamSerialReader(SamReader):
         return data
 
 
-def make_reader(config: IdCardSettings, *, clock: Clock,
+def make_reader(config: IdCardConfig, *, clock: Clock,
                 port_factory: PortFactory = open_serial) -> SamSerialReader | None:
     """The configured ID card reader (``driver: none`` -> None)."""
     if config.driver == "none":

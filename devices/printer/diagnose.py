@@ -13,15 +13,16 @@ from typing import Any
 
 from devices.printer.base import ReceiptPrinter
 from devices.printer.document import Document
-from devices.printer.drivers import PrinterSettings, make_printer
+from devices.printer.drivers import make_printer
 from devices.printer.profile import Mode
+from devices.settings import PrinterConfig
 from kiosk.clock import Clock
 
 #: Composes the test page for the opened printer (its name and profile go on it).
 TestPage = Callable[[ReceiptPrinter], Document]
 
 
-def check(settings: PrinterSettings, *, clock: Clock, test_page: TestPage | None,
+def check(settings: PrinterConfig, *, clock: Clock, test_page: TestPage | None,
           mode: Mode | None = None) -> tuple[int, dict[str, Any]]:
     printer = make_printer(settings, clock=clock)
     if printer is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any
 
 import escpos.exceptions
 import escpos.printer
@@ -20,7 +20,8 @@ import serial
 
 from devices.base import resolve_path
 from devices.printer.base import ReceiptPrinter
-from devices.printer.profile import Mode, PrinterProfile, TextCharset, profile_for
+from devices.printer.profile import PrinterProfile, profile_for
+from devices.settings import PrinterConfig
 from kiosk.clock import Clock
 from kiosk.errors import DeviceTimeout, DeviceUnavailable
 
@@ -204,45 +205,10 @@ class FilePrinter(EscposTransport):
         return f"file:{self.path}"
 
 
-class PrinterSettings(Protocol):
-    """What :func:`make_printer` reads (the kiosk's ``devices.printer`` section has it)."""
-
-    @property
-    def driver(self) -> str: ...
-    @property
-    def host(self) -> str: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def serial_port(self) -> str: ...
-    @property
-    def baud(self) -> int: ...
-    @property
-    def usb_vendor(self) -> int: ...
-    @property
-    def usb_product(self) -> int: ...
-    @property
-    def file_path(self) -> str: ...
-    @property
-    def paper_mm(self) -> int: ...
-    @property
-    def mode(self) -> Mode: ...
-    @property
-    def timeout_s(self) -> float: ...
-    @property
-    def status_timeout_s(self) -> float: ...
-    @property
-    def text_charset(self) -> TextCharset: ...
-    @property
-    def native_qr(self) -> bool: ...
-    @property
-    def status(self) -> bool: ...
+PrinterFactory = Callable[[PrinterConfig], ReceiptPrinter | None]
 
 
-PrinterFactory = Callable[[PrinterSettings], ReceiptPrinter | None]
-
-
-def make_printer(cfg: PrinterSettings, *, clock: Clock | None = None,
+def make_printer(cfg: PrinterConfig, *, clock: Clock | None = None,
                  name: str = "printer") -> ReceiptPrinter | None:
     """The driver the configuration names (None for ``driver: none``); not opened yet."""
     profile = profile_for(cfg.paper_mm, text_charset=cfg.text_charset, native_qr=cfg.native_qr,

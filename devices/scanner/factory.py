@@ -7,35 +7,16 @@ the site already has one, so both share one ``cv2.VideoCapture``.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from devices.camera.base import Camera
-from devices.camera.factory import CameraSettings, make_camera
+from devices.camera.factory import make_camera
 from devices.scanner.base import Scanner
 from devices.scanner.doccam import DocCamScanner, PageFinder
 from devices.scanner.sane import SaneScanner
+from devices.settings import DevicesConfig
 from kiosk.clock import Clock
 
 
-class ScannerSettings(Protocol):
-    @property
-    def driver(self) -> str: ...
-    @property
-    def sane_device(self) -> str: ...
-    @property
-    def dpi(self) -> int: ...
-
-
-class DevicesSettings(Protocol):
-    """The two sections :func:`make_scanner` reads (the kiosk's ``devices`` has them)."""
-
-    @property
-    def scanner(self) -> ScannerSettings: ...
-    @property
-    def doccam(self) -> CameraSettings: ...
-
-
-def make_scanner(devices: DevicesSettings, *, clock: Clock, capture: PageFinder,
+def make_scanner(devices: DevicesConfig, *, clock: Clock, capture: PageFinder,
                  camera: Camera | None = None) -> Scanner | None:
     """None when there is no scanner (driver ``none``, or doccam with no document camera)."""
     config = devices.scanner

@@ -12,10 +12,10 @@ or 1 (needs attention) with the report.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from kiosk.errors import KioskError, NoCard
+from devices.cards import timed, until_card
+from kiosk.errors import KioskError
 from kiosk.privacy import mask_id, mask_name
 
 
@@ -29,32 +29,21 @@ def check(wanted: str, *, wait: float) -> tuple[int, dict[str, Any]]:
         report["error"] = f"pyscard missing: {err}"
         return 1, report
     try:
-        t0 = time.perf_counter()
-        names = pyscard_backend.list_readers()
-        report["timings_ms"]["list_readers"] = round((time.perf_counter() - t0) * 1000, 1)
+        names = timed(report, "list_readers", pyscard_backend.list_readers)
         report["readers"] = names
         reader = next((n for n in names if wanted in n), None)
         if reader is None:
             report["error"] = f"no reader matching {wanted!r}"
             return 1, report
         report["reader"] = reader
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                t0 = time.perf_counter()
-                conn = pyscard_backend.connect(reader)
-                report["timings_ms"]["connect"] = round((time.perf_counter() - t0) * 1000, 1)
-                break
-            except NoCard:
-                if time.monotonic() >= deadline:
-                    report["card"] = None
-                    report["ok"] = True
-                    return 0, report
-                time.sleep(0.2)
+        conn = until_card(lambda: timed(report, "connect",
+                                        lambda: pyscard_backend.connect(reader)), wait)
+        if conn is None:
+            report["card"] = None
+            report["ok"] = True
+            return 0, report
         try:
-            t0 = time.perf_counter()
-            read = read_basics(conn)
-            report["timings_ms"]["read_basics"] = round((time.perf_counter() - t0) * 1000, 1)
+            read = timed(report, "read_basics", lambda: read_basics(conn))
         finally:
             conn.close()
         ident = read.identity

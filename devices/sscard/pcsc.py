@@ -7,24 +7,12 @@ primitives (list the readers, connect to a card) come from
 
 from __future__ import annotations
 
-from typing import Protocol
-
+from devices.settings import SsCardConfig
 from devices.sscard.base import SsCardReader
 from kiosk.clock import Clock
 
 
-class SsCardSettings(Protocol):
-    """What :func:`make_reader` reads (the kiosk's ``devices.sscard`` section has it)."""
-
-    @property
-    def driver(self) -> str: ...
-    @property
-    def reader(self) -> str: ...
-    @property
-    def poll_interval_s(self) -> float: ...
-
-
-def make_reader(config: SsCardSettings, *, clock: Clock) -> SsCardReader | None:
+def make_reader(config: SsCardConfig, *, clock: Clock) -> SsCardReader | None:
     if config.driver == "none":
         return None
     return SsCardReader(clock=clock, reader_filter=config.reader,
