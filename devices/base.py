@@ -5,10 +5,15 @@ it is what kiosk technicians already know: a device is READY, BUSY or UNAVAILABL
 (with a reason), and devices with media (paper, a card in the field) report a
 media status.
 
-A device kind's ``base.py`` subclasses :class:`Device` and owns the behaviour;
-its drivers supply one or two primitives (python-escpos style). Status changes
-are delivered to listeners (pyscard observer style) from whatever thread
-noticed them; the UI moves them onto its own clock in ``screens/bridge.py``.
+A device kind's ``base.py`` subclasses :class:`Device` (or :class:`PollingDevice`,
+for devices that watch their hardware from a thread of their own) and owns the
+behaviour; its drivers supply one or two primitives (python-escpos style).
+Status changes are delivered to listeners (pyscard observer style) from whatever
+thread noticed them; the UI moves them onto its own clock in ``screens/bridge.py``.
+
+Every kind has the same parts: ``base`` (behaviour), ``drivers`` (primitives
+over one transport each), ``simulator`` (the same protocol, simulated),
+``diagnose`` (a technician's check over explicit settings) and ``errors``.
 """
 
 from __future__ import annotations
@@ -17,7 +22,23 @@ import enum
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from kiosk.clock import Clock
+from kiosk.errors import KioskError
+
+E = TypeVar("E")
+REASON_CLOSED = "device.reason.not_opened"
+
+#: The checkout; relative paths in device settings (ports, files) are relative to it.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def resolve_path(path: str) -> Path:
+    """``path`` as given when absolute, else relative to the checkout."""
+    p = Path(path)
+    return p if p.is_absolute() else ROOT / p
 
 
 class DeviceState(enum.Enum):
@@ -95,7 +116,7 @@ class Device:
     def __init__(self, name: str) -> None:
         self.name = name
         self._lock = threading.RLock()
-        self._status = DeviceStatus(DeviceState.UNAVAILABLE, reason="device.reason.not_opened")
+        self._status = DeviceStatus(DeviceState.UNAVAILABLE, reason=REASON_CLOSED)
         self._listeners: list[StatusListener] = []
         self._enabled = False
         self.counters = DeviceCounters()
@@ -173,3 +194,108 @@ class Device:
                     **self.counters.extra,
                 },
             }
+
+
+class Listeners(Generic[E]):
+    """Callbacks for one kind of event: added and removed under a lock, called outside it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[Callable[[E], None]] = []
+
+    def add(self, listener: Callable[[E], None]) -> None:
+        with self._lock:
+            self._items.append(listener)
+
+    def remove(self, listener: Callable[[E], None]) -> None:
+        with self._lock:
+            if listener in self._items:
+                self._items.remove(listener)
+
+    def emit(self, event: E) -> None:
+        with self._lock:
+            items = list(self._items)
+        for listener in items:
+            listener(event)
+
+
+class PollingDevice(Device):
+    """A device that watches its hardware from a thread of its own.
+
+    The one lifecycle every such kind shares: ``open()`` starts the thread (once;
+    opening the transport is the poll's job, so ``open()`` never raises),
+    ``close()`` stops it at once (the pause waits on an Event), joins it, lets the
+    kind release its transport (:meth:`_closed`) and reports UNAVAILABLE
+    ``device.reason.not_opened``. The thread only calls :meth:`poll_once` in a loop
+    paced by ``poll_interval_s``; tests call ``poll_once()`` directly with a fake
+    clock. A failure makes the device UNAVAILABLE with a reason
+    (:meth:`_set_unavailable`); the transport is tried again every
+    ``reopen_interval_s`` (:meth:`_reopen_due`) until it answers.
+    """
+
+    join_timeout_s = 10.0
+
+    def __init__(self, name: str, *, clock: Clock, poll_interval_s: float,
+                 reopen_interval_s: float = 0.0) -> None:
+        super().__init__(name)
+        self._clock = clock
+        self._poll_interval_s = poll_interval_s
+        self._reopen_interval_s = reopen_interval_s
+        self._next_reopen = 0.0
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()      # for loops that idle between sessions
+        self._poll_lock = threading.Lock()  # poll_once from the thread or a test, not both
+
+    # -- what a kind supplies ------------------------------------------------------
+    def poll_once(self) -> Any:
+        """One step: (re)open when due, look at the hardware, report what changed."""
+        raise NotImplementedError
+
+    def _closed(self) -> None:
+        """Release the transport and forget any media (called by ``close()``)."""
+
+    # -- the lifecycle -------------------------------------------------------------
+    def open(self) -> None:
+        """Start the polling thread (which opens the transport). Never raises."""
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name=f"{self.kind}-{self.name}",
+                                            daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=self.join_timeout_s)
+        with self._poll_lock:
+            self._closed()
+            self._set_status(DeviceStatus(DeviceState.UNAVAILABLE, reason=REASON_CLOSED))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.poll_once()
+            self._stop.wait(self._poll_interval_s)
+
+    # -- errors and recovery -----------------------------------------------------------
+    def _reopen_due(self, now: float | None = None) -> bool:
+        return (self._clock.monotonic() if now is None else now) >= self._next_reopen
+
+    def _schedule_reopen(self, now: float | None = None) -> None:
+        self._next_reopen = (self._clock.monotonic() if now is None else now) \
+            + self._reopen_interval_s
+
+    def _set_unavailable(self, reason: str, error: KioskError | None = None, *,
+                         detail: str | None = None,
+                         media: MediaStatus = MediaStatus.UNKNOWN) -> None:
+        """UNAVAILABLE with ``reason`` (an i18n key); the error is counted and its text kept."""
+        if error is not None:
+            self._record_failure(error)
+        text = detail if detail is not None else ("" if error is None else str(error))
+        self._set_status(DeviceStatus(DeviceState.UNAVAILABLE, media=media, reason=reason,
+                                      detail=text))

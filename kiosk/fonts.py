@@ -10,22 +10,11 @@ parts of Ext B (𠮷); the coverage test reads its character map.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
-SC_INDEX = 2  # faces in NotoSansCJK-*.ttc: JP, KR, SC, TC, HK, then the Mono faces
+from devices.fonts import NOTO_DIR, SC_INDEX, FontFace, collection_face
 
-
-@dataclass(frozen=True)
-class FontFace:
-    path: Path
-    index: int = 0  # face index inside a .ttc collection
-
-
-def collection_face(weight: str = "Regular") -> FontFace:
-    """The SC face inside Debian's Noto CJK collection (for Pillow and fontTools)."""
-    return FontFace(NOTO_DIR / f"NotoSansCJK-{weight}.ttc", SC_INDEX)
+__all__ = ["NOTO_DIR", "SC_INDEX", "FontFace", "collection_face", "extracted_face_path"]
 
 
 def extracted_face_path(data_dir: Path, weight: str = "Regular") -> Path:

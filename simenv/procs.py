@@ -1,4 +1,4 @@
-"""Child processes and the JSON-lines control socket of :mod:`simenv.environment`.
+"""Child processes of :mod:`simenv.environment`; its control socket is :mod:`devices.simcontrol`'s.
 
 Each simulator and the back office run as real child processes started here,
 each in its own session (so a Ctrl-C in the terminal reaches the environment,
@@ -12,27 +12,24 @@ an overall bound; that is waiting on another process's start-up, not timing.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
-import socketserver
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
+from devices.simcontrol import ControlServer as ControlServer
+from devices.simcontrol import request_json as request_json
+from devices.simcontrol import socket_answers as socket_answers
 from kiosk.config.model import ROOT
-from kiosk.errors import KioskError, SimulationError
+from kiosk.errors import SimulationError
 
 #: SIGTERM first; a child still there after this is killed.
 STOP_GRACE_S = 5.0
 POLL_S = 0.05
-
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def free_port() -> int:
@@ -122,79 +119,3 @@ class Child:
                 raise SimulationError(f"{self.name} not ready after {timeout_s:.0f} s:\n"
                                       f"{self.log_tail()}")
             time.sleep(POLL_S)  # another process's start-up, not a timing in a test
-
-
-def socket_answers(path: Path, request: dict[str, Any], timeout_s: float = 1.0) -> bool:
-    """True when a JSON-lines control socket at ``path`` answers ``request`` with ok."""
-    if not path.exists():
-        return False
-    try:
-        return bool(request_json(path, request, timeout_s).get("ok"))
-    except (OSError, ValueError):
-        return False
-
-
-def request_json(path: Path, request: dict[str, Any], timeout_s: float = 10.0) -> dict[str, Any]:
-    """One request line, one answer line, on a UNIX socket."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout_s)
-        s.connect(str(path))
-        s.sendall(json.dumps(request, ensure_ascii=False).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-    answer = json.loads(buf)
-    if not isinstance(answer, dict):
-        raise ValueError(f"answer is not an object: {buf[:200]!r}")
-    return answer
-
-
-class _Handler(socketserver.StreamRequestHandler):
-    server: _Server
-
-    def handle(self) -> None:
-        for line in self.rfile:
-            try:
-                request = json.loads(line)
-                if not isinstance(request, dict):
-                    raise ValueError("a request is a JSON object")
-                answer = self.server.handler(request)
-            except (ValueError, KeyError, TypeError, KioskError, OSError) as err:
-                answer = {"ok": False, "error": f"{type(err).__name__}: {err}"}
-            self.wfile.write(json.dumps(answer, ensure_ascii=False).encode() + b"\n")
-            self.wfile.flush()
-
-
-class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-    handler: Handler
-
-
-class ControlServer:
-    """A 0600 UNIX socket serving ``handler(request) -> answer`` one JSON line each."""
-
-    def __init__(self, path: Path, handler: Handler) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        old = os.umask(0o177)
-        try:
-            self._server = _Server(str(path), _Handler)
-        finally:
-            os.umask(old)
-        self._server.handler = handler
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.2},
-                                        name="simenv-control", daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5.0)
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()

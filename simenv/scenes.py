@@ -33,7 +33,7 @@ wins, so a scene change is one atomic file rename.
   (another person), ``two`` (holder and another person), ``far`` (holder far
   away);
 * document camera: ``none`` (empty desk), ``document`` (a synthetic A4 page of
-  Chinese text, see kiosk/documents/synthetic.py), ``document2`` (another one);
+  Chinese text, see devices/camera/synthetic.py), ``document2`` (another one);
 * both: ``covered`` (lens covered: black frames; the driver reports
   ``device.reason.camera_black`` after ``frozen_after_s`` of a session). A
   frozen or unplugged camera cannot be made from outside: those faults live in
@@ -192,7 +192,7 @@ class SceneKit:
             self.wait_prepared()
             image = self._face_scene(name, size)
         else:
-            from kiosk.documents.synthetic import synthetic_frame  # heavy: only when asked
+            from devices.camera.synthetic import synthetic_frame  # heavy: only when asked
 
             image = as_image(synthetic_frame(1 if name == "document" else 2, size=size).frame)
         return self._write(kind, name, image)

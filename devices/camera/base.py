@@ -21,8 +21,9 @@ Drivers supply three primitives (``_open_capture``, ``_read_frame``,
   themselves when good frames come back.
 
 Time comes from the injected clock. Tests drive ``poll_once()`` directly with a
-``FakeClock``; the thread started by ``open()`` only calls ``poll_once()`` in a
-paced loop.
+``FakeClock``; the thread, ``open()``/``close()`` and reopen timing are
+:class:`devices.base.PollingDevice`'s; the camera's loop idles while no session
+is active and paces reads by the frame rate.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from devices.base import Device, DeviceState, DeviceStatus
+from devices.base import REASON_CLOSED as REASON_CLOSED
+from devices.base import DeviceState, DeviceStatus, MediaStatus, PollingDevice
 from kiosk.clock import Clock
 from kiosk.errors import CameraError, DeviceTimeout, DeviceUnavailable
 
@@ -43,7 +45,6 @@ Image = npt.NDArray[np.uint8]
 REASON_UNPLUGGED = "device.reason.camera_unplugged"
 REASON_FROZEN = "device.reason.camera_frozen"
 REASON_BLACK = "device.reason.camera_black"
-REASON_CLOSED = "device.reason.not_opened"
 
 #: Mean grey level at or below which a frame counts as black (8-bit).
 BLACK_LEVEL = 4.0
@@ -58,30 +59,27 @@ class Frame:
     t: float  # clock.monotonic() when it was read
 
 
-class Camera(Device):
+class Camera(PollingDevice):
     kind = "camera"
+    join_timeout_s = 5.0
 
     def __init__(self, name: str, *, clock: Clock, fps: float = 25.0,
                  frozen_after_s: float = 2.0, max_read_failures: int = 5,
                  reopen_interval_s: float = 1.0) -> None:
-        super().__init__(name)
-        self._clock = clock
-        self._period = 1.0 / fps if fps > 0 else 0.0
+        period = 1.0 / fps if fps > 0 else 0.0
+        super().__init__(name, clock=clock, poll_interval_s=period,
+                         reopen_interval_s=reopen_interval_s)
+        self._period = period
         self._frozen_after_s = frozen_after_s
         self._max_read_failures = max_read_failures
-        self._reopen_interval_s = reopen_interval_s
         self._cond = threading.Condition(self._lock)
         self._frame: Frame | None = None
         self._seq = 0
         self._capture_open = False
-        self._next_reopen = 0.0
         self._failures_in_row = 0
         self._last_signature: bytes | None = None
         self._last_change_t: float | None = None   # last frame that differed from the one before
         self._last_good_t: float | None = None     # last frame that was not black
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._wake = threading.Event()
         for key in ("frames", "read_failures", "reopens", "frozen_events"):
             self.counters.extra[key] = 0
 
@@ -101,26 +99,16 @@ class Camera(Device):
     def open(self) -> None:
         """Open the capture and start the capture thread. Never raises."""
         self._try_open()
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=f"camera-{self.name}",
-                                            daemon=True)
-            self._thread.start()
+        super().open()
 
     def open_without_thread(self) -> None:
         """Open the capture only; the caller drives ``poll_once()`` (tests, diagnostics)."""
         self._try_open()
 
-    def close(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=5.0)
+    def _closed(self) -> None:
         with self._lock:
             self._release()
             self._frame = None
-            self._set_status(DeviceStatus(DeviceState.UNAVAILABLE, reason=REASON_CLOSED))
 
     def enable(self) -> None:
         with self._lock:
@@ -172,7 +160,7 @@ class Camera(Device):
         now = self._clock.monotonic()
         with self._lock:
             if not self._capture_open:
-                if now < self._next_reopen:
+                if not self._reopen_due(now):
                     return None
                 self.counters.extra["reopens"] += 1
                 if not self._try_open():
@@ -227,10 +215,10 @@ class Camera(Device):
         if self._failures_in_row >= self._max_read_failures:
             self._release()
             self._frame = None
-            self._next_reopen = now + self._reopen_interval_s
-            self._set_status(DeviceStatus(
-                DeviceState.UNAVAILABLE, reason=REASON_UNPLUGGED,
-                detail=f"{self._failures_in_row} failed reads in a row"))
+            self._schedule_reopen(now)
+            self._set_unavailable(REASON_UNPLUGGED,
+                                  detail=f"{self._failures_in_row} failed reads in a row",
+                                  media=MediaStatus.NOT_APPLICABLE)
 
     def _check_stalled(self, now: float | None = None) -> None:
         """Frozen = identical frames or no frame at all for ``frozen_after_s``."""
@@ -253,11 +241,10 @@ class Camera(Device):
             try:
                 self._open_capture()
             except DeviceUnavailable as error:
-                self._record_failure(error)
                 self._capture_open = False
-                self._next_reopen = self._clock.monotonic() + self._reopen_interval_s
-                self._set_status(DeviceStatus(DeviceState.UNAVAILABLE, reason=REASON_UNPLUGGED,
-                                              detail=error.detail))
+                self._schedule_reopen()
+                self._set_unavailable(REASON_UNPLUGGED, error, detail=error.detail,
+                                      media=MediaStatus.NOT_APPLICABLE)
                 return False
             self._capture_open = True
             self._failures_in_row = 0

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from devices.base import resolve_path
 from devices.camera.base import Camera
 from devices.camera.opencv import CaptureFactory, OpenCVCamera
 from devices.camera.scenes import document_scene
@@ -22,19 +23,19 @@ from devices.camera.simulator import (
     StillScene,
     VideoFileScene,
 )
+from devices.settings import CameraConfig
 from kiosk.clock import Clock
-from kiosk.config.model import CameraConfig, resolve
 from kiosk.errors import ConfigError
 
 
 def simulator_scene(spec: str, size: tuple[int, int]) -> Scene:
     kind, _, arg = spec.removeprefix("sim:").partition(":")
     if kind == "dir":
-        return DirectoryScene(resolve(arg), size=size)
+        return DirectoryScene(resolve_path(arg), size=size)
     if kind == "doc":
         return document_scene(int(arg or "0"), size=size)
     if kind == "file":
-        path = resolve(arg)
+        path = resolve_path(arg)
         if path.suffix.lower() in IMAGE_SUFFIXES:
             return StillScene([path], size=size)
         return VideoFileScene(path)

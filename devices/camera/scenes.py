@@ -165,8 +165,8 @@ def _office_background(size: tuple[int, int], seed: int = 3) -> Image:
 
 def document_scene(seed: int = 0, size: tuple[int, int] = (1920, 1080)) -> StillScene:
     """A page of Chinese text lying on a desk under the document camera (see
-    kiosk/documents/synthetic.py); the simulator adds sensor noise per frame."""
-    from kiosk.documents.synthetic import synthetic_frame  # heavy: only when asked for
+    devices/camera/synthetic.py); the simulator adds sensor noise per frame."""
+    from devices.camera.synthetic import synthetic_frame  # heavy: only when asked for
 
     return StillScene([synthetic_frame(seed, size=size).frame])
 

@@ -18,22 +18,28 @@ reader does:
   reader is READY again. With the defaults (poll 0.25 s, reopen 0.5 s) both
   happen well within the 2 s the kiosk promises.
 
-Time comes from the injected clock. Tests call ``poll_once()`` directly; the
-thread started by ``open()`` only calls it in a loop paced by ``poll_interval_s``
-(waiting on an Event, so ``close()`` stops it at once and joins it).
+Time comes from the injected clock. The thread, ``open()``/``close()`` and the
+listeners are :class:`devices.cards.CardReader`'s (one lifecycle for every
+polling device); tests call ``poll_once()`` directly.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from devices.base import Device, DeviceState, DeviceStatus, MediaStatus
+from devices.base import REASON_CLOSED as REASON_CLOSED
+from devices.base import DeviceState, DeviceStatus, MediaStatus
+from devices.cards import CardEvent as CardEvent
+from devices.cards import CardFailed as CardFailed
+from devices.cards import CardInserted as CardInserted
+from devices.cards import CardListener as CardListener
+from devices.cards import CardReader
+from devices.cards import CardRemoved as CardRemoved
 from devices.idcard.errors import SamFault, SamNotAuthorised
 from devices.idcard.photo import PHOTO_UNAVAILABLE, PhotoDecoder
 from devices.idcard.text import is_expired
+from devices.identity import Identity
 from kiosk.clock import Clock
 from kiosk.errors import (
     CardError,
@@ -44,41 +50,12 @@ from kiosk.errors import (
     NoCard,
     ProtocolError,
 )
-from kiosk.identity import Identity
 
-REASON_CLOSED = "device.reason.not_opened"
 REASON_UNPLUGGED = "device.reason.idcard_unplugged"
 REASON_NO_ANSWER = "device.reason.idcard_no_answer"
 REASON_GARBLED = "device.reason.idcard_garbled"
 REASON_SAM_FAULT = "device.reason.idcard_sam_fault"
 REASON_SAM_UNAUTHORISED = "device.reason.idcard_sam_unauthorised"
-
-
-@dataclass(frozen=True)
-class CardInserted:
-    identity: Identity
-    expired: bool                 # against the injected clock, in China time
-    photo_reason: str | None      # None: photo decoded; else the i18n key why not
-    read_s: float                 # find-to-identity time, for diagnostics
-
-    def __repr__(self) -> str:  # never print personal data
-        return f"CardInserted({self.identity.card_type.value}, expired={self.expired})"
-
-
-@dataclass(frozen=True)
-class CardRemoved:
-    pass
-
-
-@dataclass(frozen=True)
-class CardFailed:
-    error: KioskError             # its i18n_key is what the citizen is told
-    attempt: int
-    final: bool                   # no more automatic attempts for this placement
-
-
-CardEvent = CardInserted | CardRemoved | CardFailed
-CardListener = Callable[[CardEvent], None]
 
 
 def reason_for(error: BaseException) -> str:
@@ -93,26 +70,19 @@ def reason_for(error: BaseException) -> str:
     return REASON_UNPLUGGED
 
 
-class IdCardReader(Device):
+class IdCardReader(CardReader[CardEvent]):
     kind = "idcard"
 
     def __init__(self, name: str, *, clock: Clock, poll_interval_s: float = 0.25,
                  reopen_interval_s: float = 0.5, max_read_attempts: int = 3,
                  photo_decoder: PhotoDecoder | None = None) -> None:
-        super().__init__(name)
-        self._clock = clock
-        self._poll_interval_s = poll_interval_s
-        self._reopen_interval_s = reopen_interval_s
+        super().__init__(name, clock=clock, poll_interval_s=poll_interval_s,
+                         reopen_interval_s=reopen_interval_s)
         self._max_read_attempts = max_read_attempts
         self._photo_decoder = photo_decoder
-        self._card_listeners: list[CardListener] = []
         self._transport_open = False
-        self._next_reopen = 0.0
         self._present = False       # a card was read and reported, and still lies there
         self._attempts = 0          # failed reads of the card now in the field
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._poll_lock = threading.Lock()  # poll_once from the thread or a test, not both
         for key in ("cards_read", "read_failures", "reopens", "unplugs"):
             self.counters.extra[key] = 0
         self.last_read_s: float | None = None
@@ -137,44 +107,11 @@ class IdCardReader(Device):
         """Read and decode the card in the field (photo still WLT)."""
         raise NotImplementedError
 
-    # -- listeners ------------------------------------------------------------
-    def add_card_listener(self, listener: CardListener) -> None:
-        with self._lock:
-            self._card_listeners.append(listener)
-
-    def remove_card_listener(self, listener: CardListener) -> None:
-        with self._lock:
-            if listener in self._card_listeners:
-                self._card_listeners.remove(listener)
-
-    def _emit(self, event: CardEvent) -> None:
-        with self._lock:
-            listeners = list(self._card_listeners)
-        for listener in listeners:
-            listener(event)
-
     # -- lifecycle ------------------------------------------------------------
-    def open(self) -> None:
-        """Start the polling thread (which opens the port). Never raises."""
-        with self._lock:
-            if self._thread is not None:
-                return
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=f"idcard-{self.name}",
-                                            daemon=True)
-            self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=10.0)
-        with self._poll_lock:
-            self._release()
-            self._present = False
-            self._attempts = 0
-            self._set_status(DeviceStatus(DeviceState.UNAVAILABLE, reason=REASON_CLOSED))
+    def _closed(self) -> None:
+        self._release()
+        self._present = False
+        self._attempts = 0
 
     def disable(self) -> None:
         with self._lock:
@@ -184,11 +121,6 @@ class IdCardReader(Device):
             self._attempts = 0
             if self._status.state is not DeviceState.UNAVAILABLE:
                 self._update_status(media=MediaStatus.UNKNOWN)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.poll_once()
-            self._stop.wait(self._poll_interval_s)
 
     # -- one step of the state machine ----------------------------------------
     def poll_once(self) -> None:
@@ -212,15 +144,15 @@ class IdCardReader(Device):
 
     def _try_open(self) -> bool:
         now = self._clock.monotonic()
-        if now < self._next_reopen:
+        if not self._reopen_due(now):
             return False
         try:
             self._open_transport()
             self._check_health()
         except DeviceError as err:
             self._release()
-            self._next_reopen = now + self._reopen_interval_s
-            self._set_unavailable(err)
+            self._schedule_reopen(now)
+            self._set_unavailable(reason_for(err), err)
             return False
         with self._lock:
             self._transport_open = True
@@ -289,15 +221,10 @@ class IdCardReader(Device):
             was_present, self._present = self._present, False
             self._attempts = 0
             self.counters.extra["unplugs"] += 1
-        self._next_reopen = self._clock.monotonic() + self._reopen_interval_s
-        self._set_unavailable(err)
+        self._schedule_reopen()
+        self._set_unavailable(reason_for(err), err)
         if was_present:
             self._emit(CardRemoved())
-
-    def _set_unavailable(self, err: KioskError) -> None:
-        self._record_failure(err)
-        self._set_status(DeviceStatus(DeviceState.UNAVAILABLE, media=MediaStatus.UNKNOWN,
-                                      reason=reason_for(err), detail=str(err)))
 
     def _release(self) -> None:
         with self._lock:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from devices.idcard.protocol import ADDRESS_LEN, PHOTO_LEN
 from devices.idcard.text import LONG_TERM, encode_text, make_id_number
-from kiosk.identity import CardType
+from devices.identity import CardType
 
 
 @dataclass(frozen=True)

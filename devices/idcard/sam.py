@@ -43,6 +43,7 @@ from devices.idcard.protocol import (
     split_addresses,
 )
 from devices.idcard.text import decode_address, decode_text
+from devices.identity import CardType, Identity
 from kiosk.clock import Clock
 from kiosk.errors import (
     CardError,
@@ -52,7 +53,6 @@ from kiosk.errors import (
     NoCard,
     ProtocolError,
 )
-from kiosk.identity import CardType, Identity
 
 
 class ByteTransport(Protocol):

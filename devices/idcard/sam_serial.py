@@ -25,10 +25,11 @@ from typing import Any
 
 import serial
 
+from devices.base import resolve_path
 from devices.idcard.photo import PhotoDecoder, make_photo_decoder
 from devices.idcard.sam import SamClient, SamReader, Timeouts
+from devices.settings import IdCardConfig
 from kiosk.clock import Clock
-from kiosk.config.model import IdCardConfig, resolve
 from kiosk.errors import DeviceError, DeviceUnavailable, KioskError
 
 PROBE_GLOBS = ("/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*")
@@ -108,7 +109,7 @@ class SamSerialReader(SamReader):
     def from_config(cls, config: IdCardConfig, *, clock: Clock,
                     port_factory: PortFactory = open_serial,
                     photo_decoder: PhotoDecoder | None = None) -> SamSerialReader:
-        port = config.port if config.port == "auto" else str(resolve(config.port))
+        port = config.port if config.port == "auto" else str(resolve_path(config.port))
         return cls(clock=clock, port=port, baud=config.baud,
                    timeouts=Timeouts(config.find_timeout_s, config.read_timeout_s),
                    port_factory=port_factory, poll_interval_s=config.poll_interval_s,

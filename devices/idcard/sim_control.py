@@ -15,25 +15,22 @@ One request per line, one answer per line::
 
 ``photo_jpeg`` embeds the file with the *test* codec (``photo_decoder: sim-jpeg``),
 never a real WLT image. Errors answer ``{"ok": false, "error": "..."}``. The
-socket is created 0600: it is a test tool, not a service.
+socket and its client are :mod:`devices.simcontrol`'s.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import socket
-import socketserver
-import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from devices.idcard.photo import SimJpegTestCodec
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.protocol import Command
 from devices.idcard.sim_model import Fault, FaultKind
+from devices.simcontrol import Answer, ControlServer, Request, dispatch
 
 if TYPE_CHECKING:
     from devices.idcard.simulator import SamSimulator
@@ -62,102 +59,86 @@ def card_sized_jpeg(image: bytes) -> bytes:
     raise ValueError("image does not fit the photo field")
 
 
-def apply(sim: SamSimulator, msg: dict[str, Any]) -> dict[str, Any]:
-    """Carry out one control request (also usable in-process)."""
-    op = msg.get("op")
+def _place(sim: SamSimulator, msg: Request) -> None:
+    profiles = builtin_profiles()
+    key = str(msg.get("profile", "resident"))
+    if key not in profiles:
+        raise ValueError(f"unknown profile {key!r}")
+    card = profiles[key]
+    if msg.get("photo_jpeg"):
+        card = replace(card, photo=SimJpegTestCodec.embed(
+            card_sized_jpeg(Path(str(msg["photo_jpeg"])).read_bytes())))
+    sim.model.place(card)
+
+
+def _fault(sim: SamSimulator, msg: Request) -> None:
+    command = msg.get("command")
+    sim.model.inject(Fault(
+        FaultKind(str(msg["kind"])),
+        command=Command[str(command).upper()] if command else None,
+        count=int(msg.get("count", 1)),
+        sw3=int(msg.get("sw3", 0x24)),
+        delay_s=float(msg.get("delay_s", 0.0))))
+
+
+def _state(sim: SamSimulator) -> Answer:
     model = sim.model
-    if op == "place":
-        profiles = builtin_profiles()
-        key = str(msg.get("profile", "resident"))
-        if key not in profiles:
-            raise ValueError(f"unknown profile {key!r}")
-        card = profiles[key]
-        if msg.get("photo_jpeg"):
-            card = replace(card, photo=SimJpegTestCodec.embed(
-                card_sized_jpeg(Path(str(msg["photo_jpeg"])).read_bytes())))
-        model.place(card)
-    elif op == "remove":
-        model.remove()
-    elif op == "fault":
-        command = msg.get("command")
-        model.inject(Fault(
-            FaultKind(str(msg["kind"])),
-            command=Command[str(command).upper()] if command else None,
-            count=int(msg.get("count", 1)),
-            sw3=int(msg.get("sw3", 0x24)),
-            delay_s=float(msg.get("delay_s", 0.0))))
-    elif op == "clear_faults":
-        model.clear_faults()
-    elif op == "sam_status":
-        model.set_sam_status(int(msg["sw3"]))
-    elif op == "unplug":
-        sim.unplug()
-    elif op == "replug":
-        sim.replug()
-    elif op == "profiles":
-        return {"ok": True, "profiles": sorted(builtin_profiles())}
-    elif op != "state":
-        raise ValueError(f"unknown op {op!r}")
     current = model.card
     return {"ok": True, "card": current.key if current else None, "plugged": sim.plugged,
             "port": sim.port if sim.plugged or sim.link else None,
             "faults": [f.kind.value for f in model.faults], "sam_status": model.sam_status}
 
 
-class _Handler(socketserver.StreamRequestHandler):
-    server: _Server
-
-    def handle(self) -> None:
-        for line in self.rfile:
-            try:
-                answer = apply(self.server.sim, json.loads(line))
-            except (ValueError, KeyError, TypeError, OSError) as err:
-                answer = {"ok": False, "error": f"{type(err).__name__}: {err}"}
-            self.wfile.write(json.dumps(answer).encode() + b"\n")
-            self.wfile.flush()
+def _remove(sim: SamSimulator, _msg: Request) -> None:
+    sim.model.remove()
 
 
-class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-    sim: SamSimulator
+def _clear_faults(sim: SamSimulator, _msg: Request) -> None:
+    sim.model.clear_faults()
 
 
-class ControlServer:
-    def __init__(self, sim: SamSimulator, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-        old = os.umask(0o177)
-        try:
-            self._server = _Server(str(self.path), _Handler)
-        finally:
-            os.umask(old)
-        self._server.sim = sim
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.2},
-                                        name="idcard-sim-control", daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5.0)
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+def _sam_status(sim: SamSimulator, msg: Request) -> None:
+    sim.model.set_sam_status(int(msg["sw3"]))
 
 
-def control(path: str | os.PathLike[str], timeout: float = 5.0, **msg: Any) -> dict[str, Any]:
-    """Send one request to a simulator's control socket and return its answer."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        s.connect(str(path))
-        s.sendall(json.dumps(msg).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            buf += chunk
-    answer: dict[str, Any] = json.loads(buf)
-    return answer
+def _unplug(sim: SamSimulator, _msg: Request) -> None:
+    sim.unplug()
+
+
+def _replug(sim: SamSimulator, _msg: Request) -> None:
+    sim.replug()
+
+
+def _nothing(_sim: SamSimulator, _msg: Request) -> None:
+    pass
+
+
+#: op -> what it does to the simulator; every one answers with the state afterwards.
+_ACTIONS: dict[str, Callable[[SamSimulator, Request], None]] = {
+    "place": _place, "remove": _remove, "fault": _fault, "clear_faults": _clear_faults,
+    "sam_status": _sam_status, "unplug": _unplug, "replug": _replug, "state": _nothing,
+}
+
+
+def handlers(sim: SamSimulator) -> dict[str, Callable[[Request], Answer]]:
+    """The control operations of one simulator, by name."""
+    def act(action: Callable[[SamSimulator, Request], None]) -> Callable[[Request], Answer]:
+        def run(msg: Request) -> Answer:
+            action(sim, msg)
+            return _state(sim)
+        return run
+
+    table = {op: act(action) for op, action in _ACTIONS.items()}
+    table["profiles"] = lambda _msg: {"ok": True, "profiles": sorted(builtin_profiles())}
+    return table
+
+
+def apply(sim: SamSimulator, msg: Request) -> Answer:
+    """Carry out one control request (also usable in-process)."""
+    return dispatch(handlers(sim), msg)
+
+
+def control_server(sim: SamSimulator, path: str | os.PathLike[str]) -> ControlServer:
+    """Serve ``sim``'s control operations on a UNIX socket at ``path``."""
+    table = handlers(sim)
+    return ControlServer(path, lambda msg: dispatch(table, msg), name="idcard-sim-control")

@@ -12,7 +12,7 @@ configuration can name one path across unplug/replug (the pts number changes).
   pulled USB adapter) and removes the symlink; **replug** opens a new pty and
   points the symlink at it.
 * **Control** in-process (``sim.model.place(...)``, ``inject(...)``) or from
-  outside through a JSON-lines UNIX socket (``--control``; see ``control()``),
+  outside through a JSON-lines UNIX socket (``--control``; see :mod:`devices.idcard.sim_control`),
   which is how ``scripts/run``'s simulated session places and removes cards.
 
 Run: ``python -m devices.idcard.simulator --link var/run/idcard-tty
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.protocol import FrameDecoder
-from devices.idcard.sim_control import ControlServer
+from devices.idcard.sim_control import control_server
 from devices.idcard.sim_model import Output, SamModel
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import ProtocolError
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    server = ControlServer(sim, args.control) if args.control else None
+    server = control_server(sim, args.control) if args.control else None
     sim.plug()
     print(f"idcard simulator: {sim.port} -> {sim.slave_path}", flush=True)
     try:

@@ -43,9 +43,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from devices.idcard.codes import NATIONS, SEXES
+from devices.identity import CardType, Identity, id_check_char, is_valid_id_number
 from kiosk.clock import CST, Clock
 from kiosk.errors import ProtocolError
-from kiosk.identity import CardType, Identity, id_check_char, is_valid_id_number
 
 TEXT_LEN = 256
 LONG_TERM = "长期"
@@ -168,7 +168,7 @@ def _check_number(card_type: CardType, number: str) -> None:
                 and number[3:].isascii() and number[3:].isdigit()):
             raise ProtocolError("2017 permanent residence number is not 3 letters + 12 digits")
         return
-    # GB 11643 (region codes deliberately not checked: see kiosk.identity).
+    # GB 11643 (region codes deliberately not checked: see devices.identity).
     if not is_valid_id_number(number):
         raise ProtocolError("ID number fails the GB 11643 check")
     if card_type is CardType.HMT_PERMIT and number[:2] not in ("81", "82", "83"):

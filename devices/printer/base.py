@@ -25,6 +25,7 @@ from typing import Any
 
 from devices.base import Device, DeviceState, DeviceStatus, MediaStatus
 from devices.printer import commands as cmd
+from devices.printer.document import Document
 from devices.printer.glyphs import GlyphCache
 from devices.printer.profile import Mode, PrinterProfile
 from devices.printer.render import JobMode, RenderedJob, render
@@ -37,7 +38,6 @@ from kiosk.errors import (
     PrinterError,
     ProtocolError,
 )
-from kiosk.receipts.document import Document
 
 log = logging.getLogger(__name__)
 

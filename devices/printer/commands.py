@@ -9,7 +9,7 @@ Chinese models start in): python-escpos's ``text()`` picks GB2312 and prints
 
 from __future__ import annotations
 
-from kiosk.receipts.document import Align
+from devices.printer.document import Align
 
 ESC = b"\x1b"
 GS = b"\x1d"

@@ -18,10 +18,11 @@ import escpos.exceptions
 import escpos.printer
 import serial
 
+from devices.base import resolve_path
 from devices.printer.base import ReceiptPrinter
 from devices.printer.profile import PrinterProfile, profile_for
+from devices.settings import PrinterConfig
 from kiosk.clock import Clock
-from kiosk.config.model import PrinterConfig, resolve
 from kiosk.errors import DeviceTimeout, DeviceUnavailable
 
 
@@ -221,5 +222,5 @@ def make_printer(cfg: PrinterConfig, *, clock: Clock | None = None,
     if cfg.driver == "usb":
         return UsbPrinter(name, profile, cfg.usb_vendor, cfg.usb_product, **kw)
     if cfg.driver == "file":
-        return FilePrinter(name, profile, str(resolve(cfg.file_path)), **kw)
+        return FilePrinter(name, profile, str(resolve_path(cfg.file_path)), **kw)
     return None

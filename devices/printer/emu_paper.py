@@ -12,6 +12,7 @@ the QR payloads, for tests and for the technician.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,13 +22,14 @@ from PIL import Image
 
 from devices.printer.emu_parser import Block, Command, Event, Raster, Skipped, Text
 from devices.printer.glyphs import CELL_H, HALF_W, Bitmap, GlyphCache, scale
-from kiosk.receipts.layout import clusters
+from devices.printer.layout import clusters
 
 log = logging.getLogger(__name__)
 
 _EC = {48: qrcode.constants.ERROR_CORRECT_L, 49: qrcode.constants.ERROR_CORRECT_M,
        50: qrcode.constants.ERROR_CORRECT_Q, 51: qrcode.constants.ERROR_CORRECT_H}
 MAX_ROWS = 20000  # a job longer than ~2.5 m of paper is cut off (bounded memory)
+Args = tuple[int, ...]
 
 
 @dataclass
@@ -86,47 +88,61 @@ class Paper:
         return None
 
     def _command(self, c: Command) -> PrintedJob | None:
-        a = c.args
-        name = c.name
-        if name == "LF":
+        handler = _COMMANDS.get(c.name)
+        return None if handler is None else handler(self, c.args)
+
+    # -- one method per command (Epson ESC/POS reference) -------------------------------
+    def _cmd_lf(self, _a: Args) -> None:
+        self.print_line()
+
+    def _cmd_init(self, _a: Args) -> None:
+        self.line = []
+        self._reset()
+
+    def _cmd_chinese_on(self, _a: Args) -> None:
+        self.chinese = True
+
+    def _cmd_chinese_off(self, _a: Args) -> None:
+        self.chinese = False
+
+    def _cmd_bold(self, a: Args) -> None:
+        self.bold = bool(a[0] & 1)
+
+    def _cmd_print_mode(self, a: Args) -> None:
+        self.bold = bool(a[0] & 0x08)
+        self.size = (2 if a[0] & 0x20 else 1, 2 if a[0] & 0x10 else 1)
+
+    def _cmd_size(self, a: Args) -> None:
+        self.size = ((a[0] >> 4 & 7) + 1, (a[0] & 7) + 1)
+
+    def _cmd_justify(self, a: Args) -> None:
+        self.align = a[0] % 48 if a[0] % 48 <= 2 else 0
+
+    def _cmd_left_margin(self, a: Args) -> None:
+        self.margin = min(a[0] | a[1] << 8, self.dots - HALF_W)
+
+    def _cmd_default_spacing(self, _a: Args) -> None:
+        self.spacing = 30
+
+    def _cmd_spacing(self, a: Args) -> None:
+        self.spacing = a[0]
+
+    def _cmd_feed_lines(self, a: Args) -> None:
+        # Print and feed n lines: ESC d 1 is LF; with an empty buffer, n blank lines.
+        if self.line:
             self.print_line()
-        elif name == "ESC @":
-            self.line = []
-            self._reset()
-        elif name == "FS &":
-            self.chinese = True
-        elif name == "FS .":
-            self.chinese = False
-        elif name == "ESC E":
-            self.bold = bool(a[0] & 1)
-        elif name == "ESC !":
-            self.bold = bool(a[0] & 0x08)
-            self.size = (2 if a[0] & 0x20 else 1, 2 if a[0] & 0x10 else 1)
-        elif name == "GS !":
-            self.size = ((a[0] >> 4 & 7) + 1, (a[0] & 7) + 1)
-        elif name == "ESC a":
-            self.align = a[0] % 48 if a[0] % 48 <= 2 else 0
-        elif name == "GS L":
-            self.margin = min(a[0] | a[1] << 8, self.dots - HALF_W)
-        elif name == "ESC 2":
-            self.spacing = 30
-        elif name == "ESC 3":
-            self.spacing = a[0]
-        elif name == "ESC d":
-            # Print and feed n lines: ESC d 1 is LF; with an empty buffer, n blank lines.
-            if self.line:
-                self.print_line()
-                self.feed(max(0, a[0] - 1) * self.spacing)
-            else:
-                self.feed(a[0] * self.spacing)
-        elif name == "ESC J":
-            self.print_line(feed=False)
-            self.feed(a[0])
-        elif name == "GS V":
-            if self.line:
-                self.print_line()
-            return self.cut()
-        return None
+            self.feed(max(0, a[0] - 1) * self.spacing)
+        else:
+            self.feed(a[0] * self.spacing)
+
+    def _cmd_feed_dots(self, a: Args) -> None:
+        self.print_line(feed=False)
+        self.feed(a[0])
+
+    def _cmd_cut(self, _a: Args) -> PrintedJob:
+        if self.line:
+            self.print_line()
+        return self.cut()
 
     # -- drawing -----------------------------------------------------------------------
     def add_strip(self, strip: Bitmap) -> None:
@@ -241,3 +257,22 @@ class Paper:
         self.rows = 0
         self._reset()
         return job
+
+
+#: What each command does to the print head; other commands change nothing drawn.
+_COMMANDS: dict[str, Callable[[Paper, Args], PrintedJob | None]] = {
+    "LF": Paper._cmd_lf,
+    "ESC @": Paper._cmd_init,
+    "FS &": Paper._cmd_chinese_on,
+    "FS .": Paper._cmd_chinese_off,
+    "ESC E": Paper._cmd_bold,
+    "ESC !": Paper._cmd_print_mode,
+    "GS !": Paper._cmd_size,
+    "ESC a": Paper._cmd_justify,
+    "GS L": Paper._cmd_left_margin,
+    "ESC 2": Paper._cmd_default_spacing,
+    "ESC 3": Paper._cmd_spacing,
+    "ESC d": Paper._cmd_feed_lines,
+    "ESC J": Paper._cmd_feed_dots,
+    "GS V": Paper._cmd_cut,
+}

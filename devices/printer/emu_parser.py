@@ -13,6 +13,7 @@ Lengths follow the Epson ESC/POS command reference (TM series).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,9 @@ _FIXED: dict[tuple[int, int], int] = {
 
 _NAMES = {ESC: "ESC", GS: "GS", FS: "FS", DLE: "DLE"}
 
+#: One parsing step: (event, bytes consumed), or None when more bytes are needed.
+Step = tuple[Event | None, int] | None
+
 
 class Parser:
     def __init__(self, max_payload: int = MAX_PAYLOAD) -> None:
@@ -128,7 +132,7 @@ class Parser:
         return events
 
     # Each step returns (event, bytes consumed) or None when more bytes are needed.
-    def _one(self, buf: bytearray, pos: int) -> tuple[Event | None, int] | None:
+    def _one(self, buf: bytearray, pos: int) -> Step:
         b = buf[pos]
         if b >= 0x20 and b != 0x7F:
             end = pos
@@ -144,22 +148,9 @@ class Parser:
         key = (b, buf[pos + 1])
         second = buf[pos + 1]
         name = f"{_NAMES[b]} {chr(second) if 0x20 < second < 0x7F else hex(second)}"
-        if key == (GS, ord("v")):
-            return self._raster(buf, pos)
-        if key == (GS, ord("(")) or key == (ESC, ord("(")):
-            return self._block(buf, pos, name)
-        if key == (GS, ord("V")):
-            return self._cut(buf, pos)
-        if key == (ESC, ord("*")):
-            return self._bit_image(buf, pos)
-        if key == (GS, ord("k")):
-            return self._barcode(buf, pos)
-        if key == (GS, ord("8")):
-            return self._extended(buf, pos)
-        if key == (ESC, ord("c")):
-            return self._fixed(buf, pos, "ESC c", 2)
-        if key == (DLE, 0x14):
-            return self._fixed(buf, pos, "DLE DC4", 3)
+        special = _SPECIAL.get(key)
+        if special is not None:
+            return special(self, buf, pos, name)
         if key in _FIXED:
             found = self._fixed(buf, pos, name, _FIXED[key])
             if found is not None and key in ((DLE, 0x04), (DLE, 0x05)):
@@ -175,7 +166,7 @@ class Parser:
             return None
         return Command(name, tuple(buf[pos + 2: pos + 2 + n])), 2 + n
 
-    def _raster(self, buf: bytearray, pos: int) -> tuple[Event | None, int] | None:
+    def _raster(self, buf: bytearray, pos: int, _name: str) -> Step:
         if pos + 8 > len(buf):
             return None
         m = buf[pos + 3]
@@ -196,7 +187,7 @@ class Parser:
         assert callable(make)
         return make(bytes(buf[pos + header: pos + header + length])), header + length
 
-    def _block(self, buf: bytearray, pos: int, name: str) -> tuple[Event | None, int] | None:
+    def _block(self, buf: bytearray, pos: int, name: str) -> Step:
         if pos + 5 > len(buf):
             return None
         fn = chr(buf[pos + 2]) if 0x20 < buf[pos + 2] < 0x7F else hex(buf[pos + 2])
@@ -204,7 +195,7 @@ class Parser:
         return self._relative(buf, pos, 5, length, lambda d: Block(f"{name}{fn}", d),
                               f"{name}{fn}")
 
-    def _extended(self, buf: bytearray, pos: int) -> tuple[Event | None, int] | None:
+    def _extended(self, buf: bytearray, pos: int, _name: str) -> Step:
         # GS 8 L p1 p2 p3 p4 ...: four-byte length (large graphics)
         if pos + 7 > len(buf):
             return None
@@ -212,7 +203,7 @@ class Parser:
         return self._relative(buf, pos, 7, length, lambda d: Skipped("GS 8", len(d) + 7),
                               "GS 8")
 
-    def _cut(self, buf: bytearray, pos: int) -> tuple[Event | None, int] | None:
+    def _cut(self, buf: bytearray, pos: int, _name: str) -> Step:
         if pos + 3 > len(buf):
             return None
         m = buf[pos + 2]
@@ -222,7 +213,7 @@ class Parser:
             return Command("GS V", (m, buf[pos + 3])), 4
         return Command("GS V", (m,)), 3
 
-    def _bit_image(self, buf: bytearray, pos: int) -> tuple[Event | None, int] | None:
+    def _bit_image(self, buf: bytearray, pos: int, _name: str) -> Step:
         if pos + 5 > len(buf):
             return None
         m = buf[pos + 2]
@@ -231,7 +222,7 @@ class Parser:
         return self._relative(buf, pos, 5, dots * per, lambda d: Skipped("ESC *", len(d) + 5),
                               "ESC *")
 
-    def _barcode(self, buf: bytearray, pos: int) -> tuple[Event | None, int] | None:
+    def _barcode(self, buf: bytearray, pos: int, _name: str) -> Step:
         if pos + 3 > len(buf):
             return None
         m = buf[pos + 2]
@@ -246,3 +237,17 @@ class Parser:
             return None
         return self._relative(buf, pos, 4, buf[pos + 3], lambda d: Skipped("GS k", len(d) + 4),
                               "GS k")
+
+
+#: Commands whose length is not fixed (or not the two-byte prefix's), by prefix.
+_SPECIAL: dict[tuple[int, int], Callable[[Parser, bytearray, int, str], Step]] = {
+    (GS, ord("v")): Parser._raster,
+    (GS, ord("(")): Parser._block,
+    (ESC, ord("(")): Parser._block,
+    (GS, ord("V")): Parser._cut,
+    (ESC, ord("*")): Parser._bit_image,
+    (GS, ord("k")): Parser._barcode,
+    (GS, ord("8")): Parser._extended,
+    (ESC, ord("c")): lambda parser, buf, pos, _name: parser._fixed(buf, pos, "ESC c", 2),
+    (DLE, 0x14): lambda parser, buf, pos, _name: parser._fixed(buf, pos, "DLE DC4", 3),
+}

@@ -311,7 +311,8 @@ def _size(event: Event) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from devices.printer.emu_control import ControlServer  # it imports this module
+    from devices.printer.emu_control import control_server  # it imports this module
+    from devices.simcontrol import ControlServer
 
     p = argparse.ArgumentParser(prog="python -m devices.printer.emulator",
                                 description="ESC/POS receipt printer emulator")
@@ -328,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     emu.start()
     control: ControlServer | None = None
     if args.control:
-        control = ControlServer(emu, args.control)
+        control = control_server(emu, args.control)
     if args.pty:
         emu.open_pty()
     print(json.dumps({"port": emu.port, "pty": emu.pty_path, "out": str(args.out)}), flush=True)

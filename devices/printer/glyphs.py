@@ -7,7 +7,7 @@ text-mode receipts) use the same grid, so both modes look alike and columns
 line up.
 
 Faces: the Simplified Chinese face of Debian's Noto CJK collection (index 2,
-``kiosk.fonts.collection_face``) for full-width characters; its monospaced
+``devices.fonts.collection_face``) for full-width characters; its monospaced
 sibling in the same file (Noto Sans Mono CJK SC, index 7) for half-width ones,
 whose Latin letters are exactly half an em, as on a printer.
 """
@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
+from devices.fonts import FontFace, collection_face
+from devices.printer.layout import text_width
 from kiosk.errors import DeviceUnavailable
-from kiosk.fonts import FontFace, collection_face
-from kiosk.receipts.layout import text_width
 
 MONO_SC_INDEX = 7  # faces in NotoSansCJK-*.ttc: 0-4 JP KR SC TC HK, 5-9 Mono JP KR SC TC HK
 CELL_H = 24

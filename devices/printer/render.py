@@ -25,11 +25,11 @@ import qrcode.constants
 import qrcode.exceptions
 
 from devices.printer import commands as cmd
+from devices.printer.document import Align, Cut, Document, Feed, Image, QrCode
 from devices.printer.glyphs import CELL_H, HALF_W, Bitmap, GlyphCache, scale
+from devices.printer.layout import LaidOut, TextLine, clusters, layout, text_width
 from devices.printer.profile import Mode, PrinterProfile
 from kiosk.errors import PrinterError
-from kiosk.receipts.document import Align, Cut, Document, Feed, Image, QrCode
-from kiosk.receipts.layout import LaidOut, TextLine, clusters, layout, text_width
 
 JobMode = Literal["text", "raster"]
 

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devices.base import Device, DeviceState, DeviceStatus
-from kiosk.documents.formats import PageFormat
+from devices.scanner.formats import PageFormat
 from kiosk.errors import DeviceError, DeviceUnavailable
 
 Image = npt.NDArray[np.uint8]

@@ -20,7 +20,7 @@ import numpy as np
 
 from devices.base import DeviceState, DeviceStatus
 from devices.scanner.base import ScannedPage, Scanner
-from kiosk.documents.formats import PageFormat
+from devices.scanner.formats import PageFormat
 from kiosk.errors import DeviceError, DeviceUnavailable
 
 REASON_LIBRARY = "device.reason.library_missing"

@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
+from devices.identity import CardType, Identity
 from devices.sscard.errors import NotSocialSecurityCard, SsCardReadFailed
 from kiosk.errors import KioskError, ProtocolError
-from kiosk.identity import CardType, Identity
 
 SSSE_AID = b"sx1.sh." + "社会保障".encode("gbk")
 EF05 = b"\xef\x05"

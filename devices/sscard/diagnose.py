@@ -1,4 +1,4 @@
-"""``scripts/diagnose sscard [--json] [--reader NAME] [--wait S]``: the PC/SC side, step by step.
+"""The PC/SC side, step by step (``scripts/diagnose sscard``; the CLI is ``kiosk.wiring.devicecheck``).
 
 Lists the PC/SC readers (no service = pcscd not running), picks the configured
 one, waits up to ``--wait`` seconds for a card and reads its ATR, UID and the
@@ -6,67 +6,44 @@ social security basics with the time of each step. The ID number is masked
 (330106********1234), the name keeps its first character, and the output goes
 through :func:`kiosk.privacy.redact`.
 
-Exit status: 0 reader fine (card read, or none presented), 1 needs attention,
-2 unusable configuration.
+:func:`check` returns exit status 0 (reader fine: card read, or none presented)
+or 1 (needs attention) with the report.
 """
 
 from __future__ import annotations
 
-import argparse
-import time
-from pathlib import Path
 from typing import Any
 
-from devices.diagnose_cli import report_main
-from kiosk.config.model import load_config
-from kiosk.errors import KioskError, NoCard
+from devices.cards import timed, until_card
+from kiosk.errors import KioskError
 from kiosk.privacy import mask_id, mask_name
 
 
-def run(argv: list[str]) -> tuple[int, dict[str, Any]]:
-    p = argparse.ArgumentParser(prog="scripts/diagnose sscard", description=__doc__)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--config", type=Path, action="append", default=[],
-                   help="config overlay (may repeat)")
-    p.add_argument("--reader", help="substring of the reader name (overrides the config)")
-    p.add_argument("--wait", type=float, default=5.0, help="seconds to wait for a card")
-    args = p.parse_args(argv)
-    config = load_config(overlays=tuple(args.config)).devices.sscard
-    wanted = config.reader if args.reader is None else args.reader
+def check(wanted: str, *, wait: float) -> tuple[int, dict[str, Any]]:
+    """List readers, pick the one whose name contains ``wanted``, wait for a card, read it."""
     report: dict[str, Any] = {"reader_setting": wanted, "timings_ms": {}, "ok": False}
     try:
         from devices.sscard import pyscard_backend
-        from devices.sscard.pcsc import read_basics
+        from devices.sscard.base import read_basics
     except ImportError as err:
         report["error"] = f"pyscard missing: {err}"
         return 1, report
     try:
-        t0 = time.perf_counter()
-        names = pyscard_backend.list_readers()
-        report["timings_ms"]["list_readers"] = round((time.perf_counter() - t0) * 1000, 1)
+        names = timed(report, "list_readers", pyscard_backend.list_readers)
         report["readers"] = names
         reader = next((n for n in names if wanted in n), None)
         if reader is None:
             report["error"] = f"no reader matching {wanted!r}"
             return 1, report
         report["reader"] = reader
-        deadline = time.monotonic() + args.wait
-        while True:
-            try:
-                t0 = time.perf_counter()
-                conn = pyscard_backend.connect(reader)
-                report["timings_ms"]["connect"] = round((time.perf_counter() - t0) * 1000, 1)
-                break
-            except NoCard:
-                if time.monotonic() >= deadline:
-                    report["card"] = None
-                    report["ok"] = True
-                    return 0, report
-                time.sleep(0.2)
+        conn = until_card(lambda: timed(report, "connect",
+                                        lambda: pyscard_backend.connect(reader)), wait)
+        if conn is None:
+            report["card"] = None
+            report["ok"] = True
+            return 0, report
         try:
-            t0 = time.perf_counter()
-            read = read_basics(conn)
-            report["timings_ms"]["read_basics"] = round((time.perf_counter() - t0) * 1000, 1)
+            read = timed(report, "read_basics", lambda: read_basics(conn))
         finally:
             conn.close()
         ident = read.identity
@@ -80,10 +57,3 @@ def run(argv: list[str]) -> tuple[int, dict[str, Any]]:
         report["i18n_key"] = err.i18n_key
         return 1, report
 
-
-def main(argv: list[str] | None = None) -> int:
-    return report_main(run, argv)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""pyscard as the PC/SC backend of :class:`devices.sscard.pcsc.SsCardReader`.
+"""pyscard as the PC/SC backend of :class:`devices.sscard.base.SsCardReader`.
 
 Imported only when no ``list_readers``/``connect`` is injected, so a machine
 without pyscard still runs the kiosk (the reader is UNAVAILABLE with a reason).

@@ -10,8 +10,9 @@ Two kinds of file:
   hall, bank branch): name and branding, catalog subset, which devices are
   present and required, orientation, idle timeouts, languages.
 
-Each device section belongs to its device package's owner; add fields there,
-with defaults, and document them in ``config/kiosk.yaml``.
+Each device section belongs to its device package's owner: the sections are
+defined in :mod:`devices.settings`; add fields there, with defaults, and
+document them in ``config/kiosk.yaml``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ import pydantic
 from pydantic import Field
 
 from devices.base import Presence
+from devices.settings import CameraConfig as CameraConfig
+from devices.settings import DevicesConfig as DevicesConfig
+from devices.settings import IdCardConfig as IdCardConfig
+from devices.settings import PrinterConfig as PrinterConfig
+from devices.settings import ScannerConfig as ScannerConfig
+from devices.settings import SsCardConfig as SsCardConfig
 from kiosk.config.loader import LText, StrictModel, merge_layers, read_yaml, validate
 from kiosk.errors import ConfigError
 
@@ -46,77 +53,6 @@ class TerminalConfig(StrictModel):
 
     def data_path(self) -> Path:
         return resolve(self.data_dir)
-
-
-# --------------------------------------------------------------------------- devices
-
-class IdCardConfig(StrictModel):
-    driver: Literal["sam-serial", "none"] = "sam-serial"
-    #: Serial port path, or "auto" to probe the usual USB-serial ports.
-    port: str = "auto"
-    baud: int = Field(default=115200, gt=0)
-    find_timeout_s: float = Field(default=0.3, gt=0)
-    read_timeout_s: float = Field(default=3.0, gt=0)
-    poll_interval_s: float = Field(default=0.25, gt=0)
-    #: Path of a vendor WLT photo decoder library; empty = photo unavailable.
-    photo_decoder: str = ""
-
-
-class SsCardConfig(StrictModel):
-    """Social security card (社保卡) through PC/SC."""
-
-    driver: Literal["pcsc", "none"] = "pcsc"
-    #: Substring of the PC/SC reader name to use; empty = first reader.
-    reader: str = ""
-    poll_interval_s: float = Field(default=0.5, gt=0)
-
-
-class PrinterConfig(StrictModel):
-    driver: Literal["network", "serial", "usb", "file", "none"] = "network"
-    host: str = "127.0.0.1"
-    port: int = Field(default=9100, gt=0, lt=65536)
-    serial_port: str = ""
-    baud: int = Field(default=115200, gt=0)
-    usb_vendor: int = 0
-    usb_product: int = 0
-    file_path: str = ""
-    paper_mm: Literal[58, 80] = 80
-    mode: Literal["text", "raster", "auto"] = "auto"
-    timeout_s: float = Field(default=5.0, gt=0)
-    #: What the printer's resident font draws; other characters switch a receipt to raster.
-    text_charset: Literal["gb2312", "gbk", "gb18030-2", "gb18030"] = "gbk"
-    native_qr: bool = True
-    #: Whether the printer answers DLE EOT status queries (two-way transports only).
-    status: bool = True
-    status_timeout_s: float = Field(default=1.0, gt=0)
-    #: Receipts' QR codes link to <query_base_url>/q/<kiosk_ref> (the progress page).
-    query_base_url: str = Field(default="https://query.zhengwu.example",
-                                pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
-
-
-class CameraConfig(StrictModel):
-    driver: Literal["opencv", "none"] = "opencv"
-    #: Device index ("0"), a device path, a file/URL understood by cv2.VideoCapture.
-    source: str = "0"
-    width: int = Field(default=640, gt=0)
-    height: int = Field(default=480, gt=0)
-    fps: int = Field(default=25, gt=0)
-    frozen_after_s: float = Field(default=2.0, gt=0)
-
-
-class ScannerConfig(StrictModel):
-    driver: Literal["sane", "doccam", "none"] = "doccam"
-    sane_device: str = ""
-    dpi: int = Field(default=200, gt=0)
-
-
-class DevicesConfig(StrictModel):
-    idcard: IdCardConfig = IdCardConfig()
-    sscard: SsCardConfig = SsCardConfig()
-    printer: PrinterConfig = PrinterConfig()
-    camera: CameraConfig = CameraConfig()
-    doccam: CameraConfig = CameraConfig(source="1", width=1920, height=1080, fps=10)
-    scanner: ScannerConfig = ScannerConfig()
 
 
 # --------------------------------------------------------------------------- services

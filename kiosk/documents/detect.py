@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from kiosk.documents.formats import Corners, order_corners, side_lengths
+from devices.scanner.formats import Corners, order_corners, side_lengths
 
 Image = npt.NDArray[np.uint8]
 

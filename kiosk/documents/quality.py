@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from devices.scanner.formats import PageFormat, side_lengths
 from kiosk.documents.detect import DetectConfig, PageQuad, find_page
-from kiosk.documents.formats import PageFormat, side_lengths
 from kiosk.documents.rectify import clean, guess_format, warp
 
 Image = npt.NDArray[np.uint8]

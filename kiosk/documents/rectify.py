@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from devices.scanner.formats import Corners, PageFormat, side_lengths
 from kiosk.documents.detect import PageQuad
-from kiosk.documents.formats import Corners, PageFormat, side_lengths
 
 Image = npt.NDArray[np.uint8]
 

@@ -4,15 +4,7 @@
 :class:`Document`; a :class:`devices.printer.base.ReceiptPrinter` prints it.
 """
 
-from kiosk.receipts.builders import (
-    build_acceptance,
-    build_checklist,
-    build_query_result,
-    build_queue_ticket,
-    build_test_page,
-    query_url,
-)
-from kiosk.receipts.document import (
+from devices.printer.document import (
     DOUBLE,
     HUGE,
     NORMAL,
@@ -30,6 +22,15 @@ from kiosk.receipts.document import (
     Size,
     para,
 )
+from devices.printer.layout import TextLine, char_width, layout, text_width, wrap
+from kiosk.receipts.builders import (
+    build_acceptance,
+    build_checklist,
+    build_query_result,
+    build_queue_ticket,
+    build_test_page,
+    query_url,
+)
 from kiosk.receipts.inputs import (
     ChecklistInput,
     ChecklistMaterial,
@@ -41,7 +42,6 @@ from kiosk.receipts.inputs import (
     TestPageInput,
     TimelineEntry,
 )
-from kiosk.receipts.layout import TextLine, char_width, layout, text_width, wrap
 from kiosk.receipts.texts import ReceiptCatalog, Texts
 
 __all__ = [

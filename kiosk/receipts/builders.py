@@ -1,4 +1,4 @@
-"""Builders: plain inputs -> :class:`~kiosk.receipts.document.Document`.
+"""Builders: plain inputs -> :class:`~devices.printer.document.Document`.
 
 Every printout has the same frame, so they look like one family: the site name,
 a large title, a double rule, "label：value" lines whose values wrap under
@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from kiosk.clock import CST
-from kiosk.privacy import mask_id, mask_name
-from kiosk.receipts.document import (
+from devices.printer.document import (
     DOUBLE,
     HUGE,
     Align,
@@ -27,6 +25,9 @@ from kiosk.receipts.document import (
     Separator,
     para,
 )
+from devices.printer.layout import text_width
+from kiosk.clock import CST
+from kiosk.privacy import mask_id, mask_name
 from kiosk.receipts.inputs import (
     ChecklistInput,
     Collection,
@@ -36,7 +37,6 @@ from kiosk.receipts.inputs import (
     ReceiptInput,
     TestPageInput,
 )
-from kiosk.receipts.layout import text_width
 from kiosk.receipts.texts import Texts
 
 

@@ -217,23 +217,25 @@ def _scanner(config: KioskConfig, clock: Clock, built: _Built) -> Device:
     if cfg.driver == "none":
         return UnavailableDevice("scanner", REASON_NOT_CONFIGURED, "driver: none")
     try:
-        if cfg.driver == "sane":
-            from devices.scanner.sane import SaneScanner
-            return SaneScanner("scanner", cfg.sane_device, dpi=cfg.dpi)
         from devices.camera.base import Camera
-        from devices.scanner.doccam import DocCamScanner
+        from devices.scanner.factory import make_scanner
+        from kiosk.documents.quality import capture_page
     except ImportError as error:
         return _library_missing("scanner", error)
-    camera = built.devices.get("doccam")
-    if camera is None:  # the site has no separate doccam entry: the scanner owns one
-        camera = _make_camera("doccam", config.devices.doccam, clock)
-    elif isinstance(camera, Camera):
-        built.opened_by["doccam"] = "scanner"
-    if not isinstance(camera, Camera):
-        status = camera.status
-        return UnavailableDevice("scanner", status.reason or REASON_NOT_CONFIGURED,
-                                 f"document camera: {status.detail}")
-    return DocCamScanner("scanner", camera, dpi=cfg.dpi)
+    camera = None
+    if cfg.driver == "doccam":
+        shared = built.devices.get("doccam")
+        if shared is None:  # the site has no separate doccam entry: the scanner owns one
+            shared = _make_camera("doccam", config.devices.doccam, clock)
+        elif isinstance(shared, Camera):
+            built.opened_by["doccam"] = "scanner"
+        if not isinstance(shared, Camera):
+            status = shared.status
+            return UnavailableDevice("scanner", status.reason or REASON_NOT_CONFIGURED,
+                                     f"document camera: {status.detail}")
+        camera = shared
+    scanner = make_scanner(config.devices, clock=clock, capture=capture_page, camera=camera)
+    return scanner if scanner is not None else UnavailableDevice("scanner", REASON_NOT_CONFIGURED)
 
 
 #: Build order matters: the scanner may share the doccam built before it.

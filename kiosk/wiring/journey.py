@@ -6,7 +6,7 @@
   heartbeat, when a back office URL is configured (``scripts/run`` points it at
   the simulated one); without one the kiosk still shows everything but offers
   no journey (the availability checker's ``accepting`` says so);
-* the receipt service over the printer device (``devices/printer/service.py``);
+* the receipt service over the printer device (``kiosk/receipts/service.py``);
 * the :class:`~kiosk.journey.starter.JourneyStarter`, with a worker thread that
   runs submission and printing off the UI thread (``dispatch``); the UI sets
   ``deliver`` to its bridge so that outcomes come back on the UI thread;
@@ -37,7 +37,6 @@ import numpy as np
 from devices.base import Device
 from devices.camera.base import Camera
 from devices.printer.base import ReceiptPrinter
-from devices.printer.service import ReceiptService
 from devices.scanner.base import ScannedPage, Scanner
 from kiosk.clock import SystemClock
 from kiosk.config.model import ROOT, load_config, load_site
@@ -48,6 +47,7 @@ from kiosk.i18n.translate import Translator
 from kiosk.journey.data import JourneySettings
 from kiosk.journey.runner import ReceiptContext, Work
 from kiosk.journey.starter import JourneyStarter
+from kiosk.receipts.service import ReceiptService
 from kiosk.submission.heartbeat import Heartbeat
 from kiosk.submission.sender import Submission, build_submission
 from simenv.environment import SimEnvironment

@@ -86,11 +86,8 @@ class JourneyScreen(KioskScreen):
         self.journey.add_listener(self._on_change)
         devices = self.ui.kiosk.devices
         for kind in ("idcard", "sscard"):
-            # Listening once for the screen's life (the 社保卡 reader has no remove);
-            # events outside a journey are dropped in _on_card.
             reader = devices.get(kind)
-            if reader is not None and hasattr(reader, "add_card_listener") \
-                    and reader not in self._readers:
+            if hasattr(reader, "add_card_listener") and reader not in self._readers:
                 reader.add_card_listener(self._card_listener)
                 self._readers.append(reader)
         self._bridge.watch_devices(
@@ -103,10 +100,9 @@ class JourneyScreen(KioskScreen):
         """Stop loops, detach listeners, drop (and so wipe) the journey."""
         self._stop_face()
         self._stop_pages()
-        # Readers that can forget a listener do (the 社保卡 reader keeps its one, see show).
-        for reader in [r for r in self._readers if hasattr(r, "remove_card_listener")]:
+        for reader in self._readers:
             reader.remove_card_listener(self._card_listener)
-            self._readers.remove(reader)
+        self._readers.clear()
         self._bridge.close()
         if self.journey is not None:
             self.journey.remove_listener(self._on_change)

@@ -35,12 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from devices.camera.opencv import OpenCVCamera
 from devices.camera.scenes import FaceScene, Key, Portrait
 from devices.camera.simulator import SimulatorFactory
+from devices.camera.synthetic import synthetic_frame
+from devices.scanner.formats import PageFormat, corner_error
 from kiosk.clock import SystemClock
 from kiosk.config.model import ROOT, FaceConfig
 from kiosk.documents.detect import find_page
-from kiosk.documents.formats import PageFormat, corner_error
 from kiosk.documents.rectify import clean, warp
-from kiosk.documents.synthetic import synthetic_frame
 from kiosk.face.engine import FaceEngine
 from kiosk.face.guidance import assess
 from kiosk.face.verify import FaceVerifier

@@ -8,17 +8,17 @@ import cv2
 import numpy as np
 import pytest
 
-from devices.camera import diagnose
 from devices.camera.factory import make_camera, simulator_scene
 from devices.camera.simulator import DirectoryScene, StillScene
+from kiosk import devicecheck
 from kiosk.clock import FakeClock
 from kiosk.config.model import CameraConfig
 from kiosk.errors import ConfigError
 
 
 def test_diagnose_on_a_simulated_document_camera() -> None:
-    code, report = diagnose.run(["--which", "doccam", "--source", "sim:doc:3",
-                                 "--frames", "3", "--json"])
+    code, report = devicecheck.run_camera(["--which", "doccam", "--source", "sim:doc:3",
+                                           "--frames", "3", "--json"])
     assert code == 0, report
     assert report["frames"] == 3
     assert report["shape"] == [1080, 1920, 3]
@@ -26,8 +26,8 @@ def test_diagnose_on_a_simulated_document_camera() -> None:
 
 
 def test_diagnose_reports_a_missing_camera(tmp_path: Path) -> None:
-    code, report = diagnose.run(["--source", str(tmp_path / "none.avi"), "--seconds", "0.3",
-                                 "--json"])
+    code, report = devicecheck.run_camera(["--source", str(tmp_path / "none.avi"),
+                                           "--seconds", "0.3", "--json"])
     assert code == 1
     assert report["status"]["reason"] == "device.reason.camera_unplugged"
     assert report["face_models"]["ok"]

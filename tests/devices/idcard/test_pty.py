@@ -15,10 +15,11 @@ from devices.idcard.profiles import builtin_profiles
 from devices.idcard.protocol import Command
 from devices.idcard.sam import Timeouts
 from devices.idcard.sam_serial import SamSerialReader, candidate_ports
-from devices.idcard.sim_control import ControlServer, control
+from devices.idcard.sim_control import control_server
 from devices.idcard.sim_model import Fault, FaultKind
 from devices.idcard.simulator import SamSimulator, wire_time
 from devices.idcard.text import decode_text
+from devices.simcontrol import request_json
 from kiosk.clock import SystemClock
 
 PROFILES = builtin_profiles()
@@ -155,20 +156,22 @@ def test_candidate_ports_order() -> None:
 
 
 def test_control_socket_places_and_removes(sim: SamSimulator, tmp_path: Path) -> None:
-    server = ControlServer(sim, tmp_path / "ctl.sock")
+    server = control_server(sim, tmp_path / "ctl.sock")
     events: list[CardEvent] = []
     reader = make_reader(sim.port, events)
     try:
-        assert "resident" in control(server.path, op="profiles")["profiles"]
-        assert control(server.path, op="place", profile="long_term")["card"] == "long_term"
+        assert "resident" in request_json(server.path, {"op": "profiles"})["profiles"]
+        placed = request_json(server.path, {"op": "place", "profile": "long_term"})
+        assert placed["card"] == "long_term"
         reader.poll_once()
         assert isinstance(events[0], CardInserted) and events[0].identity.long_term
-        control(server.path, op="remove")
+        request_json(server.path, {"op": "remove"})
         reader.poll_once()
         assert isinstance(events[1], CardRemoved)
-        assert control(server.path, op="place", profile="nobody")["ok"] is False
-        control(server.path, op="fault", kind="status", command="find_card", sw3=0x80)
-        assert control(server.path, op="state")["faults"] == ["status"]
+        assert request_json(server.path, {"op": "place", "profile": "nobody"})["ok"] is False
+        request_json(server.path, {"op": "fault", "kind": "status", "command": "find_card",
+                                   "sw3": 0x80})
+        assert request_json(server.path, {"op": "state"})["faults"] == ["status"]
     finally:
         reader.close()
         server.close()

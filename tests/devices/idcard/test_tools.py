@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from devices.base import DeviceState
-from devices.idcard import diagnose
 from devices.idcard.base import CardEvent, CardInserted
 from devices.idcard.photo import (
     REASON_DECODER,
@@ -25,8 +24,9 @@ from devices.idcard.photo import (
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.sam import Timeouts
 from devices.idcard.sam_serial import SamSerialReader, make_reader
-from devices.idcard.sim_control import control
 from devices.idcard.simulator import SamSimulator
+from devices.simcontrol import request_json
+from kiosk import devicecheck
 from kiosk.clock import SystemClock
 from kiosk.config.model import IdCardConfig
 from kiosk.errors import DeviceUnavailable
@@ -38,7 +38,7 @@ PROFILES = builtin_profiles()
 def test_diagnose_reads_a_card_and_masks_it(sim: SamSimulator,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     sim.model.place(PROFILES["resident"])
-    code = diagnose.main(["--json", "--port", sim.port, "--wait", "0"])
+    code = devicecheck.main(["idcard", "--json", "--port", sim.port, "--wait", "0"])
     out = capsys.readouterr().out
     report = json.loads(out)
     assert code == 0 and report["ok"]
@@ -51,9 +51,10 @@ def test_diagnose_reads_a_card_and_masks_it(sim: SamSimulator,
 
 def test_diagnose_without_card_and_without_reader(sim: SamSimulator, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    assert diagnose.main(["--port", sim.port, "--wait", "0"]) == 0
+    assert devicecheck.main(["idcard", "--port", sim.port, "--wait", "0"]) == 0
     assert "card: None" in capsys.readouterr().out
-    assert diagnose.main(["--json", "--port", str(tmp_path / "none"), "--wait", "0"]) == 1
+    assert devicecheck.main(["idcard", "--json", "--port", str(tmp_path / "none"),
+                             "--wait", "0"]) == 1
     assert json.loads(capsys.readouterr().out)["i18n_key"] == "error.device_unavailable"
 
 
@@ -75,10 +76,10 @@ def test_simulator_process_with_control_socket(tmp_path: Path) -> None:
         reader.enable()
         reader.poll_once()
         assert reader.status.ready
-        assert control(sock, op="place", profile="rare_astral")["ok"]
+        assert request_json(sock, {"op": "place", "profile": "rare_astral"})["ok"]
         reader.poll_once()
         assert isinstance(events[0], CardInserted) and events[0].identity.name == "𠮷田花"
-        assert control(sock, op="unplug")["plugged"] is False
+        assert request_json(sock, {"op": "unplug"})["plugged"] is False
         reader.poll_once()
         assert reader.status.state is DeviceState.UNAVAILABLE
     finally:
@@ -134,16 +135,17 @@ def test_test_photo_travels_through_the_pty_to_the_decoder(sim: SamSimulator,
     import cv2
     import numpy as np
 
-    from devices.idcard.sim_control import ControlServer
+    from devices.idcard.sim_control import control_server
 
-    server = ControlServer(sim, tmp_path / "ctl.sock")
+    server = control_server(sim, tmp_path / "ctl.sock")
     events: list[CardEvent] = []
     reader = SamSerialReader(clock=SystemClock(), port=sim.port, timeouts=Timeouts(0.3, 1),
                              photo_decoder=SimJpegTestCodec())
     reader.add_card_listener(events.append)
     reader.enable()
     try:
-        assert control(server.path, op="place", profile="resident", photo_jpeg=str(FACE))["ok"]
+        assert request_json(server.path, {"op": "place", "profile": "resident",
+                                          "photo_jpeg": str(FACE)})["ok"]
         reader.poll_once()
         assert isinstance(events[0], CardInserted) and events[0].photo_reason is None
         image = cv2.imdecode(np.frombuffer(events[0].identity.photo_bmp, np.uint8),

@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devices.printer import commands as cmd
-from devices.printer.glyphs import GlyphCache
-from devices.printer.profile import profile_for
-from devices.printer.render import RasterEncoder, TextEncoder, render
-from kiosk.receipts.document import (
+from devices.printer.document import (
     DOUBLE,
     Align,
     Cut,
@@ -21,7 +18,10 @@ from kiosk.receipts.document import (
     Separator,
     para,
 )
-from kiosk.receipts.layout import layout
+from devices.printer.glyphs import GlyphCache
+from devices.printer.layout import layout
+from devices.printer.profile import profile_for
+from devices.printer.render import RasterEncoder, TextEncoder, render
 
 HEAD = b"\x1b@" + b"\x1c&" + b"\x1b2"  # ESC @, FS &, ESC 2
 

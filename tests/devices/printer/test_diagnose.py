@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from devices.printer import diagnose
 from devices.printer.emulator import PrinterEmulator
+from kiosk import devicecheck
 
 
 def overlay(tmp_path: Path, port: int) -> Path:
@@ -19,7 +19,8 @@ def overlay(tmp_path: Path, port: int) -> Path:
 
 def test_status_profile_and_test_page(tmp_path: Path, emulator: PrinterEmulator,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    code = diagnose.main(["--json", "--config", str(overlay(tmp_path, emulator.port)), "--rare"])
+    code = devicecheck.main(["printer", "--json", "--config",
+                             str(overlay(tmp_path, emulator.port)), "--rare"])
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["ok"] and report["status"]["state"] == "ready"
     assert report["test_page"]["mode"] == "raster"  # 䶮 𠮷 are not in a GBK font
@@ -31,7 +32,7 @@ def test_status_profile_and_test_page(tmp_path: Path, emulator: PrinterEmulator,
 def test_a_faulty_printer_needs_attention(tmp_path: Path, emulator: PrinterEmulator,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     emulator.set_faults(cover="open")
-    code = diagnose.main(["--config", str(overlay(tmp_path, emulator.port))])
+    code = devicecheck.main(["printer", "--config", str(overlay(tmp_path, emulator.port))])
     out = capsys.readouterr().out
     assert code == 1 and "device.reason.cover_open" in out
     assert emulator.jobs == []
@@ -40,5 +41,5 @@ def test_a_faulty_printer_needs_attention(tmp_path: Path, emulator: PrinterEmula
 def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("devices:\n  printer:\n    paper_mm: 70\n", encoding="utf-8")
-    assert diagnose.main(["--config", str(bad)]) == 2
+    assert devicecheck.main(["printer", "--config", str(bad)]) == 2
     assert "paper_mm" in capsys.readouterr().err

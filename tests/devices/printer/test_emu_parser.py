@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devices.printer import commands as cmd
+from devices.printer.document import Align
 from devices.printer.emu_paper import Paper
 from devices.printer.emu_parser import Block, Command, Parser, Raster, Skipped, Status, Text
 from devices.printer.glyphs import GlyphCache
-from kiosk.receipts.document import Align
 
 
 def test_commands_split_anywhere_parse_the_same() -> None:

@@ -213,10 +213,10 @@ def test_unreachable_printer_is_unavailable_with_a_reason(glyphs: GlyphCache) ->
 
 def test_receipt_service_is_the_workflow_printer(printer: NetworkPrinter,
                                                  emulator: PrinterEmulator) -> None:
-    from devices.printer.service import ReceiptService
     from kiosk.i18n.translate import Translator
     from kiosk.journey.runner import ReceiptPrinter as WorkflowPrinter
     from kiosk.receipts import ReceiptInput
+    from kiosk.receipts.service import ReceiptService
     from tests.devices.printer.helpers import receipt_input
 
     service: WorkflowPrinter = ReceiptService(printer, Translator("zh_CN"))

@@ -13,12 +13,12 @@ import pytest
 
 from devices.base import DeviceState, MediaStatus
 from devices.printer.drivers import FilePrinter, NetworkPrinter, SerialPrinter, make_printer
-from devices.printer.emu_control import control_request
 from devices.printer.emu_paper import Paper
 from devices.printer.emu_parser import Parser
 from devices.printer.emulator import PrinterEmulator
 from devices.printer.glyphs import GlyphCache
 from devices.printer.profile import profile_for
+from devices.simcontrol import request_json
 from kiosk.config.model import PrinterConfig, resolve
 from tests.devices.printer.helpers import QUERY_BASE, REF, acceptance
 
@@ -78,16 +78,16 @@ def test_emulator_process_with_control_socket(tmp_path: Path, glyphs: GlyphCache
         p = NetworkPrinter("printer", profile_for(80), "127.0.0.1", info["port"], glyphs=glyphs)
         p.open()
         assert p.status.ready
-        answer = control_request(control, {"op": "faults", "cover": "open"})
+        answer = request_json(control, {"op": "faults", "cover": "open"})
         assert answer["ok"] and answer["cover"] == "open"
         assert p.refresh_status().reason == "device.reason.cover_open"
-        control_request(control, {"op": "faults", "cover": "closed"})
+        request_json(control, {"op": "faults", "cover": "closed"})
         assert p.print_document(acceptance(), "text").ok
         p.close()
         # The last status answer came after the cut in the same stream: the job is done.
-        jobs = control_request(control, {"op": "jobs"})["jobs"]
+        jobs = request_json(control, {"op": "jobs"})["jobs"]
         assert Path(jobs[0]["path"]).exists() and jobs[0]["complete"]
-        assert control_request(control, {"op": "nope"})["ok"] is False
+        assert request_json(control, {"op": "nope"})["ok"] is False
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)

@@ -18,9 +18,10 @@ from devices.camera.opencv import OpenCVCamera
 from devices.camera.scenes import document_scene
 from devices.camera.simulator import SimFaults, SimulatorFactory
 from devices.scanner.doccam import DocCamScanner
+from devices.scanner.formats import PageFormat
 from devices.scanner.sane import REASON_LIBRARY, REASON_NOT_FOUND, SaneScanner
 from kiosk.clock import SystemClock
-from kiosk.documents.formats import PageFormat
+from kiosk.documents.quality import capture_page
 from kiosk.errors import DeviceError
 
 SANE_TEST_CONF = Path("/etc/sane.d/test.conf")
@@ -34,7 +35,7 @@ def doccam() -> Iterator[tuple[DocCamScanner, SimFaults]]:
                                faults=faults, fps=30)
     camera = OpenCVCamera("doccam", "1", clock=clock, capture_factory=factory, fps=30,
                           max_read_failures=2, reopen_interval_s=60)
-    scanner = DocCamScanner("doccam", camera)
+    scanner = DocCamScanner("doccam", camera, capture=capture_page)
     scanner.open()
     yield scanner, faults
     scanner.close()
@@ -151,10 +152,13 @@ def test_factory_builds_what_the_config_says() -> None:
     from kiosk.config.model import CameraConfig, DevicesConfig, ScannerConfig
 
     clock = SystemClock()
-    doccam = make_scanner(DevicesConfig(doccam=CameraConfig(source="sim:doc:1")), clock=clock)
+    doccam = make_scanner(DevicesConfig(doccam=CameraConfig(source="sim:doc:1")), clock=clock,
+                          capture=capture_page)
     assert isinstance(doccam, DocCamScanner)
-    sane = make_scanner(DevicesConfig(scanner=ScannerConfig(driver="sane")), clock=clock)
+    sane = make_scanner(DevicesConfig(scanner=ScannerConfig(driver="sane")), clock=clock,
+                        capture=capture_page)
     assert isinstance(sane, SaneScanner)
-    assert make_scanner(DevicesConfig(scanner=ScannerConfig(driver="none")), clock=clock) is None
+    assert make_scanner(DevicesConfig(scanner=ScannerConfig(driver="none")), clock=clock,
+                        capture=capture_page) is None
     no_camera = DevicesConfig(doccam=CameraConfig(driver="none"))
-    assert make_scanner(no_camera, clock=clock) is None
+    assert make_scanner(no_camera, clock=clock, capture=capture_page) is None

@@ -26,8 +26,8 @@ from devices.sscard.apdu import (
     select_ef,
     unwrap_record,
 )
+from devices.sscard.base import read_basics
 from devices.sscard.errors import NotSocialSecurityCard, SsCardReadFailed
-from devices.sscard.pcsc import read_basics
 from devices.sscard.virtual_card import SsPerson, VirtualSsCard
 from kiosk.errors import ProtocolError
 from kiosk.identity import CardType

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 from devices.base import DeviceState, MediaStatus
-from devices.idcard.base import CardFailed, CardInserted, CardRemoved
+from devices.cards import CardFailed, CardInserted, CardRemoved
 from devices.sscard.apdu import RApdu
+from devices.sscard.base import REASON_NO_READER, ReadersChanged, SsCardReader
 from devices.sscard.errors import SsCardRemoved
-from devices.sscard.pcsc import REASON_NO_READER, ReadersChanged, SsCardReader
 from devices.sscard.virtual_card import VirtualSsCard
 from kiosk.clock import FakeClock
 from kiosk.errors import NoCard
@@ -125,3 +127,28 @@ def test_disable_forgets_the_card() -> None:
     reader.enable()
     reader.poll_once()
     assert [type(e) for e in events].count(CardInserted) == 2
+
+
+def test_a_removed_listener_hears_no_more_cards() -> None:
+    bench, reader, events = make()
+    heard: list[Event] = []
+    reader.add_card_listener(heard.append)
+    reader.poll_once()
+    reader.remove_card_listener(heard.append)
+    bench.card = VirtualSsCard()
+    reader.poll_once()
+    assert isinstance(events[-1], CardInserted)   # the reader read the card...
+    assert [type(e) for e in heard] == [ReadersChanged]  # ...for the listener still there
+
+
+def test_close_stops_the_thread_and_reports_not_opened() -> None:
+    bench, reader, _events = make()
+    bench.card = VirtualSsCard()
+    reader.open()
+    reader.open()   # a second open starts no second thread
+    names = [t.name for t in threading.enumerate()]
+    assert names.count("sscard-sscard") == 1
+    reader.close()
+    assert "sscard-sscard" not in [t.name for t in threading.enumerate()]
+    assert reader.status.state is DeviceState.UNAVAILABLE
+    assert reader.status.reason == "device.reason.not_opened"

@@ -10,8 +10,8 @@ import pytest
 from devices.base import DeviceState, MediaStatus
 from devices.idcard.base import CardFailed, CardInserted, CardRemoved
 from devices.sscard import pyscard_backend
+from devices.sscard.base import REASON_NO_READER, REASON_NO_SERVICE, ReadersChanged, SsCardReader
 from devices.sscard.errors import NotSocialSecurityCard, SsCardRemoved
-from devices.sscard.pcsc import REASON_NO_READER, REASON_NO_SERVICE, ReadersChanged, SsCardReader
 from devices.sscard.virtual_card import DEFAULT_ATR, SsPerson, VirtualSsCard
 from kiosk.clock import SystemClock
 from kiosk.errors import DeviceUnavailable, NoCard
@@ -140,11 +140,11 @@ def test_backend_connect_without_card_is_nocard(pcscd: str) -> None:
 
 def test_diagnose_reads_and_masks(pcscd: str, card: VirtualSsCard,
                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from devices.sscard import diagnose
+    from kiosk import devicecheck
     assert wait_for(lambda: reader_empty(pcscd), 10)
     card.insert()
     assert wait_for(lambda: not reader_empty(pcscd), 10)
-    assert diagnose.main(["--json", "--reader", pcscd, "--wait", "3"]) == 0
+    assert devicecheck.main(["sscard", "--json", "--reader", pcscd, "--wait", "3"]) == 0
     out = capsys.readouterr().out
     report = json.loads(out)
     assert report["card"]["id_number"] == "330106********1237"
@@ -153,8 +153,8 @@ def test_diagnose_reads_and_masks(pcscd: str, card: VirtualSsCard,
 
 
 def test_diagnose_without_card(pcscd: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from devices.sscard import diagnose
+    from kiosk import devicecheck
     assert wait_for(lambda: reader_empty(pcscd), 10)
-    assert diagnose.main(["--json", "--reader", pcscd, "--wait", "0"]) == 0
+    assert devicecheck.main(["sscard", "--json", "--reader", pcscd, "--wait", "0"]) == 0
     assert json.loads(capsys.readouterr().out)["card"] is None
-    assert diagnose.main(["--json", "--reader", "No Such Reader", "--wait", "0"]) == 1
+    assert devicecheck.main(["sscard", "--json", "--reader", "No Such Reader", "--wait", "0"]) == 1

@@ -7,9 +7,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devices.camera.synthetic import background, synthetic_frame
+from devices.scanner.formats import PageFormat, corner_error, order_corners
 from kiosk.documents.detect import find_page
-from kiosk.documents.formats import PageFormat, corner_error, order_corners
-from kiosk.documents.synthetic import background, synthetic_frame
 
 PAGES = 60
 

@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.documents.formats import PageFormat
+from devices.camera.synthetic import synthetic_frame
+from devices.scanner.formats import PageFormat
 from kiosk.documents.pdf import assemble_pdf, fit_jpeg
 from kiosk.documents.quality import capture_page
-from kiosk.documents.synthetic import synthetic_frame
 from kiosk.errors import ValidationError
 
 

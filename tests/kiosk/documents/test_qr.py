@@ -7,8 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devices.camera.synthetic import background
 from kiosk.documents.qr import QrReader
-from kiosk.documents.synthetic import background
 
 PAYLOAD = "https://zwfw.example.cn/q?ref=XD-20261122-0042-K"
 

@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
+from devices.camera.synthetic import synthetic_frame
+from devices.scanner.formats import PageFormat
 from kiosk.documents import quality as q
-from kiosk.documents.formats import PageFormat
 from kiosk.documents.rectify import binarise, clean, rectify
-from kiosk.documents.synthetic import synthetic_frame
 
 SEEDS = (0, 1, 4, 6)
 

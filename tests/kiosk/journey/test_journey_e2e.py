@@ -20,7 +20,6 @@ from devices.printer.drivers import NetworkPrinter
 from devices.printer.emulator import PrinterEmulator
 from devices.printer.glyphs import GlyphCache
 from devices.printer.profile import profile_for
-from devices.printer.service import ReceiptService
 from kiosk.catalog import load_catalog
 from kiosk.clock import SystemClock
 from kiosk.desk.journeys import QueryJourney, TaskRunner
@@ -29,6 +28,7 @@ from kiosk.i18n.translate import Translator
 from kiosk.journey.apply import Journey, JourneySettings
 from kiosk.journey.plan import plan_for
 from kiosk.journey.runner import JourneyRunner, ReceiptContext
+from kiosk.receipts.service import ReceiptService
 from kiosk.submission.client import BackofficeClient
 from kiosk.submission.crypto import Sealer
 from kiosk.submission.outbox import Outbox

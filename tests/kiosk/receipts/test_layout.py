@@ -7,8 +7,8 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.receipts.document import DOUBLE, Align, Paragraph, Run, para
-from kiosk.receipts.layout import (
+from devices.printer.document import DOUBLE, Align, Paragraph, Run, para
+from devices.printer.layout import (
     NO_LINE_END,
     NO_LINE_START,
     char_width,

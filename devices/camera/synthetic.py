@@ -1,6 +1,6 @@
 """Synthetic document-camera frames with ground truth, for tests, the benchmark and the simulator.
 
-A page of Chinese text (Noto Sans CJK SC, the face ``kiosk.fonts`` names) with a
+A page of Chinese text (Noto Sans CJK SC, the face ``devices.fonts`` names) with a
 title, form lines, a table and a red seal is warped by a random perspective
 onto a background (wood grain, cloth weave, or a cluttered desk), lit by a
 gradient, crossed by a soft shadow, defocused a little and given sensor noise.
@@ -19,8 +19,8 @@ import numpy.typing as npt
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
-from kiosk.documents.formats import Corners, PageFormat
-from kiosk.fonts import collection_face
+from devices.fonts import collection_face
+from devices.scanner.formats import Corners, PageFormat
 
 Image = npt.NDArray[np.uint8]
 

@@ -2,7 +2,7 @@
 
 A :class:`Document` is a sequence of blocks. Paragraphs hold styled runs of
 text and are wrapped to the paper only when a printer renders them (see
-:mod:`kiosk.receipts.layout`), so one document prints on 58 mm and 80 mm paper,
+:mod:`devices.printer.layout`), so one document prints on 58 mm and 80 mm paper,
 in ESC/POS text mode or as a raster image, and can be looked at in tests
 without any device.
 

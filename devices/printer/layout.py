@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kiosk.receipts.document import (
+from devices.printer.document import (
     NORMAL,
     Align,
     Block,

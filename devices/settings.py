@@ -1,0 +1,89 @@
+"""The device sections of the kiosk configuration (``devices:`` in ``config/kiosk.yaml``).
+
+They belong to the device packages: each factory (``make_reader``,
+``make_printer``, ``make_camera``, ``make_scanner``) takes its section. The kiosk
+configuration embeds :class:`DevicesConfig` and validates it like every other
+section: frozen, unknown keys refused, no coercion.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pydantic
+from pydantic import Field
+
+
+class DeviceSettings(pydantic.BaseModel):
+    """Base of the device sections: as strict as the rest of the configuration."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class IdCardConfig(DeviceSettings):
+    driver: Literal["sam-serial", "none"] = "sam-serial"
+    #: Serial port path, or "auto" to probe the usual USB-serial ports.
+    port: str = "auto"
+    baud: int = Field(default=115200, gt=0)
+    find_timeout_s: float = Field(default=0.3, gt=0)
+    read_timeout_s: float = Field(default=3.0, gt=0)
+    poll_interval_s: float = Field(default=0.25, gt=0)
+    #: Path of a vendor WLT photo decoder library; empty = photo unavailable.
+    photo_decoder: str = ""
+
+
+class SsCardConfig(DeviceSettings):
+    """Social security card (社保卡) through PC/SC."""
+
+    driver: Literal["pcsc", "none"] = "pcsc"
+    #: Substring of the PC/SC reader name to use; empty = first reader.
+    reader: str = ""
+    poll_interval_s: float = Field(default=0.5, gt=0)
+
+
+class PrinterConfig(DeviceSettings):
+    driver: Literal["network", "serial", "usb", "file", "none"] = "network"
+    host: str = "127.0.0.1"
+    port: int = Field(default=9100, gt=0, lt=65536)
+    serial_port: str = ""
+    baud: int = Field(default=115200, gt=0)
+    usb_vendor: int = 0
+    usb_product: int = 0
+    file_path: str = ""
+    paper_mm: Literal[58, 80] = 80
+    mode: Literal["text", "raster", "auto"] = "auto"
+    timeout_s: float = Field(default=5.0, gt=0)
+    #: What the printer's resident font draws; other characters switch a receipt to raster.
+    text_charset: Literal["gb2312", "gbk", "gb18030-2", "gb18030"] = "gbk"
+    native_qr: bool = True
+    #: Whether the printer answers DLE EOT status queries (two-way transports only).
+    status: bool = True
+    status_timeout_s: float = Field(default=1.0, gt=0)
+    #: Receipts' QR codes link to <query_base_url>/q/<kiosk_ref> (the progress page).
+    query_base_url: str = Field(default="https://query.zhengwu.example",
+                                pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+
+
+class CameraConfig(DeviceSettings):
+    driver: Literal["opencv", "none"] = "opencv"
+    #: Device index ("0"), a device path, a file/URL understood by cv2.VideoCapture.
+    source: str = "0"
+    width: int = Field(default=640, gt=0)
+    height: int = Field(default=480, gt=0)
+    fps: int = Field(default=25, gt=0)
+    frozen_after_s: float = Field(default=2.0, gt=0)
+
+
+class ScannerConfig(DeviceSettings):
+    driver: Literal["sane", "doccam", "none"] = "doccam"
+    sane_device: str = ""
+    dpi: int = Field(default=200, gt=0)
+
+
+class DevicesConfig(DeviceSettings):
+    idcard: IdCardConfig = IdCardConfig()
+    sscard: SsCardConfig = SsCardConfig()
+    printer: PrinterConfig = PrinterConfig()
+    camera: CameraConfig = CameraConfig()
+    doccam: CameraConfig = CameraConfig(source="1", width=1920, height=1080, fps=10)
+    scanner: ScannerConfig = ScannerConfig()
