@@ -10,7 +10,7 @@ import pytest
 
 from devices.camera.factory import make_camera, simulator_scene
 from devices.camera.simulator import DirectoryScene, StillScene
-from kiosk import devicecheck
+from kiosk.wiring import devicecheck
 from kiosk.clock import FakeClock
 from kiosk.config.model import CameraConfig
 from kiosk.errors import ConfigError

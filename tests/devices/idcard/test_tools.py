@@ -26,7 +26,7 @@ from devices.idcard.sam import Timeouts
 from devices.idcard.sam_serial import SamSerialReader, make_reader
 from devices.idcard.simulator import SamSimulator
 from devices.simcontrol import request_json
-from kiosk import devicecheck
+from kiosk.wiring import devicecheck
 from kiosk.clock import SystemClock
 from kiosk.config.model import IdCardConfig
 from kiosk.errors import DeviceUnavailable

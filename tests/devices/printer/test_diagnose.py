@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from devices.printer.emulator import PrinterEmulator
-from kiosk import devicecheck
+from kiosk.wiring import devicecheck
 
 
 def overlay(tmp_path: Path, port: int) -> Path:

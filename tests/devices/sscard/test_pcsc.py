@@ -140,7 +140,7 @@ def test_backend_connect_without_card_is_nocard(pcscd: str) -> None:
 
 def test_diagnose_reads_and_masks(pcscd: str, card: VirtualSsCard,
                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from kiosk import devicecheck
+    from kiosk.wiring import devicecheck
     assert wait_for(lambda: reader_empty(pcscd), 10)
     card.insert()
     assert wait_for(lambda: not reader_empty(pcscd), 10)
@@ -153,7 +153,7 @@ def test_diagnose_reads_and_masks(pcscd: str, card: VirtualSsCard,
 
 
 def test_diagnose_without_card(pcscd: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from kiosk import devicecheck
+    from kiosk.wiring import devicecheck
     assert wait_for(lambda: reader_empty(pcscd), 10)
     assert devicecheck.main(["sscard", "--json", "--reader", pcscd, "--wait", "0"]) == 0
     assert json.loads(capsys.readouterr().out)["card"] is None
