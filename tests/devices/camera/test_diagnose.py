@@ -10,10 +10,10 @@ import pytest
 
 from devices.camera.factory import make_camera, simulator_scene
 from devices.camera.simulator import DirectoryScene, StillScene
-from kiosk.wiring import devicecheck
 from kiosk.clock import FakeClock
 from kiosk.config.model import CameraConfig
 from kiosk.errors import ConfigError
+from kiosk.wiring import devicecheck
 
 
 def test_diagnose_on_a_simulated_document_camera() -> None:

@@ -26,10 +26,10 @@ from devices.idcard.sam import Timeouts
 from devices.idcard.sam_serial import SamSerialReader, make_reader
 from devices.idcard.simulator import SamSimulator
 from devices.simcontrol import request_json
-from kiosk.wiring import devicecheck
 from kiosk.clock import SystemClock
 from kiosk.config.model import IdCardConfig
 from kiosk.errors import DeviceUnavailable
+from kiosk.wiring import devicecheck
 
 ROOT = Path(__file__).resolve().parents[3]
 PROFILES = builtin_profiles()
