@@ -60,5 +60,23 @@ class Ink:
         self.strokes.clear()
         self._drawing = False
 
+    def centred(self, min_extent: float = 0.5) -> list[list[Point]]:
+        """The strokes moved to the middle of the pad, and a character drawn smaller than
+        ``min_extent`` of the pad grown to that size; larger ones keep their size.
+
+        The recognizer measures strokes against the whole pad, so a character written
+        small in a corner (common on a large pad, and for elderly hands) is misread; but
+        size is also information (口 is small, 囗 fills the box), so only tiny writing
+        is enlarged."""
+        pts = [p for stroke in self.strokes for p in stroke]
+        if not pts:
+            return []
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+        extent = max((max(xs) - min(xs)) / self.width, (max(ys) - min(ys)) / self.height, 1e-3)
+        k = min_extent / extent if extent < min_extent else 1.0
+        return [[self._clamp(self.width / 2 + (x - cx) * k, self.height / 2 + (y - cy) * k)
+                 for x, y in stroke] for stroke in self.strokes if stroke]
+
     def _clamp(self, x: float, y: float) -> Point:
         return (min(max(round(x), 0), self.width - 1), min(max(round(y), 0), self.height - 1))

@@ -35,7 +35,7 @@ class Recognizer:
         if engine is None or ink.empty:
             return []
         try:
-            found = engine.classify(ink.strokes, ink.width, ink.height, n)
+            found = engine.classify(ink.centred(), ink.width, ink.height, n)
         except DeviceError as exc:
             log.warning("handwriting recognition failed: %s", exc)
             return []

@@ -52,8 +52,9 @@ def written(char: str, *, scale: float = 1.0, dx: int = 0, dy: int = 0, jitter: 
     rng = random.Random(seed)
     strokes = []
     for s in CHARACTERS[char]:
-        pts = densify(s)
-        strokes.append([(round(500 + (x - 500) * scale + dx + rng.randint(-jitter, jitter)),
-                         round(500 + (y - 500) * scale + dy + rng.randint(-jitter, jitter)))
-                        for x, y in pts])
+        # an unsteady hand misplaces the corners and ends of a stroke, not every pixel
+        bent = [(x + rng.randint(-jitter, jitter), y + rng.randint(-jitter, jitter))
+                for x, y in s]
+        strokes.append([(round(500 + (x - 500) * scale + dx), round(500 + (y - 500) * scale + dy))
+                        for x, y in densify(bent)])
     return strokes
