@@ -80,6 +80,21 @@ class ScannerConfig(DeviceSettings):
     dpi: int = Field(default=200, gt=0)
 
 
+class CodeScannerConfig(DeviceSettings):
+    """QR / barcode scanner (亮码, the receipt's QR): serial/USB-CDC or keyboard wedge."""
+
+    driver: Literal["serial", "evdev", "none"] = "none"
+    #: serial: the port (``/dev/ttyACM0``, or the stable ``/dev/kiosk/scanner``).
+    port: str = ""
+    baud: int = Field(default=9600, gt=0)
+    terminator: Literal["CR", "LF", "CRLF", "TAB"] = "CR"
+    #: The scanner is set to prefix the AIM symbology identifier (]Q1 for QR...).
+    aim_prefix: bool = False
+    #: evdev: the scanner's input node (``/dev/input/by-id/...-event-kbd``).
+    input_path: str = ""
+    grab: bool = True
+
+
 class DevicesConfig(DeviceSettings):
     idcard: IdCardConfig = IdCardConfig()
     sscard: SsCardConfig = SsCardConfig()
@@ -87,3 +102,4 @@ class DevicesConfig(DeviceSettings):
     camera: CameraConfig = CameraConfig()
     doccam: CameraConfig = CameraConfig(source="1", width=1920, height=1080, fps=10)
     scanner: ScannerConfig = ScannerConfig()
+    codescanner: CodeScannerConfig = CodeScannerConfig()

@@ -33,7 +33,7 @@ from devices.idcard.errors import NoContent, SamRejectedFrame
 from devices.idcard.protocol import Command, Sw3, parse_sam_id, response_for, split_addresses
 from devices.idcard.text import decode_address, decode_text
 from kiosk.errors import DeviceTimeout, DeviceUnavailable, NoCard, ProtocolError
-from kiosk.identity import CardType, Identity
+from devices.identity import CardType, Identity
 
 #: Codes the SDT API adds to the SAM's own SW3 values.
 RC_PORT_OPEN_FAILED = 0x01

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devices.barcode.evdev import (
+from devices.codescanner.evdev import (
     EV_KEY,
     EVENT,
     KEY_CAPSLOCK,

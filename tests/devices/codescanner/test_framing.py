@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devices.barcode.framing import Code, CodeFramer, Reject, Terminator
+from devices.codescanner.framing import Code, CodeFramer, Reject, Terminator
 
 
 def test_codes_split_on_the_terminator_across_reads() -> None:
