@@ -42,7 +42,7 @@ class SsCardConfig(DeviceSettings):
 
 
 class PrinterConfig(DeviceSettings):
-    driver: Literal["network", "serial", "usb", "file", "none"] = "network"
+    driver: Literal["network", "serial", "usb", "lp", "file", "none"] = "network"
     host: str = "127.0.0.1"
     port: int = Field(default=9100, gt=0, lt=65536)
     serial_port: str = ""
@@ -50,6 +50,8 @@ class PrinterConfig(DeviceSettings):
     usb_vendor: int = 0
     usb_product: int = 0
     file_path: str = ""
+    #: lp: the USB printer class device (usblp), bidirectional where the printer is.
+    lp_path: str = "/dev/usb/lp0"
     paper_mm: Literal[58, 80] = 80
     mode: Literal["text", "raster", "auto"] = "auto"
     timeout_s: float = Field(default=5.0, gt=0)
