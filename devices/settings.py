@@ -21,7 +21,9 @@ class DeviceSettings(pydantic.BaseModel):
 
 
 class IdCardConfig(DeviceSettings):
-    driver: Literal["sam-serial", "none"] = "sam-serial"
+    #: sam-serial: SAM frames on a serial/USB-serial port; sam-usb: the same frames on
+    #: USB bulk endpoints (pyusb); sdk: a vendor library with the SDT_* C API.
+    driver: Literal["sam-serial", "sam-usb", "sdk", "none"] = "sam-serial"
     #: Serial port path, or "auto" to probe the usual USB-serial ports.
     port: str = "auto"
     baud: int = Field(default=115200, gt=0)
@@ -30,6 +32,28 @@ class IdCardConfig(DeviceSettings):
     poll_interval_s: float = Field(default=0.25, gt=0)
     #: Path of a vendor WLT photo decoder library; empty = photo unavailable.
     photo_decoder: str = ""
+    #: sam-usb: VID:PID pairs to look for ("0400:c35a"); empty = the known readers.
+    usb_ids: tuple[str, ...] = ()
+    usb_interface: int = Field(default=0, ge=0)
+    #: sdk: the vendor library and the SDK's port number (1..16 serial, 1001..1016 USB).
+    sdk_library: str = ""
+    sdk_port: int = Field(default=1001, gt=0)
+
+    @pydantic.field_validator("usb_ids")
+    @classmethod
+    def _vid_pid(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        for item in ids:
+            vid, sep, pid = item.partition(":")
+            if not sep or not all(len(x) == 4 and all(c in "0123456789abcdefABCDEF" for c in x)
+                                  for x in (vid, pid)):
+                raise ValueError(f"{item!r} is not VID:PID in hex (e.g. 0400:c35a)")
+        return ids
+
+    @pydantic.model_validator(mode="after")
+    def _sdk_needs_library(self) -> IdCardConfig:
+        if self.driver == "sdk" and not self.sdk_library:
+            raise ValueError("driver sdk needs sdk_library (the vendor's .so path)")
+        return self
 
 
 class SsCardConfig(DeviceSettings):

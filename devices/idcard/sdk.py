@@ -32,8 +32,8 @@ from devices.idcard.base import IdCardReader
 from devices.idcard.errors import NoContent, SamRejectedFrame
 from devices.idcard.protocol import Command, Sw3, parse_sam_id, response_for, split_addresses
 from devices.idcard.text import decode_address, decode_text
-from kiosk.errors import DeviceTimeout, DeviceUnavailable, NoCard, ProtocolError
 from devices.identity import CardType, Identity
+from kiosk.errors import DeviceTimeout, DeviceUnavailable, NoCard, ProtocolError
 
 #: Codes the SDT API adds to the SAM's own SW3 values.
 RC_PORT_OPEN_FAILED = 0x01

@@ -106,3 +106,24 @@ def test_port_that_cannot_open_is_unavailable(sdk_library: Path,
     r.poll_once()
     assert r.status.state is DeviceState.UNAVAILABLE
     assert "port could not be opened" in r.status.detail
+
+
+def test_factory_builds_each_configured_driver(sdk_library: Path) -> None:
+    from devices.idcard.factory import make_reader
+    from devices.idcard.sam_serial import SamSerialReader
+    from devices.idcard.sam_usb import SamUsbReader
+    from devices.settings import IdCardConfig
+
+    clock = FakeClock()
+    assert isinstance(make_reader(IdCardConfig(), clock=clock), SamSerialReader)
+    usb = make_reader(IdCardConfig(driver="sam-usb", usb_ids=("0400:c35a", "1234:ABCD")),
+                      clock=clock)
+    assert isinstance(usb, SamUsbReader)
+    assert [str(u) for u in usb.ids] == ["0400:c35a", "1234:abcd"]
+    sdk = make_reader(IdCardConfig(driver="sdk", sdk_library=str(sdk_library)), clock=clock)
+    assert isinstance(sdk, SdtReader) and sdk.port == 1001
+    assert make_reader(IdCardConfig(driver="none"), clock=clock) is None
+    with pytest.raises(ValueError, match="sdk_library"):
+        IdCardConfig(driver="sdk")
+    with pytest.raises(ValueError, match="VID:PID"):
+        IdCardConfig(driver="sam-usb", usb_ids=("0400-c35a",))
