@@ -21,7 +21,9 @@ class DeviceSettings(pydantic.BaseModel):
 
 
 class IdCardConfig(DeviceSettings):
-    driver: Literal["sam-serial", "none"] = "sam-serial"
+    #: sam-serial: SAM frames on a serial/USB-serial port; sam-usb: the same frames on
+    #: USB bulk endpoints (pyusb); sdk: a vendor library with the SDT_* C API.
+    driver: Literal["sam-serial", "sam-usb", "sdk", "none"] = "sam-serial"
     #: Serial port path, or "auto" to probe the usual USB-serial ports.
     port: str = "auto"
     baud: int = Field(default=115200, gt=0)
@@ -30,6 +32,28 @@ class IdCardConfig(DeviceSettings):
     poll_interval_s: float = Field(default=0.25, gt=0)
     #: Path of a vendor WLT photo decoder library; empty = photo unavailable.
     photo_decoder: str = ""
+    #: sam-usb: VID:PID pairs to look for ("0400:c35a"); empty = the known readers.
+    usb_ids: tuple[str, ...] = ()
+    usb_interface: int = Field(default=0, ge=0)
+    #: sdk: the vendor library and the SDK's port number (1..16 serial, 1001..1016 USB).
+    sdk_library: str = ""
+    sdk_port: int = Field(default=1001, gt=0)
+
+    @pydantic.field_validator("usb_ids")
+    @classmethod
+    def _vid_pid(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        for item in ids:
+            vid, sep, pid = item.partition(":")
+            if not sep or not all(len(x) == 4 and all(c in "0123456789abcdefABCDEF" for c in x)
+                                  for x in (vid, pid)):
+                raise ValueError(f"{item!r} is not VID:PID in hex (e.g. 0400:c35a)")
+        return ids
+
+    @pydantic.model_validator(mode="after")
+    def _sdk_needs_library(self) -> IdCardConfig:
+        if self.driver == "sdk" and not self.sdk_library:
+            raise ValueError("driver sdk needs sdk_library (the vendor's .so path)")
+        return self
 
 
 class SsCardConfig(DeviceSettings):
@@ -42,7 +66,7 @@ class SsCardConfig(DeviceSettings):
 
 
 class PrinterConfig(DeviceSettings):
-    driver: Literal["network", "serial", "usb", "file", "none"] = "network"
+    driver: Literal["network", "serial", "usb", "lp", "file", "none"] = "network"
     host: str = "127.0.0.1"
     port: int = Field(default=9100, gt=0, lt=65536)
     serial_port: str = ""
@@ -50,6 +74,8 @@ class PrinterConfig(DeviceSettings):
     usb_vendor: int = 0
     usb_product: int = 0
     file_path: str = ""
+    #: lp: the USB printer class device (usblp), bidirectional where the printer is.
+    lp_path: str = "/dev/usb/lp0"
     paper_mm: Literal[58, 80] = 80
     mode: Literal["text", "raster", "auto"] = "auto"
     timeout_s: float = Field(default=5.0, gt=0)
@@ -80,6 +106,21 @@ class ScannerConfig(DeviceSettings):
     dpi: int = Field(default=200, gt=0)
 
 
+class CodeScannerConfig(DeviceSettings):
+    """QR / barcode scanner (亮码, the receipt's QR): serial/USB-CDC or keyboard wedge."""
+
+    driver: Literal["serial", "evdev", "none"] = "none"
+    #: serial: the port (``/dev/ttyACM0``, or the stable ``/dev/kiosk/scanner``).
+    port: str = ""
+    baud: int = Field(default=9600, gt=0)
+    terminator: Literal["CR", "LF", "CRLF", "TAB"] = "CR"
+    #: The scanner is set to prefix the AIM symbology identifier (]Q1 for QR...).
+    aim_prefix: bool = False
+    #: evdev: the scanner's input node (``/dev/input/by-id/...-event-kbd``).
+    input_path: str = ""
+    grab: bool = True
+
+
 class DevicesConfig(DeviceSettings):
     idcard: IdCardConfig = IdCardConfig()
     sscard: SsCardConfig = SsCardConfig()
@@ -87,3 +128,4 @@ class DevicesConfig(DeviceSettings):
     camera: CameraConfig = CameraConfig()
     doccam: CameraConfig = CameraConfig(source="1", width=1920, height=1080, fps=10)
     scanner: ScannerConfig = ScannerConfig()
+    codescanner: CodeScannerConfig = CodeScannerConfig()

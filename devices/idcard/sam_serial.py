@@ -165,11 +165,3 @@ class SamSerialReader(SamReader):
         data = super().diagnostics()
         data.update({"port": self.found_port or self.port, "baud": self.baud})
         return data
-
-
-def make_reader(config: IdCardConfig, *, clock: Clock,
-                port_factory: PortFactory = open_serial) -> SamSerialReader | None:
-    """The configured ID card reader (``driver: none`` -> None)."""
-    if config.driver == "none":
-        return None
-    return SamSerialReader.from_config(config, clock=clock, port_factory=port_factory)

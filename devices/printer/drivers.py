@@ -20,6 +20,7 @@ import serial
 
 from devices.base import resolve_path
 from devices.printer.base import ReceiptPrinter
+from devices.printer.lp import LinuxLpPrinter
 from devices.printer.profile import PrinterProfile, profile_for
 from devices.settings import PrinterConfig
 from kiosk.clock import Clock
@@ -221,6 +222,8 @@ def make_printer(cfg: PrinterConfig, *, clock: Clock | None = None,
         return SerialPrinter(name, profile, cfg.serial_port, cfg.baud, **kw)
     if cfg.driver == "usb":
         return UsbPrinter(name, profile, cfg.usb_vendor, cfg.usb_product, **kw)
+    if cfg.driver == "lp":
+        return LinuxLpPrinter(name, profile, str(resolve_path(cfg.lp_path)), **kw)
     if cfg.driver == "file":
         return FilePrinter(name, profile, str(resolve_path(cfg.file_path)), **kw)
     return None

@@ -84,6 +84,24 @@ def run_sscard(argv: list[str]) -> tuple[int, dict[str, Any]]:
     return diagnose.check(wanted, wait=args.wait)
 
 
+def run_codescanner(argv: list[str]) -> tuple[int, dict[str, Any]]:
+    """``scripts/diagnose codescanner [--json] [--port P | --input PATH] [--wait S]``:
+    the QR/barcode scanner (亮码), opened and waiting for one code."""
+    from devices.codescanner import diagnose
+
+    p = _parser("codescanner", run_codescanner.__doc__ or "")
+    p.add_argument("--port", help="serial port (selects the serial driver)")
+    p.add_argument("--input", help="input event node of a keyboard-wedge scanner")
+    p.add_argument("--wait", type=float, default=5.0, help="seconds to wait for a code")
+    args = p.parse_args(argv)
+    config = load_config(overlays=tuple(args.config)).devices.codescanner
+    if args.port:
+        config = config.model_copy(update={"driver": "serial", "port": args.port})
+    if args.input:
+        config = config.model_copy(update={"driver": "evdev", "input_path": args.input})
+    return diagnose.check(config, wait=args.wait, clock=SystemClock())
+
+
 def run_printer(argv: list[str]) -> tuple[int, dict[str, Any]]:
     """``scripts/diagnose printer [--json]``: status, profile, and a test page.
 
@@ -155,6 +173,8 @@ def face_models() -> dict[str, Any]:
 KINDS: dict[str, tuple[Runner, tuple[str, ...] | None, int]] = {
     "idcard": (run_idcard, None, 14),
     "sscard": (run_sscard, None, 14),
+    "codescanner": (run_codescanner, ("driver", "status", "code", "rejected", "problem",
+                                      "diagnostics", "ok"), 12),
     "printer": (run_printer, ("driver", "transport", "profile", "status", "test_page", "ok"),
                 10),
     "camera": (run_camera, ("which", "driver", "frames", "fps", "shape", "mean_brightness",

@@ -154,7 +154,7 @@ def _idcard(config: KioskConfig, clock: Clock, _built: _Built) -> Device:
     if cfg.driver == "none":
         return UnavailableDevice("idcard", REASON_NOT_CONFIGURED, "driver: none")
     try:
-        from devices.idcard.sam_serial import make_reader
+        from devices.idcard.factory import make_reader
     except ImportError as error:
         return _library_missing("idcard", error)
     reader = make_reader(cfg, clock=clock)

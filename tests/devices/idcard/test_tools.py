@@ -15,6 +15,7 @@ import pytest
 
 from devices.base import DeviceState
 from devices.idcard.base import CardEvent, CardInserted
+from devices.idcard.factory import make_reader
 from devices.idcard.photo import (
     REASON_DECODER,
     SimJpegTestCodec,
@@ -23,7 +24,7 @@ from devices.idcard.photo import (
 )
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.sam import Timeouts
-from devices.idcard.sam_serial import SamSerialReader, make_reader
+from devices.idcard.sam_serial import SamSerialReader
 from devices.idcard.simulator import SamSimulator
 from devices.simcontrol import request_json
 from kiosk.clock import SystemClock
