@@ -1,4 +1,5 @@
-"""Can the kiosk see through a camera? (``scripts/diagnose camera``, run by ``kiosk.wiring.devicecheck``)
+"""Can the kiosk see through a camera?
+(``scripts/diagnose camera``, run by ``kiosk.wiring.devicecheck``)
 
 Opens the camera, enables it for a few seconds, counts frames and reports the
 frame rate, the resolution it actually got, the mean brightness and whether it

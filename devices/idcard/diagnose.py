@@ -1,4 +1,5 @@
-"""The SAM reader, step by step (``scripts/diagnose idcard``; the CLI is ``kiosk.wiring.devicecheck``).
+"""The SAM reader, step by step
+(``scripts/diagnose idcard``; the CLI is ``kiosk.wiring.devicecheck``).
 
 Finds the port (configured, ``--port``, or ``auto`` probing), reports the SAM ID
 and status, waits up to ``--wait`` seconds for a card, reads it and prints the

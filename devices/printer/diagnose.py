@@ -1,4 +1,5 @@
-"""Status, profile and a test page (``scripts/diagnose printer``; the CLI is ``kiosk.wiring.devicecheck``).
+"""Status, profile and a test page
+(``scripts/diagnose printer``; the CLI is ``kiosk.wiring.devicecheck``).
 
 Opens the printer the settings describe, asks its status (DLE EOT), prints the
 page the caller composes (unless there is none) and reports the result.

@@ -1,4 +1,5 @@
-"""The PC/SC side, step by step (``scripts/diagnose sscard``; the CLI is ``kiosk.wiring.devicecheck``).
+"""The PC/SC side, step by step
+(``scripts/diagnose sscard``; the CLI is ``kiosk.wiring.devicecheck``).
 
 Lists the PC/SC readers (no service = pcscd not running), picks the configured
 one, waits up to ``--wait`` seconds for a card and reads its ATR, UID and the

@@ -183,7 +183,7 @@ KINDS: dict[str, tuple[Runner, tuple[str, ...] | None, int]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m kiosk.wiring.devicecheck KIND [options]`` (what ``scripts/diagnose KIND`` runs)."""
+    """``python -m kiosk.wiring.devicecheck KIND [...]``: what ``scripts/diagnose KIND`` runs."""
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] not in KINDS:
         print(f"usage: scripts/diagnose KIND [--json]   (kinds: {' '.join(KINDS)})",

@@ -183,7 +183,7 @@ def test_diagnose_reports_symbology_and_length_never_the_code(
     presenter = threading.Thread(target=keep_presenting)
     presenter.start()
     try:
-        done = subprocess.run([sys.executable, "-m", "kiosk.devicecheck", "codescanner",
+        done = subprocess.run([sys.executable, "-m", "kiosk.wiring.devicecheck", "codescanner",
                                "--json", "--config", str(overlay), "--wait", "20"],
                               capture_output=True, text=True, timeout=60, check=False)
     finally:
@@ -196,7 +196,7 @@ def test_diagnose_reports_symbology_and_length_never_the_code(
     missing = tmp_path / "missing.yaml"
     missing.write_text("devices:\n  codescanner:\n    driver: evdev\n"
                        f"    input_path: {tmp_path / 'no-such-node'}\n")
-    done = subprocess.run([sys.executable, "-m", "kiosk.devicecheck", "codescanner", "--json",
-                           "--config", str(missing), "--wait", "1"],
+    done = subprocess.run([sys.executable, "-m", "kiosk.wiring.devicecheck", "codescanner",
+                           "--json", "--config", str(missing), "--wait", "1"],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1 and json.loads(done.stdout)["ok"] is False

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import DeviceError, DeviceUnavailable
-from kiosk.i18n import Translator
+from kiosk.i18n.translate import Translator
 from kiosk.voice.guide import VoiceGuide, VoiceSettings
 from kiosk.voice.player import RecordingPlayer, audio_output_present
 from kiosk.voice.prompts import is_prompt_key, prompt_for, prompt_keys
