@@ -187,6 +187,9 @@ class TechnicianConfig(StrictModel):
     pin_hash: str = ""
     max_wrong_pins: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
+    #: Key (0600, created on first start) of the MAC that makes the lockout state
+    #: tamper-evident; empty = <terminal.data_dir>/secrets/technician.key.
+    state_key_file: str = ""
 
 
 class KioskConfig(StrictModel):
