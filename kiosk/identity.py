@@ -40,6 +40,14 @@ def is_valid_id_number(value: str) -> bool:
     return id_check_char(value[:17]) == value[17].upper()
 
 
+def id_birth_date(value: str) -> date | None:
+    """The birth date encoded in an 18-character ID number (characters 7-14), if any."""
+    try:
+        return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return None
+
+
 class CardType(enum.Enum):
     RESIDENT = "resident"            # 居民身份证
     HMT_PERMIT = "hmt_permit"        # 港澳台居民居住证 ('J')

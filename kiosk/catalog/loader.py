@@ -148,7 +148,23 @@ def _check_item(item: ServiceItem, where: _Where, departments: set[str],
     for n, keyword in enumerate(item.keywords):
         if not keyword.strip():
             raise where.error(f"keywords.{n}", "empty keyword")
+    _check_applicant_steps(item, where)
     _check_devices(item, where)
+
+
+#: Roles that only an organisation applicant (法人) has: steps of an item for an
+#: individual that name them were copied from an organisation's guide.
+ORGANISATION_ROLES = ("法定代表人", "经办人", "负责人", "申请单位")
+
+
+def _check_applicant_steps(item: ServiceItem, where: _Where) -> None:
+    if item.applicant != "individual":
+        return
+    for n, step in enumerate(item.steps):
+        for role in ORGANISATION_ROLES:
+            if role in step.zh_CN:
+                raise where.error(f"steps.{n}", f"names {role!r}, a role of an organisation, "
+                                  "but the item's applicant is an individual")
 
 
 def _check_material(m: Material, where: _Where) -> None:

@@ -221,6 +221,9 @@ def test_minimal_catalog_loads_and_ignores_x_keys(tmp_path: Path) -> None:
     ([item(channel="fax")], "items.0.channel", "fax"),
     ([{k: v for k, v in ITEM.items() if k != "fee"}], "items.0.fee", "missing"),
     ([item(name={"zh_CN": "只有中文"})], "items.0.name.en", "missing"),
+    ([item(steps=[{"zh_CN": "一", "en": "one"},
+                  {"zh_CN": "法定代表人或经办人刷身份证", "en": "The representative"}])],
+     "items.0.steps.1", "applicant is an individual"),
 ])
 def test_bad_items_name_file_and_key_path(tmp_path: Path, items: list[dict[str, Any]],
                                           key: str, words: str) -> None:
@@ -341,3 +344,18 @@ def test_every_sample_form_validates_with_kiosk_forms(sample: Catalog) -> None:
         assert [(e.field, e.i18n_key) for e in errors] == [], item.code
         _, empty = form_errors(item.form, {}, today=date(2026, 11, 22))
         assert {e.field for e in empty} == {f.name for f in item.form if f.required}, item.code
+
+
+def test_organisation_roles_are_fine_in_an_organisation_s_steps(tmp_path: Path) -> None:
+    steps = [{"zh_CN": "法定代表人或经办人刷身份证", "en": "The representative verifies"}]
+    cat = load_catalog(write_catalog(tmp_path, items=[item(applicant="legal_person",
+                                                           steps=steps)]))
+    assert cat.item("T-001").steps[0].zh_CN.startswith("法定代表人")
+
+
+def test_an_individual_s_steps_speak_to_the_individual(sample: Catalog) -> None:
+    vet = sample.item("330109-NY-003")
+    assert vet.applicant == "individual"
+    text = "".join(s.zh_CN for s in vet.steps)
+    for word in ("法定代表人", "经办人", "现场勘查"):
+        assert word not in text
