@@ -20,10 +20,14 @@ _ID_RUN = r"(?<!\d)(?:\d{17,}[Xx]|\d{15,})(?!\d)"
 _FOREIGN_PR = r"[A-Za-z]{3}\d{12}(?!\d)"
 #: Mainland mobiles (1, then 3-9, 11 digits), with +86 and the usual 3-4-4 spacing.
 _MOBILE = r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"
-#: Landlines with their area code: 0, 2-3 more digits, 7-8 digit subscriber number.
-_LANDLINE = r"(?<!\d)\(?0\d{2,3}\)?[ -]?\d{7,8}(?!\d)"
-_PII_RE = re.compile(f"(?P<id>{_ID_RUN})|(?P<pr>{_FOREIGN_PR})|(?P<phone>{_MOBILE})"
-                     f"|(?P<phone2>{_LANDLINE})", re.ASCII)
+#: Landlines with their area code: 0 and 2-3 digits (never 00, the international
+#: prefix), then a 7-8 digit subscriber number (never starting with 0 or 1).
+_LANDLINE = r"(?<!\d)\(?0[1-9]\d{1,2}\)?[ -]?[2-9]\d{6,7}(?!\d)"
+#: SAM module IDs (GA/T 467, e.g. 05.01-20201120-0012345678-1234567890) identify a
+#: device, not a person: kept whole so that their digit groups are not taken for phones.
+_SAM_ID = r"(?<![\d.])\d{2}\.\d{2}-\d{8}-\d{10}-\d{10}(?![\d-])"
+_PII_RE = re.compile(f"(?P<keep>{_SAM_ID})|(?P<id>{_ID_RUN})|(?P<pr>{_FOREIGN_PR})"
+                     f"|(?P<phone>{_MOBILE})|(?P<phone2>{_LANDLINE})", re.ASCII)
 
 def mask_id(id_number: str) -> str:
     """330181199001011234 -> 330181********1234; short or odd input is fully masked."""
@@ -57,6 +61,8 @@ def mask_phone(number: str) -> str:
 
 def _mask_match(match: re.Match[str]) -> str:
     text = match.group(0)
+    if match.lastgroup == "keep":
+        return text
     if match.lastgroup == "pr":
         return text[:3] + "*" * 8 + text[-4:]
     if match.lastgroup == "id":

@@ -73,6 +73,8 @@ def run(argv: list[str]) -> tuple[int, dict[str, Any]]:
             "name": mask_name(ident.name), "expired": is_expired(ident, clock),
             "long_term": ident.long_term, "photo_bytes": len(ident.photo_wlt),
             "appended_addresses": len(ident.appended_addresses)}
+        report["appended_address_read"] = ("supported" if client.appended_address_supported
+                                           else "not supported by this SAM (older module)")
         report["exchange"] = vars(client.stats).copy()
         report["ok"] = True
         return 0, report

@@ -9,6 +9,7 @@ One request per line, one answer per line::
     {"op": "fault", "kind": "delay", "delay_s": 0.5}
     {"op": "clear_faults"}
     {"op": "sam_status", "sw3": 102}                  (66h: SAM not authorised)
+    {"op": "sam_generation", "generation": "old"}     (a SAM without 30 03: SW3 21)
     {"op": "unplug"} / {"op": "replug"}
     {"op": "state"}                                   -> card, plugged, port, faults
     {"op": "profiles"}                                -> the profile keys
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from devices.idcard.photo import SimJpegTestCodec
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.protocol import Command
-from devices.idcard.sim_model import Fault, FaultKind
+from devices.idcard.sim_model import Fault, FaultKind, SamGeneration
 
 if TYPE_CHECKING:
     from devices.idcard.simulator import SamSimulator
@@ -90,6 +91,8 @@ def apply(sim: SamSimulator, msg: dict[str, Any]) -> dict[str, Any]:
         model.clear_faults()
     elif op == "sam_status":
         model.set_sam_status(int(msg["sw3"]))
+    elif op == "sam_generation":
+        model.set_generation(SamGeneration(str(msg["generation"])))
     elif op == "unplug":
         sim.unplug()
     elif op == "replug":
@@ -101,7 +104,8 @@ def apply(sim: SamSimulator, msg: dict[str, Any]) -> dict[str, Any]:
     current = model.card
     return {"ok": True, "card": current.key if current else None, "plugged": sim.plugged,
             "port": sim.port if sim.plugged or sim.link else None,
-            "faults": [f.kind.value for f in model.faults], "sam_status": model.sam_status}
+            "faults": [f.kind.value for f in model.faults], "sam_status": model.sam_status,
+            "sam_generation": model.generation.value}
 
 
 class _Handler(socketserver.StreamRequestHandler):
