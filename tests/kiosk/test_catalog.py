@@ -129,7 +129,7 @@ ITEM: dict[str, Any] = {
     "life_events": ["birth"],
     "materials": [
         {"code": "M-A", "name": {"zh_CN": "甲", "en": "A"}, "form": "original"},
-        {"code": "M-B", "name": {"zh_CN": "乙", "en": "B"}, "form": "copy", "required": False,
+        {"code": "M-B", "name": {"zh_CN": "乙", "en": "B"}, "form": "copy",
          "deferrable": True, "supplement_days": 10},
     ],
     "steps": [{"zh_CN": "一", "en": "one"}],
@@ -196,8 +196,8 @@ def test_minimal_catalog_loads_and_ignores_x_keys(tmp_path: Path) -> None:
     ([item(life_events=["nope"])], "items.0.life_events.0", "unknown life event"),
     ([material(1, supplement_days=None)], "items.0.materials.1.supplement_days",
      "required when deferrable"),
-    ([material(0, deferrable=True, supplement_days=5)], "items.0.materials.0.deferrable",
-     "cannot also be deferrable"),
+    ([material(1, required=False)], "items.0.materials.1.required",
+     "material M-B is deferrable (容缺) but not required"),
     ([material(0, supplement_days=5)], "items.0.materials.0.supplement_days",
      "only allowed when deferrable"),
     ([material(0, exempt_by_sharing=True)], "items.0.materials.0.capture", "capture: none"),
@@ -359,3 +359,19 @@ def test_an_individual_s_steps_speak_to_the_individual(sample: Catalog) -> None:
     text = "".join(s.zh_CN for s in vet.steps)
     for word in ("法定代表人", "经办人", "现场勘查"):
         assert word not in text
+
+
+def test_every_shipped_deferrable_material_is_required(sample: Catalog) -> None:
+    deferrable = [(i.code, m) for i in sample.items for m in i.materials if m.deferrable]
+    assert len(deferrable) >= 10
+    assert all(m.required and m.supplement_days for _, m in deferrable)
+    codes = {(code, m.code) for code, m in deferrable}
+    assert {("330109-GJJ-005", "INSURANCE-SETTLEMENT"), ("330109-NY-004", "EQUIPMENT-LIST"),
+            ("330109-NY-004", "CLINIC-RULES")} <= codes
+
+
+def test_deferrable_but_optional_is_one_line_naming_file_and_material(tmp_path: Path) -> None:
+    message = str(load_error(tmp_path, items=[material(1, required=False)]))
+    assert "\n" not in message
+    assert message.startswith(str(tmp_path / "cat" / "items.yaml"))
+    assert "M-B" in message
