@@ -34,7 +34,9 @@ import cv2
 import numpy as np
 
 from devices.base import Device
+from kiosk.config import resolve
 from kiosk.errors import KioskError
+from kiosk.workdays import load_calendar
 from kiosk.workflow_app import JourneyStarter
 from kiosk.workflow_data import JourneySettings
 from kiosk.workflow_runner import ReceiptContext, Work
@@ -293,7 +295,8 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         printer=receipts or _NoPrinter(),
         context=ReceiptContext(kiosk.site.name.get(kiosk.site.default_language),
                                config.devices.printer.query_base_url,
-                               kiosk.site.default_language),
+                               kiosk.site.default_language,
+                               calendar=load_calendar(resolve(config.holidays_file))),
         session=kiosk.session, dispatch=worker,
         submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
     beat = None

@@ -202,6 +202,8 @@ class KioskConfig(StrictModel):
     technician: TechnicianConfig = TechnicianConfig()
     catalog_dir: str = "config/catalog"
     sites_dir: str = "config/sites"
+    #: Public holidays and 调休 workdays by year: promised dates count working days.
+    holidays_file: str = "config/holidays.yaml"
 
 
 # --------------------------------------------------------------------------- site profile
