@@ -40,6 +40,7 @@ def run_main(main: Callable[[], int]) -> NoReturn:
 def check(config_path: Path | None, overlays: tuple[Path, ...], site_name: str | None) -> int:
     """Load everything a terminal reads at start; print a summary line."""
     from kiosk.catalog import load_catalog
+    from kiosk.catalog.workdays import load_calendar
     from kiosk.config.model import load_config, load_site, resolve
     from kiosk.i18n.translate import Translator
 
@@ -50,9 +51,11 @@ def check(config_path: Path | None, overlays: tuple[Path, ...], site_name: str |
     offered = catalog.subset(site.catalog, source=site_file)
     for lang in site.languages:
         Translator(lang)
+    calendar = load_calendar(resolve(config.holidays_file))
     sample = " (sample catalog)" if catalog.sample else ""
     print(f"ok: terminal {config.terminal.id}, site {site.id}: {len(offered.items)} items, "
-          f"{len(offered.bundles)} bundles, catalog {catalog.version}{sample}")
+          f"{len(offered.bundles)} bundles, catalog {catalog.version}{sample}, "
+          f"holidays {min(calendar.years)}-{max(calendar.years)}")
     return 0
 
 

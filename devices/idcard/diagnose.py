@@ -51,6 +51,8 @@ def check(config: IdCardConfig, *, wait: float, clock: Clock) -> tuple[int, dict
             "name": mask_name(ident.name), "expired": is_expired(ident, clock),
             "long_term": ident.long_term, "photo_bytes": len(ident.photo_wlt),
             "appended_addresses": len(ident.appended_addresses)}
+        report["appended_address_read"] = ("supported" if client.appended_address_supported
+                                           else "not supported by this SAM (older module)")
         report["exchange"] = vars(client.stats).copy()
         report["ok"] = True
         return 0, report

@@ -18,6 +18,12 @@ Why these rules:
   command, so taking it is right.) A corrupt frame (checksum, truncated, absurd length), a
   frame the SAM itself rejected (SW3 10/11/21) or no answer are retried, at most
   ``retries`` more times. Card and SAM statuses are answers, never retried here.
+* **The appended address is optional.** SAM modules older than the appended-address
+  read (30 03, GA/T 490 追加住址) answer it with SW3 21 (command error): the
+  identity is then returned without appended addresses and the SAM's ID is
+  remembered in :class:`SamCapabilities`, so that SAM is not asked again (the
+  reader keeps the capabilities across reconnects; diagnostics show them).
+  SW3 91 (no content) is a card without appended addresses.
 * **Errors typed once.** The transport raises ``DeviceUnavailable`` for a dead
   port; after the last retry a silent SAM is ``DeviceTimeout`` and garbage is
   ``ProtocolError``. Nothing else escapes.
@@ -25,7 +31,7 @@ Why these rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from devices.idcard.base import IdCardReader
@@ -38,6 +44,7 @@ from devices.idcard.protocol import (
     Request,
     Response,
     SamFraming,
+    Sw3,
     Timing,
     parse_sam_id,
     split_addresses,
@@ -95,11 +102,25 @@ class CardRead:
     fingerprint: bytes = b""
 
 
+@dataclass
+class SamCapabilities:
+    """What each SAM (by SAM ID; "" when it did not tell) turned out not to support."""
+
+    no_appended_address: set[str] = field(default_factory=set)
+
+    def appended_address(self, sam_id: str) -> bool:
+        return sam_id not in self.no_appended_address
+
+
 class SamClient:
     def __init__(self, transport: ByteTransport, *, clock: Clock,
                  timeouts: Timeouts | None = None, retries: int = 2,
-                 framing: Framing | None = None) -> None:
+                 framing: Framing | None = None,
+                 capabilities: SamCapabilities | None = None) -> None:
         self.transport = transport
+        self.capabilities = capabilities or SamCapabilities()
+        #: The ID this SAM gave (``sam_id()``); keys the capabilities.
+        self.known_sam_id = ""
         self.clock = clock
         self.timeouts = timeouts or Timeouts()
         self.retries = retries
@@ -165,7 +186,12 @@ class SamClient:
         self.transact(Command.SAM_STATUS)
 
     def sam_id(self) -> str:
-        return parse_sam_id(self.transact(Command.SAM_ID).data)
+        self.known_sam_id = parse_sam_id(self.transact(Command.SAM_ID).data)
+        return self.known_sam_id
+
+    @property
+    def appended_address_supported(self) -> bool:
+        return self.capabilities.appended_address(self.known_sam_id)
 
     def find(self) -> None:
         """Raises ``CardNotFound`` (a ``NoCard``) when the field is empty."""
@@ -180,15 +206,25 @@ class SamClient:
         command = Command.READ_TEXT_PHOTO_FP if fingerprint else Command.READ_TEXT_PHOTO
         data = CardData.parse(self.transact(command).data, fingerprint)
         identity = decode_text(data.text, photo_wlt=data.photo)
-        if appended_address and identity.card_type is CardType.RESIDENT:
-            # 追加住址 exists only on resident cards (GA/T 490); 91 = none written.
-            try:
-                records = split_addresses(self.transact(Command.READ_APPENDED_ADDRESS).data)
-            except NoContent:
-                records = ()
+        if (appended_address and identity.card_type is CardType.RESIDENT
+                and self.appended_address_supported):
+            # 追加住址 exists only on resident cards (GA/T 490).
+            records = self._appended_address_records()
             addresses = tuple(a for a in map(decode_address, records) if a)
             identity = replace(identity, appended_addresses=addresses)
         return CardRead(identity, data.fingerprint)
+
+    def _appended_address_records(self) -> tuple[bytes, ...]:
+        try:
+            return split_addresses(self.transact(Command.READ_APPENDED_ADDRESS).data)
+        except NoContent:       # SW3 91: none written on this card
+            return ()
+        except SamRejectedFrame as err:
+            if err.sw3 != Sw3.COMMAND_ERROR:
+                raise
+            # SW3 21 on every attempt: an older SAM that does not know 30 03.
+            self.capabilities.no_appended_address.add(self.known_sam_id)
+            return ()
 
 
 class SamReader(IdCardReader):
@@ -204,6 +240,8 @@ class SamReader(IdCardReader):
         super().__init__(name, **base)
         self._client: SamClient | None = None
         self.sam_id = ""
+        #: Survives reconnects: a SAM that lacks a command is not asked again.
+        self.capabilities = SamCapabilities()
 
     def _connect_client(self) -> SamClient:
         """A client on an open transport whose SAM answered a status request."""
@@ -245,5 +283,7 @@ class SamReader(IdCardReader):
         data = super().diagnostics()
         client = self._client
         data["sam_id"] = self.sam_id
+        data["appended_address_read"] = ("supported" if self.capabilities.appended_address(
+            self.sam_id) else "not supported by this SAM")
         data["exchange"] = vars(client.stats).copy() if client else {}
         return data

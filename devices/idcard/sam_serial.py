@@ -135,7 +135,7 @@ class SamSerialReader(SamReader):
         except (*_PORT_ERRORS, ValueError) as err:
             raise DeviceUnavailable(f"open {path}: {err}") from None
         client = SamClient(SerialTransport(port), clock=self._clock, timeouts=timeouts,
-                           retries=retries)
+                           retries=retries, capabilities=self.capabilities)
         try:
             client.status()
         except KioskError:

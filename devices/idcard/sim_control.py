@@ -9,6 +9,7 @@ One request per line, one answer per line::
     {"op": "fault", "kind": "delay", "delay_s": 0.5}
     {"op": "clear_faults"}
     {"op": "sam_status", "sw3": 102}                  (66h: SAM not authorised)
+    {"op": "sam_generation", "generation": "old"}     (a SAM without 30 03: SW3 21)
     {"op": "unplug"} / {"op": "replug"}
     {"op": "state"}                                   -> card, plugged, port, faults
     {"op": "profiles"}                                -> the profile keys
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING
 from devices.idcard.photo import SimJpegTestCodec
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.protocol import Command
-from devices.idcard.sim_model import Fault, FaultKind
+from devices.idcard.sim_model import Fault, FaultKind, SamGeneration
 from devices.simcontrol import Answer, ControlServer, Request, dispatch
 
 if TYPE_CHECKING:
@@ -86,7 +87,8 @@ def _state(sim: SamSimulator) -> Answer:
     current = model.card
     return {"ok": True, "card": current.key if current else None, "plugged": sim.plugged,
             "port": sim.port if sim.plugged or sim.link else None,
-            "faults": [f.kind.value for f in model.faults], "sam_status": model.sam_status}
+            "faults": [f.kind.value for f in model.faults], "sam_status": model.sam_status,
+            "sam_generation": model.generation.value}
 
 
 def _remove(sim: SamSimulator, _msg: Request) -> None:
@@ -99,6 +101,10 @@ def _clear_faults(sim: SamSimulator, _msg: Request) -> None:
 
 def _sam_status(sim: SamSimulator, msg: Request) -> None:
     sim.model.set_sam_status(int(msg["sw3"]))
+
+
+def _sam_generation(sim: SamSimulator, msg: Request) -> None:
+    sim.model.set_generation(SamGeneration(str(msg["generation"])))
 
 
 def _unplug(sim: SamSimulator, _msg: Request) -> None:
@@ -116,7 +122,8 @@ def _nothing(_sim: SamSimulator, _msg: Request) -> None:
 #: op -> what it does to the simulator; every one answers with the state afterwards.
 _ACTIONS: dict[str, Callable[[SamSimulator, Request], None]] = {
     "place": _place, "remove": _remove, "fault": _fault, "clear_faults": _clear_faults,
-    "sam_status": _sam_status, "unplug": _unplug, "replug": _replug, "state": _nothing,
+    "sam_status": _sam_status, "sam_generation": _sam_generation, "unplug": _unplug,
+    "replug": _replug, "state": _nothing,
 }
 
 

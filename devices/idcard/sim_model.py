@@ -30,6 +30,16 @@ from devices.idcard.protocol import (
 from kiosk.errors import ProtocolError
 
 DEFAULT_SAM_ID = "05.01-20201120-0012345678-1234567890"
+#: An older module, from before the appended-address read (30 03) existed.
+OLD_SAM_ID = "05.01-20080315-0000471100-0000000042"
+
+
+class SamGeneration(enum.Enum):
+    CURRENT = "current"   # answers every command of GA/T 467, including 30 03
+    OLD = "old"           # answers 30 03 with SW3 21 (command error), as early modules do
+
+
+_SAM_IDS = {SamGeneration.CURRENT: DEFAULT_SAM_ID, SamGeneration.OLD: OLD_SAM_ID}
 
 
 class FaultKind(enum.Enum):
@@ -61,9 +71,11 @@ class Output:
 
 
 class SamModel:
-    def __init__(self, *, sam_id: str = DEFAULT_SAM_ID) -> None:
+    def __init__(self, *, sam_id: str | None = None,
+                 generation: SamGeneration = SamGeneration.CURRENT) -> None:
         self.framing = SamFraming()
-        self.sam_id = sam_id
+        self.sam_id = sam_id or _SAM_IDS[generation]
+        self.generation = generation
         self.sam_status = int(Sw3.OK)
         self.card: CardProfile | None = None
         self.faults: list[Fault] = []
@@ -86,6 +98,12 @@ class SamModel:
     def clear_faults(self) -> None:
         with self._lock:
             self.faults.clear()
+
+    def set_generation(self, generation: SamGeneration) -> None:
+        """Swap in another SAM module (with its own SAM ID)."""
+        with self._lock:
+            self.generation = generation
+            self.sam_id = _SAM_IDS[generation]
 
     def set_sam_status(self, sw3: int) -> None:
         with self._lock:
@@ -149,6 +167,8 @@ class SamModel:
             return self._frame(self.sam_status)
         if command is Command.SAM_ID:
             return self._frame(Sw3.OK, encode_sam_id(self.sam_id))
+        if command is Command.READ_APPENDED_ADDRESS and self.generation is SamGeneration.OLD:
+            return self._frame(Sw3.COMMAND_ERROR)
         card = self.card
         if command is Command.FIND_CARD:
             return self._frame(Sw3.FIND_OK, bytes(4)) if card else self._frame(Sw3.FIND_FAILED)

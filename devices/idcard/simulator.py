@@ -35,7 +35,7 @@ from pathlib import Path
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.protocol import FrameDecoder
 from devices.idcard.sim_control import control_server
-from devices.idcard.sim_model import Output, SamModel
+from devices.idcard.sim_model import Output, SamGeneration, SamModel
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import ProtocolError
 
@@ -192,8 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--control", help="JSON-lines UNIX socket for place/remove/fault/unplug")
     p.add_argument("--baud", type=int, default=115200)
     p.add_argument("--card", help="profile placed at start", choices=sorted(builtin_profiles()))
+    p.add_argument("--sam", choices=[g.value for g in SamGeneration], default="current",
+                   help="SAM module: 'old' answers the appended-address read (30 03) with "
+                        "SW3 21 (command error), as modules from before that command do")
     args = p.parse_args(argv)
-    sim = SamSimulator(args.link, baud=args.baud)
+    sim = SamSimulator(args.link, baud=args.baud,
+                       model=SamModel(generation=SamGeneration(args.sam)))
     if args.card:
         sim.model.place(builtin_profiles()[args.card])
     stop = threading.Event()

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Protocol
 
 from kiosk.errors import ValidationError
-from kiosk.identity import is_valid_id_number
+from kiosk.identity import id_birth_date, is_valid_id_number
 
 FormValue = str | int | float | bool
 
@@ -29,6 +29,8 @@ FormValue = str | int | float | bool
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 #: Landlines: trunk prefix 0, 2-3 digit area code, 7-8 digit subscriber number.
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+#: No living applicant, and no ID number in use, was born before this day.
+EARLIEST_BIRTH = date(1900, 1, 1)
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 #: Characters people put inside phone and ID numbers that carry no meaning.
@@ -38,7 +40,7 @@ _SEPARATORS = re.compile(r"[\s\u3000]+")
 ERROR_KINDS = (
     "required", "unknown", "id_number", "phone", "date", "future_date", "choice",
     "too_short", "too_long", "too_small", "too_large", "pattern", "number", "bool",
-    "type", "reference",
+    "type", "reference", "id_birth", "early_date",
 )
 
 
@@ -83,6 +85,19 @@ def is_birth_date(field: FieldSpec) -> bool:
     return "birth" in field.name.lower() or "birth" in (field.prefill or "").lower()
 
 
+def is_year(field: FieldSpec) -> bool:
+    """A number field that holds a calendar year (``year``, ``*_year``)."""
+    return field.type == "number" and (field.name == "year" or field.name.endswith("_year"))
+
+
+def year_limits(field: FieldSpec, today: date) -> tuple[float, float]:
+    """A year lies between 1900 (or the field's later ``min``) and this year (or an
+    earlier ``max``): the upper limit follows the clock, never a year in the data."""
+    low = max(field.min if field.min is not None else EARLIEST_BIRTH.year, EARLIEST_BIRTH.year)
+    high = min(field.max if field.max is not None else today.year, today.year)
+    return low, high
+
+
 def normalise_text(field: FieldSpec, raw: str) -> str:
     if field.type in ("phone", "number", "id_number"):
         text = unicodedata.normalize("NFKC", raw)
@@ -109,7 +124,7 @@ def validate_field(field: FieldSpec, raw: object, *, today: date) -> FormValue |
             raise _error(field, "required", "required")
         return None
     if field.type == "number":
-        return _number(field, raw)
+        return _number(field, raw, today)
     if isinstance(raw, date):
         raw = raw.isoformat()
     if not isinstance(raw, str):
@@ -138,7 +153,7 @@ def _bool(field: FieldSpec, raw: object) -> bool:
     return value
 
 
-def _number(field: FieldSpec, raw: object) -> int | float:
+def _number(field: FieldSpec, raw: object, today: date) -> int | float:
     if isinstance(raw, bool):
         raise _error(field, "number", "expected a number")
     if isinstance(raw, int | float):
@@ -155,10 +170,11 @@ def _number(field: FieldSpec, raw: object) -> int | float:
             raise _error(field, "number", "not finite")
         if value.is_integer() and abs(value) < 2**53:
             value = int(value)
-    if field.min is not None and value < field.min:
-        raise _error(field, "too_small", f"below {field.min}")
-    if field.max is not None and value > field.max:
-        raise _error(field, "too_large", f"above {field.max}")
+    low, high = year_limits(field, today) if is_year(field) else (field.min, field.max)
+    if low is not None and value < low:
+        raise _error(field, "too_small", f"below {low}")
+    if high is not None and value > high:
+        raise _error(field, "too_large", f"above {high}")
     return value
 
 
@@ -179,6 +195,10 @@ def _check_plain(field: FieldSpec, text: str, today: date) -> None:
 def _check_id(field: FieldSpec, text: str, today: date) -> None:
     if not is_valid_id_number(text):
         raise _error(field, "id_number", "not a valid GB 11643 ID number")
+    birth = id_birth_date(text)
+    if birth is None or not EARLIEST_BIRTH <= birth <= today:
+        raise _error(field, "id_birth", "birth date in the ID number is before 1900 or "
+                     "after today")
 
 
 def _check_phone(field: FieldSpec, text: str, today: date) -> None:
@@ -195,6 +215,8 @@ def _check_date(field: FieldSpec, text: str, today: date) -> None:
         raise _error(field, "date", "no such day") from None
     if is_birth_date(field) and value > today:
         raise _error(field, "future_date", "birth date in the future")
+    if is_birth_date(field) and value < EARLIEST_BIRTH:
+        raise _error(field, "early_date", "birth date before 1900")
 
 
 def _check_choice(field: FieldSpec, text: str, today: date) -> None:

@@ -9,7 +9,8 @@ keys starting with ``x-`` are ignored, so that a file can hold YAML anchors
 
 Each file is validated on its own first, so a wrong type or an unknown key is
 blamed on that file with its key path. Then the cross-file rules run (unknown
-or duplicate codes, a 容缺 material without a deadline, devices an item forgot)
+or duplicate codes, a 容缺 material that is not required or has no deadline,
+devices an item forgot)
 and every problem is a :class:`~kiosk.errors.ConfigError` naming the file that
 declared the offending value and the key path inside it.
 """
@@ -148,13 +149,33 @@ def _check_item(item: ServiceItem, where: _Where, departments: set[str],
     for n, keyword in enumerate(item.keywords):
         if not keyword.strip():
             raise where.error(f"keywords.{n}", "empty keyword")
+    _check_applicant_steps(item, where)
     _check_devices(item, where)
 
 
+#: Roles that only an organisation applicant (法人) has: steps of an item for an
+#: individual that name them were copied from an organisation's guide.
+ORGANISATION_ROLES = ("法定代表人", "经办人", "负责人", "申请单位")
+
+
+def _check_applicant_steps(item: ServiceItem, where: _Where) -> None:
+    if item.applicant != "individual":
+        return
+    for n, step in enumerate(item.steps):
+        for role in ORGANISATION_ROLES:
+            if role in step.zh_CN:
+                raise where.error(f"steps.{n}", f"names {role!r}, a role of an organisation, "
+                                  "but the item's applicant is an individual")
+
+
 def _check_material(m: Material, where: _Where) -> None:
-    if m.required and m.deferrable:
-        raise where.error("deferrable", "a required material cannot also be deferrable "
-                          "(容缺); set required: false for a material that may come later")
+    if m.deferrable and not m.required:
+        # 容缺 is a required secondary material that may come later, not an optional
+        # one: an optional one would let "I brought everything" submit without it
+        # and without any commitment to supply it.
+        raise where.error("required", f"material {m.code} is deferrable (容缺) but not "
+                          "required; a 容缺 material is required and may be supplied later: "
+                          "set required: true (or drop deferrable for an optional one)")
     if m.deferrable and m.supplement_days is None:
         raise where.error("supplement_days", "required when deferrable is true "
                           "(a 容缺 material needs a deadline to supply it)")

@@ -5,8 +5,9 @@ basis, conditions, materials, steps, time limits, fees, where to collect) and
 the 《群众和企业到政府办事事项主项和子项两级指导目录》 that the Xiaoshan
 briefings cite. Field meanings:
 
-* ``Material.deferrable`` is 容缺受理: a secondary material the applicant may
-  promise to supply later, within ``supplement_days``; the case is accepted now.
+* ``Material.deferrable`` is 容缺受理: a *required* secondary material the
+  applicant may promise to supply later, within ``supplement_days``; the case is
+  accepted now and carries either its pages or that commitment.
 * ``Material.exempt_by_sharing``: the back office fetches it through the data
   sharing platform (杭州市公共数据共享查询平台), so the citizen need not bring it.
 * ``ServiceItem.channel``: ``kiosk_complete`` (即办, finished at the kiosk),
@@ -162,9 +163,9 @@ class Bundle(StrictModel):
 def _strictness(material: Material) -> int:
     if material.exempt_by_sharing:
         return 0
-    if material.required:
-        return 3
-    return 2 if material.deferrable else 1
+    if not material.required:
+        return 1
+    return 2 if material.deferrable else 3
 
 
 class Catalog(StrictModel):

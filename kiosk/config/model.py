@@ -17,8 +17,10 @@ document them in ``config/kiosk.yaml``.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import pydantic
 from pydantic import Field
@@ -70,6 +72,24 @@ class BackofficeConfig(StrictModel):
     secret_file: str = "var/secrets/terminal.key"
     heartbeat_interval_s: float = Field(default=60.0, gt=0)
 
+    @pydantic.field_validator("url")
+    @classmethod
+    def _https_unless_loopback(cls, url: str) -> str:
+        # Cases carry ID numbers, phones and scans: plain http only to this machine.
+        if not url:
+            return url
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:
+            raise ValueError("not a URL") from None
+        if parts.scheme not in ("http", "https") or not host:
+            raise ValueError("must be an https:// URL")
+        if parts.scheme == "http" and not is_loopback(host):
+            raise ValueError(f"http:// sends personal data unencrypted; use https:// "
+                             f"(plain http is allowed only to loopback, not {host!r})")
+        return url
+
 
 class RetryConfig(StrictModel):
     base_s: float = Field(default=1.0, gt=0)
@@ -103,6 +123,9 @@ class TechnicianConfig(StrictModel):
     pin_hash: str = ""
     max_wrong_pins: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
+    #: Key (0600, created on first start) of the MAC that makes the lockout state
+    #: tamper-evident; empty = <terminal.data_dir>/secrets/technician.key.
+    state_key_file: str = ""
 
 
 class KioskConfig(StrictModel):
@@ -115,6 +138,8 @@ class KioskConfig(StrictModel):
     technician: TechnicianConfig = TechnicianConfig()
     catalog_dir: str = "config/catalog"
     sites_dir: str = "config/sites"
+    #: Public holidays and 调休 workdays by year: promised dates count working days.
+    holidays_file: str = "config/holidays.yaml"
 
 
 # --------------------------------------------------------------------------- site profile
@@ -176,6 +201,16 @@ class SiteProfile(StrictModel):
 
 
 # --------------------------------------------------------------------------- loading
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ``::1``: a host that never leaves this machine."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
 
 def resolve(path: str) -> Path:
     p = Path(path)

@@ -38,7 +38,7 @@ from typing import Any
 
 from kiosk.catalog import forms
 from kiosk.clock import CST, Clock
-from kiosk.errors import KioskError, WorkflowError
+from kiosk.errors import KioskError, ValidationError, WorkflowError
 from kiosk.identity import CardType, Identity
 from kiosk.journey.data import (
     RATING_REASONS,
@@ -405,6 +405,7 @@ class Journey(DeviceEvents):
             materials = tuple(Material(c, names[c], blobs[c]) for c in blobs if c in codes)
             deferred = tuple(DeferredMaterial(c, names[c], d)
                              for c, d in sorted(self.data.deferred.items()) if c in codes)
+            _check_complete(item, materials, deferred)
             form = {f.name: clean[f.name] for f in item.form if f.name in clean}
             out.append(Case(item_code=item.code, applicant=applicant,
                             verification=verification, form=form, materials=materials,
@@ -414,6 +415,17 @@ class Journey(DeviceEvents):
                             signature=signature if item.signature else None,
                             rating=self.data.rating))
         return out
+
+
+def _check_complete(item: Any, materials: tuple[Material, ...],
+                    deferred: tuple[DeferredMaterial, ...]) -> None:
+    """Every required material the citizen owes travels as pages or as a 容缺 commitment."""
+    present = {m.code for m in materials} | {d.code for d in deferred}
+    for m in item.materials:
+        captured = m.capture != "none"   # capture: none is shown at the window instead
+        if m.required and captured and not m.exempt_by_sharing and m.code not in present:
+            raise ValidationError(f"{item.code}: required material {m.code} has neither "
+                                  "pages nor a commitment", i18n_key="case.error.incomplete")
 
 
 def _all_of(parts: list[Callable[[Event], bool]]) -> Callable[[Event], bool]:

@@ -66,6 +66,8 @@ class SubmitOutcome:
 
     kiosk_refs: tuple[str, ...]
     case_numbers: tuple[str | None, ...] = ()
+    #: 承诺办结 per case (China working days from the filing day); None when unknown.
+    promised_dates: tuple[date | None, ...] = ()
 
     @property
     def forwarded(self) -> bool:

@@ -21,13 +21,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
-from kiosk.clock import Clock
-from kiosk.errors import KioskError
+from kiosk.catalog import ServiceItem
+from kiosk.catalog.workdays import WorkCalendar
+from kiosk.clock import CST, Clock
+from kiosk.errors import ConfigError, KioskError
 from kiosk.journey.apply import Journey, SubmitOutcome
 from kiosk.journey.machine import Change
-from kiosk.receipts.inputs import OwedMaterial, ReceiptInput
+from kiosk.receipts.inputs import Collection, OwedMaterial, ReceiptInput
 from kiosk.submission.cases import Case
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,8 @@ class ReceiptContext:
     site_name: str
     query_base_url: str
     lang: str = "zh_CN"
+    #: Working days for 承诺办结 (config/holidays.yaml); None prints no promised date.
+    calendar: WorkCalendar | None = None
 
 
 class JourneyRunner:
@@ -126,7 +131,9 @@ class JourneyRunner:
                        outcome=SubmitOutcome(stored) if stored else None)
             return
         refs = tuple(self.enqueued[c.item_code] for c in cases)
-        self._outcome = SubmitOutcome(refs, self._wait_for_numbers(refs))
+        filed = self._clock.now().astimezone(CST).date()
+        promised = tuple(self._promised(item, filed) for item in self.journey.plan.items)
+        self._outcome = SubmitOutcome(refs, self._wait_for_numbers(refs), promised)
         self._fire("submit_queued" if self._outcome.forwarded else "submit_ok",
                    outcome=self._outcome)
 
@@ -141,6 +148,18 @@ class JourneyRunner:
             numbers.append(record.case_number if record is not None else None)
         return tuple(numbers)
 
+    def _promised(self, item: ServiceItem, filed: date) -> date | None:
+        calendar = self._context.calendar
+        if calendar is None or item.promised_days is None:
+            return None
+        try:
+            return calendar.add_working_days(filed, item.promised_days)
+        except ConfigError as exc:
+            # The holiday data does not reach that far: print no date rather than a
+            # wrong one; the technician log says which year to add.
+            log.warning("journey %s: no promised date: %s", item.code, exc)
+            return None
+
     # ------------------------------------------------------------------ print
     def receipts(self) -> list[ReceiptInput]:
         """One 受理回执 per case, from the journey's data (names unmasked: builders mask)."""
@@ -149,8 +168,12 @@ class JourneyRunner:
         if identity is None or outcome is None:
             return []
         numbers = outcome.case_numbers or tuple(None for _ in outcome.kiosk_refs)
+        filed = self._clock.now().astimezone(CST).date()
         out = []
-        for item, ref, number in zip(j.plan.items, outcome.kiosk_refs, numbers, strict=False):
+        for n, (item, ref, number) in enumerate(zip(j.plan.items, outcome.kiosk_refs, numbers,
+                                                    strict=False)):
+            promised = (outcome.promised_dates[n] if n < len(outcome.promised_dates)
+                        else self._promised(item, filed))
             codes = {m.code for m in item.materials}
             received = tuple(m.name.get(ctx.lang) for m in item.materials
                              if m.code in codes and (j.wants_capture(m.code)
@@ -163,6 +186,8 @@ class JourneyRunner:
                 applicant_name=identity.name, id_number=identity.id_number, kiosk_ref=ref,
                 query_base_url=ctx.query_base_url, case_number=number,
                 materials_received=received, materials_owed=owed,
+                promised_date=promised,
+                collection=Collection("window", instruction=item.collect.get(ctx.lang)),
                 queued_offline=number is None))
         return out
 

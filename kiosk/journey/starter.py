@@ -13,7 +13,7 @@ the outcome back onto it (``screens/bridge.py``); tests pass inline calls.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kiosk.catalog import Catalog
 from kiosk.clock import Clock
@@ -53,8 +53,7 @@ class JourneyStarter:
         """A fresh journey for an item or bundle code; any earlier one is wiped first."""
         self.stop()
         journey = Journey(plan_for(code, self.catalog), self.settings, clock=self.clock)
-        context = self.context if lang is None else ReceiptContext(
-            self.context.site_name, self.context.query_base_url, lang)
+        context = self.context if lang is None else replace(self.context, lang=lang)
         self._runner = JourneyRunner(journey, queue=self.queue, waiter=self.waiter,
                                      printer=self.printer, context=context, clock=self.clock,
                                      submit_wait_s=self.submit_wait_s,

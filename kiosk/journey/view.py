@@ -168,7 +168,13 @@ def _receipt(j: Journey, lang: str) -> dict[str, Any]:
     message = {"printing": "workflow.receipt.printing",
                "reprint": "workflow.receipt.print_failed",
                "done": "workflow.done.thanks"}.get(state)
-    return {"kiosk_refs": refs, "case_numbers": numbers,
+    promised = [d.isoformat() if d else None for d in outcome.promised_dates] \
+        if outcome else []
+    # Per case: when it is promised (承诺办结) and how the result is collected.
+    when_where = [{"promised_date": promised[i] if i < len(promised) else None,
+                   "collection": item.collect.get(lang)}
+                  for i, item in enumerate(j.plan.items) if i < len(refs)]
+    return {"kiosk_refs": refs, "case_numbers": numbers, "when_where": when_where,
             "forwarded": bool(outcome and outcome.forwarded),
             "qr": refs[0] if refs else None, "owed": owed,
             "message": message,

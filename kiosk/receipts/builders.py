@@ -99,6 +99,8 @@ class _Frame:
         return self.t.gettext("receipt.fmt.date", y=day.year, m=day.month, d=day.day)
 
     def collection(self, c: Collection) -> str:
+        if c.instruction:
+            return f"{c.instruction} {c.note}".strip()
         suffix = "" if c.place else "_any"
         text = self.t.gettext(f"receipt.collect.{c.method}{suffix}", place=c.place)
         return f"{text} {c.note}".strip()

@@ -32,6 +32,9 @@ class Collection:
     method: CollectMethod
     place: str = ""  # a window ("3号窗口") or an address; empty when not known yet
     note: str = ""
+    #: The item's own words (the catalog's 出件/领取, e.g. 凭回执到区婚姻登记处当场补证):
+    #: printed as they are instead of the generic text of ``method``.
+    instruction: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,11 @@
 * :class:`PinGate` counts wrong PINs; ``max_wrong_pins`` (5) lock the entry
   for ``lockout_minutes`` (15). The count and the lock are persisted as
   versioned JSON in ``var/`` and the lock is kept in wall-clock time, so a
-  reboot neither resets the count nor lifts the lock.
+  reboot neither resets the count nor lifts the lock. The state carries an
+  HMAC-SHA256 under a key kept in the terminal's secret storage
+  (``technician.state_key_file``, 0600, made on first start together with the
+  state file): an edited file, a file with a bad MAC, or a missing file once
+  the key exists (someone deleted it) all count as a fresh lock.
 * ``python -m kiosk.technician.gate set-pin`` (``scripts/diagnose set-pin``)
   writes a new hash into a local overlay config file.
 """
@@ -37,6 +41,7 @@ import yaml
 from kiosk.clock import Clock
 from kiosk.config.model import TechnicianConfig, resolve
 from kiosk.errors import ConfigError, KioskError, ValidationError
+from kiosk.submission.crypto import create_key, load_key
 
 #: scrypt cost (RFC 7914 §2; N=2^14, r=8, p=1 is the interactive-login setting).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
@@ -137,47 +142,66 @@ class PinResult(enum.Enum):
 
 
 class PinGate:
-    VERSION = 1
+    VERSION = 2
 
-    def __init__(self, config: TechnicianConfig, state_path: Path, clock: Clock) -> None:
+    def __init__(self, config: TechnicianConfig, state_path: Path, clock: Clock, *,
+                 key: bytes, armed: bool = False) -> None:
+        """``key`` MACs the state file; ``armed`` says the file has existed before
+        (the key was already there), so its absence means it was deleted."""
         self._config = config
         self.path = state_path
         self._clock = clock
+        self._key = key
         self._lock = threading.Lock()
         if config.pin_hash:
             parse_pin_hash(config.pin_hash)  # a malformed hash stops the kiosk at start
+        if not armed and not self.path.exists():
+            self._save(0, None)
 
     @classmethod
     def from_config(cls, config: Any, clock: Clock) -> PinGate:
-        return cls(config.technician, config.terminal.data_path() / "technician.json", clock)
+        data = config.terminal.data_path()
+        key_file = (resolve(config.technician.state_key_file) if config.technician.state_key_file
+                    else data / "secrets" / "technician.key")
+        key = load_key(key_file, {})
+        armed = key is not None
+        if key is None:
+            key = create_key(key_file)
+        return cls(config.technician, data / "technician.json", clock, key=key, armed=armed)
 
     @property
     def lockout(self) -> timedelta:
         return timedelta(minutes=self._config.lockout_minutes)
+
+    def _mac(self, failures: int, until: str | None) -> str:
+        body = json.dumps([self.VERSION, failures, until], separators=(",", ":"))
+        return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
 
     def _load(self) -> tuple[int, datetime | None]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("version") != self.VERSION:
                 raise ValueError("unknown version")
-            until = data.get("locked_until")
-            return int(data.get("failures", 0)), (datetime.fromisoformat(until)
-                                                  if until else None)
-        except FileNotFoundError:
-            return 0, None
-        except (OSError, ValueError, TypeError, AttributeError):
-            # An unreadable state file must not open the gate: it becomes a fresh lock,
-            # written back so that the lock expires instead of being renewed forever.
-            until = self._clock.now() + self.lockout
-            self._save(0, until)
-            return 0, until
+            failures, until = int(data["failures"]), data["locked_until"]
+            if not hmac.compare_digest(str(data.get("mac", "")), self._mac(failures, until)):
+                raise ValueError("bad MAC")
+            return failures, (datetime.fromisoformat(until) if until else None)
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            # A missing (deleted), unreadable or edited state file must not open the
+            # gate: it becomes a fresh lock, written back so that the lock expires
+            # instead of being renewed forever.
+            until_dt = self._clock.now() + self.lockout
+            self._save(0, until_dt)
+            return 0, until_dt
 
     def _save(self, failures: int, until: datetime | None) -> None:
         tmp = self.path.with_suffix(".tmp")
+        until_text = until.isoformat() if until else None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(json.dumps({"version": self.VERSION, "failures": failures,
-                                       "locked_until": until.isoformat() if until else None}),
+                                       "locked_until": until_text,
+                                       "mac": self._mac(failures, until_text)}),
                            encoding="utf-8")
             tmp.chmod(0o600)
             tmp.replace(self.path)

@@ -38,8 +38,9 @@ from devices.base import Device
 from devices.camera.base import Camera
 from devices.printer.base import ReceiptPrinter
 from devices.scanner.base import ScannedPage, Scanner
+from kiosk.catalog.workdays import load_calendar
 from kiosk.clock import SystemClock
-from kiosk.config.model import ROOT, load_config, load_site
+from kiosk.config.model import ROOT, load_config, load_site, resolve
 from kiosk.errors import DeviceUnavailable, KioskError
 from kiosk.face.engine import FaceEngine
 from kiosk.face.verify import FaceVerifier, Step
@@ -283,7 +284,8 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         printer=receipts or _NoPrinter(),
         context=ReceiptContext(kiosk.site.name.get(kiosk.site.default_language),
                                config.devices.printer.query_base_url,
-                               kiosk.site.default_language),
+                               kiosk.site.default_language,
+                               calendar=load_calendar(resolve(config.holidays_file))),
         session=kiosk.session, dispatch=worker,
         submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
     beat = None

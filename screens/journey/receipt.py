@@ -57,6 +57,12 @@ class ReceiptView(StepView):
             if number:
                 grid.add_widget(self.para(self.tr("journey.receipt.case_number", number=number),
                                           "body"))
+            if i < len(view.get("when_where", [])):
+                ww = view["when_where"][i]
+                key = "journey.receipt.when_where" if ww["promised_date"] else \
+                    "journey.receipt.where"
+                grid.add_widget(self.para(self.tr(key, date=ww["promised_date"] or "",
+                                                  collect=ww["collection"]), "body"))
         for owed in view["owed"]:
             grid.add_widget(self.para(self.tr("journey.receipt.owed", name=owed["name"],
                                               date=owed["deadline"]), "body", "danger"))

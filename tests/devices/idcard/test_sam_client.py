@@ -6,9 +6,9 @@ import pytest
 
 from devices.idcard import errors as e
 from devices.idcard.profiles import builtin_profiles
-from devices.idcard.protocol import Command, Sw3
-from devices.idcard.sam import SamClient, Timeouts
-from devices.idcard.sim_model import Fault, FaultKind, SamModel
+from devices.idcard.protocol import Command, Request, Sw3
+from devices.idcard.sam import SamCapabilities, SamClient, Timeouts
+from devices.idcard.sim_model import OLD_SAM_ID, Fault, FaultKind, SamGeneration, SamModel
 from kiosk.clock import FakeClock
 from kiosk.errors import DeviceTimeout, NoCard, ProtocolError
 from kiosk.identity import CardType
@@ -147,3 +147,85 @@ def test_card_removed_mid_read(client: SamClient, model: SamModel) -> None:
 def test_bad_request_gets_checksum_error_from_the_model(model: SamModel) -> None:
     [out] = model.handle_bad_frame(ProtocolError("x"))
     assert out.data == bytes.fromhex("AAAAAA9669 0004 000010 14".replace(" ", ""))
+
+
+# --------------------------------------------------------------------------- older SAM modules
+
+
+@pytest.fixture
+def old_model() -> SamModel:
+    return SamModel(generation=SamGeneration.OLD)
+
+
+def test_old_sam_answers_the_appended_address_read_with_command_error(
+        old_model: SamModel) -> None:
+    old_model.place(PROFILES["elderly"])
+    body = Request(Command.READ_APPENDED_ADDRESS).body()
+    wire = old_model.handle(body)[0].data
+    # AA AA AA 96 69, LEN 00 04, SW1 SW2 00 00, SW3 21, CHK = 00^04^00^00^21
+    assert wire == bytes.fromhex("AAAAAA9669 0004 0000 21 25")
+
+
+def test_old_sam_keeps_the_identity_and_is_not_asked_again(
+        old_model: SamModel, clock: FakeClock) -> None:
+    capabilities = SamCapabilities()
+    client = SamClient(ModelTransport(old_model, clock), clock=clock,
+                       timeouts=Timeouts(0.3, 3.0), capabilities=capabilities)
+    assert client.sam_id() == OLD_SAM_ID
+    old_model.place(PROFILES["elderly"])
+    read = client.read()
+    assert read.identity.name == "赵桂英"
+    assert read.identity.appended_addresses == ()
+    assert capabilities.no_appended_address == {OLD_SAM_ID}
+    assert not client.appended_address_supported
+    old_model.requests.clear()
+    # Same SAM behind a new connection (the reader keeps its capabilities).
+    again = SamClient(ModelTransport(old_model, clock), clock=clock,
+                      timeouts=Timeouts(0.3, 3.0), capabilities=capabilities)
+    again.sam_id()
+    assert again.read().identity.name == "赵桂英"
+    assert Command.READ_APPENDED_ADDRESS not in old_model.requests
+
+
+def test_a_current_sam_behind_the_same_reader_is_still_asked(
+        model: SamModel, clock: FakeClock) -> None:
+    capabilities = SamCapabilities(no_appended_address={OLD_SAM_ID})
+    client = SamClient(ModelTransport(model, clock), clock=clock,
+                       timeouts=Timeouts(0.3, 3.0), capabilities=capabilities)
+    client.sam_id()
+    model.place(PROFILES["elderly"])
+    assert client.read().identity.appended_addresses == ("浙江省杭州市淳安县千岛湖镇新安东路9号",)
+
+
+def test_no_content_for_the_appended_address_keeps_the_identity(
+        client: SamClient, model: SamModel) -> None:
+    model.place(PROFILES["elderly"])
+    model.inject(Fault(FaultKind.STATUS, command=Command.READ_APPENDED_ADDRESS,
+                       sw3=Sw3.NO_CONTENT))
+    client.sam_id()
+    read = client.read()
+    assert read.identity.name == "赵桂英" and read.identity.appended_addresses == ()
+    assert client.appended_address_supported  # a card without addresses says nothing of the SAM
+
+
+def test_other_sam_rejections_of_the_appended_address_still_fail(
+        client: SamClient, model: SamModel) -> None:
+    model.place(PROFILES["elderly"])
+    model.inject(Fault(FaultKind.STATUS, command=Command.READ_APPENDED_ADDRESS,
+                       sw3=Sw3.LENGTH_ERROR, count=-1))
+    with pytest.raises(e.SamRejectedFrame):
+        client.read()
+    assert client.capabilities.no_appended_address == set()
+
+
+def test_command_error_on_the_appended_address_read_keeps_the_identity(
+        client: SamClient, model: SamModel) -> None:
+    # Works with the simulator's plain fault injection too: SW3 21 on every 30 03.
+    model.place(PROFILES["elderly"])
+    model.inject(Fault(FaultKind.STATUS, command=Command.READ_APPENDED_ADDRESS,
+                       sw3=Sw3.COMMAND_ERROR, count=-1))
+    read = client.read()
+    assert read.identity.name == "赵桂英" and read.identity.appended_addresses == ()
+    model.requests.clear()
+    assert client.read().identity.name == "赵桂英"
+    assert Command.READ_APPENDED_ADDRESS not in model.requests

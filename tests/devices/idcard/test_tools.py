@@ -23,8 +23,11 @@ from devices.idcard.photo import (
     make_photo_decoder,
 )
 from devices.idcard.profiles import builtin_profiles
+from devices.idcard.protocol import Command
 from devices.idcard.sam import Timeouts
 from devices.idcard.sam_serial import SamSerialReader
+from devices.idcard.sim_control import apply
+from devices.idcard.sim_model import OLD_SAM_ID, SamGeneration
 from devices.idcard.simulator import SamSimulator
 from devices.simcontrol import request_json
 from kiosk.clock import SystemClock
@@ -190,3 +193,38 @@ def test_wlt_library_adapter_calls_the_vendor_abi(tmp_path: Path) -> None:
     assert image.shape == (126, 102, 3)
     with pytest.raises(DeviceUnavailable, match="returned 0"):
         decoder.decode(b"\xff" + bytes(1023))
+
+
+def test_diagnose_on_an_old_sam_reads_the_card_and_says_30_03_is_unsupported(
+        sim: SamSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    apply(sim, {"op": "sam_generation", "generation": "old"})
+    sim.model.place(PROFILES["elderly"])
+    code = devicecheck.main(["idcard", "--json", "--port", sim.port, "--wait", "0"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["ok"], report.get("error")
+    assert report["sam_id"] == OLD_SAM_ID
+    assert report["card"]["name"] == "赵**"
+    assert report["card"]["appended_addresses"] == 0
+    assert report["appended_address_read"].startswith("not supported")
+
+
+def test_reader_on_an_old_sam_reads_every_card_and_asks_30_03_once(sim: SamSimulator) -> None:
+    sim.model.set_generation(SamGeneration.OLD)
+    events: list[CardEvent] = []
+    reader = SamSerialReader(clock=SystemClock(), port=sim.port, timeouts=Timeouts(0.3, 1))
+    reader.add_card_listener(events.append)
+    try:
+        reader.enable()
+        reader.poll_once()
+        for _ in range(2):
+            sim.model.place(PROFILES["elderly"])
+            reader.poll_once()
+            sim.model.remove()
+            reader.poll_once()
+        inserted = [ev for ev in events if isinstance(ev, CardInserted)]
+        assert [ev.identity.name for ev in inserted] == ["赵桂英", "赵桂英"]
+        # Asked (with the client's retries) for the first card only.
+        assert sim.model.requests.count(Command.READ_APPENDED_ADDRESS) == 3
+        assert reader.diagnostics()["appended_address_read"] == "not supported by this SAM"
+    finally:
+        reader.close()

@@ -129,7 +129,7 @@ ITEM: dict[str, Any] = {
     "life_events": ["birth"],
     "materials": [
         {"code": "M-A", "name": {"zh_CN": "甲", "en": "A"}, "form": "original"},
-        {"code": "M-B", "name": {"zh_CN": "乙", "en": "B"}, "form": "copy", "required": False,
+        {"code": "M-B", "name": {"zh_CN": "乙", "en": "B"}, "form": "copy",
          "deferrable": True, "supplement_days": 10},
     ],
     "steps": [{"zh_CN": "一", "en": "one"}],
@@ -196,8 +196,8 @@ def test_minimal_catalog_loads_and_ignores_x_keys(tmp_path: Path) -> None:
     ([item(life_events=["nope"])], "items.0.life_events.0", "unknown life event"),
     ([material(1, supplement_days=None)], "items.0.materials.1.supplement_days",
      "required when deferrable"),
-    ([material(0, deferrable=True, supplement_days=5)], "items.0.materials.0.deferrable",
-     "cannot also be deferrable"),
+    ([material(1, required=False)], "items.0.materials.1.required",
+     "material M-B is deferrable (容缺) but not required"),
     ([material(0, supplement_days=5)], "items.0.materials.0.supplement_days",
      "only allowed when deferrable"),
     ([material(0, exempt_by_sharing=True)], "items.0.materials.0.capture", "capture: none"),
@@ -221,6 +221,9 @@ def test_minimal_catalog_loads_and_ignores_x_keys(tmp_path: Path) -> None:
     ([item(channel="fax")], "items.0.channel", "fax"),
     ([{k: v for k, v in ITEM.items() if k != "fee"}], "items.0.fee", "missing"),
     ([item(name={"zh_CN": "只有中文"})], "items.0.name.en", "missing"),
+    ([item(steps=[{"zh_CN": "一", "en": "one"},
+                  {"zh_CN": "法定代表人或经办人刷身份证", "en": "The representative"}])],
+     "items.0.steps.1", "applicant is an individual"),
 ])
 def test_bad_items_name_file_and_key_path(tmp_path: Path, items: list[dict[str, Any]],
                                           key: str, words: str) -> None:
@@ -341,3 +344,34 @@ def test_every_sample_form_validates_with_kiosk_forms(sample: Catalog) -> None:
         assert [(e.field, e.i18n_key) for e in errors] == [], item.code
         _, empty = form_errors(item.form, {}, today=date(2026, 11, 22))
         assert {e.field for e in empty} == {f.name for f in item.form if f.required}, item.code
+
+
+def test_organisation_roles_are_fine_in_an_organisation_s_steps(tmp_path: Path) -> None:
+    steps = [{"zh_CN": "法定代表人或经办人刷身份证", "en": "The representative verifies"}]
+    cat = load_catalog(write_catalog(tmp_path, items=[item(applicant="legal_person",
+                                                           steps=steps)]))
+    assert cat.item("T-001").steps[0].zh_CN.startswith("法定代表人")
+
+
+def test_an_individual_s_steps_speak_to_the_individual(sample: Catalog) -> None:
+    vet = sample.item("330109-NY-003")
+    assert vet.applicant == "individual"
+    text = "".join(s.zh_CN for s in vet.steps)
+    for word in ("法定代表人", "经办人", "现场勘查"):
+        assert word not in text
+
+
+def test_every_shipped_deferrable_material_is_required(sample: Catalog) -> None:
+    deferrable = [(i.code, m) for i in sample.items for m in i.materials if m.deferrable]
+    assert len(deferrable) >= 10
+    assert all(m.required and m.supplement_days for _, m in deferrable)
+    codes = {(code, m.code) for code, m in deferrable}
+    assert {("330109-GJJ-005", "INSURANCE-SETTLEMENT"), ("330109-NY-004", "EQUIPMENT-LIST"),
+            ("330109-NY-004", "CLINIC-RULES")} <= codes
+
+
+def test_deferrable_but_optional_is_one_line_naming_file_and_material(tmp_path: Path) -> None:
+    message = str(load_error(tmp_path, items=[material(1, required=False)]))
+    assert "\n" not in message
+    assert message.startswith(str(tmp_path / "cat" / "items.yaml"))
+    assert "M-B" in message

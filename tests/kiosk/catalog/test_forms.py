@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kiosk.catalog import load_catalog
 from kiosk.catalog.forms import ERROR_KINDS, form_errors, validate_field, validate_form
 from kiosk.errors import ValidationError
 from kiosk.identity import id_check_char
@@ -209,3 +210,67 @@ def test_only_validation_errors_escape(ftype: str, raw: object) -> None:
         validate_field(f, raw, today=TODAY)
     except ValidationError as exc:
         assert exc.i18n_key.removeprefix("form.error.") in ERROR_KINDS
+
+
+# --------------------------------------------------------------------------- impossible people
+
+
+@pytest.mark.parametrize("first17", [
+    "11010520990101001",    # born 2099: in the future
+    "11010518000101001",    # born 1800
+    "11010518991231001",    # the day before 1900
+    "33018120261123001",    # born tomorrow (TODAY is 2026-11-22)
+])
+def test_id_number_with_an_impossible_birth_date_is_refused(first17: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        validate_field(Field("id", type="id_number"), valid_id(first17), today=TODAY)
+    assert kind(info) == "id_birth"
+
+
+def test_the_issue_s_id_number_born_2099_is_refused() -> None:
+    with pytest.raises(ValidationError) as info:
+        validate_field(Field("id", type="id_number"), "110105209901010012", today=TODAY)
+    assert kind(info) in ("id_birth", "id_number")
+
+
+@pytest.mark.parametrize("first17", ["11010519000101001", "33018120261122001"])
+def test_id_number_born_1900_or_today_is_accepted(first17: str) -> None:
+    number = valid_id(first17)
+    assert validate_field(Field("id", type="id_number"), number, today=TODAY) == number
+
+
+def test_id_number_limit_follows_the_clock() -> None:
+    born_2027 = valid_id("33018120270301001")
+    with pytest.raises(ValidationError):
+        validate_field(Field("id", type="id_number"), born_2027, today=TODAY)
+    assert validate_field(Field("id", type="id_number"), born_2027,
+                          today=date(2027, 3, 1)) == born_2027
+
+
+def test_birth_date_not_before_1900() -> None:
+    f = Field("birth_date", type="date")
+    assert validate_field(f, "1900-01-01", today=TODAY) == "1900-01-01"
+    with pytest.raises(ValidationError) as info:
+        validate_field(f, "1899-12-31", today=TODAY)
+    assert kind(info) == "early_date"
+
+
+def test_year_fields_end_at_this_year_by_the_clock() -> None:
+    year = Field("year", type="number", min=1950)
+    assert validate_field(year, "2026", today=TODAY) == 2026
+    with pytest.raises(ValidationError) as info:
+        validate_field(year, "2027", today=TODAY)
+    assert kind(info) == "too_large"
+    assert validate_field(year, "2027", today=date(2027, 1, 1)) == 2027  # no hard-coded 2026
+    with pytest.raises(ValidationError) as info:
+        validate_field(year, "1949", today=TODAY)
+    assert kind(info) == "too_small"
+    with pytest.raises(ValidationError) as info:
+        validate_field(Field("marriage_year", type="number"), "1899", today=TODAY)
+    assert kind(info) == "too_small"
+
+
+def test_the_catalog_has_no_hard_coded_year_limit() -> None:
+    catalog = load_catalog(Path(__file__).resolve().parents[3] / "config" / "catalog")
+    year = next(f for f in catalog.item("330109-MZ-002").form if f.name == "year")
+    assert validate_field(year, "2030", today=date(2030, 6, 1)) == 2030

@@ -286,3 +286,22 @@ def test_default_language_must_be_offered(tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace(
         "languages: [zh_CN, en]", "languages: [zh_CN]"), encoding="utf-8")
     assert "default_language must be one of languages" in site_error(config).problem
+
+
+# --------------------------------------------------------------------------- back-office URL
+
+
+@pytest.mark.parametrize("url", ["http://backoffice.xs.example/api", "http://10.0.0.5:8000",
+                                 "http://127.0.0.1.evil.example", "ftp://127.0.0.1/",
+                                 "https://"])
+def test_backoffice_url_must_be_https_unless_loopback(tmp_path: Path, url: str) -> None:
+    err = config_error(write(tmp_path / "k.yaml", MINIMAL + f"backoffice:\n  url: {url}\n"))
+    assert err.key_path == "backoffice.url"
+    assert "https://" in err.problem
+
+
+@pytest.mark.parametrize("url", ["", "https://backoffice.xs.example", "http://127.0.0.1:8000",
+                                 "http://localhost:8000/", "http://[::1]:8000", "http://127.3.4.5"])
+def test_backoffice_url_https_or_loopback_loads(tmp_path: Path, url: str) -> None:
+    config = load_config(write(tmp_path / "k.yaml", MINIMAL + f"backoffice:\n  url: '{url}'\n"))
+    assert config.backoffice.url == url

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kiosk.clock import FakeClock
-from kiosk.errors import CameraError, NoCard, PaperOut, WorkflowError
+from kiosk.errors import CameraError, NoCard, PaperOut, ValidationError, WorkflowError
 from kiosk.identity import CardType
 from kiosk.journey.apply import Journey, JourneySettings, SubmitOutcome
 from kiosk.journey.machine import SAME
@@ -160,6 +160,29 @@ def test_deferrable_material_gives_a_commitment_with_deadline() -> None:
     assert [m.code for m in case.materials] == ["HK"]
     assert case.signature is not None and case.verification.method == "card+face"
     assert case.verification.score == 0.77 and case.rating is None
+
+
+def test_a_case_never_leaves_without_the_pages_or_the_commitment_of_a_required_material(
+        ) -> None:
+    j = journey("T-DEFER")
+    j.fire("card_read", identity=identity())
+    j.fire("face_ok", score=0.77)
+    j.fire("all_ticked")
+    j.fire("next")
+    for _ in range(2):  # HK and JH are captured
+        j.fire("page_added", data=JPEG + j.state.encode())
+        j.fire("next")
+    j.fire("field_set", name="phone", value="13900000000")
+    j.fire("next")
+    j.fire("signed", png=PNG)
+    j.fire("next")
+    j.fire("next")
+    (case,) = j.cases()
+    assert [m.code for m in case.materials] == ["HK", "JH"] and case.deferred == ()
+    j.data.pages.pop("JH")   # pages lost, and no promise either: refused, not sent
+    with pytest.raises(ValidationError) as info:
+        j.cases()
+    assert info.value.i18n_key == "case.error.incomplete"
 
 
 def test_bundle_asks_shared_material_once_and_makes_one_case_per_item() -> None:

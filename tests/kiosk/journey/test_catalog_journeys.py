@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -109,3 +109,28 @@ def test_tables_print_for_review(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("workflow journey 330109-NY-B01") and "all_ticked" in out
     assert main(["certificate"]) == 0 and "ready" in capsys.readouterr().out
     assert main(["NOPE"]) == 2
+
+
+@pytest.mark.parametrize("code", ["330109-GJJ-005", "330109-NY-004", "330109-HJ-003"])
+def test_all_ticked_without_a_promise_captures_every_deferrable_material(code: str) -> None:
+    # 我都带齐了 with nothing deferred: a 容缺 material is required, so it is captured
+    # and travels as pages (never silently left out with no commitment either).
+    j, _ = run(code, defer=False)
+    deferrable = {m.code for m in CATALOG.item(code).materials if m.deferrable}
+    assert deferrable
+    (case,) = j.cases()
+    assert deferrable <= {m.code for m in case.materials if m.pages}
+    assert case.deferred == ()
+
+
+@pytest.mark.parametrize("code", ["330109-GJJ-005", "330109-NY-004"])
+def test_a_deferred_material_travels_as_a_commitment_with_its_deadline(code: str) -> None:
+    j, _ = run(code, defer=True)
+    (case,) = j.cases()
+    item = CATALOG.item(code)
+    owed = {d.code: d.deadline for d in case.deferred}
+    for m in item.materials:
+        if m.deferrable:
+            assert m.supplement_days is not None
+            assert owed[m.code] == date(2026, 11, 22) + timedelta(days=m.supplement_days)
+            assert m.code not in {p.code for p in case.materials}

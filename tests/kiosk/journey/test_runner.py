@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from kiosk.catalog import load_catalog
+from kiosk.catalog.workdays import load_calendar
 from kiosk.clock import FakeClock
+from kiosk.config.model import ROOT
 from kiosk.errors import OutboxFull
 from kiosk.journey.apply import Journey, JourneySettings
 from kiosk.journey.plan import plan_for
 from kiosk.journey.runner import JourneyRunner, ReceiptContext
+from kiosk.receipts.builders import build_acceptance
+from kiosk.receipts.texts import ReceiptCatalog
 from kiosk.submission.crypto import Sealer
 from kiosk.submission.outbox import Outbox
 from kiosk.submission.outbox_schema import CaseState
@@ -175,3 +182,78 @@ def test_dispatch_and_deliver_are_used(outbox: Outbox) -> None:
     assert j.state == "submitting" and len(queued) == 1
     queued.pop()()  # type: ignore[operator]
     assert j.state == "printing" and len(queued) == 1
+
+
+# --------------------------------------------------------------------------- when and where
+
+REAL = load_catalog(ROOT / "config" / "catalog")
+CALENDAR = load_calendar(ROOT / "config" / "holidays.yaml")
+
+
+def real_to_submit(code: str, clock: FakeClock) -> Journey:
+    """An item of the shipped catalog, driven to submission with plausible answers."""
+    j = Journey(plan_for(code, REAL), SETTINGS, clock=clock)
+    j.fire("card_read", identity=identity())
+    if j.plan.needs_face:
+        j.fire("face_ok", score=0.8)
+    if j.state == "checklist":
+        j.fire("all_ticked")
+        j.fire("next")
+    while j.state.startswith("capture:"):
+        j.fire("page_added", data=JPEG + j.state.encode())
+        j.fire("next")
+    for f in j.plan.form:
+        if f.required and f.name not in j.data.form:
+            value = {"phone": "13800000000", "number": f.min or 1}.get(f.type, "测试")
+            j.fire("field_set", name=f.name, value=value)
+    j.fire("next")
+    if j.state == "signature":
+        j.fire("signed", png=PNG)
+    j.fire("next")
+    return j
+
+
+@pytest.mark.parametrize(("code", "filed", "promised", "collect"), [
+    # 婚姻登记档案省内异地查档: 0 working days, filed on a Sunday -> Monday.
+    ("330109-MZ-002", datetime(2026, 11, 22, 1, 0, tzinfo=UTC), date(2026, 11, 23),
+     "凭回执到区婚姻登记处当场补证"),
+    # 兽医执业注册: 5 working days from Friday 25 Sep 2026 (中秋 25-27 Sep, 国庆 1-7 Oct,
+    # Saturday 10 Oct worked): 28, 29, 30 Sep, 8, 9 Oct.
+    ("330109-NY-003", datetime(2026, 9, 24, 16, 30, tzinfo=UTC), date(2026, 10, 9),
+     "统一出件窗口领取"),
+])
+def test_receipts_say_when_and_where(outbox: Outbox, code: str, filed: datetime,
+                                     promised: date, collect: str) -> None:
+    clock = FakeClock(filed)
+    j = real_to_submit(code, clock)
+    printer = ReceiptPrinter()
+    JourneyRunner(j, queue=outbox, waiter=None, printer=printer,
+                  context=ReceiptContext("萧山区城厢街道便民服务中心", "https://kiosk.example.org",
+                                         calendar=CALENDAR), clock=clock)
+    j.fire("next")
+    assert j.state == "done"
+    (receipt,) = printer.printed
+    assert receipt.promised_date == promised
+    assert receipt.collection is not None and collect in receipt.collection.instruction
+    # The printed 受理回执 carries both, and not the generic "we will text you" line.
+    text = build_acceptance(receipt, ReceiptCatalog("zh_CN")).text
+    assert f"{promised.year}年{promised.month}月{promised.day}日" in text
+    assert collect in text and "办结后短信通知领取方式" not in text
+    # ... and the done screen's view model.
+    (ww,) = j.view()["when_where"]
+    assert ww == {"promised_date": promised.isoformat(),
+                  "collection": REAL.item(code).collect.zh_CN}
+
+
+def test_a_promised_date_beyond_the_holiday_data_is_left_out_not_guessed(
+        outbox: Outbox, caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock(datetime(2026, 12, 28, 2, 0, tzinfo=UTC))   # + 5 days reaches 2027
+    j = real_to_submit("330109-NY-003", clock)
+    printer = ReceiptPrinter()
+    JourneyRunner(j, queue=outbox, waiter=None, printer=printer,
+                  context=ReceiptContext("站点", "https://q", calendar=CALENDAR), clock=clock)
+    with caplog.at_level(logging.WARNING):
+        j.fire("next")
+    (receipt,) = printer.printed
+    assert receipt.promised_date is None and receipt.collection is not None
+    assert "2027" in caplog.text

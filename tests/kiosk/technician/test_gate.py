@@ -7,12 +7,13 @@ import json
 import stat
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from kiosk.clock import FakeClock
-from kiosk.config.model import TechnicianConfig, load_config
+from kiosk.config.model import KioskConfig, TechnicianConfig, load_config
 from kiosk.errors import ConfigError, ValidationError
 from kiosk.technician.gate import (
     CornerGesture,
@@ -27,7 +28,7 @@ from kiosk.technician.gate import (
 
 W, H = 1920, 1080
 CORNER = {"tl": (5, 5), "tr": (W - 5, 5), "br": (W - 5, H - 5), "bl": (5, H - 5)}
-FAST = {"n": 2 ** 10}  # cheaper scrypt for tests; the hash carries its parameters
+FAST: dict[str, Any] = {"n": 2 ** 10}  # cheaper scrypt for tests; the hash carries its parameters
 
 
 def taps(g: CornerGesture, clock: FakeClock, corners: str, gap: float = 0.5) -> list[bool]:
@@ -66,9 +67,12 @@ def test_pin_hash_round_trip_and_format() -> None:
         hash_pin("123")
 
 
-def gate(tmp_path: Path, clock: FakeClock) -> PinGate:
+KEY = bytes(range(32))
+
+
+def gate(tmp_path: Path, clock: FakeClock, *, armed: bool = False) -> PinGate:
     config = TechnicianConfig(pin_hash=hash_pin("24681357", **FAST))
-    return PinGate(config, tmp_path / "technician.json", clock)
+    return PinGate(config, tmp_path / "technician.json", clock, key=KEY, armed=armed)
 
 
 def test_five_wrong_pins_lock_for_fifteen_minutes_across_a_reboot(tmp_path: Path) -> None:
@@ -79,7 +83,7 @@ def test_five_wrong_pins_lock_for_fifteen_minutes_across_a_reboot(tmp_path: Path
     assert g.check("000000") is PinResult.LOCKED
     assert g.check("24681357") is PinResult.LOCKED  # even the right PIN while locked
     assert g.remaining_s() == pytest.approx(15 * 60)
-    rebooted = gate(tmp_path, clock)  # new object, same state file: still locked
+    rebooted = gate(tmp_path, clock, armed=True)  # new object, same state file: still locked
     clock.advance(14 * 60)
     assert rebooted.check("24681357") is PinResult.LOCKED
     clock.advance(61)
@@ -102,14 +106,69 @@ def test_success_resets_the_count_and_damaged_state_keeps_it_locked(tmp_path: Pa
 def test_clock_set_back_does_not_lengthen_the_lock(tmp_path: Path) -> None:
     clock = FakeClock()
     g = gate(tmp_path, clock)
-    state = {"version": 1, "failures": 0,
-             "locked_until": (clock.now() + timedelta(days=30)).isoformat()}
-    (tmp_path / "technician.json").write_text(json.dumps(state))
+    g._save(0, clock.now() + timedelta(days=30))  # a genuine lock from a clock far ahead
     assert g.remaining_s() == pytest.approx(15 * 60)
 
 
+def test_deleting_the_state_file_after_a_lock_does_not_lift_it(tmp_path: Path) -> None:
+    clock = FakeClock()
+    g = gate(tmp_path, clock)
+    assert [g.check("000000") for _ in range(5)][-1] is PinResult.LOCKED
+    (tmp_path / "technician.json").unlink()
+    assert g.check("24681357") is PinResult.LOCKED
+    clock.advance(60)
+    (tmp_path / "technician.json").unlink()  # and after a reboot (the key says it existed)
+    assert gate(tmp_path, clock, armed=True).check("24681357") is PinResult.LOCKED
+
+
+def test_four_wrong_pins_then_deleting_the_file_does_not_reset_the_count(
+        tmp_path: Path) -> None:
+    clock = FakeClock()
+    g = gate(tmp_path, clock)
+    assert [g.check("000000") for _ in range(4)] == [PinResult.WRONG] * 4
+    (tmp_path / "technician.json").unlink()
+    assert g.check("24681357") is PinResult.LOCKED
+
+
+@pytest.mark.parametrize("edit", [
+    lambda s: {**s, "locked_until": None},                 # the lock removed
+    lambda s: {**s, "locked_until": "2000-01-01T00:00:00+00:00"},
+    lambda s: {**s, "failures": 0},
+    lambda s: {"version": 1, "failures": 0, "locked_until": None},  # an old, MAC-less file
+])
+def test_an_edited_state_file_counts_as_locked(tmp_path: Path, edit: Any) -> None:
+    clock = FakeClock()
+    g = gate(tmp_path, clock)
+    for _ in range(5):
+        g.check("000000")
+    path = tmp_path / "technician.json"
+    path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+    assert g.check("24681357") is PinResult.LOCKED
+    assert g.remaining_s() == pytest.approx(15 * 60)
+
+
+def test_state_mac_key_lives_in_secret_storage_and_arms_the_gate(tmp_path: Path) -> None:
+    config = KioskConfig.model_validate({
+        "terminal": {"id": "XS-TEST-0001", "ref_prefix": "XT", "site_profile": "township",
+                     "data_dir": str(tmp_path / "var")},
+        "technician": {"pin_hash": hash_pin("24681357", **FAST),
+                       "state_key_file": str(tmp_path / "secrets" / "technician.key")}})
+    clock = FakeClock()
+    first = PinGate.from_config(config, clock)  # a new terminal: key and state made together
+    assert stat.S_IMODE((tmp_path / "secrets" / "technician.key").stat().st_mode) == 0o600
+    assert first.check("24681357") is PinResult.OK
+    (tmp_path / "var" / "technician.json").unlink()
+    assert PinGate.from_config(config, clock).check("24681357") is PinResult.LOCKED
+
+
+def test_pins_have_at_least_six_digits() -> None:
+    with pytest.raises(ValidationError):
+        hash_pin("12345", **FAST)
+    assert verify_pin("123456", hash_pin("123456", **FAST))
+
+
 def test_disabled_without_a_hash(tmp_path: Path) -> None:
-    g = PinGate(TechnicianConfig(), tmp_path / "t.json", FakeClock())
+    g = PinGate(TechnicianConfig(), tmp_path / "t.json", FakeClock(), key=KEY)
     assert g.check("123456") is PinResult.DISABLED
 
 

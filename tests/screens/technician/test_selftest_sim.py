@@ -35,7 +35,7 @@ def kiosk(env: SimEnvironment, tmp_path: Path) -> Iterator[Kiosk]:
     devices.open_all()
     built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(devices))
     built.services.pin_gate = PinGate(TechnicianConfig(pin_hash=hash_pin("135790", n=2 ** 8)),
-                                         tmp_path / "technician.json", clock)
+                                      tmp_path / "technician.json", clock, key=bytes(32))
     try:
         yield built
     finally:

@@ -43,7 +43,8 @@ def tech_kiosk(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Kiosk:
     kiosk = make_kiosk()
     # A cheap scrypt cost keeps five wrong PINs fast; the format is the production one.
     config = TechnicianConfig(pin_hash=hash_pin(PIN, n=2 ** 8))
-    kiosk.services.pin_gate = PinGate(config, tmp_path / "technician.json", kiosk.clock)
+    kiosk.services.pin_gate = PinGate(config, tmp_path / "technician.json", kiosk.clock,
+                                      key=bytes(32))
     return kiosk
 
 
