@@ -186,7 +186,7 @@ class JourneyRunner:
                 applicant_name=identity.name, id_number=identity.id_number, kiosk_ref=ref,
                 query_base_url=ctx.query_base_url, case_number=number,
                 materials_received=received, materials_owed=owed,
-                promised_date=promised,
+                promised_date=promised, promised_days=item.promised_days,
                 collection=Collection("window", instruction=item.collect.get(ctx.lang)),
                 queued_offline=number is None))
         return out

@@ -172,6 +172,7 @@ def _receipt(j: Journey, lang: str) -> dict[str, Any]:
         if outcome else []
     # Per case: when it is promised (承诺办结) and how the result is collected.
     when_where = [{"promised_date": promised[i] if i < len(promised) else None,
+                   "promised_days": item.promised_days,
                    "collection": item.collect.get(lang)}
                   for i, item in enumerate(j.plan.items) if i < len(refs)]
     return {"kiosk_refs": refs, "case_numbers": numbers, "when_where": when_where,

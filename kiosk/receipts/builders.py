@@ -144,6 +144,9 @@ def build_acceptance(data: ReceiptInput, texts: Texts) -> Document:
     f.add(Separator("-"))
     if data.promised_date is not None:
         f.kv("receipt.label.promised", f.day(data.promised_date), bold=True)
+    elif data.promised_days is not None:
+        f.kv("receipt.label.promised", t("receipt.promised.within", days=data.promised_days),
+             bold=True)
     f.kv("receipt.label.collect", f.collection(data.collection) if data.collection
          else t("receipt.collect.later"))
     url = query_url(data.query_base_url, data.kiosk_ref)

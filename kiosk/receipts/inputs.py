@@ -53,6 +53,9 @@ class ReceiptInput:
     materials_received: tuple[str, ...] = ()
     materials_owed: tuple[OwedMaterial, ...] = ()
     promised_date: date | None = None
+    #: The item's legal time limit in working days: printed as "N个工作日内" when no
+    #: date can be counted (the holiday data does not reach that far yet).
+    promised_days: int | None = None
     collection: Collection | None = None
     queued_offline: bool = False
 

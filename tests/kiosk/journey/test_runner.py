@@ -242,10 +242,11 @@ def test_receipts_say_when_and_where(outbox: Outbox, code: str, filed: datetime,
     # ... and the done screen's view model.
     (ww,) = j.view()["when_where"]
     assert ww == {"promised_date": promised.isoformat(),
+                  "promised_days": REAL.item(code).promised_days,
                   "collection": REAL.item(code).collect.zh_CN}
 
 
-def test_a_promised_date_beyond_the_holiday_data_is_left_out_not_guessed(
+def test_a_promised_date_beyond_the_holiday_data_is_not_guessed_but_the_limit_is_printed(
         outbox: Outbox, caplog: pytest.LogCaptureFixture) -> None:
     clock = FakeClock(datetime(2026, 12, 28, 2, 0, tzinfo=UTC))   # + 5 days reaches 2027
     j = real_to_submit("330109-NY-003", clock)
@@ -257,3 +258,8 @@ def test_a_promised_date_beyond_the_holiday_data_is_left_out_not_guessed(
     (receipt,) = printer.printed
     assert receipt.promised_date is None and receipt.collection is not None
     assert "2027" in caplog.text
+    # The citizen still learns the time limit: no date is guessed, the working days are printed.
+    days = REAL.item("330109-NY-003").promised_days
+    assert days is not None and receipt.promised_days == days
+    text = build_acceptance(receipt, ReceiptCatalog("zh_CN")).text
+    assert f"受理之日起{days}个工作日内" in text
