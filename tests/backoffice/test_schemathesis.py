@@ -27,7 +27,13 @@ from backoffice.app import create_app
 from backoffice.cli import openapi_text
 from backoffice.settings import REPO_ROOT, Settings
 from kiosk.clock import SystemClock
-from tests.backoffice.testing import STAFF_TOKEN, TERMINAL_ID, SigningProxy
+from tests.backoffice.testing import (
+    STAFF_TOKEN,
+    TERMINAL_ID,
+    SigningProxy,
+    read_body,
+    replay_to,
+)
 
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -81,13 +87,7 @@ class CaseAligner:
         if scope["type"] != "http" or scope["path"] != "/api/v1/cases":
             await self.app(scope, receive, send)
             return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)
         headers = list(scope["headers"])
         try:
             case = json.loads(body)
@@ -101,17 +101,7 @@ class CaseAligner:
             headers = [(k, v) for k, v in headers
                        if k.lower() not in (b"idempotency-key", b"content-length")]
             headers += [(b"idempotency-key", key), (b"content-length", str(len(body)).encode())]
-        sent = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            result: dict[str, Any] = await receive()
-            return result
-
-        await self.app({**scope, "headers": headers}, replay, send)
+        await replay_to(self.app, {**scope, "headers": headers}, body, receive, send)
 
 
 # PDF pages are raw bytes on the wire, like the images schemathesis already knows.

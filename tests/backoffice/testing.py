@@ -111,13 +111,7 @@ class SigningProxy:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         path = raw_path.decode("latin-1").split("?", 1)[0] + (
@@ -127,14 +121,30 @@ class SigningProxy:
         extra["Authorization"] = f"Bearer {self.staff_token}"
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _SIGNATURE_HEADERS]
         headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
-        delivered = False
+        await replay_to(self.app, {**scope, "headers": headers}, body, receive, send)
 
-        async def replay() -> dict[str, Any]:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            result: dict[str, Any] = await receive()
-            return result
 
-        await self.app({**scope, "headers": headers}, replay, send)
+async def read_body(receive: Any) -> bytes:
+    """The whole body of an ASGI request, read from ``receive``."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def replay_to(app: Any, scope: dict[str, Any], body: bytes, receive: Any,
+                    send: Any) -> None:
+    """Hand ``app`` a request whose body was already read (and maybe rewritten)."""
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        result: dict[str, Any] = await receive()
+        return result
+
+    await app(scope, replay, send)
