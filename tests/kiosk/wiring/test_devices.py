@@ -95,7 +95,7 @@ def test_missing_libraries_are_unavailable_not_crashes(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     # None in sys.modules makes the import fail as if the package were not installed.
     for module in ("devices.sscard.pcsc", "devices.printer.drivers",
-                   "devices.idcard.sam_serial", "devices.camera.factory"):
+                   "devices.idcard.factory", "devices.camera.factory"):
         monkeypatch.setitem(sys.modules, module, None)
     config = load_config()
     with build_devices(config, site_with(config), clock=SystemClock()) as devices:
