@@ -21,6 +21,7 @@ Units of text:
 
 from __future__ import annotations
 
+import functools
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -134,6 +135,7 @@ class FontChain:
         return seen
 
 
+@functools.lru_cache(maxsize=32)  # a big font's cmap takes a moment: read each file once
 def _read_cmap(face: FontFile) -> frozenset[int]:
     try:
         with TTFont(str(face.path), fontNumber=face.index, lazy=True) as font:

@@ -59,6 +59,7 @@ import yaml
 from kiosk.config import ROOT, KioskConfig, load_config, resolve
 from kiosk.crypto import create_key
 from kiosk.errors import SimulationError
+from kiosk.fonts import FALLBACK_FACES
 from kiosk.simenv_pcsc import PcscSim
 from kiosk.simenv_procs import (
     Child,
@@ -204,7 +205,8 @@ class SimEnvironment:
         self._spawn("printer", "devices.printer.emulator",
                     ["--port", str(self.printer_port), "--out", str(self.receipts_dir),
                      "--control", str(self.printer_socket),
-                     "--paper", str(base.devices.printer.paper_mm)])
+                     "--paper", str(base.devices.printer.paper_mm),
+                     *(arg for face in FALLBACK_FACES for arg in ("--font", str(face.path)))])
         self.scenes = SceneKit(self.dir, {
             "camera": (base.devices.camera.width, base.devices.camera.height),
             "doccam": (base.devices.doccam.width, base.devices.doccam.height)})

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 load_kv(Path(__file__).with_name("panel.kv"))
 
 #: Card profiles of the ID card simulator (devices/idcard/profiles.py) offered here.
-CARDS = ("resident", "hmt_permit", "foreigner_2017", "foreigner_2023", "expired", "rare_bmp")
+CARDS = ("resident", "hmt_permit", "foreigner_2017", "foreigner_2023", "expired", "rare_bmp",
+         "rare_extb")
 PRINTER = ("paper_out", "paper_near_end", "ok")
 SCENES = (("camera", "holder"), ("camera", "other"), ("camera", "none"),
           ("doccam", "document"), ("doccam", "none"))
