@@ -21,12 +21,15 @@ Units of text:
 
 from __future__ import annotations
 
+import bisect
 import functools
+import struct
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from fontTools.ttLib import TTFont
 
@@ -73,10 +76,10 @@ class FontChain:
         if not faces:
             raise ValueError("a font chain needs at least one font")
         self.faces = tuple(faces)
-        self._cmaps: list[frozenset[int] | None] = [None] * len(self.faces)
+        self._cmaps: list[Coverage | None] = [None] * len(self.faces)
         self._lock = threading.Lock()
 
-    def cmap(self, i: int) -> frozenset[int]:
+    def cmap(self, i: int) -> Coverage:
         """The code points face ``i`` has a glyph for (empty when its file is unreadable)."""
         found = self._cmaps[i]
         if found is None:
@@ -135,10 +138,78 @@ class FontChain:
         return seen
 
 
+class Coverage:
+    """The code points a font maps, as sorted ranges (a CJK font maps ~65,000)."""
+
+    def __init__(self, ranges: Iterable[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for first, last in sorted(ranges):
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        self._starts = [r[0] for r in merged]
+        self._ends = [r[1] for r in merged]
+
+    def __contains__(self, cp: object) -> bool:
+        if not isinstance(cp, int):
+            return False
+        i = bisect.bisect_right(self._starts, cp) - 1
+        return i >= 0 and cp <= self._ends[i]
+
+    def __iter__(self) -> Iterator[int]:
+        for first, last in zip(self._starts, self._ends, strict=True):
+            yield from range(first, last + 1)
+
+    def __len__(self) -> int:
+        return sum(e - s + 1 for s, e in zip(self._starts, self._ends, strict=True))
+
+
 @functools.lru_cache(maxsize=32)  # a big font's cmap takes a moment: read each file once
-def _read_cmap(face: FontFile) -> frozenset[int]:
+def _read_cmap(face: FontFile) -> Coverage:
+    try:
+        with face.path.open("rb") as f:
+            groups = _format12_groups(f, face.index)
+    except OSError:  # absent font: covers nothing
+        return Coverage(())
+    except (struct.error, ValueError):  # damaged: covers nothing
+        return Coverage(())
+    if groups is not None:
+        return Coverage(groups)
     try:
         with TTFont(str(face.path), fontNumber=face.index, lazy=True) as font:
-            return frozenset(font.getBestCmap() or ())
-    except (OSError, KeyError, AssertionError):  # absent or damaged file: covers nothing
-        return frozenset()
+            return Coverage((cp, cp) for cp in (font.getBestCmap() or ()))
+    except (OSError, KeyError, AssertionError):
+        return Coverage(())
+
+
+def _format12_groups(f: BinaryIO, index: int) -> list[tuple[int, int]] | None:
+    """The (first, last) code point groups of the font's Windows UCS-4 cmap (platform 3,
+    encoding 10, format 12; OpenType spec, cmap table), read directly: fontTools
+    builds a glyph-name dict of every mapping, about a second for a CJK font."""
+
+    def read(offset: int, fmt: str) -> tuple[int, ...]:
+        f.seek(offset)
+        return struct.unpack(fmt, f.read(struct.calcsize(fmt)))
+
+    base = 0
+    if f.read(4) == b"ttcf":  # a collection: its header lists each font's offset
+        base = read(12 + 4 * index, ">I")[0]
+    num_tables = read(base + 4, ">H")[0]
+    f.seek(base + 12)
+    directory = f.read(16 * num_tables)
+    cmap = next((offset for tag, _sum, offset, _len in struct.iter_unpack(">4sIII", directory)
+                 if tag == b"cmap"), None)
+    if cmap is None:
+        return None
+    count = read(cmap + 2, ">H")[0]
+    f.seek(cmap + 4)
+    for platform, encoding, offset in struct.iter_unpack(">HHI", f.read(8 * count)):
+        sub = cmap + offset
+        if (platform, encoding) == (3, 10) and read(sub, ">H")[0] == 12:
+            n = read(sub + 12, ">I")[0]
+            f.seek(sub + 16)
+            return [(first, last) for first, last, glyph in struct.iter_unpack(
+                ">III", f.read(12 * n))
+                if glyph or last > first]  # a lone mapping to glyph 0 is .notdef
+    return None
