@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from fontTools.ttLib import TTFont
-
 
 @dataclass(frozen=True)
 class FontFile:
@@ -176,6 +174,9 @@ def _read_cmap(face: FontFile) -> Coverage:
         return Coverage(())
     if groups is not None:
         return Coverage(groups)
+    # A font without a UCS-4 cmap (rare): fontTools, imported only then (~0.1 s).
+    from fontTools.ttLib import TTFont
+
     try:
         with TTFont(str(face.path), fontNumber=face.index, lazy=True) as font:
             return Coverage((cp, cp) for cp in (font.getBestCmap() or ()))
