@@ -228,8 +228,8 @@ class FallbackText:
             source = text if self_.markup else escape(text)
             self.font_runs = [(self_.font_name, text)]
         else:
-            width = None
-            if self_.text_size[0] is not None:
+            width = None  # one line to shorten with "…": no breaks of ours
+            if self_.text_size[0] is not None and not self_.shorten:
                 pad = self_.padding
                 width = self_.text_size[0] - pad[0] - pad[2]
             shaped = shaper.shape(text, markup=self_.markup, font_name=self_.font_name,
