@@ -141,3 +141,11 @@ def test_buttons_and_tiles_break_by_the_rules_too(kivy: Any) -> None:
     tile = Tile(title="办理", subtitle=TEXT, subtitle_size=30, width=251)
     tile.texture_update()
     assert not _broken(_lines(tile))
+
+
+def test_a_label_that_shortens_stays_on_one_line(kivy: Any) -> None:
+    from screens.widgets import Text
+    label = Text(text=TEXT, font_size=30, size=(300, 40), text_size=(300, 40), shorten=True)
+    label.texture_update()
+    assert "\n" not in "".join(run for _, run in label.font_runs)
+    assert label.is_shortened
