@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         # Redacted, rotated logs in <data_dir>/log, and the ring buffer the technician
         # mode's log screen reads.
         logs = setup_logging(fonts / "log")
+        keep_escpos_cache(fonts / "cache")
         if wants_simulation(None, tuple(args.config), site=args.site, no_sim=args.no_sim):
             sim = start_simulation(tuple(args.config), site=args.site)
             args.config.append(sim.overlay)
@@ -118,6 +118,15 @@ def main(argv: list[str] | None = None) -> int:
             sim.stop()
         if logs is not None:
             logs.close()
+
+
+def keep_escpos_cache(cache: Path) -> None:
+    """python-escpos parses its printer database (a large YAML file, about half a second)
+    when imported unless it finds its own pickled copy, which it looks for in a new
+    temporary directory on every run: give it a lasting one (its own data, written by
+    the library itself)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
 
 
 def real_time_devices() -> Any:
@@ -154,8 +163,8 @@ def _run(args: argparse.Namespace, kiosks: list[Kiosk], fonts: Path) -> int:
     from screens.kioskapp import KioskApp
     on_ready = None
     if args.exit_when_ready:
-        def on_ready(drawn: float) -> None:
-            print(f"READY {drawn:.6f} {time.process_time():.6f}", flush=True)
+        def on_ready(drawn: float, cpu: float) -> None:
+            print(f"READY {drawn:.6f} {cpu:.6f}", flush=True)
     KioskApp(first, resolution(first, args.orientation), on_ready=on_ready).run()
     return 0
 

@@ -1,6 +1,8 @@
 """Reusable widgets of the touch shell: buttons and tiles, text blocks, the
 on-screen keyboard and the ID card picture. Looks live in ``widgets.kv``;
 widgets get colours and sizes as properties from the screen that uses them.
+Every text widget draws with the font fallback chain and breaks lines by the
+禁则 rules (``screens.richtext``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from screens.richtext import FallbackText
+
 
 def load_kv(path: str | Path) -> None:
     """Load a .kv file once (screens load theirs on first use)."""
@@ -31,7 +35,7 @@ def load_kv(path: str | Path) -> None:
         Builder.load_file(name)
 
 
-class KButton(ButtonBehavior, Label):  # type: ignore[misc]
+class KButton(ButtonBehavior, FallbackText, Label):  # type: ignore[misc]
     """A big, flat, rounded button. Its size is at least ``min_target`` both ways."""
 
     bg = ColorProperty("#1F5FAF")
@@ -63,8 +67,12 @@ class ItemRow(KButton):
     meta_size = NumericProperty(24)
 
 
-class Para(Label):  # type: ignore[misc]
+class Para(FallbackText, Label):  # type: ignore[misc]
     """A paragraph that wraps to its width and grows to its text."""
+
+
+class Text(FallbackText, Label):  # type: ignore[misc]
+    """A plain label with fallback fonts and 禁则 breaks (kv ``Label:`` builds one)."""
 
 
 class Card(BoxLayout):  # type: ignore[misc]
@@ -72,7 +80,7 @@ class Card(BoxLayout):  # type: ignore[misc]
     radius = NumericProperty(12)
 
 
-class Badge(Label):  # type: ignore[misc]
+class Badge(FallbackText, Label):  # type: ignore[misc]
     bg = ColorProperty("#1F5FAF")
 
 

@@ -46,6 +46,7 @@ CLI: ``python -m simenv up [--dir var/sim] [--site NAME] [--json]`` and
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -58,6 +59,7 @@ import yaml
 
 from kiosk.config.model import ROOT, KioskConfig, load_config, resolve
 from kiosk.errors import SimulationError
+from kiosk.fonts import FALLBACK_FACES
 from kiosk.submission.crypto import create_key
 from simenv.pcsc import PcscSim
 from simenv.procs import (
@@ -204,7 +206,8 @@ class SimEnvironment:
         self._spawn("printer", "devices.printer.emulator",
                     ["--port", str(self.printer_port), "--out", str(self.receipts_dir),
                      "--control", str(self.printer_socket),
-                     "--paper", str(base.devices.printer.paper_mm)])
+                     "--paper", str(base.devices.printer.paper_mm),
+                     *(arg for face in FALLBACK_FACES for arg in ("--font", str(face.path)))])
         self.scenes = SceneKit(self.dir, {
             "camera": (base.devices.camera.width, base.devices.camera.height),
             "doccam": (base.devices.doccam.width, base.devices.doccam.height)})
@@ -261,6 +264,12 @@ class SimEnvironment:
         url = self.backoffice_url + "/api/v1/health"
 
         def healthy() -> bool:
+            # A refused connect costs microseconds; an HTTP request through requests
+            # about 10 ms of CPU, which the starting children need on a small machine.
+            try:
+                socket.create_connection(("127.0.0.1", self.backoffice_port), 0.5).close()
+            except OSError:
+                return False
             try:
                 return requests.get(url, timeout=1).ok
             except requests.RequestException:

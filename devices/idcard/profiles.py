@@ -94,6 +94,10 @@ def builtin_profiles() -> dict[str, CardProfile]:
         CardProfile("rare_astral", CardType.RESIDENT, _resident(
             "rare_astral", "𠮷田花", "2", "01", "20000707", "330105", "524",
             "20210707", "20310707")),
+        # 𪚥 (U+2A6A5, Ext B) is not in Noto Sans CJK SC: drawn by the fallback fonts.
+        CardProfile("rare_extb", CardType.RESIDENT, _resident(
+            "rare_extb", "王𪚥", "1", "01", "19880808", "330108", "536",
+            "20180808", "20380808")),
         CardProfile("elderly", CardType.RESIDENT, _resident(
             "elderly", "赵桂英", "2", "01", "19380909", "330127", "662",
             "20080909", LONG_TERM, address="浙江省杭州市淳安县千岛湖镇梦姑路18号"),

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from devices.base import Device, DeviceState, DeviceStatus, MediaStatus
+from devices.fontchain import FontFile
 from devices.printer import commands as cmd
 from devices.printer.document import Document
 from devices.printer.glyphs import GlyphCache
@@ -88,6 +90,7 @@ class ReceiptPrinter(Device):
 
     def __init__(self, name: str, profile: PrinterProfile, *, mode: Mode = "auto",
                  clock: Clock | None = None, glyphs: GlyphCache | None = None,
+                 fallback_fonts: Sequence[FontFile] = (),
                  status_timeout_s: float = 1.0, job_timeout_s: float = 5.0,
                  chunk_bytes: int = 4096) -> None:
         super().__init__(name)
@@ -95,6 +98,7 @@ class ReceiptPrinter(Device):
         self.mode: Mode = mode
         self.clock = clock or SystemClock()
         self._glyphs = glyphs
+        self._fallback_fonts = tuple(fallback_fonts)  # for rare characters in raster mode
         self.status_timeout_s = status_timeout_s
         self.job_timeout_s = job_timeout_s
         self.chunk_bytes = chunk_bytes
@@ -198,7 +202,8 @@ class ReceiptPrinter(Device):
     @property
     def glyphs(self) -> GlyphCache:
         if self._glyphs is None:
-            self._glyphs = GlyphCache()  # a few hundred ms: only when first needed
+            # a few hundred ms: only when first needed
+            self._glyphs = GlyphCache(fallbacks=self._fallback_fonts)
         return self._glyphs
 
     def warm_up(self) -> None:

@@ -9,9 +9,10 @@ for) or 1 (the printer needs attention) with the report.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from devices.fontchain import FontFile
 from devices.printer.base import ReceiptPrinter
 from devices.printer.document import Document
 from devices.printer.drivers import make_printer
@@ -24,8 +25,11 @@ TestPage = Callable[[ReceiptPrinter], Document]
 
 
 def check(settings: PrinterConfig, *, clock: Clock, test_page: TestPage | None,
-          mode: Mode | None = None) -> tuple[int, dict[str, Any]]:
-    printer = make_printer(settings, clock=clock)
+          mode: Mode | None = None,
+          fallback_fonts: Sequence[FontFile] = ()) -> tuple[int, dict[str, Any]]:
+    """``fallback_fonts`` draw what the printer's Noto face lacks (the test page's
+    rare characters), as on a citizen's receipt."""
+    printer = make_printer(settings, clock=clock, fallback_fonts=fallback_fonts)
     if printer is None:
         return 0, {"driver": "none", "ok": True}
     printer.open()

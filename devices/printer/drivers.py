@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import escpos.exceptions
@@ -19,6 +19,7 @@ import escpos.printer
 import serial
 
 from devices.base import resolve_path
+from devices.fontchain import FontFile
 from devices.printer.base import ReceiptPrinter
 from devices.printer.lp import LinuxLpPrinter
 from devices.printer.profile import PrinterProfile, profile_for
@@ -209,13 +210,15 @@ class FilePrinter(EscposTransport):
 PrinterFactory = Callable[[PrinterConfig], ReceiptPrinter | None]
 
 
-def make_printer(cfg: PrinterConfig, *, clock: Clock | None = None,
-                 name: str = "printer") -> ReceiptPrinter | None:
-    """The driver the configuration names (None for ``driver: none``); not opened yet."""
+def make_printer(cfg: PrinterConfig, *, clock: Clock | None = None, name: str = "printer",
+                 fallback_fonts: Sequence[FontFile] = ()) -> ReceiptPrinter | None:
+    """The driver the configuration names (None for ``driver: none``); not opened yet.
+    ``fallback_fonts`` draw, in raster mode, what the printer's Noto face lacks."""
     profile = profile_for(cfg.paper_mm, text_charset=cfg.text_charset, native_qr=cfg.native_qr,
                           status=cfg.status and cfg.driver != "file")
     kw: dict[str, Any] = {"mode": cfg.mode, "clock": clock, "job_timeout_s": cfg.timeout_s,
-                          "status_timeout_s": cfg.status_timeout_s}
+                          "status_timeout_s": cfg.status_timeout_s,
+                          "fallback_fonts": fallback_fonts}
     if cfg.driver == "network":
         return NetworkPrinter(name, profile, cfg.host, cfg.port, **kw)
     if cfg.driver == "serial":

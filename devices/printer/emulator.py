@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from devices.fontchain import FontFile
 from devices.printer.emu_paper import Paper, PrintedJob
 from devices.printer.emu_parser import Block, Event, Parser, Raster, Status, Text
 from devices.printer.glyphs import Bitmap, GlyphCache
@@ -322,10 +323,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--control", type=Path, help="unix socket for fault injection")
     p.add_argument("--paper", type=int, choices=(58, 80), default=80)
     p.add_argument("--pty", action="store_true", help="also serve on a pseudo-terminal")
+    p.add_argument("--font", type=Path, action="append", default=[],
+                   help="a fallback font for characters Noto Sans CJK SC lacks (repeatable, "
+                        "in order of preference)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     emu = PrinterEmulator(args.out, host=args.host, port=args.port,
-                          dots=384 if args.paper == 58 else 576)
+                          dots=384 if args.paper == 58 else 576,
+                          glyphs=GlyphCache(fallbacks=[FontFile(f) for f in args.font]))
     emu.start()
     control: ControlServer | None = None
     if args.control:

@@ -19,6 +19,7 @@ a closing mark moves down with it. Runs of half-width letters and digits
 (case numbers, URLs, English words) break only at spaces unless a run is wider
 than a whole line. A grapheme cluster (a base character with its combining
 marks, an ideographic variation sequence, a surrogate pair) is never split.
+The rule tables live in ``devices.linebreak``, shared with the screens.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from devices.linebreak import NO_LINE_END, NO_LINE_START  # the same 禁则 tables as the screens
 from devices.printer.document import (
     NORMAL,
     Align,
@@ -41,13 +43,6 @@ from devices.printer.document import (
     Separator,
     Size,
 )
-
-#: Never at the start of a line (GB/T 15834 / kinsoku "gyōtō kinsoku").
-NO_LINE_START = frozenset(
-    "，。、；：？！）」』】》〉〕〗”’…—～·%‰℃°,.;:?!)]}>" "\u30fc\u3005\uff5e\uff09\uff60"
-)
-#: Never at the end of a line.
-NO_LINE_END = frozenset("（「『【《〈〔〖“‘([{<￥$#")
 
 _JOINERS = frozenset("\u200d")
 

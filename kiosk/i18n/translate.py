@@ -101,7 +101,18 @@ class _KeepMissing(dict[str, Any]):
         return "{" + name + "}"
 
 
-_FORMATTER = string.Formatter()
+class _PluralFormatter(string.Formatter):
+    """``{n:plural:{n} page|{n} pages}``: the first form when n is 1, else the second
+    (English needs two forms; Chinese texts simply do not use the spec)."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if format_spec.startswith("plural:"):
+            one, _, other = format_spec[len("plural:"):].partition("|")
+            return one if value == 1 else (other or one)
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _PluralFormatter()
 
 
 def _format(text: str, args: Mapping[str, Any]) -> str:

@@ -267,7 +267,7 @@ def build_test_page(data: TestPageInput, texts: Texts) -> Document:
           para(t("receipt.test.center"), align=Align.CENTER),
           para(t("receipt.test.right"), align=Align.RIGHT))
     if data.include_rare:
-        f.add(para(t("receipt.test.rare") + " 䶮 𠮷 𡈼"))
+        f.add(para(t("receipt.test.rare") + " 䶮 𠮷 𡈼 𪚥"))
     f.add(Separator("-"), QrCode(data.qr_payload),
           para(t("receipt.test.qr"), align=Align.CENTER))
     f.footer(t("receipt.test.end"))

@@ -21,6 +21,7 @@ from kiosk.clock import SystemClock
 from kiosk.config.model import load_config
 from kiosk.errors import ConfigError, DeviceUnavailable
 from kiosk.face.engine import FaceEngine, find_model_files
+from kiosk.fonts import FALLBACK_FACES
 from kiosk.privacy import redact
 from kiosk.receipts import ReceiptCatalog, TestPageInput, build_test_page
 
@@ -115,7 +116,8 @@ def run_printer(argv: list[str]) -> tuple[int, dict[str, Any]]:
     p = _parser("printer", run_printer.__doc__ or "")
     p.add_argument("--no-print", action="store_true", help="status only, no test page")
     p.add_argument("--mode", choices=("text", "raster", "auto"), help="override the mode")
-    p.add_argument("--rare", action="store_true", help="add 䶮 𠮷 to the page (raster in auto)")
+    p.add_argument("--rare", action="store_true",
+                   help="add 䶮 𠮷 𡈼 𪚥 to the page (raster in auto)")
     p.add_argument("--lang", default="zh_CN", choices=("zh_CN", "en"))
     args = p.parse_args(argv)
     config = load_config(overlays=tuple(args.config))
@@ -129,7 +131,8 @@ def run_printer(argv: list[str]) -> tuple[int, dict[str, Any]]:
             ReceiptCatalog(args.lang))
 
     return diagnose.check(config.devices.printer, clock=clock,
-                          test_page=None if args.no_print else page, mode=args.mode)
+                          test_page=None if args.no_print else page, mode=args.mode,
+                          fallback_fonts=FALLBACK_FACES)
 
 
 def run_camera(argv: list[str]) -> tuple[int, dict[str, Any]]:

@@ -38,6 +38,7 @@ from typing import Any
 from devices.base import Device, DeviceState, DeviceStatus, Presence
 from kiosk.clock import Clock
 from kiosk.config.model import CameraConfig, KioskConfig, SiteProfile, load_site
+from kiosk.fonts import FALLBACK_FACES
 
 KINDS = ("idcard", "sscard", "printer", "camera", "doccam", "scanner")
 REASON_NOT_CONFIGURED = "device.reason.not_configured"
@@ -189,7 +190,7 @@ def _printer(config: KioskConfig, clock: Clock, _built: _Built) -> Device:
         from devices.printer.drivers import make_printer
     except ImportError as error:
         return _library_missing("printer", error)
-    printer = make_printer(cfg, clock=clock)
+    printer = make_printer(cfg, clock=clock, fallback_fonts=FALLBACK_FACES)
     return printer if printer is not None else UnavailableDevice("printer", REASON_NOT_CONFIGURED)
 
 

@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.errors import KioskError
 from screens.services.parts import button
-from screens.widgets import load_kv
+from screens.widgets import Text, load_kv
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -33,7 +32,8 @@ if TYPE_CHECKING:
 load_kv(Path(__file__).with_name("panel.kv"))
 
 #: Card profiles of the ID card simulator (devices/idcard/profiles.py) offered here.
-CARDS = ("resident", "hmt_permit", "foreigner_2017", "foreigner_2023", "expired", "rare_bmp")
+CARDS = ("resident", "hmt_permit", "foreigner_2017", "foreigner_2023", "expired", "rare_bmp",
+         "rare_extb")
 PRINTER = ("paper_out", "paper_near_end", "ok")
 SCENES = (("camera", "holder"), ("camera", "other"), ("camera", "none"),
           ("doccam", "document"), ("doccam", "none"))
@@ -87,10 +87,10 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
         for heading, actions in rows:
             # A developer's tool: compact rows (not the citizen's 60 dp targets).
             line = BoxLayout(size_hint_y=None, height=ui.theme.px(44), spacing=ui.theme.px(6))
-            line.add_widget(Label(text=ui.tr(heading), bold=True, font_size=small,
-                                  color=(0.85, 0.88, 0.93, 1), size_hint_x=None,
-                                  width=ui.theme.px(120), halign="left", valign="middle",
-                                  text_size=(ui.theme.px(120), None)))
+            line.add_widget(Text(text=ui.tr(heading), bold=True, font_size=small,
+                                 color=(0.85, 0.88, 0.93, 1), size_hint_x=None,
+                                 width=ui.theme.px(120), halign="left", valign="middle",
+                                 text_size=(ui.theme.px(120), None)))
             for key, call in actions:
                 b = button(ui, ui.tr(key), partial(self.call, key, call),
                            style="surface", name=key)

@@ -20,7 +20,7 @@ PY="$VENV/bin/python"
 #  libsane-dev                                : python-sane build; libsane1's "test" backend for tests
 #  ghostscript                                : reads back the PDFs of captured pages in tests
 KIOSK_APT_PACKAGES="${KIOSK_APT_PACKAGES:-xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 \
-fonts-noto-cjk pcscd vsmartcard-vpcd libpcsclite-dev postgresql facedetect libsane-dev ghostscript}"
+fonts-noto-cjk fonts-hanazono fonts-babelstone-han pcscd vsmartcard-vpcd libpcsclite-dev postgresql facedetect libsane-dev ghostscript}"
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 

@@ -1,8 +1,9 @@
-"""The extracted Simplified Chinese font draws every character the kiosk shows.
+"""The screen's font chain draws every character the kiosk shows.
 
-Reads the font's character map (not a rendering) and fails on any character used in
-the catalog, the translations or the screens' .kv files that it does not cover,
-plus the rare name characters 䶮 (U+4DAE, Ext A) and 𠮷 (U+20BB7, Ext B).
+Reads the fonts' character maps (not a rendering) and fails on any character used in
+the catalog, the translations or the screens' .kv files that no font of the chain
+(the extracted Simplified Chinese face first) covers, plus the rare name
+characters 䶮 (U+4DAE, Ext A), 𠮷 (U+20BB7, Ext B) and 𪚥 (U+2A6A5, Ext B, not in Noto).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import pytest
 import yaml
 from fontTools.ttLib import TTFont
 
-from kiosk.fonts import extracted_face_path
+from kiosk.fonts import extracted_face_path, screen_chain
 
 ROOT = Path(__file__).resolve().parents[2]
-RARE_NAME_CHARACTERS = "䶮𠮷"
+RARE_NAME_CHARACTERS = "䶮𠮷𪚥"
 
 
 def _assets() -> ModuleType:
@@ -41,7 +42,9 @@ def cmap(request: pytest.FixtureRequest) -> set[int]:
         # The face must be the Simplified Chinese one, not the collection's first (Japanese).
         family = font["name"].getDebugName(1) or ""
         assert "SC" in family, family
-        return set(font.getBestCmap())
+        chain = screen_chain(ROOT / "var", request.param)
+        own = set(font.getBestCmap())
+        return own.union(*(chain.cmap(i) for i in range(1, len(chain.faces))))
 
 
 def _strings(node: Any) -> Iterator[str]:

@@ -1,0 +1,257 @@
+"""Labels that draw every character with a font that has it, broken by the 禁则 rules.
+
+Two things Kivy's Label does not do for Chinese text:
+
+* **Fallback fonts.** A label draws with one font; a name holding a character that
+  Noto Sans CJK SC lacks (𪚥, U+2A6A5) becomes a box. :class:`FallbackText` splits
+  the text by coverage (``devices.fontchain``, chain from ``kiosk.fonts``) and
+  draws each run not in the label's own font inside a ``[font=...]`` markup span.
+  User text is escaped, so a typed ``[b]`` stays text.
+* **Line breaking.** Kivy wraps text without spaces at any character, so a line
+  may start with "，" or "）". When a label wraps (``text_size`` has a width) and
+  holds Chinese, the breaks are computed here with the fonts' metrics and the
+  shared rule table (``kiosk.i18n.linebreak``) and given to Kivy as explicit line breaks.
+
+Each label exposes ``font_runs``: a list of (font file, text) pairs, the fonts it
+draws with (the layout audit's no-tofu rule reads the cmap of each).
+
+The chain is installed once at start-up by ``screens.fonts.register_fonts``, as
+Kivy's own font registry is (fonts are process-wide in Kivy).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kivy.core.text import DEFAULT_FONT, LabelBase
+from kivy.core.text import Label as CoreLabel
+from kivy.core.text.markup import MarkupLabel as CoreMarkupLabel
+from kivy.utils import get_hex_from_color
+
+from devices.fontchain import FontChain, clusters
+from kiosk.i18n.linebreak import line_starts
+
+_TAG = re.compile(r"\[(/?)([a-z_]+)(?:=([^\]]*))?\]")
+_UNESCAPE = (("&bl;", "["), ("&br;", "]"), ("&amp;", "&"))
+
+
+def escape(text: str) -> str:
+    """``text`` as Kivy markup that shows it literally."""
+    return text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
+
+
+def _unescape(text: str) -> str:
+    for entity, ch in _UNESCAPE:
+        text = text.replace(entity, ch)
+    return text
+
+
+@dataclass
+class _Style:
+    font: str | None  # a [font=] tag's value; None: the label's own font
+    size: float
+    bold: bool
+
+
+@dataclass(frozen=True)
+class Shaped:
+    markup: str  # markup for Kivy's MarkupLabel
+    runs: list[tuple[str, str]]  # (font file, text) as drawn
+
+
+class Shaper:
+    """Turns a label's text into font-spanned, 禁则-broken markup."""
+
+    def __init__(self, chain: FontChain) -> None:
+        self.chain = chain
+        self._measure: dict[tuple[str, float, bool], Any] = {}
+        self._widths: dict[tuple[str, float, bool, str], float] = {}
+
+    def font_file(self, font_name: str) -> str:
+        """The file a Kivy font name stands for (registered names resolve to files)."""
+        if font_name in (DEFAULT_FONT, "Roboto"):
+            return str(self.chain.faces[0].path)
+        registered = LabelBase._fonts.get(font_name)  # Kivy's registry: name -> files
+        return str(registered[0]) if registered else font_name
+
+    def width(self, cluster: str, font: str, size: float, bold: bool) -> float:
+        key = (font, size, bold, cluster)
+        found = self._widths.get(key)
+        if found is None:
+            probe = self._measure.get(key[:3])
+            if probe is None:
+                probe = CoreLabel(font_name=font, font_size=size, bold=bold)
+                self._measure[key[:3]] = probe
+            found = float(probe.get_extents(cluster)[0])
+            self._widths[key] = found
+        return found
+
+    def shape(self, text: str, *, markup: bool, font_name: str, font_size: float,
+              bold: bool, width: float | None) -> Shaped:
+        own = self.font_file(font_name)
+        pieces = _parse(text, markup, _Style(None, font_size, bold))
+        # (cluster, style, face) for every character; tags kept in between
+        items: list[tuple[str, _Style, int] | str] = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                items.append(piece)  # a tag, emitted as it came
+                continue
+            plain, style = piece
+            for face, run in self.chain.runs(plain):
+                for cl in clusters(run):
+                    items.append((cl, style, face))
+        chars = [(i, it) for i, it in enumerate(items) if not isinstance(it, str)]
+        breaks: set[int] = set()
+        drop: set[int] = set()
+        if width is not None and width > 0 and any(not _narrow(it[0]) for _, it in chars):
+            cls = [it[0] for _, it in chars]
+            widths = [self.width(cl, self._font_of(st, face, own), st.size, st.bold)
+                      for cl, st, face in (it for _, it in chars)]
+            for start in line_starts(cls, widths, max(1.0, width - 2)):
+                if cls[start - 1] == "\n":
+                    continue
+                breaks.add(chars[start][0])
+                k = start - 1
+                while k >= 0 and cls[k] == " ":  # the break takes the spaces before it
+                    drop.add(chars[k][0])
+                    k -= 1
+        out: list[str] = []
+        runs: list[tuple[str, str]] = []
+        open_face = 0
+        for i, it in enumerate(items):
+            if isinstance(it, str):
+                if open_face:
+                    out.append("[/font]")
+                    open_face = 0
+                out.append(it)
+                continue
+            cl, st, face = it
+            if i in breaks:
+                out.append("\n")
+                _add_run(runs, self._font_of(st, 0, own), "\n")
+            if i in drop:
+                continue
+            face = face if st.font is None else 0
+            if face != open_face:
+                if open_face:
+                    out.append("[/font]")
+                if face:
+                    out.append(f"[font={self.chain.faces[face].path}]")
+                open_face = face
+            out.append(escape(cl))
+            _add_run(runs, self._font_of(st, face, own), cl)
+        if open_face:
+            out.append("[/font]")
+        return Shaped("".join(out), runs)
+
+    def _font_of(self, style: _Style, face: int, own: str) -> str:
+        if style.font is not None:
+            return self.font_file(style.font)
+        return str(self.chain.faces[face].path) if face else own
+
+
+def _narrow(cluster: str) -> bool:
+    return unicodedata.east_asian_width(cluster[0]) not in ("W", "F")
+
+
+def _add_run(runs: list[tuple[str, str]], font: str, text: str) -> None:
+    if runs and runs[-1][0] == font:
+        runs[-1] = (font, runs[-1][1] + text)
+    else:
+        runs.append((font, text))
+
+
+def _parse(text: str, markup: bool, base: _Style) -> list[tuple[str, _Style] | str]:
+    """Plain text pieces with their style, and markup tags as strings, in order."""
+    if not markup:
+        return [(text, base)]
+    out: list[tuple[str, _Style] | str] = []
+    stack = [base]
+    pos = 0
+    for m in _TAG.finditer(text):
+        if m.start() > pos:
+            out.append((_unescape(text[pos:m.start()]), stack[-1]))
+        out.append(m.group(0))
+        closing, name, value = m.group(1), m.group(2), m.group(3)
+        top = stack[-1]
+        if name in ("b", "size", "font"):
+            if closing:
+                if len(stack) > 1:
+                    stack.pop()
+            elif name == "b":
+                stack.append(_Style(top.font, top.size, True))
+            elif name == "size":
+                stack.append(_Style(top.font, _size(value, top.size), top.bold))
+            else:
+                stack.append(_Style(value, top.size, top.bold))
+        pos = m.end()
+    if pos < len(text):
+        out.append((_unescape(text[pos:]), stack[-1]))
+    return out
+
+
+def _size(value: str | None, default: float) -> float:
+    match = re.match(r"\s*([0-9.]+)", value or "")
+    return float(match.group(1)) if match else default
+
+
+class FallbackText:
+    """Mix into a Label (before it): fallback font spans, 禁则 breaks, ``font_runs``."""
+
+    shaper: ClassVar[Shaper | None] = None
+    #: (font file, text) for each run the label draws, line breaks included.
+    font_runs: Sequence[tuple[str, str]] = ()
+
+    def _create_label(self) -> None:
+        # Always a markup core label: the font spans are markup, even for plain text.
+        self_: Any = self
+        if isinstance(self_._label, CoreMarkupLabel):
+            return
+        dkw = {x: getattr(self_, x) for x in self_._font_properties}
+        dkw["usersize"] = self_.text_size
+        if self_.disabled:
+            dkw["color"] = self_.disabled_color
+            dkw["outline_color"] = self_.disabled_outline_color
+        self_._label = CoreMarkupLabel(**dkw)
+
+    def texture_update(self, *largs: Any) -> None:
+        self_: Any = self
+        shaper = FallbackText.shaper
+        text = self_.text
+        if self_.halign == "justify" or self_.strip:
+            text = text.strip()
+        if shaper is None:  # no chain installed (a unit test of a bare widget)
+            source = text if self_.markup else escape(text)
+            self.font_runs = [(self_.font_name, text)]
+        else:
+            width = None  # one line to shorten with "…": no breaks of ours
+            if self_.text_size[0] is not None and not self_.shorten:
+                pad = self_.padding
+                width = self_.text_size[0] - pad[0] - pad[2]
+            shaped = shaper.shape(text, markup=self_.markup, font_name=self_.font_name,
+                                  font_size=self_.font_size, bold=self_.bold, width=width)
+            source = shaped.markup
+            self.font_runs = shaped.runs
+        self_.texture = None
+        if not text.strip():
+            self_.texture_size = (0, 0)
+            self_.is_shortened = False
+            self_.refs, self_._label._refs = {}, {}
+            self_.anchors, self_._label._anchors = {}, {}
+            return
+        colour = self_.disabled_color if self_.disabled else self_.color
+        self_._label.text = f"[color={get_hex_from_color(colour)}]{source}[/color]"
+        self_._label.refresh()
+        if self_._label.texture:
+            self_._label.texture.bind()
+        self_.refs = self_._label.refs
+        self_.anchors = self_._label.anchors
+        texture = self_._label.texture
+        if texture is not None:
+            self_.texture = texture
+            self_.texture_size = list(texture.size)
+        self_.is_shortened = self_._label.is_shortened

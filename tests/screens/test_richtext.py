@@ -1,0 +1,151 @@
+"""Labels draw every character with a font that has it and break lines by 禁则.
+
+Rendered with Kivy (real textures in the offscreen window): a rare name character
+must differ from the .notdef box of the font that draws it, for a sample of every
+CJK block (the full cmap coverage is checked in tests/kiosk/test_font_chain.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kiosk.i18n.linebreak import NO_LINE_END, NO_LINE_START
+from tests.kiosk.cjk_blocks import BLOCKS, MUST_COVER
+
+NOWHERE = "\U0003fffd"  # no font has it: every font draws its .notdef box
+SAMPLE = 400  # code points per block on screen (each is one texture)
+HANA_A = "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf"
+
+
+@pytest.fixture(scope="module")
+def kivy(harness: Any) -> Any:
+    from screens.richtext import FallbackText
+    assert FallbackText.shaper is not None  # register_fonts installed the chain
+    return FallbackText.shaper
+
+
+def _pixels(text: str, font: str | None = None, **kw: Any) -> bytes:
+    from screens.widgets import Para
+    label = Para(text=text, font_size=40, **kw)
+    if font is not None:
+        label.font_name = font
+    label.texture_update()
+    return bytes(label.texture.pixels)
+
+
+def _core_pixels(text: str, font: str) -> bytes:
+    from kivy.core.text import Label as CoreLabel
+    label = CoreLabel(text=text, font_name=font, font_size=40)
+    label.refresh()
+    return bytes(label.texture.pixels)
+
+
+def test_a_rare_name_draws_with_the_font_that_has_it(kivy: Any) -> None:
+    from screens.widgets import Para
+    label = Para(text="王𪚥")
+    label.texture_update()
+    noto = str(kivy.chain.faces[0].path)
+    assert label.font_runs == [(noto, "王"), (HANA_A, "𪚥")]
+    # Without the chain (a bare Kivy label in Noto) 𪚥 is the .notdef box; with it, not.
+    box = _core_pixels(NOWHERE, noto)
+    assert _core_pixels("𪚥", noto) == box
+    assert _pixels("𪚥") != box
+
+
+def test_a_surrogate_pair_from_the_card_reader_is_one_character(kivy: Any) -> None:
+    from screens.widgets import Para
+    label = Para(text="王\ud869\udea5")
+    label.texture_update()
+    assert [run for _, run in label.font_runs] == ["王", "𪚥"]
+
+
+def test_typed_markup_is_shown_as_typed(kivy: Any) -> None:
+    from screens.widgets import Para
+    label = Para(text="[b]王[/b]&amp;", width=1000)
+    label.texture_update()
+    assert "".join(run for _, run in label.font_runs) == "[b]王[/b]&amp;"
+    plain = Para(text="王", bold=False)
+    plain.texture_update()
+    assert label.texture_size[0] > 3 * plain.texture_size[0]  # the brackets are drawn
+
+
+def test_a_kv_label_is_a_fallback_label(kivy: Any) -> None:
+    from kivy.lang import Builder
+    label = Builder.load_string("Label:\n    text: '王𪚥'\n")
+    label.texture_update()
+    assert [run for _, run in label.font_runs] == ["王", "𪚥"]
+
+
+@pytest.mark.parametrize("block", list(BLOCKS))
+def test_every_block_renders_glyphs_on_screen(kivy: Any, block: str) -> None:
+    first, last = BLOCKS[block]
+    chain = kivy.chain
+    step = max(1, (last - first + 1) // SAMPLE)
+    boxes: dict[int, bytes] = {}
+    drawn = covered = 0
+    bad = []
+    sample = range(first, last + 1, step)
+    for cp in sample:
+        face = chain.face_for(chr(cp))
+        if face is None:
+            continue
+        covered += 1
+        if face not in boxes:
+            boxes[face] = _core_pixels(NOWHERE, str(chain.faces[face].path))
+        if _pixels(chr(cp)) != boxes[face]:
+            drawn += 1
+        else:
+            bad.append(f"U+{cp:04X}")
+    print(f"\nscreen {block}: {drawn}/{len(sample)} sampled code points drawn")
+    assert not bad
+    if block in MUST_COVER:
+        assert covered == len(sample)
+
+
+TEXT = "本事项需要提交居民身份证、户口簿（首页及本人页）和结婚证，材料齐全的当场办结。"
+
+
+def _lines(label: Any) -> list[str]:
+    return ["".join(w.text for w in line.words) for line in label._label._cached_lines]
+
+
+@pytest.mark.parametrize("width", [235, 361, 424, 515, 571])
+def test_wrapped_chinese_keeps_punctuation_in_place(kivy: Any, width: int) -> None:
+    from kivy.uix.label import Label
+
+    from screens.widgets import Para
+    # Kivy alone starts a line with "，" / "、" / "。" or ends one with "（" at these widths.
+    bare = Label(text=TEXT, font_size=30, text_size=(width, None))
+    bare.texture_update()
+    assert _broken(_lines(bare))
+    label = Para(text=TEXT, font_size=30, width=width)
+    label.texture_update()
+    lines = _lines(label)
+    assert "".join(lines) == TEXT
+    assert not _broken(lines), lines
+    assert label.texture_size[0] <= width
+
+
+def _broken(lines: list[str]) -> list[str]:
+    return [line for i, line in enumerate(lines) if line and (
+        (i > 0 and line[0] in NO_LINE_START) or (i < len(lines) - 1 and line[-1] in NO_LINE_END))]
+
+
+def test_buttons_and_tiles_break_by_the_rules_too(kivy: Any) -> None:
+    from screens.widgets import KButton, Tile
+    button = KButton(text=TEXT, font_size=30, width=251)
+    button.texture_update()
+    assert not _broken(_lines(button))
+    tile = Tile(title="办理", subtitle=TEXT, subtitle_size=30, width=251)
+    tile.texture_update()
+    assert not _broken(_lines(tile))
+
+
+def test_a_label_that_shortens_stays_on_one_line(kivy: Any) -> None:
+    from screens.widgets import Text
+    label = Text(text=TEXT, font_size=30, size=(300, 40), text_size=(300, 40), shorten=True)
+    label.texture_update()
+    assert "\n" not in "".join(run for _, run in label.font_runs)
+    assert label.is_shortened
