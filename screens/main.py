@@ -41,6 +41,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="no visible window (offscreen rendering)")
     p.add_argument("--screenshots", type=Path, metavar="DIR",
                    help="walk every screen, save one PNG per screen and variant, then exit")
+    p.add_argument("--audit-report-only", action="store_true",
+                   help="with --screenshots: write audit.json but do not fail on its findings")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (kiosk mode)")
     p.add_argument("--no-sim", action="store_true",
                    help="do not start the simulated devices and back office (kiosk.simenv); "
@@ -150,7 +152,8 @@ def _run(args: argparse.Namespace, kiosks: list[Kiosk], fonts: Path) -> int:
         return 2
     if args.screenshots is not None:
         from screens.walk import walk
-        return walk(kiosks, args.screenshots, args.orientation)
+        return walk(kiosks, args.screenshots, args.orientation,
+                    fail_on_findings=not args.audit_report_only)
     from screens.kioskapp import KioskApp
     on_ready = None
     if args.exit_when_ready:

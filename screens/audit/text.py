@@ -69,7 +69,7 @@ def dropped(label: Any) -> str | None:
 
 
 def font_path(name: str, bold: bool = False) -> str:
-    faces = LabelBase._fonts.get(name)  # noqa: SLF001 - Kivy's registry has no public reader
+    faces = LabelBase._fonts.get(name)  # Kivy has no public reader of its registry
     if faces:
         return str(faces[2 if bold else 0])
     return name

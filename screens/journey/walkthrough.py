@@ -29,8 +29,10 @@ WAIT_S = 60.0
 
 
 class _Walker:
-    def __init__(self, harness: Any, kiosk: Kiosk, size: tuple[int, int], out: Path) -> None:
+    def __init__(self, harness: Any, kiosk: Kiosk, size: tuple[int, int], out: Path,
+                 audit: Any = None) -> None:
         self.h, self.kiosk, self.out = harness, kiosk, out
+        self.audit = audit
         self.sim = kiosk.services["simenv"]
         self.size = size
         self.orient = "landscape" if size[0] > size[1] else "portrait"
@@ -79,6 +81,10 @@ class _Walker:
                 self.h.screenshot(self.out / "journey" / f"{self.orient}-{lang}-{mode}-"
                                                          f"{self.n:02d}-{name}.png")
                 self.saved += 1
+                if self.audit is not None:
+                    from screens.walk import audit_screen
+                    audit_screen(self.audit, self.shell, f"journey/{name}",
+                                 f"{self.kiosk.site.id}-{self.orient}-{lang}-{mode}")
         ui.lang, ui.elderly = self.kiosk.site.default_language, False
         self.h.render()
 
@@ -179,14 +185,16 @@ class _Walker:
         self.h.render()
 
 
-def walk_journey(harness: Any, kiosk: Kiosk, out: Path) -> tuple[int, list[str]]:
-    """Walk the journey in both orientations; (screenshots saved, failures)."""
+def walk_journey(harness: Any, kiosk: Kiosk, out: Path,
+                 audit: Any = None) -> tuple[int, list[str]]:
+    """Walk the journey in both orientations; (screenshots saved, failures). With an
+    ``audit`` (screens.audit.Audit) every screen and variant is also audited."""
     saved, failures = 0, []
     if "simenv" not in kiosk.services or "journey" not in kiosk.services:
         return 0, []
     for size in ((1920, 1080), (1080, 1920)):
         kiosk.session.end(EndReason.CANCEL)
-        walker = _Walker(harness, kiosk, size, out)
+        walker = _Walker(harness, kiosk, size, out, audit)
         try:
             walker.run()
         except Exception as exc:  # noqa: BLE001 - reported by the walk, exit code 1
