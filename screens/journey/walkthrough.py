@@ -148,11 +148,18 @@ class _Walker:
         self.press("reason:fast")
         self.shots("rating")
         sim.printer_fault("paper_out")
+        if self.orient == "portrait":
+            # the back office down: the case waits in the outbox, the receipt says so
+            sim.backoffice_down()
         self.press("rated")
         self.wait(lambda: self.state == "reprint", "the paper-out receipt")
         self.shots("receipt-reprint")
         sim.printer_ok()
         self.press("reprint")
+        self.wait(lambda: self.state == "done" or self.shell.sm.current == "home",
+                  "the done screen")
+        if self.state == "done":
+            self.shots("done")
         self.wait(lambda: self.shell.sm.current == "home", "the end")
         sim.remove_card()
 
@@ -200,8 +207,11 @@ def walk_journey(harness: Any, kiosk: Kiosk, out: Path,
         except Exception as exc:  # noqa: BLE001 - reported by the walk, exit code 1
             failures.append(f"journey-{walker.orient}: {type(exc).__name__}: {exc}")
         finally:
-            saved += walker.saved
             kiosk.session.end(EndReason.CANCEL)
             kiosk.services["simenv"].remove_card()
             kiosk.services["simenv"].printer_ok()
+            kiosk.services["simenv"].backoffice_up()
+        from screens.journey.walk_faults import walk_faults
+        failures += walk_faults(walker, ITEM)
+        saved += walker.saved
     return saved, failures
