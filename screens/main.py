@@ -125,17 +125,20 @@ def main(argv: list[str] | None = None) -> int:
 def real_time_devices() -> Any:
     """The device factory of ``scripts/run``: devices always run on real time (their
     pollers and the simulators pace themselves with it), also when the walk moves the
-    UI's FakeClock; one set of drivers per process (the walk builds a kiosk per site,
-    the devices go to the first)."""
+    UI's FakeClock; one set of drivers per process: the walk builds a kiosk per site,
+    the first site opens the devices and the others share them (minus the kinds their
+    profile marks absent), so every site's screens show the devices running."""
+    from devices.base import Presence
     from kiosk.clock import SystemClock
     from kiosk.devicefactory import open_devices
-    owner: list[str] = []
+    opened: dict[str, Any] = {}
 
     def factory(config: Any, site: Any, _clock: Any) -> Any:
-        if owner and owner[0] != site.id:
-            return {}
-        owner.append(site.id)
-        return open_devices(config, site, SystemClock())
+        if opened:
+            return {kind: device for kind, device in opened.items()
+                    if site.presence(kind) != Presence.ABSENT}
+        opened.update(open_devices(config, site, SystemClock()))
+        return opened
     return factory
 
 
