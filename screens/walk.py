@@ -148,6 +148,7 @@ def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None, *,
                 failures.append(f"{kiosk.site.id}-{lang}: untranslated keys "
                                 f"{sorted(untranslated)}")
         harness.close_shell()
+        audit.write(out / "audit.json")  # so far: a long walk can be read while it runs
     # The citizen journey through the simulated devices (when scripts/run started them).
     from screens.journey.walkthrough import walk_journey
     for kiosk in kiosks:
