@@ -84,16 +84,16 @@ def _is_ancestor(a: Any, b: Any) -> bool:
 
 
 def _seen(tree: Tree) -> list[tuple[Any, g.Rect]]:
+    """Touch targets where they take touches and text where it is drawn (a button's
+    text that spills out of it is seen over its neighbours too)."""
     out = []
     for w in tree.widgets:
+        rects = []
         if g.is_touchable(w):
-            rect = g.seen_rect(w, tree.window)
-        elif g.is_text(w):
-            rect = g.seen_rect(w, tree.window, g.text_rect(w))
-        else:
-            continue
-        if rect is not None:
-            out.append((w, rect))
+            rects.append(g.seen_rect(w, tree.window))
+        if g.is_text(w):
+            rects.append(g.seen_rect(w, tree.window, g.text_rect(w)))
+        out += [(w, r) for r in rects if r is not None]
     return out
 
 
@@ -105,6 +105,8 @@ def overlap(tree: Tree) -> list[Finding]:
     found = []
     for i, (a, ra) in enumerate(seen):
         for b, rb in seen[i + 1:]:
+            if a is b:
+                continue
             both = ra.intersect(rb)
             if both is None or both.w <= g.TOLERANCE or both.h <= g.TOLERANCE:
                 continue

@@ -221,3 +221,12 @@ def test_audit_report_has_the_agreed_shape(harness: Any, tmp_path: Any) -> None:
     assert report["screens_checked"] == 1
     assert set(report["findings"][0]) == {"screen", "variant", "widget", "rule", "detail"}
     assert audit_tree(_tree(_button(font_size=30)), elderly=True) == []
+
+
+def test_b_button_text_spilling_over_the_next_button(harness: Any) -> None:
+    # a tile whose text is taller than the tile: drawn over the tile above it
+    tall = _button("one\ntwo\nthree\nfour", pos=(10, 10), size=(100, 60), font_size=24)
+    found = rules.overlap(_tree(tall, _button("B", pos=(10, 75), size=(100, 60))))
+    assert _rules(found) == {"b-overlap"}
+    short = _button("one", pos=(10, 10), size=(100, 60), font_size=24)
+    assert rules.overlap(_tree(short, _button("B", pos=(10, 75), size=(100, 60)))) == []
