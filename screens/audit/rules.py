@@ -193,13 +193,15 @@ def targets(tree: Tree) -> dict[str, tuple[float, float]]:
 
 def not_smaller(standard: dict[str, tuple[float, float]],
                 elderly: dict[str, tuple[float, float]]) -> list[Finding]:
-    """(e) second half: no touch target is smaller in elderly mode than in standard."""
+    """(e) second half: no touch target is smaller in elderly mode than in standard:
+    its shorter side (what a finger must hit) does not shrink, nor its area by more
+    than 5 % (a tile 2 px narrower because the gaps grew, but taller, is not smaller)."""
     found = []
     for key, (ew, eh) in elderly.items():
         if key not in standard:
             continue
         sw, sh = standard[key]
-        if ew < sw - g.TOLERANCE or eh < sh - g.TOLERANCE:
+        if min(ew, eh) < min(sw, sh) - g.TOLERANCE or ew * eh < sw * sh * 0.95:
             found.append(Finding(key, "e-elderly-smaller",
                                  f"{ew:.0f}×{eh:.0f} px in elderly mode, "
                                  f"{sw:.0f}×{sh:.0f} px in standard"))
