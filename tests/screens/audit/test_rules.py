@@ -184,7 +184,7 @@ def test_e_smaller_in_elderly_than_in_standard(harness: Any) -> None:
                         scale=1.0, pair="v")
     assert "e-elderly-smaller" in _rules(found)
     # a little narrower because the gaps grew, but taller: not smaller
-    bigger = _button(size=(118, 150))
+    bigger = _button(size=(119, 150))
     bigger.action = "next"
     again = audit.check(_tree(bigger).root, screen="s", variant="v-elderly", elderly=True,
                         scale=1.0, pair="v")
