@@ -13,6 +13,10 @@ from typing import Any
 
 from kiosk.session import EndReason
 
+#: walk waits (screens/journey/walkthrough.py WAIT_S each) for a mismatching face to
+#: use up its attempts
+FACE_WAITS = 4
+
 
 def _notice_or_error(walker: Any) -> bool:
     journey = getattr(walker.shell.current, "journey", None)
@@ -57,7 +61,14 @@ def face_mismatch(walker: Any, code: str) -> None:
     _start(walker, code)
     walker.sim.camera_scene("camera", "other")
     walker.sim.place_card("resident")
-    walker.wait(lambda: walker.state in ("face_fallback", "error"), "the staff check")
+    # every attempt runs its own time budget: a mismatch takes several walk waits
+    for attempt in range(FACE_WAITS):
+        try:
+            walker.wait(lambda: walker.state in ("face_fallback", "error"), "the staff check")
+            break
+        except RuntimeError:
+            if attempt == FACE_WAITS - 1 or walker.state != "face":
+                raise
     walker.shots(f"face-mismatch-{walker.state.replace('_', '-')}")
     walker.sim.camera_scene("camera", "holder_live")
     _end(walker)
