@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.clock import FakeClock
 from kiosk.session import EndReason
-
-#: walk waits (screens/journey/walkthrough.py WAIT_S each) for a mismatching face to
-#: use up its attempts
-FACE_WAITS = 4
 
 
 def _notice_or_error(walker: Any) -> bool:
@@ -61,14 +58,18 @@ def face_mismatch(walker: Any, code: str) -> None:
     _start(walker, code)
     walker.sim.camera_scene("camera", "other")
     walker.sim.place_card("resident")
-    # every attempt runs its own time budget: a mismatch takes several walk waits
-    for attempt in range(FACE_WAITS):
-        try:
-            walker.wait(lambda: walker.state in ("face_fallback", "error"), "the staff check")
-            break
-        except RuntimeError:
-            if attempt == FACE_WAITS - 1 or walker.state != "face":
-                raise
+    # Each attempt has a time budget on the kiosk's clock, which the walk's FakeClock
+    # only moves when told: move it a second per poll (the citizen stays, so the
+    # session is touched too) until the attempts are used up.
+    clock, session = walker.kiosk.clock, walker.kiosk.session
+
+    def decided() -> bool:
+        if isinstance(clock, FakeClock) and walker.state == "face":
+            clock.advance(1.0)
+            session.touch()
+        return walker.state in ("face_fallback", "error")
+
+    walker.wait(decided, "the staff check")
     walker.shots(f"face-mismatch-{walker.state.replace('_', '-')}")
     walker.sim.camera_scene("camera", "holder_live")
     _end(walker)
