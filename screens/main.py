@@ -40,6 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="no visible window (offscreen rendering)")
     p.add_argument("--screenshots", type=Path, metavar="DIR",
                    help="walk every screen, save one PNG per screen and variant, then exit")
+    p.add_argument("--audit-report-only", action="store_true",
+                   help="with --screenshots: write audit.json but do not fail on its findings")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (kiosk mode)")
     p.add_argument("--no-sim", action="store_true",
                    help="do not start the simulated devices and back office (simenv.environment); "
@@ -132,17 +134,20 @@ def keep_escpos_cache(cache: Path) -> None:
 def real_time_devices() -> Any:
     """The device factory of ``scripts/run``: devices always run on real time (their
     pollers and the simulators pace themselves with it), also when the walk moves the
-    UI's FakeClock; one set of drivers per process (the walk builds a kiosk per site,
-    the devices go to the first)."""
+    UI's FakeClock; one set of drivers per process: the walk builds a kiosk per site,
+    the first site opens the devices and the others share them (minus the kinds their
+    profile marks absent), so every site's screens show the devices running."""
+    from devices.base import Presence
     from kiosk.clock import SystemClock
     from kiosk.wiring.devices import open_devices
-    owner: list[str] = []
+    opened: dict[str, Any] = {}
 
     def factory(config: Any, site: Any, _clock: Any) -> Any:
-        if owner and owner[0] != site.id:
-            return {}
-        owner.append(site.id)
-        return open_devices(config, site, SystemClock())
+        if opened:
+            return {kind: device for kind, device in opened.items()
+                    if site.presence(kind) != Presence.ABSENT}
+        opened.update(open_devices(config, site, SystemClock()))
+        return opened
     return factory
 
 
@@ -159,7 +164,8 @@ def _run(args: argparse.Namespace, kiosks: list[Kiosk], fonts: Path) -> int:
         return 2
     if args.screenshots is not None:
         from screens.walk import walk
-        return walk(kiosks, args.screenshots, args.orientation)
+        return walk(kiosks, args.screenshots, args.orientation,
+                    fail_on_findings=not args.audit_report_only)
     from screens.kioskapp import KioskApp
     on_ready = None
     if args.exit_when_ready:

@@ -3,6 +3,9 @@ standard and elderly mode; one PNG per screen and variant.
 
 File names: ``<site>-<orientation>-<lang>-<standard|elderly>-<NN>-<screen>.png``.
 Any failure is reported with the screen it happened on and makes the exit code 1.
+Every screen is also checked by the layout audit (screens/audit), which writes
+``<DIR>/audit.json``; any finding makes the exit code 1 unless ``fail_on_findings``
+is off (``--audit-report-only``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from kiosk.catalog import ServiceItem
 from kiosk.clock import FakeClock
 from kiosk.session import EndReason
 from kiosk.wiring.build import Kiosk
+from screens.audit import Audit
 from screens.harness import Harness
 from screens.shell import Shell
 
@@ -99,8 +103,17 @@ def _idle_warning(shell: Shell) -> None:
     shell.tick()
 
 
-def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None) -> int:
+def audit_screen(audit: Audit, shell: Shell, screen: str, variant: str) -> None:
+    """Check what ``shell`` shows now; ``variant`` ends in ``-standard`` or ``-elderly``."""
+    pair, _, mode = variant.rpartition("-")
+    audit.check(shell, screen=screen, variant=variant, elderly=mode == "elderly",
+                scale=shell.ui.theme.scale, pair=pair)
+
+
+def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None, *,
+         fail_on_findings: bool = True) -> int:
     harness = Harness()
+    audit = Audit()
     failures: list[str] = []
     saved = 0
     for kiosk in kiosks:
@@ -123,6 +136,8 @@ def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None) -> int:
                         harness.render()
                         harness.screenshot(out / f"{label}.png")
                         saved += 1
+                        audit_screen(audit, shell, name,
+                                     f"{kiosk.site.id}-{orient}-{lang}-{mode}")
                     except Exception as exc:  # noqa: BLE001 - reported, exit code 1
                         failures.append(f"{label}: {type(exc).__name__}: {exc}")
                         traceback.print_exc()
@@ -133,14 +148,17 @@ def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None) -> int:
                 failures.append(f"{kiosk.site.id}-{lang}: untranslated keys "
                                 f"{sorted(untranslated)}")
         harness.close_shell()
+        audit.write(out / "audit.json")  # so far: a long walk can be read while it runs
     # The citizen journey through the simulated devices (when scripts/run started them).
     from screens.journey.walkthrough import walk_journey
     for kiosk in kiosks:
-        count, problems = walk_journey(harness, kiosk, out)
+        count, problems = walk_journey(harness, kiosk, out, audit=audit)
         saved += count
         failures += problems
     harness.close_shell()
     print(f"saved {saved} screenshots to {out}", file=sys.stderr)
+    audit.write(out / "audit.json")
+    print(f"{audit.summary()}: {out / 'audit.json'}", file=sys.stderr)
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return 1 if failures or (fail_on_findings and audit.findings) else 0

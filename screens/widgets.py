@@ -53,6 +53,28 @@ class Tile(KButton):
     title_size = NumericProperty(40)
     subtitle_size = NumericProperty(26)
     stripe = ColorProperty((0, 0, 0, 0))
+    #: room kept above and below the text when a tile grows to fit it
+    fit_pad = NumericProperty(24)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._floor = float(self.height)  # the height its screen gave it
+
+    def on_texture_size(self, *_: Any) -> None:
+        # Tiles of fixed height (size_hint_y None) grow to their text rather than let a
+        # long title (a department's English name) spill over the tiles around them;
+        # the tiles of one grid grow together, so its rows stay even.
+        parent = self.parent
+        tiles = [self] if parent is None else [
+            c for c in parent.children if isinstance(c, Tile) and c.size_hint_y is None]
+        if self.size_hint_y is not None or self not in tiles:
+            return
+        need = max(t.texture_size[1] + t.fit_pad for t in tiles)
+        for tile in tiles:
+            tile.height = max(getattr(tile, "_floor", 0.0), need)
+
+    def on_parent(self, *_: Any) -> None:
+        self.on_texture_size()
 
 
 class ItemRow(KButton):

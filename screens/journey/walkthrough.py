@@ -29,8 +29,10 @@ WAIT_S = 60.0
 
 
 class _Walker:
-    def __init__(self, harness: Any, kiosk: Kiosk, size: tuple[int, int], out: Path) -> None:
+    def __init__(self, harness: Any, kiosk: Kiosk, size: tuple[int, int], out: Path,
+                 audit: Any = None) -> None:
         self.h, self.kiosk, self.out = harness, kiosk, out
+        self.audit = audit
         self.sim = kiosk.services.simenv
         self.size = size
         self.orient = "landscape" if size[0] > size[1] else "portrait"
@@ -79,6 +81,10 @@ class _Walker:
                 self.h.screenshot(self.out / "journey" / f"{self.orient}-{lang}-{mode}-"
                                                          f"{self.n:02d}-{name}.png")
                 self.saved += 1
+                if self.audit is not None:
+                    from screens.walk import audit_screen
+                    audit_screen(self.audit, self.shell, f"journey/{name}",
+                                 f"{self.kiosk.site.id}-{self.orient}-{lang}-{mode}")
         ui.lang, ui.elderly = self.kiosk.site.default_language, False
         self.h.render()
 
@@ -142,11 +148,18 @@ class _Walker:
         self.press("reason:fast")
         self.shots("rating")
         sim.printer_fault("paper_out")
+        if self.orient == "portrait":
+            # the back office down: the case waits in the outbox, the receipt says so
+            sim.backoffice_down()
         self.press("rated")
         self.wait(lambda: self.state == "reprint", "the paper-out receipt")
         self.shots("receipt-reprint")
         sim.printer_ok()
         self.press("reprint")
+        self.wait(lambda: self.state == "done" or self.shell.sm.current == "home",
+                  "the done screen")
+        if self.state == "done":
+            self.shots("done")
         self.wait(lambda: self.shell.sm.current == "home", "the end")
         sim.remove_card()
 
@@ -179,21 +192,26 @@ class _Walker:
         self.h.render()
 
 
-def walk_journey(harness: Any, kiosk: Kiosk, out: Path) -> tuple[int, list[str]]:
-    """Walk the journey in both orientations; (screenshots saved, failures)."""
+def walk_journey(harness: Any, kiosk: Kiosk, out: Path,
+                 audit: Any = None) -> tuple[int, list[str]]:
+    """Walk the journey in both orientations; (screenshots saved, failures). With an
+    ``audit`` (screens.audit.Audit) every screen and variant is also audited."""
     saved, failures = 0, []
     if kiosk.services.simenv is None or kiosk.services.journey is None:
         return 0, []
     for size in ((1920, 1080), (1080, 1920)):
         kiosk.session.end(EndReason.CANCEL)
-        walker = _Walker(harness, kiosk, size, out)
+        walker = _Walker(harness, kiosk, size, out, audit)
         try:
             walker.run()
         except Exception as exc:  # noqa: BLE001 - reported by the walk, exit code 1
             failures.append(f"journey-{walker.orient}: {type(exc).__name__}: {exc}")
         finally:
-            saved += walker.saved
             kiosk.session.end(EndReason.CANCEL)
             kiosk.services.simenv.remove_card()
             kiosk.services.simenv.printer_ok()
+            kiosk.services.simenv.backoffice_up()
+        from screens.journey.walk_faults import walk_faults
+        failures += walk_faults(walker, ITEM)
+        saved += walker.saved
     return saved, failures

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+#: The walk's layout findings the screen fixes of other branches remove; the marker
+#: goes when the merged walk reports none.
+AUDIT_PENDING = ("1007 layout audit findings on today's screens (walk of both sites; the "
+                 "input method, keypads, home tiles, tech PIN pad, bank header and 禁则 "
+                 "line breaks are being fixed on other branches)")
 
 
 def run(*args: str, timeout: float = 840) -> subprocess.CompletedProcess[str]:
@@ -35,13 +43,24 @@ def test_bad_overlay_names_file_and_key(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
 
 
+@pytest.fixture(scope="module")
+def walked(tmp_path_factory: pytest.TempPathFactory
+           ) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One walk of both walk sites (township landscape, bank-branch portrait; the journey
+    in both orientations), both languages and modes, with the layout audit reporting
+    but not failing (the audit test below asserts on its report)."""
+    out = tmp_path_factory.mktemp("walk")
+    return out, run("--headless", "--screenshots", str(out), "--audit-report-only",
+                    timeout=1700)
+
+
 @pytest.mark.ui
 @pytest.mark.slow
-@pytest.mark.timeout(900)  # ~30 s of CPU; on a loaded 2-core machine it can take minutes
-def test_headless_walk_saves_every_screen(tmp_path: Path) -> None:
-    out = run("--site", "township", "--headless", "--screenshots", str(tmp_path))
+@pytest.mark.timeout(1800)  # ~1 min of CPU; on a loaded 2-core machine it can take many
+def test_headless_walk_saves_every_screen(walked: tuple[Path, Any]) -> None:
+    tmp_path, out = walked
     assert out.returncode == 0, out.stderr[-2000:]
-    shots = sorted(p.name for p in tmp_path.glob("*.png"))
+    shots = sorted(p.name for p in tmp_path.glob("township-*.png"))
     pattern = re.compile(r"^township-landscape-(zh_CN|en)-(standard|elderly)-\d\d-([a-z-]+)\.png$")
     found = [pattern.match(name) for name in shots]
     assert all(found), shots
@@ -55,3 +74,35 @@ def test_headless_walk_saves_every_screen(tmp_path: Path) -> None:
     assert all(v == screens for v in by_variant.values())
     assert {"home", "browse-department", "items-department", "search-gjj", "guide",
             "journey-place-card", "idle-warning"} <= screens
+    assert any(tmp_path.glob("bank-branch-portrait-*-elderly-*-home.png"))
+
+
+@pytest.mark.ui
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_walk_audit_covers_every_variant(walked: tuple[Path, Any]) -> None:
+    """audit.json has the agreed shape and names every orientation and mode, shell
+    screens and journey screens alike."""
+    tmp_path, _out = walked
+    report = json.loads((tmp_path / "audit.json").read_text(encoding="utf-8"))
+    assert report["screens_checked"] == len(list(tmp_path.rglob("*.png")))  # each one audited
+    variants = {(f["variant"].split("-")[-3], f["variant"].split("-")[-1])
+                for f in report["findings"]}
+    for finding in report["findings"]:
+        assert set(finding) == {"screen", "variant", "widget", "rule", "detail"}
+    assert variants <= {(o, m) for o in ("landscape", "portrait")
+                        for m in ("standard", "elderly")}
+
+
+@pytest.mark.ui
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+@pytest.mark.xfail(strict=True, reason=AUDIT_PENDING)
+def test_walk_audit_finds_nothing(walked: tuple[Path, Any]) -> None:
+    """Every screen of the walk, in both orientations, languages and modes, passes the
+    layout audit (screens/audit): a person can see, reach and read everything."""
+    tmp_path, _out = walked
+    report = json.loads((tmp_path / "audit.json").read_text(encoding="utf-8"))
+    lines = [f"{f['variant']} {f['screen']} {f['rule']} {f['widget']}: {f['detail']}"
+             for f in report["findings"]]
+    assert not lines, f"{len(lines)} layout findings:\n" + "\n".join(lines[:60])
