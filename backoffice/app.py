@@ -39,6 +39,7 @@ from backoffice.schemas import (
     TransitionRequest,
 )
 from backoffice.settings import Settings
+from backoffice.timeouts import BodyDeadline
 
 log = logging.getLogger("backoffice")
 
@@ -149,6 +150,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.listing_limit = SlidingWindow(applicants.LISTINGS_PER_WINDOW,
                                             applicants.LISTING_WINDOW)
     _install_handlers(app)
+    app.add_middleware(BodyDeadline, idle_s=settings.body_idle_timeout_s,
+                       total_s=settings.body_timeout_s)
     for module in (health, catalog, materials, cases, applicants, terminals, staff):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

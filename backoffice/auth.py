@@ -1,11 +1,17 @@
 """Terminal request signatures (API.md "Terminal authentication") and the staff token.
 
-Checks run in this order, each a 401 with its own code: headers present and
-well formed (``bad_signature``), terminal registered (``unknown_terminal``),
-timestamp within ±300 s (``clock_skew``), HMAC over the canonical string
-(``bad_signature``), nonce unused (``replayed_nonce``). Nonces are rows with
-an expiry in the database, so a replay is caught even when it reaches
-another server process on the same database.
+Checks run in this order, each a 401, all before any byte of the body is
+read: headers present and well formed (``bad_signature``), HMAC over the
+canonical string (``bad_signature``; the body's hash is the one the request
+declares: ``X-Content-SHA256``, the path's digest for materials, the empty
+body's otherwise), timestamp within ±300 s (``clock_skew``), nonce unused
+(``replayed_nonce``). An unregistered terminal is answered exactly like a
+wrong signature (an HMAC is computed with a throwaway key), so an outsider
+cannot learn which terminal ids exist; ``clock_skew`` comes after the HMAC
+for the same reason. The body is read afterwards and must hash to the
+declared digest (else ``bad_signature`` too). Nonces are rows with an expiry
+in the database, so a replay is caught even when it reaches another server
+process on the same database.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ from backoffice.models import Nonce, Terminal
 from kiosk import signing
 
 _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")
+_BAD_SIGNATURE = "signature does not match the request"
+#: Compared against when the terminal is unknown, so that both cost one HMAC.
+_NO_SECRET = bytes(32)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ class SignedHeaders:
     signature: str
     method: str
     path_and_query: str
+    #: ``X-Content-SHA256`` (lowercase) when the request declared its body's digest.
+    content_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +89,14 @@ def parse_headers(request: Request) -> SignedHeaders:
     if not _HEX64.match(values["X-Signature"]):
         raise _unauthorized("bad_signature", "X-Signature must be 64 hex characters")
     if len(values["X-Terminal-Id"]) > 64:
-        raise _unauthorized("unknown_terminal", "terminal id too long")
+        raise _unauthorized("bad_signature", _BAD_SIGNATURE)
+    declared = h.get(signing.CONTENT_SHA256_HEADER)
+    if declared is not None and not _HEX64.match(declared):
+        raise _unauthorized("bad_signature",
+                            f"{signing.CONTENT_SHA256_HEADER} must be 64 hex characters")
     return SignedHeaders(values["X-Terminal-Id"], values["X-Timestamp"], values["X-Nonce"],
-                         values["X-Signature"], request.method.upper(), path_and_query(request))
+                         values["X-Signature"], request.method.upper(), path_and_query(request),
+                         declared.lower() if declared is not None else None)
 
 
 def signature_matches(secret: bytes, headers: SignedHeaders, body_sha256: str) -> bool:
@@ -89,9 +105,8 @@ def signature_matches(secret: bytes, headers: SignedHeaders, body_sha256: str) -
     Builds the same canonical string as :func:`kiosk.signing.canonical_string`
     (a test keeps the two equal) without holding the body in memory.
     """
-    msg = "\n".join((headers.method, headers.path_and_query, headers.timestamp,
-                     headers.nonce, body_sha256)).encode()
-    expected = hmac.new(secret, msg, hashlib.sha256).hexdigest()
+    expected = signing.sign_digest(secret, headers.method, headers.path_and_query,
+                                   headers.timestamp, headers.nonce, body_sha256)
     return hmac.compare_digest(expected, headers.signature.lower())
 
 
@@ -137,40 +152,30 @@ class TerminalAuth:
                 self._secrets[terminal_id] = (secret, now)
         return secret
 
-    async def check_terminal_and_time_async(self, headers: SignedHeaders,
-                                            now: datetime) -> bytes:
-        """As :meth:`check_terminal_and_time`; a cached secret needs no worker thread."""
+    async def authenticate_async(self, headers: SignedHeaders, body_sha256: str,
+                                 now: datetime) -> None:
+        """As :meth:`authenticate`; a cached secret needs no worker thread for the lookup."""
         secret = self._cached(headers.terminal_id, now)
         if secret is None:
             secret = await run_in_threadpool(self._secret, headers.terminal_id, now)
-        return self._check(headers, now, secret)
+        self._check(headers, body_sha256, now, secret)
+        await run_in_threadpool(self.record_nonce, headers, now)
 
-    def check_terminal_and_time(self, headers: SignedHeaders, now: datetime) -> bytes:
-        """The checks that need no body. Returns the terminal's secret."""
-        return self._check(headers, now, self._secret(headers.terminal_id, now))
+    def authenticate(self, headers: SignedHeaders, body_sha256: str, now: datetime) -> None:
+        """Every check (signature over ``body_sha256``, clock, nonce); nothing is read."""
+        self._check(headers, body_sha256, now, self._secret(headers.terminal_id, now))
+        self.record_nonce(headers, now)
 
-    def _check(self, headers: SignedHeaders, now: datetime, secret: bytes | None) -> bytes:
-        if secret is None:
-            raise _unauthorized("unknown_terminal", "terminal is not registered")
+    def _check(self, headers: SignedHeaders, body_sha256: str, now: datetime,
+               secret: bytes | None) -> None:
+        matches = signature_matches(secret or _NO_SECRET, headers, body_sha256)
+        if secret is None or not matches:
+            raise _unauthorized("bad_signature", _BAD_SIGNATURE)
         offset = int(headers.timestamp) - now.timestamp()
         if abs(offset) > self.max_skew_s:
             raise _unauthorized("clock_skew",
                                 f"timestamp is {offset:+.0f} s from the server clock "
                                 f"(limit ±{self.max_skew_s} s)")
-        return secret
-
-    def finish(self, headers: SignedHeaders, secret: bytes, *, now: datetime,
-               body: bytes | None = None, body_sha256: str | None = None) -> None:
-        """Check the HMAC (over the body, or its digest when streamed) and use up the nonce."""
-        if body is not None:
-            ok = signing.verify(secret, headers.signature, headers.method,
-                                headers.path_and_query, headers.timestamp, headers.nonce, body)
-        else:
-            assert body_sha256 is not None
-            ok = signature_matches(secret, headers, body_sha256)
-        if not ok:
-            raise _unauthorized("bad_signature", "signature does not match the request")
-        self.record_nonce(headers, now)
 
     def record_nonce(self, headers: SignedHeaders, now: datetime) -> None:
         """Remember a nonce; 401 ``replayed_nonce`` when it is already there.
@@ -221,14 +226,20 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 async def signed_request(request: Request) -> Signed:
-    """FastAPI dependency: authenticate a terminal request with a small body."""
+    """FastAPI dependency: authenticate a terminal request with a small body.
+
+    The signature is checked against the declared digest before the body is
+    read, so an unauthenticated sender cannot make the server buffer anything.
+    """
     state = request.app.state
     terminals: TerminalAuth = state.auth
     headers = parse_headers(request)
-    now = state.settings.clock.now()
-    secret = await terminals.check_terminal_and_time_async(headers, now)
+    declared = headers.content_sha256 or signing.EMPTY_SHA256
+    await terminals.authenticate_async(headers, declared, state.settings.clock.now())
     body = await read_body(request, state.settings.max_case_bytes)
-    await run_in_threadpool(lambda: terminals.finish(headers, secret, body=body, now=now))
+    if hashlib.sha256(body).hexdigest() != declared:
+        raise _unauthorized("bad_signature", "the body does not match the signed digest "
+                            f"({signing.CONTENT_SHA256_HEADER})")
     return Signed(terminal_id=headers.terminal_id, body=body)
 
 

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backoffice.timeouts import BODY_IDLE_TIMEOUT_S, BODY_TIMEOUT_S, HEADER_TIMEOUT_S
 from kiosk.clock import Clock, SystemClock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,10 @@ class Settings:
     max_skew_s: int = MAX_SKEW_S
     max_material_bytes: int = MAX_MATERIAL_BYTES
     max_case_bytes: int = MAX_CASE_BYTES
+    #: Bounds on a slow client (backoffice/timeouts.py).
+    header_timeout_s: float = HEADER_TIMEOUT_S
+    body_idle_timeout_s: float = BODY_IDLE_TIMEOUT_S
+    body_timeout_s: float = BODY_TIMEOUT_S
 
     @property
     def blob_dir(self) -> Path:

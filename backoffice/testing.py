@@ -32,14 +32,19 @@ class TerminalClient:
         self.clock = clock
 
     def headers(self, method: str, path: str, body: bytes, *, timestamp: float | None = None,
-                nonce: str | None = None, secret: bytes | None = None) -> dict[str, str]:
+                nonce: str | None = None, secret: bytes | None = None,
+                digest: str | None = None) -> dict[str, str]:
+        """``digest``: sign (and declare) this body hash instead of the body's own."""
         ts = str(int(self.clock.now().timestamp() if timestamp is None else timestamp))
         nonce = nonce or signing.new_nonce()
+        digest = digest or hashlib.sha256(body).hexdigest()
         return {
             "X-Terminal-Id": self.terminal_id,
             "X-Timestamp": ts,
             "X-Nonce": nonce,
-            "X-Signature": signing.sign(secret or self.secret, method, path, ts, nonce, body),
+            "X-Signature": signing.sign_digest(secret or self.secret, method, path, ts, nonce,
+                                               digest),
+            signing.CONTENT_SHA256_HEADER: digest,
         }
 
     def request(self, method: str, path: str, *, body: bytes = b"", json_body: Any = None,

@@ -17,10 +17,10 @@ M = TypeVar("M", bound=BaseModel)
 
 _DESCRIPTIONS = {
     400: "Bad request (hash_mismatch, bad_request)",
-    401: "Not authenticated (bad_signature, clock_skew, replayed_nonce, unknown_terminal, "
-         "bad_staff_token)",
+    401: "Not authenticated (bad_signature, clock_skew, replayed_nonce, bad_staff_token)",
     403: "Refused (not_verified)",
     404: "Not found",
+    408: "The body did not arrive in time (body_timeout)",
     409: "Conflict (idempotency_conflict, bad_transition)",
     413: "Too large",
     415: "Unsupported content type",
@@ -36,7 +36,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 #: What every terminal-signed route can answer besides its own successes.
-SIGNED = (400, 401, 413, 422, 503)
+SIGNED = (400, 401, 408, 413, 422, 503)
 STAFF = (400, 401, 404, 422, 503)
 
 
