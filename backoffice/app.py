@@ -1,8 +1,9 @@
 """The app factory: ``create_app(settings)`` builds one back office, all state on ``app.state``.
 
 Every error leaves as ``{"error", "detail"}`` (API.md), including FastAPI's own
-validation errors and Starlette's 404/405; a database that stays locked is a
-503 (transient, the kiosk retries), never a 500.
+validation errors, Starlette's 404/405 and any unexpected exception (500
+``internal``); a database that stays locked is a 503 (transient, the kiosk
+retries), never a 500.
 """
 
 from __future__ import annotations
@@ -83,6 +84,13 @@ def _install_handlers(app: FastAPI) -> None:
         # this answer, but it must not be logged as a server error.
         log.info("client disconnected before sending the whole body")
         return _error(400, "incomplete_body", "the connection closed before the body ended")
+
+    @app.exception_handler(Exception)
+    async def server_error(_request: Request, exc: Exception) -> JSONResponse:
+        # A bug, answered in the contract's shape; only the type is logged (the
+        # message may hold personal data) and the kiosk retries the request later.
+        log.error("unhandled %s", type(exc).__name__)
+        return _error(500, "internal", "internal server error")
 
     @app.exception_handler(OperationalError)
     async def database_busy(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -60,6 +60,9 @@ def parse_json(model: type[M], body: bytes, code: str) -> tuple[M, Any]:
     """Parse and validate a JSON body; returns the model and the raw JSON value."""
     try:
         raw = json.loads(body)
+        # JSON may spell a lone surrogate ("\ud800"): a str, but not text. Nothing
+        # downstream (hashing, the database) can store it, so it is refused here.
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError):
         raise ApiError(422, code, "body is not valid UTF-8 JSON") from None
     try:
