@@ -76,7 +76,9 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return _error(exc.status_code, code, str(exc.detail))
+        answer = _error(exc.status_code, code, str(exc.detail))
+        answer.headers.update(exc.headers or {})  # 405's Allow (RFC 9110 §15.5.6)
+        return answer
 
     @app.exception_handler(ClientDisconnect)
     async def client_gone(_request: Request, _exc: ClientDisconnect) -> JSONResponse:
@@ -142,9 +144,14 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
         fast_engine.dispose()
 
+    # No trailing-slash redirects: Starlette builds their Location from the Host
+    # header, which would let a client make the server point anywhere.
     app = FastAPI(title="Reference back office (一窗受理)", version=API_VERSION,
                   description="Contract: backoffice/API.md", lifespan=lifespan,
-                  separate_input_output_schemas=False)
+                  separate_input_output_schemas=False, redirect_slashes=False,
+                  docs_url="/docs" if settings.docs else None,
+                  redoc_url="/redoc" if settings.docs else None,
+                  openapi_url="/openapi.json" if settings.docs else None)
     app.state.settings = settings
     app.state.engine = engine
     app.state.fast_engine = fast_engine

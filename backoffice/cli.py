@@ -1,6 +1,6 @@
 """``scripts/backoffice``: serve, register terminals, staff operations, export OpenAPI.
 
-    serve [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--workers N]
+    serve [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--workers N] [--docs]
     terminal add ID --secret-file FILE     (creates FILE, 32 random bytes hex, 0600, if missing)
     terminal list
     staff list [--status S] | show CASE | transition CASE TO [--note N] [--staff NAME]
@@ -40,6 +40,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         database_url=getattr(args, "database_url", None),
         data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
         catalog_dir=Path(args.catalog_dir) if getattr(args, "catalog_dir", None) else None,
+        docs=True if getattr(args, "docs", False) else None,
     )
 
 
@@ -154,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--catalog-dir", help="catalog YAML directory (default config/catalog)")
     serve.add_argument("--workers", type=int, default=1,
                        help="server processes on one socket and one database (default 1)")
+    serve.add_argument("--docs", action="store_true",
+                       help="serve /docs, /redoc and /openapi.json (development only)")
     _db_options(serve)
     serve.set_defaults(func=cmd_serve)
 

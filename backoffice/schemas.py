@@ -197,8 +197,12 @@ class OutboxHealth(Strict):
 
 class Heartbeat(Strict):
     time: AwareDatetime
+    # patternProperties alone would let the schema allow any other key, which the
+    # server refuses: the schema says so too.
     devices: Annotated[dict[Annotated[str, Field(pattern=ID_PATTERN)], DeviceHealth],
-                       Field(max_length=50)] = {}
+                       Field(max_length=50, json_schema_extra={
+                           "additionalProperties": False,
+                           "propertyNames": {"pattern": ID_PATTERN, "maxLength": 64}})] = {}
     outbox: OutboxHealth | None = None
 
 

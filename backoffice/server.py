@@ -67,7 +67,8 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
     os.environ.update({"DATABASE_URL": settings.database_url,
                        "BACKOFFICE_DATA_DIR": str(settings.data_dir),
                        "BACKOFFICE_CATALOG_DIR": str(settings.catalog_dir),
-                       "BACKOFFICE_STAFF_TOKEN": settings.staff_token})
+                       "BACKOFFICE_STAFF_TOKEN": settings.staff_token,
+                       "BACKOFFICE_DOCS": "1" if settings.docs else ""})
     # Created once here, so that the workers start on a finished schema.
     create_app(settings).state.engine.dispose()
     uvicorn.run("backoffice.server:app_from_env", factory=True, workers=workers, host=host,

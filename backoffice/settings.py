@@ -1,7 +1,8 @@
 """Settings of one back-office process: a frozen value built once and passed in.
 
 ``Settings.from_env()`` reads the environment (``DATABASE_URL``,
-``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_STAFF_TOKEN``, ``BACKOFFICE_CATALOG_DIR``);
+``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_STAFF_TOKEN``, ``BACKOFFICE_CATALOG_DIR``,
+``BACKOFFICE_DOCS=1``);
 the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 """
 
@@ -39,6 +40,9 @@ class Settings:
     max_skew_s: int = MAX_SKEW_S
     max_material_bytes: int = MAX_MATERIAL_BYTES
     max_case_bytes: int = MAX_CASE_BYTES
+    #: Serve /docs, /redoc and /openapi.json (development only; the committed
+    #: backoffice/openapi.json is the contract).
+    docs: bool = False
     #: Bounds on a slow client (backoffice/timeouts.py).
     header_timeout_s: float = HEADER_TIMEOUT_S
     body_idle_timeout_s: float = BODY_IDLE_TIMEOUT_S
@@ -60,6 +64,7 @@ class Settings:
             "data_dir": Path(env.get("BACKOFFICE_DATA_DIR") or REPO_ROOT / "var" / "backoffice"),
             "database_url": env.get("DATABASE_URL", ""),
             "staff_token": env.get("BACKOFFICE_STAFF_TOKEN", ""),
+            "docs": env.get("BACKOFFICE_DOCS", "") == "1",
         }
         if env.get("BACKOFFICE_CATALOG_DIR"):
             values["catalog_dir"] = Path(env["BACKOFFICE_CATALOG_DIR"])
