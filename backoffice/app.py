@@ -13,6 +13,7 @@ import math
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,11 +25,12 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from backoffice import db
+from backoffice import db, staffops
 from backoffice.auth import TerminalAuth
 from backoffice.blobs import BlobStore
 from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
+from backoffice.keystore import SecretBox, private_file, secure_data_dir
 from backoffice.ratelimit import SlidingWindow
 from backoffice.routes import applicants, cases, catalog, health, materials, staff, terminals
 from backoffice.routes.common import describe_validation
@@ -129,9 +131,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(settings.data_dir)
     engine = db.make_engine(settings.effective_database_url)
+    if db.is_sqlite(engine) and engine.url.database:
+        private_file(Path(engine.url.database))
     db.create_schema(engine)
+    secret_box = SecretBox.from_file(settings.master_key_path)
+    staffops.seal_plain_secrets(db.make_sessionmaker(engine), secret_box)
     # Rows that need not survive a power cut (nonces, see auth.record_nonce; the
     # material index, see routes/materials.py) are written on SQLite through a
     # second engine on the same file whose commits skip the fsync.
@@ -158,8 +164,9 @@ def create_app(settings: Settings) -> FastAPI:
     write_lock = threading.RLock() if db.is_sqlite(engine) else None
     app.state.sessions = db.make_sessionmaker(engine, write_lock)
     app.state.fast_sessions = db.make_sessionmaker(fast_engine, write_lock)
+    app.state.secret_box = secret_box
     app.state.auth = TerminalAuth(app.state.sessions, app.state.fast_sessions,
-                                  settings.max_skew_s)
+                                  settings.max_skew_s, secret_box)
     app.state.blobs = BlobStore(settings.blob_dir)
     app.state.catalog = CatalogSource(settings.catalog_dir)
     app.state.listing_limit = SlidingWindow(applicants.LISTINGS_PER_WINDOW,

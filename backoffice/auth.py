@@ -33,6 +33,7 @@ from starlette.requests import Request
 
 from backoffice.db import transaction
 from backoffice.errors import ApiError
+from backoffice.keystore import SecretBox
 from backoffice.models import Nonce, Terminal
 from kiosk import signing
 
@@ -123,7 +124,8 @@ class TerminalAuth:
     PURGE_EVERY_S = 30.0
 
     def __init__(self, sessions: sessionmaker[Session], fast_sessions: sessionmaker[Session],
-                 max_skew_s: int) -> None:
+                 max_skew_s: int, secret_box: SecretBox) -> None:
+        self._box = secret_box
         self._sessions = sessions
         self._fast = fast_sessions
         self.max_skew_s = max_skew_s
@@ -144,7 +146,8 @@ class TerminalAuth:
             return cached
         with transaction(self._sessions, write=False) as session:
             terminal = session.get(Terminal, terminal_id)
-            secret = None if terminal is None else bytes.fromhex(terminal.secret_hex)
+            secret = None if terminal is None else \
+                self._box.open(terminal.id, terminal.secret_hex)
         with self._lock:
             if secret is None:
                 self._secrets.pop(terminal_id, None)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backoffice import db, staffops
 from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
+from backoffice.keystore import SecretBox, private_file, private_umask, secure_data_dir
 from backoffice.schemas import CaseState, TransitionRequest
 from backoffice.settings import REPO_ROOT, Settings
 
@@ -45,8 +46,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _sessions(settings: Settings) -> sessionmaker[Session]:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(settings.data_dir)
     engine = db.make_engine(settings.effective_database_url)
+    if db.is_sqlite(engine) and engine.url.database:
+        private_file(Path(engine.url.database))
     db.create_schema(engine)
     return db.make_sessionmaker(engine)
 
@@ -87,7 +90,8 @@ def cmd_terminal(args: argparse.Namespace) -> int:
     factory = _sessions(settings)
     if args.terminal_cmd == "add":
         secret = read_or_create_secret(Path(args.secret_file))
-        new = staffops.register_terminal(factory, args.id, secret, settings.clock.now())
+        new = staffops.register_terminal(factory, args.id, secret, settings.clock.now(),
+                                         SecretBox.from_file(settings.master_key_path))
         print(f"terminal {args.id} {'registered' if new else 'secret replaced'}")
     else:
         _print(staffops.terminals(factory))
@@ -197,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.func(args)
+        # Everything the back office writes (database, WAL, blobs, keys) is 0600/0700.
+        with private_umask():
+            code: int = args.func(args)
     except ApiError as exc:
         print(f"error: {exc.code}: {exc.detail}", file=sys.stderr)
         return 1

@@ -2,7 +2,7 @@
 
 ``Settings.from_env()`` reads the environment (``DATABASE_URL``,
 ``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_STAFF_TOKEN``, ``BACKOFFICE_CATALOG_DIR``,
-``BACKOFFICE_DOCS=1``);
+``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``);
 the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 """
 
@@ -48,6 +48,13 @@ class Settings:
     body_idle_timeout_s: float = BODY_IDLE_TIMEOUT_S
     body_timeout_s: float = BODY_TIMEOUT_S
 
+    #: Seals the terminals' secrets (backoffice/keystore.py); default: in the data dir.
+    master_key_file: Path | None = None
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.master_key_file or self.data_dir / "master.key"
+
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
@@ -66,6 +73,8 @@ class Settings:
             "staff_token": env.get("BACKOFFICE_STAFF_TOKEN", ""),
             "docs": env.get("BACKOFFICE_DOCS", "") == "1",
         }
+        if env.get("BACKOFFICE_MASTER_KEY_FILE"):
+            values["master_key_file"] = Path(env["BACKOFFICE_MASTER_KEY_FILE"])
         if env.get("BACKOFFICE_CATALOG_DIR"):
             values["catalog_dir"] = Path(env["BACKOFFICE_CATALOG_DIR"])
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -12,6 +12,7 @@ from backoffice import cases, workflow
 from backoffice.catalog import CatalogSource
 from backoffice.db import transaction
 from backoffice.errors import ApiError
+from backoffice.keystore import SecretBox
 from backoffice.models import Terminal
 from backoffice.schemas import (
     CaseState,
@@ -75,19 +76,33 @@ def receive_material(factory: sessionmaker[Session], case_number: str, code: str
 
 
 def register_terminal(factory: sessionmaker[Session], terminal_id: str, secret_hex: str,
-                      now: datetime) -> bool:
-    """Add a terminal or replace its secret. Returns True when it is new."""
+                      now: datetime, box: SecretBox) -> bool:
+    """Add a terminal or replace its secret (stored sealed). Returns True when it is new."""
     if not TERMINAL_ID_RE.match(terminal_id):
         raise ApiError(422, "invalid_request", "terminal id must be [A-Za-z0-9_.-], 1-64 chars")
     if not SECRET_HEX_RE.match(secret_hex):
         raise ApiError(422, "invalid_request", "secret must be 32 bytes as 64 lowercase hex")
+    sealed = box.seal(terminal_id, bytes.fromhex(secret_hex))
     with transaction(factory) as session:
         terminal = session.get(Terminal, terminal_id)
         if terminal is None:
-            session.add(Terminal(id=terminal_id, secret_hex=secret_hex, created_at=now))
+            session.add(Terminal(id=terminal_id, secret_hex=sealed, created_at=now))
             return True
-        terminal.secret_hex = secret_hex
+        terminal.secret_hex = sealed
         return False
+
+
+def seal_plain_secrets(factory: sessionmaker[Session], box: SecretBox) -> int:
+    """Seal the secrets of rows written before sealing existed; returns how many."""
+    with transaction(factory, write=False) as session:
+        plain = [t.id for t in session.scalars(select(Terminal))
+                 if not box.is_sealed(t.secret_hex)]
+    for terminal_id in plain:
+        with transaction(factory) as session:
+            terminal = session.get(Terminal, terminal_id)
+            if terminal is not None and not box.is_sealed(terminal.secret_hex):
+                terminal.secret_hex = box.seal(terminal_id, bytes.fromhex(terminal.secret_hex))
+    return len(plain)
 
 
 def terminals(factory: sessionmaker[Session]) -> TerminalList:

@@ -45,7 +45,7 @@ def secret() -> bytes:
 def client(settings: Settings, secret: bytes) -> Iterator[TestClient]:
     app = create_app(settings)
     staffops.register_terminal(app.state.sessions, TERMINAL_ID, secret.hex(),
-                               settings.clock.now())
+                               settings.clock.now(), app.state.secret_box)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -163,7 +163,7 @@ def test_new_secret_takes_effect_after_the_cache_ttl(terminal: TerminalClient,
     assert terminal.request("GET", "/api/v1/catalog").status_code == 200
     new = secrets.token_bytes(32)
     staffops.register_terminal(client.app.state.sessions, TERMINAL_ID, new.hex(),  # type: ignore[attr-defined]
-                               clock.now())
+                               clock.now(), client.app.state.secret_box)  # type: ignore[attr-defined]
     clock.advance(TerminalAuth.SECRET_TTL_S)
     assert terminal.request("GET", "/api/v1/catalog", secret=new).status_code == 200
     assert _code(terminal.request("GET", "/api/v1/catalog")) == "bad_signature"
@@ -175,7 +175,8 @@ def test_a_terminal_registered_later_works_at_once(client: TestClient, clock: Fa
     late = TerminalClient(client, "XS-LATE-0001", secrets.token_bytes(32), clock)
     assert _code(late.request("GET", "/api/v1/catalog")) == "bad_signature"
     staffops.register_terminal(client.app.state.sessions, "XS-LATE-0001",  # type: ignore[attr-defined]
-                               late.secret.hex(), clock.now())
+                               late.secret.hex(), clock.now(),
+                               client.app.state.secret_box)  # type: ignore[attr-defined]
     assert late.request("GET", "/api/v1/catalog").status_code == 200
 
 

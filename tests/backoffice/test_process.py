@@ -141,7 +141,8 @@ def test_background_server_in_a_thread(tmp_path: Path) -> None:
     secret = os.urandom(32)
     with BackgroundServer(Settings(data_dir=tmp_path / "bo")) as server:
         staffops.register_terminal(server.app.state.sessions, "XS-PROC-0001", secret.hex(),
-                                   server.app.state.settings.clock.now())
+                                   server.app.state.settings.clock.now(),
+                                   server.app.state.secret_box)
         assert server.url.startswith("http://127.0.0.1:") and server.port > 0
         assert requests.get(server.url + "/api/v1/health", timeout=10).json()["status"] == "ok"
         r = requests.get(server.url + "/api/v1/catalog", timeout=10,

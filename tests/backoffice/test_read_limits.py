@@ -64,7 +64,7 @@ def _call(app: FastAPI, method: str, path: str, headers: dict[str, str],
 def _app(settings: Settings, secret: bytes) -> FastAPI:
     app = create_app(settings)
     staffops.register_terminal(app.state.sessions, TERMINAL_ID, secret.hex(),
-                               settings.clock.now())
+                               settings.clock.now(), app.state.secret_box)
     return app
 
 

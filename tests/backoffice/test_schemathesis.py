@@ -61,7 +61,8 @@ def proxy(tmp_path: Path, database_url: str) -> Any:
                               catalog_dir=REPO_ROOT / "config" / "catalog", clock=clock,
                               database_url=database_url))
     secret = b"k" * 32
-    staffops.register_terminal(app.state.sessions, TERMINAL_ID, secret.hex(), clock.now())
+    staffops.register_terminal(app.state.sessions, TERMINAL_ID, secret.hex(), clock.now(),
+                               app.state.secret_box)
     return CaseAligner(SigningProxy(app, TERMINAL_ID, secret, STAFF_TOKEN, clock))
 
 
