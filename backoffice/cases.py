@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from backoffice.blobs import BlobStore
 from backoffice.db import transaction
 from backoffice.errors import ApiError
-from backoffice.models import Case, CaseEvent, DayCounter, Material, OwedMaterial
+from backoffice.models import (
+    Case,
+    CaseEvent,
+    DayCounter,
+    Material,
+    OwedMaterial,
+    TerminalPrefix,
+)
 from backoffice.schemas import (
     CaseReceipt,
     CaseState,
@@ -34,7 +41,9 @@ from backoffice.schemas import (
     TimelineEntry,
 )
 from kiosk.clock import CST
+from kiosk.errors import ValidationError
 from kiosk.privacy import mask_id, mask_name
+from kiosk.reference import parse_reference
 
 CASE_PREFIX = "XS"
 #: Attempts before a contended intake gives up with 503 (the kiosk retries later).
@@ -101,11 +110,39 @@ def _existing(session: Session, sub: CaseSubmission, digest: str) -> CaseReceipt
     case = session.scalar(select(Case).where(Case.kiosk_ref == sub.kiosk_ref))
     if case is None:
         return None
+    if case.terminal_id != sub.terminal_id:
+        # Another terminal's case: say nothing about it (not even its number).
+        raise ApiError(409, "idempotency_conflict",
+                       f"{sub.kiosk_ref} is another terminal's reference")
     if case.body_hash != digest:
         raise ApiError(409, "idempotency_conflict",
                        f"{sub.kiosk_ref} was already submitted with a different body "
                        f"(case {case.case_number})")
     return receipt(case)
+
+
+def check_reference(session: Session, sub: CaseSubmission) -> None:
+    """The reference is well formed, and its prefix is the signing terminal's.
+
+    A terminal registered with a prefix may only use that one; a terminal
+    registered without one may use any prefix no other terminal owns. So two
+    terminals can never mint the same reference and refuse each other's cases.
+    """
+    try:
+        prefix = parse_reference(sub.kiosk_ref).prefix
+    except ValidationError:
+        raise ApiError(422, "invalid_case", "kiosk_ref is not a kiosk reference "
+                       "(PREFIX-YYMMDD-NNNN-C with its ISO 7064 check character)") from None
+    owner = session.get(TerminalPrefix, prefix)
+    if owner is not None and owner.terminal_id != sub.terminal_id:
+        raise ApiError(422, "invalid_case",
+                       f"kiosk_ref prefix {prefix} belongs to another terminal")
+    if owner is None:
+        own = session.scalar(select(TerminalPrefix.prefix)
+                             .where(TerminalPrefix.terminal_id == sub.terminal_id))
+        if own is not None:
+            raise ApiError(422, "invalid_case",
+                           f"kiosk_ref prefix {prefix} is not this terminal's ({own})")
 
 
 def _check_codes(sub: CaseSubmission, known: frozenset[str] | None) -> None:
@@ -129,6 +166,7 @@ def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
     for _attempt in range(INTAKE_ATTEMPTS):
         try:
             with transaction(factory) as session:
+                check_reference(session, sub)
                 found = _existing(session, sub, digest)
                 if found is not None:
                     return found, False

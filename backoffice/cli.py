@@ -1,7 +1,9 @@
 """``scripts/backoffice``: serve, register terminals, staff operations, export OpenAPI.
 
     serve [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--workers N] [--docs]
-    terminal add ID --secret-file FILE     (creates FILE, 32 random bytes hex, 0600, if missing)
+    terminal add ID --secret-file FILE [--prefix P]
+                                           (creates FILE, 32 random bytes hex, 0600, if missing;
+                                            P: the kiosk's reference prefix, owned by ID alone)
     terminal list
     staff list [--status S] | show CASE | transition CASE TO [--note N] [--staff NAME]
     staff receive-material CASE CODE [--note N] [--staff NAME]
@@ -91,8 +93,10 @@ def cmd_terminal(args: argparse.Namespace) -> int:
     if args.terminal_cmd == "add":
         secret = read_or_create_secret(Path(args.secret_file))
         new = staffops.register_terminal(factory, args.id, secret, settings.clock.now(),
-                                         SecretBox.from_file(settings.master_key_path))
-        print(f"terminal {args.id} {'registered' if new else 'secret replaced'}")
+                                         SecretBox.from_file(settings.master_key_path),
+                                         prefix=args.prefix)
+        print(f"terminal {args.id} {'registered' if new else 'secret replaced'}"
+              + (f", reference prefix {args.prefix}" if args.prefix else ""))
     else:
         _print(staffops.terminals(factory))
     return 0
@@ -169,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     add = tsub.add_parser("add", help="register a terminal with the secret in FILE")
     add.add_argument("id")
     add.add_argument("--secret-file", required=True)
+    add.add_argument("--prefix", help="the kiosk's terminal.ref_prefix (2-4 of A-Z 0-9); "
+                     "references with it are accepted from this terminal only")
     _db_options(add)
     _db_options(tsub.add_parser("list", help="terminals and their last heartbeat"))
     terminal.set_defaults(func=cmd_terminal)

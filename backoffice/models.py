@@ -53,6 +53,15 @@ class Terminal(Base):
     health: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
+class TerminalPrefix(Base):
+    """The kiosk-reference prefix a terminal was registered with (one owner per prefix)."""
+
+    __tablename__ = "terminal_prefixes"
+
+    prefix: Mapped[str] = mapped_column(String(4), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), unique=True)
+
+
 class Nonce(Base):
     __tablename__ = "nonces"
 

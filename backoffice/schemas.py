@@ -212,6 +212,7 @@ class HeartbeatAck(BaseModel):
 
 class TerminalInfo(BaseModel):
     id: str
+    ref_prefix: str | None = None
     last_seen_at: AwareDatetime | None
     health: dict[str, Any] | None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice import cases, workflow
@@ -13,7 +13,7 @@ from backoffice.catalog import CatalogSource
 from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox
-from backoffice.models import Terminal
+from backoffice.models import Terminal, TerminalPrefix
 from backoffice.schemas import (
     CaseState,
     CaseStatus,
@@ -26,6 +26,7 @@ from backoffice.schemas import (
 
 TERMINAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SECRET_HEX_RE = re.compile(r"^[0-9a-f]{64}$")
+PREFIX_RE = re.compile(r"^[A-Z0-9]{2,4}$")
 
 
 def list_cases(factory: sessionmaker[Session], status: CaseState | None) -> StaffCaseList:
@@ -76,20 +77,39 @@ def receive_material(factory: sessionmaker[Session], case_number: str, code: str
 
 
 def register_terminal(factory: sessionmaker[Session], terminal_id: str, secret_hex: str,
-                      now: datetime, box: SecretBox) -> bool:
-    """Add a terminal or replace its secret (stored sealed). Returns True when it is new."""
+                      now: datetime, box: SecretBox, *, prefix: str | None = None) -> bool:
+    """Add a terminal or replace its secret (stored sealed). Returns True when it is new.
+
+    ``prefix``: the kiosk-reference prefix this terminal uses (``terminal.ref_prefix``);
+    a prefix belongs to one terminal (409 ``prefix_taken`` otherwise).
+    """
     if not TERMINAL_ID_RE.match(terminal_id):
         raise ApiError(422, "invalid_request", "terminal id must be [A-Za-z0-9_.-], 1-64 chars")
     if not SECRET_HEX_RE.match(secret_hex):
         raise ApiError(422, "invalid_request", "secret must be 32 bytes as 64 lowercase hex")
+    if prefix is not None and not PREFIX_RE.match(prefix):
+        raise ApiError(422, "invalid_request", "prefix must be 2-4 upper-case letters or digits")
     sealed = box.seal(terminal_id, bytes.fromhex(secret_hex))
     with transaction(factory) as session:
+        if prefix is not None:
+            _claim_prefix(session, terminal_id, prefix)
         terminal = session.get(Terminal, terminal_id)
         if terminal is None:
             session.add(Terminal(id=terminal_id, secret_hex=sealed, created_at=now))
             return True
         terminal.secret_hex = sealed
         return False
+
+
+def _claim_prefix(session: Session, terminal_id: str, prefix: str) -> None:
+    owner = session.get(TerminalPrefix, prefix)
+    if owner is not None and owner.terminal_id != terminal_id:
+        raise ApiError(409, "prefix_taken",
+                       f"reference prefix {prefix} is registered to {owner.terminal_id}")
+    if owner is None:
+        session.execute(delete(TerminalPrefix).where(TerminalPrefix.terminal_id == terminal_id))
+        session.flush()
+        session.add(TerminalPrefix(prefix=prefix, terminal_id=terminal_id))
 
 
 def seal_plain_secrets(factory: sessionmaker[Session], box: SecretBox) -> int:
@@ -107,6 +127,8 @@ def seal_plain_secrets(factory: sessionmaker[Session], box: SecretBox) -> int:
 
 def terminals(factory: sessionmaker[Session]) -> TerminalList:
     with transaction(factory, write=False) as session:
+        prefixes = {p.terminal_id: p.prefix for p in session.scalars(select(TerminalPrefix))}
         return TerminalList(terminals=[
-            TerminalInfo(id=t.id, last_seen_at=t.last_seen_at, health=t.health)
+            TerminalInfo(id=t.id, ref_prefix=prefixes.get(t.id), last_seen_at=t.last_seen_at,
+                         health=t.health)
             for t in session.scalars(select(Terminal).order_by(Terminal.id))])

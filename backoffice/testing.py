@@ -68,7 +68,7 @@ class TerminalClient:
                             headers={"Idempotency-Key": key or case["kiosk_ref"]})
 
 
-def make_case(kiosk_ref: str = "XD-261122-0042-7", *, pages: list[bytes] | None = None,
+def make_case(kiosk_ref: str = "XD-261122-0042-F", *, pages: list[bytes] | None = None,
               id_number: str = "11010519491231002X", terminal_id: str = TERMINAL_ID,
               verified_at: datetime | None = None, deferred: bool = True) -> dict[str, Any]:
     pages = [JPEG] if pages is None else pages

@@ -43,6 +43,9 @@ class TerminalConfig(StrictModel):
     ref_prefix: str = Field(pattern=r"^[A-Z0-9]{2,4}$")
     site_profile: str = Field(pattern=r"^[a-z0-9-]+$")
     data_dir: str = "var"
+    #: Set by the simulated environment's overlay (kiosk/simenv.py) only: this
+    #: terminal talks to simulators, so the example reference prefix is allowed.
+    simulated: bool = False
 
     def data_path(self) -> Path:
         return resolve(self.data_dir)

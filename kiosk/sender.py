@@ -50,6 +50,7 @@ from kiosk.errors import (
 )
 from kiosk.outbox import Outbox
 from kiosk.outbox_schema import BlobRef, CaseRecord, CaseState, OutboxItem
+from kiosk.reference import require_own_prefix
 from kiosk.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -292,7 +293,11 @@ def build_submission(config: KioskConfig, *, clock: Clock, rng: random.Random,
                      environ: Mapping[str, str] | None = None, create_key: bool = False,
                      session: requests.Session | None = None) -> Submission:
     """Open the outbox (:class:`OutboxKeyError` if its key is missing or wrong), read
-    the terminal secret and build the sender (not started: call ``sender.start()``)."""
+    the terminal secret and build the sender (not started: call ``sender.start()``).
+
+    :class:`ConfigError` for the example reference prefix outside the simulated
+    environment (kiosk/reference.py ``require_own_prefix``)."""
+    require_own_prefix(config.terminal.ref_prefix, simulated=config.terminal.simulated)
     outbox = Outbox.from_config(config, clock=clock, environ=environ, create_key=create_key)
     try:
         client = BackofficeClient.from_config(config, clock=clock, session=session)

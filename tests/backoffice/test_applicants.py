@@ -17,8 +17,8 @@ LI = "330181199001011234"
 @pytest.fixture
 def two_applicants(terminal: TerminalClient) -> TerminalClient:
     assert terminal.put_material(JPEG).status_code == 201
-    for ref, who in (("XD-261122-0001-0", ZHANG), ("XD-261122-0002-0", LI),
-                     ("XD-261122-0003-0", ZHANG)):
+    for ref, who in (("XD-261122-0001-X", ZHANG), ("XD-261122-0002-V", LI),
+                     ("XD-261122-0003-T", ZHANG)):
         assert terminal.submit(make_case(ref, id_number=who)).status_code == 201
     return terminal
 
@@ -35,9 +35,9 @@ def test_lists_only_this_applicants_cases(two_applicants: TerminalClient) -> Non
     r = _query(two_applicants, ZHANG)
     assert r.status_code == 200, r.text
     refs = [c["kiosk_ref"] for c in r.json()["cases"]]
-    assert sorted(refs) == ["XD-261122-0001-0", "XD-261122-0003-0"]
+    assert sorted(refs) == ["XD-261122-0001-X", "XD-261122-0003-T"]
     r = _query(two_applicants, LI, method="sscard", score=None)
-    assert [c["kiosk_ref"] for c in r.json()["cases"]] == ["XD-261122-0002-0"]
+    assert [c["kiosk_ref"] for c in r.json()["cases"]] == ["XD-261122-0002-V"]
 
 
 def test_lowercase_x_is_the_same_person(two_applicants: TerminalClient) -> None:

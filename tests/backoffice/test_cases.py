@@ -30,13 +30,13 @@ def _invalid(r) -> str:  # type: ignore[no-untyped-def]
 
 def test_not_json(uploaded: TerminalClient) -> None:
     r = uploaded.request("POST", "/api/v1/cases", body=b"{not json",
-                         headers={"Idempotency-Key": "XD-261122-0042-7"})
+                         headers={"Idempotency-Key": "XD-261122-0042-F"})
     assert "JSON" in _invalid(r)
 
 
 def test_deeply_nested_json(uploaded: TerminalClient) -> None:
     r = uploaded.request("POST", "/api/v1/cases", body=b"[" * 100_000 + b"]" * 100_000,
-                         headers={"Idempotency-Key": "XD-261122-0042-7"})
+                         headers={"Idempotency-Key": "XD-261122-0042-F"})
     _invalid(r)
 
 
@@ -166,7 +166,7 @@ def test_bundle_code_must_be_known(uploaded: TerminalClient, settings: Settings)
     case = make_case()
     case["bundle_code"] = bundle
     assert uploaded.submit(case).status_code == 201
-    other = make_case("XD-261122-0043-5")
+    other = make_case("XD-261122-0043-D")
     other["bundle_code"] = "NO-SUCH-BUNDLE"
     assert "bundle_code" in _invalid(uploaded.submit(other))
 

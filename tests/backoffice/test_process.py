@@ -83,7 +83,7 @@ def test_signed_requests_and_clean_sigterm(
     body = json.dumps(make_case(terminal_id="XS-PROC-0001", id_number=ID_NUMBER)).encode()
     r = requests.post(url + "/api/v1/cases", data=body, timeout=10, headers={
         **_signed(secret, "POST", "/api/v1/cases", body),
-        "Content-Type": "application/json", "Idempotency-Key": "XD-261122-0042-7"})
+        "Content-Type": "application/json", "Idempotency-Key": "XD-261122-0042-F"})
     assert r.status_code == 201, r.text
     number = r.json()["case_number"]
     r = requests.get(f"{url}/api/v1/cases/{number}", timeout=10,
@@ -166,7 +166,7 @@ def test_several_worker_processes_make_one_case(
 
     def submit(_: int) -> tuple[int, str]:
         headers = {**_signed(secret, "POST", "/api/v1/cases", body),
-                   "Content-Type": "application/json", "Idempotency-Key": "XD-261122-0042-7",
+                   "Content-Type": "application/json", "Idempotency-Key": "XD-261122-0042-F",
                    "Connection": "close"}
         barrier.wait(timeout=30)
         r = requests.post(url + "/api/v1/cases", data=body, headers=headers, timeout=30)

@@ -96,7 +96,7 @@ def test_a_case_with_a_wrong_signature_is_refused_unread(settings: Settings,
     body = _Body([data])
     status, answer = _call(app, "POST", "/api/v1/cases",
                            {**headers, "Content-Type": "application/json",
-                            "Idempotency-Key": "XD-261122-0042-7"}, body)
+                            "Idempotency-Key": "XD-261122-0042-F"}, body)
     assert (status, answer["error"]) == (401, "bad_signature")
     assert body.asked == 0
 
@@ -108,7 +108,7 @@ def test_a_body_that_differs_from_its_signed_digest_is_refused(settings: Setting
     headers = _signer(settings, secret).headers("POST", "/api/v1/cases", data)
     status, answer = _call(app, "POST", "/api/v1/cases",
                            {**headers, "Content-Type": "application/json",
-                            "Idempotency-Key": "XD-261122-0042-7"}, _Body([data + b" "]))
+                            "Idempotency-Key": "XD-261122-0042-F"}, _Body([data + b" "]))
     assert (status, answer["error"]) == (401, "bad_signature")
 
 

@@ -8,7 +8,9 @@ per operation, well under a minute in total.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from backoffice.cli import openapi_text
 from backoffice.settings import REPO_ROOT, Settings
 from backoffice.testing import STAFF_TOKEN, TERMINAL_ID, SigningProxy
 from kiosk.clock import SystemClock
+from kiosk.reference import format_reference
 
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -69,7 +72,8 @@ def proxy(tmp_path: Path, database_url: str) -> Any:
 class CaseAligner:
     """Makes generated case submissions pass the cross-field rules a schema cannot say.
 
-    ``Idempotency-Key`` must equal ``kiosk_ref``, ``terminal_id`` must be the
+    ``Idempotency-Key`` must equal ``kiosk_ref`` (a well-formed reference),
+    ``terminal_id`` must be the
     signer and the item must be in the catalog; without this, nearly every
     generated case would stop at those checks and the intake itself (materials,
     numbering, storage) would go untested.
@@ -96,6 +100,10 @@ class CaseAligner:
             case = None
         if isinstance(case, dict) and isinstance(case.get("kiosk_ref"), str):
             case["terminal_id"] = TERMINAL_ID
+            # A well-formed reference (its check character is checked), one per value.
+            seq = int(hashlib.sha256(case["kiosk_ref"].encode("utf-8", "replace")
+                                     ).hexdigest(), 16) % 9999 + 1
+            case["kiosk_ref"] = format_reference("XD", date(2026, 11, 22), seq)
             case["item_code"], case["bundle_code"] = "330109-HJ-001", None
             body = json.dumps(case).encode()
             key = case["kiosk_ref"].encode("latin-1", "replace")
