@@ -31,7 +31,6 @@ from backoffice.blobs import BlobStore
 from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox, private_file, secure_data_dir
-from backoffice.ratelimit import SlidingWindow
 from backoffice.routes import applicants, cases, catalog, health, materials, staff, terminals
 from backoffice.routes.common import describe_validation
 from backoffice.schemas import (
@@ -40,6 +39,7 @@ from backoffice.schemas import (
     Heartbeat,
     MaterialReceived,
     TransitionRequest,
+    VerificationReport,
 )
 from backoffice.settings import Settings
 from backoffice.timeouts import BodyDeadline
@@ -48,7 +48,8 @@ log = logging.getLogger("backoffice")
 
 API_VERSION = "1"
 #: Request bodies parsed by the routes themselves (after the signature check).
-BODY_MODELS = (CaseSubmission, ApplicantQuery, Heartbeat, TransitionRequest, MaterialReceived)
+BODY_MODELS = (CaseSubmission, ApplicantQuery, VerificationReport, Heartbeat, TransitionRequest,
+               MaterialReceived)
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
@@ -169,8 +170,6 @@ def create_app(settings: Settings) -> FastAPI:
                                   settings.max_skew_s, secret_box)
     app.state.blobs = BlobStore(settings.blob_dir)
     app.state.catalog = CatalogSource(settings.catalog_dir)
-    app.state.listing_limit = SlidingWindow(applicants.LISTINGS_PER_WINDOW,
-                                            applicants.LISTING_WINDOW)
     _install_handlers(app)
     app.add_middleware(BodyDeadline, idle_s=settings.body_idle_timeout_s,
                        total_s=settings.body_timeout_s)

@@ -155,6 +155,10 @@ class TerminalAuth:
                 self._secrets[terminal_id] = (secret, now)
         return secret
 
+    def secret_of(self, terminal_id: str, now: datetime) -> bytes | None:
+        """A registered terminal's secret (cached as for signatures), else None."""
+        return self._secret(terminal_id, now)
+
     async def authenticate_async(self, headers: SignedHeaders, body_sha256: str,
                                  now: datetime) -> None:
         """As :meth:`authenticate`; a cached secret needs no worker thread for the lookup."""

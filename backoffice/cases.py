@@ -228,14 +228,18 @@ def receipt(case: Case) -> CaseReceipt:
                        status=CaseState(case.status), received_at=case.received_at)
 
 
-def status(case: Case) -> CaseStatus:
+def status(case: Case, *, staff_notes: bool = False) -> CaseStatus:
+    """The case as a terminal sees it; timeline notes are staff-internal (``staff_notes``
+    only for the staff view), what the citizen must know is in ``owed_materials``
+    and ``collect``."""
     return CaseStatus(
         **receipt(case).model_dump(),
         item_code=case.item_code,
         owed_materials=[OwedMaterialOut(code=m.code, name=m.name, deadline=m.deadline)
                         for m in case.owed if m.received_at is None],
         collect=Collect.model_validate(case.collect) if case.collect else None,
-        timeline=[TimelineEntry(status=CaseState(e.status), at=e.at, note=e.note)
+        timeline=[TimelineEntry(status=CaseState(e.status), at=e.at,
+                                note=e.note if staff_notes else "")
                   for e in case.events],
     )
 
@@ -243,7 +247,7 @@ def status(case: Case) -> CaseStatus:
 def staff_view(case: Case) -> StaffCase:
     applicant = case.submission.get("applicant", {})
     return StaffCase(
-        **status(case).model_dump(),
+        **status(case, staff_notes=True).model_dump(),
         terminal_id=case.terminal_id, site_id=case.site_id,
         applicant=MaskedApplicant(id_number=mask_id(case.id_number),
                                   name=mask_name(str(applicant.get("name", "")))),

@@ -80,6 +80,44 @@ class Material(Base):
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class RateCount(Base):
+    """Requests counted per key and fixed window (backoffice/ratelimit.py)."""
+
+    __tablename__ = "rate_counts"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class VerificationEvent(Base):
+    """A terminal's report that it verified an applicant, as the server recorded it
+    (its time, not the terminal's): what an applicant listing is bound to."""
+
+    __tablename__ = "verification_events"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), index=True)
+    id_number: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(default=None)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    listings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEvent(Base):
+    """Who did what, when: staff actions and every applicant listing."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
 class DayCounter(Base):
     """Last sequence number handed out per China-time day, for case numbers."""
 

@@ -177,9 +177,22 @@ class CaseList(BaseModel):
 
 # ---- applicants ------------------------------------------------------------
 
-class ApplicantQuery(Strict):
+class VerificationReport(Strict):
+    """The applicant a terminal just verified (card read, face compared)."""
+
     id_number: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{6,32}$")]
-    verification: Verification
+    method: Annotated[str, Field(pattern=r"^[a-z+_-]{1,32}$")]
+    score: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class VerificationRecorded(BaseModel):
+    verification_id: str
+    recorded_at: AwareDatetime
+    expires_at: AwareDatetime
+
+
+class ApplicantQuery(Strict):
+    verification_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{16,32}$")]
 
 
 # ---- terminals -------------------------------------------------------------
@@ -256,3 +269,15 @@ class StaffCase(CaseStatus):
 
 class StaffCaseList(BaseModel):
     cases: list[StaffCase]
+
+
+class AuditEntry(BaseModel):
+    at: AwareDatetime
+    actor: str
+    action: str
+    target: str
+    detail: str
+
+
+class AuditLog(BaseModel):
+    events: list[AuditEntry]

@@ -27,7 +27,7 @@ from fastapi import FastAPI
 
 from backoffice.app import create_app
 from backoffice.settings import Settings
-from backoffice.timeouts import protocol_with_header_timeout
+from backoffice.timeouts import HeaderTimeoutH11Protocol, protocol_with_header_timeout
 from kiosk.privacy import RedactingFilter
 
 START_TIMEOUT_S = 30.0
@@ -74,7 +74,8 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
     create_app(settings).state.engine.dispose()
     uvicorn.run("backoffice.server:app_from_env", factory=True, workers=workers, host=host,
                 port=port, log_config=log_config(), proxy_headers=False, server_header=False,
-                http=protocol_with_header_timeout(settings.header_timeout_s))
+                # By name: the workers import it (their header bound is the default).
+                http=HeaderTimeoutH11Protocol)
 
 
 class BackgroundServer:

@@ -65,7 +65,7 @@ def transition(factory: sessionmaker[Session], case_number: str, req: Transition
         workflow.transition(case, req.to, now, note=req.note, staff=req.staff,
                             materials=req.materials, collect=req.collect, collect_note=note)
         session.flush()
-        return cases.status(case)
+        return cases.status(case, staff_notes=True)
 
 
 def receive_material(factory: sessionmaker[Session], case_number: str, code: str,
@@ -73,7 +73,7 @@ def receive_material(factory: sessionmaker[Session], case_number: str, code: str
     with transaction(factory) as session:
         case = cases.get_case(session, case_number)
         workflow.receive_material(session, case, code, now, staff=staff, note=note)
-        return cases.status(case)
+        return cases.status(case, staff_notes=True)
 
 
 def register_terminal(factory: sessionmaker[Session], terminal_id: str, secret_hex: str,

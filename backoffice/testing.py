@@ -19,6 +19,8 @@ from kiosk.clock import Clock
 TERMINAL_ID = "XS-TEST-0001"
 STAFF_TOKEN = "staff-token-for-tests"
 JPEG = b"\xff\xd8\xff\xe0" + b"kiosk test page " * 64
+#: make_case's kiosk reference (a valid one: prefix XD, 2026-11-22, number 42).
+DEFAULT_REF = "XD-261122-0042-F"
 
 
 class TerminalClient:
@@ -63,12 +65,17 @@ class TerminalClient:
         return self.request("PUT", f"/api/v1/materials/{sha}", body=data,
                             headers={"Content-Type": content_type})
 
+    def case_status(self, key: str, kiosk_ref: str = DEFAULT_REF) -> Any:
+        """``GET /cases/{key}`` with the query token of ``kiosk_ref``'s receipt QR."""
+        return self.request("GET", f"/api/v1/cases/{key}", headers={
+            signing.CASE_TOKEN_HEADER: signing.query_token(self.secret, kiosk_ref)})
+
     def submit(self, case: dict[str, Any], key: str | None = None) -> Any:
         return self.request("POST", "/api/v1/cases", json_body=case,
                             headers={"Idempotency-Key": key or case["kiosk_ref"]})
 
 
-def make_case(kiosk_ref: str = "XD-261122-0042-F", *, pages: list[bytes] | None = None,
+def make_case(kiosk_ref: str = DEFAULT_REF, *, pages: list[bytes] | None = None,
               id_number: str = "11010519491231002X", terminal_id: str = TERMINAL_ID,
               verified_at: datetime | None = None, deferred: bool = True) -> dict[str, Any]:
     pages = [JPEG] if pages is None else pages

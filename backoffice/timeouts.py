@@ -59,8 +59,14 @@ class _HeaderTimeoutProtocol(H11Protocol):
             self.transport.close()
 
 
+class HeaderTimeoutH11Protocol(_HeaderTimeoutProtocol):
+    """With the default bound; importable by name, so worker processes can load it."""
+
+
 def protocol_with_header_timeout(seconds: float) -> type[H11Protocol]:
     """An h11 protocol class for ``uvicorn.Config(http=...)``."""
+    if seconds == HEADER_TIMEOUT_S:
+        return HeaderTimeoutH11Protocol
     return type("HeaderTimeoutH11Protocol", (_HeaderTimeoutProtocol,),
                 {"header_timeout_s": seconds})
 

@@ -44,7 +44,7 @@ from kiosk.errors import (
     TransientError,
 )
 from kiosk.privacy import redact
-from kiosk.signing import signed_headers
+from kiosk.signing import CASE_TOKEN_HEADER, query_token, signed_headers
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,10 @@ class CaseStatus(CaseReceipt):
 
 class _CaseList(_Answer):
     cases: tuple[CaseStatus, ...]
+
+
+class _Recorded(_Answer):
+    verification_id: str
 
 
 class _Stored(_Answer):
@@ -281,14 +285,27 @@ class BackofficeClient:
             raise TransientError("POST case: the receipt names another case")
         return receipt
 
-    def case_status(self, number_or_ref: str) -> CaseStatus:
-        _, content = self._request("GET", f"{API}/cases/{number_or_ref}")
+    def case_status(self, number_or_ref: str, token: str) -> CaseStatus:
+        """One case, with the token its receipt's QR carries (else: look up by card)."""
+        _, content = self._request("GET", f"{API}/cases/{number_or_ref}",
+                                   headers={CASE_TOKEN_HEADER: token})
         return self._json(CaseStatus, content, "GET case")
+
+    def query_token(self, kiosk_ref: str) -> str:
+        """The token for the QR of this terminal's receipt of ``kiosk_ref``."""
+        return query_token(self._secret, kiosk_ref)
 
     def applicant_cases(self, id_number: str,
                         verification: Verification) -> tuple[CaseStatus, ...]:
-        body = json.dumps({"id_number": id_number, "verification": verification.to_json()},
-                          ensure_ascii=False).encode()
+        """Report the verification (the server records it with its own time), then list
+        the cases of the applicant it names."""
+        report = {"id_number": id_number, "method": verification.method,
+                  "score": verification.score}
+        _, content = self._request("POST", f"{API}/verifications",
+                                   body=json.dumps(report, ensure_ascii=False).encode(),
+                                   headers={"Content-Type": "application/json"})
+        recorded = self._json(_Recorded, content, "POST verification")
+        body = json.dumps({"verification_id": recorded.verification_id}).encode()
         _, content = self._request("POST", f"{API}/applicants/cases", body=body,
                                    headers={"Content-Type": "application/json"})
         return self._json(_CaseList, content, "POST applicant cases").cases

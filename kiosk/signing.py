@@ -6,6 +6,7 @@ NONCE and the SHA-256 of the body, joined by newlines.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -16,6 +17,9 @@ NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 #: Declares the body's SHA-256 so the server can check the signature before reading it.
 CONTENT_SHA256_HEADER = "X-Content-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+#: Carries the receipt's query token (``query_token``) on ``GET /cases/{key}``.
+CASE_TOKEN_HEADER = "X-Case-Token"
+QUERY_TOKEN_LENGTH = 22
 
 
 def canonical_string(method: str, path_and_query: str, timestamp: str, nonce: str,
@@ -41,6 +45,14 @@ def verify(secret: bytes, signature: str, method: str, path_and_query: str, time
            nonce: str, body: bytes) -> bool:
     expected = sign(secret, method, path_and_query, timestamp, nonce, body)
     return hmac.compare_digest(expected, signature.lower())
+
+
+def query_token(secret: bytes, kiosk_ref: str) -> str:
+    """The unguessable token a receipt's QR carries beside the reference (API.md
+    "Case status"): 22 base64url characters of an HMAC under the issuing
+    terminal's secret, so the back office can check it without storing it."""
+    mac = hmac.new(secret, b"case-query\n" + kiosk_ref.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode()[:QUERY_TOKEN_LENGTH]
 
 
 def new_nonce() -> str:

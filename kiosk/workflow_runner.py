@@ -62,11 +62,17 @@ class ReceiptPrinter(Protocol):
     def print_receipt(self, receipt: ReceiptInput) -> None: ...
 
 
+def _no_token(_kiosk_ref: str) -> str:
+    return ""
+
+
 @dataclass(frozen=True)
 class ReceiptContext:
     site_name: str
     query_base_url: str
     lang: str = "zh_CN"
+    #: The query token of a reference (BackofficeClient.query_token), for the QR.
+    query_token: Callable[[str], str] = _no_token
 
 
 class JourneyRunner:
@@ -163,7 +169,7 @@ class JourneyRunner:
                 applicant_name=identity.name, id_number=identity.id_number, kiosk_ref=ref,
                 query_base_url=ctx.query_base_url, case_number=number,
                 materials_received=received, materials_owed=owed,
-                queued_offline=number is None))
+                queued_offline=number is None, query_token=ctx.query_token(ref)))
         return out
 
     def _print(self) -> None:

@@ -18,7 +18,7 @@ M = TypeVar("M", bound=BaseModel)
 _DESCRIPTIONS = {
     400: "Bad request (hash_mismatch, bad_request)",
     401: "Not authenticated (bad_signature, clock_skew, replayed_nonce, bad_staff_token)",
-    403: "Refused (not_verified)",
+    403: "Refused (not_verified, token_required)",
     404: "Not found",
     408: "The body did not arrive in time (body_timeout)",
     409: "Conflict (idempotency_conflict, bad_transition)",

@@ -96,7 +96,7 @@ def test_nul_in_text_is_refused(uploaded: TerminalClient) -> None:
 def test_status_by_number_and_reference(uploaded: TerminalClient) -> None:
     receipt = uploaded.submit(make_case()).json()
     for key in (receipt["case_number"], receipt["kiosk_ref"]):
-        r = uploaded.request("GET", f"/api/v1/cases/{key}")
+        r = uploaded.case_status(key, receipt["kiosk_ref"])
         assert r.status_code == 200, r.text
         status = r.json()
         assert status == {
@@ -111,15 +111,16 @@ def test_status_by_number_and_reference(uploaded: TerminalClient) -> None:
 
 
 def test_status_unknown_case(uploaded: TerminalClient) -> None:
-    r = uploaded.request("GET", "/api/v1/cases/XS20260101999999")
+    r = uploaded.case_status("XS20260101999999")
     assert r.status_code == 404
-    assert r.json() == {"error": "not_found", "detail": "no case with this number or reference"}
+    assert r.json() == {"error": "not_found",
+                        "detail": "no case with this number or reference and token"}
 
 
 def test_case_without_materials_or_deferred(uploaded: TerminalClient) -> None:
     r = uploaded.submit(make_case(pages=[], deferred=False))
     assert r.status_code == 201
-    status = uploaded.request("GET", f"/api/v1/cases/{r.json()['case_number']}").json()
+    status = uploaded.case_status(r.json()["case_number"]).json()
     assert status["owed_materials"] == []
 
 

@@ -87,7 +87,9 @@ def test_signed_requests_and_clean_sigterm(
     assert r.status_code == 201, r.text
     number = r.json()["case_number"]
     r = requests.get(f"{url}/api/v1/cases/{number}", timeout=10,
-                     headers=_signed(secret, "GET", f"/api/v1/cases/{number}"))
+                     headers={**_signed(secret, "GET", f"/api/v1/cases/{number}"),
+                              signing.CASE_TOKEN_HEADER:
+                                  signing.query_token(secret, "XD-261122-0042-F")})
     assert r.status_code == 200 and r.json()["status"] == "submitted"
     bad = requests.get(url + "/api/v1/catalog", timeout=10,
                        headers=_signed(b"x" * 32, "GET", "/api/v1/catalog"))
