@@ -42,6 +42,7 @@ from backoffice.schemas import (
     VerificationReport,
 )
 from backoffice.settings import Settings
+from backoffice.staffauth import StaffAuth
 from backoffice.timeouts import BodyDeadline
 
 log = logging.getLogger("backoffice")
@@ -119,7 +120,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "type": "apiKey", "in": "header", "name": "X-Signature",
             "description": "HMAC-SHA256 with X-Terminal-Id, X-Timestamp, X-Nonce: "
                            "see backoffice/API.md"},
-        "staffToken": {"type": "http", "scheme": "bearer"},
+        "staffToken": {"type": "http", "scheme": "bearer",
+                       "description": "a staff account's token, ACCOUNT.SECRET (roles: "
+                                      "staff, technician, admin)"},
     }
     for path, operations in doc["paths"].items():
         if path == "/api/v1/health":
@@ -168,6 +171,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.secret_box = secret_box
     app.state.auth = TerminalAuth(app.state.sessions, app.state.fast_sessions,
                                   settings.max_skew_s, secret_box)
+    app.state.staff_auth = StaffAuth(app.state.sessions, app.state.fast_sessions)
     app.state.blobs = BlobStore(settings.blob_dir)
     app.state.catalog = CatalogSource(settings.catalog_dir)
     _install_handlers(app)

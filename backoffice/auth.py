@@ -1,4 +1,4 @@
-"""Terminal request signatures (API.md "Terminal authentication") and the staff token.
+"""Terminal request signatures (API.md "Terminal authentication") and staff roles.
 
 Checks run in this order, each a 401, all before any byte of the body is
 read: headers present and well formed (``bad_signature``), HMAC over the
@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -35,6 +36,7 @@ from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox
 from backoffice.models import Nonce, Terminal
+from backoffice.staffauth import StaffAuth, StaffPrincipal
 from kiosk import signing
 
 _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")
@@ -254,14 +256,26 @@ async def signed_request(request: Request) -> Signed:
 SignedRequest = Annotated[Signed, Depends(signed_request)]
 
 
-def require_staff(request: Request) -> str:
-    """FastAPI dependency: ``Authorization: Bearer <staff token>``."""
-    token = request.app.state.settings.staff_token
-    given = request.headers.get("authorization", "")
-    scheme, _, value = given.partition(" ")
-    if not token:
-        raise ApiError(401, "bad_staff_token", "no staff token is configured on this server")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
-                                                             token.encode()):
-        raise ApiError(401, "bad_staff_token", "missing or wrong staff bearer token")
-    return "staff"
+def _principal(request: Request) -> StaffPrincipal:
+    state = request.app.state
+    staff: StaffAuth = state.staff_auth
+    client = request.client.host if request.client else ""
+    return staff.authenticate(request.headers.get("authorization", ""), client,
+                              state.settings.clock.now())
+
+
+def require_role(role: str) -> Callable[[Request], StaffPrincipal]:
+    """FastAPI dependency: ``Authorization: Bearer <account>.<secret>`` with ``role``
+    (or admin); 401 ``bad_staff_token``, 403 ``forbidden`` for another role."""
+    def check(request: Request) -> StaffPrincipal:
+        principal = _principal(request)
+        if not principal.may(role):
+            raise ApiError(403, "forbidden", f"this needs the {role} role")
+        return principal
+    return check
+
+
+#: Route parameter types for the staff routes.
+CaseWorker = Annotated[StaffPrincipal, Depends(require_role("staff"))]
+Technician = Annotated[StaffPrincipal, Depends(require_role("technician"))]
+Admin = Annotated[StaffPrincipal, Depends(require_role("admin"))]

@@ -4,7 +4,9 @@
     terminal add ID --secret-file FILE [--prefix P]
                                            (creates FILE, 32 random bytes hex, 0600, if missing;
                                             P: the kiosk's reference prefix, owned by ID alone)
-    terminal list
+    terminal list | remove ID
+    staff-account add NAME --role staff|technician|admin | list | remove NAME
+                                           (add prints the account's token once)
     staff list [--status S] | show CASE | transition CASE TO [--note N] [--staff NAME]
     staff receive-material CASE CODE [--note N] [--staff NAME]
     export-openapi [--output FILE]         (default backoffice/openapi.json; "-" for stdout)
@@ -28,7 +30,7 @@ from pathlib import Path
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice import db, staffops
+from backoffice import db, staffauth, staffops
 from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox, private_file, private_umask, secure_data_dir
@@ -47,7 +49,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _sessions(settings: Settings) -> sessionmaker[Session]:
+def open_sessions(settings: Settings) -> sessionmaker[Session]:
     secure_data_dir(settings.data_dir)
     engine = db.make_engine(settings.effective_database_url)
     if db.is_sqlite(engine) and engine.url.database:
@@ -77,9 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from backoffice.server import serve, serve_workers
 
     settings = _settings(args)
-    if not settings.staff_token:
-        print("note: BACKOFFICE_STAFF_TOKEN is not set; the staff HTTP routes answer 401 "
-              "(the staff CLI still works)", file=sys.stderr)
+    if not staffauth.accounts(open_sessions(settings)):
+        print("note: no staff accounts yet; the staff HTTP routes answer 401 until one is "
+              "added (scripts/backoffice staff-account add NAME --role admin)", file=sys.stderr)
     if args.workers > 1:
         serve_workers(settings, args.host, args.port, args.workers)
     else:
@@ -89,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_terminal(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    factory = _sessions(settings)
+    factory = open_sessions(settings)
     if args.terminal_cmd == "add":
         secret = read_or_create_secret(Path(args.secret_file))
         new = staffops.register_terminal(factory, args.id, secret, settings.clock.now(),
@@ -97,14 +99,39 @@ def cmd_terminal(args: argparse.Namespace) -> int:
                                          prefix=args.prefix)
         print(f"terminal {args.id} {'registered' if new else 'secret replaced'}"
               + (f", reference prefix {args.prefix}" if args.prefix else ""))
+    elif args.terminal_cmd == "remove":
+        staffops.remove_terminal(factory, args.id, settings.clock.now(), _cli_actor())
+        print(f"terminal {args.id} removed")
     else:
         _print(staffops.terminals(factory))
     return 0
 
 
+def _cli_actor() -> str:
+    """Who the audit log names for a CLI command: the operating-system account."""
+    return f"cli:{os.environ.get('USER') or os.getuid()}"
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    factory = open_sessions(settings)
+    if args.account_cmd == "add":
+        token = staffauth.add_account(factory, args.name, args.role, settings.clock.now())
+        print(token)
+        print(f"staff account {args.name} ({args.role}): the token above is shown once; "
+              "hand it to the person, it is not stored", file=sys.stderr)
+    elif args.account_cmd == "remove":
+        staffauth.remove_account(factory, args.name)
+        print(f"staff account {args.name} removed", file=sys.stderr)
+    else:
+        for name, role in staffauth.accounts(factory):
+            print(f"{name}\t{role}")
+    return 0
+
+
 def cmd_staff(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    factory = _sessions(settings)
+    factory = open_sessions(settings)
     now = settings.clock.now()
     if args.staff_cmd == "list":
         status = CaseState(args.status) if args.status else None
@@ -118,10 +145,11 @@ def cmd_staff(args: argparse.Namespace) -> int:
     elif args.staff_cmd == "transition":
         req = TransitionRequest(to=CaseState(args.to), note=args.note, staff=args.staff)
         _print(staffops.transition(factory, args.case, req, now,
-                                   CatalogSource(settings.catalog_dir)))
+                                   CatalogSource(settings.catalog_dir), actor=_cli_actor(),
+                                   staff=args.staff))
     else:
         _print(staffops.receive_material(factory, args.case, args.code, now,
-                                         staff=args.staff, note=args.note))
+                                         actor=_cli_actor(), staff=args.staff, note=args.note))
     return 0
 
 
@@ -177,7 +205,21 @@ def build_parser() -> argparse.ArgumentParser:
                      "references with it are accepted from this terminal only")
     _db_options(add)
     _db_options(tsub.add_parser("list", help="terminals and their last heartbeat"))
+    rm = tsub.add_parser("remove", help="unregister a terminal (stolen, retired)")
+    rm.add_argument("id")
+    _db_options(rm)
     terminal.set_defaults(func=cmd_terminal)
+
+    account = sub.add_parser("staff-account", help="per-person staff logins and roles")
+    asub = account.add_subparsers(dest="account_cmd", required=True)
+    acc_add = asub.add_parser("add", help="create or re-key NAME; prints its token once")
+    acc_add.add_argument("name")
+    acc_add.add_argument("--role", required=True, choices=staffauth.ROLES)
+    acc_rm = asub.add_parser("remove", help="delete NAME (its token stops working)")
+    acc_rm.add_argument("name")
+    for p in (acc_add, acc_rm, asub.add_parser("list", help="accounts and roles")):
+        _db_options(p)
+    account.set_defaults(func=cmd_account)
 
     staff = sub.add_parser("staff", help="case work (直接操作数据库)")
     ssub = staff.add_subparsers(dest="staff_cmd", required=True)

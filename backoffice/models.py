@@ -105,6 +105,17 @@ class VerificationEvent(Base):
     listings: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class StaffAccount(Base):
+    """One person's staff login (backoffice/staffauth.py): a role and a hashed token."""
+
+    __tablename__ = "staff_accounts"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AuditEvent(Base):
     """Who did what, when: staff actions and every applicant listing."""
 

@@ -60,6 +60,17 @@ def hit(factory: sessionmaker[Session], limit: Limit, key: str, now: datetime) -
     return None
 
 
+def peek(factory: sessionmaker[Session], limit: Limit, key: str,
+         now: datetime) -> float | None:
+    """Like :func:`hit` without counting: seconds to wait when ``key`` is over, else None."""
+    start = limit.window_start(now)
+    with transaction(factory, write=False) as session:
+        row = session.get(RateCount, (f"{limit.name}:{key}"[:160], start))
+        if row is not None and row.count >= limit.limit:
+            return max(1.0, (start + limit.window - now).total_seconds())
+    return None
+
+
 def enforce(factory: sessionmaker[Session], limit: Limit, key: str, now: datetime,
             what: str) -> None:
     """:func:`hit`, raising 429 ``rate_limited`` with ``Retry-After`` when over."""

@@ -1,7 +1,7 @@
 """Settings of one back-office process: a frozen value built once and passed in.
 
 ``Settings.from_env()`` reads the environment (``DATABASE_URL``,
-``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_STAFF_TOKEN``, ``BACKOFFICE_CATALOG_DIR``,
+``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_CATALOG_DIR``,
 ``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``);
 the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 """
@@ -34,7 +34,6 @@ def sqlite_url(path: Path) -> str:
 class Settings:
     data_dir: Path
     database_url: str = ""
-    staff_token: str = ""
     catalog_dir: Path = REPO_ROOT / "config" / "catalog"
     clock: Clock = field(default_factory=SystemClock)
     max_skew_s: int = MAX_SKEW_S
@@ -70,7 +69,6 @@ class Settings:
         values: dict[str, object] = {
             "data_dir": Path(env.get("BACKOFFICE_DATA_DIR") or REPO_ROOT / "var" / "backoffice"),
             "database_url": env.get("DATABASE_URL", ""),
-            "staff_token": env.get("BACKOFFICE_STAFF_TOKEN", ""),
             "docs": env.get("BACKOFFICE_DOCS", "") == "1",
         }
         if env.get("BACKOFFICE_MASTER_KEY_FILE"):

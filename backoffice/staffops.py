@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice import cases, workflow
+from backoffice import audit, cases, workflow
 from backoffice.catalog import CatalogSource
 from backoffice.db import transaction
 from backoffice.errors import ApiError
@@ -57,22 +57,29 @@ def collect_note(catalog: CatalogSource | None, item_code: str) -> str:
 
 
 def transition(factory: sessionmaker[Session], case_number: str, req: TransitionRequest,
-               now: datetime, catalog: CatalogSource | None = None) -> CaseStatus:
+               now: datetime, catalog: CatalogSource | None = None, *,
+               actor: str, staff: str) -> CaseStatus:
+    """``actor`` (e.g. ``staff:wang``) goes to the audit log, ``staff`` (the account's
+    name) to the timeline: never a name the request claims."""
     with transaction(factory) as session:
         case = cases.get_case(session, case_number)
+        before = case.status
         note = collect_note(catalog, case.item_code) if req.to is CaseState.READY_FOR_PICKUP \
             else ""
-        workflow.transition(case, req.to, now, note=req.note, staff=req.staff,
+        workflow.transition(case, req.to, now, note=req.note, staff=staff,
                             materials=req.materials, collect=req.collect, collect_note=note)
+        audit.record(session, now, actor, "transition", case_number,
+                     f"{before} -> {req.to.value}")
         session.flush()
         return cases.status(case, staff_notes=True)
 
 
 def receive_material(factory: sessionmaker[Session], case_number: str, code: str,
-                     now: datetime, *, staff: str = "", note: str = "") -> CaseStatus:
+                     now: datetime, *, actor: str, staff: str, note: str = "") -> CaseStatus:
     with transaction(factory) as session:
         case = cases.get_case(session, case_number)
         workflow.receive_material(session, case, code, now, staff=staff, note=note)
+        audit.record(session, now, actor, "receive_material", case_number, code)
         return cases.status(case, staff_notes=True)
 
 
@@ -123,6 +130,18 @@ def seal_plain_secrets(factory: sessionmaker[Session], box: SecretBox) -> int:
             if terminal is not None and not box.is_sealed(terminal.secret_hex):
                 terminal.secret_hex = box.seal(terminal_id, bytes.fromhex(terminal.secret_hex))
     return len(plain)
+
+
+def remove_terminal(factory: sessionmaker[Session], terminal_id: str, now: datetime,
+                    actor: str) -> None:
+    """Unregister a terminal (stolen, retired): its signature stops working within
+    ``TerminalAuth.SECRET_TTL_S``; its cases stay."""
+    with transaction(factory) as session:
+        if session.get(Terminal, terminal_id) is None:
+            raise ApiError(404, "not_found", f"no terminal {terminal_id}")
+        session.execute(delete(TerminalPrefix).where(TerminalPrefix.terminal_id == terminal_id))
+        session.execute(delete(Terminal).where(Terminal.id == terminal_id))
+        audit.record(session, now, actor, "remove_terminal", terminal_id)
 
 
 def terminals(factory: sessionmaker[Session]) -> TerminalList:

@@ -17,7 +17,8 @@ from kiosk import signing
 from kiosk.clock import Clock
 
 TERMINAL_ID = "XS-TEST-0001"
-STAFF_TOKEN = "staff-token-for-tests"
+#: The token of the "tester" admin account the test fixtures create.
+STAFF_TOKEN = "tester.staff-token-for-tests"
 JPEG = b"\xff\xd8\xff\xe0" + b"kiosk test page " * 64
 #: make_case's kiosk reference (a valid one: prefix XD, 2026-11-22, number 42).
 DEFAULT_REF = "XD-261122-0042-F"

@@ -18,7 +18,7 @@ M = TypeVar("M", bound=BaseModel)
 _DESCRIPTIONS = {
     400: "Bad request (hash_mismatch, bad_request)",
     401: "Not authenticated (bad_signature, clock_skew, replayed_nonce, bad_staff_token)",
-    403: "Refused (not_verified, token_required)",
+    403: "Refused (not_verified, token_required, forbidden: another staff role)",
     404: "Not found",
     408: "The body did not arrive in time (body_timeout)",
     409: "Conflict (idempotency_conflict, bad_transition)",
@@ -37,7 +37,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 #: What every terminal-signed route can answer besides its own successes.
 SIGNED = (400, 401, 408, 413, 422, 503)
-STAFF = (400, 401, 404, 422, 503)
+STAFF = (400, 401, 403, 404, 422, 429, 503)
 
 
 def json_request_body(model: type[BaseModel]) -> dict[str, Any]:

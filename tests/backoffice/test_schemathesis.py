@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from backoffice import staffops
+from backoffice import staffauth, staffops
 from backoffice.app import create_app
 from backoffice.cli import openapi_text
 from backoffice.settings import REPO_ROOT, Settings
@@ -60,12 +60,13 @@ def database_url(request: pytest.FixtureRequest) -> str:
 def proxy(tmp_path: Path, database_url: str) -> Any:
     """A fresh back office per operation, behind the signing proxy."""
     clock = SystemClock()
-    app = create_app(Settings(data_dir=tmp_path / "bo", staff_token=STAFF_TOKEN,
+    app = create_app(Settings(data_dir=tmp_path / "bo",
                               catalog_dir=REPO_ROOT / "config" / "catalog", clock=clock,
                               database_url=database_url))
     secret = b"k" * 32
     staffops.register_terminal(app.state.sessions, TERMINAL_ID, secret.hex(), clock.now(),
                                app.state.secret_box)
+    staffauth.add_account(app.state.sessions, "tester", "admin", clock.now(), token=STAFF_TOKEN)
     return CaseAligner(SigningProxy(app, TERMINAL_ID, secret, STAFF_TOKEN, clock))
 
 
