@@ -39,21 +39,21 @@ class _HeaderTimeoutProtocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._answered = 0
         self._arm_header_timer()
 
     def on_response_complete(self) -> None:
+        self._answered += 1
         super().on_response_complete()
         self._arm_header_timer()
 
     def _arm_header_timer(self) -> None:
-        self.loop.call_later(self.header_timeout_s, self._headers_overdue,
-                             self.server_state.total_requests)
+        self.loop.call_later(self.header_timeout_s, self._headers_overdue, self._answered)
 
-    def _headers_overdue(self, served: int) -> None:
-        # Still waiting for the same request's headers: close. A request that
-        # arrived in time has moved h11 past IDLE (or has been answered).
-        waiting = self.conn.their_state is h11.IDLE and \
-            self.server_state.total_requests == served
+    def _headers_overdue(self, answered: int) -> None:
+        # Still waiting for the same request's headers on this connection: close. A
+        # request that arrived in time has moved h11 past IDLE (or has been answered).
+        waiting = self.conn.their_state is h11.IDLE and self._answered == answered
         if waiting and (self.cycle is None or self.cycle.response_complete) \
                 and not self.transport.is_closing():
             self.transport.close()
