@@ -35,7 +35,7 @@ from starlette.requests import Request
 from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox
-from backoffice.models import Nonce, Terminal
+from backoffice.models import Nonce, Terminal, TerminalSuite
 from backoffice.staffauth import StaffAuth, StaffPrincipal
 from kiosk import signing
 
@@ -102,14 +102,15 @@ def parse_headers(request: Request) -> SignedHeaders:
                          declared.lower() if declared is not None else None)
 
 
-def signature_matches(secret: bytes, headers: SignedHeaders, body_sha256: str) -> bool:
+def signature_matches(secret: bytes, headers: SignedHeaders, body_sha256: str,
+                      suite: str = signing.DEFAULT_SUITE) -> bool:
     """HMAC check from the body's digest, for bodies streamed to disk.
 
     Builds the same canonical string as :func:`kiosk.signing.canonical_string`
     (a test keeps the two equal) without holding the body in memory.
     """
     expected = signing.sign_digest(secret, headers.method, headers.path_and_query,
-                                   headers.timestamp, headers.nonce, body_sha256)
+                                   headers.timestamp, headers.nonce, body_sha256, suite)
     return hmac.compare_digest(expected, headers.signature.lower())
 
 
@@ -133,6 +134,8 @@ class TerminalAuth:
         self.max_skew_s = max_skew_s
         self._lock = threading.Lock()
         self._secrets: dict[str, tuple[bytes, datetime]] = {}
+        #: Each terminal's signing suite (kiosk/signing.py SUITES), cached with its secret.
+        self._suites: dict[str, str] = {}
         self._last_purge: datetime | None = None
 
     def _cached(self, terminal_id: str, now: datetime) -> bytes | None:
@@ -150,7 +153,9 @@ class TerminalAuth:
             terminal = session.get(Terminal, terminal_id)
             secret = None if terminal is None else \
                 self._box.open(terminal.id, terminal.secret_hex)
+            chosen = session.get(TerminalSuite, terminal_id)
         with self._lock:
+            self._suites[terminal_id] = chosen.suite if chosen else signing.DEFAULT_SUITE
             if secret is None:
                 self._secrets.pop(terminal_id, None)
             else:
@@ -177,7 +182,9 @@ class TerminalAuth:
 
     def _check(self, headers: SignedHeaders, body_sha256: str, now: datetime,
                secret: bytes | None) -> None:
-        matches = signature_matches(secret or _NO_SECRET, headers, body_sha256)
+        with self._lock:
+            suite = self._suites.get(headers.terminal_id, signing.DEFAULT_SUITE)
+        matches = signature_matches(secret or _NO_SECRET, headers, body_sha256, suite)
         if secret is None or not matches:
             raise _unauthorized("bad_signature", _BAD_SIGNATURE)
         offset = int(headers.timestamp) - now.timestamp()

@@ -1,7 +1,7 @@
 """``scripts/backoffice``: serve, register terminals, staff operations, export OpenAPI.
 
     serve [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--workers N] [--docs]
-    terminal add ID --secret-file FILE [--prefix P]
+    terminal add ID --secret-file FILE [--prefix P] [--suite hmac-sha256|hmac-sm3]
                                            (creates FILE, 32 random bytes hex, 0600, if missing;
                                             P: the kiosk's reference prefix, owned by ID alone)
     terminal list | remove ID
@@ -36,6 +36,7 @@ from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox, private_file, private_umask, secure_data_dir
 from backoffice.schemas import CaseState, TransitionRequest
 from backoffice.settings import REPO_ROOT, Settings
+from kiosk import signing
 
 OPENAPI_PATH = REPO_ROOT / "backoffice" / "openapi.json"
 
@@ -96,7 +97,7 @@ def cmd_terminal(args: argparse.Namespace) -> int:
         secret = read_or_create_secret(Path(args.secret_file))
         new = staffops.register_terminal(factory, args.id, secret, settings.clock.now(),
                                          SecretBox.from_file(settings.master_key_path),
-                                         prefix=args.prefix)
+                                         prefix=args.prefix, suite=args.suite)
         print(f"terminal {args.id} {'registered' if new else 'secret replaced'}"
               + (f", reference prefix {args.prefix}" if args.prefix else ""))
     elif args.terminal_cmd == "remove":
@@ -201,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     add = tsub.add_parser("add", help="register a terminal with the secret in FILE")
     add.add_argument("id")
     add.add_argument("--secret-file", required=True)
+    add.add_argument("--suite", choices=sorted(signing.SUITES),
+                     help="request signing: hmac-sha256 (default) or hmac-sm3 (GB/T 32905); "
+                     "the kiosk's backoffice.suite must match")
     add.add_argument("--prefix", help="the kiosk's terminal.ref_prefix (2-4 of A-Z 0-9); "
                      "references with it are accepted from this terminal only")
     _db_options(add)

@@ -62,6 +62,15 @@ class TerminalPrefix(Base):
     terminal_id: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class TerminalSuite(Base):
+    """A terminal's signing suite when it is not the default (kiosk/signing.py SUITES)."""
+
+    __tablename__ = "terminal_suites"
+
+    terminal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    suite: Mapped[str] = mapped_column(String(32))
+
+
 class Nonce(Base):
     __tablename__ = "nonces"
 

@@ -13,7 +13,7 @@ from backoffice.catalog import CatalogSource
 from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox
-from backoffice.models import Terminal, TerminalPrefix
+from backoffice.models import Terminal, TerminalPrefix, TerminalSuite
 from backoffice.schemas import (
     CaseState,
     CaseStatus,
@@ -23,6 +23,7 @@ from backoffice.schemas import (
     TerminalList,
     TransitionRequest,
 )
+from kiosk import signing
 
 TERMINAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SECRET_HEX_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -84,12 +85,16 @@ def receive_material(factory: sessionmaker[Session], case_number: str, code: str
 
 
 def register_terminal(factory: sessionmaker[Session], terminal_id: str, secret_hex: str,
-                      now: datetime, box: SecretBox, *, prefix: str | None = None) -> bool:
+                      now: datetime, box: SecretBox, *, prefix: str | None = None,
+                      suite: str | None = None) -> bool:
     """Add a terminal or replace its secret (stored sealed). Returns True when it is new.
 
     ``prefix``: the kiosk-reference prefix this terminal uses (``terminal.ref_prefix``);
-    a prefix belongs to one terminal (409 ``prefix_taken`` otherwise).
+    a prefix belongs to one terminal (409 ``prefix_taken`` otherwise). ``suite``: its
+    signing suite (``backoffice.suite`` in the kiosk's config), kept when None.
     """
+    if suite is not None and suite not in signing.SUITES:
+        raise ApiError(422, "invalid_request", f"suite must be one of {', '.join(signing.SUITES)}")
     if not TERMINAL_ID_RE.match(terminal_id):
         raise ApiError(422, "invalid_request", "terminal id must be [A-Za-z0-9_.-], 1-64 chars")
     if not SECRET_HEX_RE.match(secret_hex):
@@ -100,6 +105,10 @@ def register_terminal(factory: sessionmaker[Session], terminal_id: str, secret_h
     with transaction(factory) as session:
         if prefix is not None:
             _claim_prefix(session, terminal_id, prefix)
+        if suite is not None:
+            session.execute(delete(TerminalSuite).where(TerminalSuite.terminal_id == terminal_id))
+            if suite != signing.DEFAULT_SUITE:
+                session.add(TerminalSuite(terminal_id=terminal_id, suite=suite))
         terminal = session.get(Terminal, terminal_id)
         if terminal is None:
             session.add(Terminal(id=terminal_id, secret_hex=sealed, created_at=now))
@@ -140,6 +149,7 @@ def remove_terminal(factory: sessionmaker[Session], terminal_id: str, now: datet
         if session.get(Terminal, terminal_id) is None:
             raise ApiError(404, "not_found", f"no terminal {terminal_id}")
         session.execute(delete(TerminalPrefix).where(TerminalPrefix.terminal_id == terminal_id))
+        session.execute(delete(TerminalSuite).where(TerminalSuite.terminal_id == terminal_id))
         session.execute(delete(Terminal).where(Terminal.id == terminal_id))
         audit.record(session, now, actor, "remove_terminal", terminal_id)
 

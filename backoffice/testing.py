@@ -28,7 +28,8 @@ class TerminalClient:
     """Signs requests as one terminal. """
 
     def __init__(self, client: Any, terminal_id: str, secret: bytes,
-                 clock: Clock) -> None:
+                 clock: Clock, suite: str = signing.DEFAULT_SUITE) -> None:
+        self.suite = suite
         self.client = client
         self.terminal_id = terminal_id
         self.secret = secret
@@ -46,7 +47,7 @@ class TerminalClient:
             "X-Timestamp": ts,
             "X-Nonce": nonce,
             "X-Signature": signing.sign_digest(secret or self.secret, method, path, ts, nonce,
-                                               digest),
+                                               digest, self.suite),
             signing.CONTENT_SHA256_HEADER: digest,
         }
 

@@ -44,7 +44,7 @@ from kiosk.errors import (
     TransientError,
 )
 from kiosk.privacy import redact
-from kiosk.signing import CASE_TOKEN_HEADER, query_token, signed_headers
+from kiosk.signing import CASE_TOKEN_HEADER, DEFAULT_SUITE, query_token, signed_headers
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,8 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
 class BackofficeClient:
     def __init__(self, base_url: str, terminal_id: str, secret: bytes, *, clock: Clock,
                  session: requests.Session | None = None, connect_timeout_s: float = 3.0,
-                 read_timeout_s: float = 10.0, ca_bundle: str = "") -> None:
+                 read_timeout_s: float = 10.0, ca_bundle: str = "",
+                 suite: str = DEFAULT_SUITE) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError("kiosk.yaml", "backoffice.url", f"not an http(s) URL: {base_url!r}")
@@ -156,6 +157,7 @@ class BackofficeClient:
         self._prefix = parts.path.rstrip("/")
         self.terminal_id = terminal_id
         self._secret = secret
+        self._suite = suite
         self._clock = clock
         self._session = session or requests.Session()
         self._timeout = (connect_timeout_s, read_timeout_s)
@@ -173,7 +175,8 @@ class BackofficeClient:
         return cls(bo.url, config.terminal.id, read_terminal_secret(resolve(bo.secret_file)),
                    clock=clock, session=session, connect_timeout_s=bo.connect_timeout_s,
                    read_timeout_s=bo.read_timeout_s,
-                   ca_bundle=str(resolve(bo.ca_bundle)) if bo.ca_bundle else "")
+                   ca_bundle=str(resolve(bo.ca_bundle)) if bo.ca_bundle else "",
+                   suite=bo.suite)
 
     def close(self) -> None:
         self._session.close()
@@ -187,7 +190,8 @@ class BackofficeClient:
         all_headers = dict(headers or {})
         if signed:
             all_headers.update(signed_headers(self._secret, self.terminal_id, method, wire_path,
-                                              body, self._clock.now().timestamp()))
+                                              body, self._clock.now().timestamp(),
+                                              self._suite))
         started = self._clock.monotonic()
         what = f"{method} {path}"
         try:

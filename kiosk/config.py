@@ -135,6 +135,9 @@ class BackofficeConfig(StrictModel):
     submit_wait_s: float = Field(default=8.0, ge=0)
     #: File holding this terminal's HMAC secret (0600).
     secret_file: str = "var/secrets/terminal.key"
+    #: Request signing suite, as the terminal was registered (terminal add --suite):
+    #: HMAC-SHA256, or HMAC-SM3 for the national suite (GB/T 39786).
+    suite: Literal["hmac-sha256", "hmac-sm3"] = "hmac-sha256"
     heartbeat_interval_s: float = Field(default=60.0, gt=0)
 
 
