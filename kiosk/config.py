@@ -152,6 +152,9 @@ class OutboxConfig(StrictModel):
     path: str = "var/outbox.sqlite3"
     #: AES-256-GCM key file (0600); KIOSK_OUTBOX_KEY (base64) overrides it.
     key_file: str = "var/secrets/outbox.key"
+    #: What new records are sealed with: AES-256-GCM, or SM4-GCM for the national
+    #: suite (GB/T 39786). Records sealed before a change still open.
+    cipher: Literal["aes-256-gcm", "sm4-gcm"] = "aes-256-gcm"
     max_pending_cases: int = Field(default=500, gt=0)
     max_pending_bytes: int = Field(default=2_000_000_000, gt=0)
     retry: RetryConfig = RetryConfig()

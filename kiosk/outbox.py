@@ -106,7 +106,8 @@ class Outbox:
         path = resolve(config.outbox.path)
         key = outbox_key(resolve(config.outbox.key_file), path,
                          os.environ if environ is None else environ, create=create_key)
-        return cls(path, Sealer(key), ref_prefix=config.terminal.ref_prefix, clock=clock,
+        return cls(path, Sealer(key, config.outbox.cipher),
+                   ref_prefix=config.terminal.ref_prefix, clock=clock,
                    max_pending_cases=config.outbox.max_pending_cases,
                    max_pending_bytes=config.outbox.max_pending_bytes)
 
