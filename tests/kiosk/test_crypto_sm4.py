@@ -33,7 +33,7 @@ def test_sm4_gives_the_standards_example() -> None:
 def test_sm4_gcm_round_trip_bound_to_its_row(data: bytes, bound: str) -> None:
     sealer = Sealer(KEY, "sm4-gcm")
     sealed = sealer.seal(data, bound)
-    assert (sealed[:1] == SM4_VERSION and data not in sealed[13:]) or not data
+    assert sealed[:1] == SM4_VERSION
     assert sealer.open(sealed, bound) == data
     with pytest.raises(OutboxKeyError):
         sealer.open(sealed, bound + "x")
