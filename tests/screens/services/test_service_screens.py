@@ -264,7 +264,10 @@ def test_progress_query_by_receipt_qr(harness: Any, env: SimEnvironment, submitt
     harness.press(tile(shell, "progress"))
     screen = shell.current
     try:
-        show_receipt_qr(env, f"{kiosk.config.devices.printer.query_base_url}/q/{submitted}")
+        token = BackofficeClient.from_config(env.config(), clock=SystemClock()).query_token(
+            submitted)
+        show_receipt_qr(env, f"{kiosk.config.devices.printer.query_base_url}/q/{submitted}"
+                             f"?t={token}")
         assert render_until(harness, lambda: screen.state in ("timeline", "error")), screen.state
         assert screen.state == "timeline", screen.notice
         assert render_until(harness, lambda: submitted in texts(shell), 5.0)
@@ -289,7 +292,7 @@ class ReadyCases:
     def __init__(self, item_code: str) -> None:
         self.item_code = item_code
 
-    def case_status(self, number_or_ref: str) -> Any:
+    def case_status(self, number_or_ref: str, token: str) -> Any:
         return self.applicant_cases("", None)[0]
 
     def applicant_cases(self, id_number: str, verification: Any) -> list[Any]:
