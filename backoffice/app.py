@@ -1,8 +1,9 @@
 """The app factory: ``create_app(settings)`` builds one back office, all state on ``app.state``.
 
 Every error leaves as ``{"error", "detail"}`` (API.md), including FastAPI's own
-validation errors and Starlette's 404/405; a database that stays locked is a
-503 (transient, the kiosk retries), never a 500.
+validation errors, Starlette's 404/405 and any unexpected exception (500
+``internal``); a database that stays locked is a 503 (transient, the kiosk
+retries), never a 500.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,12 +25,12 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from backoffice import db
+from backoffice import db, staffops
 from backoffice.auth import TerminalAuth
 from backoffice.blobs import BlobStore
 from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
-from backoffice.ratelimit import SlidingWindow
+from backoffice.keystore import SecretBox, private_file, secure_data_dir
 from backoffice.routes import applicants, cases, catalog, health, materials, staff, terminals
 from backoffice.routes.common import describe_validation
 from backoffice.schemas import (
@@ -37,14 +39,18 @@ from backoffice.schemas import (
     Heartbeat,
     MaterialReceived,
     TransitionRequest,
+    VerificationReport,
 )
 from backoffice.settings import Settings
+from backoffice.staffauth import StaffAuth
+from backoffice.timeouts import BodyDeadline
 
 log = logging.getLogger("backoffice")
 
 API_VERSION = "1"
 #: Request bodies parsed by the routes themselves (after the signature check).
-BODY_MODELS = (CaseSubmission, ApplicantQuery, Heartbeat, TransitionRequest, MaterialReceived)
+BODY_MODELS = (CaseSubmission, ApplicantQuery, VerificationReport, Heartbeat, TransitionRequest,
+               MaterialReceived)
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
@@ -74,7 +80,9 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return _error(exc.status_code, code, str(exc.detail))
+        answer = _error(exc.status_code, code, str(exc.detail))
+        answer.headers.update(exc.headers or {})  # 405's Allow (RFC 9110 §15.5.6)
+        return answer
 
     @app.exception_handler(ClientDisconnect)
     async def client_gone(_request: Request, _exc: ClientDisconnect) -> JSONResponse:
@@ -82,6 +90,13 @@ def _install_handlers(app: FastAPI) -> None:
         # this answer, but it must not be logged as a server error.
         log.info("client disconnected before sending the whole body")
         return _error(400, "incomplete_body", "the connection closed before the body ended")
+
+    @app.exception_handler(Exception)
+    async def server_error(_request: Request, exc: Exception) -> JSONResponse:
+        # A bug, answered in the contract's shape; only the type is logged (the
+        # message may hold personal data) and the kiosk retries the request later.
+        log.error("unhandled %s", type(exc).__name__)
+        return _error(500, "internal", "internal server error")
 
     @app.exception_handler(OperationalError)
     async def database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
@@ -105,7 +120,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "type": "apiKey", "in": "header", "name": "X-Signature",
             "description": "HMAC-SHA256 with X-Terminal-Id, X-Timestamp, X-Nonce: "
                            "see backoffice/API.md"},
-        "staffToken": {"type": "http", "scheme": "bearer"},
+        "staffToken": {"type": "http", "scheme": "bearer",
+                       "description": "a staff account's token, ACCOUNT.SECRET (roles: "
+                                      "staff, technician, admin)"},
     }
     for path, operations in doc["paths"].items():
         if path == "/api/v1/health":
@@ -118,9 +135,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(settings.data_dir)
     engine = db.make_engine(settings.effective_database_url)
+    if db.is_sqlite(engine) and engine.url.database:
+        private_file(Path(engine.url.database))
     db.create_schema(engine)
+    secret_box = SecretBox.from_file(settings.master_key_path)
+    staffops.seal_plain_secrets(db.make_sessionmaker(engine), secret_box)
     # Rows that need not survive a power cut (nonces, see auth.record_nonce; the
     # material index, see routes/materials.py) are written on SQLite through a
     # second engine on the same file whose commits skip the fsync.
@@ -133,22 +154,29 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
         fast_engine.dispose()
 
+    # No trailing-slash redirects: Starlette builds their Location from the Host
+    # header, which would let a client make the server point anywhere.
     app = FastAPI(title="Reference back office (一窗受理)", version=API_VERSION,
                   description="Contract: backoffice/API.md", lifespan=lifespan,
-                  separate_input_output_schemas=False)
+                  separate_input_output_schemas=False, redirect_slashes=False,
+                  docs_url="/docs" if settings.docs else None,
+                  redoc_url="/redoc" if settings.docs else None,
+                  openapi_url="/openapi.json" if settings.docs else None)
     app.state.settings = settings
     app.state.engine = engine
     app.state.fast_engine = fast_engine
     write_lock = threading.RLock() if db.is_sqlite(engine) else None
     app.state.sessions = db.make_sessionmaker(engine, write_lock)
     app.state.fast_sessions = db.make_sessionmaker(fast_engine, write_lock)
+    app.state.secret_box = secret_box
     app.state.auth = TerminalAuth(app.state.sessions, app.state.fast_sessions,
-                                  settings.max_skew_s)
+                                  settings.max_skew_s, secret_box)
+    app.state.staff_auth = StaffAuth(app.state.sessions, app.state.fast_sessions)
     app.state.blobs = BlobStore(settings.blob_dir)
     app.state.catalog = CatalogSource(settings.catalog_dir)
-    app.state.listing_limit = SlidingWindow(applicants.LISTINGS_PER_WINDOW,
-                                            applicants.LISTING_WINDOW)
     _install_handlers(app)
+    app.add_middleware(BodyDeadline, idle_s=settings.body_idle_timeout_s,
+                       total_s=settings.body_timeout_s)
     for module in (health, catalog, materials, cases, applicants, terminals, staff):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -1,11 +1,17 @@
-"""Terminal request signatures (API.md "Terminal authentication") and the staff token.
+"""Terminal request signatures (API.md "Terminal authentication") and staff roles.
 
-Checks run in this order, each a 401 with its own code: headers present and
-well formed (``bad_signature``), terminal registered (``unknown_terminal``),
-timestamp within ±300 s (``clock_skew``), HMAC over the canonical string
-(``bad_signature``), nonce unused (``replayed_nonce``). Nonces are rows with
-an expiry in the database, so a replay is caught even when it reaches
-another server process on the same database.
+Checks run in this order, each a 401, all before any byte of the body is
+read: headers present and well formed (``bad_signature``), HMAC over the
+canonical string (``bad_signature``; the body's hash is the one the request
+declares: ``X-Content-SHA256``, the path's digest for materials, the empty
+body's otherwise), timestamp within ±300 s (``clock_skew``), nonce unused
+(``replayed_nonce``). An unregistered terminal is answered exactly like a
+wrong signature (an HMAC is computed with a throwaway key), so an outsider
+cannot learn which terminal ids exist; ``clock_skew`` comes after the HMAC
+for the same reason. The body is read afterwards and must hash to the
+declared digest (else ``bad_signature`` too). Nonces are rows with an expiry
+in the database, so a replay is caught even when it reaches another server
+process on the same database.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import hashlib
 import hmac
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -27,10 +34,15 @@ from starlette.requests import Request
 
 from backoffice.db import transaction
 from backoffice.errors import ApiError
-from backoffice.models import Nonce, Terminal
+from backoffice.keystore import SecretBox
+from backoffice.models import Nonce, Terminal, TerminalSuite
+from backoffice.staffauth import StaffAuth, StaffPrincipal
 from kiosk.submission import signing
 
 _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")
+_BAD_SIGNATURE = "signature does not match the request"
+#: Compared against when the terminal is unknown, so that both cost one HMAC.
+_NO_SECRET = bytes(32)
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,8 @@ class SignedHeaders:
     signature: str
     method: str
     path_and_query: str
+    #: ``X-Content-SHA256`` (lowercase) when the request declared its body's digest.
+    content_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,20 +92,25 @@ def parse_headers(request: Request) -> SignedHeaders:
     if not _HEX64.match(values["X-Signature"]):
         raise _unauthorized("bad_signature", "X-Signature must be 64 hex characters")
     if len(values["X-Terminal-Id"]) > 64:
-        raise _unauthorized("unknown_terminal", "terminal id too long")
+        raise _unauthorized("bad_signature", _BAD_SIGNATURE)
+    declared = h.get(signing.CONTENT_SHA256_HEADER)
+    if declared is not None and not _HEX64.match(declared):
+        raise _unauthorized("bad_signature",
+                            f"{signing.CONTENT_SHA256_HEADER} must be 64 hex characters")
     return SignedHeaders(values["X-Terminal-Id"], values["X-Timestamp"], values["X-Nonce"],
-                         values["X-Signature"], request.method.upper(), path_and_query(request))
+                         values["X-Signature"], request.method.upper(), path_and_query(request),
+                         declared.lower() if declared is not None else None)
 
 
-def signature_matches(secret: bytes, headers: SignedHeaders, body_sha256: str) -> bool:
+def signature_matches(secret: bytes, headers: SignedHeaders, body_sha256: str,
+                      suite: str = signing.DEFAULT_SUITE) -> bool:
     """HMAC check from the body's digest, for bodies streamed to disk.
 
     Builds the same canonical string as :func:`kiosk.submission.signing.canonical_string`
     (a test keeps the two equal) without holding the body in memory.
     """
-    msg = "\n".join((headers.method, headers.path_and_query, headers.timestamp,
-                     headers.nonce, body_sha256)).encode()
-    expected = hmac.new(secret, msg, hashlib.sha256).hexdigest()
+    expected = signing.sign_digest(secret, headers.method, headers.path_and_query,
+                                   headers.timestamp, headers.nonce, body_sha256, suite)
     return hmac.compare_digest(expected, headers.signature.lower())
 
 
@@ -108,12 +127,16 @@ class TerminalAuth:
     PURGE_EVERY_S = 30.0
 
     def __init__(self, sessions: sessionmaker[Session], fast_sessions: sessionmaker[Session],
-                 max_skew_s: int) -> None:
+                 max_skew_s: int, secret_box: SecretBox) -> None:
+        self._box = secret_box
         self._sessions = sessions
         self._fast = fast_sessions
         self.max_skew_s = max_skew_s
         self._lock = threading.Lock()
         self._secrets: dict[str, tuple[bytes, datetime]] = {}
+        #: Each terminal's signing suite (kiosk/submission/signing.py SUITES), cached
+        #: with its secret.
+        self._suites: dict[str, str] = {}
         self._last_purge: datetime | None = None
 
     def _cached(self, terminal_id: str, now: datetime) -> bytes | None:
@@ -129,48 +152,47 @@ class TerminalAuth:
             return cached
         with transaction(self._sessions, write=False) as session:
             terminal = session.get(Terminal, terminal_id)
-            secret = None if terminal is None else bytes.fromhex(terminal.secret_hex)
+            secret = None if terminal is None else \
+                self._box.open(terminal.id, terminal.secret_hex)
+            chosen = session.get(TerminalSuite, terminal_id)
         with self._lock:
+            self._suites[terminal_id] = chosen.suite if chosen else signing.DEFAULT_SUITE
             if secret is None:
                 self._secrets.pop(terminal_id, None)
             else:
                 self._secrets[terminal_id] = (secret, now)
         return secret
 
-    async def check_terminal_and_time_async(self, headers: SignedHeaders,
-                                            now: datetime) -> bytes:
-        """As :meth:`check_terminal_and_time`; a cached secret needs no worker thread."""
+    def secret_of(self, terminal_id: str, now: datetime) -> bytes | None:
+        """A registered terminal's secret (cached as for signatures), else None."""
+        return self._secret(terminal_id, now)
+
+    async def authenticate_async(self, headers: SignedHeaders, body_sha256: str,
+                                 now: datetime) -> None:
+        """As :meth:`authenticate`; a cached secret needs no worker thread for the lookup."""
         secret = self._cached(headers.terminal_id, now)
         if secret is None:
             secret = await run_in_threadpool(self._secret, headers.terminal_id, now)
-        return self._check(headers, now, secret)
+        self._check(headers, body_sha256, now, secret)
+        await run_in_threadpool(self.record_nonce, headers, now)
 
-    def check_terminal_and_time(self, headers: SignedHeaders, now: datetime) -> bytes:
-        """The checks that need no body. Returns the terminal's secret."""
-        return self._check(headers, now, self._secret(headers.terminal_id, now))
+    def authenticate(self, headers: SignedHeaders, body_sha256: str, now: datetime) -> None:
+        """Every check (signature over ``body_sha256``, clock, nonce); nothing is read."""
+        self._check(headers, body_sha256, now, self._secret(headers.terminal_id, now))
+        self.record_nonce(headers, now)
 
-    def _check(self, headers: SignedHeaders, now: datetime, secret: bytes | None) -> bytes:
-        if secret is None:
-            raise _unauthorized("unknown_terminal", "terminal is not registered")
+    def _check(self, headers: SignedHeaders, body_sha256: str, now: datetime,
+               secret: bytes | None) -> None:
+        with self._lock:
+            suite = self._suites.get(headers.terminal_id, signing.DEFAULT_SUITE)
+        matches = signature_matches(secret or _NO_SECRET, headers, body_sha256, suite)
+        if secret is None or not matches:
+            raise _unauthorized("bad_signature", _BAD_SIGNATURE)
         offset = int(headers.timestamp) - now.timestamp()
         if abs(offset) > self.max_skew_s:
             raise _unauthorized("clock_skew",
                                 f"timestamp is {offset:+.0f} s from the server clock "
                                 f"(limit ±{self.max_skew_s} s)")
-        return secret
-
-    def finish(self, headers: SignedHeaders, secret: bytes, *, now: datetime,
-               body: bytes | None = None, body_sha256: str | None = None) -> None:
-        """Check the HMAC (over the body, or its digest when streamed) and use up the nonce."""
-        if body is not None:
-            ok = signing.verify(secret, headers.signature, headers.method,
-                                headers.path_and_query, headers.timestamp, headers.nonce, body)
-        else:
-            assert body_sha256 is not None
-            ok = signature_matches(secret, headers, body_sha256)
-        if not ok:
-            raise _unauthorized("bad_signature", "signature does not match the request")
-        self.record_nonce(headers, now)
 
     def record_nonce(self, headers: SignedHeaders, now: datetime) -> None:
         """Remember a nonce; 401 ``replayed_nonce`` when it is already there.
@@ -221,14 +243,20 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 async def signed_request(request: Request) -> Signed:
-    """FastAPI dependency: authenticate a terminal request with a small body."""
+    """FastAPI dependency: authenticate a terminal request with a small body.
+
+    The signature is checked against the declared digest before the body is
+    read, so an unauthenticated sender cannot make the server buffer anything.
+    """
     state = request.app.state
     terminals: TerminalAuth = state.auth
     headers = parse_headers(request)
-    now = state.settings.clock.now()
-    secret = await terminals.check_terminal_and_time_async(headers, now)
+    declared = headers.content_sha256 or signing.EMPTY_SHA256
+    await terminals.authenticate_async(headers, declared, state.settings.clock.now())
     body = await read_body(request, state.settings.max_case_bytes)
-    await run_in_threadpool(lambda: terminals.finish(headers, secret, body=body, now=now))
+    if hashlib.sha256(body).hexdigest() != declared:
+        raise _unauthorized("bad_signature", "the body does not match the signed digest "
+                            f"({signing.CONTENT_SHA256_HEADER})")
     return Signed(terminal_id=headers.terminal_id, body=body)
 
 
@@ -236,14 +264,26 @@ async def signed_request(request: Request) -> Signed:
 SignedRequest = Annotated[Signed, Depends(signed_request)]
 
 
-def require_staff(request: Request) -> str:
-    """FastAPI dependency: ``Authorization: Bearer <staff token>``."""
-    token = request.app.state.settings.staff_token
-    given = request.headers.get("authorization", "")
-    scheme, _, value = given.partition(" ")
-    if not token:
-        raise ApiError(401, "bad_staff_token", "no staff token is configured on this server")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
-                                                             token.encode()):
-        raise ApiError(401, "bad_staff_token", "missing or wrong staff bearer token")
-    return "staff"
+def _principal(request: Request) -> StaffPrincipal:
+    state = request.app.state
+    staff: StaffAuth = state.staff_auth
+    client = request.client.host if request.client else ""
+    return staff.authenticate(request.headers.get("authorization", ""), client,
+                              state.settings.clock.now())
+
+
+def require_role(role: str) -> Callable[[Request], StaffPrincipal]:
+    """FastAPI dependency: ``Authorization: Bearer <account>.<secret>`` with ``role``
+    (or admin); 401 ``bad_staff_token``, 403 ``forbidden`` for another role."""
+    def check(request: Request) -> StaffPrincipal:
+        principal = _principal(request)
+        if not principal.may(role):
+            raise ApiError(403, "forbidden", f"this needs the {role} role")
+        return principal
+    return check
+
+
+#: Route parameter types for the staff routes.
+CaseWorker = Annotated[StaffPrincipal, Depends(require_role("staff"))]
+Technician = Annotated[StaffPrincipal, Depends(require_role("technician"))]
+Admin = Annotated[StaffPrincipal, Depends(require_role("admin"))]

@@ -12,9 +12,11 @@ therefore never looks like a stored blob.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,9 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 
 from backoffice.errors import ApiError
+
+#: A temporary upload older than this (far beyond any body timeout) is debris.
+STALE_UPLOAD_S = 3600
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,13 @@ class BlobStore:
         self.root = root
         self.tmp = root / "tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        # Uploads a killed process left half-written: nobody will commit them. Only
+        # old ones: another server process on this directory may be receiving now.
+        cutoff = time.time() - STALE_UPLOAD_S
+        for stale in self.tmp.glob("upload-*"):
+            with contextlib.suppress(FileNotFoundError):
+                if stale.stat().st_mtime < cutoff:
+                    stale.unlink(missing_ok=True)
         fanout = [root / f"{n:02x}" for n in range(256)]
         if not all(d.is_dir() for d in fanout):
             for d in fanout:

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from backoffice.blobs import BlobStore
 from backoffice.db import transaction
 from backoffice.errors import ApiError
-from backoffice.models import Case, CaseEvent, DayCounter, Material, OwedMaterial
+from backoffice.models import (
+    Case,
+    CaseEvent,
+    DayCounter,
+    Material,
+    OwedMaterial,
+    TerminalPrefix,
+)
 from backoffice.schemas import (
     CaseReceipt,
     CaseState,
@@ -34,7 +41,9 @@ from backoffice.schemas import (
     TimelineEntry,
 )
 from kiosk.clock import CST
+from kiosk.errors import ValidationError
 from kiosk.privacy import mask_id, mask_name
+from kiosk.submission.reference import parse_reference
 
 CASE_PREFIX = "XS"
 #: Attempts before a contended intake gives up with 503 (the kiosk retries later).
@@ -101,11 +110,39 @@ def _existing(session: Session, sub: CaseSubmission, digest: str) -> CaseReceipt
     case = session.scalar(select(Case).where(Case.kiosk_ref == sub.kiosk_ref))
     if case is None:
         return None
+    if case.terminal_id != sub.terminal_id:
+        # Another terminal's case: say nothing about it (not even its number).
+        raise ApiError(409, "idempotency_conflict",
+                       f"{sub.kiosk_ref} is another terminal's reference")
     if case.body_hash != digest:
         raise ApiError(409, "idempotency_conflict",
                        f"{sub.kiosk_ref} was already submitted with a different body "
                        f"(case {case.case_number})")
     return receipt(case)
+
+
+def check_reference(session: Session, sub: CaseSubmission) -> None:
+    """The reference is well formed, and its prefix is the signing terminal's.
+
+    A terminal registered with a prefix may only use that one; a terminal
+    registered without one may use any prefix no other terminal owns. So two
+    terminals can never mint the same reference and refuse each other's cases.
+    """
+    try:
+        prefix = parse_reference(sub.kiosk_ref).prefix
+    except ValidationError:
+        raise ApiError(422, "invalid_case", "kiosk_ref is not a kiosk reference "
+                       "(PREFIX-YYMMDD-NNNN-C with its ISO 7064 check character)") from None
+    owner = session.get(TerminalPrefix, prefix)
+    if owner is not None and owner.terminal_id != sub.terminal_id:
+        raise ApiError(422, "invalid_case",
+                       f"kiosk_ref prefix {prefix} belongs to another terminal")
+    if owner is None:
+        own = session.scalar(select(TerminalPrefix.prefix)
+                             .where(TerminalPrefix.terminal_id == sub.terminal_id))
+        if own is not None:
+            raise ApiError(422, "invalid_case",
+                           f"kiosk_ref prefix {prefix} is not this terminal's ({own})")
 
 
 def _check_codes(sub: CaseSubmission, known: frozenset[str] | None) -> None:
@@ -129,6 +166,7 @@ def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
     for _attempt in range(INTAKE_ATTEMPTS):
         try:
             with transaction(factory) as session:
+                check_reference(session, sub)
                 found = _existing(session, sub, digest)
                 if found is not None:
                     return found, False
@@ -190,14 +228,18 @@ def receipt(case: Case) -> CaseReceipt:
                        status=CaseState(case.status), received_at=case.received_at)
 
 
-def status(case: Case) -> CaseStatus:
+def status(case: Case, *, staff_notes: bool = False) -> CaseStatus:
+    """The case as a terminal sees it; timeline notes are staff-internal (``staff_notes``
+    only for the staff view), what the citizen must know is in ``owed_materials``
+    and ``collect``."""
     return CaseStatus(
         **receipt(case).model_dump(),
         item_code=case.item_code,
         owed_materials=[OwedMaterialOut(code=m.code, name=m.name, deadline=m.deadline)
                         for m in case.owed if m.received_at is None],
         collect=Collect.model_validate(case.collect) if case.collect else None,
-        timeline=[TimelineEntry(status=CaseState(e.status), at=e.at, note=e.note)
+        timeline=[TimelineEntry(status=CaseState(e.status), at=e.at,
+                                note=e.note if staff_notes else "")
                   for e in case.events],
     )
 
@@ -205,7 +247,7 @@ def status(case: Case) -> CaseStatus:
 def staff_view(case: Case) -> StaffCase:
     applicant = case.submission.get("applicant", {})
     return StaffCase(
-        **status(case).model_dump(),
+        **status(case, staff_notes=True).model_dump(),
         terminal_id=case.terminal_id, site_id=case.site_id,
         applicant=MaskedApplicant(id_number=mask_id(case.id_number),
                                   name=mask_name(str(applicant.get("name", "")))),

@@ -1,8 +1,12 @@
 """``scripts/backoffice``: serve, register terminals, staff operations, export OpenAPI.
 
-    serve [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--workers N]
-    terminal add ID --secret-file FILE     (creates FILE, 32 random bytes hex, 0600, if missing)
-    terminal list
+    serve [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--workers N] [--docs]
+    terminal add ID --secret-file FILE [--prefix P] [--suite hmac-sha256|hmac-sm3]
+                                           (creates FILE, 32 random bytes hex, 0600, if missing;
+                                            P: the kiosk's reference prefix, owned by ID alone)
+    terminal list | remove ID
+    staff-account add NAME --role staff|technician|admin | list | remove NAME
+                                           (add prints the account's token once)
     staff list [--status S] | show CASE | transition CASE TO [--note N] [--staff NAME]
     staff receive-material CASE CODE [--note N] [--staff NAME]
     export-openapi [--output FILE]         (default backoffice/openapi.json; "-" for stdout)
@@ -26,11 +30,13 @@ from pathlib import Path
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice import db, staffops
+from backoffice import db, staffauth, staffops
 from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
+from backoffice.keystore import SecretBox, private_file, private_umask, secure_data_dir
 from backoffice.schemas import CaseState, TransitionRequest
 from backoffice.settings import REPO_ROOT, Settings
+from kiosk.submission import signing
 
 OPENAPI_PATH = REPO_ROOT / "backoffice" / "openapi.json"
 
@@ -40,12 +46,15 @@ def _settings(args: argparse.Namespace) -> Settings:
         database_url=getattr(args, "database_url", None),
         data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
         catalog_dir=Path(args.catalog_dir) if getattr(args, "catalog_dir", None) else None,
+        docs=True if getattr(args, "docs", False) else None,
     )
 
 
-def _sessions(settings: Settings) -> sessionmaker[Session]:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+def open_sessions(settings: Settings) -> sessionmaker[Session]:
+    secure_data_dir(settings.data_dir)
     engine = db.make_engine(settings.effective_database_url)
+    if db.is_sqlite(engine) and engine.url.database:
+        private_file(Path(engine.url.database))
     db.create_schema(engine)
     return db.make_sessionmaker(engine)
 
@@ -71,9 +80,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from backoffice.server import serve, serve_workers
 
     settings = _settings(args)
-    if not settings.staff_token:
-        print("note: BACKOFFICE_STAFF_TOKEN is not set; the staff HTTP routes answer 401 "
-              "(the staff CLI still works)", file=sys.stderr)
+    if not staffauth.accounts(open_sessions(settings)):
+        print("note: no staff accounts yet; the staff HTTP routes answer 401 until one is "
+              "added (scripts/backoffice staff-account add NAME --role admin)", file=sys.stderr)
     if args.workers > 1:
         serve_workers(settings, args.host, args.port, args.workers)
     else:
@@ -83,19 +92,47 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_terminal(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    factory = _sessions(settings)
+    factory = open_sessions(settings)
     if args.terminal_cmd == "add":
         secret = read_or_create_secret(Path(args.secret_file))
-        new = staffops.register_terminal(factory, args.id, secret, settings.clock.now())
-        print(f"terminal {args.id} {'registered' if new else 'secret replaced'}")
+        new = staffops.register_terminal(factory, args.id, secret, settings.clock.now(),
+                                         SecretBox.from_file(settings.master_key_path),
+                                         prefix=args.prefix, suite=args.suite)
+        print(f"terminal {args.id} {'registered' if new else 'secret replaced'}"
+              + (f", reference prefix {args.prefix}" if args.prefix else ""))
+    elif args.terminal_cmd == "remove":
+        staffops.remove_terminal(factory, args.id, settings.clock.now(), _cli_actor())
+        print(f"terminal {args.id} removed")
     else:
         _print(staffops.terminals(factory))
     return 0
 
 
+def _cli_actor() -> str:
+    """Who the audit log names for a CLI command: the operating-system account."""
+    return f"cli:{os.environ.get('USER') or os.getuid()}"
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    factory = open_sessions(settings)
+    if args.account_cmd == "add":
+        token = staffauth.add_account(factory, args.name, args.role, settings.clock.now())
+        print(token)
+        print(f"staff account {args.name} ({args.role}): the token above is shown once; "
+              "hand it to the person, it is not stored", file=sys.stderr)
+    elif args.account_cmd == "remove":
+        staffauth.remove_account(factory, args.name)
+        print(f"staff account {args.name} removed", file=sys.stderr)
+    else:
+        for name, role in staffauth.accounts(factory):
+            print(f"{name}\t{role}")
+    return 0
+
+
 def cmd_staff(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    factory = _sessions(settings)
+    factory = open_sessions(settings)
     now = settings.clock.now()
     if args.staff_cmd == "list":
         status = CaseState(args.status) if args.status else None
@@ -109,10 +146,11 @@ def cmd_staff(args: argparse.Namespace) -> int:
     elif args.staff_cmd == "transition":
         req = TransitionRequest(to=CaseState(args.to), note=args.note, staff=args.staff)
         _print(staffops.transition(factory, args.case, req, now,
-                                   CatalogSource(settings.catalog_dir)))
+                                   CatalogSource(settings.catalog_dir), actor=_cli_actor(),
+                                   staff=args.staff))
     else:
         _print(staffops.receive_material(factory, args.case, args.code, now,
-                                         staff=args.staff, note=args.note))
+                                         actor=_cli_actor(), staff=args.staff, note=args.note))
     return 0
 
 
@@ -154,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--catalog-dir", help="catalog YAML directory (default config/catalog)")
     serve.add_argument("--workers", type=int, default=1,
                        help="server processes on one socket and one database (default 1)")
+    serve.add_argument("--docs", action="store_true",
+                       help="serve /docs, /redoc and /openapi.json (development only)")
     _db_options(serve)
     serve.set_defaults(func=cmd_serve)
 
@@ -162,9 +202,28 @@ def build_parser() -> argparse.ArgumentParser:
     add = tsub.add_parser("add", help="register a terminal with the secret in FILE")
     add.add_argument("id")
     add.add_argument("--secret-file", required=True)
+    add.add_argument("--suite", choices=sorted(signing.SUITES),
+                     help="request signing: hmac-sha256 (default) or hmac-sm3 (GB/T 32905); "
+                     "the kiosk's backoffice.suite must match")
+    add.add_argument("--prefix", help="the kiosk's terminal.ref_prefix (2-4 of A-Z 0-9); "
+                     "references with it are accepted from this terminal only")
     _db_options(add)
     _db_options(tsub.add_parser("list", help="terminals and their last heartbeat"))
+    rm = tsub.add_parser("remove", help="unregister a terminal (stolen, retired)")
+    rm.add_argument("id")
+    _db_options(rm)
     terminal.set_defaults(func=cmd_terminal)
+
+    account = sub.add_parser("staff-account", help="per-person staff logins and roles")
+    asub = account.add_subparsers(dest="account_cmd", required=True)
+    acc_add = asub.add_parser("add", help="create or re-key NAME; prints its token once")
+    acc_add.add_argument("name")
+    acc_add.add_argument("--role", required=True, choices=staffauth.ROLES)
+    acc_rm = asub.add_parser("remove", help="delete NAME (its token stops working)")
+    acc_rm.add_argument("name")
+    for p in (acc_add, acc_rm, asub.add_parser("list", help="accounts and roles")):
+        _db_options(p)
+    account.set_defaults(func=cmd_account)
 
     staff = sub.add_parser("staff", help="case work (直接操作数据库)")
     ssub = staff.add_subparsers(dest="staff_cmd", required=True)
@@ -194,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.func(args)
+        # Everything the back office writes (database, WAL, blobs, keys) is 0600/0700.
+        with private_umask():
+            code: int = args.func(args)
     except ApiError as exc:
         print(f"error: {exc.code}: {exc.detail}", file=sys.stderr)
         return 1

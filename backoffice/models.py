@@ -53,6 +53,25 @@ class Terminal(Base):
     health: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
+class TerminalPrefix(Base):
+    """The kiosk-reference prefix a terminal was registered with (one owner per prefix)."""
+
+    __tablename__ = "terminal_prefixes"
+
+    prefix: Mapped[str] = mapped_column(String(4), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class TerminalSuite(Base):
+    """A terminal's signing suite when it is not the default
+    (kiosk/submission/signing.py SUITES)."""
+
+    __tablename__ = "terminal_suites"
+
+    terminal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    suite: Mapped[str] = mapped_column(String(32))
+
+
 class Nonce(Base):
     __tablename__ = "nonces"
 
@@ -69,6 +88,55 @@ class Material(Base):
     content_type: Mapped[str] = mapped_column(String(64))
     terminal_id: Mapped[str] = mapped_column(String(64))
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RateCount(Base):
+    """Requests counted per key and fixed window (backoffice/ratelimit.py)."""
+
+    __tablename__ = "rate_counts"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class VerificationEvent(Base):
+    """A terminal's report that it verified an applicant, as the server recorded it
+    (its time, not the terminal's): what an applicant listing is bound to."""
+
+    __tablename__ = "verification_events"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), index=True)
+    id_number: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(default=None)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    listings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StaffAccount(Base):
+    """One person's staff login (backoffice/staffauth.py): a role and a hashed token."""
+
+    __tablename__ = "staff_accounts"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Base):
+    """Who did what, when: staff actions and every applicant listing."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
 
 
 class DayCounter(Base):

@@ -177,9 +177,22 @@ class CaseList(BaseModel):
 
 # ---- applicants ------------------------------------------------------------
 
-class ApplicantQuery(Strict):
+class VerificationReport(Strict):
+    """The applicant a terminal just verified (card read, face compared)."""
+
     id_number: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{6,32}$")]
-    verification: Verification
+    method: Annotated[str, Field(pattern=r"^[a-z+_-]{1,32}$")]
+    score: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class VerificationRecorded(BaseModel):
+    verification_id: str
+    recorded_at: AwareDatetime
+    expires_at: AwareDatetime
+
+
+class ApplicantQuery(Strict):
+    verification_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{16,32}$")]
 
 
 # ---- terminals -------------------------------------------------------------
@@ -197,8 +210,12 @@ class OutboxHealth(Strict):
 
 class Heartbeat(Strict):
     time: AwareDatetime
+    # patternProperties alone would let the schema allow any other key, which the
+    # server refuses: the schema says so too.
     devices: Annotated[dict[Annotated[str, Field(pattern=ID_PATTERN)], DeviceHealth],
-                       Field(max_length=50)] = {}
+                       Field(max_length=50, json_schema_extra={
+                           "additionalProperties": False,
+                           "propertyNames": {"pattern": ID_PATTERN, "maxLength": 64}})] = {}
     outbox: OutboxHealth | None = None
 
 
@@ -208,6 +225,7 @@ class HeartbeatAck(BaseModel):
 
 class TerminalInfo(BaseModel):
     id: str
+    ref_prefix: str | None = None
     last_seen_at: AwareDatetime | None
     health: dict[str, Any] | None
 
@@ -251,3 +269,15 @@ class StaffCase(CaseStatus):
 
 class StaffCaseList(BaseModel):
     cases: list[StaffCase]
+
+
+class AuditEntry(BaseModel):
+    at: AwareDatetime
+    actor: str
+    action: str
+    target: str
+    detail: str
+
+
+class AuditLog(BaseModel):
+    events: list[AuditEntry]

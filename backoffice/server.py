@@ -27,6 +27,7 @@ from fastapi import FastAPI
 
 from backoffice.app import create_app
 from backoffice.settings import Settings
+from backoffice.timeouts import HeaderTimeoutH11Protocol, protocol_with_header_timeout
 from kiosk.privacy import RedactingFilter
 
 START_TIMEOUT_S = 30.0
@@ -49,7 +50,7 @@ def log_config() -> dict[str, Any]:
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8700) -> None:
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port, log_config=log_config(), proxy_headers=False,
-                server_header=False)
+                server_header=False, http=protocol_with_header_timeout(settings.header_timeout_s))
 
 
 def app_from_env() -> FastAPI:
@@ -66,11 +67,14 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
     os.environ.update({"DATABASE_URL": settings.database_url,
                        "BACKOFFICE_DATA_DIR": str(settings.data_dir),
                        "BACKOFFICE_CATALOG_DIR": str(settings.catalog_dir),
-                       "BACKOFFICE_STAFF_TOKEN": settings.staff_token})
+                       "BACKOFFICE_DOCS": "1" if settings.docs else "",
+                       "BACKOFFICE_MASTER_KEY_FILE": str(settings.master_key_path)})
     # Created once here, so that the workers start on a finished schema.
     create_app(settings).state.engine.dispose()
     uvicorn.run("backoffice.server:app_from_env", factory=True, workers=workers, host=host,
-                port=port, log_config=log_config(), proxy_headers=False, server_header=False)
+                port=port, log_config=log_config(), proxy_headers=False, server_header=False,
+                # By name: the workers import it (their header bound is the default).
+                http=HeaderTimeoutH11Protocol)
 
 
 class BackgroundServer:
@@ -86,7 +90,8 @@ class BackgroundServer:
         self._sock.bind((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
         config = uvicorn.Config(self.app, log_config=None, access_log=False,
-                                server_header=False, lifespan="on")
+                                server_header=False, lifespan="on",
+                                http=protocol_with_header_timeout(settings.header_timeout_s))
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run,
                                         kwargs={"sockets": [self._sock]},

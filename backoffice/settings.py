@@ -1,7 +1,8 @@
 """Settings of one back-office process: a frozen value built once and passed in.
 
 ``Settings.from_env()`` reads the environment (``DATABASE_URL``,
-``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_STAFF_TOKEN``, ``BACKOFFICE_CATALOG_DIR``);
+``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_CATALOG_DIR``,
+``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``);
 the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 """
 
@@ -11,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backoffice.timeouts import BODY_IDLE_TIMEOUT_S, BODY_TIMEOUT_S, HEADER_TIMEOUT_S
 from kiosk.clock import Clock, SystemClock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,12 +34,25 @@ def sqlite_url(path: Path) -> str:
 class Settings:
     data_dir: Path
     database_url: str = ""
-    staff_token: str = ""
     catalog_dir: Path = REPO_ROOT / "config" / "catalog"
     clock: Clock = field(default_factory=SystemClock)
     max_skew_s: int = MAX_SKEW_S
     max_material_bytes: int = MAX_MATERIAL_BYTES
     max_case_bytes: int = MAX_CASE_BYTES
+    #: Serve /docs, /redoc and /openapi.json (development only; the committed
+    #: backoffice/openapi.json is the contract).
+    docs: bool = False
+    #: Bounds on a slow client (backoffice/timeouts.py).
+    header_timeout_s: float = HEADER_TIMEOUT_S
+    body_idle_timeout_s: float = BODY_IDLE_TIMEOUT_S
+    body_timeout_s: float = BODY_TIMEOUT_S
+
+    #: Seals the terminals' secrets (backoffice/keystore.py); default: in the data dir.
+    master_key_file: Path | None = None
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.master_key_file or self.data_dir / "master.key"
 
     @property
     def blob_dir(self) -> Path:
@@ -54,8 +69,10 @@ class Settings:
         values: dict[str, object] = {
             "data_dir": Path(env.get("BACKOFFICE_DATA_DIR") or REPO_ROOT / "var" / "backoffice"),
             "database_url": env.get("DATABASE_URL", ""),
-            "staff_token": env.get("BACKOFFICE_STAFF_TOKEN", ""),
+            "docs": env.get("BACKOFFICE_DOCS", "") == "1",
         }
+        if env.get("BACKOFFICE_MASTER_KEY_FILE"):
+            values["master_key_file"] = Path(env["BACKOFFICE_MASTER_KEY_FILE"])
         if env.get("BACKOFFICE_CATALOG_DIR"):
             values["catalog_dir"] = Path(env["BACKOFFICE_CATALOG_DIR"])
         values.update({k: v for k, v in overrides.items() if v is not None})

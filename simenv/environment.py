@@ -61,6 +61,7 @@ from kiosk.config.model import ROOT, KioskConfig, load_config, resolve
 from kiosk.errors import SimulationError
 from kiosk.fonts import FALLBACK_FACES
 from kiosk.submission.crypto import create_key
+from kiosk.submission.reference import simulated_prefix
 from simenv.pcsc import PcscSim
 from simenv.procs import (
     Child,
@@ -117,6 +118,8 @@ class SimEnvironment:
         self.log_dir = self.dir / "log"
         self.receipts_dir = self.dir / "receipts"
         self.overlay = self.dir / "sim-overlay.yaml"
+        #: The reference prefix registered for the simulated terminal (set by start()).
+        self.ref_prefix = ""
         self.secret_file = self.dir / "secrets" / "terminal.key"
         self.outbox_key = self.dir / "secrets" / "outbox.key"
         self.backoffice_port = 0
@@ -194,11 +197,14 @@ class SimEnvironment:
         # only where the server needs it (one process creates the schema).
         provision = None
         # Once per terminal id and directory: ``up --dir var/sim`` restarts quickly.
-        marker = self.dir / "backoffice" / f".terminal-{base.terminal.id}"
+        # Each terminal is registered with its own reference prefix.
+        self.ref_prefix = simulated_prefix(base.terminal.id)
+        marker = self.dir / "backoffice" / f".terminal-{base.terminal.id}-{self.ref_prefix}"
         if not (self.secret_file.exists() and marker.exists()):
             provision = Child("backoffice-provision", "backoffice.cli",
                               ["terminal", "add", base.terminal.id, "--secret-file",
-                               str(self.secret_file)], log_dir=self.log_dir, env=bo_env).start()
+                               str(self.secret_file), "--prefix", self.ref_prefix],
+                              log_dir=self.log_dir, env=bo_env).start()
         self._spawn("idcard", "devices.idcard.simulator",
                     ["--link", str(self.idcard_link), "--control", str(self.idcard_socket),
                      "--baud", str(base.devices.idcard.baud)])
@@ -279,7 +285,8 @@ class SimEnvironment:
 
     def _write_overlay(self, base: KioskConfig) -> None:
         data: dict[str, Any] = {
-            "terminal": {"data_dir": str(self.dir)},
+            "terminal": {"data_dir": str(self.dir), "ref_prefix": self.ref_prefix,
+                         "simulated": True},
             "devices": {
                 "idcard": {"driver": "sam-serial", "port": str(self.idcard_link),
                            "photo_decoder": "sim-jpeg"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request
@@ -11,6 +13,7 @@ from backoffice import cases
 from backoffice.auth import SignedRequest
 from backoffice.db import transaction
 from backoffice.errors import ApiError
+from backoffice.ratelimit import Limit, enforce
 from backoffice.routes.common import (
     SIGNED,
     errors,
@@ -20,6 +23,7 @@ from backoffice.routes.common import (
     settings,
 )
 from backoffice.schemas import CaseReceipt, CaseStatus, CaseSubmission
+from kiosk.submission.signing import CASE_TOKEN_HEADER, query_token
 
 router = APIRouter(tags=["cases"])
 
@@ -47,13 +51,39 @@ def submit_case(
     return JSONResponse(receipt.model_dump(mode="json"), status_code=201 if created else 200)
 
 
+#: Look-ups by number or reference per terminal (shared by every server process).
+LOOKUPS = Limit("case-lookup", 60, timedelta(minutes=10))
+
+
 @router.get("/api/v1/cases/{key}", response_model=CaseStatus,
-            responses=errors(*SIGNED, 404))
+            responses=errors(*SIGNED, 403, 404, 429))
 def case_status(
     request: Request,
     key: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$",
                              description="case number or kiosk reference")],
     signed: SignedRequest,
+    token: Annotated[str | None, Header(alias=CASE_TOKEN_HEADER, max_length=64,
+                                        description="the query token of the case's "
+                                                    "receipt QR")] = None,
 ) -> CaseStatus:
+    """A case by number or reference, for the holder of its receipt's QR token.
+
+    Without the token the applicant's card is the way (``POST
+    /api/v1/applicants/cases``): a number alone, which anyone can read off a
+    receipt or guess, shows nothing. Wrong token and unknown case answer alike.
+    """
+    now = settings(request).clock.now()
+    enforce(request.app.state.fast_sessions, LOOKUPS, signed.terminal_id, now,
+            "case look-ups from this terminal")
+    if not token:
+        raise ApiError(403, "token_required",
+                       f"{CASE_TOKEN_HEADER} (from the receipt's QR) is required; "
+                       "otherwise list the applicant's cases after reading the card")
     with transaction(sessions(request), write=False) as session:
-        return cases.status(cases.get_case(session, key))
+        case = cases.find_case(session, key)
+        secret = None if case is None else \
+            request.app.state.auth.secret_of(case.terminal_id, now)
+        if case is None or secret is None or not hmac.compare_digest(
+                query_token(secret, case.kiosk_ref), token):
+            raise ApiError(404, "not_found", "no case with this number or reference and token")
+        return cases.status(case)

@@ -17,10 +17,10 @@ M = TypeVar("M", bound=BaseModel)
 
 _DESCRIPTIONS = {
     400: "Bad request (hash_mismatch, bad_request)",
-    401: "Not authenticated (bad_signature, clock_skew, replayed_nonce, unknown_terminal, "
-         "bad_staff_token)",
-    403: "Refused (not_verified)",
+    401: "Not authenticated (bad_signature, clock_skew, replayed_nonce, bad_staff_token)",
+    403: "Refused (not_verified, token_required, forbidden: another staff role)",
     404: "Not found",
+    408: "The body did not arrive in time (body_timeout)",
     409: "Conflict (idempotency_conflict, bad_transition)",
     413: "Too large",
     415: "Unsupported content type",
@@ -36,8 +36,8 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 #: What every terminal-signed route can answer besides its own successes.
-SIGNED = (400, 401, 413, 422, 503)
-STAFF = (400, 401, 404, 422, 503)
+SIGNED = (400, 401, 408, 413, 422, 503)
+STAFF = (400, 401, 403, 404, 422, 429, 503)
 
 
 def json_request_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -60,6 +60,9 @@ def parse_json(model: type[M], body: bytes, code: str) -> tuple[M, Any]:
     """Parse and validate a JSON body; returns the model and the raw JSON value."""
     try:
         raw = json.loads(body)
+        # JSON may spell a lone surrogate ("\ud800"): a str, but not text. Nothing
+        # downstream (hashing, the database) can store it, so it is refused here.
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError):
         raise ApiError(422, code, "body is not valid UTF-8 JSON") from None
     try:

@@ -1,12 +1,14 @@
 """``HEAD``/``PUT /api/v1/materials/{sha256}``: content-addressed material blobs.
 
-The upload is streamed to disk with the 10 MiB limit checked per chunk; the
-signature is checked from the digest computed on the way (the body is never
-held in memory), then the digest is compared with the path.
+The signature is checked first, over the digest in the path (nothing is read
+or written for a request that fails it); the upload is then streamed to disk
+with the 10 MiB limit checked per chunk (the body is never held in memory),
+and the digest computed on the way must equal the path's.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -20,6 +22,7 @@ from backoffice.errors import ApiError
 from backoffice.models import Material
 from backoffice.routes.common import SIGNED, errors, sessions, settings
 from backoffice.schemas import SHA256_PATTERN, StoredMaterial
+from kiosk.submission import signing
 
 router = APIRouter(tags=["materials"])
 
@@ -27,15 +30,27 @@ ACCEPTED_TYPES = ("image/jpeg", "image/png", "application/pdf")
 Sha = Annotated[str, Path(pattern=SHA256_PATTERN, description="lowercase hex SHA-256 of the body")]
 
 
-async def terminal_headers(request: Request) -> tuple[auth.SignedHeaders, bytes]:
-    """The body-free half of the signature check, before anything is read."""
+async def authenticated(request: Request) -> auth.SignedHeaders:
+    """Every signature check, before any byte of the body is read.
+
+    The canonical string covers the body's SHA-256, which for a material is
+    the one in the path: a wrong signature is refused without storing
+    anything, and the streamed body must then hash to the path.
+    """
     headers = auth.parse_headers(request)
+    sha256 = str(request.path_params.get("sha256", ""))
+    if headers.method == "HEAD":
+        body_sha256 = signing.EMPTY_SHA256
+    elif re.fullmatch(SHA256_PATTERN, sha256):
+        body_sha256 = sha256
+    else:  # a malformed path: authenticated as declared, then refused with 400 unread
+        body_sha256 = headers.content_sha256 or signing.EMPTY_SHA256
     now = settings(request).clock.now()
-    secret = await request.app.state.auth.check_terminal_and_time_async(headers, now)
-    return headers, secret
+    await request.app.state.auth.authenticate_async(headers, body_sha256, now)
+    return headers
 
 
-Who = Annotated[tuple[auth.SignedHeaders, bytes], Depends(terminal_headers)]
+Who = Annotated[auth.SignedHeaders, Depends(authenticated)]
 
 
 def _stored(request: Request, sha256: str) -> Material | None:
@@ -49,10 +64,6 @@ def _stored(request: Request, sha256: str) -> Material | None:
     404: {"description": "not stored"}, **errors(*SIGNED)})
 async def head_material(request: Request, sha256: Sha,
                         who: Who) -> Response:
-    headers, secret = who
-    now = settings(request).clock.now()
-    await run_in_threadpool(lambda: request.app.state.auth.finish(headers, secret, body=b"",
-                                                                  now=now))
     material = await run_in_threadpool(_stored, request, sha256)
     if material is None:
         return Response(status_code=404)
@@ -84,7 +95,6 @@ def _record(request: Request, sha256: str, size: int, content_type: str, termina
                 t: {"schema": {"type": "string", "format": "binary"}} for t in ACCEPTED_TYPES}}})
 async def put_material(request: Request, sha256: Sha,
                        who: Who) -> JSONResponse:
-    headers, secret = who
     conf = settings(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ACCEPTED_TYPES:
@@ -98,9 +108,6 @@ async def put_material(request: Request, sha256: Sha,
     store = request.app.state.blobs
     staged = await store.stage(request.stream(), conf.max_material_bytes)
     try:
-        now = conf.clock.now()
-        await run_in_threadpool(lambda: request.app.state.auth.finish(
-            headers, secret, body_sha256=staged.sha256, now=now))
         if staged.sha256 != sha256:
             raise ApiError(400, "hash_mismatch",
                            f"body SHA-256 is {staged.sha256}, not the one in the path")
@@ -114,6 +121,6 @@ async def put_material(request: Request, sha256: Sha,
         store.discard(staged)
         raise
     created = await run_in_threadpool(_record, request, sha256, staged.size, content_type,
-                                      headers.terminal_id)
+                                      who.terminal_id)
     return JSONResponse({"sha256": sha256, "size": staged.size},
                         status_code=201 if created else 200)

@@ -52,6 +52,9 @@ class TerminalConfig(StrictModel):
     ref_prefix: str = Field(pattern=r"^[A-Z0-9]{2,4}$")
     site_profile: str = Field(pattern=r"^[a-z0-9-]+$")
     data_dir: str = "var"
+    #: Set by the simulated environment's overlay (simenv/environment.py) only: this
+    #: terminal talks to simulators, so the example reference prefix is allowed.
+    simulated: bool = False
 
     def data_path(self) -> Path:
         return resolve(self.data_dir)
@@ -70,6 +73,9 @@ class BackofficeConfig(StrictModel):
     submit_wait_s: float = Field(default=8.0, ge=0)
     #: File holding this terminal's HMAC secret (0600).
     secret_file: str = "var/secrets/terminal.key"
+    #: Request signing suite, as the terminal was registered (terminal add --suite):
+    #: HMAC-SHA256, or HMAC-SM3 for the national suite (GB/T 39786).
+    suite: Literal["hmac-sha256", "hmac-sm3"] = "hmac-sha256"
     heartbeat_interval_s: float = Field(default=60.0, gt=0)
 
     @pydantic.field_validator("url")
@@ -102,6 +108,9 @@ class OutboxConfig(StrictModel):
     path: str = "var/outbox.sqlite3"
     #: AES-256-GCM key file (0600); KIOSK_OUTBOX_KEY (base64) overrides it.
     key_file: str = "var/secrets/outbox.key"
+    #: What new records are sealed with: AES-256-GCM, or SM4-GCM for the national
+    #: suite (GB/T 39786). Records sealed before a change still open.
+    cipher: Literal["aes-256-gcm", "sm4-gcm"] = "aes-256-gcm"
     max_pending_cases: int = Field(default=500, gt=0)
     max_pending_bytes: int = Field(default=2_000_000_000, gt=0)
     retry: RetryConfig = RetryConfig()

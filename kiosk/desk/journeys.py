@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 from kiosk.errors import KioskError, WorkflowError
 from kiosk.identity import Identity
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 ENDS = frozenset({"done", "cancelled", "timed_out"})
 #: backoffice/API.md case numbers: XS + YYYYMMDD + 6 digits.
 CASE_NUMBER_RE = re.compile(r"^XS\d{14}$")
+QUERY_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 
 def _leave(states: tuple[str, ...]) -> list[Any]:
@@ -42,22 +44,30 @@ def _leave(states: tuple[str, ...]) -> list[Any]:
             row("card_read", ANY, SAME), row("qr_scanned", ANY, SAME)]
 
 
-def case_ref_from_qr(payload: str) -> str | None:
-    """The kiosk reference or case number in a receipt's QR (a bare one or ``.../q/<ref>``)."""
-    text = payload.strip().rsplit("/", 1)[-1]
+def case_ref_from_qr(payload: str) -> tuple[str, str] | None:
+    """The kiosk reference (or case number) and query token in a receipt's QR
+    (``.../q/<ref>?t=<token>``). A bare reference or case number is not enough:
+    anyone can type one, so without the token the citizen's card is asked for."""
+    path, _, query = payload.strip().partition("?")
+    text = path.rsplit("/", 1)[-1]
+    token = parse_qs(query).get("t", [""])[0]
+    if not QUERY_TOKEN_RE.match(token):
+        return None
     if CASE_NUMBER_RE.match(text):
-        return text
+        return text, token
     try:
         parse_reference(text)
     except (KioskError, ValueError):
         return None
-    return text
+    return text, token
 
 
 @dataclass
 class ServiceData:
     identity: Identity | None = None
     ref: str | None = None
+    #: The query token from the receipt's QR, with ``ref`` (kiosk.submission.signing.query_token).
+    token: str | None = None
     cases: list[Any] = field(default_factory=list)
     selected: int | None = None
     choice: str | None = None
@@ -180,7 +190,8 @@ class QueryJourney(ServiceJourney):
         return len(self.data.cases) > 1
 
     def _fx_take_ref(self, e: Event) -> None:
-        self.data.ref = case_ref_from_qr(str(e.get("payload", "")))
+        found = case_ref_from_qr(str(e.get("payload", "")))
+        self.data.ref, self.data.token = found if found is not None else (None, None)
         self.data.notice = None
 
     def _fx_bad_qr(self, e: Event) -> None:

@@ -194,7 +194,7 @@ class ServiceDesk:
 class _NoBackoffice:
     """Stands in when the kiosk has no back-office client: every look-up fails typed."""
 
-    def case_status(self, number_or_ref: str) -> Any:
+    def case_status(self, number_or_ref: str, token: str) -> Any:
         raise BackofficeUnreachable("no back-office client configured")
 
     def applicant_cases(self, id_number: str, verification: Any) -> Sequence[Any]:

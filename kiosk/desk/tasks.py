@@ -32,7 +32,7 @@ from kiosk.submission.cases import Verification, VerificationMethod
 
 
 class CaseLookup(Protocol):
-    def case_status(self, number_or_ref: str) -> Any: ...
+    def case_status(self, number_or_ref: str, token: str) -> Any: ...
     def applicant_cases(self, id_number: str, verification: Verification) -> Sequence[Any]: ...
 
 
@@ -57,8 +57,8 @@ def _verification(identity: Identity, clock: Clock) -> Verification:
 
 def _lookup(j: ServiceJourney, client: CaseLookup, clock: Clock) -> Task:
     def look() -> tuple[str, dict[str, Any]]:
-        if j.data.ref:
-            return "found", {"cases": [client.case_status(j.data.ref)]}
+        if j.data.ref and j.data.token:
+            return "found", {"cases": [client.case_status(j.data.ref, j.data.token)]}
         identity = j.data.identity
         if identity is None:
             raise WorkflowError("lookup without a card or a reference")

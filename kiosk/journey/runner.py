@@ -65,6 +65,10 @@ class ReceiptPrinter(Protocol):
     def print_receipt(self, receipt: ReceiptInput) -> None: ...
 
 
+def _no_token(_kiosk_ref: str) -> str:
+    return ""
+
+
 @dataclass(frozen=True)
 class ReceiptContext:
     site_name: str
@@ -72,6 +76,8 @@ class ReceiptContext:
     lang: str = "zh_CN"
     #: Working days for 承诺办结 (config/holidays.yaml); None prints no promised date.
     calendar: WorkCalendar | None = None
+    #: The query token of a reference (BackofficeClient.query_token), for the QR.
+    query_token: Callable[[str], str] = _no_token
 
 
 class JourneyRunner:
@@ -188,7 +194,7 @@ class JourneyRunner:
                 materials_received=received, materials_owed=owed,
                 promised_date=promised, promised_days=item.promised_days,
                 collection=Collection("window", instruction=item.collect.get(ctx.lang)),
-                queued_offline=number is None))
+                queued_offline=number is None, query_token=ctx.query_token(ref)))
         return out
 
     def _print(self) -> None:

@@ -54,9 +54,10 @@ def _pad(label: str, cols: int, colon: str) -> str:
     return label + colon + " " * max(0, gap)
 
 
-def query_url(base: str, kiosk_ref: str) -> str:
-    """The progress link a receipt's QR code carries."""
-    return f"{base.rstrip('/')}/q/{kiosk_ref}"
+def query_url(base: str, kiosk_ref: str, token: str = "") -> str:
+    """The progress link a receipt's QR code carries; with the case's query token
+    when known (a kiosk then shows the case without asking for the card)."""
+    return f"{base.rstrip('/')}/q/{kiosk_ref}" + (f"?t={token}" if token else "")
 
 
 class _Frame:
@@ -149,7 +150,7 @@ def build_acceptance(data: ReceiptInput, texts: Texts) -> Document:
              bold=True)
     f.kv("receipt.label.collect", f.collection(data.collection) if data.collection
          else t("receipt.collect.later"))
-    url = query_url(data.query_base_url, data.kiosk_ref)
+    url = query_url(data.query_base_url, data.kiosk_ref, data.query_token)
     f.add(Feed(1), QrCode(url), para(t("receipt.qr.caption"), align=Align.CENTER),
           para(url, align=Align.CENTER))
     if data.queued_offline:

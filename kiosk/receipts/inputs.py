@@ -58,6 +58,9 @@ class ReceiptInput:
     promised_days: int | None = None
     collection: Collection | None = None
     queued_offline: bool = False
+    #: kiosk.submission.signing.query_token of this case: the QR lets any kiosk show it
+    #: without a card.
+    query_token: str = ""
 
 
 @dataclass(frozen=True)

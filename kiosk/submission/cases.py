@@ -235,8 +235,15 @@ class Case:
     def submission_body(self) -> bytes:
         """The exact bytes POSTed: computed once and stored, because the back office
         answers 409 to the same Idempotency-Key with a different body."""
-        body = json.dumps(self.to_submission(), ensure_ascii=False, sort_keys=True,
-                          separators=(",", ":"), allow_nan=False).encode("utf-8")
+        text = json.dumps(self.to_submission(), ensure_ascii=False, sort_keys=True,
+                          separators=(",", ":"), allow_nan=False)
+        try:
+            body = text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (from a broken input method or a card field) is not
+            # text; the back office would refuse it, so the case never enters the outbox.
+            raise ValidationError("a form value holds invalid Unicode (a lone surrogate)",
+                                  i18n_key="form.error.unknown") from None
         if len(body) > MAX_BODY_BYTES:
             raise ValidationError(f"case body of {len(body)} bytes over {MAX_BODY_BYTES}",
                                   i18n_key="case.error.too_large")

@@ -44,7 +44,7 @@ from kiosk.errors import (
 )
 from kiosk.privacy import redact
 from kiosk.submission.cases import Verification
-from kiosk.submission.signing import signed_headers
+from kiosk.submission.signing import CASE_TOKEN_HEADER, DEFAULT_SUITE, query_token, signed_headers
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,10 @@ class CaseStatus(CaseReceipt):
 
 class _CaseList(_Answer):
     cases: tuple[CaseStatus, ...]
+
+
+class _Recorded(_Answer):
+    verification_id: str
 
 
 class _Stored(_Answer):
@@ -144,7 +148,8 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
 class BackofficeClient:
     def __init__(self, base_url: str, terminal_id: str, secret: bytes, *, clock: Clock,
                  session: requests.Session | None = None, connect_timeout_s: float = 3.0,
-                 read_timeout_s: float = 10.0, ca_bundle: str = "") -> None:
+                 read_timeout_s: float = 10.0, ca_bundle: str = "",
+                 suite: str = DEFAULT_SUITE) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError("kiosk.yaml", "backoffice.url", f"not an http(s) URL: {base_url!r}")
@@ -152,6 +157,7 @@ class BackofficeClient:
         self._prefix = parts.path.rstrip("/")
         self.terminal_id = terminal_id
         self._secret = secret
+        self._suite = suite
         self._clock = clock
         self._session = session or requests.Session()
         self._timeout = (connect_timeout_s, read_timeout_s)
@@ -169,7 +175,8 @@ class BackofficeClient:
         return cls(bo.url, config.terminal.id, read_terminal_secret(resolve(bo.secret_file)),
                    clock=clock, session=session, connect_timeout_s=bo.connect_timeout_s,
                    read_timeout_s=bo.read_timeout_s,
-                   ca_bundle=str(resolve(bo.ca_bundle)) if bo.ca_bundle else "")
+                   ca_bundle=str(resolve(bo.ca_bundle)) if bo.ca_bundle else "",
+                   suite=bo.suite)
 
     def close(self) -> None:
         self._session.close()
@@ -183,7 +190,8 @@ class BackofficeClient:
         all_headers = dict(headers or {})
         if signed:
             all_headers.update(signed_headers(self._secret, self.terminal_id, method, wire_path,
-                                              body, self._clock.now().timestamp()))
+                                              body, self._clock.now().timestamp(),
+                                              self._suite))
         started = self._clock.monotonic()
         what = f"{method} {path}"
         try:
@@ -281,14 +289,27 @@ class BackofficeClient:
             raise TransientError("POST case: the receipt names another case")
         return receipt
 
-    def case_status(self, number_or_ref: str) -> CaseStatus:
-        _, content = self._request("GET", f"{API}/cases/{number_or_ref}")
+    def case_status(self, number_or_ref: str, token: str) -> CaseStatus:
+        """One case, with the token its receipt's QR carries (else: look up by card)."""
+        _, content = self._request("GET", f"{API}/cases/{number_or_ref}",
+                                   headers={CASE_TOKEN_HEADER: token})
         return self._json(CaseStatus, content, "GET case")
+
+    def query_token(self, kiosk_ref: str) -> str:
+        """The token for the QR of this terminal's receipt of ``kiosk_ref``."""
+        return query_token(self._secret, kiosk_ref)
 
     def applicant_cases(self, id_number: str,
                         verification: Verification) -> tuple[CaseStatus, ...]:
-        body = json.dumps({"id_number": id_number, "verification": verification.to_json()},
-                          ensure_ascii=False).encode()
+        """Report the verification (the server records it with its own time), then list
+        the cases of the applicant it names."""
+        report = {"id_number": id_number, "method": verification.method,
+                  "score": verification.score}
+        _, content = self._request("POST", f"{API}/verifications",
+                                   body=json.dumps(report, ensure_ascii=False).encode(),
+                                   headers={"Content-Type": "application/json"})
+        recorded = self._json(_Recorded, content, "POST verification")
+        body = json.dumps({"verification_id": recorded.verification_id}).encode()
         _, content = self._request("POST", f"{API}/applicants/cases", body=body,
                                    headers={"Content-Type": "application/json"})
         return self._json(_CaseList, content, "POST applicant cases").cases

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import os
 import secrets
 import stat
@@ -24,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kiosk.errors import OutboxKeyError
@@ -33,6 +35,8 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 #: First byte of every sealed message: lets a later key scheme coexist with this one.
 VERSION = b"\x01"
+#: The same with SM4-GCM (``Sealer(cipher="sm4-gcm")``).
+SM4_VERSION = b"\x02"
 
 
 def check_private_file(path: Path) -> None:
@@ -112,25 +116,60 @@ def outbox_key(key_file: Path, db_path: Path, environ: Mapping[str, str], *,
     return create_key(key_file)
 
 
-class Sealer:
-    """AES-256-GCM sealing bound to an identity (associated data)."""
+class _Sm4Gcm:
+    """SM4 (GB/T 32907) in GCM, with AESGCM's encrypt/decrypt shape (tag appended)."""
+
+    TAG_BYTES = 16
 
     def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def encrypt(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+        enc = Cipher(algorithms.SM4(self._key), modes.GCM(nonce)).encryptor()
+        enc.authenticate_additional_data(aad)
+        return enc.update(data) + enc.finalize() + enc.tag
+
+    def decrypt(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+        body, tag = data[:-self.TAG_BYTES], data[-self.TAG_BYTES:]
+        dec = Cipher(algorithms.SM4(self._key), modes.GCM(nonce, tag)).decryptor()
+        dec.authenticate_additional_data(aad)
+        return dec.update(body) + dec.finalize()
+
+
+#: Sealing schemes by their first byte; every scheme opens, the configured one seals.
+CIPHERS = {"aes-256-gcm": VERSION, "sm4-gcm": SM4_VERSION}
+
+
+class Sealer:
+    """Authenticated sealing bound to an identity (associated data).
+
+    ``cipher`` picks the scheme new records are sealed with: AES-256-GCM, or
+    SM4-GCM (the national suite; its 128-bit key is derived from the outbox key
+    with HMAC-SM3). Records sealed before a change of scheme still open, so a
+    terminal can switch without losing its queue.
+    """
+
+    def __init__(self, key: bytes, cipher: str = "aes-256-gcm") -> None:
         if len(key) != KEY_BYTES:
             raise OutboxKeyError(f"key is {len(key)} bytes, need {KEY_BYTES}")
-        self._aead = AESGCM(key)
+        sm4_key = hmac.new(key, b"kiosk outbox sm4-gcm", "sm3").digest()[:16]
+        self._schemes: dict[bytes, AESGCM | _Sm4Gcm] = {VERSION: AESGCM(key),
+                                                          SM4_VERSION: _Sm4Gcm(sm4_key)}
+        self._version = CIPHERS[cipher]
 
     def seal(self, plaintext: bytes, bound_to: str) -> bytes:
         nonce = secrets.token_bytes(NONCE_BYTES)
-        aad = VERSION + bound_to.encode()
-        return VERSION + nonce + self._aead.encrypt(nonce, plaintext, aad)
+        aad = self._version + bound_to.encode()
+        return self._version + nonce + self._schemes[self._version].encrypt(nonce, plaintext,
+                                                                            aad)
 
     def open(self, sealed: bytes, bound_to: str) -> bytes:
-        if len(sealed) < 1 + NONCE_BYTES + 16 or sealed[:1] != VERSION:
+        scheme = self._schemes.get(sealed[:1])
+        if len(sealed) < 1 + NONCE_BYTES + 16 or scheme is None:
             raise OutboxKeyError(f"{bound_to}: not a sealed outbox record")
         nonce = sealed[1:1 + NONCE_BYTES]
         try:
-            return self._aead.decrypt(nonce, sealed[1 + NONCE_BYTES:], VERSION + bound_to.encode())
+            return scheme.decrypt(nonce, sealed[1 + NONCE_BYTES:], sealed[:1] + bound_to.encode())
         except InvalidTag:
             raise OutboxKeyError(
                 f"{bound_to}: authentication failed: wrong outbox key, or the record was "

@@ -106,7 +106,8 @@ class Outbox:
         path = resolve(config.outbox.path)
         key = outbox_key(resolve(config.outbox.key_file), path,
                          os.environ if environ is None else environ, create=create_key)
-        return cls(path, Sealer(key), ref_prefix=config.terminal.ref_prefix, clock=clock,
+        return cls(path, Sealer(key, config.outbox.cipher),
+                   ref_prefix=config.terminal.ref_prefix, clock=clock,
                    max_pending_cases=config.outbox.max_pending_cases,
                    max_pending_bytes=config.outbox.max_pending_bytes)
 
@@ -314,6 +315,13 @@ class Outbox:
                       "next_attempt_at=COALESCE(?, next_attempt_at) "
                       "WHERE ref=? AND state='sending'",
                       (redact(error)[:500], self._now(), next_attempt_at, ref))
+
+    def count_server_error(self, ref: str) -> int:
+        """One more server error for this case; returns how many it has had."""
+        with self._tx() as c:
+            row = c.execute("UPDATE cases SET server_errors=server_errors+1 WHERE ref=? "
+                            "RETURNING server_errors", (ref,)).fetchone()
+        return 0 if row is None else int(row[0])
 
     def mark_delivered(self, ref: str, case_number: str, received_at: str | None) -> None:
         """Delivered: keep the reference, case number and times; purge personal data."""

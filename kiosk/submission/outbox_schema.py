@@ -69,6 +69,11 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (2, "case_blobs.fresh", (
         """ALTER TABLE case_blobs ADD COLUMN fresh INTEGER NOT NULL DEFAULT 0""",
     )),
+    # Server errors (5xx, garbage answers) for this very case: after a few, the
+    # sender parks it for staff instead of retrying it for ever.
+    (3, "cases.server_errors", (
+        """ALTER TABLE cases ADD COLUMN server_errors INTEGER NOT NULL DEFAULT 0""",
+    )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -1,4 +1,4 @@
-"""Kiosk references: ``XD-261122-0042-7``.
+"""Kiosk references: ``XD-261122-0042-F``.
 
 A reference is given to a case when the kiosk accepts it. It is printed on the
 receipt, typed or scanned back by citizens for queries, and sent as the
@@ -15,18 +15,21 @@ transposition, the two mistakes people make when copying a code from paper.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from kiosk.clock import CST
-from kiosk.errors import ValidationError
+from kiosk.errors import ConfigError, ValidationError
 
 #: ISO/IEC 7064 alphabet for MOD 37,36: digits then upper-case letters (values 0..35).
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _M = 36
 MAX_SEQ = 9999
+#: The prefix in config/kiosk.yaml: an example, refused outside the simulated environment.
+EXAMPLE_PREFIX = "XD"
 
 _REF_RE = re.compile(r"^([A-Z0-9]{2,4})-(\d{6})-(\d{4})-([0-9A-Z])$")
 _PREFIX_RE = re.compile(r"^[A-Z0-9]{2,4}$")
@@ -85,6 +88,31 @@ class Reference:
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.day:%y%m%d}-{self.seq:04d}-{check_char(self.body)}"
+
+
+def require_own_prefix(prefix: str, *, simulated: bool) -> None:
+    """Refuse the example prefix of config/kiosk.yaml on a real terminal.
+
+    Every terminal left at the example would mint the same references, and the
+    back office would refuse one terminal's cases as the other's, after the
+    receipt was printed. Each terminal is registered with its own prefix.
+    """
+    if prefix == EXAMPLE_PREFIX and not simulated:
+        raise ConfigError("kiosk.yaml", "terminal.ref_prefix",
+                          f"{EXAMPLE_PREFIX} is the example prefix; give this terminal its own "
+                          "(2-4 of A-Z 0-9) and register it with the back office: "
+                          "scripts/backoffice terminal add ID --secret-file FILE --prefix P")
+
+
+def simulated_prefix(terminal_id: str) -> str:
+    """The prefix the simulated environment registers for ``terminal_id``: "S" and
+    three base-36 characters of its hash (never the example, distinct per terminal id)."""
+    n = int.from_bytes(hashlib.sha256(terminal_id.encode()).digest()[:8], "big")
+    chars = []
+    for _ in range(3):
+        n, r = divmod(n, _M)
+        chars.append(ALPHABET[r])
+    return "S" + "".join(chars)
 
 
 def day_of(moment: datetime) -> date:

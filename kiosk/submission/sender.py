@@ -17,7 +17,10 @@ Outcomes (kiosk/errors.py, translated by the client):
   consecutive failures; order is kept;
 * other :class:`TransientError` (a 500 for this case, garbage JSON) and
   :class:`MissingMaterials` after one re-upload → this case waits its own backoff
-  while later cases go ahead, so one poisoned case cannot block everyone;
+  while later cases go ahead, so one poisoned case cannot block everyone; after
+  ``park_after`` such server errors on the same case (counted in the outbox, so a
+  restart does not reset them) it is parked: refused, kept for staff with the
+  reason, never retried on its own;
 * other :class:`PermanentError` → refused, kept for staff with the reason.
 """
 
@@ -47,9 +50,13 @@ from kiosk.errors import (
 from kiosk.submission.client import BackofficeClient
 from kiosk.submission.outbox import Outbox
 from kiosk.submission.outbox_schema import BlobRef, CaseRecord, CaseState, OutboxItem
+from kiosk.submission.reference import require_own_prefix
 from kiosk.submission.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
+
+#: Server errors on one case before it is parked for staff (see the module docstring).
+PARK_AFTER = 5
 
 
 class Receipt(Protocol):
@@ -76,7 +83,7 @@ def _about_this_terminal(exc: PermanentError) -> bool:
 class Sender:
     def __init__(self, outbox: Outbox, client: DeliveryClient, policy: RetryPolicy, *,
                  clock: Clock, rng: random.Random, idle_s: float = 30.0,
-                 transfer_workers: int = 4) -> None:
+                 transfer_workers: int = 4, park_after: int = PARK_AFTER) -> None:
         self._outbox = outbox
         self._client = client
         self._policy = policy
@@ -84,6 +91,7 @@ class Sender:
         self._rng = rng
         self._idle_s = idle_s
         self._workers = max(1, transfer_workers)
+        self._park_after = max(1, park_after)
         self._failures = 0          # consecutive queue-wide failures
         self._wake = threading.Event()
         self._woken = False
@@ -195,6 +203,12 @@ class Sender:
 
     def _retry_case(self, item: OutboxItem, exc: KioskError, now: float) -> None:
         """This case only (a 500 for its body, garbage in its answer): later cases go on."""
+        if isinstance(exc, TransientError):
+            errors = self._outbox.count_server_error(item.kiosk_ref)
+            if errors >= self._park_after:
+                self._outbox.mark_refused(item.kiosk_ref, None,
+                                          f"parked after {errors} server errors: {exc}")
+                return
         retry_after = exc.retry_after if isinstance(exc, TransientError) else None
         delay = self._policy.delay(item.attempts, self._rng, retry_after)
         self._outbox.release(item.kiosk_ref, str(exc), next_attempt_at=now + delay)
@@ -279,7 +293,11 @@ def build_submission(config: KioskConfig, *, clock: Clock, rng: random.Random,
                      environ: Mapping[str, str] | None = None, create_key: bool = False,
                      session: requests.Session | None = None) -> Submission:
     """Open the outbox (:class:`OutboxKeyError` if its key is missing or wrong), read
-    the terminal secret and build the sender (not started: call ``sender.start()``)."""
+    the terminal secret and build the sender (not started: call ``sender.start()``).
+
+    :class:`ConfigError` for the example reference prefix outside the simulated
+    environment (kiosk/submission/reference.py ``require_own_prefix``)."""
+    require_own_prefix(config.terminal.ref_prefix, simulated=config.terminal.simulated)
     outbox = Outbox.from_config(config, clock=clock, environ=environ, create_key=create_key)
     try:
         client = BackofficeClient.from_config(config, clock=clock, session=session)

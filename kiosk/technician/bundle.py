@@ -44,6 +44,24 @@ REMOVED = "<removed>"
 USB_MOUNT_PREFIXES = ("/media/", "/run/media/", "/mnt/")
 
 
+#: ``scheme://user:password@host``: the part before "@" is a credential.
+_URL_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]+@")
+#: ``?token=…`` / ``&password=…`` and the like in a URL's query.
+_URL_SECRET_PARAM_RE = re.compile(
+    r"(?i)([?&][a-z0-9_.-]*(?:pin|secret|key|token|password|passwd|credential|sig)"
+    r"[a-z0-9_.-]*=)[^&#\s\"']+")
+
+
+def strip_url_credentials(text: str) -> str:
+    """URLs without the credentials they carry (``https://<removed>@host/?token=<removed>``)."""
+    text = _URL_USERINFO_RE.sub(lambda m: f"{m.group(1)}{REMOVED}@", text)
+    return _URL_SECRET_PARAM_RE.sub(lambda m: f"{m.group(1)}{REMOVED}", text)
+
+
+def _clean(text: str) -> str:
+    return strip_url_credentials(redact(text))
+
+
 def scrub(value: Any) -> Any:
     """A copy of a JSON-like value with secret-named keys replaced and text redacted."""
     if isinstance(value, Mapping):
@@ -52,7 +70,7 @@ def scrub(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
     if isinstance(value, str):
-        return redact(value)
+        return _clean(value)
     return value
 
 
@@ -87,7 +105,7 @@ def _files(config: KioskConfig, diagnostics: Mapping[str, Any],
     log_dir = config.terminal.data_path() / "log"
     for path in log_files(log_dir) if log_dir.is_dir() else []:
         text = path.read_text(encoding="utf-8", errors="replace")
-        files[f"logs/{path.name}"] = redact(text).encode("utf-8")
+        files[f"logs/{path.name}"] = _clean(text).encode("utf-8")
     if ring is not None:
         files["logs/recent.json"] = _json(scrub(ring.records()))
     manifest = {"schema": 1, "created": created, "terminal": config.terminal.id,

@@ -285,7 +285,8 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         context=ReceiptContext(kiosk.site.name.get(kiosk.site.default_language),
                                config.devices.printer.query_base_url,
                                kiosk.site.default_language,
-                               calendar=load_calendar(resolve(config.holidays_file))),
+                               calendar=load_calendar(resolve(config.holidays_file)),
+                               query_token=submission.client.query_token),
         session=kiosk.session, dispatch=worker,
         submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
     beat = None

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from backoffice import staffops
+from backoffice import staffauth, staffops
 from backoffice.app import create_app
 from backoffice.settings import REPO_ROOT, Settings
 from kiosk.clock import FakeClock
@@ -32,7 +32,7 @@ def clock() -> FakeClock:
 def settings(tmp_path: Path, clock: FakeClock, database_url: str) -> Settings:
     catalog = tmp_path / "catalog"
     shutil.copytree(REPO_ROOT / "config" / "catalog", catalog)
-    return Settings(data_dir=tmp_path / "bo", staff_token=STAFF_TOKEN, catalog_dir=catalog,
+    return Settings(data_dir=tmp_path / "bo", catalog_dir=catalog,
                     clock=clock, database_url=database_url)
 
 
@@ -45,7 +45,9 @@ def secret() -> bytes:
 def client(settings: Settings, secret: bytes) -> Iterator[TestClient]:
     app = create_app(settings)
     staffops.register_terminal(app.state.sessions, TERMINAL_ID, secret.hex(),
-                               settings.clock.now())
+                               settings.clock.now(), app.state.secret_box)
+    staffauth.add_account(app.state.sessions, "tester", "admin", settings.clock.now(),
+                          token=STAFF_TOKEN)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

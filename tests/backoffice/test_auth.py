@@ -86,9 +86,16 @@ def test_nonce_forgotten_after_window(terminal: TerminalClient, clock: FakeClock
     assert terminal.request("GET", "/api/v1/catalog", nonce=nonce).status_code == 200
 
 
-def test_unknown_terminal(client: TestClient, secret: bytes, clock: FakeClock) -> None:
+def test_unknown_terminal_is_answered_like_a_bad_signature(
+        client: TestClient, terminal: TerminalClient, secret: bytes, clock: FakeClock) -> None:
+    """An outsider cannot tell which terminal ids exist, not even through clock_skew."""
     stranger = TerminalClient(client, "XS-NOBODY", secret, clock)
-    assert _code(stranger.request("GET", "/api/v1/catalog")) == "unknown_terminal"
+    wrong_key = terminal.request("GET", "/api/v1/catalog", secret=secrets.token_bytes(32))
+    for answer in (stranger.request("GET", "/api/v1/catalog"),
+                   stranger.request("GET", "/api/v1/catalog", timestamp=0),
+                   TerminalClient(client, "X" * 65, secret, clock).request("GET",
+                                                                            "/api/v1/catalog")):
+        assert (answer.status_code, answer.json()) == (wrong_key.status_code, wrong_key.json())
 
 
 @pytest.mark.parametrize("drop", ["X-Terminal-Id", "X-Timestamp", "X-Nonce", "X-Signature"])
@@ -156,7 +163,7 @@ def test_new_secret_takes_effect_after_the_cache_ttl(terminal: TerminalClient,
     assert terminal.request("GET", "/api/v1/catalog").status_code == 200
     new = secrets.token_bytes(32)
     staffops.register_terminal(client.app.state.sessions, TERMINAL_ID, new.hex(),  # type: ignore[attr-defined]
-                               clock.now())
+                               clock.now(), client.app.state.secret_box)  # type: ignore[attr-defined]
     clock.advance(TerminalAuth.SECRET_TTL_S)
     assert terminal.request("GET", "/api/v1/catalog", secret=new).status_code == 200
     assert _code(terminal.request("GET", "/api/v1/catalog")) == "bad_signature"
@@ -166,9 +173,10 @@ def test_a_terminal_registered_later_works_at_once(client: TestClient, clock: Fa
     from backoffice import staffops
 
     late = TerminalClient(client, "XS-LATE-0001", secrets.token_bytes(32), clock)
-    assert _code(late.request("GET", "/api/v1/catalog")) == "unknown_terminal"
+    assert _code(late.request("GET", "/api/v1/catalog")) == "bad_signature"
     staffops.register_terminal(client.app.state.sessions, "XS-LATE-0001",  # type: ignore[attr-defined]
-                               late.secret.hex(), clock.now())
+                               late.secret.hex(), clock.now(),
+                               client.app.state.secret_box)  # type: ignore[attr-defined]
     assert late.request("GET", "/api/v1/catalog").status_code == 200
 
 

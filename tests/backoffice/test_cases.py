@@ -30,13 +30,13 @@ def _invalid(r) -> str:  # type: ignore[no-untyped-def]
 
 def test_not_json(uploaded: TerminalClient) -> None:
     r = uploaded.request("POST", "/api/v1/cases", body=b"{not json",
-                         headers={"Idempotency-Key": "XD-261122-0042-7"})
+                         headers={"Idempotency-Key": "XD-261122-0042-F"})
     assert "JSON" in _invalid(r)
 
 
 def test_deeply_nested_json(uploaded: TerminalClient) -> None:
     r = uploaded.request("POST", "/api/v1/cases", body=b"[" * 100_000 + b"]" * 100_000,
-                         headers={"Idempotency-Key": "XD-261122-0042-7"})
+                         headers={"Idempotency-Key": "XD-261122-0042-F"})
     _invalid(r)
 
 
@@ -96,7 +96,7 @@ def test_nul_in_text_is_refused(uploaded: TerminalClient) -> None:
 def test_status_by_number_and_reference(uploaded: TerminalClient) -> None:
     receipt = uploaded.submit(make_case()).json()
     for key in (receipt["case_number"], receipt["kiosk_ref"]):
-        r = uploaded.request("GET", f"/api/v1/cases/{key}")
+        r = uploaded.case_status(key, receipt["kiosk_ref"])
         assert r.status_code == 200, r.text
         status = r.json()
         assert status == {
@@ -111,15 +111,16 @@ def test_status_by_number_and_reference(uploaded: TerminalClient) -> None:
 
 
 def test_status_unknown_case(uploaded: TerminalClient) -> None:
-    r = uploaded.request("GET", "/api/v1/cases/XS20260101999999")
+    r = uploaded.case_status("XS20260101999999")
     assert r.status_code == 404
-    assert r.json() == {"error": "not_found", "detail": "no case with this number or reference"}
+    assert r.json() == {"error": "not_found",
+                        "detail": "no case with this number or reference and token"}
 
 
 def test_case_without_materials_or_deferred(uploaded: TerminalClient) -> None:
     r = uploaded.submit(make_case(pages=[], deferred=False))
     assert r.status_code == 201
-    status = uploaded.request("GET", f"/api/v1/cases/{r.json()['case_number']}").json()
+    status = uploaded.case_status(r.json()["case_number"]).json()
     assert status["owed_materials"] == []
 
 
@@ -166,7 +167,7 @@ def test_bundle_code_must_be_known(uploaded: TerminalClient, settings: Settings)
     case = make_case()
     case["bundle_code"] = bundle
     assert uploaded.submit(case).status_code == 201
-    other = make_case("XD-261122-0043-5")
+    other = make_case("XD-261122-0043-D")
     other["bundle_code"] = "NO-SUCH-BUNDLE"
     assert "bundle_code" in _invalid(uploaded.submit(other))
 

@@ -10,6 +10,7 @@ import json
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from backoffice.app import create_app
 from backoffice.models import Case
 from backoffice.settings import Settings
 from kiosk.clock import FakeClock
+from kiosk.submission.reference import format_reference
 from tests.backoffice.testing import JPEG, TerminalClient, make_case
 
 THREADS = 8
@@ -48,7 +50,7 @@ def test_submit_creates_case(terminal: TerminalClient) -> None:
     r = terminal.submit(make_case())
     assert r.status_code == 201, r.text
     body = r.json()
-    assert body == {"case_number": "XS20261122000001", "kiosk_ref": "XD-261122-0042-7",
+    assert body == {"case_number": "XS20261122000001", "kiosk_ref": "XD-261122-0042-F",
                     "status": "submitted", "received_at": "2026-11-22T01:00:00Z"}
 
 
@@ -121,7 +123,7 @@ def test_concurrent_different_cases_get_distinct_numbers(terminal: TerminalClien
 
     def submit(i: int) -> str:
         barrier.wait(timeout=30)
-        r = terminal.submit(make_case(f"XD-261122-{i:04d}-0"))
+        r = terminal.submit(make_case(format_reference("XD", date(2026, 11, 22), i + 1)))
         assert r.status_code == 201, r.text
         return str(r.json()["case_number"])
 
@@ -132,10 +134,10 @@ def test_concurrent_different_cases_get_distinct_numbers(terminal: TerminalClien
 
 def test_case_numbers_follow_the_china_date(terminal: TerminalClient, clock: FakeClock) -> None:
     _upload(terminal, JPEG)
-    assert terminal.submit(make_case("XD-261122-0001-0")).json()["case_number"] \
+    assert terminal.submit(make_case("XD-261122-0001-X")).json()["case_number"] \
         == "XS20261122000001"
     clock.advance(15 * 3600)  # 16:00 UTC = 00:00 the next day in China
-    number = terminal.submit(make_case("XD-261123-0001-0")).json()["case_number"]
+    number = terminal.submit(make_case("XD-261123-0001-1")).json()["case_number"]
     assert re.fullmatch(r"XS20261123000001", number)
 
 

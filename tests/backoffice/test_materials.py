@@ -42,7 +42,10 @@ def test_already_present_is_200(terminal: TerminalClient) -> None:
 
 
 def test_wrong_hash(terminal: TerminalClient, settings: Settings) -> None:
-    r = terminal.put_material(JPEG, sha=_sha(b"something else"))
+    """Signed over the path's digest (as the kiosk does), but other bytes arrive."""
+    sha = _sha(b"something else")
+    r = terminal.request("PUT", f"/api/v1/materials/{sha}", body=JPEG, digest=sha,
+                         headers={"Content-Type": "image/jpeg"})
     assert r.status_code == 400
     assert r.json()["error"] == "hash_mismatch"
     assert list((settings.blob_dir / "tmp").iterdir()) == []
@@ -77,7 +80,7 @@ def test_oversize_while_streaming(client: TestClient, terminal: TerminalClient,
         yield from [chunk] * 40
 
     sha = "0" * 64
-    headers = terminal.headers("PUT", f"/api/v1/materials/{sha}", b"")
+    headers = terminal.headers("PUT", f"/api/v1/materials/{sha}", b"", digest=sha)
     headers["Content-Type"] = "image/jpeg"
     r = client.put(f"/api/v1/materials/{sha}", content=body(), headers=headers)
     assert r.status_code == 413

@@ -83,11 +83,13 @@ def test_signed_requests_and_clean_sigterm(
     body = json.dumps(make_case(terminal_id="XS-PROC-0001", id_number=ID_NUMBER)).encode()
     r = requests.post(url + "/api/v1/cases", data=body, timeout=10, headers={
         **_signed(secret, "POST", "/api/v1/cases", body),
-        "Content-Type": "application/json", "Idempotency-Key": "XD-261122-0042-7"})
+        "Content-Type": "application/json", "Idempotency-Key": "XD-261122-0042-F"})
     assert r.status_code == 201, r.text
     number = r.json()["case_number"]
     r = requests.get(f"{url}/api/v1/cases/{number}", timeout=10,
-                     headers=_signed(secret, "GET", f"/api/v1/cases/{number}"))
+                     headers={**_signed(secret, "GET", f"/api/v1/cases/{number}"),
+                              signing.CASE_TOKEN_HEADER:
+                                  signing.query_token(secret, "XD-261122-0042-F")})
     assert r.status_code == 200 and r.json()["status"] == "submitted"
     bad = requests.get(url + "/api/v1/catalog", timeout=10,
                        headers=_signed(b"x" * 32, "GET", "/api/v1/catalog"))
@@ -141,7 +143,8 @@ def test_background_server_in_a_thread(tmp_path: Path) -> None:
     secret = os.urandom(32)
     with BackgroundServer(Settings(data_dir=tmp_path / "bo")) as server:
         staffops.register_terminal(server.app.state.sessions, "XS-PROC-0001", secret.hex(),
-                                   server.app.state.settings.clock.now())
+                                   server.app.state.settings.clock.now(),
+                                   server.app.state.secret_box)
         assert server.url.startswith("http://127.0.0.1:") and server.port > 0
         assert requests.get(server.url + "/api/v1/health", timeout=10).json()["status"] == "ok"
         r = requests.get(server.url + "/api/v1/catalog", timeout=10,
@@ -165,7 +168,7 @@ def test_several_worker_processes_make_one_case(
 
     def submit(_: int) -> tuple[int, str]:
         headers = {**_signed(secret, "POST", "/api/v1/cases", body),
-                   "Content-Type": "application/json", "Idempotency-Key": "XD-261122-0042-7",
+                   "Content-Type": "application/json", "Idempotency-Key": "XD-261122-0042-F",
                    "Connection": "close"}
         barrier.wait(timeout=30)
         r = requests.post(url + "/api/v1/cases", data=body, headers=headers, timeout=30)

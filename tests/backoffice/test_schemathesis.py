@@ -8,7 +8,9 @@ per operation, well under a minute in total.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from backoffice import staffops
+from backoffice import staffauth, staffops
 from backoffice.app import create_app
 from backoffice.cli import openapi_text
 from backoffice.settings import REPO_ROOT, Settings
 from kiosk.clock import SystemClock
+from kiosk.submission.reference import format_reference
 from tests.backoffice.testing import (
     STAFF_TOKEN,
     TERMINAL_ID,
@@ -63,18 +66,21 @@ def database_url(request: pytest.FixtureRequest) -> str:
 def proxy(tmp_path: Path, database_url: str) -> Any:
     """A fresh back office per operation, behind the signing proxy."""
     clock = SystemClock()
-    app = create_app(Settings(data_dir=tmp_path / "bo", staff_token=STAFF_TOKEN,
+    app = create_app(Settings(data_dir=tmp_path / "bo",
                               catalog_dir=REPO_ROOT / "config" / "catalog", clock=clock,
                               database_url=database_url))
     secret = b"k" * 32
-    staffops.register_terminal(app.state.sessions, TERMINAL_ID, secret.hex(), clock.now())
+    staffops.register_terminal(app.state.sessions, TERMINAL_ID, secret.hex(), clock.now(),
+                               app.state.secret_box)
+    staffauth.add_account(app.state.sessions, "tester", "admin", clock.now(), token=STAFF_TOKEN)
     return CaseAligner(SigningProxy(app, TERMINAL_ID, secret, STAFF_TOKEN, clock))
 
 
 class CaseAligner:
     """Makes generated case submissions pass the cross-field rules a schema cannot say.
 
-    ``Idempotency-Key`` must equal ``kiosk_ref``, ``terminal_id`` must be the
+    ``Idempotency-Key`` must equal ``kiosk_ref`` (a well-formed reference),
+    ``terminal_id`` must be the
     signer and the item must be in the catalog; without this, nearly every
     generated case would stop at those checks and the intake itself (materials,
     numbering, storage) would go untested.
@@ -95,6 +101,10 @@ class CaseAligner:
             case = None
         if isinstance(case, dict) and isinstance(case.get("kiosk_ref"), str):
             case["terminal_id"] = TERMINAL_ID
+            # A well-formed reference (its check character is checked), one per value.
+            seq = int(hashlib.sha256(case["kiosk_ref"].encode("utf-8", "replace")
+                                     ).hexdigest(), 16) % 9999 + 1
+            case["kiosk_ref"] = format_reference("XD", date(2026, 11, 22), seq)
             case["item_code"], case["bundle_code"] = "330109-HJ-001", None
             body = json.dumps(case).encode()
             key = case["kiosk_ref"].encode("latin-1", "replace")

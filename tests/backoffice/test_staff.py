@@ -55,7 +55,7 @@ def test_happy_path_to_collected(staff: Staff, terminal: TerminalClient,
         r = staff.move(case_number, to)
         assert r.status_code == 200, r.text
         assert r.json()["status"] == to
-    status = terminal.request("GET", f"/api/v1/cases/{case_number}").json()
+    status = terminal.case_status(case_number).json()
     assert [t["status"] for t in status["timeline"]] == [
         "submitted", "accepted", "in_review", "approved", "ready_for_pickup", "collected"]
     collect = status["collect"]
@@ -98,7 +98,7 @@ def test_unknown_case(staff: Staff) -> None:
 def test_deferred_material_owed_until_received(staff: Staff, terminal: TerminalClient,
                                                case_number: str) -> None:
     def owed() -> list[str]:
-        status = terminal.request("GET", f"/api/v1/cases/{case_number}").json()
+        status = terminal.case_status(case_number).json()
         return [m["code"] for m in status["owed_materials"]]
 
     assert owed() == ["M03"]

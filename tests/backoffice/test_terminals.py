@@ -23,7 +23,7 @@ def test_heartbeat_is_stored(terminal: TerminalClient, client: TestClient, clock
     assert r.json() == {"server_time": "2026-11-22T01:00:05Z"}
     listing = client.get("/staff/terminals", headers=staff_headers).json()
     assert listing == {"terminals": [{
-        "id": TERMINAL_ID, "last_seen_at": "2026-11-22T01:00:05Z",
+        "id": TERMINAL_ID, "ref_prefix": None, "last_seen_at": "2026-11-22T01:00:05Z",
         "health": {**BEAT, "time": "2026-11-22T09:00:00+08:00"}}]}
 
 

@@ -17,29 +17,38 @@ from kiosk.clock import Clock
 from kiosk.submission import signing
 
 TERMINAL_ID = "XS-TEST-0001"
-STAFF_TOKEN = "staff-token-for-tests"
+#: The token of the "tester" admin account the test fixtures create.
+STAFF_TOKEN = "tester.staff-token-for-tests"
 JPEG = b"\xff\xd8\xff\xe0" + b"kiosk test page " * 64
+#: make_case's kiosk reference (a valid one: prefix XD, 2026-11-22, number 42).
+DEFAULT_REF = "XD-261122-0042-F"
 
 
 class TerminalClient:
     """Signs requests as one terminal. """
 
     def __init__(self, client: Any, terminal_id: str, secret: bytes,
-                 clock: Clock) -> None:
+                 clock: Clock, suite: str = signing.DEFAULT_SUITE) -> None:
+        self.suite = suite
         self.client = client
         self.terminal_id = terminal_id
         self.secret = secret
         self.clock = clock
 
     def headers(self, method: str, path: str, body: bytes, *, timestamp: float | None = None,
-                nonce: str | None = None, secret: bytes | None = None) -> dict[str, str]:
+                nonce: str | None = None, secret: bytes | None = None,
+                digest: str | None = None) -> dict[str, str]:
+        """``digest``: sign (and declare) this body hash instead of the body's own."""
         ts = str(int(self.clock.now().timestamp() if timestamp is None else timestamp))
         nonce = nonce or signing.new_nonce()
+        digest = digest or hashlib.sha256(body).hexdigest()
         return {
             "X-Terminal-Id": self.terminal_id,
             "X-Timestamp": ts,
             "X-Nonce": nonce,
-            "X-Signature": signing.sign(secret or self.secret, method, path, ts, nonce, body),
+            "X-Signature": signing.sign_digest(secret or self.secret, method, path, ts, nonce,
+                                               digest, self.suite),
+            signing.CONTENT_SHA256_HEADER: digest,
         }
 
     def request(self, method: str, path: str, *, body: bytes = b"", json_body: Any = None,
@@ -58,12 +67,17 @@ class TerminalClient:
         return self.request("PUT", f"/api/v1/materials/{sha}", body=data,
                             headers={"Content-Type": content_type})
 
+    def case_status(self, key: str, kiosk_ref: str = DEFAULT_REF) -> Any:
+        """``GET /cases/{key}`` with the query token of ``kiosk_ref``'s receipt QR."""
+        return self.request("GET", f"/api/v1/cases/{key}", headers={
+            signing.CASE_TOKEN_HEADER: signing.query_token(self.secret, kiosk_ref)})
+
     def submit(self, case: dict[str, Any], key: str | None = None) -> Any:
         return self.request("POST", "/api/v1/cases", json_body=case,
                             headers={"Idempotency-Key": key or case["kiosk_ref"]})
 
 
-def make_case(kiosk_ref: str = "XD-261122-0042-7", *, pages: list[bytes] | None = None,
+def make_case(kiosk_ref: str = DEFAULT_REF, *, pages: list[bytes] | None = None,
               id_number: str = "11010519491231002X", terminal_id: str = TERMINAL_ID,
               verified_at: datetime | None = None, deferred: bool = True) -> dict[str, Any]:
     pages = [JPEG] if pages is None else pages

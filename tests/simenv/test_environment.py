@@ -6,6 +6,7 @@ leaves it as it found it (no card, printer OK, back office up, no scene)."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from datetime import UTC, datetime
@@ -19,8 +20,10 @@ from devices.base import DeviceState, MediaStatus
 from devices.camera.base import Camera
 from devices.idcard.base import CardEvent, CardInserted, CardRemoved, IdCardReader
 from devices.printer.base import ReceiptPrinter
+from kiosk.config.model import load_config
 from kiosk.errors import SimulationError
 from kiosk.receipts import ReceiptCatalog, TestPageInput, build_test_page
+from kiosk.submission.reference import EXAMPLE_PREFIX, simulated_prefix
 from kiosk.wiring.devices import DeviceSet
 from simenv.environment import SimEnvironment
 from simenv.procs import request_json
@@ -195,3 +198,13 @@ def test_pcscd_that_cannot_run_is_a_reason_not_a_failure(tmp_path: Path,
     with pytest.raises(SimulationError, match="no simulated 社保卡 reader"):
         sim.place()
     sim.stop()
+
+
+def test_the_simulated_terminal_is_registered_with_its_own_reference_prefix(
+        env: SimEnvironment) -> None:
+    config = load_config(overlays=(env.overlay,))
+    assert config.terminal.simulated
+    assert config.terminal.ref_prefix == simulated_prefix(config.terminal.id) != EXAMPLE_PREFIX
+    listed = json.loads(env.backoffice_cli("terminal", "list"))
+    assert {"id": config.terminal.id, "ref_prefix": config.terminal.ref_prefix} in [
+        {"id": t["id"], "ref_prefix": t["ref_prefix"]} for t in listed["terminals"]]

@@ -13,13 +13,19 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from backoffice import staffauth
+from backoffice.cli import open_sessions
+from backoffice.keystore import private_umask as _private_umask
+from backoffice.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[3]
-STAFF_TOKEN = "kiosk-e2e-staff-token"
+STAFF_TOKEN = "kiosk-e2e.staff-token-for-the-live-tests"
 START_TIMEOUT_S = 60.0
 
 
@@ -40,10 +46,14 @@ class LiveBackoffice:
         self.url = f"http://127.0.0.1:{self.port}"
         self._proc: subprocess.Popen[bytes] | None = None
         self._log = workdir / "backoffice.log"
-        self._env = {**os.environ, "PYTHONPATH": str(ROOT), "BACKOFFICE_STAFF_TOKEN": STAFF_TOKEN,
+        self._env = {**os.environ, "PYTHONPATH": str(ROOT),
                      "BACKOFFICE_DATA_DIR": str(self.data_dir)}
         self._env.pop("DATABASE_URL", None)
         self._cli("terminal", "add", terminal_id, "--secret-file", str(self.secret_file))
+        # A staff account with a known token (the CLI would print a random one).
+        with _private_umask():
+            staffauth.add_account(open_sessions(Settings(data_dir=self.data_dir)), "kiosk-e2e",
+                                  "admin", datetime.now(UTC), token=STAFF_TOKEN)
 
     def _cli(self, *args: str) -> None:
         subprocess.run([sys.executable, "-m", "backoffice.cli", *args], cwd=ROOT, env=self._env,

@@ -29,6 +29,8 @@ from kiosk.submission.cases import Verification
 from kiosk.submission.client import CaseStatus
 from tests.kiosk.journey_factory import ID_NUMBER, NAME, identity
 
+TOKEN = "AbCdEfGhIjKlMnOpQrStUv"
+
 
 def status(n: int, state: str = "in_review", collect: str | None = None) -> CaseStatus:
     return CaseStatus.model_validate({
@@ -45,8 +47,8 @@ class Lookup:
         self.cases, self.fail = cases, fail
         self.asked: list[Any] = []
 
-    def case_status(self, number_or_ref: str) -> CaseStatus:
-        self.asked.append(number_or_ref)
+    def case_status(self, number_or_ref: str, token: str) -> CaseStatus:
+        self.asked.append((number_or_ref, token))
         if self.fail:
             self.fail -= 1
             raise BackofficeUnreachable("refused")
@@ -66,8 +68,12 @@ def test_query_by_qr_goes_straight_to_the_timeline() -> None:
     TaskRunner(j, query_tasks(j, lookup, FakeClock()))
     j.fire("qr_scanned", payload="garbage")
     assert j.state == "start" and j.view()["notice"] == "workflow.query.bad_qr"
+    # A bare reference (typed, or an old QR) is not enough: the card is asked for.
     j.fire("qr_scanned", payload="https://kiosk.example.org/q/XD-261122-0001-X")
-    assert j.state == "timeline" and lookup.asked == ["XD-261122-0001-X"]
+    assert j.state == "start" and j.view()["notice"] == "workflow.query.bad_qr"
+    assert lookup.asked == []
+    j.fire("qr_scanned", payload=f"https://kiosk.example.org/q/XD-261122-0001-X?t={TOKEN}")
+    assert j.state == "timeline" and lookup.asked == [("XD-261122-0001-X", TOKEN)]
     case = j.view()["case"]
     assert case["status_key"] == "workflow.status.in_review"
     assert [t["status"] for t in case["timeline"]] == ["submitted", "in_review"]
@@ -98,9 +104,14 @@ def test_query_by_card_lists_then_timeline_and_retries_after_failure() -> None:
 
 
 def test_qr_payloads() -> None:
-    assert case_ref_from_qr("XS20261122000042") == "XS20261122000042"
-    assert case_ref_from_qr(" https://x/q/XD-261122-0001-X ") == "XD-261122-0001-X"
-    assert case_ref_from_qr("XD-261122-0001-8") is None  # wrong check character
+    """A receipt's QR carries the reference and its query token; a bare number does not do."""
+    assert case_ref_from_qr(f"XS20261122000042?t={TOKEN}") == ("XS20261122000042", TOKEN)
+    assert case_ref_from_qr(f" https://x/q/XD-261122-0001-X?t={TOKEN} ") == (
+        "XD-261122-0001-X", TOKEN)
+    assert case_ref_from_qr("XS20261122000042") is None
+    assert case_ref_from_qr("https://x/q/XD-261122-0001-X") is None
+    assert case_ref_from_qr("https://x/q/XD-261122-0001-X?t=short") is None
+    assert case_ref_from_qr(f"XD-261122-0001-8?t={TOKEN}") is None  # wrong check character
     assert case_ref_from_qr("") is None
 
 

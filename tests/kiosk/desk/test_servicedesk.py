@@ -39,7 +39,7 @@ class Cases:
     def __init__(self, cases: list[CaseStatus]) -> None:
         self.cases = cases
 
-    def case_status(self, number_or_ref: str) -> CaseStatus:
+    def case_status(self, number_or_ref: str, token: str) -> CaseStatus:
         return next(c for c in self.cases if number_or_ref in (c.case_number, c.kiosk_ref))
 
     def applicant_cases(self, id_number: str, verification: Any) -> list[CaseStatus]:
@@ -98,7 +98,7 @@ def test_no_printer_and_no_back_office_fail_typed(tmp_path: Path) -> None:
     d.dispatch = d.deliver = lambda w: w()
     assert d.printer is None and d.lookup is None  # no devices, no back-office URL
     journey = d.start("progress", "zh_CN")
-    journey.fire("qr_scanned", payload="XS20261122000042")
+    journey.fire("qr_scanned", payload="XS20261122000042?t=" + "T" * 22)
     assert journey.state == "error" and journey.view()["error_key"] == "error.backoffice"
 
 

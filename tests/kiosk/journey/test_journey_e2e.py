@@ -62,7 +62,8 @@ class Kiosk:
                     clock=clock)
         runner = JourneyRunner(j, queue=self.outbox, waiter=self.sender,
                                printer=self.receipts, clock=clock, submit_wait_s=wait_s,
-                               context=ReceiptContext("城厢街道便民服务中心", QUERY_BASE))
+                               context=ReceiptContext("城厢街道便民服务中心", QUERY_BASE,
+                                                      query_token=self.client.query_token))
         return j, runner
 
 
@@ -163,11 +164,20 @@ def test_back_office_down_prints_forwarded_then_delivers(kiosk: Kiosk) -> None:
     kiosk.sender.wake()
     record = kiosk.sender.submit_and_wait(ref, timeout_s=60)
     assert record is not None and record.case_number
-    # Any terminal can follow the case by the receipt's QR (全区通办).
+    # Any terminal can follow the case by the receipt's QR (全区通办): the QR the
+    # receipt printed carries the case's query token beside the reference.
+    (payload,) = [q for q in kiosk.emulator.wait_for_jobs(1, timeout_s=30)[-1].qr_payloads
+                  if ref in q]
+    assert payload == f"{QUERY_BASE}/q/{ref}?t={kiosk.client.query_token(ref)}"
     q = QueryJourney()
     TaskRunner(q, query_tasks(q, kiosk.client, SystemClock()))
-    q.fire("qr_scanned", payload=f"{QUERY_BASE}/q/{ref}")
+    q.fire("qr_scanned", payload=payload)
     assert q.state == "timeline" and q.view()["case"]["status"] == "submitted"
+    # The bare reference (typed, or a photo of half the QR) shows nothing without the card.
+    bare = QueryJourney()
+    TaskRunner(bare, query_tasks(bare, kiosk.client, SystemClock()))
+    bare.fire("qr_scanned", payload=f"{QUERY_BASE}/q/{ref}")
+    assert bare.state == "start" and bare.view()["notice"] == "workflow.query.bad_qr"
     # And the applicant by card sees it in the list.
     by_card = QueryJourney()
     TaskRunner(by_card, query_tasks(by_card, kiosk.client, SystemClock()))

@@ -109,3 +109,11 @@ def test_the_shared_translator_serves_the_receipt_domain(lang: str) -> None:
                 "device.reason.font_missing", "device.reason.disconnected",
                 "device.reason.not_found", "device.reason.library_missing"):
         assert key in messages.texts, key
+
+
+def test_the_acceptance_qr_carries_the_query_token() -> None:
+    """Scanned at any kiosk, it shows the case without the card; the bare number would not."""
+    doc = build_acceptance(receipt(query_token="AbCdEfGhIjKlMnOpQrStUv"), ReceiptCatalog("zh_CN"))
+    url = "https://query.zhengwu.example/q/XD-261122-0042-7?t=AbCdEfGhIjKlMnOpQrStUv"
+    assert doc.qr_payloads == (url,)
+    assert url in doc.text.replace("\n", "")

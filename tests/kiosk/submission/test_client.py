@@ -24,6 +24,7 @@ from kiosk.errors import (
     PermanentError,
     TransientError,
 )
+from kiosk.submission import signing
 from kiosk.submission.cases import Verification
 from kiosk.submission.client import (
     BackofficeClient,
@@ -172,13 +173,13 @@ def test_bad_secret_is_auth_error(server: HostileServer) -> None:
 def test_redirect_is_transient(server: HostileServer, client: BackofficeClient) -> None:
     server.inject(Fault(status=302, headers={"Location": "http://example.invalid/"}))
     with pytest.raises(TransientError):
-        client.case_status("XD-261122-0001-X")
+        client.case_status("XD-261122-0001-X", "t" * 22)
 
 
 def test_error_details_are_redacted(server: HostileServer, client: BackofficeClient) -> None:
     server.inject(Fault(status=400, body=b'{"error": "x", "detail": "id 330181199001011234"}'))
     with pytest.raises(PermanentError) as info:
-        client.case_status("x")
+        client.case_status("x", "t" * 22)
     assert "330181199001011234" not in str(info.value)
 
 
@@ -198,15 +199,23 @@ def test_status_applicant_cases_and_heartbeat(server: HostileServer,
               "collect": None, "timeline": [{"status": "submitted", "at": "t", "note": ""}],
               "future_field": 1}
     server.inject(Fault(method="GET", status=200, body=json.dumps(status).encode()))
-    got = client.case_status("XS1")
+    got = client.case_status("XS1", client.query_token("R"))
     assert got.status == "accepted" and got.owed_materials[0].code == "M3"
-    server.inject(Fault(method="POST", status=200,
+    asked = server.requests("GET", "/api/v1/cases/XS1")[0]
+    assert asked.headers["X-Case-Token"] == signing.query_token(SECRET, "R")
+    server.inject(Fault(method="POST", path_prefix="/api/v1/verifications", status=201,
+                        body=b'{"verification_id": "v-1234567890abcdef", "recorded_at": '
+                             b'"2026-11-22T01:00:00Z", "expires_at": "2026-11-22T01:10:00Z"}'),
+                  Fault(method="POST", path_prefix="/api/v1/applicants", status=200,
                         body=json.dumps({"cases": [status]}).encode()))
     v = Verification("card+face", 0.8, datetime(2026, 11, 22, 1, 0, tzinfo=UTC))
     cases = client.applicant_cases("330181199001011234", v)
     assert [c.case_number for c in cases] == ["XS1"]
-    sent = json.loads(server.requests("POST", "/api/v1/applicants")[0].body)
-    assert sent["verification"]["method"] == "card+face"
+    # The server records the verification with its own clock; the terminal sends no time.
+    reported = json.loads(server.requests("POST", "/api/v1/verifications")[0].body)
+    assert reported == {"id_number": "330181199001011234", "method": "card+face", "score": 0.8}
+    listed = json.loads(server.requests("POST", "/api/v1/applicants")[0].body)
+    assert listed == {"verification_id": "v-1234567890abcdef"}
     server.inject(Fault(method="POST", status=200,
                         body=b'{"server_time": "2026-11-22T09:00:00+08:00"}'))
     assert client.heartbeat({"printer": {"state": "ready", "media": "ok", "reason": None}},
@@ -216,7 +225,7 @@ def test_status_applicant_cases_and_heartbeat(server: HostileServer,
 def test_oversized_answer_is_transient(server: HostileServer, client: BackofficeClient) -> None:
     server.inject(Fault(status=200, body=b"x" * (5 * 1024 * 1024)))
     with pytest.raises(TransientError, match="larger"):
-        client.case_status("x")
+        client.case_status("x", "t" * 22)
 
 
 def test_config_checks(tmp_path: Path) -> None:

@@ -311,7 +311,7 @@ def test_migrates_a_version_1_outbox(tmp_path: Path) -> None:
         item = ob.claim_next()
         assert item is not None and item.kiosk_ref == ref and all(b.fresh for b in item.blobs)
     conn = sqlite3.connect(tmp_path / "outbox.sqlite3")
-    assert [r[0] for r in conn.execute("SELECT version FROM migrations")] == [1, 2]
+    assert [r[0] for r in conn.execute("SELECT version FROM migrations")] == [1, 2, 3]
     conn.close()
 
 

@@ -361,7 +361,7 @@ def _config(tmp: Path, url: str) -> KioskConfig:
     secret.write_text(SECRET.hex())
     secret.chmod(0o600)
     return KioskConfig(
-        terminal=TerminalConfig(id=TERMINAL, ref_prefix="XD", site_profile="township"),
+        terminal=TerminalConfig(id=TERMINAL, ref_prefix="T1", site_profile="township"),
         backoffice=BackofficeConfig(url=url, secret_file=str(secret)),
         outbox=OutboxConfig(path=str(tmp / "outbox.sqlite3"), key_file=str(tmp / "k" / "key"),
                             retry=RetryConfig(base_s=0.05, cap_s=1)))

@@ -12,7 +12,14 @@ import yaml
 from kiosk.clock import FakeClock
 from kiosk.config.model import load_config
 from kiosk.logging_setup import setup_logging
-from kiosk.technician.bundle import REMOVED, export_bundle, main, scrub, usb_mounts
+from kiosk.technician.bundle import (
+    REMOVED,
+    export_bundle,
+    main,
+    scrub,
+    strip_url_credentials,
+    usb_mounts,
+)
 from kiosk.technician.gate import hash_pin
 from tests.kiosk.journey_factory import ID_NUMBER, NAME
 
@@ -100,3 +107,21 @@ def test_cli_writes_to_the_given_folder(tmp_path: Path) -> None:
     assert main(["--to", str(tmp_path / "out"), "--config", str(overlay)]) == 0
     (bundle,) = (tmp_path / "out").glob("kiosk-diag-*.zip")
     assert any(n.endswith("diagnostics.json") for n in all_bytes_of_zip(bundle))
+
+
+def test_credentials_inside_urls_never_leave_the_kiosk(tmp_path: Path) -> None:
+    overlay, _ = setup_kiosk(tmp_path)
+    config = load_config(overlays=(overlay,))
+    url = "https://kiosk:pa55word@bo.example.gov.cn:8443/api/v1?x=1&access_token=t0ken9"
+    log_file = config.terminal.data_path() / "log" / "kiosk.log.2"
+    log_file.write_text(f"GET {url} failed\n")
+    diagnostics = {"backoffice": {"url": url},
+                   "proxy": "socks5://u:p4ss@10.0.0.1:1080", "note": "ftp://anon@host/x"}
+    folder = export_bundle(config, tmp_path / "usb", clock=FakeClock(), as_zip=False,
+                           diagnostics=diagnostics)
+    everything = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+    for secret in (b"pa55word", b"t0ken9", b"p4ss", b"kiosk:", b"anon@"):
+        assert secret not in everything, secret
+    assert b"bo.example.gov.cn:8443/api/v1?x=1&access_token=" + REMOVED.encode() in everything
+    assert strip_url_credentials("see http://127.0.0.1:8700/api/v1/health") == \
+        "see http://127.0.0.1:8700/api/v1/health"

@@ -35,8 +35,9 @@ Shot = Callable[[str], Path]
 
 
 @pytest.fixture(scope="module")
-def submitted(env: SimEnvironment) -> str:
-    """A case of the resident card's holder, delivered through the real outbox and sender."""
+def delivered(env: SimEnvironment) -> tuple[str, str]:
+    """A case of the resident card's holder, delivered through the real outbox and sender:
+    its kiosk reference (what the receipt's QR carries) and its case number."""
     config = env.config()
     clock = SystemClock()
     outbox = Outbox.from_config(config, clock=clock)
@@ -54,11 +55,17 @@ def submitted(env: SimEnvironment) -> str:
         record = sender.submit_and_wait(ref, timeout_s=60)
         assert record is not None and record.state is CaseState.DELIVERED, record
         assert record.case_number is not None
-        return record.case_number
+        return ref, record.case_number
     finally:
         sender.stop()
         outbox.close()
         client.close()
+
+
+@pytest.fixture(scope="module")
+def submitted(delivered: tuple[str, str]) -> str:
+    """The case number of the delivered case."""
+    return delivered[1]
 
 
 @pytest.fixture
@@ -258,13 +265,17 @@ def show_receipt_qr(env: SimEnvironment, payload: str) -> None:
     tmp.replace(directory / "99999-receipt.png")
 
 
-def test_progress_query_by_receipt_qr(harness: Any, env: SimEnvironment, submitted: str,
-                                      kiosk: Kiosk, shot: Shot) -> None:
+def test_progress_query_by_receipt_qr(harness: Any, env: SimEnvironment,
+                                      delivered: tuple[str, str], kiosk: Kiosk,
+                                      shot: Shot) -> None:
+    ref, submitted = delivered
     shell = harness.show(kiosk)
     harness.press(tile(shell, "progress"))
     screen = shell.current
     try:
-        show_receipt_qr(env, f"{kiosk.config.devices.printer.query_base_url}/q/{submitted}")
+        # The receipt's QR: the kiosk reference with the issuing terminal's query token.
+        token = BackofficeClient.from_config(env.config(), clock=SystemClock()).query_token(ref)
+        show_receipt_qr(env, f"{kiosk.config.devices.printer.query_base_url}/q/{ref}?t={token}")
         assert render_until(harness, lambda: screen.state in ("timeline", "error")), screen.state
         assert screen.state == "timeline", screen.notice
         assert render_until(harness, lambda: submitted in texts(shell), 5.0)
@@ -289,7 +300,7 @@ class ReadyCases:
     def __init__(self, item_code: str) -> None:
         self.item_code = item_code
 
-    def case_status(self, number_or_ref: str) -> Any:
+    def case_status(self, number_or_ref: str, token: str) -> Any:
         return self.applicant_cases("", None)[0]
 
     def applicant_cases(self, id_number: str, verification: Any) -> list[Any]:
