@@ -291,7 +291,7 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                 key.text = v.tr("journey.ime.chinese" if self.chinese else "journey.ime.latin")
         self.grid.clear_widgets()
         found = self.table.candidates(self.letters, limit=CANDIDATES) if self.letters else []
-        side = candidate_side(view)
+        side = candidate_side(v)
         for i, cand in enumerate(found):
             b = v.button(cand, f"cand:{i}", partial(self.pick, cand), kind="secondary",
                          width=max(side, t.size("heading") * (len(cand) + 0.8)), height=side,
