@@ -197,8 +197,9 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                  on_value: Callable[[str], None], actions: list[KButton], *,
                  letters: str = "", chinese: bool = True, **kwargs: Any) -> None:
         t = view.ui.theme
+        # The same spacing in both modes: elderly keys are never narrower.
         super().__init__(orientation="horizontal" if t.landscape else "vertical",
-                         spacing=t.size("gap"), **kwargs)
+                         spacing=t.px(16), **kwargs)
         self.view, self.table, self.text, self.on_value = view, table, value, on_value
         self.letters, self.chinese = letters, chinese
         # Landscape is short: the label and the text a size smaller than on portrait.

@@ -34,8 +34,9 @@ class NumericEditor(BoxLayout):  # type: ignore[misc]
                  letter_x: bool = False, decimal: bool = False, max_len: int = 18,
                  **kwargs: Any) -> None:
         t = view.ui.theme
+        # The same spacing in both modes: elderly keys are never narrower.
         super().__init__(orientation="horizontal" if t.landscape else "vertical",
-                         spacing=t.size("gap"), **kwargs)
+                         spacing=t.px(16), **kwargs)
         self.text, self.on_value, self.max_len = value, on_value, max_len
         extra = "X" if letter_x else "." if decimal else ""
         rows: list[list[Key]] = [[(d, d, 1.0) for d in "123"], [(d, d, 1.0) for d in "456"],

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kivy.base import EventLoop
 from kivy.uix.scrollview import ScrollView
 
 from kiosk.app import Kiosk
@@ -66,10 +67,19 @@ def start(harness: Any, kiosk: Kiosk) -> Any:
     return shell
 
 
-def press(harness: Any, shell: Any, action: str) -> None:
+def press(harness: Any, shell: Any, action: str,
+          landed: Callable[[], bool] | None = None) -> None:
+    """A real tap on the visible button for ``action``. A button inside a scroll view
+    gets the tap once Kivy's ScrollView has seen it is not a swipe: ``landed`` says
+    when it has (frames are drawn until then)."""
     found = [b for b in buttons(shell) if getattr(b, "action", None) == action]
     assert found, f"no visible {action!r} button"
     harness.press(found[0])
+    for _ in range(300):
+        if landed is None or landed():
+            break
+        EventLoop.idle()
+    assert landed is None or landed(), f"{action!r} did nothing"
 
 
 def keys(shell: Any) -> dict[str, Any]:
@@ -84,7 +94,7 @@ def inside_window(shell: Any, w: Any) -> bool:
 
 def to_form(harness: Any, shell: Any) -> None:
     journey = shell.current.journey
-    press(harness, shell, "all_ticked")
+    press(harness, shell, "all_ticked", lambda: not journey.missing_materials())
     press(harness, shell, "next")
     while journey.state.startswith("capture:"):
         journey.fire("page_added", data=b"\xff\xd8\xff\xe0" + b"page" * 100)
@@ -186,7 +196,9 @@ def test_checklist_shows_every_material_before_all_ticked(
     for lab in labels(shell):
         if lab.text in names:  # the button comes after (below) every material
             assert lab.to_window(lab.x, lab.y)[1] > button_y
-    press(harness, shell, "defer:SEPARATION-CONSENT")
+    journey = shell.current.journey
+    press(harness, shell, "defer:SEPARATION-CONSENT",
+          lambda: "SEPARATION-CONSENT" in journey.data.deferred)
     shown = " ".join(lab.text for lab in labels(shell))
     deadline = shell.current.journey.view()["materials"]
     assert any(m["deadline"] and m["deadline"] in shown for m in deadline)
