@@ -36,10 +36,13 @@ class ChecklistView(StepView):
         self.clear_widgets()
         self.orientation = "horizontal"
         self.spacing = t.gap
-        side = BoxLayout(orientation="vertical", spacing=t.gap, size_hint_x=0.32)
-        side.add_widget(self.para(self.tr(view["message"]), "body", bold=True))
-        self._missing(side, view)
-        side.add_widget(Widget())
+        side = BoxLayout(orientation="vertical", spacing=t.gap, size_hint_x=0.34)
+        # The instruction scrolls in its column if a long translation needs more room.
+        words, column = self.scroll()
+        column.padding = 0
+        column.add_widget(self.para(self.tr(view["message"]), "body", bold=True))
+        self._missing(column, view)
+        side.add_widget(words)
         for b in self.actions(view):
             b.size_hint_x = 1
             side.add_widget(b)
