@@ -184,6 +184,17 @@ def test_numeric_keypad_fills_landscape_and_grows_in_elderly_mode(
         press(harness, shell, f"key:{digit}")
     press(harness, shell, "field_ok")
     assert shell.current.journey.data.form.get("phone") == "138"
+    # The input method on the short landscape screen: every key on it, elderly keys
+    # at least as big as standard ones.
+    press(harness, shell, "field:new_address")
+    q_keys = {}
+    for elderly in (False, True):
+        shell.ui.elderly = elderly
+        harness.render()
+        found = keys(shell)
+        assert all(visible(k) and inside_window(shell, k) for k in found.values())
+        q_keys[elderly] = (found["q"].width, found["q"].height)
+    assert q_keys[True][0] >= q_keys[False][0] and q_keys[True][1] >= q_keys[False][1]
 
 
 @pytest.mark.parametrize("site", ["township", "bank-branch"])
