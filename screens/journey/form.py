@@ -106,6 +106,8 @@ class FormView(StepView):
                                 kind="chosen" if c["value"] == f["value"] else "secondary",
                                 height=t.target * 1.3)
                 b.size_hint_x = 1
+                # A long choice wraps: the button grows with its lines.
+                b.bind(texture_size=partial(_grow, t.target * 1.3, t.gap))
                 grid.add_widget(b)
             box.add_widget(sv)
             box.add_widget(self._buttons([self._back_button()]))
@@ -167,3 +169,7 @@ class FormView(StepView):
         # An open field carries its own 返回 / 完成 beside its keys.
         return [] if self.editing is not None else [
             self.trigger_button("journey.next", "next", view)]
+
+
+def _grow(least: float, pad: float, button: Any, size: Any) -> None:
+    button.height = max(least, size[1] + pad)
