@@ -15,9 +15,9 @@ import pytest
 from kivy.base import EventLoop
 from kivy.uix.scrollview import ScrollView
 
-from kiosk.app import Kiosk
-from kiosk.appwiring import attach_journey
 from kiosk.session import EndReason
+from kiosk.wiring.build import Kiosk
+from kiosk.wiring.journey import attach_journey
 from tests.kiosk.journey_factory import identity
 from tests.screens.helpers import ancestors, buttons, labels, visible
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kiosk.clock import FakeClock
-from kiosk.journey import Journey, JourneySettings
-from kiosk.workflow_plan import plan_for
+from kiosk.journey.apply import Journey, JourneySettings
+from kiosk.journey.plan import plan_for
 from tests.kiosk.journey_factory import catalog, identity
 
 SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
