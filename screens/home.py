@@ -30,8 +30,9 @@ class HomeScreen(KioskScreen):
         grid.clear_widgets()
         theme = self.ui.theme
         for tile_id, title, subtitle, style in TILES:
-            if tile_id == "elderly":
-                title = "ui.home.elderly_exit" if self.ui.elderly else title
+            if tile_id == "elderly" and self.ui.elderly:
+                # The active mode's tile says how to go back to standard.
+                title, subtitle = "ui.home.elderly_exit", "ui.home.elderly_exit_sub"
             tile = Tile(title=self.ui.tr(title), subtitle=self.ui.tr(subtitle),
                         bg=theme.colour(style), fg=theme.colour(f"on_{style}"),
                         stripe=theme.colour("primary") if style == "surface" else (0, 0, 0, 0),

@@ -111,7 +111,11 @@ class Shell(BoxLayout):  # type: ignore[misc]
             self.home()
 
     def home(self) -> None:
-        """The Home button: ends the session (its data is wiped) and shows Home."""
+        """The Home button: ends the session (its data is wiped) and shows Home. A screen
+        may take it over (the journey asks first once the citizen handed something over)."""
+        on_home = getattr(self.current, "on_home", None)
+        if on_home is not None and on_home():
+            return
         if self.session.active:
             self.session.end(EndReason.CANCEL)  # the ENDED listener resets to home
         else:

@@ -19,7 +19,8 @@ The API screens use (``kiosk.journey.starter.JourneyStarter.start(code)`` builds
     journey.add_listener(fn(Change))    # re-render from journey.state on any change
     journey.on_card_event(ev), on_face_step(step), on_device_status(kind, status)
 
-Citizen triggers: next, back, home, cancel, retry, reprint, all_ticked,
+Citizen triggers: next, back, home, cancel, leave (asks first once data was
+entered), stay, retry, reprint, all_ticked,
 material_ticked(code, ticked=True), material_deferred(code, deferred=True),
 page_added(data, content_type), page_retaken(index, data), page_deleted(index),
 field_set(name, value), signed(png), rated(score, reasons), staff_verified(staff).
@@ -153,6 +154,7 @@ class Journey(DeviceEvents):
             "has_outcome": lambda e: bool(self.data.outcome and self.data.outcome.kiosk_refs),
             "card_must_stay": lambda e: (self.settings.card_must_stay
                                          and self._card_type() is not None),
+            "has_entered_data": lambda e: self.data.entered_anything(),
         }
         with_arg: dict[str, Callable[[str], bool]] = {
             "wants": self.wants_capture,
@@ -233,6 +235,12 @@ class Journey(DeviceEvents):
         if not str(e.get("staff") or "").strip():
             raise WorkflowError("staff_verified needs staff=<who checked the card>")
         self.data.verification = Verification("staff", None, self._clock.now())
+
+    def _fx_ask_leave(self, e: Event) -> None:
+        self.data.leave_asked = True
+
+    def _fx_keep_going(self, e: Event) -> None:
+        self.data.leave_asked = False
 
     def _fx_forget_identity(self, e: Event) -> None:
         self.data.identity = None

@@ -93,6 +93,13 @@ class JourneyData:
     error_key: str | None = None
     resume_state: str | None = None
     notice: str | None = None
+    #: The citizen asked to end the session (取消办理) and is being asked to confirm.
+    leave_asked: bool = False
+
+    def entered_anything(self) -> bool:
+        """Whether ending now would throw away something the citizen handed over."""
+        return bool(self.identity is not None or self.ticked or self.deferred or self.pages
+                    or self.form or self.signature is not None)
 
     def wipe(self) -> None:
         for pages in self.pages.values():

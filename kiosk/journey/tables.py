@@ -20,6 +20,9 @@ Shape of every item journey (steps come from the plan, in this order)::
   ``home`` cancels. Guard *and effect* names may be joined with ``&``.
 * After the case is in the outbox (``printing``, ``reprint``) nothing can
   cancel it: ``home``, ``timeout`` and card removal lead to ``done``.
+* ``leave`` is the citizen's 取消办理 (or the shell's 首页): it ends at once while
+  nothing was handed over yet, otherwise it only asks (``leave_asked``) and the
+  screen shows the question; ``cancel`` then ends, ``stay`` takes the question away.
 """
 
 from __future__ import annotations
@@ -159,6 +162,9 @@ def journey_table(plan: Plan) -> Table:
     leaving = (*working, "error", "submit_failed")
     after_card = (*steps[1:], "face_fallback", "error")
     rows += [
+        row("leave", leaving, SAME, guard="has_entered_data", effect="ask_leave"),
+        row("leave", leaving, "cancelled"),
+        row("stay", leaving, SAME, effect="keep_going"),
         row("cancel", leaving, "cancelled"),
         row("home", leaving, "cancelled"),
         row("timeout", leaving, "timed_out"),

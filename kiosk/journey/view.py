@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from kiosk.journey.apply import Journey
 
 #: Triggers that need no data, so ``can()`` answers for them without arguments.
-_PLAIN = ("next", "back", "retry", "reprint", "home", "cancel")
+_PLAIN = ("next", "back", "retry", "reprint", "home", "cancel", "leave", "stay")
 
 #: Which input the form screen should offer per field type (no typing where avoidable).
 INPUT_FOR = {"number": "numeric", "phone": "phone", "id_number": "id_keypad",
@@ -51,6 +51,8 @@ def journey_view(journey: Journey, lang: str) -> dict[str, Any]:
         "triggers": [t for t in _PLAIN if journey.can(t)],
         "notice": data.notice,
         "error_key": data.error_key,
+        # 取消办理 was pressed after data was entered: ask before wiping it.
+        "confirm_leave": data.leave_asked and not journey.ended,
     }
     builder = _BUILDERS.get(state.split(":", 1)[0])
     if builder is not None:

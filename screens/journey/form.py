@@ -1,7 +1,11 @@
 """The application form: prefilled from the card; each field opens the input that
 fits it (numeric keypad, big choice buttons, yes/no, date picker, or the pinyin
-input method for the few free-text fields). Typed text is kept here until OK,
-then set on the journey (``field_set``), which validates it."""
+input method for the few free-text fields). Typed text is kept here until 完成,
+then set on the journey (``field_set``), which validates it.
+
+Exits of an open field follow the journey's words: 返回 goes back to the form without
+keeping what was typed (the editor's own button and the shell's 返回 alike), 完成
+keeps it; 取消办理 stays the only way to end the session."""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 
-from screens.journey.keypads import ImePanel, date_picker, numeric_pad
+from screens.journey.ime import ImePanel
+from screens.journey.keypads import NumericEditor, date_picker
 from screens.journey.parts import StepView
 from screens.journey.pinyin import PinyinTable
 from screens.widgets import load_kv
@@ -29,7 +34,6 @@ class FormView(StepView):
         super().__init__(**kwargs)
         self.editing: str | None = None
         self.pending: str | None = None
-        self._value_label: Any = None
         self._ime: ImePanel | None = None
 
     def render(self, view: dict[str, Any]) -> None:
@@ -87,14 +91,11 @@ class FormView(StepView):
 
     def _editor(self, f: dict[str, Any]) -> Any:
         t = self.ui.theme
-        box = BoxLayout(orientation="vertical", spacing=t.gap * 0.5)
-        head = self.row(height=t.target)
-        head.add_widget(self.para(f["label"], "heading", "primary", True, valign="middle",
-                                  size_hint_y=1))
         kind = f["input"]
         value = "" if f["value"] is None else str(f["value"])
         if kind in ("choices", "yes_no"):
-            box.add_widget(head)
+            box = BoxLayout(orientation="vertical", spacing=t.gap * 0.5)
+            box.add_widget(self.para(f["label"], "heading", "primary", True))
             options = f["choices"] if kind == "choices" else [
                 {"value": True, "label": self.tr("journey.form.yes")},
                 {"value": False, "label": self.tr("journey.form.no")}]
@@ -105,51 +106,70 @@ class FormView(StepView):
                                 kind="chosen" if c["value"] == f["value"] else "secondary",
                                 height=t.target * 1.3)
                 b.size_hint_x = 1
+                # A long choice wraps: the button grows with its lines.
+                b.bind(texture_size=partial(_grow, t.target * 1.3, t.gap))
                 grid.add_widget(b)
             box.add_widget(sv)
+            box.add_widget(self._buttons([self._back_button()]))
             return box
         self.pending = value if self.pending is None else self.pending
-        self._value_label = self.para(self.pending or " ", "title", bold=True,
-                                      valign="middle", size_hint_y=1)
-        head.add_widget(self._value_label)
-        box.add_widget(head)
-        if f.get("help"):
-            box.add_widget(self.para(f["help"], "small", "muted_bg"))
+        buttons = [self._back_button(),
+                   self.button(self.tr("journey.form.done"), "field_ok",
+                               lambda: self._set(str(self.editing), self.pending or ""))]
         if kind == "date_picker":
+            box = BoxLayout(orientation="vertical", spacing=t.gap * 0.5)
+            box.add_widget(self.para(f["label"], "heading", "primary", True))
+            if f.get("help"):
+                box.add_widget(self.para(f["help"], "small", "muted_bg"))
             box.add_widget(date_picker(self, value, self._typed, self.host.journey.today()))
-        elif kind in MAX_LEN:
-            box.add_widget(numeric_pad(self, self.pending, self._typed,
-                                       letter_x=kind == "id_keypad", decimal=kind == "numeric",
-                                       max_len=MAX_LEN[kind]))
-        else:
-            old = self._ime
-            self._ime = ImePanel(self, self.table, self.pending, self._typed,
-                                 letters=old.letters if old else "",
-                                 chinese=old.chinese if old else True)
-            box.add_widget(self._ime)
-        box.add_widget(BoxLayout())
-        return box
+            box.add_widget(BoxLayout())
+            box.add_widget(self._buttons(buttons))
+            return box
+        if kind in MAX_LEN:
+            return NumericEditor(self, f["label"], f.get("help"), self.pending, self._typed,
+                                 buttons, letter_x=kind == "id_keypad",
+                                 decimal=kind == "numeric", max_len=MAX_LEN[kind])
+        old = self._ime
+        self._ime = ImePanel(self, self.table, f["label"], self.pending, self._typed, buttons,
+                             letters=old.letters if old else "",
+                             chinese=old.chinese if old else True)
+        return self._ime
+
+    def _back_button(self) -> Any:
+        return self.button(self.tr("ui.nav.back"), "field_back", self._close,
+                           kind="secondary")
+
+    def _buttons(self, buttons: list[Any]) -> BoxLayout:
+        row = self.row(height=self.ui.theme.target * 1.25)
+        for b in buttons:
+            b.size_hint_x = 1
+            row.add_widget(b)
+        return row
 
     def _typed(self, text: str) -> None:
         self.pending = text
-        if self._value_label is not None:
-            self._value_label.text = text or " "
 
     def _set(self, name: str, value: Any) -> None:
         self.editing, self.pending, self._ime = None, None, None
         self.host.fire("field_set", name=name, value=value)
 
-    def _cancel(self) -> None:
+    def _close(self) -> None:
+        """返回 from an open field: back to the form, what was typed is not kept."""
         self.editing, self.pending, self._ime = None, None, None
         self.host.refresh()
 
-    def actions(self, view: dict[str, Any]) -> list[Any]:
+    def on_back(self) -> bool:
+        """The shell's 返回 while a field is open closes it (one step back)."""
         if self.editing is None:
-            return [self.trigger_button("journey.next", "next", view)]
-        cancel = self.button(self.tr("journey.form.cancel"), "field_cancel", self._cancel,
-                             kind="secondary")
-        if any(f["name"] == self.editing and f["input"] in ("choices", "yes_no")
-               for f in view["fields"]):
-            return [cancel]
-        return [cancel, self.button(self.tr("journey.form.ok"), "field_ok",
-                                    lambda: self._set(str(self.editing), self.pending or ""))]
+            return False
+        self._close()
+        return True
+
+    def actions(self, view: dict[str, Any]) -> list[Any]:
+        # An open field carries its own 返回 / 完成 beside its keys.
+        return [] if self.editing is not None else [
+            self.trigger_button("journey.next", "next", view)]
+
+
+def _grow(least: float, pad: float, button: Any, size: Any) -> None:
+    button.height = max(least, size[1] + pad)

@@ -47,6 +47,7 @@ STEP_VIEWS = {
     "cancelled": "screens.journey.error:EndView",
     "timed_out": "screens.journey.error:EndView",
     "card_gone": "screens.journey.error:EndView",
+    "confirm_leave": "screens.journey.leave:LeaveView",
 }
 
 
@@ -154,9 +155,23 @@ class JourneyScreen(KioskScreen):
         self.refresh()
 
     def cancel(self) -> None:
-        """取消办理: the citizen gives up; the session ends (devices off, data wiped)."""
+        """取消办理: the citizen gives up. The journey decides whether to ask first
+        (something was handed over) or to end at once; ending ends the session (devices
+        off, data wiped). Outside a journey that can leave, the session ends."""
+        j = self.journey
+        if j is not None and not j.ended and j.can("leave"):
+            self.fire("leave")
+            return
         from kiosk.session import EndReason
         self.ui.kiosk.session.end(EndReason.CANCEL)
+
+    def on_home(self) -> bool:
+        """The shell's 首页 inside a journey means the same as 取消办理."""
+        j = self.journey
+        if j is None or j.ended or not j.can("leave"):
+            return False
+        self.fire("leave")
+        return True
 
     def go_bundle(self, code: str) -> None:
         """Apply for the bundle (两证联办) instead of the one item: a fresh journey."""
@@ -168,6 +183,12 @@ class JourneyScreen(KioskScreen):
         j = self.journey
         if j is None or j.ended:
             return False
+        if j.data.leave_asked and j.can("stay"):
+            self.fire("stay")  # 返回 from the question: back to the step
+            return True
+        step = self._views.get(self._key(self.step_name))
+        if step is not None and step.on_back():  # e.g. an open form field closes
+            return True
         if j.state == "identity" or not j.can("back"):
             return False
         self.fire("back")
@@ -190,6 +211,8 @@ class JourneyScreen(KioskScreen):
         else:
             view = j.view(self.ui.lang)
             name = view["state"] if view["state"] in STEP_VIEWS else view["step"]
+            if view.get("confirm_leave"):
+                name = "confirm_leave"
             if name == "identity" and j.plan.bundle_code is None:
                 catalog = self.ui.kiosk.catalog
                 view["bundles"] = [(b.code, self.ui.lt(b.name)) for b in

@@ -72,6 +72,10 @@ class StepView(BoxLayout):  # type: ignore[misc]
         """The bottom row (next / retry ...). Back and Home are the shell's bar."""
         return []
 
+    def on_back(self) -> bool:
+        """The shell's 返回 inside this step (True: handled here, e.g. a field closed)."""
+        return False
+
     def on_frame(self, image: Any, extra: Any = None) -> None:
         """A live preview frame (face / document camera); views with a preview override."""
 

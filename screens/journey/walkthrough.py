@@ -106,8 +106,14 @@ class _Walker:
         if self.state == "face_fallback":
             self.shots("face-fallback")
             self.press("staff_verified")
+        # A tap inside a scroll view reaches its button a moment later (Kivy's ScrollView
+        # first waits to see whether the touch is a swipe): wait for each to land.
         self.press("defer:SEPARATION-CONSENT")
+        self.wait(lambda: "SEPARATION-CONSENT" in self.shell.current.journey.data.deferred,
+                  "the 容缺 promise")
         self.press("all_ticked")
+        self.wait(lambda: not self.shell.current.journey.missing_materials(),
+                  "every material ticked")
         self.shots("checklist")
         self.press("next")
         while self.state.startswith("capture:"):
@@ -127,7 +133,9 @@ class _Walker:
         for letter in "renmin":
             self.press_key(letter)
         self.shots("form-pinyin")
-        self.press("cand:0")
+        form = self.shell.current._views[self.shell.current._key("form")]
+        self.press("cand:0")  # in the scrollable candidate row
+        self.wait(lambda: bool(form.pending), "the candidate")
         self.press("field_ok")
         self.press("field:phone")
         for digit in "13800138000":

@@ -181,7 +181,8 @@ class Citizen:
         self.wait(lambda: self.state != "face", "the face check", timeout_s=90, human=True)
 
     def checklist_all(self) -> None:
-        self.press("all_ticked")
+        self.press("all_ticked")  # at the end of the list: lands after ScrollView's tap delay
+        self.wait(lambda: not self.screen.journey.missing_materials(), "every material ticked")
         self.shot("checklist")
         self.press("next")
 
@@ -216,7 +217,10 @@ class Citizen:
                 for syllable in value[1].split():
                     for letter in syllable:
                         self.press(self._key(letter))
-                    self.press("cand:0")
+                    form = self.screen._views[self.screen._key("form")]
+                    before = form.pending
+                    self.press("cand:0")  # in the scrollable candidate row
+                    self.wait(lambda f=form, b=before: f.pending != b, "the candidate")
             elif isinstance(value, tuple) and value[0] == "latin":
                 self.press("ime:mode")
                 for ch in value[1]:

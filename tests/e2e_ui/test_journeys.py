@@ -91,6 +91,7 @@ def through_face_and_materials(c: Citizen, *, defer: tuple[str, ...] = ()) -> No
     c.wait_state("checklist")
     for code in defer:
         c.press(f"defer:{code}")
+        c.wait(lambda code=code: code in c.screen.journey.data.deferred, f"{code} deferred")
     c.checklist_all()
     c.capture_pages()
     c.wait_state("form")
