@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import random
 
+from kiosk.handwriting.ink import Ink
+
 Stroke = list[tuple[int, int]]
 
 CHARACTERS: dict[str, list[Stroke]] = {
@@ -58,3 +60,14 @@ def written(char: str, *, scale: float = 1.0, dx: int = 0, dy: int = 0, jitter: 
         strokes.append([(round(500 + (x - 500) * scale + dx), round(500 + (y - 500) * scale + dy))
                         for x, y in densify(bent)])
     return strokes
+
+
+def drawn(strokes: list[Stroke], size: int = 1000) -> Ink:
+    """The strokes drawn on a ``size`` x ``size`` pad point by point, as a finger would."""
+    ink = Ink(size, size)
+    for stroke in strokes:
+        ink.begin(*stroke[0])
+        for p in stroke[1:]:
+            ink.move(*p)
+        ink.end()
+    return ink

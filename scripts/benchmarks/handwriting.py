@@ -16,23 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kiosk.handwriting.ink import Ink
 from kiosk.handwriting.recognizer import Recognizer
-from kiosk.handwriting.samples import CHARACTERS, written
+from kiosk.handwriting.samples import CHARACTERS, drawn, written
 from kiosk.handwriting.zinnia import ZinniaEngine
 from scripts.benchmarks.common import Report, parser, percentile, run
 
 VARIANTS = 10
 
-
-def _ink(strokes: list[list[tuple[int, int]]]) -> Ink:
-    ink = Ink(1000, 1000)
-    for stroke in strokes:
-        ink.begin(*stroke[0])
-        for p in stroke[1:]:
-            ink.move(*p)
-        ink.end()
-    return ink
 
 
 def main(argv: list[str]) -> int:
@@ -52,7 +42,7 @@ def main(argv: list[str]) -> int:
             engine.classify(strokes, 1000, 1000, 10)
             bare.append((time.perf_counter() - t) * 1e3)
             t = time.perf_counter()
-            got = recognizer.candidates(_ink(strokes), 10)
+            got = recognizer.candidates(drawn(strokes), 10)
             ours.append((time.perf_counter() - t) * 1e3)
             total += 1
             hits += char in got[:5]

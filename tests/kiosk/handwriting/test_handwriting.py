@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from kiosk.errors import DeviceUnavailable
 from kiosk.handwriting.ink import MAX_STROKES, Ink
 from kiosk.handwriting.recognizer import Recognizer
-from kiosk.handwriting.samples import CHARACTERS, written
+from kiosk.handwriting.samples import CHARACTERS, drawn, written
 from kiosk.handwriting.zinnia import DEFAULT_MODEL, ZinniaEngine
 
 needs_zinnia = pytest.mark.skipif(
@@ -26,20 +26,11 @@ def engine() -> ZinniaEngine:
     e.close()
 
 
-def _ink(strokes: list[list[tuple[int, int]]], size: int = 1000) -> Ink:
-    ink = Ink(size, size)
-    for stroke in strokes:
-        ink.begin(*stroke[0])
-        for p in stroke[1:]:
-            ink.move(*p)
-        ink.end()
-    return ink
-
 
 @needs_zinnia
 @pytest.mark.parametrize("char", sorted(CHARACTERS))
 def test_recorded_character_is_in_the_top_five(engine: ZinniaEngine, char: str) -> None:
-    got = Recognizer(lambda: engine).candidates(_ink(written(char)), n=5)
+    got = Recognizer(lambda: engine).candidates(drawn(written(char)), n=5)
     assert char in got, (char, got)
 
 
@@ -55,7 +46,7 @@ def test_smaller_shifted_shaky_writing_still_recognised(
     # shaky 人 is honestly ambiguous (so are 工/土 once the hand shakes more than this).
     # The fixed-writing test above still checks 人.
     strokes = written(char, scale=scale, dx=dx, dy=dy, jitter=jitter, seed=seed)
-    got = Recognizer(lambda: engine).candidates(_ink(strokes), n=10)
+    got = Recognizer(lambda: engine).candidates(drawn(strokes), n=10)
     assert char in got, (char, got)
 
 
@@ -64,7 +55,7 @@ def test_small_writing_in_a_corner_is_recognised(engine: ZinniaEngine) -> None:
     # without centring, zinnia reads a small 口 in the top-left corner as something else
     strokes = written("口", scale=0.45, dx=-250, dy=-250)
     assert "口" not in [c.char for c in engine.classify(strokes, 1000, 1000, 10)]
-    assert "口" in Recognizer(lambda: engine).candidates(_ink(strokes), n=5)
+    assert "口" in Recognizer(lambda: engine).candidates(drawn(strokes), n=5)
 
 
 def test_ink_undo_clear_and_bounds() -> None:
@@ -105,7 +96,7 @@ def test_missing_library_or_model_is_unavailable_not_a_crash(tmp_path: Path) -> 
 
     rec = Recognizer(broken)
     assert rec.available() == (False, "no libzinnia")
-    assert rec.candidates(_ink(written("十"))) == []
+    assert rec.candidates(drawn(written("十"))) == []
 
 
 @needs_zinnia
