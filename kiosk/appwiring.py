@@ -271,13 +271,12 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
     config = kiosk.config
     if not kiosk.backoffice_url:
         return None
-    from kiosk.clock import SystemClock
-
     rng = random.Random()
-    # Requests are signed with a timestamp the back office checks against its own clock,
-    # and retries wait in real time: the submission path always runs on the system
-    # clock, also when the UI runs on a FakeClock (the screenshot walk).
-    wall = SystemClock()
+    # One clock for the journey and its submission: the day of the kiosk reference (the
+    # filing date) and the 容缺 deadlines counted from it must never disagree. Requests
+    # are signed with its timestamps, so it follows the system's time wherever the
+    # back office is real (scripts/run and its walk: SteppedClock).
+    wall = kiosk.clock
     submission = build_submission(config, clock=wall, rng=rng, create_key=True)
     printer = kiosk.devices.get("printer")
     from kiosk.i18n import Translator

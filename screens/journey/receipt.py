@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from kivy.graphics.texture import Texture
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
+from kivy.uix.widget import Widget
 
 from screens.journey.parts import StepView
 from screens.widgets import load_kv
@@ -40,12 +42,19 @@ def qr_texture(text: str) -> Texture:
 
 
 class ReceiptView(StepView):
+    """The receipt on screen: 受理编号 (the paper's term), 办件编号, what is owed and by
+    when, the promised date and how to collect, and the QR code large beside them.
+
+    Once the case is accepted there is no way back and nothing to cancel: the journey
+    host hides 返回 and 取消办理; this view offers 完成 (and 重新打印 while the printer
+    failed); the shell keeps 首页."""
+
     def fill(self, view: dict[str, Any]) -> None:
         t = self.ui.theme
-        main = self.row(height=0)
-        main.size_hint_y = 1
-        main.orientation = "horizontal" if t.landscape else "vertical"
+        main = BoxLayout(spacing=t.gap * 2,
+                         orientation="horizontal" if t.landscape else "vertical")
         sv, grid = self.scroll()
+        grid.spacing = t.gap * 0.6
         if view.get("forwarded_message"):
             grid.add_widget(self.para(self.tr(view["forwarded_message"]), "heading",
                                       "primary", True))
@@ -53,20 +62,46 @@ class ReceiptView(StepView):
             grid.add_widget(self.para(self.tr(view["error_key"]), "heading", "danger", True))
         for i, ref in enumerate(view["kiosk_refs"]):
             number = view["case_numbers"][i] if i < len(view["case_numbers"]) else None
-            grid.add_widget(self.para(self.tr("journey.receipt.ref", ref=ref), "body", bold=True))
+            ref_para = self.para(self.tr("journey.receipt.ref", ref=ref), "heading", bold=True)
+            ref_para.kiosk_ref = ref
+            grid.add_widget(ref_para)
             if number:
                 grid.add_widget(self.para(self.tr("journey.receipt.case_number", number=number),
                                           "body"))
+        # Room for the promised date and the collection method (two lines of the view).
+        for key, text_key in (("promised_date", "journey.receipt.promised"),
+                              ("collect", "journey.receipt.collect")):
+            if view.get(key):
+                grid.add_widget(self.para(self.tr(text_key, value=view[key]), "body"))
         for owed in view["owed"]:
-            grid.add_widget(self.para(self.tr("journey.receipt.owed", name=owed["name"],
-                                              date=owed["deadline"]), "body", "danger"))
+            line = self.para(self.tr("journey.receipt.owed", name=owed["name"],
+                                     date=owed["deadline"]), "body", "danger")
+            line.deadline = owed["deadline"]
+            grid.add_widget(line)
         grid.add_widget(self.para(self.tr("journey.receipt.take"), "body", "muted_bg"))
         main.add_widget(sv)
         if view.get("qr"):
-            qr = Image(texture=qr_texture(str(view["qr"])), fit_mode="contain")
-            qr.qr_text = view["qr"]
-            main.add_widget(qr)
+            main.add_widget(self._qr(str(view["qr"])))
         self.add_widget(main)
+
+    def _qr(self, text: str) -> Any:
+        t = self.ui.theme
+        side = min(t.width * (0.36 if t.landscape else 0.62), t.height * 0.5)
+        box = BoxLayout(orientation="vertical", spacing=t.gap * 0.5,
+                        size_hint=(None, None) if t.landscape else (1, None),
+                        width=side, height=side + t.size("body") * 3)
+        qr = Image(texture=qr_texture(text), fit_mode="contain", size_hint_y=None,
+                   height=side)
+        qr.qr_text = text
+        box.add_widget(qr)
+        box.add_widget(self.para(self.tr("journey.receipt.scan_qr"), "body", "muted_bg",
+                                 halign="center"))
+        if t.landscape:
+            column = BoxLayout(orientation="vertical", size_hint_x=None, width=side)
+            column.add_widget(box)
+            column.add_widget(Widget())
+            return column
+        return box
 
     def actions(self, view: dict[str, Any]) -> list[Any]:
         if view["state"] == "reprint":

@@ -50,7 +50,12 @@ class _Walker:
 
     def wait(self, condition: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + WAIT_S
+        session = self.kiosk.session
         while time.monotonic() < deadline:
+            if session.active:
+                # The walk's citizen stays at the kiosk while real time passes (the
+                # SteppedClock): the idle countdown must not cut the journey short.
+                session.touch()
             EventLoop.idle()
             if condition():
                 self.h.render()
@@ -70,6 +75,8 @@ class _Walker:
     def shots(self, name: str) -> None:
         """This screen in both languages and both modes."""
         self.n += 1
+        if self.kiosk.session.active:
+            self.kiosk.session.touch()
         ui = self.shell.ui
         for lang in self.kiosk.languages:
             for elderly in (False, True):
@@ -147,6 +154,9 @@ class _Walker:
         self.shots("receipt-reprint")
         sim.printer_ok()
         self.press("reprint")
+        self.wait(lambda: getattr(self.shell.current, "_held", False), "the done screen")
+        self.shots("done")
+        self.press("finish")
         self.wait(lambda: self.shell.sm.current == "home", "the end")
         sim.remove_card()
 
