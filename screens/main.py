@@ -123,18 +123,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def real_time_devices() -> Any:
     """The device factory of ``scripts/run``: devices always run on real time (their
-    pollers and the simulators pace themselves with it), also when the walk moves the
-    UI's FakeClock; one set of drivers per process (the walk builds a kiosk per site,
-    the devices go to the first)."""
+    pollers and the simulators pace themselves with it), also when the walk jumps the
+    UI's idle timers; one set of drivers per process: the walk builds a kiosk per site
+    and shows them one after another, so they share the drivers the first one opened
+    (a bank branch shows its items running, not 暂停服务)."""
     from kiosk.clock import SystemClock
     from kiosk.devicefactory import open_devices
-    owner: list[str] = []
+    opened: list[Any] = []
 
     def factory(config: Any, site: Any, _clock: Any) -> Any:
-        if owner and owner[0] != site.id:
-            return {}
-        owner.append(site.id)
-        return open_devices(config, site, SystemClock())
+        if not opened:
+            opened.append(open_devices(config, site, SystemClock()))
+        return opened[0]
     return factory
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from kivy.graphics.texture import Texture
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
-from kivy.uix.widget import Widget
 
 from screens.journey.parts import StepView
 from screens.widgets import load_kv
@@ -85,22 +84,23 @@ class ReceiptView(StepView):
         self.add_widget(main)
 
     def _qr(self, text: str) -> Any:
+        """The QR code as large as the step allows, its caption under it."""
         t = self.ui.theme
-        side = min(t.width * (0.36 if t.landscape else 0.62), t.height * 0.5)
-        box = BoxLayout(orientation="vertical", spacing=t.gap * 0.5,
-                        size_hint=(None, None) if t.landscape else (1, None),
-                        width=side, height=side + t.size("body") * 3)
-        qr = Image(texture=qr_texture(text), fit_mode="contain", size_hint_y=None,
-                   height=side)
+        qr = Image(texture=qr_texture(text), fit_mode="contain")
         qr.qr_text = text
-        box.add_widget(qr)
-        box.add_widget(self.para(self.tr("journey.receipt.scan_qr"), "body", "muted_bg",
-                                 halign="center"))
+        caption = self.para(self.tr("journey.receipt.scan_qr"), "body", "muted_bg",
+                            halign="center")
         if t.landscape:
-            column = BoxLayout(orientation="vertical", size_hint_x=None, width=side)
-            column.add_widget(box)
-            column.add_widget(Widget())
-            return column
+            box = BoxLayout(orientation="vertical", spacing=t.gap * 0.5, size_hint_x=None,
+                            width=t.width * 0.3)
+        else:
+            side = t.width * 0.4
+            qr.size_hint_y = None
+            qr.height = side
+            box = BoxLayout(orientation="vertical", spacing=t.gap * 0.5, size_hint_y=None)
+            box.bind(minimum_height=box.setter("height"))
+        box.add_widget(qr)
+        box.add_widget(caption)
         return box
 
     def actions(self, view: dict[str, Any]) -> list[Any]:

@@ -20,6 +20,13 @@ class QueueScreen(ServiceScreen):
     title_key = "ui.home.queue"
     done_key = "ts.svc.ticket_done"
 
+    def show(self, **params: Any) -> None:
+        super().show(**params)
+        # From the window-only guide: the item's window is chosen already.
+        window = params.get("window")
+        if window and self.desk.category(str(window)) is not None:
+            self.fire("chose", service=str(window))
+
     def render(self, view: dict[str, Any]) -> None:
         ui = self.ui
         theme = ui.theme
@@ -46,6 +53,10 @@ class QueueScreen(ServiceScreen):
                 tile.bind(on_release=lambda t: self.fire("chose", service=t.category_id))
                 grid.add_widget(tile)
             content.add_widget(grid)
+            hall = ui.kiosk.site.services.nearest_hall
+            if hall is not None:  # a site without government windows says where they are
+                content.add_widget(para(ui, ui.tr("ts.svc.queue_elsewhere",
+                                                  hall=ui.lt(hall))))
         elif view.get("ticket"):
             content.add_widget(self._ticket_card(view))
             if self.state == "on_screen":
