@@ -74,6 +74,7 @@ class GuideScreen(KioskScreen):
         self.can_take_number = window is not None
         printer = kiosk.devices.get("printer")
         self.can_print = printer is not None and printer.status.ready
+        self._place_window_buttons()
         self.ids.materials.clear_widgets()
         self.ids.info.clear_widgets()
         self._para(self.ids.materials, ui.tr("ui.guide.checklist"), theme.heading, bold=True,
@@ -164,6 +165,16 @@ class GuideScreen(KioskScreen):
         return text
 
     # -- window only: 取号 and 打印告知单 -----------------------------------------------
+    def _place_window_buttons(self) -> None:
+        """Landscape has width to spare and little height: the buttons stand in the
+        action panel beside its text; portrait gives them a row of their own under it."""
+        ids = self.ids
+        row = ids.action_panel if self.ui.theme.landscape else ids.window_actions
+        for button in (ids.print_checklist, ids.take_number):
+            if button.parent is not row:
+                button.parent.remove_widget(button)
+                row.add_widget(button)
+
     def take_number(self) -> None:
         window = window_for(self.ui.kiosk.site, self.ui.kiosk.catalog, self.item)
         if window is not None:
