@@ -48,10 +48,35 @@ class ReceiptView(StepView):
     host hides 返回 and 取消办理; this view offers 完成 (and 重新打印 while the printer
     failed); the shell keeps 首页."""
 
-    def fill(self, view: dict[str, Any]) -> None:
+    def render(self, view: dict[str, Any]) -> None:
+        """Landscape: the QR code takes a column of the step's full height on the right;
+        the message, the details and the actions stand on its left."""
         t = self.ui.theme
-        main = BoxLayout(spacing=t.gap * 2,
-                         orientation="horizontal" if t.landscape else "vertical")
+        if not t.landscape or not view.get("qr"):
+            super().render(view)
+            return
+        self.clear_widgets()
+        self.orientation = "horizontal"
+        self.spacing = t.gap * 2
+        left = BoxLayout(orientation="vertical", spacing=t.gap)
+        if view.get("message"):
+            left.add_widget(self.para(self.tr(view["message"]), "heading", bold=True))
+        left.add_widget(self._details(view))
+        row = BoxLayout(size_hint_y=None, height=t.target * 1.25, spacing=t.gap)
+        row.add_widget(BoxLayout())
+        for button in self.actions(view):
+            row.add_widget(button)
+        left.add_widget(row)
+        self.add_widget(left)
+        self.add_widget(self._qr(str(view["qr"])))
+
+    def fill(self, view: dict[str, Any]) -> None:
+        self.add_widget(self._details(view))
+        if view.get("qr"):
+            self.add_widget(self._qr(str(view["qr"])))
+
+    def _details(self, view: dict[str, Any]) -> Any:
+        t = self.ui.theme
         sv, grid = self.scroll()
         grid.spacing = t.gap * 0.6
         if view.get("forwarded_message"):
@@ -78,10 +103,7 @@ class ReceiptView(StepView):
             line.deadline = owed["deadline"]
             grid.add_widget(line)
         grid.add_widget(self.para(self.tr("journey.receipt.take"), "body", "muted_bg"))
-        main.add_widget(sv)
-        if view.get("qr"):
-            main.add_widget(self._qr(str(view["qr"])))
-        self.add_widget(main)
+        return sv
 
     def _qr(self, text: str) -> Any:
         """The QR code as large as the step allows, its caption under it."""

@@ -95,7 +95,9 @@ class _Walker:
         self.shell.go("journey", code=ITEM)
         self.wait(lambda: self.state == "identity", "identity step")
         self.shots("identity")
-        sim.camera_scene("camera", "holder_live")
+        # Nobody in front of the face camera yet: the face step shows its guide oval and
+        # first prompt (with the holder there, the check can pass before the shot).
+        sim.camera_scene("camera", "none")
         sim.camera_scene("doccam", "document")
         sim.place_card("resident")
         self.wait(lambda: self.state == "face", "card read")
@@ -103,6 +105,7 @@ class _Walker:
                   getattr(self.shell.current._views.get(self.shell.current._key("face")),
                           "_texture", None) is not None, "face preview")
         self.shots("face")
+        sim.camera_scene("camera", "holder_live")
         self.wait(lambda: self.state != "face", "face check")
         if self.state == "face_fallback":
             self.shots("face-fallback")
