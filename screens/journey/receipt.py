@@ -59,9 +59,9 @@ class ReceiptView(StepView):
         self.orientation = "horizontal"
         self.spacing = t.gap * 2
         left = BoxLayout(orientation="vertical", spacing=t.gap)
-        if view.get("message"):
-            left.add_widget(self.para(self.tr(view["message"]), "heading", bold=True))
-        left.add_widget(self._details(view))
+        # The message scrolls with the details: a long one (elderly, English) must not
+        # leave the reference no room.
+        left.add_widget(self._details(view, message=view.get("message")))
         row = BoxLayout(size_hint_y=None, height=t.target * 1.25, spacing=t.gap)
         row.add_widget(BoxLayout())
         for button in self.actions(view):
@@ -75,10 +75,12 @@ class ReceiptView(StepView):
         if view.get("qr"):
             self.add_widget(self._qr(str(view["qr"])))
 
-    def _details(self, view: dict[str, Any]) -> Any:
+    def _details(self, view: dict[str, Any], message: str | None = None) -> Any:
         t = self.ui.theme
         sv, grid = self.scroll()
         grid.spacing = t.gap * 0.6
+        if message:
+            grid.add_widget(self.para(self.tr(message), "heading", bold=True))
         if view.get("forwarded_message"):
             grid.add_widget(self.para(self.tr(view["forwarded_message"]), "heading",
                                       "primary", True))

@@ -104,8 +104,15 @@ class _Walker:
         self.wait(lambda: self.shell.current.ids.body.children and
                   getattr(self.shell.current._views.get(self.shell.current._key("face")),
                           "_texture", None) is not None, "face preview")
+        # Hold the step still for the shots (on real time the verifier would time out, or
+        # pass, while four variants render): stop its loop, then start a fresh one.
+        host = self.shell.current
+        if host._face_loop is not None:
+            host._face_loop.stop()
+            host._face_loop = None
         self.shots("face")
         sim.camera_scene("camera", "holder_live")
+        host.refresh()
         self.wait(lambda: self.state != "face", "face check")
         if self.state == "face_fallback":
             self.shots("face-fallback")
