@@ -77,6 +77,8 @@ class JourneyScreen(KioskScreen):
         #: The receipt as shown, per language, kept for the done screen (see farewell).
         self._receipt: dict[str, dict[str, Any]] = {}
         self._held = False
+        #: No face or page loop starts while set (the screenshot walk holds a step still).
+        self.loops_paused = False
 
     @property
     def services(self) -> Any:
@@ -231,7 +233,7 @@ class JourneyScreen(KioskScreen):
                 catalog = self.ui.kiosk.catalog
                 view["bundles"] = [(b.code, self.ui.lt(b.name)) for b in
                                    catalog.bundles_of(j.plan.code)]
-        if not self._held:
+        if not self._held and not self.loops_paused:
             self._sync_loops(view)
         self.accepted = view["state"] in ACCEPTED
         self.nav.back_offered = not self.accepted

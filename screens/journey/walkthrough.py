@@ -107,11 +107,11 @@ class _Walker:
         # Hold the step still for the shots (on real time the verifier would time out, or
         # pass, while four variants render): stop its loop, then start a fresh one.
         host = self.shell.current
-        if host._face_loop is not None:
-            host._face_loop.stop()
-            host._face_loop = None
+        host.loops_paused = True
+        host._stop_face()
         self.shots("face")
         sim.camera_scene("camera", "holder_live")
+        host.loops_paused = False
         host.refresh()
         self.wait(lambda: self.state != "face", "face check")
         if self.state == "face_fallback":
