@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import FakeClock
+from kiosk.clock import SteppedClock
 from kiosk.config.model import load_config
 from kiosk.errors import ConfigError, SimulationError
 from kiosk.logging_setup import setup_logging
@@ -60,8 +60,9 @@ def build_all(args: argparse.Namespace, **services: Any) -> list[Kiosk]:
     """The kiosk(s) to show: one normally; one per walk site for --screenshots."""
     sites = [args.site] if args.site or not args.screenshots else list(WALK_SITES)
     if args.screenshots:
-        # The walk moves time itself (to show the idle countdown), never by waiting.
-        services.setdefault("clock", FakeClock())
+        # The walk jumps the idle timers itself (to show the countdown), never by waiting;
+        # dates stay the system's, so the journey and the submission agree on the day.
+        services.setdefault("clock", SteppedClock())
     return [build_kiosk(config_path=None, overlays=tuple(args.config), site_name=site,
                         **services) for site in sites]
 
@@ -122,18 +123,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def real_time_devices() -> Any:
     """The device factory of ``scripts/run``: devices always run on real time (their
-    pollers and the simulators pace themselves with it), also when the walk moves the
-    UI's FakeClock; one set of drivers per process (the walk builds a kiosk per site,
-    the devices go to the first)."""
+    pollers and the simulators pace themselves with it), also when the walk jumps the
+    UI's idle timers; one set of drivers per process: the walk builds a kiosk per site
+    and shows them one after another, so they share the drivers the first one opened
+    (a bank branch shows its items running, not 暂停服务)."""
     from kiosk.clock import SystemClock
     from kiosk.wiring.devices import open_devices
-    owner: list[str] = []
+    opened: list[Any] = []
 
     def factory(config: Any, site: Any, _clock: Any) -> Any:
-        if owner and owner[0] != site.id:
-            return {}
-        owner.append(site.id)
-        return open_devices(config, site, SystemClock())
+        if not opened:
+            opened.append(open_devices(config, site, SystemClock()))
+        return opened[0]
     return factory
 
 

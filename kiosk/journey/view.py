@@ -106,7 +106,8 @@ def _capture(j: Journey, lang: str) -> dict[str, Any]:
     wanted = [m.code for m in j.plan.captured_materials if j.wants_capture(m.code)]
     pages = j.data.pages.get(code, [])
     return {"material": {"code": code, "name": material.name.get(lang),
-                         "device": material.capture, "count": material.count},
+                         "device": material.capture, "count": material.count,
+                         "page_names": [p.get(lang) for p in material.pages]},
             "pages": [{"index": i, "content_type": ct, "size": len(buf)}
                       for i, (ct, buf) in enumerate(pages)],
             "capture_index": wanted.index(code) + 1 if code in wanted else 0,
@@ -172,6 +173,7 @@ def _receipt(j: Journey, lang: str) -> dict[str, Any]:
         if outcome else []
     # Per case: when it is promised (承诺办结) and how the result is collected.
     when_where = [{"promised_date": promised[i] if i < len(promised) else None,
+                   "promised_days": item.promised_days,
                    "collection": item.collect.get(lang)}
                   for i, item in enumerate(j.plan.items) if i < len(refs)]
     return {"kiosk_refs": refs, "case_numbers": numbers, "when_where": when_where,

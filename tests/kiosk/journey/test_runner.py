@@ -242,6 +242,7 @@ def test_receipts_say_when_and_where(outbox: Outbox, code: str, filed: datetime,
     # ... and the done screen's view model.
     (ww,) = j.view()["when_where"]
     assert ww == {"promised_date": promised.isoformat(),
+                  "promised_days": REAL.item(code).promised_days,
                   "collection": REAL.item(code).collect.zh_CN}
 
 
