@@ -54,8 +54,8 @@ ACCEPTED = frozenset({"printing", "reprint", "done"})
 #: Seconds the done screen (the QR code, 完成) stays before Home comes back.
 RECEIPT_HOLD_S = 20.0
 #: What the done screen keeps of a wiped journey: references and dates, nothing personal.
-RECEIPT_KEYS = ("kiosk_refs", "case_numbers", "forwarded", "qr", "owed", "promised_date",
-                "collect", "title", "steps", "step_index")
+RECEIPT_KEYS = ("kiosk_refs", "case_numbers", "forwarded", "qr", "owed", "when_where",
+                "title", "steps", "step_index")
 
 
 class JourneyScreen(KioskScreen):

@@ -88,3 +88,16 @@ def test_the_screen_says_the_papers_term_for_the_reference(
         term = Translator(lang).gettext("receipt.label.kiosk_ref")
         lines = [w.text for w in labels(stage.shell) if REF in w.text]
         assert lines and all(line.startswith(term) for line in lines), (lang, lines)
+
+
+def test_the_done_screen_says_when_and_how_to_collect(
+        harness: Any, make_kiosk: Callable[..., Kiosk], size: tuple[int, int]) -> None:
+    # No promised date could be counted (the outcome carries none): the time limit is
+    # said instead, and the collection method under it, also after the session is wiped.
+    stage = done(harness, make_kiosk, size)
+    assert not stage.kiosk.session.active
+    item = stage.kiosk.catalog.item(stage.j.plan.items[0].code)
+    assert item.promised_days and item.collect.zh_CN
+    texts = [w.text for w in labels(stage.shell)]
+    assert f"承诺办结：受理之日起{item.promised_days}个工作日内" in texts
+    assert f"领取方式：{item.collect.zh_CN}" in texts
