@@ -63,3 +63,33 @@ class FakeClock:
         with self._lock:
             self._mono += seconds
             self._now += timedelta(seconds=seconds)
+
+
+class SteppedClock:
+    """The system's time, with jumps of the monotonic time a caller makes.
+
+    ``scripts/run --screenshots`` runs the whole kiosk on one of these: dates (容缺
+    deadlines, kiosk references, the day's ticket numbers), signed request timestamps and
+    retry waits follow the system clock, so every part of a journey agrees on the day;
+    :meth:`advance` moves only the monotonic time (idle timers), so the walk can show the
+    idle countdown without waiting for it.
+    """
+
+    def __init__(self, base: Clock | None = None) -> None:
+        self._base = base or SystemClock()
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._base.monotonic() + self._offset
+
+    def now(self) -> datetime:
+        return self._base.now()
+
+    def sleep(self, seconds: float) -> None:
+        self._base.sleep(seconds)
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._offset += max(0.0, seconds)

@@ -9,13 +9,17 @@ data sharing (免提交).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from kiosk.catalog import Material, ServiceItem
-from kiosk.catalog.availability import Availability, Status
+from kiosk.catalog.availability import Availability
+from kiosk.desk.servicedesk import ServiceDesk
+from kiosk.desk.siteservices import checklist_input, explain, window_for
+from kiosk.errors import KioskError
 from screens.base import KioskScreen
 from screens.theme import rgba
 from screens.widgets import Para, load_kv
@@ -33,9 +37,17 @@ class GuideScreen(KioskScreen):
     action = StringProperty("available")
     reason_text = StringProperty("")
     availability = ObjectProperty(None, allownone=True)
+    #: The heading of the window-only panel: the window here, or the nearest hall.
+    window_title = StringProperty("")
+    #: Window-only: the site has the item's window (取号), the printer can print (告知单).
+    can_take_number = BooleanProperty(False)
+    can_print = BooleanProperty(False)
+    #: What became of 打印告知单 (printing, printed, or why not).
+    print_note = StringProperty("")
 
     def show(self, **params: Any) -> None:
         self.code = params.get("code", self.code)
+        self.print_note = ""
 
     @property
     def item(self) -> ServiceItem:
@@ -55,6 +67,14 @@ class GuideScreen(KioskScreen):
         self.availability = result = ui.kiosk.check(item)
         self.action = result.status.value
         self.reason_text = self._reason(result)
+        kiosk = ui.kiosk
+        window = window_for(kiosk.site, kiosk.catalog, item)
+        self.window_title = ui.tr("ui.guide.window_only") if window is not None or \
+            kiosk.site.services.nearest_hall is None else ui.tr("ui.guide.not_here")
+        self.can_take_number = window is not None
+        printer = kiosk.devices.get("printer")
+        self.can_print = printer is not None and printer.status.ready
+        self._place_window_buttons()
         self.ids.materials.clear_widgets()
         self.ids.info.clear_widgets()
         self._para(self.ids.materials, ui.tr("ui.guide.checklist"), theme.heading, bold=True,
@@ -131,15 +151,60 @@ class GuideScreen(KioskScreen):
                             color=rgba(hex_colour)))
 
     def _reason(self, result: Availability) -> str:
-        if result.status is Status.AVAILABLE or result.reason is None:
-            return ""
         ui = self.ui
-        device = ui.tr(f"device.kind.{result.device_kind}") if result.device_kind else ""
-        text = str(ui.tr(result.reason, device=device))
-        # The device's own reason (core.po device.reason.*), when it gave one we can say.
-        if result.device_reason and ui.kiosk.translator(ui.lang).has(result.device_reason):
-            text += ui.tr("ui.guide.device_reason", reason=ui.tr(result.device_reason))
+        why = explain(result, self.item, ui.kiosk.site, ui.kiosk.catalog)
+        if why is None:
+            return ""
+        if why.key == "availability.window_only":
+            return str(ui.tr("ui.guide.window_only_hint"))
+        device = ui.tr(f"device.kind.{why.device_kind}") if why.device_kind else ""
+        text = str(ui.tr(why.key, device=device, hall=ui.lt(why.hall) if why.hall else ""))
+        # The device's own reason, only when it means something to a citizen (paper out).
+        if why.device_reason:
+            text += ui.tr("ui.guide.device_reason", reason=ui.tr(why.device_reason))
         return text
+
+    # -- window only: 取号 and 打印告知单 -----------------------------------------------
+    def _place_window_buttons(self) -> None:
+        """Landscape has width to spare and little height: the buttons stand in the
+        action panel beside its text; portrait gives them a row of their own under it."""
+        ids = self.ids
+        row = ids.action_panel if self.ui.theme.landscape else ids.window_actions
+        for button in (ids.print_checklist, ids.take_number):
+            if button.parent is not row:
+                button.parent.remove_widget(button)
+                row.add_widget(button)
+
+    def take_number(self) -> None:
+        window = window_for(self.ui.kiosk.site, self.ui.kiosk.catalog, self.item)
+        if window is not None:
+            self.ui.kiosk.session.touch()
+            self.nav.go("queue", window=window.id)
+
+    def print_checklist(self) -> None:
+        """Print the 一次性告知书 on the receipt printer (on a worker thread)."""
+        kiosk, lang = self.ui.kiosk, self.ui.lang
+        data = checklist_input(self.item, kiosk.site, kiosk.catalog, lang, kiosk.clock.now())
+        desk = self._desk()
+        self.print_note = self.ui.tr("ui.guide.printing")
+
+        def work() -> None:
+            try:
+                desk.print_checklist(data, lang)
+            except KioskError as exc:
+                self.nav.bridge.post(self._printed, exc)
+            else:
+                self.nav.bridge.post(self._printed, None)
+        _thread(work)
+
+    def _printed(self, error: KioskError | None) -> None:
+        self.print_note = self.ui.tr("ui.guide.printed" if error is None
+                                     else "ui.guide.print_failed")
+
+    def _desk(self) -> ServiceDesk:
+        """The same desk the service screens use (``kiosk.services.service_desk()``)."""
+        desk: ServiceDesk = self.ui.kiosk.services.service_desk()
+        return desk
 
     # -- actions -----------------------------------------------------------------
     def start(self) -> None:
@@ -151,3 +216,7 @@ class GuideScreen(KioskScreen):
         self.ui.kiosk.session.touch()
         self.ui.kiosk.session.data.item_code = self.code
         self.nav.go("journey", code=self.code)
+
+
+def _thread(work: Any) -> None:
+    threading.Thread(target=work, name="guide-task", daemon=True).start()

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import FakeClock
+from kiosk.clock import SteppedClock
 from kiosk.config.model import load_config
 from kiosk.errors import ConfigError, SimulationError
 from kiosk.logging_setup import setup_logging
@@ -61,8 +61,9 @@ def build_all(args: argparse.Namespace, **services: Any) -> list[Kiosk]:
     """The kiosk(s) to show: one normally; one per walk site for --screenshots."""
     sites = [args.site] if args.site or not args.screenshots else list(WALK_SITES)
     if args.screenshots:
-        # The walk moves time itself (to show the idle countdown), never by waiting.
-        services.setdefault("clock", FakeClock())
+        # The walk jumps the idle timers itself (to show the countdown), never by waiting;
+        # dates stay the system's, so the journey and the submission agree on the day.
+        services.setdefault("clock", SteppedClock())
     return [build_kiosk(config_path=None, overlays=tuple(args.config), site_name=site,
                         **services) for site in sites]
 

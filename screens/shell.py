@@ -58,6 +58,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
     countdown = NumericProperty(0)
     title = StringProperty("")
     at_home = BooleanProperty(True)
+    #: False while the current screen has nothing to go back to (an accepted case).
+    back_offered = BooleanProperty(True)
 
     def __init__(self, *, ui: UiState, bridge: Bridge | None = None,
                  tick_interval: float = 0.5, screen_classes: dict[str, str] | None = None,
@@ -71,6 +73,9 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self.sm: ScreenManager = self.ids.screens
         self.sm.transition = NoTransition()
         self._history: list[tuple[str, dict[str, Any]]] = []
+        #: While a finished session's last screen stays up (the receipt's QR code):
+        #: the monotonic time at which Home comes back.
+        self._hold_until: float | None = None
         self._screens: dict[str, KioskScreen] = {}
         self.session.add_listener(self._on_session)
         self.bridge.watch_devices(self.kiosk.devices.values(), self._on_device)
@@ -122,6 +127,9 @@ class Shell(BoxLayout):  # type: ignore[misc]
             self._reset()
 
     def _reset(self) -> None:
+        if self._hold_until is not None:
+            self._hold_until = None
+            self.ui.reset_preferences()
         self._history = [("home", {})]
         self._show("home", {})
 
@@ -131,6 +139,7 @@ class Shell(BoxLayout):  # type: ignore[misc]
         scr.refresh()
         self.sm.current = name
         self.at_home = name == "home"
+        self.back_offered = True
         self._retitle()
 
     def _retitle(self) -> None:
@@ -145,6 +154,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
         return bool(super().on_touch_down(touch))
 
     def tick(self) -> None:
+        if self._hold_until is not None and self.kiosk.clock.monotonic() >= self._hold_until:
+            self._end_hold()
         self.session.tick()
         self.countdown = math.ceil(self.session.remaining()) if self.banner_visible else 0
 
@@ -159,9 +170,21 @@ class Shell(BoxLayout):  # type: ignore[misc]
             self.banner_visible = False
         elif event is SessionEvent.ENDED:
             self.banner_visible = False
+            farewell = getattr(self.current, "farewell", None)
+            hold = farewell() if farewell is not None and \
+                self.session.last_end_reason is EndReason.DONE else 0.0
+            if hold > 0:
+                # The done screen stays a moment (its QR code, 完成 / 首页), then Home.
+                self._hold_until = self.kiosk.clock.monotonic() + hold
+                return
             # The next citizen starts from the site's defaults, not the last one's choices.
             self.ui.reset_preferences()
             self._reset()
+
+    def _end_hold(self) -> None:
+        if self.session.active:  # a touch on the done screen started one: end it too
+            self.session.end(EndReason.CANCEL)
+        self._reset()
 
     def _on_device(self, _device: Any, _status: Any) -> None:
         # A device changed state: the current screen may show 暂停服务 now (or not).

@@ -75,6 +75,8 @@ class Material(StrictModel):
     exempt_by_sharing: bool = False
     capture: Capture = "doccam"
     note: LText | None = None
+    #: The pages to capture, by name, in order (户口簿: 首页, 本人页); empty when any do.
+    pages: list[LText] = Field(default_factory=list, max_length=20)
 
     @property
     def must_bring(self) -> bool:

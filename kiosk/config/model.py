@@ -180,6 +180,33 @@ class IdleConfig(StrictModel):
         return self
 
 
+class SiteWindow(StrictModel):
+    """A service window the site has: 取号 offers it, and a window-only item is sent to it."""
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    name: LText
+    #: The catalog departments whose items it handles (none: help with the kiosk only).
+    departments: list[str] = Field(default_factory=list)
+
+
+class SiteServices(StrictModel):
+    """What the site itself offers besides the kiosk (a bank branch has no government
+    windows; a township hall has one per department)."""
+
+    #: The windows; unset: one window per department of the site's catalog.
+    windows: list[SiteWindow] | None = None
+    #: Where to go for what the site cannot do (name and address), said instead of "the
+    #: window" by a site without government windows.
+    nearest_hall: LText | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _unique_windows(self) -> SiteServices:
+        ids = [w.id for w in self.windows or ()]
+        if len(ids) != len(set(ids)):
+            raise ValueError("window ids must be unique")
+        return self
+
+
 class SiteProfile(StrictModel):
     schema_version: Literal[1] = 1
     id: str = Field(pattern=r"^[a-z0-9-]+$")
@@ -194,6 +221,7 @@ class SiteProfile(StrictModel):
     languages: list[Language] = Field(default=["zh_CN", "en"], min_length=1)
     default_language: Language = "zh_CN"
     elderly_mode_default: bool = False
+    services: SiteServices = SiteServices()
 
     @pydantic.model_validator(mode="after")
     def _default_language_offered(self) -> SiteProfile:

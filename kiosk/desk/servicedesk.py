@@ -27,6 +27,7 @@ from typing import Any, Protocol, cast
 from kiosk.catalog import Catalog
 from kiosk.clock import Clock
 from kiosk.config.loader import LText
+from kiosk.config.model import SiteProfile
 from kiosk.desk.journeys import (
     CertificateJourney,
     QueryJourney,
@@ -44,12 +45,14 @@ from kiosk.desk.tasks import (
 from kiosk.errors import BackofficeUnreachable, DeviceUnavailable, KioskError
 from kiosk.journey.runner import Work, inline
 from kiosk.receipts import (
+    ChecklistInput,
     Collection,
     Document,
     OwedMaterial,
     QueryResultInput,
     QueueTicketInput,
     TimelineEntry,
+    build_checklist,
     build_query_result,
     build_queue_ticket,
 )
@@ -78,6 +81,8 @@ class Category:
     id: str
     letter: str
     name: LText
+    #: The departments whose items this window handles.
+    departments: tuple[str, ...] = ()
 
 
 def _date(text: str | None) -> date | None:
@@ -95,9 +100,15 @@ def _when(text: str, fallback: datetime) -> datetime:
     return when if when.tzinfo is not None else fallback
 
 
-def queue_categories(catalog: Catalog) -> list[Category]:
+def queue_categories(catalog: Catalog, site: SiteProfile | None = None) -> list[Category]:
+    """The windows 取号 offers: the site's own (a bank branch: its help desk only), or
+    one per department of the site's catalog (a township hall)."""
     letters = string.ascii_uppercase
-    return [Category(d.id, letters[i % len(letters)], d.name)
+    windows = site.services.windows if site is not None else None
+    if windows is not None:
+        return [Category(w.id, letters[i % len(letters)], w.name, tuple(w.departments))
+                for i, w in enumerate(windows)]
+    return [Category(d.id, letters[i % len(letters)], d.name, (d.id,))
             for i, d in enumerate(catalog.departments)]
 
 
@@ -114,6 +125,8 @@ class ServiceDesk:
     printer: DocumentPrinter | None = None
     dispatch: Callable[[Work], None] = inline
     deliver: Callable[[Work], None] = inline
+    #: The site profile: its windows are the queues (None: one per department).
+    site: SiteProfile | None = None
     _runner: TaskRunner | None = field(default=None, init=False, repr=False)
     current: ServiceJourney | None = field(default=None, init=False)
 
@@ -151,7 +164,7 @@ class ServiceDesk:
 
     # -- queue categories -------------------------------------------------------------
     def categories(self) -> list[Category]:
-        return queue_categories(self.catalog)
+        return queue_categories(self.catalog, self.site)
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories() if c.id == category_id), None)
@@ -166,6 +179,11 @@ class ServiceDesk:
     def print_query_slip(self, case: Any, lang: str) -> None:
         """The query-result slip of one case (CaseStatus); raises the printer's error."""
         self._print(build_query_result(self._query_input(case, lang), self.texts(lang)))
+
+    def print_checklist(self, data: ChecklistInput, lang: str) -> None:
+        """The 一次性告知书 (``kiosk.desk.siteservices.checklist_input``); raises the
+        printer's error."""
+        self._print(build_checklist(data, self.texts(lang)))
 
     def _print(self, doc: Document) -> None:
         if self.printer is None:
@@ -250,4 +268,3 @@ class QrScanner:
             return None
         self._seq = frame.seq
         return self.decode(frame.image)
-

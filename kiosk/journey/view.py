@@ -108,7 +108,8 @@ def _capture(j: Journey, lang: str) -> dict[str, Any]:
     wanted = [m.code for m in j.plan.captured_materials if j.wants_capture(m.code)]
     pages = j.data.pages.get(code, [])
     return {"material": {"code": code, "name": material.name.get(lang),
-                         "device": material.capture, "count": material.count},
+                         "device": material.capture, "count": material.count,
+                         "page_names": [p.get(lang) for p in material.pages]},
             "pages": [{"index": i, "content_type": ct, "size": len(buf)}
                       for i, (ct, buf) in enumerate(pages)],
             "capture_index": wanted.index(code) + 1 if code in wanted else 0,

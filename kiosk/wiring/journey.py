@@ -39,7 +39,6 @@ from devices.camera.base import Camera
 from devices.printer.base import ReceiptPrinter
 from devices.scanner.base import ScannedPage, Scanner
 from kiosk.catalog.workdays import load_calendar
-from kiosk.clock import SystemClock
 from kiosk.config.model import ROOT, load_config, load_site, resolve
 from kiosk.errors import DeviceUnavailable, KioskError
 from kiosk.face.engine import FaceEngine
@@ -267,10 +266,11 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
     if not kiosk.backoffice_url:
         return None
     rng = random.Random()
-    # Requests are signed with a timestamp the back office checks against its own clock,
-    # and retries wait in real time: the submission path always runs on the system
-    # clock, also when the UI runs on a FakeClock (the screenshot walk).
-    wall = SystemClock()
+    # One clock for the journey and its submission: the day of the kiosk reference (the
+    # filing date) and the 容缺 deadlines counted from it must never disagree. Requests
+    # are signed with its timestamps, so it follows the system's time wherever the
+    # back office is real (scripts/run and its walk: SteppedClock).
+    wall = kiosk.clock
     submission = build_submission(config, clock=wall, rng=rng, create_key=True)
     printer = kiosk.devices.get("printer")
     # Receipts in the site's language (the printer's resident texts, not the screen's).

@@ -90,7 +90,7 @@ class Services:
                 query_base_url=self.config.devices.printer.query_base_url,
                 texts=self.receipt_texts, counter=self._counter(), lookup=self._lookup(),
                 printer=printer if hasattr(printer, "print_document") else None,
-                dispatch=run_on_thread)
+                dispatch=run_on_thread, site=self.site)
         return self.desk
 
     def _lookup(self) -> CaseLookup | None:
@@ -106,7 +106,7 @@ class Services:
 
     def _counter(self) -> TicketIssuer:
         if self.ticket_counter is None:
-            letters = {c.id: c.letter for c in queue_categories(self.catalog)}
+            letters = {c.id: c.letter for c in queue_categories(self.catalog, self.site)}
             self.ticket_counter = DailyTicketCounter(
                 self.config.terminal.data_path() / "queue-tickets.json", self.clock, letters)
         return self.ticket_counter

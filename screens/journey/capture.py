@@ -1,6 +1,7 @@
-"""Capture one material's pages: the document camera's live picture, Capture, the
-quality guidance (document.guide.* keys), page thumbnails with retake and delete,
-add another page, next."""
+"""Capture one material's pages: the document camera's live picture, large, with the
+page outline and "正面朝上" drawn on it; which pages the material needs (户口簿: 首页,
+本人页) and which one to place now; the quality guidance (document.guide.* keys);
+the pages taken so far as thumbnails, each with its own 重拍 and 删除; then next."""
 
 from __future__ import annotations
 
@@ -10,18 +11,36 @@ from pathlib import Path
 from typing import Any
 
 from kivy.core.image import Image as CoreImage
+from kivy.graphics import Color, Line
+from kivy.properties import ListProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.image import Image
+from kivy.uix.label import Label
 
 from screens.journey.parts import StepView, bgr_texture
 from screens.widgets import load_kv
 
 load_kv(Path(__file__).with_suffix(".kv"))
 
+#: The page outline drawn on the preview: its height in the picture, and width / height
+#: (a portrait page, A4 and the 户口簿 page alike, ≈ 1 : 1.41).
+OUTLINE_HEIGHT = 0.86
+OUTLINE_ASPECT = 0.71
+
+
+class PreviewBadge(Label):  # type: ignore[misc]
+    """The "正面朝上" note on the live picture (a dark rounded plate, the .kv draws it)."""
+
+    plate = ListProperty([0, 0, 0, 0.6])
+
 
 class CaptureView(StepView):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.preview = Image(fit_mode="contain")
+        self.preview.bind(size=self._draw_outline, pos=self._draw_outline,
+                          texture=self._draw_outline)
         self._texture: Any = None
         self.guidance = self.para("", "heading", "danger", True)
         #: index of the page being retaken, or None to add a page
@@ -30,51 +49,153 @@ class CaptureView(StepView):
         #: the last guidance shown (kept across re-renders until the next capture)
         self.note = ""
 
+    def render(self, view: dict[str, Any]) -> None:
+        """Portrait: the shared column (texts, the preview large, thumbnails, actions).
+        Landscape: the preview takes the left of the step at full height; the texts,
+        thumbnails and actions stand in a column on the right."""
+        t = self.ui.theme
+        if not t.landscape:
+            super().render({**view, "message": None})  # _texts says it, or the hint does
+            return
+        self.clear_widgets()
+        self.orientation = "horizontal"
+        self.spacing = t.gap * 2
+        self.add_widget(self._stage_preview())
+        side = BoxLayout(orientation="vertical", spacing=t.gap * 0.6, size_hint_x=None,
+                         width=t.width * (0.44 if t.elderly else 0.40))
+        for widget in self._texts(view):
+            side.add_widget(widget)
+        side.add_widget(self._pages(view))
+        side.add_widget(self.adopt(self.guidance))
+        row = BoxLayout(size_hint_y=None, height=t.target * 1.25, spacing=t.gap)
+        for button in self.actions(view):
+            button.size_hint_x = 1
+            row.add_widget(button)
+        side.add_widget(row)
+        self.add_widget(side)
+        self._show_guidance()
+
     def fill(self, view: dict[str, Any]) -> None:
         t = self.ui.theme
-        material = view["material"]
-        self.add_widget(self.para(self.tr("journey.capture.material", name=material["name"],
-                                          i=view["capture_index"], n=view["capture_total"]),
-                                  "heading", "primary", True))
-        stage = self.row(height=0)
-        stage.size_hint_y = 1
-        stage.add_widget(self.adopt(self.preview))
+        for widget in self._texts(view):
+            self.add_widget(widget)
+        self.add_widget(self._stage_preview())
         pages = self._pages(view)
-        stage.add_widget(pages)
-        if not t.landscape:
-            stage.orientation = "vertical"
-            pages.size_hint = (1, 0.35)
-        self.add_widget(stage)
+        pages.size_hint_y = None
+        pages.height = t.target * 3.2
+        self.add_widget(pages)
         self.add_widget(self.adopt(self.guidance))
+        self._show_guidance()
+
+    def _show_guidance(self) -> None:
         self.guidance.text = self.tr("journey.capture.busy") if self.busy else self.note
+
+    def _texts(self, view: dict[str, Any]) -> list[Any]:
+        material = view["material"]
+        hint = self._hint(material, view["pages"])
+        texts = [] if hint else [self.para(self.tr(view["message"]), "heading", bold=True)]
+        # Landscape has little height to spare: the item's title names it already.
+        texts += [self.para(self.tr("journey.capture.material", name=material["name"],
+                                    i=view["capture_index"], n=view["capture_total"]),
+                            "heading" if not self.ui.theme.landscape else "body",
+                            "primary", True)]
+        if hint:
+            texts.append(self.para(hint, "body", "on_background"))
+        return texts
+
+    def _hint(self, material: dict[str, Any], pages: list[Any]) -> str:
+        """Which pages the material needs, and the one to place now."""
+        names: list[str] = material.get("page_names") or []
+        if not names:
+            return ""
+        listed = "、".join(names) if self.ui.lang == "zh_CN" else ", ".join(names)
+        text = self.tr("journey.capture.pages_needed", pages=listed)
+        index = self.retake if self.retake is not None else len(pages)
+        if index < len(names):
+            text += "\n" + self.tr("journey.capture.place_now", page=names[index],
+                                   i=index + 1, n=len(names))
+        return text
+
+    def _stage_preview(self) -> Any:
+        box = FloatLayout()
+        self.adopt(self.preview)
+        self.preview.size_hint = (1, 1)
+        self.preview.pos_hint = {"x": 0, "y": 0}
+        box.add_widget(self.preview)
+        t = self.ui.theme
+        badge = PreviewBadge(text=self.tr("journey.capture.face_up"), bold=True,
+                             font_size=t.size("heading"), color=(1, 1, 1, 1),
+                             size_hint=(None, None), pos_hint={"center_x": 0.5, "top": 0.97})
+        badge.bind(texture_size=lambda b, s: setattr(b, "size", (s[0] + t.gap * 2,
+                                                                s[1] + t.gap)))
+        box.add_widget(badge)
+        return box
+
+    def _draw_outline(self, *_: Any) -> None:
+        """The page outline, centred on the picture (the picture keeps its aspect)."""
+        self.preview.canvas.after.clear()
+        iw, ih = self.preview.norm_image_size
+        if self._texture is None:
+            iw, ih = self.preview.size  # before the first frame: outline the whole area
+        h = ih * OUTLINE_HEIGHT
+        w = min(iw * 0.9, h * OUTLINE_ASPECT)
+        x = self.preview.center_x - w / 2
+        y = self.preview.center_y - h / 2
+        with self.preview.canvas.after:
+            Color(*self.ui.theme.colour("accent"))
+            Line(rounded_rectangle=(x, y, w, h, 12), width=3)
 
     def _pages(self, view: dict[str, Any]) -> Any:
         t = self.ui.theme
-        sv, grid = self.scroll(cols=1 if t.landscape else 3)
-        sv.size_hint_x = 0.32
+        sv, grid = self.scroll(cols=1 if t.landscape else 2)
         code = view["material"]["code"]
+        names: list[str] = view["material"].get("page_names") or []
         for page in view["pages"]:
             i = page["index"]
-            cell = self.row(height=t.target * 3.4)
-            cell.orientation = "vertical"
-            thumb = Image(fit_mode="contain")
+            # Landscape: the thumbnail beside its name and buttons (one column of pages);
+            # portrait: two pages a row, each a thumbnail and name over its buttons.
+            cell = BoxLayout(size_hint_y=None, spacing=t.gap * 0.5,
+                             height=t.target * (2.6 if t.landscape else 3.1),
+                             orientation="horizontal" if t.landscape else "vertical")
+            top = cell if t.landscape else BoxLayout(spacing=t.gap)
+            thumb = Image(fit_mode="contain", size_hint_x=0.3)
             try:
                 data = self.host.journey.page(code, i)
                 thumb.texture = CoreImage(BytesIO(data), ext="jpg").texture
             except (IndexError, KeyError, OSError, ValueError):
                 pass  # a page that does not decode still shows its buttons
-            cell.add_widget(thumb)
-            buttons = self.row(height=t.target)
-            buttons.add_widget(self.button(self.tr("journey.capture.retake"), f"retake:{i}",
-                                           partial(self._retake, i), kind="secondary",
-                                           width=t.target * 2, font="small"))
-            buttons.add_widget(self.button(self.tr("journey.capture.delete"), f"delete:{i}",
-                                           partial(self.host.fire, "page_deleted", index=i),
-                                           kind="danger", width=t.target * 2, font="small"))
-            cell.add_widget(buttons)
+            top.add_widget(thumb)
+            right = BoxLayout(orientation="vertical", spacing=t.gap * 0.4)
+            label = self.tr("journey.capture.page_n", i=i + 1)
+            if i < len(names):
+                label += self.tr("journey.capture.page_name", name=names[i])
+            caption = self.para(label, "body", "on_background", True)
+            caption.size_hint_y = 1
+            caption.valign = "middle"
+            caption.text_size = (None, None)
+            caption.bind(width=lambda c, w: setattr(c, "text_size", (w, c.height)),
+                         height=lambda c, h: setattr(c, "text_size", (c.width, h)))
+            right.add_widget(caption)
+            if top is not cell:
+                top.add_widget(right)
+                cell.add_widget(top)
+                right = cell
+            buttons = BoxLayout(size_hint_y=None, height=t.target * 1.1, spacing=t.gap)
+            for text_key, action, press, kind in (
+                    ("journey.capture.retake", f"retake:{i}", partial(self._retake, i),
+                     "secondary"),
+                    ("journey.capture.delete", f"delete:{i}",
+                     partial(self.host.fire, "page_deleted", index=i), "danger")):
+                b = self.button(self.tr(text_key), action, press, kind=kind,
+                                height=t.target * 1.1)
+                b.size_hint_x = 1
+                buttons.add_widget(b)
+            right.add_widget(buttons)
+            if right is not cell:
+                cell.add_widget(right)
             grid.add_widget(cell)
         if not view["pages"]:
-            grid.add_widget(self.para(self.tr("journey.capture.no_pages"), "small", "muted_bg"))
+            grid.add_widget(self.para(self.tr("journey.capture.no_pages"), "body", "muted_bg"))
         return sv
 
     def _retake(self, index: int) -> None:
@@ -87,8 +208,11 @@ class CaptureView(StepView):
         self.host.capture_page()
 
     def on_frame(self, image: Any, extra: Any = None) -> None:
+        first = self._texture is None
         self._texture = bgr_texture(image, self._texture)
         self.preview.texture = self._texture
+        if first:
+            self._draw_outline()
 
     def on_page(self, data: bytes | None, keys: tuple[str, ...]) -> None:
         self.busy = False

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.errors import WorkflowError
 from kiosk.wiring.journey import JourneyServices
@@ -50,12 +50,22 @@ STEP_VIEWS = {
     "confirm_leave": "screens.journey.leave:LeaveView",
 }
 
+#: States after the case was accepted: nothing to go back to, nothing to cancel.
+ACCEPTED = frozenset({"printing", "reprint", "done"})
+#: Seconds the done screen (the QR code, 完成) stays before Home comes back.
+RECEIPT_HOLD_S = 20.0
+#: What the done screen keeps of a wiped journey: references and dates, nothing personal.
+RECEIPT_KEYS = ("kiosk_refs", "case_numbers", "forwarded", "qr", "owed", "when_where",
+                "title", "steps", "step_index")
+
 
 class JourneyScreen(KioskScreen):
     title_key = "journey.title"
     code = StringProperty("")
     step_name = StringProperty("")
     progress_text = StringProperty("")
+    #: The case is accepted: the .kv hides 取消办理 (and the shell its 返回).
+    accepted = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -66,6 +76,11 @@ class JourneyScreen(KioskScreen):
         self._face_loop: Any = None
         self._page_loop: Any = None
         self._refresh_soon = Clock.create_trigger(lambda _dt: self.refresh(), 0)
+        #: The receipt as shown, per language, kept for the done screen (see farewell).
+        self._receipt: dict[str, dict[str, Any]] = {}
+        self._held = False
+        #: No face or page loop starts while set (the screenshot walk holds a step still).
+        self.loops_paused = False
 
     @property
     def services(self) -> JourneyServices | None:
@@ -117,6 +132,9 @@ class JourneyScreen(KioskScreen):
         if body is not None:
             body.clear_widgets()
         self.step_name = ""
+        self._receipt = {}
+        self._held = False
+        self.accepted = False
 
     # -- events from other threads (through the bridge) ----------------------------
     def _card_listener(self, event: Any) -> None:
@@ -140,7 +158,21 @@ class JourneyScreen(KioskScreen):
             self._refresh_soon()
 
     def _on_change(self, _change: Any) -> None:
+        j = self.journey
+        if j is not None and not j.ended and j.state in ACCEPTED:
+            # Taken now: the end of the journey wipes its data before the done screen shows.
+            self._receipt = {lang: {k: v for k, v in j.view(lang).items() if k in RECEIPT_KEYS}
+                             for lang in self.ui.kiosk.languages}
         self._refresh_soon()
+
+    def farewell(self) -> float:
+        """The session ended because the journey is done: show the done screen (the
+        receipt's numbers and QR code, 完成) for RECEIPT_HOLD_S; the shell then goes Home."""
+        if not self._receipt:
+            return 0.0
+        self._held = True
+        self.refresh()
+        return RECEIPT_HOLD_S
 
     # -- triggers from the step views ---------------------------------------------
     def fire(self, trigger: str, **data: Any) -> None:
@@ -200,7 +232,12 @@ class JourneyScreen(KioskScreen):
         if body is None:
             return
         j = self.journey
-        if j is None:
+        if self._held and self._receipt:
+            name = "done"
+            view = {**self._receipt.get(self.ui.lang, next(iter(self._receipt.values()))),
+                    "state": "done", "step": "done", "triggers": [],
+                    "message": "workflow.done.thanks"}
+        elif j is None:
             name, view = "identity", {"state": "identity", "step": "identity",
                                       "triggers": [], "steps": [],
                                       "message": "workflow.identity.place_card",
@@ -217,7 +254,10 @@ class JourneyScreen(KioskScreen):
                 catalog = self.ui.kiosk.catalog
                 view["bundles"] = [(b.code, self.ui.lt(b.name)) for b in
                                    catalog.bundles_of(j.plan.code)]
-        self._sync_loops(view)
+        if not self._held and not self.loops_paused:
+            self._sync_loops(view)
+        self.accepted = view["state"] in ACCEPTED
+        self.nav.back_offered = not self.accepted
         steps = view.get("steps") or []
         index = view.get("step_index", 0)
         self.progress_text = (self.ui.tr("journey.progress", current=index + 1,

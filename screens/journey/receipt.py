@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.graphics.texture import Texture
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 
 from screens.journey.parts import StepView
@@ -40,12 +41,46 @@ def qr_texture(text: str) -> Texture:
 
 
 class ReceiptView(StepView):
-    def fill(self, view: dict[str, Any]) -> None:
+    """The receipt on screen: 受理编号 (the paper's term), 办件编号, what is owed and by
+    when, the promised date and how to collect, and the QR code large beside them.
+
+    Once the case is accepted there is no way back and nothing to cancel: the journey
+    host hides 返回 and 取消办理; this view offers 完成 (and 重新打印 while the printer
+    failed); the shell keeps 首页."""
+
+    def render(self, view: dict[str, Any]) -> None:
+        """Landscape: the QR code takes a column of the step's full height on the right;
+        the message, the details and the actions stand on its left."""
         t = self.ui.theme
-        main = self.row(height=0)
-        main.size_hint_y = 1
-        main.orientation = "horizontal" if t.landscape else "vertical"
+        if not t.landscape or not view.get("qr"):
+            super().render(view)
+            return
+        self.clear_widgets()
+        self.orientation = "horizontal"
+        self.spacing = t.gap * 2
+        left = BoxLayout(orientation="vertical", spacing=t.gap)
+        # The message scrolls with the details: a long one (elderly, English) must not
+        # leave the reference no room.
+        left.add_widget(self._details(view, message=view.get("message")))
+        row = BoxLayout(size_hint_y=None, height=t.target * 1.25, spacing=t.gap)
+        row.add_widget(BoxLayout())
+        for button in self.actions(view):
+            row.add_widget(button)
+        left.add_widget(row)
+        self.add_widget(left)
+        self.add_widget(self._qr(str(view["qr"])))
+
+    def fill(self, view: dict[str, Any]) -> None:
+        self.add_widget(self._details(view))
+        if view.get("qr"):
+            self.add_widget(self._qr(str(view["qr"])))
+
+    def _details(self, view: dict[str, Any], message: str | None = None) -> Any:
+        t = self.ui.theme
         sv, grid = self.scroll()
+        grid.spacing = t.gap * 0.6
+        if message:
+            grid.add_widget(self.para(self.tr(message), "heading", bold=True))
         if view.get("forwarded_message"):
             grid.add_widget(self.para(self.tr(view["forwarded_message"]), "heading",
                                       "primary", True))
@@ -53,26 +88,55 @@ class ReceiptView(StepView):
             grid.add_widget(self.para(self.tr(view["error_key"]), "heading", "danger", True))
         for i, ref in enumerate(view["kiosk_refs"]):
             number = view["case_numbers"][i] if i < len(view["case_numbers"]) else None
-            grid.add_widget(self.para(self.tr("journey.receipt.ref", ref=ref), "body", bold=True))
+            ref_para = self.para(self.tr("journey.receipt.ref", ref=ref), "heading", bold=True)
+            ref_para.kiosk_ref = ref
+            grid.add_widget(ref_para)
             if number:
                 grid.add_widget(self.para(self.tr("journey.receipt.case_number", number=number),
                                           "body"))
             if i < len(view.get("when_where", [])):
-                ww = view["when_where"][i]
-                key = "journey.receipt.when_where" if ww["promised_date"] else \
-                    "journey.receipt.where"
-                grid.add_widget(self.para(self.tr(key, date=ww["promised_date"] or "",
-                                                  collect=ww["collection"]), "body"))
+                # Two lines per case: 承诺办结 and 领取方式.
+                for line in self._when_where(view["when_where"][i]):
+                    grid.add_widget(self.para(line, "body"))
         for owed in view["owed"]:
-            grid.add_widget(self.para(self.tr("journey.receipt.owed", name=owed["name"],
-                                              date=owed["deadline"]), "body", "danger"))
+            line = self.para(self.tr("journey.receipt.owed", name=owed["name"],
+                                     date=owed["deadline"]), "body", "danger")
+            line.deadline = owed["deadline"]
+            grid.add_widget(line)
         grid.add_widget(self.para(self.tr("journey.receipt.take"), "body", "muted_bg"))
-        main.add_widget(sv)
-        if view.get("qr"):
-            qr = Image(texture=qr_texture(str(view["qr"])), fit_mode="contain")
-            qr.qr_text = view["qr"]
-            main.add_widget(qr)
-        self.add_widget(main)
+        return sv
+
+    def _when_where(self, ww: dict[str, Any]) -> list[str]:
+        """承诺办结 (the date; the time limit when no date can be counted) and 领取方式."""
+        lines = []
+        if ww.get("promised_date"):
+            lines.append(str(self.tr("journey.receipt.promised", value=ww["promised_date"])))
+        elif ww.get("promised_days"):
+            within = self.tr("journey.receipt.within", days=ww["promised_days"])
+            lines.append(str(self.tr("journey.receipt.promised", value=within)))
+        if ww.get("collection"):
+            lines.append(str(self.tr("journey.receipt.collect", value=ww["collection"])))
+        return lines
+
+    def _qr(self, text: str) -> Any:
+        """The QR code as large as the step allows, its caption under it."""
+        t = self.ui.theme
+        qr = Image(texture=qr_texture(text), fit_mode="contain")
+        qr.qr_text = text
+        caption = self.para(self.tr("journey.receipt.scan_qr"), "body", "muted_bg",
+                            halign="center")
+        if t.landscape:
+            box = BoxLayout(orientation="vertical", spacing=t.gap * 0.5, size_hint_x=None,
+                            width=t.width * 0.3)
+        else:
+            side = t.width * 0.4
+            qr.size_hint_y = None
+            qr.height = side
+            box = BoxLayout(orientation="vertical", spacing=t.gap * 0.5, size_hint_y=None)
+            box.bind(minimum_height=box.setter("height"))
+        box.add_widget(qr)
+        box.add_widget(caption)
+        return box
 
     def actions(self, view: dict[str, Any]) -> list[Any]:
         if view["state"] == "reprint":

@@ -29,7 +29,8 @@ class ReviewView(StepView):
             elif m["deferred_until"]:
                 note = self.tr("journey.checklist.deferred_until", date=m["deferred_until"])
             else:
-                note = self.tr("journey.review.pages", n=m["pages"])
+                note = self.tr("journey.review.one_page" if m["pages"] == 1
+                               else "journey.review.pages", n=m["pages"])
             grid.add_widget(self.para(f"• {m['name']}  {note}", "body"))
         grid.add_widget(self.para(self.tr("journey.review.answers"), "heading", "primary"))
         for f in view["form"]:

@@ -52,7 +52,12 @@ class _Walker:
 
     def wait(self, condition: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + WAIT_S
+        session = self.kiosk.session
         while time.monotonic() < deadline:
+            if session.active:
+                # The walk's citizen stays at the kiosk while real time passes (the
+                # SteppedClock): the idle countdown must not cut the journey short.
+                session.touch()
             EventLoop.idle()
             if condition():
                 self.h.render()
@@ -72,6 +77,8 @@ class _Walker:
     def shots(self, name: str) -> None:
         """This screen in both languages and both modes."""
         self.n += 1
+        if self.kiosk.session.active:
+            self.kiosk.session.touch()
         ui = self.shell.ui
         for lang in self.kiosk.languages:
             for elderly in (False, True):
@@ -94,14 +101,24 @@ class _Walker:
         self.shell.go("journey", code=ITEM)
         self.wait(lambda: self.state == "identity", "identity step")
         self.shots("identity")
-        sim.camera_scene("camera", "holder_live")
+        # Nobody in front of the face camera yet: the face step shows its guide oval and
+        # first prompt (with the holder there, the check can pass before the shot).
+        sim.camera_scene("camera", "none")
         sim.camera_scene("doccam", "document")
         sim.place_card("resident")
         self.wait(lambda: self.state == "face", "card read")
         self.wait(lambda: self.shell.current.ids.body.children and
                   getattr(self.shell.current._views.get(self.shell.current._key("face")),
                           "_texture", None) is not None, "face preview")
+        # Hold the step still for the shots (on real time the verifier would time out, or
+        # pass, while four variants render): stop its loop, then start a fresh one.
+        host = self.shell.current
+        host.loops_paused = True
+        host._stop_face()
         self.shots("face")
+        sim.camera_scene("camera", "holder_live")
+        host.loops_paused = False
+        host.refresh()
         self.wait(lambda: self.state != "face", "face check")
         if self.state == "face_fallback":
             self.shots("face-fallback")
@@ -164,10 +181,9 @@ class _Walker:
         self.shots("receipt-reprint")
         sim.printer_ok()
         self.press("reprint")
-        self.wait(lambda: self.state == "done" or self.shell.sm.current == "home",
-                  "the done screen")
-        if self.state == "done":
-            self.shots("done")
+        self.wait(lambda: getattr(self.shell.current, "_held", False), "the done screen")
+        self.shots("done")
+        self.press("finish")
         self.wait(lambda: self.shell.sm.current == "home", "the end")
         sim.remove_card()
 

@@ -20,6 +20,13 @@ class QueueScreen(ServiceScreen):
     title_key = "ui.home.queue"
     done_key = "ts.svc.ticket_done"
 
+    def show(self, **params: Any) -> None:
+        super().show(**params)
+        # From the window-only guide: the item's window is chosen already.
+        window = params.get("window")
+        if window and self.desk.category(str(window)) is not None:
+            self.fire("chose", service=str(window))
+
     def render(self, view: dict[str, Any]) -> None:
         ui = self.ui
         theme = ui.theme
@@ -29,10 +36,10 @@ class QueueScreen(ServiceScreen):
         actions.clear_widgets()
         if self.state == "choose":
             grid = GridLayout(cols=3 if theme.landscape else 2, spacing=theme.gap,
-                              size_hint_y=None, row_force_default=True,
-                              row_default_height=theme.size("tile") * (
-                                  0.7 if theme.landscape else 0.9))
+                              size_hint_y=None)
             grid.bind(minimum_height=grid.setter("height"))
+            # A row as tall as its longest name needs (English names wrap to 3 lines).
+            least = theme.size("tile") * (0.7 if theme.landscape else 0.9)
             for category in self.desk.categories():
                 tile = Tile(title=f"{category.letter}  {ui.lt(category.name)}",
                             subtitle=ui.tr("ts.svc.queue_window"),
@@ -42,10 +49,18 @@ class QueueScreen(ServiceScreen):
                             title_size=theme.heading if theme.landscape else theme.body * 1.2,
                             subtitle_size=theme.small,
                             radius=theme.radius, min_target=theme.target)
+                tile.size_hint_y = None
+                tile.height = least
+                tile.bind(texture_size=lambda t, size, least=least: setattr(
+                    t, "height", max(least, size[1] + theme.gap * 2)))
                 tile.category_id = category.id
                 tile.bind(on_release=lambda t: self.fire("chose", service=t.category_id))
                 grid.add_widget(tile)
             content.add_widget(grid)
+            hall = ui.kiosk.site.services.nearest_hall
+            if hall is not None:  # a site without government windows says where they are
+                content.add_widget(para(ui, ui.tr("ts.svc.queue_elsewhere",
+                                                  hall=ui.lt(hall))))
         elif view.get("ticket"):
             content.add_widget(self._ticket_card(view))
             if self.state == "on_screen":

@@ -104,6 +104,11 @@ class Citizen:
                     self.human_s += time.monotonic() - start
                 self.h.render()
                 return
+            if getattr(self.shell.current, "_held", False) and self.has("finish"):
+                # The done screen holds the receipt's QR code a while: the citizen,
+                # receipt in hand, presses 完成 instead of waiting for Home.
+                self.press("finish")
+                continue
             threading.Event().wait(0.1)  # leave the CPU to the device threads
         raise AssertionError(f"timed out waiting for {what} (state {self.state!r}, "
                              f"screen {self.shell.sm.current}): {self.texts()[:400]}")

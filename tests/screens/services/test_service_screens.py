@@ -148,7 +148,7 @@ def test_queue_ticket_prints(harness: Any, env: SimEnvironment, kiosk: Kiosk, la
     assert shell.sm.current == "queue" and screen.state == "choose"
     shot("1-choose")
     before = len(env.receipts())
-    first = kiosk.catalog.departments[0].id
+    first = kiosk.services.service_desk().categories()[0].id  # the site's first window
     harness.press(one([b for b in buttons(shell) if getattr(b, "category_id", "") == first]))
     assert render_until(harness, lambda: screen.state in ("done", "on_screen", "error"))
     assert screen.state == "done", screen.notice

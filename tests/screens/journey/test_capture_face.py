@@ -1,0 +1,80 @@
+"""The capture and face steps as a citizen sees them, in both orientations: the live
+picture large; the pages the material needs; per-page 重拍/删除 that are readable
+buttons and work; the face step's heading and prompt never contradict each other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.i18n.translate import Translator
+from kiosk.wiring.build import Kiosk
+from tests.screens.helpers import ancestors, labels, visible, widgets
+from tests.screens.journey.stage import Stage, frame, jpeg
+
+pytestmark = pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)],
+                                     ids=["landscape", "portrait"])
+ZH = Translator("zh_CN")
+
+
+def texts(shell: Any) -> str:
+    return "\n".join(w.text for w in labels(shell))
+
+
+def reach(harness: Any, shell: Any, action: str) -> Any:
+    """The button for ``action``, scrolled into view if its list scrolls (as a finger would)."""
+    b = next(w for w in widgets(shell, ButtonBehavior) if getattr(w, "action", "") == action)
+    for parent in ancestors(b):
+        if isinstance(parent, ScrollView):
+            parent.scroll_to(b, padding=10, animate=False)
+            harness.render()
+            break
+    return b
+
+
+def test_capture_shows_the_pages_needed_and_per_page_buttons(
+        harness: Any, make_kiosk: Callable[..., Kiosk], size: tuple[int, int]) -> None:
+    stage = Stage(harness, make_kiosk(), size)
+    stage.to_capture()
+    view = stage.view("capture")
+    view.on_frame(frame(1920, 1080))
+    for _ in range(2):
+        stage.fire("page_added", data=jpeg(), content_type="image/jpeg")
+    shown = texts(stage.shell)
+    assert "首页（户主页）" in shown and "本人页" in shown
+    # The live picture is the largest thing on the step.
+    width, height = size
+    assert view.preview.width >= width * 0.5 and view.preview.height >= height * 0.3
+    for elderly in (False, True):
+        stage.shell.ui.elderly = elderly
+        harness.render()
+        for action in ("retake:0", "delete:0", "retake:1", "delete:1"):
+            b = reach(harness, stage.shell, action)
+            assert b.text and visible(b)
+            tw, th = b.texture_size
+            assert tw <= b.width and th <= b.height, (action, elderly, b.texture_size, b.size)
+    harness.press(reach(harness, stage.shell, "delete:0"))
+    assert len(stage.j.data.pages["HUKOU-BOOK"]) == 1
+
+
+def test_face_heading_names_the_step_and_the_prompt_says_what_to_do(
+        harness: Any, make_kiosk: Callable[..., Kiosk], size: tuple[int, int]) -> None:
+    stage = Stage(harness, make_kiosk(), size)
+    stage.to_face()
+    view = stage.view("face")
+    shown = texts(stage.shell)
+    assert ZH.gettext("journey.face.heading") in shown
+    assert ZH.gettext("face.challenge.look_at_camera") in shown
+    view.on_frame(frame(640, 480), SimpleNamespace(prompt="face.challenge.turn_left",
+                                                   face=None))
+    harness.render()
+    shown = texts(stage.shell)
+    assert ZH.gettext("face.challenge.turn_left") in shown
+    assert "保持不动" not in shown  # nothing on screen asks to keep still meanwhile
+    width, height = size
+    assert min(view.preview.norm_image_size) >= min(width, height) * 0.4
