@@ -26,7 +26,7 @@ def overlay(tmp: Path) -> Path:
     secret.chmod(0o600)
     path = tmp / "local.yaml"
     path.write_text(f"""
-terminal: {{data_dir: "{tmp}"}}
+terminal: {{data_dir: "{tmp}", simulated: true}}
 backoffice: {{url: "http://127.0.0.1:9", secret_file: "{secret}", connect_timeout_s: 1,
               read_timeout_s: 1}}
 outbox: {{path: "{tmp / 'outbox.sqlite3'}", key_file: "{tmp / 'outbox.key'}"}}

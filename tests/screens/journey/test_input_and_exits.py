@@ -34,7 +34,8 @@ def journey_kiosk(make_kiosk: Callable[..., Kiosk], tmp_path: Path
     secret.write_text(secrets.token_hex(32))
     secret.chmod(0o600)
     overlay = tmp_path / "overlay.yaml"
-    overlay.write_text(f"terminal:\n  data_dir: {tmp_path}\n"
+    # a test terminal: the example reference prefix is allowed only when simulated
+    overlay.write_text(f"terminal:\n  data_dir: {tmp_path}\n  simulated: true\n"
                        f"backoffice:\n  url: http://127.0.0.1:9\n  secret_file: {secret}\n"
                        f"outbox:\n  path: {tmp_path / 'outbox.sqlite3'}\n"
                        f"  key_file: {tmp_path / 'outbox.key'}\n")
