@@ -155,6 +155,11 @@ class Citizen:
         for _attempt in range(3):
             if self.shell.sm.current == "guide":
                 break
+            # A device still recovering from an earlier test's fault makes the item
+            # 暂停服务 for a moment (its row is then not a button): wait for it again.
+            self.wait(lambda: any(getattr(b, "item_code", None) == code
+                                  for b in self.buttons()), f"the row of {code}",
+                      timeout_s=15)
             row = self._one(lambda b: getattr(b, "item_code", None) == code)
             self._scroll_to(row)
             self.press(row)
