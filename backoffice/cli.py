@@ -80,7 +80,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from backoffice.server import serve, serve_workers
 
     settings = _settings(args)
-    if not staffauth.accounts(open_sessions(settings)):
+    factory = open_sessions(settings)
+    has_accounts = bool(staffauth.accounts(factory))
+    factory.kw["bind"].dispose()  # the server opens its own engines
+    if not has_accounts:
         print("note: no staff accounts yet; the staff HTTP routes answer 401 until one is "
               "added (scripts/backoffice staff-account add NAME --role admin)", file=sys.stderr)
     if args.workers > 1:

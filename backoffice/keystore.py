@@ -50,9 +50,14 @@ def private_file(path: Path) -> None:
 
     SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file,
     so creating that one 0600 first keeps all three private.
+
+    An existing file is never opened: this process may already hold it open through
+    SQLite, and closing any descriptor of a file drops every POSIX lock the process
+    holds on it. SQLite would not notice, and the next process to close its own
+    connection would delete the write-ahead log under this one.
     """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    os.close(fd)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     path.chmod(0o600)
 
 

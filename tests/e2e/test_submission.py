@@ -52,11 +52,6 @@ def terminal(env: SimEnvironment) -> Iterator[Terminal]:
         env.backoffice_up()
 
 
-#: Known defect: after an earlier test in the module restarted the simulated back office,
-#: the staff CLI no longer sees cases or heartbeats the server accepted (each test passes
-#: when run alone). Not strict, so a run in which it passes is not an error.
-AFTER_RESTART = ("the staff CLI misses what the back office accepted after a restart of the "
-                 "simulated back office earlier in the module")
 
 
 def times_in_backoffice(env: SimEnvironment, ref: str) -> int:
@@ -93,7 +88,6 @@ def test_backoffice_down_queues_then_delivers_exactly_once(env: SimEnvironment,
         assert times_in_backoffice(env, ref) == 1
 
 
-@pytest.mark.xfail(reason=AFTER_RESTART, strict=False)
 def test_heartbeat_reaches_the_backoffice(env: SimEnvironment, terminal: Terminal,
                                           devices: DeviceSet) -> None:
     beat = Heartbeat(terminal.client, devices, clock=SystemClock(), outbox=terminal.outbox)

@@ -19,13 +19,6 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.timeout(600)]
 SIMPLE, BUNDLE, DEFERRED = "330109-RS-003", "330109-NY-B01", "330109-HJ-003"
 
 
-#: Known defect: after an earlier test in the module restarted the simulated back office,
-#: the staff CLI no longer sees cases or heartbeats the server accepted (each test passes
-#: when run alone). Not strict, so a run in which it passes is not an error.
-AFTER_RESTART = ("the staff CLI misses what the back office accepted after a restart of the "
-                 "simulated back office earlier in the module")
-
-
 def decode_receipt_qrs(env: SimEnvironment, count: int) -> list[str]:
     found: list[str] = []
     for path in env.receipts()[-count:]:
@@ -104,7 +97,6 @@ def through_face_and_materials(c: Citizen, *, defer: tuple[str, ...] = ()) -> No
     c.wait_state("form")
 
 
-@pytest.mark.xfail(reason=AFTER_RESTART, strict=False)
 def test_item_with_a_deferred_material(harness: Any, kiosk: Kiosk, env: SimEnvironment) -> None:
     before = set(outbox_refs(kiosk))
     c = Citizen(harness, kiosk, env, SHOTS, "deferred")
@@ -131,7 +123,6 @@ def staff_case(env: SimEnvironment, ref: str) -> str:
     raise AssertionError(f"{ref} not in the back office")
 
 
-@pytest.mark.xfail(reason=AFTER_RESTART, strict=False)
 def test_two_permits_bundle(harness: Any, kiosk: Kiosk, env: SimEnvironment) -> None:
     before = set(outbox_refs(kiosk))
     c = Citizen(harness, kiosk, env, SHOTS, "bundle")

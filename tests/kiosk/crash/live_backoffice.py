@@ -101,6 +101,13 @@ class LiveBackoffice:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def log_tail(self, chars: int = 3000) -> str:
+        """The end of the server's log, for failure messages."""
+        try:
+            return self._log.read_text(errors="replace")[-chars:]
+        except OSError as exc:
+            return f"(no back-office log: {exc})"
+
     def staff_cases(self) -> list[dict[str, Any]]:
         """Every case the back office holds (staff route), newest first."""
         resp = requests.get(self.url + "/staff/cases", timeout=30,

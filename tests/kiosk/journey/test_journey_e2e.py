@@ -119,13 +119,20 @@ def walk(j: Journey, *, defer: bool = False) -> None:
     j.fire("rated", score=5, reasons=["fast"])
 
 
+def why_not_delivered(kiosk: Kiosk, runner: JourneyRunner) -> str:
+    """The outbox records and the back office's log tail, for a failure message."""
+    records = [kiosk.outbox.record(ref) for ref in runner.enqueued.values()]
+    return f"{records}\n{kiosk.bo.log_tail()}"
+
+
 def test_three_items_reach_the_back_office_and_print(kiosk: Kiosk) -> None:
     printed = 0
     for code, defer in ((SIMPLE, False), (BUNDLE, False), (DEFERRED, True)):
         j, runner = kiosk.journey(code)
         walk(j, defer=defer)
         assert j.state == "done", (code, j.state, j.data.error_key)
-        assert j.data.outcome is not None and not j.data.outcome.forwarded
+        assert j.data.outcome is not None
+        assert not j.data.outcome.forwarded, why_not_delivered(kiosk, runner)
         printed += len(j.plan.items)
         jobs = kiosk.emulator.wait_for_jobs(printed, timeout_s=30)
         for ref, job in zip(runner.enqueued.values(), jobs[-len(j.plan.items):], strict=True):
