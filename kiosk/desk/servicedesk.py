@@ -47,14 +47,10 @@ from kiosk.journey.runner import Work, inline
 from kiosk.receipts import (
     ChecklistInput,
     Collection,
-    Document,
     OwedMaterial,
     QueryResultInput,
     QueueTicketInput,
     TimelineEntry,
-    build_checklist,
-    build_query_result,
-    build_queue_ticket,
 )
 from kiosk.receipts.inputs import CaseStatusCode
 
@@ -68,10 +64,14 @@ class JobLike(Protocol):
     def raise_for_error(self) -> None: ...
 
 
-class DocumentPrinter(Protocol):
-    """What the desk needs of ``devices.printer.base.ReceiptPrinter``."""
+class DeskPrinting(Protocol):
+    """What the desk prints, in one language: ``kiosk.receipts.service.ReceiptService``."""
 
-    def print_document(self, doc: Document) -> Any: ...
+    def print_checklist(self, data: ChecklistInput) -> JobLike: ...
+
+    def print_ticket(self, data: QueueTicketInput) -> JobLike: ...
+
+    def print_query_result(self, data: QueryResultInput) -> JobLike: ...
 
 
 @dataclass(frozen=True)
@@ -118,11 +118,10 @@ class ServiceDesk:
     catalog: Catalog
     site_name: LText
     query_base_url: str
-    #: ``lang -> receipt Texts`` (kiosk.receipts.ReceiptCatalog).
-    texts: Callable[[str], Any]
     counter: TicketIssuer
     lookup: CaseLookup | None = None
-    printer: DocumentPrinter | None = None
+    #: ``lang -> printing in that language`` (ReceiptService); None without a printer.
+    receipts: Callable[[str], DeskPrinting] | None = None
     dispatch: Callable[[Work], None] = inline
     deliver: Callable[[Work], None] = inline
     #: The site profile: its windows are the queues (None: one per department).
@@ -178,18 +177,18 @@ class ServiceDesk:
 
     def print_query_slip(self, case: Any, lang: str) -> None:
         """The query-result slip of one case (CaseStatus); raises the printer's error."""
-        self._print(build_query_result(self._query_input(case, lang), self.texts(lang)))
+        self.printing(lang).print_query_result(self._query_input(case, lang)).raise_for_error()
 
     def print_checklist(self, data: ChecklistInput, lang: str) -> None:
         """The 一次性告知书 (``kiosk.desk.siteservices.checklist_input``); raises the
         printer's error."""
-        self._print(build_checklist(data, self.texts(lang)))
+        self.printing(lang).print_checklist(data).raise_for_error()
 
-    def _print(self, doc: Document) -> None:
-        if self.printer is None:
+    def printing(self, lang: str) -> DeskPrinting:
+        """The receipt service in ``lang``; DeviceUnavailable without a printer."""
+        if self.receipts is None:
             raise DeviceUnavailable("no receipt printer")
-        result: JobLike = self.printer.print_document(doc)
-        result.raise_for_error()
+        return self.receipts(lang)
 
     def _query_input(self, case: Any, lang: str) -> QueryResultInput:
         now = self.clock.now()
@@ -231,7 +230,7 @@ class _TicketPrinter:
                                 number=str(ticket["number"]), service_name=name,
                                 issued_at=self.desk.clock.now(),
                                 waiting=int(ticket.get("waiting", 0)))
-        self.desk._print(build_queue_ticket(data, self.desk.texts(self.lang)))
+        self.desk.printing(self.lang).print_ticket(data).raise_for_error()
 
 
 @dataclass

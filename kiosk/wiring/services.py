@@ -18,9 +18,10 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from devices.base import Device
+from devices.printer.base import ReceiptPrinter
 from kiosk.catalog import Catalog
 from kiosk.clock import Clock
 from kiosk.config.model import KioskConfig, SiteProfile
@@ -30,6 +31,7 @@ from kiosk.errors import ConfigError
 from kiosk.journey.runner import Work
 from kiosk.logging_setup import RingBufferHandler
 from kiosk.receipts import ReceiptCatalog
+from kiosk.receipts.service import ReceiptService
 from kiosk.submission.client import BackofficeClient
 from kiosk.technician.console import TechnicianConsole
 from kiosk.technician.gate import CornerGesture, PinGate
@@ -79,6 +81,7 @@ class Services:
     _engine: FaceEngine | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _texts: dict[str, ReceiptCatalog] = field(default_factory=dict, init=False, repr=False)
+    _receipts: dict[str, ReceiptService] = field(default_factory=dict, init=False, repr=False)
 
     # -- the citizen-service desk -----------------------------------------------------
     def service_desk(self) -> ServiceDesk:
@@ -88,8 +91,8 @@ class Services:
             self.desk = ServiceDesk(
                 clock=self.clock, catalog=self.catalog, site_name=self.site.name,
                 query_base_url=self.config.devices.printer.query_base_url,
-                texts=self.receipt_texts, counter=self._counter(), lookup=self._lookup(),
-                printer=printer if hasattr(printer, "print_document") else None,
+                counter=self._counter(), lookup=self._lookup(),
+                receipts=self.receipt_service if hasattr(printer, "print_document") else None,
                 dispatch=run_on_thread, site=self.site)
         return self.desk
 
@@ -115,6 +118,13 @@ class Services:
         """Reads QR codes (a receipt's) from ``camera``'s frames."""
         from kiosk.documents.qr import QrReader  # OpenCV's QR model: loaded when asked for
         return QrScanner(camera, QrReader().decode)
+
+    def receipt_service(self, lang: str) -> ReceiptService:
+        """The receipt printer's documents in ``lang`` (queue tickets, 告知单, slips)."""
+        if lang not in self._receipts:
+            printer = cast(ReceiptPrinter, self.devices["printer"])
+            self._receipts[lang] = ReceiptService(printer, self.receipt_texts(lang))
+        return self._receipts[lang]
 
     def receipt_texts(self, lang: str) -> ReceiptCatalog:
         """The texts printed documents use in ``lang``."""

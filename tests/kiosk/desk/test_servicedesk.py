@@ -4,12 +4,13 @@ ticket counter; what the printouts carry."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from kiosk.clock import FakeClock
 from kiosk.desk.servicedesk import ServiceDesk, queue_categories
 from kiosk.desk.tasks import DailyTicketCounter
 from kiosk.receipts import Document, ReceiptCatalog
+from kiosk.receipts.service import ReceiptService
 from kiosk.submission.client import CaseStatus
 from kiosk.wiring.build import build_kiosk
 
@@ -61,9 +62,11 @@ def desk(tmp_path: Path, printer: RecordingPrinter | None, cases: list[CaseStatu
     kiosk = build_kiosk(clock=FakeClock())
     letters = {c.id: c.letter for c in queue_categories(kiosk.catalog)}
     return ServiceDesk(clock=kiosk.clock, catalog=kiosk.catalog, site_name=kiosk.site.name,
-                       query_base_url="https://q.example", texts=ReceiptCatalog,
+                       query_base_url="https://q.example",
                        counter=DailyTicketCounter(tmp_path / "t.json", kiosk.clock, letters),
-                       lookup=Cases(cases), printer=printer)
+                       lookup=Cases(cases),
+                       receipts=None if printer is None
+                       else lambda lang: ReceiptService(cast(Any, printer), ReceiptCatalog(lang)))
 
 
 def test_queue_categories_are_the_departments_lettered() -> None:
@@ -96,7 +99,7 @@ def test_no_printer_and_no_back_office_fail_typed(tmp_path: Path) -> None:
     kiosk = build_kiosk(clock=FakeClock())
     d = kiosk.services.service_desk()
     d.dispatch = d.deliver = lambda w: w()
-    assert d.printer is None and d.lookup is None  # no devices, no back-office URL
+    assert d.receipts is None and d.lookup is None  # no devices, no back-office URL
     journey = d.start("progress", "zh_CN")
     journey.fire("qr_scanned", payload="XS20261122000042?t=" + "T" * 22)
     assert journey.state == "error" and journey.view()["error_key"] == "error.backoffice"
