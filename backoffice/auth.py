@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -35,7 +35,7 @@ from starlette.requests import Request
 from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox
-from backoffice.models import Nonce, Terminal, TerminalSuite
+from backoffice.models import Nonce, Terminal, TerminalOldSecret, TerminalSuite
 from backoffice.staffauth import StaffAuth, StaffPrincipal
 from kiosk.submission import signing
 
@@ -114,6 +114,21 @@ def signature_matches(secret: bytes, headers: SignedHeaders, body_sha256: str,
     return hmac.compare_digest(expected, headers.signature.lower())
 
 
+@dataclass(frozen=True)
+class TerminalKeys:
+    """A terminal's current secret and suite, and the secrets it had before a rotation
+    (each with its suite and the end of its grace period for signing)."""
+
+    secret: bytes
+    suite: str
+    retired: tuple[tuple[bytes, str, datetime], ...] = ()
+
+    def signing(self, now: datetime) -> list[tuple[bytes, str]]:
+        """The (secret, suite) pairs a request may be signed with at ``now``."""
+        return [(self.secret, self.suite)] + [(s, suite) for s, suite, until in self.retired
+                                              if now < until]
+
+
 class TerminalAuth:
     """Terminal secrets and used nonces, for one app (several may share a database).
 
@@ -133,20 +148,18 @@ class TerminalAuth:
         self._fast = fast_sessions
         self.max_skew_s = max_skew_s
         self._lock = threading.Lock()
-        self._secrets: dict[str, tuple[bytes, datetime]] = {}
-        #: Each terminal's signing suite (kiosk/submission/signing.py SUITES), cached
-        #: with its secret.
-        self._suites: dict[str, str] = {}
+        #: terminal -> (its keys, when read); see :class:`TerminalKeys`
+        self._keys: dict[str, tuple[TerminalKeys, datetime]] = {}
         self._last_purge: datetime | None = None
 
-    def _cached(self, terminal_id: str, now: datetime) -> bytes | None:
+    def _cached(self, terminal_id: str, now: datetime) -> TerminalKeys | None:
         with self._lock:
-            cached = self._secrets.get(terminal_id)
+            cached = self._keys.get(terminal_id)
         if cached is not None and abs((now - cached[1]).total_seconds()) < self.SECRET_TTL_S:
             return cached[0]
         return None
 
-    def _secret(self, terminal_id: str, now: datetime) -> bytes | None:
+    def _read(self, terminal_id: str, now: datetime) -> TerminalKeys | None:
         cached = self._cached(terminal_id, now)
         if cached is not None:
             return cached
@@ -155,38 +168,47 @@ class TerminalAuth:
             secret = None if terminal is None else \
                 self._box.open(terminal.id, terminal.secret_hex)
             chosen = session.get(TerminalSuite, terminal_id)
+            old = [] if secret is None else list(session.scalars(
+                select(TerminalOldSecret).where(TerminalOldSecret.terminal_id == terminal_id)
+                .order_by(TerminalOldSecret.retired_at.desc())))
+            retired = tuple((s, o.suite, o.sign_until) for o in old
+                            if (s := self._box.open(terminal_id, o.secret_hex)) is not None)
+        keys = None if secret is None else TerminalKeys(
+            secret, chosen.suite if chosen else signing.DEFAULT_SUITE, retired)
         with self._lock:
-            self._suites[terminal_id] = chosen.suite if chosen else signing.DEFAULT_SUITE
-            if secret is None:
-                self._secrets.pop(terminal_id, None)
+            if keys is None:
+                self._keys.pop(terminal_id, None)
             else:
-                self._secrets[terminal_id] = (secret, now)
-        return secret
+                self._keys[terminal_id] = (keys, now)
+        return keys
 
-    def secret_of(self, terminal_id: str, now: datetime) -> bytes | None:
-        """A registered terminal's secret (cached as for signatures), else None."""
-        return self._secret(terminal_id, now)
+    def secrets_of(self, terminal_id: str, now: datetime) -> tuple[bytes, ...]:
+        """Every secret a registered terminal has had, current first (a receipt's query
+        token was made with the one current when it printed); empty when unknown."""
+        keys = self._read(terminal_id, now)
+        return () if keys is None else (keys.secret, *(s for s, _suite, _ in keys.retired))
 
     async def authenticate_async(self, headers: SignedHeaders, body_sha256: str,
                                  now: datetime) -> None:
         """As :meth:`authenticate`; a cached secret needs no worker thread for the lookup."""
-        secret = self._cached(headers.terminal_id, now)
-        if secret is None:
-            secret = await run_in_threadpool(self._secret, headers.terminal_id, now)
-        self._check(headers, body_sha256, now, secret)
+        keys = self._cached(headers.terminal_id, now)
+        if keys is None:
+            keys = await run_in_threadpool(self._read, headers.terminal_id, now)
+        self._check(headers, body_sha256, now, keys)
         await run_in_threadpool(self.record_nonce, headers, now)
 
     def authenticate(self, headers: SignedHeaders, body_sha256: str, now: datetime) -> None:
         """Every check (signature over ``body_sha256``, clock, nonce); nothing is read."""
-        self._check(headers, body_sha256, now, self._secret(headers.terminal_id, now))
+        self._check(headers, body_sha256, now, self._read(headers.terminal_id, now))
         self.record_nonce(headers, now)
 
     def _check(self, headers: SignedHeaders, body_sha256: str, now: datetime,
-               secret: bytes | None) -> None:
-        with self._lock:
-            suite = self._suites.get(headers.terminal_id, signing.DEFAULT_SUITE)
-        matches = signature_matches(secret or _NO_SECRET, headers, body_sha256, suite)
-        if secret is None or not matches:
+               keys: TerminalKeys | None) -> None:
+        if keys is None:
+            signature_matches(_NO_SECRET, headers, body_sha256)  # the same cost as a check
+            raise _unauthorized("bad_signature", _BAD_SIGNATURE)
+        if not any(signature_matches(secret, headers, body_sha256, suite)
+                   for secret, suite in keys.signing(now)):
             raise _unauthorized("bad_signature", _BAD_SIGNATURE)
         offset = int(headers.timestamp) - now.timestamp()
         if abs(offset) > self.max_skew_s:

@@ -2,6 +2,7 @@
 
     serve [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--workers N] [--docs]
     terminal add ID --secret-file FILE [--prefix P] [--suite hmac-sha256|hmac-sm3]
+    terminal rotate ID --secret-file NEW [--suite S] [--grace-hours H]
                                            (creates FILE, 32 random bytes hex, 0600, if missing;
                                             P: the kiosk's reference prefix, owned by ID alone)
     terminal list | remove ID
@@ -25,6 +26,7 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -103,6 +105,15 @@ def cmd_terminal(args: argparse.Namespace) -> int:
                                          prefix=args.prefix, suite=args.suite)
         print(f"terminal {args.id} {'registered' if new else 'secret replaced'}"
               + (f", reference prefix {args.prefix}" if args.prefix else ""))
+    elif args.terminal_cmd == "rotate":
+        secret = read_or_create_secret(Path(args.secret_file))
+        staffops.rotate_terminal_secret(
+            factory, args.id, secret, settings.clock.now(),
+            SecretBox.from_file(settings.master_key_path),
+            grace=timedelta(hours=args.grace_hours), actor=_cli_actor(), suite=args.suite)
+        print(f"terminal {args.id}: new secret from {args.secret_file}"
+              + (f", suite {args.suite}" if args.suite else "")
+              + f"; the old one still signs for {args.grace_hours:g} h")
     elif args.terminal_cmd == "remove":
         staffops.remove_terminal(factory, args.id, settings.clock.now(), _cli_actor())
         print(f"terminal {args.id} removed")
@@ -211,6 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--prefix", help="the kiosk's terminal.ref_prefix (2-4 of A-Z 0-9); "
                      "references with it are accepted from this terminal only")
     _db_options(add)
+    rot = tsub.add_parser("rotate", help="a new secret (FILE, created when missing); the "
+                          "old one keeps signing for the grace period")
+    rot.add_argument("id")
+    rot.add_argument("--secret-file", required=True)
+    rot.add_argument("--suite", choices=sorted(signing.SUITES),
+                     help="switch the signing suite with the new secret (e.g. to hmac-sm3)")
+    rot.add_argument("--grace-hours", type=float, default=24.0,
+                     help="how long the old secret still signs (default 24)")
+    _db_options(rot)
     _db_options(tsub.add_parser("list", help="terminals and their last heartbeat"))
     rm = tsub.add_parser("remove", help="unregister a terminal (stolen, retired)")
     rm.add_argument("id")

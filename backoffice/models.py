@@ -72,6 +72,21 @@ class TerminalSuite(Base):
     suite: Mapped[str] = mapped_column(String(32))
 
 
+class TerminalOldSecret(Base):
+    """A terminal's secret before a rotation (sealed like the current one): it still
+    signs until ``sign_until`` (the grace period in which the kiosk switches), and
+    checks forever the query tokens of receipts printed while it was current."""
+
+    __tablename__ = "terminal_old_secrets"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), index=True)
+    secret_hex: Mapped[str] = mapped_column(String(128))
+    suite: Mapped[str] = mapped_column(String(32))
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sign_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Nonce(Base):
     __tablename__ = "nonces"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,7 +13,7 @@ from backoffice.catalog import CatalogSource
 from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox
-from backoffice.models import Terminal, TerminalPrefix, TerminalSuite
+from backoffice.models import Terminal, TerminalOldSecret, TerminalPrefix, TerminalSuite
 from backoffice.schemas import (
     CaseState,
     CaseStatus,
@@ -117,6 +117,37 @@ def register_terminal(factory: sessionmaker[Session], terminal_id: str, secret_h
         return False
 
 
+def rotate_terminal_secret(factory: sessionmaker[Session], terminal_id: str,
+                           secret_hex: str, now: datetime, box: SecretBox, *,
+                           grace: timedelta, actor: str, suite: str | None = None) -> None:
+    """Give a terminal a new secret (and optionally a new signing suite). The old
+    secret keeps signing for ``grace`` (the kiosk switches in that time, no request
+    refused) and keeps checking the query tokens of receipts already printed."""
+    if suite is not None and suite not in signing.SUITES:
+        raise ApiError(422, "invalid_request", f"suite must be one of {', '.join(signing.SUITES)}")
+    if not SECRET_HEX_RE.match(secret_hex):
+        raise ApiError(422, "invalid_request", "secret must be 32 bytes as 64 lowercase hex")
+    if grace < timedelta(0):
+        raise ApiError(422, "invalid_request", "the grace period cannot be negative")
+    with transaction(factory) as session:
+        terminal = session.get(Terminal, terminal_id)
+        if terminal is None:
+            raise ApiError(404, "not_found", f"no terminal {terminal_id}")
+        if box.open(terminal_id, terminal.secret_hex) == bytes.fromhex(secret_hex):
+            raise ApiError(422, "invalid_request", "the new secret is the current one")
+        chosen = session.get(TerminalSuite, terminal_id)
+        old_suite = chosen.suite if chosen is not None else signing.DEFAULT_SUITE
+        session.add(TerminalOldSecret(terminal_id=terminal_id, secret_hex=terminal.secret_hex,
+                                      suite=old_suite, retired_at=now, sign_until=now + grace))
+        terminal.secret_hex = box.seal(terminal_id, bytes.fromhex(secret_hex))
+        if suite is not None and suite != old_suite:
+            session.execute(delete(TerminalSuite).where(TerminalSuite.terminal_id == terminal_id))
+            if suite != signing.DEFAULT_SUITE:
+                session.add(TerminalSuite(terminal_id=terminal_id, suite=suite))
+        audit.record(session, now, actor, "rotate_terminal_secret", terminal_id,
+                     f"old secret signs until {(now + grace).isoformat()}")
+
+
 def _claim_prefix(session: Session, terminal_id: str, prefix: str) -> None:
     owner = session.get(TerminalPrefix, prefix)
     if owner is not None and owner.terminal_id != terminal_id:
@@ -150,6 +181,8 @@ def remove_terminal(factory: sessionmaker[Session], terminal_id: str, now: datet
             raise ApiError(404, "not_found", f"no terminal {terminal_id}")
         session.execute(delete(TerminalPrefix).where(TerminalPrefix.terminal_id == terminal_id))
         session.execute(delete(TerminalSuite).where(TerminalSuite.terminal_id == terminal_id))
+        session.execute(delete(TerminalOldSecret).where(
+            TerminalOldSecret.terminal_id == terminal_id))
         session.execute(delete(Terminal).where(Terminal.id == terminal_id))
         audit.record(session, now, actor, "remove_terminal", terminal_id)
 

@@ -59,15 +59,58 @@ def check(config_path: Path | None, overlays: tuple[Path, ...], site_name: str |
     return 0
 
 
+def outbox_key(action: str, config_path: Path | None, overlays: tuple[Path, ...]) -> int:
+    """``rotate``: a new outbox key in front of the key file (new records use it, the
+    old keys still open the rest). ``retire``: re-seal every stored record with the
+    current key, then drop the old keys. ``retire`` needs the outbox to itself: stop
+    the kiosk first (a running kiosk holds the outbox's lock and the command says so).
+    """
+    import os
+
+    from kiosk.clock import SystemClock
+    from kiosk.config.model import load_config, resolve
+    from kiosk.errors import KioskError
+    from kiosk.submission import crypto
+    from kiosk.submission.outbox import Outbox
+
+    config = load_config(config_path, overlays)
+    key_file = resolve(config.outbox.key_file)
+    try:
+        if action == "rotate":
+            crypto.rotate_key(key_file, os.environ)
+            keys = crypto.load_keys(key_file, os.environ) or []
+            print(f"ok: new outbox key {crypto.key_id(keys[0]).hex()} in {key_file}; "
+                  f"{len(keys) - 1} older key(s) kept until 'outbox-key retire'")
+            return 0
+        outbox = Outbox.from_config(config, clock=SystemClock())
+        try:
+            count = outbox.reseal()
+        finally:
+            outbox.close()
+        dropped = crypto.retire_keys(key_file, os.environ)
+        print(f"ok: {count} record(s) re-sealed with the current key; "
+              f"{dropped} old key(s) removed from {key_file}")
+        return 0
+    except KioskError as exc:
+        print(f"outbox-key {action}: {exc}", file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kiosk.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     p_check = sub.add_parser("check", help="validate config, site profile, catalog, translations")
-    p_check.add_argument("--config", type=Path, default=None, help="kiosk.yaml to use")
-    p_check.add_argument("--overlay", type=Path, action="append", default=[],
-                         help="a local overlay (repeatable; later ones win)")
+    p_key = sub.add_parser("outbox-key", help="rotate the outbox's encryption key")
+    p_key.add_argument("action", choices=("rotate", "retire"),
+                       help="rotate: new key, old ones kept; retire: re-seal, drop old keys")
+    for p in (p_check, p_key):
+        p.add_argument("--config", type=Path, default=None, help="kiosk.yaml to use")
+        p.add_argument("--overlay", type=Path, action="append", default=[],
+                       help="a local overlay (repeatable; later ones win)")
     p_check.add_argument("--site", default=None, help="site profile (default: the config's)")
     args = parser.parse_args(argv)
+    if args.command == "outbox-key":
+        return outbox_key(args.action, args.config, tuple(args.overlay))
     return check(args.config, tuple(args.overlay), args.site)
 
 

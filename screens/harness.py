@@ -9,6 +9,7 @@ orientations and languages in turn.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,13 +53,21 @@ class Harness:
 
     def press(self, widget: Widget) -> None:
         """A real touch down and up on the centre of ``widget``."""
-        # kivy.tests.common imports pytest: only the tests press, the walk does not.
+        self.tap(widget)
+
+    def tap(self, widget: Widget) -> float:
+        """Press ``widget``; the seconds from the touch to the end of the first frame
+        drawn after it (what ``scripts/bench journey`` reports per screen)."""
         from kivy.tests.common import UnitTestTouch
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
+        start = time.perf_counter()
         touch.touch_down()
         touch.touch_up()
-        self.render()
+        EventLoop.idle()
+        took = time.perf_counter() - start
+        self.render(2)
+        return took
 
     def screenshot(self, path: Path) -> Path:
         assert self.shell is not None

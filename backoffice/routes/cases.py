@@ -81,9 +81,10 @@ def case_status(
                        "otherwise list the applicant's cases after reading the card")
     with transaction(sessions(request), write=False) as session:
         case = cases.find_case(session, key)
-        secret = None if case is None else \
-            request.app.state.auth.secret_of(case.terminal_id, now)
-        if case is None or secret is None or not hmac.compare_digest(
-                query_token(secret, case.kiosk_ref), token):
+        secrets = () if case is None else \
+            request.app.state.auth.secrets_of(case.terminal_id, now)
+        # Every secret the terminal had: a receipt keeps the token it was printed with.
+        if case is None or not any(hmac.compare_digest(query_token(s, case.kiosk_ref), token)
+                                   for s in secrets):
             raise ApiError(404, "not_found", "no case with this number or reference and token")
         return cases.status(case)

@@ -383,6 +383,33 @@ class Outbox:
             raise OutboxError(f"{ref}: no refused case with a stored body")
         return self._sealer.open(row[0], f"case:{ref}")
 
+    def reseal(self, batch: int = 50) -> int:
+        """Seal every stored record (case bodies, pages, the key check) with the current
+        key and cipher, in durable batches; returns how many were re-sealed. After it,
+        the older keys open nothing here and can be retired. Safe to interrupt: each
+        batch commits whole, and what is left still opens with the older keys."""
+        done = 0
+        tables = (("cases", "ref", "payload", "case:", ""),
+                  ("blobs", "sha256", "sealed", "blob:", ""),
+                  ("meta", "key", "value", "meta:", " AND key='key_check'"))
+        for table, key, column, bound, only in tables:
+            with self._locked() as c:
+                keys = [r[0] for r in c.execute(
+                    f"SELECT {key} FROM {table} WHERE {column} IS NOT NULL{only}")]
+            for start in range(0, len(keys), batch):
+                with self._tx(durable=True) as c:
+                    for k in keys[start:start + batch]:
+                        row = c.execute(f"SELECT {column} FROM {table} WHERE {key}=?",
+                                        (k,)).fetchone()
+                        if row is None or row[0] is None or \
+                                self._sealer.sealed_with_current(row[0]):
+                            continue  # delivered or re-sealed meanwhile
+                        plain = self._sealer.open(row[0], f"{bound}{k}")
+                        c.execute(f"UPDATE {table} SET {column}=? WHERE {key}=?",
+                                  (self._sealer.seal(plain, f"{bound}{k}"), k))
+                        done += 1
+        return done
+
     def stats(self) -> OutboxStats:
         with self._locked() as c:
             return compute_stats(c, self._now(), self.max_pending_cases,

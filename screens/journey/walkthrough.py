@@ -12,67 +12,46 @@ their own beside the shell's screens).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kivy.base import EventLoop
-from kivy.uix.behaviors import ButtonBehavior
-
 from kiosk.session import EndReason
 from kiosk.wiring.build import Kiosk
+from screens.driver import Citizen
 
 #: The walk's item: face, a 容缺 material, a page to capture, a pinyin field, a signature.
 ITEM = "330109-HJ-003"
 WAIT_S = 60.0
 
 
-class _Walker:
+class _Walker(Citizen):
+    """The shared citizen driver (screens/driver.py) with the walk's screenshots: each
+    journey screen in both languages and both modes, audited when asked."""
+
     def __init__(self, harness: Any, kiosk: Kiosk, size: tuple[int, int], out: Path,
                  audit: Any = None) -> None:
-        self.h, self.kiosk, self.out = harness, kiosk, out
+        super().__init__(harness, kiosk, kiosk.services.simenv, None, "journey", size=size,
+                         keep_alive=True)
+        self.out = out
         self.audit = audit
         self.sim = kiosk.services.simenv
         self.size = size
         self.orient = "landscape" if size[0] > size[1] else "portrait"
-        self.shell = harness.show(kiosk, size)
         # The developer panel of scripts/run is not the citizen's screen: not in the shots
         # (and its collapsed rows must not take the touches meant for the journey).
         panel = getattr(self.shell, "devpanel", None)
         if panel is not None and panel.parent is self.shell:
             self.shell.remove_widget(panel)
         self.n = 0
-        self.saved = 0
+        self.shot_count = 0
 
-    @property
-    def state(self) -> str:
-        j = getattr(self.shell.current, "journey", None)
-        return "" if j is None else str(j.state)
-
-    def wait(self, condition: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + WAIT_S
-        session = self.kiosk.session
-        while time.monotonic() < deadline:
-            if session.active:
-                # The walk's citizen stays at the kiosk while real time passes (the
-                # SteppedClock): the idle countdown must not cut the journey short.
-                session.touch()
-            EventLoop.idle()
-            if condition():
-                self.h.render()
-                return
-            threading.Event().wait(0.1)
-        raise RuntimeError(f"journey walk: no {what} (state {self.state!r})")
-
-    def press(self, action: str) -> None:
-        for w in self.shell.walk(restrict=True):
-            if isinstance(w, ButtonBehavior) and getattr(w, "action", None) == action \
-                    and not w.disabled:
-                self._into_view(w)
-                self.h.press(w)
-                return
-        raise RuntimeError(f"journey walk: no {action!r} button in {self.state!r}")
+    def wait(self, condition: Callable[[], bool], what: str, timeout_s: float = WAIT_S,
+             human: bool = False) -> None:
+        try:
+            super().wait(condition, what, timeout_s=timeout_s, human=human)
+        except AssertionError as exc:
+            raise RuntimeError(f"journey walk: {exc}") from None
 
     def shots(self, name: str) -> None:
         """This screen in both languages and both modes."""
@@ -87,7 +66,7 @@ class _Walker:
                 mode = "elderly" if elderly else "standard"
                 self.h.screenshot(self.out / "journey" / f"{self.orient}-{lang}-{mode}-"
                                                          f"{self.n:02d}-{name}.png")
-                self.saved += 1
+                self.shot_count += 1
                 if self.audit is not None:
                     from screens.walk import audit_screen
                     audit_screen(self.audit, self.shell, f"journey/{name}",
@@ -148,7 +127,7 @@ class _Walker:
             self.press("next")
         self.press("field:new_address")
         for letter in "renmin":
-            self.press_key(letter)
+            self.press(self._key(letter))
         self.shots("form-pinyin")
         form = self.shell.current._views[self.shell.current._key("form")]
         self.press("cand:0")  # in the scrollable candidate row
@@ -164,7 +143,7 @@ class _Walker:
         self.press("choice:window")
         self.press("next")
         self.wait(lambda: self.state == "signature", "signature step")
-        self.sign()
+        self.draw_signature()
         self.shots("signature")
         self.press("sign")
         self.shots("review")
@@ -186,34 +165,6 @@ class _Walker:
         self.press("finish")
         self.wait(lambda: self.shell.sm.current == "home", "the end")
         sim.remove_card()
-
-    def _into_view(self, w: Any) -> None:
-        from kivy.uix.scrollview import ScrollView
-        parent = w.parent
-        while parent is not None and parent is not parent.parent:
-            if isinstance(parent, ScrollView):
-                parent.scroll_to(w, padding=10, animate=False)
-                self.h.render()
-                return
-            parent = parent.parent
-
-    def press_key(self, letter: str) -> None:
-        for w in self.shell.walk(restrict=True):
-            if getattr(w, "key_value", None) == letter:
-                self.h.press(w)
-                return
-        raise RuntimeError(f"journey walk: no key {letter!r}")
-
-    def sign(self) -> None:
-        from kivy.tests.common import UnitTestTouch
-        pad = self.shell.current._views[self.shell.current._key("signature")].pad
-        x0, y0 = pad.to_window(pad.x + pad.width * 0.25, pad.y + pad.height * 0.5)
-        touch = UnitTestTouch(x0, y0)
-        touch.touch_down()
-        for i in range(1, 14):
-            touch.touch_move(x0 + i * pad.width * 0.04, y0 + (i % 4) * pad.height * 0.06)
-        touch.touch_up()
-        self.h.render()
 
 
 def walk_journey(harness: Any, kiosk: Kiosk, out: Path,
@@ -237,5 +188,5 @@ def walk_journey(harness: Any, kiosk: Kiosk, out: Path,
             kiosk.services.simenv.backoffice_up()
         from screens.journey.walk_faults import walk_faults
         failures += walk_faults(walker, ITEM)
-        saved += walker.saved
+        saved += walker.shot_count
     return saved, failures

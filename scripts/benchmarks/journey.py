@@ -20,8 +20,8 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ os.environ["KIVY_NO_FILELOG"] = "1"
 os.environ["KIVY_LOG_MODE"] = "PYTHON"
 os.environ["KIVY_HOME"] = str(ROOT / "var" / "kivy-bench")
 
+from devices.identity import CardType, Identity  # noqa: E402
 from kiosk.clock import SystemClock  # noqa: E402
 from kiosk.wiring.build import build_kiosk  # noqa: E402
 from kiosk.wiring.devices import open_devices  # noqa: E402
@@ -42,8 +43,15 @@ from scripts.benchmarks.common import Report, parser, run  # noqa: E402
 from simenv.environment import SimEnvironment  # noqa: E402
 
 SIMPLE, BUNDLE, DEFERRED = "330109-RS-003", "330109-NY-B01", "330109-HJ-003"
+#: The card the core-only reference "reads" (the simulator's resident card holds the same).
+CARD = Identity(card_type=CardType.RESIDENT, name="欧阳娜娜", id_number="330109198503120043",
+                sex="2", birth=date(1985, 3, 12), nation="01",
+                address="浙江省杭州市萧山区城厢街道人民路1号", authority="杭州市公安局萧山分局",
+                valid_from=date(2015, 1, 1), long_term=True)
 #: face checks that ended in the staff fallback (reported: they add a tap)
 FALLBACKS: list[int] = []
+#: (screen or journey step, seconds from a tap to the next frame), every journey's
+TAPS: list[tuple[str, float]] = []
 
 
 def rss_mb() -> float:
@@ -54,17 +62,10 @@ def rss_mb() -> float:
     return float("nan")
 
 
-class QuietCitizen:
-    """The e2e driver without screenshots."""
-
-    @staticmethod
-    def make(harness: Any, kiosk: Any, env: SimEnvironment) -> Any:
-        from tests.e2e_ui.driver import Citizen
-
-        class _Quiet(Citizen):
-            def shot(self, label: str) -> Path:
-                return Path(label)
-        return _Quiet(harness, kiosk, env, Path(tempfile.gettempdir()), "bench")
+def quiet_citizen(harness: Any, kiosk: Any, env: SimEnvironment) -> Any:
+    """The shared UI driver (screens/driver.py) without screenshots."""
+    from screens.driver import Citizen
+    return Citizen(harness, kiosk, env, None, "bench")
 
 
 def simple(c: Any) -> None:
@@ -124,20 +125,66 @@ def end(c: Any) -> None:
 def timed(harness: Any, kiosk: Any, env: SimEnvironment, script: Any,
           citizen: Any = None) -> tuple[float, int]:
     """One journey; with ``citizen`` on the same shell (as on a kiosk: one shell all day)."""
-    c = citizen or QuietCitizen.make(harness, kiosk, env)
+    c = citizen or quiet_citizen(harness, kiosk, env)
     c.taps, c.human_s = 0, 0.0
+    c.tap_s.clear()
     start = time.monotonic()
     script(c)
+    TAPS.extend(c.tap_s)
     return time.monotonic() - start - c.human_s, c.taps
+
+
+def bare_switch_s(samples: int = 80) -> list[float]:
+    """The reference for a tap: a bare Kivy screen switch (two screens with a label, no
+    transition, as the shell's) from the change to the end of the next frame."""
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+    from kivy.uix.label import Label
+    from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+    sm = ScreenManager(transition=NoTransition())
+    for name in ("a", "b"):
+        screen = Screen(name=name)
+        screen.add_widget(Label(text=name))
+        sm.add_widget(screen)
+    Window.add_widget(sm)
+    for _ in range(5):
+        EventLoop.idle()
+    took = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        sm.current = "b" if sm.current == "a" else "a"
+        EventLoop.idle()
+        took.append(time.perf_counter() - start)
+    Window.remove_widget(sm)
+    return took
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def report_taps(report: Report, reference_s: float) -> None:
+    """Per screen, p95 of tap -> next frame as a ratio to the bare screen switch."""
+    by_screen: dict[str, list[float]] = {}
+    for where, took in TAPS:
+        by_screen.setdefault(where, []).append(took)
+    worst = 0.0
+    for where in sorted(by_screen):
+        ratio = p95(by_screen[where]) / reference_s
+        worst = max(worst, ratio)
+        report.add(f"tap to next frame p95, {where} ({len(by_screen[where])} taps)",
+                   p95(by_screen[where]) * 1000, "ms", reference=f"ratio {ratio:.2f}")
+    report.add("tap to next frame p95 / bare screen switch p95 (worst screen)", worst, "x",
+               "<= 1.5", reference=f"bare Kivy screen switch p95 {reference_s * 1000:.1f} ms")
 
 
 def core_reference(kiosk: Any) -> float:
     """The simple journey's core alone: triggers fired directly (no screens, no devices)."""
-    from tests.kiosk.journey_factory import identity
     starter = kiosk.services.journey.starter
     start = time.monotonic()
     j = starter.start(SIMPLE)
-    j.fire("card_read", identity=identity())
+    j.fire("card_read", identity=CARD)
     j.fire("field_set", name="kind", value="summary")
     j.fire("next")
     j.fire("next")
@@ -164,6 +211,7 @@ def main(argv: list[str]) -> int:
         register_fonts(ROOT / "var")
         from screens.harness import Harness
         harness = Harness()
+        switch_s = p95(bare_switch_s())
         kiosk = build_kiosk(overlays=(env.overlay,), clock=SystemClock(),
                             device_factory=open_devices)
         attach_journey(kiosk, submit_wait_s=5.0, heartbeat=False)
@@ -177,7 +225,7 @@ def main(argv: list[str]) -> int:
                 report.add(f"{name}: machine time", machine, "s", "<= 3",)
                 report.add(f"{name}: machine time / core alone", machine / reference, "x",
                            reference="the simple journey's core without screens")
-            same = QuietCitizen.make(harness, kiosk, env)  # one shell, as on a kiosk
+            same = quiet_citizen(harness, kiosk, env)  # one shell, as on a kiosk
             timed(harness, kiosk, env, simple, same)
             gc.collect()
             first = rss_mb()
@@ -190,6 +238,7 @@ def main(argv: list[str]) -> int:
                        "<= 20", reference=f"RSS after the first ({first:.0f} MB)")
             report.notes.append(f"{args.journeys} journeys took "
                                 f"{time.monotonic() - wall:.0f} s")
+            report_taps(report, switch_s)
             report.notes.append(f"face checks that fell back to staff: {len(FALLBACKS)}")
             report.notes.append("machine time excludes the simulated human's waits, which "
                                 "include the card read, face check and page capture device "

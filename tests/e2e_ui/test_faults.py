@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from kiosk.wiring.build import Kiosk
+from screens.driver import Citizen
 from simenv.environment import SimEnvironment
 from tests.e2e_ui.conftest import SHOTS
-from tests.e2e_ui.driver import Citizen
 from tests.e2e_ui.test_journeys import SIMPLE, decode_receipt_qrs, finish, held, outbox_refs
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.timeout(600)]

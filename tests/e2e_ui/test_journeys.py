@@ -10,9 +10,9 @@ import cv2
 import pytest
 
 from kiosk.wiring.build import Kiosk
+from screens.driver import Citizen
 from simenv.environment import SimEnvironment
 from tests.e2e_ui.conftest import SHOTS
-from tests.e2e_ui.driver import Citizen
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -75,14 +75,19 @@ def main() -> int:
     ap.add_argument("--kill-point", choices=POINTS)
     ap.add_argument("--kill-at", type=int, default=1)
     ap.add_argument("--final", action="store_true")
+    ap.add_argument("--national", action="store_true",
+                    help="the national suite: SM4-GCM outbox, HMAC-SM3 signatures")
     args = ap.parse_args()
     points = Points(args.kill_point, args.kill_at)
     clock = SystemClock()
     secret = bytes.fromhex((args.workdir / "terminal.key").read_text().strip())
-    outbox = Outbox(args.workdir / "outbox.sqlite3", Sealer(KEY), ref_prefix="XD", clock=clock)
+    outbox = Outbox(args.workdir / "outbox.sqlite3",
+                    Sealer(KEY, "sm4-gcm" if args.national else "aes-256-gcm"),
+                    ref_prefix="XD", clock=clock)
     print("open", flush=True)
     client = HookedClient(args.url, "XS-DEV-0001", secret, clock=clock,
-                          connect_timeout_s=2, read_timeout_s=20)
+                          connect_timeout_s=2, read_timeout_s=20,
+                          suite="hmac-sm3" if args.national else "hmac-sha256")
     client.points = points
     sender = Sender(outbox, client, RetryPolicy(base_s=0.01, cap_s=0.2, jitter=0.5), clock=clock,
                     rng=random.Random(args.trial))

@@ -141,15 +141,19 @@ def _run_child(workdir: Path, url: str, trial: int, args: list[str], kill_after_
                 stream.close()
 
 
-def run(workdir: Path, trials: int, seed: int, cases_per_child: int = 3) -> Result:
+def run(workdir: Path, trials: int, seed: int, cases_per_child: int = 3, *,
+        national: bool = False) -> Result:
+    """``national``: the terminal on the national suite (SM4-GCM outbox, HMAC-SM3)."""
     rnd = random.Random(seed)
     result = Result()
     window = 0.3
-    with LiveBackoffice(workdir) as bo:
+    suite = ["--national"] if national else []
+    with LiveBackoffice(workdir, suite="hmac-sm3" if national else None) as bo:
         for trial in range(trials):
             # Even trials: a random moment. Odd trials: each chosen point in turn.
             if trial % 2 == 0:
-                how = _run_child(workdir, bo.url, trial, ["--cases", str(cases_per_child)],
+                how = _run_child(workdir, bo.url, trial,
+                                 ["--cases", str(cases_per_child), *suite],
                                  kill_after_s=rnd.uniform(0.0, window), kill_point=None)
                 # Keep the random moments inside the child's work on this machine: a
                 # child that finished first shrinks the window, a kill widens it a little.
@@ -159,13 +163,14 @@ def run(workdir: Path, trials: int, seed: int, cases_per_child: int = 3) -> Resu
                 k = rnd.randint(1, 2 if point in ("before_upload", "after_upload") else 1)
                 how = _run_child(workdir, bo.url, trial,
                                  ["--cases", str(cases_per_child), "--kill-point", point,
-                                  "--kill-at", str(k)], kill_after_s=None, kill_point=point)
+                                  "--kill-at", str(k), *suite], kill_after_s=None,
+                                 kill_point=point)
             result.trials += 1
             result.kills[how.split(":")[0] if how.startswith("failed") else how] += 1
             if how.startswith("failed"):
                 result.problems.append(f"trial {trial}: {how}")
                 break
-        final = _run_child(workdir, bo.url, trials, ["--final"], kill_after_s=None,
+        final = _run_child(workdir, bo.url, trials, ["--final", *suite], kill_after_s=None,
                            kill_point=None)
         if final != "done":
             result.problems.append(f"final drain: {final}")

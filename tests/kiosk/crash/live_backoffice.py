@@ -38,7 +38,8 @@ def free_port() -> int:
 class LiveBackoffice:
     """``start()``/``stop()`` may be called repeatedly: same port, same data (outages)."""
 
-    def __init__(self, workdir: Path, terminal_id: str = "XS-DEV-0001") -> None:
+    def __init__(self, workdir: Path, terminal_id: str = "XS-DEV-0001",
+                 suite: str | None = None) -> None:
         self.data_dir = workdir / "backoffice"
         self.secret_file = workdir / "terminal.key"
         self.terminal_id = terminal_id
@@ -49,7 +50,8 @@ class LiveBackoffice:
         self._env = {**os.environ, "PYTHONPATH": str(ROOT),
                      "BACKOFFICE_DATA_DIR": str(self.data_dir)}
         self._env.pop("DATABASE_URL", None)
-        self._cli("terminal", "add", terminal_id, "--secret-file", str(self.secret_file))
+        self._cli("terminal", "add", terminal_id, "--secret-file", str(self.secret_file),
+                  *(["--suite", suite] if suite else []))
         # A staff account with a known token (the CLI would print a random one).
         with _private_umask():
             staffauth.add_account(open_sessions(Settings(data_dir=self.data_dir)), "kiosk-e2e",

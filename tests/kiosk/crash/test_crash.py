@@ -12,8 +12,8 @@ from tests.kiosk.crash.driver import POINTS, run
 pytest.importorskip("backoffice.cli", reason="the reference back office (backoffice/) is absent")
 
 
-def check(result_trials: int, tmp_path: Path, seed: int) -> None:
-    r = run(tmp_path, result_trials, seed)
+def check(result_trials: int, tmp_path: Path, seed: int, *, national: bool = False) -> None:
+    r = run(tmp_path, result_trials, seed, national=national)
     assert r.problems == []
     assert r.trials == result_trials
     assert r.receipts, "no receipt was ever reached: the trials killed too early"
@@ -25,6 +25,13 @@ def check(result_trials: int, tmp_path: Path, seed: int) -> None:
 @pytest.mark.timeout(900)
 def test_sigkill_100_trials(tmp_path: Path) -> None:
     check(100, tmp_path, seed=1)
+
+
+@pytest.mark.timeout(900)
+def test_sigkill_national_suite(tmp_path: Path) -> None:
+    """The same on the national suite (SM4-GCM outbox, HMAC-SM3 signatures); fewer
+    trials, each kill point still reached."""
+    check(60, tmp_path, seed=3, national=True)
 
 
 @pytest.mark.soak

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from kiosk.clock import FakeClock
 from kiosk.errors import OutboxKeyError
-from kiosk.submission.crypto import SM4_VERSION, VERSION, Sealer
+from kiosk.submission.crypto import AES_KEYED, SM4_KEYED, Sealer
 from kiosk.submission.outbox import Outbox
 from kiosk.submission.outbox_schema import CaseState
 from tests.kiosk.case_factory import make_case
@@ -33,7 +33,7 @@ def test_sm4_gives_the_standards_example() -> None:
 def test_sm4_gcm_round_trip_bound_to_its_row(data: bytes, bound: str) -> None:
     sealer = Sealer(KEY, "sm4-gcm")
     sealed = sealer.seal(data, bound)
-    assert sealed[:1] == SM4_VERSION
+    assert sealed[:1] == SM4_KEYED
     assert sealer.open(sealed, bound) == data
     with pytest.raises(OutboxKeyError):
         sealer.open(sealed, bound + "x")
@@ -57,4 +57,4 @@ def test_switching_suites_keeps_the_queue(tmp_path: Path) -> None:
         assert outbox.record(new).state is CaseState.SENDING  # type: ignore[union-attr]
     with contextlib.closing(sqlite3.connect(tmp_path / "o.sqlite3")) as conn:  # stored bytes
         rows = conn.execute("SELECT ref, payload FROM cases ORDER BY id").fetchall()
-    assert [(ref, bytes(p[:1])) for ref, p in rows] == [(old, VERSION), (new, SM4_VERSION)]
+    assert [(ref, bytes(p[:1])) for ref, p in rows] == [(old, AES_KEYED), (new, SM4_KEYED)]

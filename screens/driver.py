@@ -1,16 +1,20 @@
 """A citizen at the kiosk: real touches on the widgets the screens show, the card laid
 on the simulated reader, the face and the pages shown to the simulated cameras.
 
-Buttons are found by their ``action`` (screens/journey/parts.py) so the same script
-runs in both languages; every screen is saved as a PNG on the way."""
+One driver for everything that works the real UI: the headless screenshot walk
+(screens/journey/walkthrough.py), the end-to-end tests (tests/e2e_ui) and
+``scripts/bench journey``. Buttons are found by their ``action``
+(screens/journey/parts.py) so the same script runs in both languages; with a
+``shots`` directory every screen is saved as a PNG on the way."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kivy.base import EventLoop
 from kivy.uix.behaviors import ButtonBehavior
@@ -18,9 +22,18 @@ from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 
 from kiosk.wiring.build import Kiosk
-from simenv.environment import SimEnvironment
 
 WAIT_S = 45.0
+
+
+class SimControls(Protocol):
+    """What the citizen does to the simulated devices (simenv.environment.SimEnvironment)."""
+
+    def place_card(self, profile: str = ...) -> Any: ...
+
+    def remove_card(self) -> Any: ...
+
+    def camera_scene(self, camera: str, scene: str) -> Any: ...
 
 
 def visible(widget: Any) -> bool:
@@ -32,13 +45,30 @@ def visible(widget: Any) -> bool:
     return True
 
 
+def _idle(view: Any) -> bool:
+    return not view.busy
+
+
+def _changed(form: Any, before: Any) -> bool:
+    return bool(form.pending != before)
+
+
 class Citizen:
-    def __init__(self, harness: Any, kiosk: Kiosk, env: SimEnvironment, shots: Path,
-                 name: str) -> None:
+    """``shots``: where ``shot`` saves PNGs (None: nowhere); ``keep_alive``: a citizen who
+    stays at the kiosk however long the machine takes (the walk, whose real time
+    passes while four variants of each screen render) touches the session while
+    waiting, so the idle countdown cannot end the journey."""
+
+    def __init__(self, harness: Any, kiosk: Kiosk, env: SimControls, shots: Path | None,
+                 name: str, *, size: tuple[int, int] | None = None,
+                 keep_alive: bool = False) -> None:
         self.h, self.kiosk, self.env = harness, kiosk, env
-        self.shots, self.name = shots, name
-        self.shell = harness.show(kiosk)
+        self.shots_dir, self.name = shots, name
+        self.keep_alive = keep_alive
+        self.shell = harness.show(kiosk, size) if size is not None else harness.show(kiosk)
         self.taps = 0
+        #: (screen or journey step, seconds from the touch to the next frame) per press
+        self.tap_s: list[tuple[str, float]] = []
         self.saved: list[Path] = []
         #: seconds spent waiting for the simulated human (card, face, pages), not machine
         self.human_s = 0.0
@@ -75,7 +105,8 @@ class Citizen:
         w = self.find(widget_or_action) if isinstance(widget_or_action, str) \
             else widget_or_action
         self._scroll_to(w)
-        self.h.press(w)
+        where = self.state or self.shell.sm.current
+        self.tap_s.append((where.split(":")[0], self.h.tap(w)))
         self.taps += 1
 
     def _scroll_to(self, w: Any) -> None:
@@ -87,9 +118,11 @@ class Citizen:
                 return
             parent = parent.parent
 
-    def shot(self, label: str) -> Path:
-        path = self.h.screenshot(self.shots / f"{self.name}-{len(self.saved) + 1:02d}-"
-                                 f"{label}.png")
+    def shot(self, label: str) -> Path | None:
+        if self.shots_dir is None:
+            return None
+        path: Path = self.h.screenshot(self.shots_dir / f"{self.name}-{len(self.saved) + 1:02d}-"
+                                       f"{label}.png")
         self.saved.append(path)
         return path
 
@@ -97,7 +130,10 @@ class Citizen:
              human: bool = False) -> None:
         start = time.monotonic()
         deadline = start + timeout_s
+        session = self.kiosk.session
         while time.monotonic() < deadline:
+            if self.keep_alive and session.active:
+                session.touch()
             EventLoop.idle()
             if condition():
                 if human:
@@ -204,7 +240,7 @@ class Citizen:
             for _attempt in range(5):
                 view = self.screen._views[self.screen._key("capture")]
                 self.press("capture")
-                self.wait(lambda v=view: not v.busy, "the capture", timeout_s=60, human=True)
+                self.wait(partial(_idle, view), "the capture", timeout_s=60, human=True)
                 if self.has("next"):
                     break
                 threading.Event().wait(0.5)
@@ -230,7 +266,7 @@ class Citizen:
                     form = self.screen._views[self.screen._key("form")]
                     before = form.pending
                     self.press("cand:0")  # in the scrollable candidate row
-                    self.wait(lambda f=form, b=before: f.pending != b, "the candidate")
+                    self.wait(partial(_changed, form, before), "the candidate")
             elif isinstance(value, tuple) and value[0] == "latin":
                 self.press("ime:mode")
                 for ch in value[1]:
@@ -245,16 +281,20 @@ class Citizen:
     def _key(self, value: str) -> Any:
         return self._one(lambda b: getattr(b, "key_value", None) == value)
 
-    def sign(self) -> None:
+    def draw_signature(self) -> None:
+        """A stroke across the signature pad (real touch events)."""
         from kivy.tests.common import UnitTestTouch
         pad = self.screen._views[self.screen._key("signature")].pad
         x0, y0 = pad.to_window(pad.x + pad.width * 0.2, pad.y + pad.height * 0.5)
         touch = UnitTestTouch(x0, y0)
         touch.touch_down()
         for i in range(1, 12):
-            touch.touch_move(x0 + i * pad.width * 0.05, y0 + (i % 3) * 20)
+            touch.touch_move(x0 + i * pad.width * 0.05, y0 + (i % 3) * pad.height * 0.06)
         touch.touch_up()
         self.taps += 1
         self.h.render()
+
+    def sign(self) -> None:
+        self.draw_signature()
         self.shot("signature")
         self.press("sign")
