@@ -24,6 +24,7 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 
 from backoffice.errors import ApiError
+from kiosk.files import fsync_dir
 
 #: A temporary upload older than this (far beyond any body timeout) is debris.
 STALE_UPLOAD_S = 3600
@@ -36,14 +37,6 @@ class Staged:
     temp_path: Path
     sha256: str
     size: int
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class BlobStore:
@@ -62,7 +55,7 @@ class BlobStore:
         if not all(d.is_dir() for d in fanout):
             for d in fanout:
                 d.mkdir(exist_ok=True)
-            _fsync_dir(root)
+            fsync_dir(root)
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -99,7 +92,7 @@ class BlobStore:
     def commit(self, staged: Staged) -> Path:
         final = self.path(staged.sha256)
         staged.temp_path.replace(final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return final
 
     @staticmethod

@@ -25,6 +25,13 @@ from kiosk.wiring.build import Kiosk
 
 WAIT_S = 45.0
 
+#: What a citizen types for the sample catalog's 两证联办 bundle (330109-NY-B01): the
+#: e2e tests and ``scripts/bench journey`` fill the same form.
+BUNDLE_FORM: dict[str, Any] = {
+    "org_name": ("pinyin", "lin chang"), "credit_code": ("latin", "91330109MA2B3C4D5E"),
+    "legal_rep": ("pinyin", "zhang san"), "phone": "13800138000",
+    "area_mu": "12.5", "volume_m3": "30"}
+
 
 class SimControls(Protocol):
     """What the citizen does to the simulated devices (simenv.environment.SimEnvironment)."""

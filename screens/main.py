@@ -103,10 +103,14 @@ def main(argv: list[str] | None = None) -> int:
             sim = start_simulation(tuple(args.config), site=args.site)
             args.config.append(sim.overlay)
         kiosks = build_all(args, device_factory=real_time_devices())
-        # The journey (outbox, sender, receipts, face) on the first kiosk only: the walk's
-        # other sites only show the shell, and one set of drivers owns the devices.
-        if attach_journey(kiosks[0]) is not None and sim is not None:
-            kiosks[0].services.simenv = sim
+        # The journey (outbox, sender, receipts, face) on every site the walk shows: one
+        # outbox and sender (the first kiosk's), a starter per site, one set of devices.
+        first = attach_journey(kiosks[0])
+        for other in kiosks[1:]:
+            attach_journey(other, share=first)
+        if first is not None and sim is not None:
+            for kiosk in kiosks:
+                kiosk.services.simenv = sim
         return _run(args, kiosks, fonts)
     except ConfigError as exc:
         print(f"kiosk: configuration error: {exc}", file=sys.stderr)

@@ -151,8 +151,8 @@ def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None, *,
         audit.write(out / "audit.json")  # so far: a long walk can be read while it runs
     # The citizen journey through the simulated devices (when scripts/run started them).
     from screens.journey.walkthrough import walk_journey
-    for kiosk in kiosks:
-        count, problems = walk_journey(harness, kiosk, out, audit=audit)
+    for n, kiosk in enumerate(kiosks):
+        count, problems = walk_journey(harness, kiosk, out, audit=audit, first=n == 0)
         saved += count
         failures += problems
     harness.close_shell()

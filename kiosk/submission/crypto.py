@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kiosk.errors import OutboxKeyError
+from kiosk.files import fsync_dir
 
 ENV_KEY = "KIOSK_OUTBOX_KEY"
 KEY_BYTES = 32
@@ -122,7 +123,7 @@ def _write_keys(key_file: Path, keys: list[bytes]) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(key_file)
-    _fsync_dir(key_file.parent)
+    fsync_dir(key_file.parent)
 
 
 def rotate_key(key_file: Path, environ: Mapping[str, str]) -> bytes:
@@ -165,16 +166,10 @@ def create_key(key_file: Path) -> bytes:
         fh.write(base64.b64encode(key).decode() + "\n")
         fh.flush()
         os.fsync(fh.fileno())
-    _fsync_dir(key_file.parent)
+    fsync_dir(key_file.parent)
     return key
 
 
-def _fsync_dir(directory: Path) -> None:
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def outbox_key(key_file: Path, db_path: Path, environ: Mapping[str, str], *,

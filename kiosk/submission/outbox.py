@@ -40,6 +40,7 @@ from typing import IO
 from kiosk.clock import Clock
 from kiosk.config.model import KioskConfig, resolve
 from kiosk.errors import OutboxError, OutboxFull, OutboxKeyError
+from kiosk.files import fsync_dir
 from kiosk.privacy import redact
 from kiosk.submission.cases import Case
 from kiosk.submission.crypto import Sealer, outbox_key
@@ -418,10 +419,6 @@ class Outbox:
 
 def _fsync_dir(directory: Path) -> None:
     try:
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_dir(directory)
     except OSError as exc:
         raise OutboxError(f"{directory}: cannot sync the outbox directory: {exc}") from None

@@ -33,6 +33,7 @@ from typing import Any
 from kiosk.clock import Clock, SystemClock
 from kiosk.config.model import KioskConfig, load_config
 from kiosk.errors import ConfigError, KioskError
+from kiosk.files import fsync_dir
 from kiosk.logging_setup import RingBufferHandler, log_files
 from kiosk.privacy import redact
 
@@ -119,14 +120,6 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def export_bundle(config: KioskConfig, dest: Path, *, clock: Clock,
                   diagnostics: Mapping[str, Any] | None = None,
                   ring: RingBufferHandler | None = None, as_zip: bool = True) -> Path:
@@ -159,7 +152,7 @@ def export_bundle(config: KioskConfig, dest: Path, *, clock: Clock,
                     fh.flush()
                     os.fsync(fh.fileno())
         tmp.replace(final)
-        _fsync_dir(dest)
+        fsync_dir(dest)
     except OSError as exc:
         raise KioskError(f"{dest}: cannot write the diagnostic bundle: {exc.strerror}",
                          i18n_key="workflow.technician.bundle_failed") from None

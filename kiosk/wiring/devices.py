@@ -150,16 +150,24 @@ def _library_missing(kind: str, error: ImportError) -> UnavailableDevice:
     return UnavailableDevice(kind, REASON_LIBRARY, f"{type(error).__name__}: {error}")
 
 
+def _from_factory(kind: str, driver: str, module: str, factory: str, *args: Any,
+                  **kwargs: Any) -> Device:
+    """``module.factory(*args, **kwargs)``, or an UnavailableDevice that says why not
+    (``driver: none``, the library missing, the factory building nothing)."""
+    if driver == "none":
+        return UnavailableDevice(kind, REASON_NOT_CONFIGURED, "driver: none")
+    try:
+        make = getattr(importlib.import_module(module), factory)
+    except ImportError as error:
+        return _library_missing(kind, error)
+    device = make(*args, **kwargs)
+    return device if device is not None else UnavailableDevice(kind, REASON_NOT_CONFIGURED)
+
+
 def _idcard(config: KioskConfig, clock: Clock, _built: _Built) -> Device:
     cfg = config.devices.idcard
-    if cfg.driver == "none":
-        return UnavailableDevice("idcard", REASON_NOT_CONFIGURED, "driver: none")
-    try:
-        from devices.idcard.factory import make_reader
-    except ImportError as error:
-        return _library_missing("idcard", error)
-    reader = make_reader(cfg, clock=clock)
-    return reader if reader is not None else UnavailableDevice("idcard", REASON_NOT_CONFIGURED)
+    return _from_factory("idcard", cfg.driver, "devices.idcard.factory", "make_reader", cfg,
+                         clock=clock)
 
 
 def _sscard(config: KioskConfig, clock: Clock, _built: _Built) -> Device:
@@ -184,25 +192,13 @@ def _sscard(config: KioskConfig, clock: Clock, _built: _Built) -> Device:
 
 def _printer(config: KioskConfig, clock: Clock, _built: _Built) -> Device:
     cfg = config.devices.printer
-    if cfg.driver == "none":
-        return UnavailableDevice("printer", REASON_NOT_CONFIGURED, "driver: none")
-    try:
-        from devices.printer.drivers import make_printer
-    except ImportError as error:
-        return _library_missing("printer", error)
-    printer = make_printer(cfg, clock=clock, fallback_fonts=FALLBACK_FACES)
-    return printer if printer is not None else UnavailableDevice("printer", REASON_NOT_CONFIGURED)
+    return _from_factory("printer", cfg.driver, "devices.printer.drivers", "make_printer", cfg,
+                         clock=clock, fallback_fonts=FALLBACK_FACES)
 
 
 def _make_camera(kind: str, cfg: CameraConfig, clock: Clock) -> Device:
-    if cfg.driver == "none":
-        return UnavailableDevice(kind, REASON_NOT_CONFIGURED, "driver: none")
-    try:
-        from devices.camera.factory import make_camera
-    except ImportError as error:
-        return _library_missing(kind, error)
-    camera = make_camera(cfg, clock=clock, name=kind)
-    return camera if camera is not None else UnavailableDevice(kind, REASON_NOT_CONFIGURED)
+    return _from_factory(kind, cfg.driver, "devices.camera.factory", "make_camera", cfg,
+                         clock=clock, name=kind)
 
 
 def _camera(config: KioskConfig, clock: Clock, _built: _Built) -> Device:

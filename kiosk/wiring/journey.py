@@ -203,6 +203,9 @@ class JourneyServices:
     heartbeat: Heartbeat | None = None
     worker: Worker | None = None
     rng: random.Random = field(default_factory=random.Random)
+    #: False for a second site's journey on the same terminal (the headless walk):
+    #: the outbox, sender, heartbeat and worker belong to the first one.
+    owns_parts: bool = True
     _engine: FaceEngine | None = field(default=None, init=False, repr=False)
     _engine_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
                                          repr=False)
@@ -241,6 +244,8 @@ class JourneyServices:
 
     def close(self) -> None:
         self.starter.stop()
+        if not self.owns_parts:
+            return
         if self.worker is not None:
             self.worker.close()
         if self.heartbeat is not None:
@@ -258,10 +263,14 @@ class _NoPrinter:
 
 
 def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
-                   heartbeat: bool = True) -> JourneyServices | None:
+                   heartbeat: bool = True,
+                   share: JourneyServices | None = None) -> JourneyServices | None:
     """Build the journey's services onto ``kiosk`` (``kiosk.services.journey``).
 
-    Returns None (and attaches nothing) when no back office is configured."""
+    ``share``: the journey services of another site profile on this same terminal
+    (the headless walk shows two): this kiosk gets its own starter (its site, catalog
+    and session) on that one's outbox, sender and worker. Returns None (and attaches
+    nothing) when no back office is configured."""
     config = kiosk.config
     if not kiosk.backoffice_url:
         return None
@@ -271,12 +280,16 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
     # are signed with its timestamps, so it follows the system's time wherever the
     # back office is real (scripts/run and its walk: SteppedClock).
     wall = kiosk.clock
-    submission = build_submission(config, clock=wall, rng=rng, create_key=True)
+    submission = share.submission if share is not None else \
+        build_submission(config, clock=wall, rng=rng, create_key=True)
+    if submission is None:
+        return None
     printer = kiosk.devices.get("printer")
     # Receipts in the site's language (the printer's resident texts, not the screen's).
     receipts = ReceiptService(printer, Translator(kiosk.site.default_language)) \
         if isinstance(printer, ReceiptPrinter) else None
-    worker = Worker("journey-worker")
+    worker = share.worker if share is not None and share.worker is not None \
+        else Worker("journey-worker")
     starter = JourneyStarter(
         catalog=kiosk.catalog,
         settings=JourneySettings.from_config(config, kiosk.site.id),
@@ -289,6 +302,13 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
                                query_token=submission.client.query_token),
         session=kiosk.session, dispatch=worker,
         submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
+    if share is not None:
+        services = JourneyServices(starter=starter, devices=kiosk.devices,
+                                   face_config=config.face, submission=submission,
+                                   receipts=receipts, heartbeat=share.heartbeat,
+                                   worker=worker, rng=rng, owns_parts=False)
+        kiosk.services.journey = services
+        return services
     beat = None
     if heartbeat:
         beat = Heartbeat(submission.client, kiosk.devices, clock=wall,

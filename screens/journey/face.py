@@ -114,9 +114,11 @@ class FaceView(StepView):
 
 class FallbackView(StepView):
     def fill(self, view: dict[str, Any]) -> None:
+        sv, texts = self.scroll()  # large text on a landscape screen needs the room
         if view.get("notice"):
-            self.add_widget(self.para(self.tr(view["notice"]), "body", "danger"))
-        self.add_widget(self.para(self.tr("journey.face.fallback_help"), "body"))
+            texts.add_widget(self.para(self.tr(view["notice"]), "body", "danger"))
+        texts.add_widget(self.para(self.tr("journey.face.fallback_help"), "body"))
+        self.add_widget(sv)
 
     def actions(self, view: dict[str, Any]) -> list[Any]:
         buttons = [self.trigger_button("journey.face.try_card_again", "back", view,

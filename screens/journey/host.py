@@ -243,6 +243,10 @@ class JourneyScreen(KioskScreen):
                                       "message": "workflow.identity.place_card",
                                       "notice": "journey.identity.unavailable",
                                       "accepts_sscard": False, "code": self.code}
+            hall = self.ui.kiosk.site.services.nearest_hall
+            if hall is not None:  # a bank branch has no window to send anyone to
+                view["notice"] = "journey.identity.unavailable_hall"
+                view["notice_args"] = {"hall": self.ui.lt(hall)}
             item = self.ui.kiosk.item(self.code) if self.code else None
             view["title"] = self.ui.lt(item.name) if item else ""
         else:

@@ -39,11 +39,12 @@ class IdentityView(StepView):
         if view.get("accepts_sscard"):
             texts.add_widget(self.para(self.tr("journey.identity.sscard_ok"), "body"))
         if view.get("notice"):
-            texts.add_widget(self.para(self.tr(view["notice"]), "heading", "danger", True))
+            texts.add_widget(self.para(self.tr(view["notice"], **view.get("notice_args", {})),
+                                       "heading", "danger", True))
         texts.add_widget(self.para(self.tr("journey.identity.privacy"), "small", "muted_bg"))
         for code, name in view.get("bundles", ()):
             # 联办: the same visit can apply for the whole bundle this item belongs to.
             texts.add_widget(self.button(self.tr("journey.identity.bundle", name=name),
                                          f"bundle:{code}", partial(self.host.go_bundle, code),
-                                         kind="secondary", font="body"))
+                                         kind="secondary", font="body", wide=True))
         self.add_widget(_sv)

@@ -59,11 +59,8 @@ class StepView(BoxLayout):  # type: ignore[misc]
         self.fill(view)
         actions = self.actions(view)
         if actions:
-            row = BoxLayout(size_hint_y=None, height=t.target * 1.25, spacing=t.gap)
-            row.add_widget(Widget())
-            for button in actions:
-                row.add_widget(button)
-            self.add_widget(row)
+            self.add_widget(ActionRow(actions, floor=t.target * 1.25, spacing=t.gap,
+                                      pad=t.gap * 2))
 
     def fill(self, view: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -97,14 +94,23 @@ class StepView(BoxLayout):  # type: ignore[misc]
 
     def button(self, text: str, action: str, on_press: Callable[[], Any], *,
                kind: str = "primary", width: float | None = None,
-               height: float | None = None, font: str = "button") -> KButton:
+               height: float | None = None, font: str = "button",
+               wide: bool = False) -> KButton:
+        """``wide``: as wide as its column, its text wrapped and the button as tall as
+        the text needs (a long label in a list: a fixed width from the text's length
+        would widen the whole column past the screen)."""
         t = self.ui.theme
         bg, fg, border = KINDS[kind]
+        floor = height or t.target * 1.2
         b = KButton(text=text, bg=t.colour(bg), fg=t.colour(fg),
                     border_colour=t.colour(border), font_size=t.size(font),
-                    radius=t.radius, min_target=t.target, size_hint=(None, None),
+                    radius=t.radius, min_target=t.target,
+                    size_hint=(1 if wide else None, None),
                     width=width or max(t.target * 3, t.size(font) * (len(text) * 0.75 + 3)),
-                    height=height or t.target * 1.2)
+                    height=floor)
+        if wide:
+            b.bind(texture_size=lambda w, size: setattr(w, "height",
+                                                        max(floor, size[1] + t.gap * 2)))
         b.action = action
         b.bind(on_release=lambda _b: on_press())
         return b
@@ -140,6 +146,39 @@ def bgr_texture(image: Any, texture: Texture | None = None) -> Texture:
         texture.flip_vertical()
     texture.blit_buffer(image.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
     return texture
+
+
+class ActionRow(BoxLayout):  # type: ignore[misc]
+    """A step's bottom row of buttons, right-aligned at their natural widths. When
+    they do not fit (long English labels, large text, a portrait screen) they share
+    the row, their labels wrap, and the row grows to the tallest label."""
+
+    def __init__(self, buttons: list[KButton], *, floor: float, pad: float,
+                 **kwargs: Any) -> None:
+        super().__init__(size_hint_y=None, height=floor, **kwargs)
+        self._floor, self._pad = floor, pad
+        self._buttons = buttons
+        self._natural = [float(b.width) for b in buttons]
+        self._spacer = Widget()
+        self.add_widget(self._spacer)
+        for b in buttons:
+            self.add_widget(b)
+            b.bind(texture_size=self._fit)
+        self.bind(width=self._fit)
+
+    def _fit(self, *_: Any) -> None:
+        room = self.width - self.spacing * len(self._buttons)
+        need = sum(self._natural)
+        squeeze = room / need if 0 < room < need else 1.0
+        self._spacer.size_hint_x = 1 if squeeze == 1.0 else None
+        if squeeze != 1.0:
+            self._spacer.width = 0
+        for b, natural in zip(self._buttons, self._natural, strict=True):
+            b.width = natural * squeeze
+        tallest = max(b.texture_size[1] for b in self._buttons) + self._pad
+        self.height = max(self._floor, tallest)
+        for b in self._buttons:
+            b.height = self.height
 
 
 class Panel(BoxLayout):  # type: ignore[misc]

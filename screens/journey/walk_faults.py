@@ -37,21 +37,23 @@ def _end(walker: Any) -> None:
     walker.h.render()
 
 
-def card_unreadable(walker: Any, code: str) -> None:
+def _card_problem(walker: Any, code: str, profile: str, shot: str,
+                  fault: str | None = None) -> None:
     _start(walker, code)
-    walker.sim.card_fault("remove_mid_read")
-    walker.sim.place_card("resident")
-    walker.wait(lambda: _notice_or_error(walker), "the reader's complaint")
-    walker.shots("identity-card-unreadable")
+    if fault is not None:
+        walker.sim.card_fault(fault)
+    walker.sim.place_card(profile)
+    walker.wait(lambda: _notice_or_error(walker), f"the notice for {shot}")
+    walker.shots(shot)
     _end(walker)
+
+
+def card_unreadable(walker: Any, code: str) -> None:
+    _card_problem(walker, code, "resident", "identity-card-unreadable", "remove_mid_read")
 
 
 def card_expired(walker: Any, code: str) -> None:
-    _start(walker, code)
-    walker.sim.place_card("expired")
-    walker.wait(lambda: _notice_or_error(walker), "the expired card's notice")
-    walker.shots("identity-card-expired")
-    _end(walker)
+    _card_problem(walker, code, "expired", "identity-card-expired")
 
 
 def face_mismatch(walker: Any, code: str) -> None:

@@ -30,7 +30,7 @@ class _Walker(Citizen):
     journey screen in both languages and both modes, audited when asked."""
 
     def __init__(self, harness: Any, kiosk: Kiosk, size: tuple[int, int], out: Path,
-                 audit: Any = None) -> None:
+                 audit: Any = None, prefix: str = "") -> None:
         super().__init__(harness, kiosk, kiosk.services.simenv, None, "journey", size=size,
                          keep_alive=True)
         self.out = out
@@ -45,6 +45,8 @@ class _Walker(Citizen):
             self.shell.remove_widget(panel)
         self.n = 0
         self.shot_count = 0
+        #: file names' start: "" for the first site, "<site>-" for another one
+        self.prefix = prefix
 
     def wait(self, condition: Callable[[], bool], what: str, timeout_s: float = WAIT_S,
              human: bool = False) -> None:
@@ -64,8 +66,8 @@ class _Walker(Citizen):
                 ui.lang, ui.elderly = lang, elderly
                 self.h.render()
                 mode = "elderly" if elderly else "standard"
-                self.h.screenshot(self.out / "journey" / f"{self.orient}-{lang}-{mode}-"
-                                                         f"{self.n:02d}-{name}.png")
+                self.h.screenshot(self.out / "journey" / f"{self.prefix}{self.orient}-{lang}-"
+                                                         f"{mode}-{self.n:02d}-{name}.png")
                 self.shot_count += 1
                 if self.audit is not None:
                     from screens.walk import audit_screen
@@ -167,16 +169,20 @@ class _Walker(Citizen):
         sim.remove_card()
 
 
-def walk_journey(harness: Any, kiosk: Kiosk, out: Path,
-                 audit: Any = None) -> tuple[int, list[str]]:
-    """Walk the journey in both orientations; (screenshots saved, failures). With an
-    ``audit`` (screens.audit.Audit) every screen and variant is also audited."""
+def walk_journey(harness: Any, kiosk: Kiosk, out: Path, audit: Any = None, *,
+                 first: bool = True) -> tuple[int, list[str]]:
+    """Walk the journey; (screenshots saved, failures). The first site in both
+    orientations (``journey/<orientation>-...``), another one in its own
+    (``journey/<site>-<orientation>-...``). With an ``audit`` (screens.audit.Audit)
+    every screen and variant is also audited."""
     saved, failures = 0, []
     if kiosk.services.simenv is None or kiosk.services.journey is None:
         return 0, []
-    for size in ((1920, 1080), (1080, 1920)):
+    sizes = ((1920, 1080), (1080, 1920)) if first else (kiosk.site.resolution,)
+    for size in sizes:
         kiosk.session.end(EndReason.CANCEL)
-        walker = _Walker(harness, kiosk, size, out, audit)
+        walker = _Walker(harness, kiosk, size, out, audit,
+                         prefix="" if first else f"{kiosk.site.id}-")
         try:
             walker.run()
         except Exception as exc:  # noqa: BLE001 - reported by the walk, exit code 1

@@ -125,10 +125,13 @@ class ServiceScreen(KioskScreen):
         notice = view.get("notice") or (view.get("error_key") if self.state in (
             "error", "on_screen", "reprint") else None)
         self.notice = self.ui.tr(str(notice)) if notice else ""
+        self.ids.content.clear_widgets()
+        self.ids.actions.clear_widgets()
         self.render(view)
         for action in self.ids.actions.children:
             action.size_hint_x = None
             action.width = self.ui.theme.target * 5
 
     def render(self, view: dict[str, Any]) -> None:
-        """Rebuild the dynamic parts from the journey's view."""
+        """Rebuild the dynamic parts (``ids.content``, ``ids.actions``, emptied before)
+        from the journey's view."""

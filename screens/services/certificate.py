@@ -22,8 +22,6 @@ class CertificateScreen(ServiceScreen):
         ui = self.ui
         content = self.ids.content
         actions = self.ids.actions
-        content.clear_widgets()
-        actions.clear_widgets()
         desk = self.desk
         if self.state == "list":
             for n, case in enumerate(view["cases"]):

@@ -76,8 +76,6 @@ class ProgressScreen(ServiceScreen):
         ui = self.ui
         content = self.ids.content
         actions = self.ids.actions
-        content.clear_widgets()
-        actions.clear_widgets()
         desk = self.desk
         if self.state == "start":
             ways = section(ui, ui.tr("ts.svc.ways"))

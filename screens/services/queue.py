@@ -32,8 +32,6 @@ class QueueScreen(ServiceScreen):
         theme = ui.theme
         content = self.ids.content
         actions = self.ids.actions
-        content.clear_widgets()
-        actions.clear_widgets()
         if self.state == "choose":
             grid = GridLayout(cols=3 if theme.landscape else 2, spacing=theme.gap,
                               size_hint_y=None)

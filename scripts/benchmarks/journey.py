@@ -88,10 +88,8 @@ def deferred(c: Any) -> None:
 def bundle(c: Any) -> None:
     c.open_bundle(BUNDLE)
     face_and_materials(c, ())
-    c.fill_form({"org_name": ("pinyin", "lin chang"),
-                 "credit_code": ("latin", "91330109MA2B3C4D5E"),
-                 "legal_rep": ("pinyin", "zhang san"), "phone": "13800138000",
-                 "area_mu": "12.5", "volume_m3": "30"})
+    from screens.driver import BUNDLE_FORM
+    c.fill_form(BUNDLE_FORM)
     c.wait_state("signature")
     c.sign()
     end(c)

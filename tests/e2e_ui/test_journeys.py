@@ -10,7 +10,7 @@ import cv2
 import pytest
 
 from kiosk.wiring.build import Kiosk
-from screens.driver import Citizen
+from screens.driver import BUNDLE_FORM, Citizen
 from simenv.environment import SimEnvironment
 from tests.e2e_ui.conftest import SHOTS
 
@@ -129,10 +129,7 @@ def test_two_permits_bundle(harness: Any, kiosk: Kiosk, env: SimEnvironment) -> 
     c.open_bundle(BUNDLE)
     c.shot("identity")
     through_face_and_materials(c)
-    c.fill_form({"org_name": ("pinyin", "lin chang"),
-                 "credit_code": ("latin", "91330109MA2B3C4D5E"),
-                 "legal_rep": ("pinyin", "zhang san"), "phone": "13800138000",
-                 "area_mu": "12.5", "volume_m3": "30"})
+    c.fill_form(BUNDLE_FORM)
     c.wait_state("signature")
     c.sign()
     finish(c)

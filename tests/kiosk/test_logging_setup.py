@@ -36,15 +36,20 @@ def test_file_and_ring_are_redacted_and_rotate(tmp_path: Path) -> None:
     assert ID_NUMBER not in text
 
 
+def _log_failure(logger: logging.Logger, message: str, *args: object) -> None:
+    """An exception whose message holds the ID number, logged with its traceback."""
+    try:
+        raise ValueError(f"bad {ID_NUMBER}")
+    except ValueError:
+        logger.exception(message, *args)
+
+
 def test_tracebacks_in_the_file_are_redacted(tmp_path: Path) -> None:
     logger = logging.getLogger("kiosk.test.logging3")
     logger.propagate = False
     setup = setup_logging(tmp_path, logger=logger)
     try:
-        try:
-            raise ValueError(f"bad {ID_NUMBER}")
-        except ValueError:
-            logger.exception("failed")
+        _log_failure(logger, "failed")
     finally:
         setup.close()
     text = (tmp_path / "kiosk.log").read_text(encoding="utf-8")
@@ -57,10 +62,7 @@ def test_ring_keeps_exceptions_redacted(tmp_path: Path) -> None:
     logger.propagate = False
     setup = setup_logging(None, logger=logger)
     try:
-        try:
-            raise ValueError(f"bad {ID_NUMBER}")
-        except ValueError:
-            logger.exception("read of %s failed", ID_NUMBER)
+        _log_failure(logger, "read of %s failed", ID_NUMBER)
         (entry,) = setup.ring.records()
         assert ID_NUMBER not in str(entry)
         assert entry["message"] == f"read of {ID_NUMBER[:6]}********{ID_NUMBER[-4:]} failed"

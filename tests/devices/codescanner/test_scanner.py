@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,92 +46,81 @@ def _scanners(kind: str, serial_sim: SerialScannerSim, evdev_sim: EvdevScannerSi
                                        poll_interval_s=0.02)
 
 
+@pytest.fixture(params=["serial", "evdev"])
+def pair(request: pytest.FixtureRequest, serial_sim: SerialScannerSim,
+         evdev_sim: EvdevScannerSim, clock: FakeClock) -> Iterator[tuple[Any, Any]]:
+    """(simulator, scanner) of each kind, the scanner closed afterwards."""
+    sim, scanner = _scanners(request.param, serial_sim, evdev_sim, clock)
+    try:
+        yield sim, scanner
+    finally:
+        scanner.close()
+
+
 def _poll(scanner: object, n: int = 5) -> list[ScanEvent]:
     out: list[ScanEvent] = []
     for _ in range(n):
-        out += scanner.poll_once()  # type: ignore[attr-defined]
+        out += scanner.poll_once()
     return out
 
 
-@pytest.mark.parametrize("kind", ["serial", "evdev"])
-def test_code_presented_during_a_session_is_reported_once(
-        kind: str, serial_sim: SerialScannerSim, evdev_sim: EvdevScannerSim,
-        clock: FakeClock) -> None:
-    sim, scanner = _scanners(kind, serial_sim, evdev_sim, clock)
+def test_code_presented_during_a_session_is_reported_once(pair: tuple[Any, Any]) -> None:
+    sim, scanner = pair
     heard: list[ScanEvent] = []
-    scanner.add_scan_listener(heard.append)  # type: ignore[attr-defined]
-    try:
-        scanner.poll_once()  # type: ignore[attr-defined]
-        assert scanner.status.state is DeviceState.READY  # type: ignore[attr-defined]
-        scanner.enable()  # type: ignore[attr-defined]
-        sim.present(RECEIPT_QR)  # type: ignore[attr-defined]
-        assert _poll(scanner) == [CodeScanned(Code(RECEIPT_QR))]
-        assert heard == [CodeScanned(Code(RECEIPT_QR))]
-    finally:
-        scanner.close()  # type: ignore[attr-defined]
+    scanner.add_scan_listener(heard.append)
+    scanner.poll_once()
+    assert scanner.status.state is DeviceState.READY
+    scanner.enable()
+    sim.present(RECEIPT_QR)
+    assert _poll(scanner) == [CodeScanned(Code(RECEIPT_QR))]
+    assert heard == [CodeScanned(Code(RECEIPT_QR))]
 
 
-@pytest.mark.parametrize("kind", ["serial", "evdev"])
-def test_code_presented_to_an_idle_kiosk_is_dropped(
-        kind: str, serial_sim: SerialScannerSim, evdev_sim: EvdevScannerSim,
-        clock: FakeClock) -> None:
-    sim, scanner = _scanners(kind, serial_sim, evdev_sim, clock)
-    try:
-        scanner.poll_once()  # type: ignore[attr-defined]
-        sim.present("SOMEONE-ELSES-CODE")  # type: ignore[attr-defined]
-        assert _poll(scanner) == []
-        scanner.enable()  # type: ignore[attr-defined]
-        assert _poll(scanner) == []  # it does not pop up in the next session
-        assert scanner.counters.extra["dropped_idle"] == 1  # type: ignore[attr-defined]
-    finally:
-        scanner.close()  # type: ignore[attr-defined]
+def test_code_presented_to_an_idle_kiosk_is_dropped(pair: tuple[Any, Any]) -> None:
+    sim, scanner = pair
+    scanner.poll_once()
+    sim.present("SOMEONE-ELSES-CODE")
+    assert _poll(scanner) == []
+    scanner.enable()
+    assert _poll(scanner) == []  # it does not pop up in the next session
+    assert scanner.counters.extra["dropped_idle"] == 1
 
 
-@pytest.mark.parametrize("kind", ["serial", "evdev"])
-def test_partial_and_garbage_are_rejected_then_a_good_code_reads(
-        kind: str, serial_sim: SerialScannerSim, evdev_sim: EvdevScannerSim,
-        clock: FakeClock) -> None:
-    sim, scanner = _scanners(kind, serial_sim, evdev_sim, clock)
-    try:
-        scanner.poll_once()  # type: ignore[attr-defined]
-        scanner.enable()  # type: ignore[attr-defined]
-        sim.partial(RECEIPT_QR)  # type: ignore[attr-defined]
-        assert _poll(scanner, 3) == []
-        clock.advance(1.0)  # the line stays quiet: the half code is dropped
-        assert _poll(scanner, 2) == [ScanRejected(Reject.PARTIAL)]
-        sim.garbage()  # type: ignore[attr-defined]
-        events = _poll(scanner)
-        assert ScanRejected(Reject.GARBLED) in events
-        assert all(not isinstance(e, CodeScanned) or e.code.text == "x" for e in events)
-        sim.present("GOOD")  # type: ignore[attr-defined]
-        assert _poll(scanner) == [CodeScanned(Code("GOOD"))]
-    finally:
-        scanner.close()  # type: ignore[attr-defined]
+def test_partial_and_garbage_are_rejected_then_a_good_code_reads(pair: tuple[Any, Any],
+                                                                 clock: FakeClock) -> None:
+    sim, scanner = pair
+    scanner.poll_once()
+    scanner.enable()
+    sim.partial(RECEIPT_QR)
+    assert _poll(scanner, 3) == []
+    clock.advance(1.0)  # the line stays quiet: the half code is dropped
+    assert _poll(scanner, 2) == [ScanRejected(Reject.PARTIAL)]
+    sim.garbage()
+    events = _poll(scanner)
+    assert ScanRejected(Reject.GARBLED) in events
+    assert all(not isinstance(e, CodeScanned) or e.code.text == "x" for e in events)
+    sim.present("GOOD")
+    assert _poll(scanner) == [CodeScanned(Code("GOOD"))]
 
 
-@pytest.mark.parametrize("kind", ["serial", "evdev"])
-def test_unplug_then_replug_recovers(kind: str, serial_sim: SerialScannerSim,
-                                     evdev_sim: EvdevScannerSim, clock: FakeClock) -> None:
-    sim, scanner = _scanners(kind, serial_sim, evdev_sim, clock)
-    try:
-        scanner.poll_once()  # type: ignore[attr-defined]
-        scanner.enable()  # type: ignore[attr-defined]
-        sim.unplug()  # type: ignore[attr-defined]
-        _poll(scanner, 3)
-        status = scanner.status  # type: ignore[attr-defined]
-        assert status.state is DeviceState.UNAVAILABLE
-        assert status.reason == "device.reason.codescanner_unplugged"
-        clock.advance(2)
-        _poll(scanner, 2)
-        assert scanner.status.state is DeviceState.UNAVAILABLE  # type: ignore[attr-defined]
-        sim.plug()  # type: ignore[attr-defined]
-        clock.advance(2)
-        scanner.poll_once()  # type: ignore[attr-defined]
-        assert scanner.status.state is DeviceState.READY  # type: ignore[attr-defined]
-        sim.present("AGAIN")  # type: ignore[attr-defined]
-        assert _poll(scanner) == [CodeScanned(Code("AGAIN"))]
-    finally:
-        scanner.close()  # type: ignore[attr-defined]
+def test_unplug_then_replug_recovers(pair: tuple[Any, Any], clock: FakeClock) -> None:
+    sim, scanner = pair
+    scanner.poll_once()
+    scanner.enable()
+    sim.unplug()
+    _poll(scanner, 3)
+    status = scanner.status
+    assert status.state is DeviceState.UNAVAILABLE
+    assert status.reason == "device.reason.codescanner_unplugged"
+    clock.advance(2)
+    _poll(scanner, 2)
+    assert scanner.status.state is DeviceState.UNAVAILABLE
+    sim.plug()
+    clock.advance(2)
+    scanner.poll_once()
+    assert scanner.status.state is DeviceState.READY
+    sim.present("AGAIN")
+    assert _poll(scanner) == [CodeScanned(Code("AGAIN"))]
 
 
 def test_aim_identifiers_and_crlf_on_serial(serial_sim: SerialScannerSim,

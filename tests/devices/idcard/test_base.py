@@ -186,30 +186,30 @@ def test_sam_not_authorised_is_unavailable_with_reason(model: SamModel,
     assert r.status.ready
 
 
+def _read_with_test_codec(model: SamModel, clock: FakeClock) -> CardInserted:
+    """The card on ``model`` read by a reader with the simulator's photo codec."""
+    events: list[CardEvent] = []
+    r = LoopbackReader(model, clock, photo_decoder=SimJpegTestCodec())
+    r.add_card_listener(events.append)
+    r.enable()
+    r.poll_once()
+    r.poll_once()
+    assert isinstance(events[0], CardInserted)
+    return events[0]
+
+
 def test_sim_jpeg_photo_is_decoded_when_configured(model: SamModel, clock: FakeClock) -> None:
     from dataclasses import replace
     jpeg = b"\xff\xd8" + bytes(100) + b"\xff\xd9"
     model.place(replace(PROFILES["resident"], photo=SimJpegTestCodec.embed(jpeg)))
-    events: list[CardEvent] = []
-    r = LoopbackReader(model, clock, photo_decoder=SimJpegTestCodec())
-    r.add_card_listener(events.append)
-    r.enable()
-    r.poll_once()
-    r.poll_once()
-    assert isinstance(events[0], CardInserted)
-    assert events[0].photo_reason is None and events[0].identity.photo_bmp == jpeg
+    inserted = _read_with_test_codec(model, clock)
+    assert inserted.photo_reason is None and inserted.identity.photo_bmp == jpeg
 
 
 def test_test_codec_refuses_a_real_photo_field(model: SamModel, clock: FakeClock) -> None:
     model.place(PROFILES["resident"])
-    events: list[CardEvent] = []
-    r = LoopbackReader(model, clock, photo_decoder=SimJpegTestCodec())
-    r.add_card_listener(events.append)
-    r.enable()
-    r.poll_once()
-    r.poll_once()
-    assert isinstance(events[0], CardInserted)
-    assert events[0].photo_reason == PHOTO_UNAVAILABLE and events[0].identity.photo_bmp == b""
+    inserted = _read_with_test_codec(model, clock)
+    assert inserted.photo_reason == PHOTO_UNAVAILABLE and inserted.identity.photo_bmp == b""
 
 
 def test_diagnostics_hold_no_personal_data(reader: LoopbackReader, model: SamModel) -> None:

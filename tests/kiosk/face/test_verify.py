@@ -77,13 +77,20 @@ def test_match_with_the_head_turn_challenge(engine: FaceEngine,
     assert "face.guide.hold_still" in prompts
 
 
+def _still_face(engine: FaceEngine, card: photos.Image, live: photos.Image
+                ) -> tuple[list[Step], FaceVerifier, OpenCVCamera]:
+    """The verifier's steps for a face that holds still (no liveness challenge), the
+    verifier and the camera."""
+    clock = FakeClock()
+    verifier = FaceVerifier(engine, _card(engine, card), FaceConfig(liveness=False),
+                            clock=clock, rng=random.Random(1))
+    camera = _camera(clock, FaceScene(portrait(engine, live), [Key(0.0)]))
+    return _run(verifier, camera), verifier, camera
+
+
 def test_match_against_a_different_photo_of_the_same_person(
         engine: FaceEngine, photo: Callable[[str], photos.Image]) -> None:
-    clock = FakeClock()
-    verifier = FaceVerifier(engine, _card(engine, photo("obama.jpg")),
-                            FaceConfig(liveness=False), clock=clock, rng=random.Random(1))
-    camera = _camera(clock, FaceScene(portrait(engine, photo("obama3.jpg")), [Key(0.0)]))
-    steps = _run(verifier, camera)
+    steps = _still_face(engine, photo("obama.jpg"), photo("obama3.jpg"))[0]
     decision = steps[-1].decision
     assert decision is not None and decision.outcome == "match"
     assert len(steps) == 5  # frames_per_attempt good frames, then the decision
@@ -91,11 +98,7 @@ def test_match_against_a_different_photo_of_the_same_person(
 
 def test_another_person_gets_three_attempts_then_staff(
         engine: FaceEngine, photo: Callable[[str], photos.Image]) -> None:
-    clock = FakeClock()
-    verifier = FaceVerifier(engine, _card(engine, photo("astronaut")),
-                            FaceConfig(liveness=False), clock=clock, rng=random.Random(1))
-    camera = _camera(clock, FaceScene(portrait(engine, photo("grace_hopper")), [Key(0.0)]))
-    steps = _run(verifier, camera)
+    steps, verifier, camera = _still_face(engine, photo("astronaut"), photo("grace_hopper"))
     decision = steps[-1].decision
     assert decision is not None
     assert (decision.outcome, decision.reason, decision.attempts) == ("staff", RESULT_NO_MATCH, 3)
