@@ -20,8 +20,8 @@ load_kv(Path(__file__).with_suffix(".kv"))
 
 MAX_DIGITS = 12
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")
-#: Large text on a landscape screen leaves less height: four keys a row, three rows,
-#: so that no key is smaller than in the standard layout.
+#: Large text leaves less height for the keypad: four keys a row, three rows, so that
+#: no key is smaller than in the standard layout.
 WIDE_KEYS = ("1", "2", "3", "clear", "4", "5", "6", "back", "7", "8", "9", "0")
 
 
@@ -42,7 +42,7 @@ class PinScreen(KioskScreen):
             self.problem = self._locked_text()
         pad = self.ids.keypad
         pad.clear_widgets()
-        wide = self.ui.elderly and self.ui.theme.landscape
+        wide = self.ui.elderly
         pad.cols = 4 if wide else 3
         for key in WIDE_KEYS if wide else KEYS:
             label = {"clear": self.ui.tr("ts.tech.pin_clear"),

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from devices.base import Presence
+from kiosk.catalog import load_catalog
 from kiosk.config.model import ROOT, KioskConfig, SiteProfile, load_config, load_site
 from kiosk.errors import ConfigError
 
@@ -56,8 +57,22 @@ def test_every_shipped_site_file_loads() -> None:
 def test_site_resolution_and_presence_default() -> None:
     bank = load_site(load_config(), "bank-branch")
     assert bank.resolution == (1080, 1920)
-    assert bank.presence("scanner") is Presence.ABSENT
     assert bank.presence("no-such-kind") is Presence.ABSENT
+
+
+def test_every_site_that_asks_for_pages_can_capture_them() -> None:
+    """Pages are captured by the scanner kind (driver doccam: the document camera, or a
+    flatbed): a site that offers items with pages to capture must not mark it absent
+    (the bank branch once did, and no page could ever be taken there)."""
+    config = load_config()
+    catalog = load_catalog(ROOT / "config" / "catalog")
+    for path in sorted((ROOT / "config" / "sites").glob("*.yaml")):
+        site = load_site(config, path.stem)
+        offered = catalog.subset(site.catalog, source=str(path))
+        capturing = [i.code for i in offered.items
+                     if any(m.capture != "none" for m in i.materials)]
+        if capturing:
+            assert site.presence("scanner") is not Presence.ABSENT, (site.id, capturing[:3])
 
 
 def test_config_objects_are_frozen() -> None:
