@@ -19,12 +19,16 @@ class KioskApp(App):  # type: ignore[misc]
     title = "政务自助服务"
 
     def __init__(self, kiosk: Kiosk, resolution: tuple[int, int],
-                 on_ready: Callable[[float, float], None] | None = None) -> None:
+                 on_ready: Callable[[float, float], None] | None = None,
+                 after_home: Callable[[], None] | None = None) -> None:
+        """``after_home``: called once Home is on screen (the simulators and devices
+        start then, off the path to an interactive Home)."""
         super().__init__()
         self.kiosk = kiosk
         self.resolution = resolution
         self.shell: Shell | None = None
         self._on_ready = on_ready
+        self._after_home = after_home
 
     def build(self) -> Shell:
         ui = UiState(self.kiosk, resolution=self.resolution)
@@ -43,6 +47,9 @@ class KioskApp(App):  # type: ignore[misc]
         # Once Home is on screen, build the search index while the citizen reads it
         # (not before: it would compete with the first frame for the CPU).
         Window.unbind(on_flip=self._warm_up)
+        after_home = self._after_home
+        if after_home is not None:
+            Clock.schedule_once(lambda _dt: after_home(), 0.2)
         Clock.schedule_once(lambda _dt: self.kiosk.warm_up(), 1.0)
 
     def _first_frame(self, *_: Any) -> None:

@@ -12,17 +12,21 @@ video driver are set in the environment first.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from kiosk.clock import SteppedClock
 from kiosk.config.model import load_config
-from kiosk.errors import ConfigError, SimulationError
+from kiosk.errors import ConfigError, KioskError, SimulationError
 from kiosk.logging_setup import setup_logging
 from kiosk.wiring.build import Kiosk, build_kiosk
-from kiosk.wiring.journey import attach_journey, start_simulation, wants_simulation
+from kiosk.wiring.simulation import start_simulation, wants_simulation
+
+log = logging.getLogger(__name__)
 
 #: The site profiles the headless walk shows by default: one per orientation.
 WALK_SITES = ("township", "bank-branch")
@@ -99,19 +103,25 @@ def main(argv: list[str] | None = None) -> int:
         # mode's log screen reads.
         logs = setup_logging(fonts / "log")
         keep_escpos_cache(fonts / "cache")
+        # The interactive kiosk shows Home first and starts the simulators and opens the
+        # devices right after (Background below); the walk needs everything up first.
+        interactive = args.screenshots is None
         if wants_simulation(None, tuple(args.config), site=args.site, no_sim=args.no_sim):
-            sim = start_simulation(tuple(args.config), site=args.site)
+            sim = start_simulation(tuple(args.config), site=args.site,
+                                   prepare_only=interactive)
             args.config.append(sim.overlay)
-        kiosks = build_all(args, device_factory=real_time_devices())
-        # The journey (outbox, sender, receipts, face) on every site the walk shows: one
-        # outbox and sender (the first kiosk's), a starter per site, one set of devices.
-        first = attach_journey(kiosks[0])
-        for other in kiosks[1:]:
-            attach_journey(other, share=first)
-        if first is not None and sim is not None:
+        factory = RealTimeDevices(open_now=not interactive)
+        kiosks = build_all(args, device_factory=factory)
+        if sim is not None:
             for kiosk in kiosks:
                 kiosk.services.simenv = sim
-        return _run(args, kiosks, fonts)
+        background = Background(sim, factory.devices, kiosks)
+        if not interactive:
+            background.attach_journeys()
+        try:
+            return _run(args, kiosks, fonts, background)
+        finally:
+            background.join()
     except ConfigError as exc:
         print(f"kiosk: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -136,27 +146,80 @@ def keep_escpos_cache(cache: Path) -> None:
     os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
 
 
-def real_time_devices() -> Any:
+class Background:
+    """What the interactive kiosk starts once Home is on screen: the simulators (when
+    ``scripts/run`` simulates the terminal), the devices, which report their states
+    as they come (an item needing one that is not ready yet shows 暂停服务 for that
+    moment), and the journey's services (outbox, sender, receipts, face). The walk
+    attaches the journeys before it starts (everything is up by then)."""
+
+    def __init__(self, sim: Any, devices: Any, kiosks: list[Kiosk]) -> None:
+        self._sim = sim
+        self._devices = devices
+        self._kiosks = kiosks
+        self._thread: threading.Thread | None = None
+
+    def attach_journeys(self) -> None:
+        """The journey on every site shown: one outbox and sender (the first kiosk's), a
+        starter per site, one set of devices."""
+        from kiosk.wiring.journey import attach_journey  # OpenCV and the rest: after Home
+        first = attach_journey(self._kiosks[0])
+        for other in self._kiosks[1:]:
+            attach_journey(other, share=first)
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="kiosk-start", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        if self._sim is not None:
+            try:
+                self._sim.start()
+            except SimulationError as exc:
+                log.error("the simulated terminal did not start: %s", exc)
+        if self._devices is not None:
+            self._devices.open_all(settle_s=0)
+        try:
+            self.attach_journeys()
+        except KioskError as exc:  # the kiosk stays up: its screens say the journey is off
+            log.error("the citizen journey is not available: %s", exc)
+
+    def join(self, timeout_s: float = 90.0) -> None:
+        """Before the simulators are stopped: never leave one half started."""
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+
+class RealTimeDevices:
     """The device factory of ``scripts/run``: devices always run on real time (their
     pollers and the simulators pace themselves with it), also when the walk moves the
     UI's FakeClock; one set of drivers per process: the walk builds a kiosk per site,
     the first site opens the devices and the others share them (minus the kinds their
-    profile marks absent), so every site's screens show the devices running."""
-    from devices.base import Presence
-    from kiosk.clock import SystemClock
-    from kiosk.wiring.devices import open_devices
-    opened: dict[str, Any] = {}
+    profile marks absent), so every site's screens show the devices running.
 
-    def factory(config: Any, site: Any, _clock: Any) -> Any:
-        if opened:
-            return {kind: device for kind, device in opened.items()
+    ``open_now=False``: built only; :attr:`devices` (the DeviceSet) is opened later
+    (:class:`Background`, once Home is on screen)."""
+
+    def __init__(self, *, open_now: bool = True) -> None:
+        self.open_now = open_now
+        self.devices: Any = None
+
+    def __call__(self, config: Any, site: Any, _clock: Any) -> Any:
+        from devices.base import Presence
+        from kiosk.clock import SystemClock
+        from kiosk.wiring.devices import build_devices
+        if self.devices is not None:
+            return {kind: device for kind, device in self.devices.items()
                     if site.presence(kind) != Presence.ABSENT}
-        opened.update(open_devices(config, site, SystemClock()))
-        return opened
-    return factory
+        self.devices = build_devices(config, site, clock=SystemClock())
+        if self.open_now:
+            self.devices.open_all()
+        return self.devices
 
 
-def _run(args: argparse.Namespace, kiosks: list[Kiosk], fonts: Path) -> int:
+def _run(args: argparse.Namespace, kiosks: list[Kiosk], fonts: Path,
+         background: Background) -> int:
     first = kiosks[0]
     prepare_kivy(resolution(first, args.orientation),
                  headless=args.headless or args.screenshots is not None,
@@ -176,7 +239,8 @@ def _run(args: argparse.Namespace, kiosks: list[Kiosk], fonts: Path) -> int:
     if args.exit_when_ready:
         def on_ready(drawn: float, cpu: float) -> None:
             print(f"READY {drawn:.6f} {cpu:.6f}", flush=True)
-    KioskApp(first, resolution(first, args.orientation), on_ready=on_ready).run()
+    KioskApp(first, resolution(first, args.orientation), on_ready=on_ready,
+             after_home=background.start).run()
     return 0
 
 

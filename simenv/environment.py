@@ -45,6 +45,8 @@ CLI: ``python -m simenv up [--dir var/sim] [--site NAME] [--json]`` and
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -52,9 +54,8 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 import yaml
 
 from kiosk.config.model import ROOT, KioskConfig, load_config, resolve
@@ -69,9 +70,12 @@ from simenv.procs import (
     child_environ,
     free_port,
     request_json,
+    scene_dir,
     socket_answers,
 )
-from simenv.scenes import SceneKit
+
+if TYPE_CHECKING:
+    from simenv.scenes import SceneKit
 
 START_TIMEOUT_S = 60.0
 #: Longest UNIX socket path we create (sun_path is 108 bytes on Linux).
@@ -178,7 +182,13 @@ class SimEnvironment:
             raise
         return self
 
-    def _start(self) -> None:
+    def prepare(self) -> SimEnvironment:
+        """What the kiosk's configuration needs, without starting a process: the
+        directories, the outbox key, the terminal secret, the ports, and the overlay.
+        ``scripts/run`` builds the kiosk on it and shows Home at once; :meth:`start`
+        then starts the simulators, which the devices find when they come up."""
+        if self.base is not None:
+            return self
         base = self.base = load_config(self._config_path, self._overlays)
         if len(str(self.control_socket)) > MAX_SOCKET_PATH:
             self.run_dir = Path(tempfile.mkdtemp(prefix="ksim-", dir="/tmp"))
@@ -187,18 +197,35 @@ class SimEnvironment:
             d.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not self.outbox_key.exists():
             create_key(self.outbox_key)
+        if not self.secret_file.exists():  # registered with the back office by start()
+            fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32) + "\n")
         # The emulator numbers jobs from 1 in each run: last run's PNGs would be overwritten.
         for old in self.receipts_dir.glob("job-*.png"):
             old.unlink()
+        # Once per terminal id and directory: ``up --dir var/sim`` restarts quickly.
+        # Each terminal is registered with its own reference prefix.
+        self.ref_prefix = simulated_prefix(base.terminal.id)
+        self.printer_port = free_port()
+        self.backoffice_port = free_port()
+        self.sscard = self._pcsc.expected()
+        self._write_overlay(base)
+        return self
+
+    def _start(self) -> None:
+        base = self.prepare().base
+        assert base is not None
+        from simenv.scenes import SceneKit  # OpenCV and NumPy: not before the kiosk's Home
+        self.scenes = SceneKit(self.dir, {
+            "camera": (base.devices.camera.width, base.devices.camera.height),
+            "doccam": (base.devices.doccam.width, base.devices.doccam.height)})
         bo_env = self._bo_env = child_environ({"BACKOFFICE_DATA_DIR": str(self.dir / "backoffice"),
                                 "BACKOFFICE_CATALOG_DIR": str(self._catalog_dir(base))},
                                drop=("DATABASE_URL", "BACKOFFICE_STAFF_TOKEN"))
         # Everything that takes an interpreter start at once; provisioning first
         # only where the server needs it (one process creates the schema).
         provision = None
-        # Once per terminal id and directory: ``up --dir var/sim`` restarts quickly.
-        # Each terminal is registered with its own reference prefix.
-        self.ref_prefix = simulated_prefix(base.terminal.id)
         marker = self.dir / "backoffice" / f".terminal-{base.terminal.id}-{self.ref_prefix}"
         if not (self.secret_file.exists() and marker.exists()):
             provision = Child("backoffice-provision", "backoffice.cli",
@@ -208,27 +235,24 @@ class SimEnvironment:
         self._spawn("idcard", "devices.idcard.simulator",
                     ["--link", str(self.idcard_link), "--control", str(self.idcard_socket),
                      "--baud", str(base.devices.idcard.baud)])
-        self.printer_port = free_port()
         self._spawn("printer", "devices.printer.emulator",
                     ["--port", str(self.printer_port), "--out", str(self.receipts_dir),
                      "--control", str(self.printer_socket),
                      "--paper", str(base.devices.printer.paper_mm),
                      *(arg for face in FALLBACK_FACES for arg in ("--font", str(face.path)))])
-        self.scenes = SceneKit(self.dir, {
-            "camera": (base.devices.camera.width, base.devices.camera.height),
-            "doccam": (base.devices.doccam.width, base.devices.doccam.height)})
         self.scenes.start()
         if provision is not None:
             self._finish(provision)
             marker.touch()
-        self.backoffice_port = free_port()
         self._children["backoffice"] = Child(
             "backoffice", "backoffice.cli",
             ["serve", "--host", "127.0.0.1", "--port", str(self.backoffice_port)],
             log_dir=self.log_dir, env=bo_env)
         self._children["backoffice"].start()
+        expected = self.sscard
         self.sscard = self._pcsc.start()
-        self._write_overlay(base)
+        if self.sscard.get("available") != expected.get("available"):
+            self._write_overlay(base)  # for whoever reads the overlay from now on
         self._children["idcard"].wait_ready(
             lambda: socket_answers(self.idcard_socket, {"op": "state"}), self._timeout)
         self._children["printer"].wait_ready(
@@ -267,6 +291,8 @@ class SimEnvironment:
         return resolve(base.catalog_dir)
 
     def _wait_backoffice(self) -> None:
+        import requests  # not before the kiosk's Home (scripts/run prepares first)
+
         url = self.backoffice_url + "/api/v1/health"
 
         def healthy() -> bool:
@@ -312,9 +338,8 @@ class SimEnvironment:
         tmp.replace(self.overlay)
 
     def _scene_dir(self, kind: str) -> Path:
-        if self.scenes is None:
-            raise SimulationError("scenes not started")
-        return self.scenes.scene_dir(kind)
+        """Where the camera simulator reads ``kind``'s frames (SceneKit writes them)."""
+        return scene_dir(self.dir, kind)
 
     # -- control API ---------------------------------------------------------------------
     def _idcard(self, **msg: Any) -> dict[str, Any]:

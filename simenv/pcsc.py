@@ -52,6 +52,13 @@ class PcscSim:
         self.status: dict[str, Any] = {"available": False, "reason": REASON_NO_SERVICE,
                                        "detail": "not started"}
 
+    def expected(self) -> dict[str, Any]:
+        """What :meth:`start` will most likely find, without starting anything: the
+        virtual reader when pcscd and the vpcd driver are installed."""
+        if shutil.which("pcscd") is None or not VPCD_DRIVER.exists():
+            return {"available": False, "reason": REASON_NO_SERVICE}
+        return {"available": True, "reader": VPCD_READER}
+
     def start(self, timeout_s: float = 10.0) -> dict[str, Any]:
         try:
             import devices.sscard.virtual_card  # noqa: F401 - only checking it is there

@@ -119,3 +119,9 @@ class Child:
                 raise SimulationError(f"{self.name} not ready after {timeout_s:.0f} s:\n"
                                       f"{self.log_tail()}")
             time.sleep(POLL_S)  # another process's start-up, not a timing in a test
+
+
+def scene_dir(directory: Path, kind: str) -> Path:
+    """Where a simulated camera of ``kind`` reads its frames, in an environment's
+    ``directory`` (simenv/scenes.py writes them there)."""
+    return directory / "camera" / kind

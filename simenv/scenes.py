@@ -57,6 +57,7 @@ from devices.camera.scenes import _office_background as office_background
 from devices.idcard.photo import SimJpegTestCodec
 from kiosk.config.model import ROOT
 from kiosk.errors import SimulationError
+from simenv.procs import scene_dir
 
 FACE_SCENES = ("none", "holder", "holder_live", "holder_left", "holder_right", "other", "two",
                "far", "covered")
@@ -133,7 +134,7 @@ class SceneKit:
         self.current: dict[str, str] = {}
 
     def scene_dir(self, kind: str) -> Path:
-        return self.dir / "camera" / kind
+        return scene_dir(self.dir, kind)
 
     def start(self) -> None:
         """Blank scenes now (cheap); faces and pages prepared in a background thread."""

@@ -22,15 +22,13 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devices.base import Device, DeviceState, DeviceStatus, MediaStatus
 from devices.fontchain import FontFile
 from devices.printer import commands as cmd
 from devices.printer.document import Document
-from devices.printer.glyphs import GlyphCache
 from devices.printer.profile import Mode, PrinterProfile
-from devices.printer.render import JobMode, RenderedJob, render
 from devices.printer.status import PrinterStatusBits
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import (
@@ -40,6 +38,13 @@ from kiosk.errors import (
     PrinterError,
     ProtocolError,
 )
+
+if TYPE_CHECKING:
+    from devices.printer.glyphs import GlyphCache
+    from devices.printer.render import JobMode, RenderedJob
+
+# The renderer and the glyph cache (NumPy, Pillow, qrcode) are imported with the first
+# receipt, not with the driver: the kiosk builds its printer before Home is shown.
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +208,7 @@ class ReceiptPrinter(Device):
     def glyphs(self) -> GlyphCache:
         if self._glyphs is None:
             # a few hundred ms: only when first needed
+            from devices.printer.glyphs import GlyphCache
             self._glyphs = GlyphCache(fallbacks=self._fallback_fonts)
         return self._glyphs
 
@@ -214,6 +220,7 @@ class ReceiptPrinter(Device):
             cache.cell(ch)
 
     def render(self, doc: Document, mode: Mode | None = None) -> RenderedJob:
+        from devices.printer.render import render
         return render(doc, self.profile, mode or self.mode, self.glyphs)
 
     @property

@@ -14,8 +14,6 @@ import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import escpos.exceptions
-import escpos.printer
 import serial
 
 from devices.base import resolve_path
@@ -35,12 +33,25 @@ def _boundary(what: str) -> Iterator[None]:
         yield
     except (TimeoutError, serial.SerialTimeoutException) as exc:
         raise DeviceTimeout(f"{what}: timed out ({exc})") from exc
-    except escpos.exceptions.Error as exc:
+    except _escpos_error() as exc:
         raise DeviceUnavailable(f"{what}: {exc}", i18n_key="device.reason.not_found") from exc
     except (OSError, serial.SerialException, ValueError) as exc:
         raise DeviceUnavailable(f"{what}: {exc}", i18n_key="device.reason.disconnected") from exc
     except _usb_error() as exc:
         raise DeviceUnavailable(f"{what}: {exc}", i18n_key="device.reason.disconnected") from exc
+
+
+def _escpos() -> Any:
+    """python-escpos, imported with the first transport: its printer database and the
+    imaging it pulls in cost the kiosk's first Home screen a tenth of a second."""
+    import escpos.printer
+    return escpos.printer
+
+
+def _escpos_error() -> type[Exception]:
+    import escpos.exceptions
+    error: type[Exception] = escpos.exceptions.Error
+    return error
 
 
 def _usb_error() -> tuple[type[Exception], ...]:
@@ -94,7 +105,7 @@ class NetworkPrinter(EscposTransport):
         self.host, self.port = host, port
 
     def _make(self) -> Any:
-        return escpos.printer.Network(self.host, self.port, timeout=self.job_timeout_s,
+        return _escpos().Network(self.host, self.port, timeout=self.job_timeout_s,
                                       profile=None)
 
     def _open_transport(self) -> None:
@@ -138,7 +149,7 @@ class SerialPrinter(EscposTransport):
 
     def _make(self) -> Any:
         # dsrdtr=False: a pty (the emulator) and many USB-serial adapters have no DSR line.
-        return escpos.printer.Serial(self.port, baudrate=self.baud, timeout=self.job_timeout_s,
+        return _escpos().Serial(self.port, baudrate=self.baud, timeout=self.job_timeout_s,
                                      dsrdtr=False, profile=None)
 
     def _read(self, timeout_s: float) -> bytes:
@@ -166,10 +177,10 @@ class UsbPrinter(EscposTransport):
         self.vendor, self.product = vendor, product
 
     def _make(self) -> Any:
-        if not escpos.printer.Usb.is_usable():
+        if not _escpos().Usb.is_usable():
             raise DeviceUnavailable("pyusb is not installed",
                                     i18n_key="device.reason.library_missing")
-        return escpos.printer.Usb(self.vendor, self.product,
+        return _escpos().Usb(self.vendor, self.product,
                                   timeout=int(self.job_timeout_s * 1000), profile=None)
 
     def _read(self, timeout_s: float) -> bytes:
@@ -198,7 +209,7 @@ class FilePrinter(EscposTransport):
         self.path = path
 
     def _make(self) -> Any:
-        return escpos.printer.File(self.path, profile=None)
+        return _escpos().File(self.path, profile=None)
 
     def _read(self, timeout_s: float) -> bytes:
         return b""

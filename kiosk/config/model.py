@@ -207,6 +207,18 @@ class SiteServices(StrictModel):
         return self
 
 
+class VoiceProfile(StrictModel):
+    """Spoken prompts at this site (the text is always on screen as well). A bank branch
+    may keep them off; 长辈版 turns them on for its session."""
+
+    enabled: bool = True
+    volume: float = Field(default=0.8, ge=0.0, le=1.0)
+    #: speaking rate, 1.0 = espeak-ng's usual pace
+    rate: float = Field(default=1.0, ge=0.5, le=2.0)
+    elderly_enabled: bool = True
+    elderly_rate: float = Field(default=0.85, ge=0.5, le=2.0)
+
+
 class SiteProfile(StrictModel):
     schema_version: Literal[1] = 1
     id: str = Field(pattern=r"^[a-z0-9-]+$")
@@ -222,6 +234,7 @@ class SiteProfile(StrictModel):
     default_language: Language = "zh_CN"
     elderly_mode_default: bool = False
     services: SiteServices = SiteServices()
+    voice: VoiceProfile = VoiceProfile()
 
     @pydantic.model_validator(mode="after")
     def _default_language_offered(self) -> SiteProfile:

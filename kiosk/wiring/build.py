@@ -17,7 +17,7 @@ Later pieces plug in here, not in the screens:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -74,6 +74,31 @@ class LazySearch:
         return self._get().search(query, limit)
 
 
+class LazyTranslators(Mapping[str, "Translate"]):
+    """The site's languages, each translator loaded (its .po files parsed) on first
+    use: the default language for Home, another one when a citizen switches to it."""
+
+    def __init__(self, languages: Sequence[str], factory: Callable[[str], Translate]) -> None:
+        self._languages = tuple(languages)
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._loaded: dict[str, Translate] = {}
+
+    def __getitem__(self, lang: str) -> Translate:
+        if lang not in self._languages:
+            raise KeyError(lang)
+        with self._lock:
+            if lang not in self._loaded:
+                self._loaded[lang] = self._factory(lang)
+            return self._loaded[lang]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._languages)
+
+    def __len__(self) -> int:
+        return len(self._languages)
+
+
 @dataclass
 class Kiosk:
     """Everything the UI is given. Built once by :func:`build_kiosk`."""
@@ -112,8 +137,13 @@ class Kiosk:
     def warm_up(self) -> threading.Thread:
         """Build what is lazy (the search index) in the background; returns the thread."""
         warm = getattr(self.search, "warm", None)
-        thread = threading.Thread(target=warm or (lambda: None), name="kiosk-warm-up",
-                                  daemon=True)
+
+        def work() -> None:
+            for lang in self.translators:  # the other languages' texts, parsed now
+                self.translators[lang]
+            if warm is not None:
+                warm()
+        thread = threading.Thread(target=work, name="kiosk-warm-up", daemon=True)
         thread.start()
         return thread
 
@@ -141,7 +171,7 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
     site = load_site(config, site_name)
     catalog = load_catalog(resolve(config.catalog_dir)).subset(
         site.catalog, source=f"{resolve(config.sites_dir) / site.id}.yaml")
-    translators: dict[str, Translate] = {lang: Translator(lang) for lang in site.languages}
+    translators = LazyTranslators(site.languages, Translator)
 
     def make_search() -> Search:
         # pypinyin is imported here, off the start-up path (see LazySearch).
@@ -155,7 +185,8 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
     checker = AvailabilityChecker(site, device_map, accepting or (lambda: True))
     session = SessionManager(clock, site.idle, list(device_map.values()))
     services = Services(config=config, site=site, catalog=catalog, clock=clock,
-                        devices=device_map)
+                        devices=device_map,
+                        texts=lambda lang, key: translators[lang].gettext(key))
     return Kiosk(config=config, site=site, catalog=catalog, translators=translators,
                  search=search, devices=device_map, availability=checker, session=session,
                  clock=clock, services=services,

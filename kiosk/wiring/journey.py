@@ -28,7 +28,6 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cv2
@@ -39,7 +38,7 @@ from devices.camera.base import Camera
 from devices.printer.base import ReceiptPrinter
 from devices.scanner.base import ScannedPage, Scanner
 from kiosk.catalog.workdays import load_calendar
-from kiosk.config.model import ROOT, load_config, load_site, resolve
+from kiosk.config.model import resolve
 from kiosk.errors import DeviceUnavailable, KioskError
 from kiosk.face.engine import FaceEngine
 from kiosk.face.verify import FaceVerifier, Step
@@ -50,7 +49,6 @@ from kiosk.journey.starter import JourneyStarter
 from kiosk.receipts.service import ReceiptService
 from kiosk.submission.heartbeat import Heartbeat
 from kiosk.submission.sender import Submission, build_submission
-from simenv.environment import SimEnvironment
 
 if TYPE_CHECKING:
     from kiosk.wiring.build import Kiosk
@@ -321,21 +319,3 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         beat.start()
     kiosk.services.journey = services
     return services
-
-
-def wants_simulation(config_path: Any, overlays: tuple[Any, ...], *, site: str | None,
-                     no_sim: bool) -> bool:
-    """``scripts/run`` runs on the simulated terminal unless a back office is configured
-    (a real terminal) or ``--no-sim`` is given. Loads config and site first, so that a
-    bad file stops the program (ConfigError) before anything starts."""
-    config = load_config(config_path, overlays)
-    load_site(config, site)
-    return not no_sim and not config.backoffice.url
-
-
-def start_simulation(overlays: tuple[Any, ...], *, site: str | None,
-                     directory: Any = None) -> SimEnvironment:
-    """Start :class:`simenv.environment.SimEnvironment` (child processes; stopped by the
-    caller) in ``var/sim`` by default; its ``overlay`` points the kiosk at the simulators."""
-    where = Path(directory) if directory is not None else ROOT / "var" / "sim"
-    return SimEnvironment(where, overlays=overlays, site=site).start()

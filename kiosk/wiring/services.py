@@ -21,24 +21,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from devices.base import Device
-from devices.printer.base import ReceiptPrinter
 from kiosk.catalog import Catalog
 from kiosk.clock import Clock
 from kiosk.config.model import KioskConfig, SiteProfile
-from kiosk.desk.servicedesk import QrScanner, ServiceDesk, queue_categories
-from kiosk.desk.tasks import CaseLookup, DailyTicketCounter, TicketIssuer
 from kiosk.errors import ConfigError
-from kiosk.journey.runner import Work
 from kiosk.logging_setup import RingBufferHandler
-from kiosk.receipts import ReceiptCatalog
-from kiosk.receipts.service import ReceiptService
-from kiosk.submission.client import BackofficeClient
 from kiosk.technician.console import TechnicianConsole
 from kiosk.technician.gate import CornerGesture, PinGate
 
 if TYPE_CHECKING:
+    from devices.printer.base import ReceiptPrinter
+    from kiosk.desk.servicedesk import QrScanner, ServiceDesk
+    from kiosk.desk.tasks import CaseLookup, TicketIssuer
     from kiosk.face.engine import FaceEngine
+    from kiosk.journey.runner import Work
+    from kiosk.receipts import ReceiptCatalog
+    from kiosk.receipts.service import ReceiptService
+    from kiosk.voice.guide import VoiceGuide
     from kiosk.wiring.journey import JourneyServices
+
+# The desk, the back-office client and the receipt documents are imported where they
+# are first used (a citizen's tap), not here: together with the requests and numpy they
+# pull in, they would cost the first Home screen a third of a second.
 
 
 def run_on_thread(work: Work) -> None:
@@ -76,6 +80,11 @@ class Services:
     #: Where the technician's bundle goes when no USB stick is mounted.
     bundle_dir: Path | None = None
     desk: ServiceDesk | None = None
+    #: Spoken prompts; default: espeak-ng into ``<data>/voice`` played with sox, as the
+    #: site profile's ``voice`` says (tests give one with a recording player).
+    voice: VoiceGuide | None = None
+    #: The shown texts, per language (the voice says exactly what the screen shows).
+    texts: Callable[[str, str], str] | None = None
     technician: TechnicianConsole | None = None
     pin_gate: PinGate | None = None
     _engine: FaceEngine | None = field(default=None, init=False, repr=False)
@@ -86,6 +95,7 @@ class Services:
     # -- the citizen-service desk -----------------------------------------------------
     def service_desk(self) -> ServiceDesk:
         """The desk of 进度查询, 取号 and 证明打印; the screen sets its ``deliver``."""
+        from kiosk.desk.servicedesk import ServiceDesk
         if self.desk is None:
             printer = self.devices.get("printer")
             self.desk = ServiceDesk(
@@ -97,6 +107,7 @@ class Services:
         return self.desk
 
     def _lookup(self) -> CaseLookup | None:
+        from kiosk.submission.client import BackofficeClient
         if self.lookup is None:
             submission = self.journey.submission if self.journey is not None else None
             if submission is not None:  # the journey's submission path has a signed client
@@ -108,6 +119,8 @@ class Services:
         return self.lookup
 
     def _counter(self) -> TicketIssuer:
+        from kiosk.desk.servicedesk import queue_categories
+        from kiosk.desk.tasks import DailyTicketCounter
         if self.ticket_counter is None:
             letters = {c.id: c.letter for c in queue_categories(self.catalog, self.site)}
             self.ticket_counter = DailyTicketCounter(
@@ -116,21 +129,41 @@ class Services:
 
     def qr_scanner(self, camera: Any) -> QrScanner:
         """Reads QR codes (a receipt's) from ``camera``'s frames."""
+        from kiosk.desk.servicedesk import QrScanner
         from kiosk.documents.qr import QrReader  # OpenCV's QR model: loaded when asked for
         return QrScanner(camera, QrReader().decode)
 
     def receipt_service(self, lang: str) -> ReceiptService:
         """The receipt printer's documents in ``lang`` (queue tickets, 告知单, slips)."""
+        from kiosk.receipts.service import ReceiptService
         if lang not in self._receipts:
-            printer = cast(ReceiptPrinter, self.devices["printer"])
+            printer = cast("ReceiptPrinter", self.devices["printer"])
             self._receipts[lang] = ReceiptService(printer, self.receipt_texts(lang))
         return self._receipts[lang]
 
     def receipt_texts(self, lang: str) -> ReceiptCatalog:
         """The texts printed documents use in ``lang``."""
+        from kiosk.receipts import ReceiptCatalog
         if lang not in self._texts:
             self._texts[lang] = ReceiptCatalog(lang)
         return self._texts[lang]
+
+    # -- voice --------------------------------------------------------------------------
+    def voice_guide(self) -> VoiceGuide:
+        """The voice guide (built on first use, its worker thread started)."""
+        from kiosk.voice.guide import VoiceGuide, VoiceSettings
+        from kiosk.voice.player import SoxPlayer
+        from kiosk.voice.synth import EspeakSynth
+        with self._lock:
+            if self.voice is None:
+                v = self.site.voice
+                settings = VoiceSettings(enabled=v.enabled, volume=v.volume, rate=v.rate,
+                                         elderly_enabled=v.elderly_enabled,
+                                         elderly_rate=v.elderly_rate)
+                synth = EspeakSynth(cache_dir=self.config.terminal.data_path() / "voice")
+                self.voice = VoiceGuide(synth, SoxPlayer(), self.texts or (lambda _l, k: k),
+                                        settings)
+            return self.voice
 
     # -- technician mode --------------------------------------------------------------
     def corner_gesture(self) -> CornerGesture:
@@ -165,7 +198,8 @@ class Services:
     def close(self) -> None:
         """The journey's parts first (they print and send through the devices)."""
         closers: list[Callable[[], Any]] = []
-        for part in (self.journey, self.desk, self.technician, self.lookup, self.simenv):
+        for part in (self.journey, self.desk, self.technician, self.lookup, self.voice,
+                     self.simenv):
             closer = getattr(part, "close", None)
             if callable(closer):
                 closers.append(closer)

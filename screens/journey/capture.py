@@ -46,8 +46,9 @@ class CaptureView(StepView):
         #: index of the page being retaken, or None to add a page
         self.retake: int | None = None
         self.busy = False
-        #: the last guidance shown (kept across re-renders until the next capture)
-        self.note = ""
+        #: the last guidance shown, as (key, arguments): kept across re-renders until the
+        #: next capture, and said again in the language the citizen switches to
+        self.note: tuple[str, dict[str, Any]] | None = None
 
     def render(self, view: dict[str, Any]) -> None:
         """Portrait: the shared column (texts, the preview large, thumbnails, actions).
@@ -77,8 +78,19 @@ class CaptureView(StepView):
 
     def fill(self, view: dict[str, Any]) -> None:
         t = self.ui.theme
+        # The texts scroll within a fifth of the screen: long English in large text
+        # must not squeeze the live picture down to a thumbnail.
+        sv, texts = self.scroll()
         for widget in self._texts(view):
-            self.add_widget(widget)
+            texts.add_widget(widget)
+        sv.size_hint_y = None
+        cap = t.height * 0.2
+
+        def fit(_grid: Any, height: float) -> None:
+            sv.height = min(height, cap)
+        texts.bind(height=fit)
+        fit(texts, texts.height)
+        self.add_widget(sv)
         self.add_widget(self._stage_preview())
         pages = self._pages(view)
         pages.size_hint_y = None
@@ -88,7 +100,11 @@ class CaptureView(StepView):
         self._show_guidance()
 
     def _show_guidance(self) -> None:
-        self.guidance.text = self.tr("journey.capture.busy") if self.busy else self.note
+        if self.busy:
+            self.guidance.text = self.tr("journey.capture.busy")
+        else:
+            self.guidance.text = "" if self.note is None else self.tr(self.note[0],
+                                                                      **self.note[1])
 
     def _texts(self, view: dict[str, Any]) -> list[Any]:
         material = view["material"]
@@ -200,7 +216,8 @@ class CaptureView(StepView):
 
     def _retake(self, index: int) -> None:
         self.retake = index
-        self.note = self.guidance.text = self.tr("journey.capture.retaking", n=index + 1)
+        self.note = ("journey.capture.retaking", {"n": index + 1})
+        self._show_guidance()
 
     def capture(self) -> None:
         self.busy = True
@@ -218,10 +235,10 @@ class CaptureView(StepView):
         self.busy = False
         if data is None or keys:
             # What to fix (move the page into view, avoid glare ...): no page kept.
-            self.note = self.guidance.text = self.tr(keys[0]) if keys else self.tr(
-                "journey.capture.failed")
+            self.note = (keys[0] if keys else "journey.capture.failed", {})
+            self._show_guidance()
             return
-        self.note = ""
+        self.note = None
         if self.retake is not None:
             index, self.retake = self.retake, None
             self.host.fire("page_retaken", index=index, data=data)

@@ -79,6 +79,10 @@ class JourneyScreen(KioskScreen):
         #: The receipt as shown, per language, kept for the done screen (see farewell).
         self._receipt: dict[str, dict[str, Any]] = {}
         self._held = False
+        #: 长辈版 as the voice session started with (None: no voice session)
+        self._voice_elderly: bool | None = None
+        #: the view last spoken for (重听 speaks it when nothing was spoken yet)
+        self._voice_view: dict[str, Any] = {}
         #: No face or page loop starts while set (the screenshot walk holds a step still).
         self.loops_paused = False
 
@@ -100,6 +104,8 @@ class JourneyScreen(KioskScreen):
         self.services.starter.deliver = self._bridge.post
         self.journey = self.services.starter.start(self.code, lang=self.ui.lang)
         self.journey.add_listener(self._on_change)
+        self._voice().start_session(elderly=self.ui.elderly)
+        self._voice_elderly = self.ui.elderly
         devices = self.ui.kiosk.devices
         for kind in ("idcard", "sscard"):
             reader = devices.get(kind)
@@ -114,6 +120,9 @@ class JourneyScreen(KioskScreen):
 
     def teardown(self) -> None:
         """Stop loops, detach listeners, drop (and so wipe) the journey."""
+        if self._voice_elderly is not None:
+            self._voice().end_session()
+            self._voice_elderly = None
         self._stop_face()
         self._stop_pages()
         for reader in self._readers:
@@ -274,6 +283,32 @@ class JourneyScreen(KioskScreen):
             body.add_widget(step_view)
         self.step_name = name
         self.nav.title = self.title()
+        self._speak(view)
+
+    # -- voice -----------------------------------------------------------------------
+    def _voice(self) -> Any:
+        return self.ui.kiosk.services.voice_guide()
+
+    def _speak(self, view: dict[str, Any]) -> None:
+        """The step's instruction, spoken on entry (and in the new language after a
+        switch); 长辈版 switched on or off restarts the session's voice settings."""
+        if self.journey is None and not self._held:
+            return
+        guide = self._voice()
+        if self._voice_elderly is not None and self._voice_elderly != self.ui.elderly:
+            guide.start_session(elderly=self.ui.elderly)
+            self._voice_elderly = self.ui.elderly
+        self._voice_view = view
+        guide.on_view(view, self.ui.lang)
+
+    def replay(self) -> None:
+        """重听: the prompt again; pressed where voice is off, it turns voice on for this
+        session (a citizen who needs it asks for it)."""
+        guide = self._voice()
+        if not guide.settings.enabled:
+            guide.set_session(enabled=True)
+        if not guide.replay():
+            guide.on_view(self._voice_view, self.ui.lang)
 
     def title(self) -> str:
         return self.title_text or str(self.ui.tr(self.title_key))
