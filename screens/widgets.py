@@ -97,6 +97,18 @@ class Text(FallbackText, Label):  # type: ignore[misc]
     """A plain label with fallback fonts and 禁则 breaks (kv ``Label:`` builds one)."""
 
 
+class StepBar(Widget):  # type: ignore[misc]
+    """How far the journey has come: a bar filled up to the current step, the steps to
+    come thinner and grey (the .kv draws it). The words "第3步，共9步" stand with it,
+    for who cannot tell colours apart."""
+
+    total = NumericProperty(0)
+    current = NumericProperty(0)      # 0-based
+    done_colour = ColorProperty("#1F5FAF")
+    todo_colour = ColorProperty("#C8CDD5")
+    gap = NumericProperty(6)
+
+
 class Card(BoxLayout):  # type: ignore[misc]
     bg = ColorProperty("#FFFFFF")
     radius = NumericProperty(12)

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.clock import SystemClock
-from kiosk.config.model import load_config
-from kiosk.errors import ConfigError, DeviceUnavailable
+from kiosk.config.model import load_config, load_site
+from kiosk.errors import ConfigError, DeviceError, DeviceUnavailable
 from kiosk.face.engine import FaceEngine, find_model_files
 from kiosk.fonts import FALLBACK_FACES
 from kiosk.privacy import redact
@@ -172,6 +172,54 @@ def face_models() -> dict[str, Any]:
             "recognizer": files.recognizer[0].name}
 
 
+def run_audio(argv: list[str]) -> tuple[int, dict[str, Any]]:
+    """``scripts/diagnose audio [--json] [--lang L] [--key KEY]``: can citizens hear the
+    voice prompts? Synthesizes one prompt with espeak-ng, measures it (not empty, not
+    silent), and plays it when the terminal has an audio output. Exit status: 0 heard,
+    1 needs attention (no espeak-ng, a silent prompt, no audio output: the texts stay
+    on screen either way), 2 bad configuration."""
+    from kiosk.i18n.translate import Translator
+    from kiosk.voice.player import SoxPlayer
+    from kiosk.voice.synth import EspeakSynth
+    from kiosk.voice.wav import read_wav
+
+    p = _parser("audio", run_audio.__doc__ or "")
+    p.add_argument("--lang", default=None, help="language (default: the site's)")
+    p.add_argument("--key", default="workflow.identity.place_card", help="the prompt to say")
+    args = p.parse_args(argv)
+    config = load_config(overlays=tuple(args.config))
+    site = load_site(config)
+    lang = args.lang or site.default_language
+    text = Translator(lang).gettext(args.key)
+    report: dict[str, Any] = {"site_voice": "on" if site.voice.enabled else "off (长辈版 on)",
+                              "lang": lang, "prompt": args.key}
+    synth = EspeakSynth(cache_dir=config.terminal.data_path() / "voice")
+    ok, problem = synth.available()
+    report["synth"] = "espeak-ng" if ok else problem
+    if not ok:
+        report["ok"] = False
+        return 1, report
+    try:
+        wav = synth.synthesize(text, lang, site.voice.rate)
+        info = read_wav(wav)
+    except DeviceError as error:
+        report.update(wav=str(error), ok=False)
+        return 1, report
+    report["wav"] = f"{info.duration_s:.2f} s, peak {info.peak:.2f}" + \
+        (" (silent!)" if info.silent else "")
+    player = SoxPlayer()
+    present, why = player.available()
+    report["output"] = "ready" if present else why
+    if present:
+        try:
+            player.play(wav, site.voice.volume)
+            report["played"] = True
+        except DeviceError as error:
+            report["played"] = str(error)
+    report["ok"] = not info.silent and present and report.get("played") is True
+    return (0 if report["ok"] else 1), report
+
+
 #: kind -> (runner, the text lines in order or None for all, key column width)
 KINDS: dict[str, tuple[Runner, tuple[str, ...] | None, int]] = {
     "idcard": (run_idcard, None, 14),
@@ -182,6 +230,8 @@ KINDS: dict[str, tuple[Runner, tuple[str, ...] | None, int]] = {
                 10),
     "camera": (run_camera, ("which", "driver", "frames", "fps", "shape", "mean_brightness",
                             "status", "problem", "face_models", "ok"), 16),
+    "audio": (run_audio, ("site_voice", "lang", "prompt", "synth", "wav", "output",
+                          "played", "ok"), 12),
 }
 
 

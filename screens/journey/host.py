@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.errors import WorkflowError
 from kiosk.wiring.journey import JourneyServices
@@ -64,6 +64,9 @@ class JourneyScreen(KioskScreen):
     code = StringProperty("")
     step_name = StringProperty("")
     progress_text = StringProperty("")
+    #: the step bar: how many main steps, and the current one (0-based)
+    step_total = NumericProperty(0)
+    step_current = NumericProperty(0)
     #: The case is accepted: the .kv hides 取消办理 (and the shell its 返回).
     accepted = BooleanProperty(False)
 
@@ -275,6 +278,8 @@ class JourneyScreen(KioskScreen):
         index = view.get("step_index", 0)
         self.progress_text = (self.ui.tr("journey.progress", current=index + 1,
                                          total=len(steps)) if index < len(steps) else "")
+        self.step_total = len(steps) if index < len(steps) else 0
+        self.step_current = index
         self.title_text = view.get("title") or ""
         step_view = self._view(name)
         step_view.render(view)

@@ -19,8 +19,12 @@ PY="$VENV/bin/python"
 #  facedetect                                 : ships a real photo (Grace Hopper) used by face tests
 #  libsane-dev                                : python-sane build; libsane1's "test" backend for tests
 #  ghostscript                                : reads back the PDFs of captured pages in tests
+#  espeak-ng sox                              : voice prompts (synthesis, playback, measuring)
+#  libzinnia0 tegaki-zinnia-simplified-chinese: handwriting recognition and its model
+#  gcc                                        : builds the stand-in of a vendor's SDT_* library
 KIOSK_APT_PACKAGES="${KIOSK_APT_PACKAGES:-xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 \
-fonts-noto-cjk fonts-hanazono fonts-babelstone-han pcscd vsmartcard-vpcd libpcsclite-dev postgresql facedetect libsane-dev ghostscript}"
+fonts-noto-cjk fonts-hanazono fonts-babelstone-han pcscd vsmartcard-vpcd libpcsclite-dev postgresql facedetect libsane-dev ghostscript \
+espeak-ng sox libzinnia0 tegaki-zinnia-simplified-chinese gcc}"
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 

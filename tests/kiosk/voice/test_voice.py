@@ -206,3 +206,22 @@ def test_audio_output_detection(tmp_path: Path) -> None:
     (snd / "pcmC0D0p").touch()
     assert audio_output_present(snd, env={})
     assert audio_output_present(tmp_path / "none", env={"PULSE_SERVER": "unix:/x"})
+
+
+def test_diagnose_audio_reports_the_prompt_and_the_output() -> None:
+    """``scripts/diagnose audio --json``: a real prompt synthesized and measured; with no
+    audio output (a test machine, a terminal without speakers) it says so and exits 1,
+    never crashes."""
+    import json
+
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run([str(root / "scripts" / "diagnose"), "audio", "--json", "--lang", "en"],
+                          cwd=root, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode in (0, 1), done.stderr[-800:]
+    report = json.loads(done.stdout)
+    assert report["prompt"] == "workflow.identity.place_card" and report["lang"] == "en"
+    if report["synth"] == "espeak-ng":
+        assert "silent" not in report["wav"] and float(report["wav"].split()[0]) > 0.5
+    assert report["ok"] is (done.returncode == 0)
+    if report.get("output") != "ready":
+        assert done.returncode == 1 and "played" not in report
