@@ -31,10 +31,20 @@ from backoffice.blobs import BlobStore
 from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox, private_file, secure_data_dir
-from backoffice.routes import applicants, cases, catalog, health, materials, staff, terminals
+from backoffice.routes import (
+    applicants,
+    assist,
+    cases,
+    catalog,
+    health,
+    materials,
+    staff,
+    terminals,
+)
 from backoffice.routes.common import describe_validation
 from backoffice.schemas import (
     ApplicantQuery,
+    AssistCall,
     CaseSubmission,
     Heartbeat,
     MaterialReceived,
@@ -49,7 +59,8 @@ log = logging.getLogger("backoffice")
 
 API_VERSION = "1"
 #: Request bodies parsed by the routes themselves (after the signature check).
-BODY_MODELS = (CaseSubmission, ApplicantQuery, VerificationReport, Heartbeat, TransitionRequest,
+BODY_MODELS = (CaseSubmission, ApplicantQuery, VerificationReport, Heartbeat, AssistCall,
+               TransitionRequest,
                MaterialReceived)
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
@@ -177,7 +188,7 @@ def create_app(settings: Settings) -> FastAPI:
     _install_handlers(app)
     app.add_middleware(BodyDeadline, idle_s=settings.body_idle_timeout_s,
                        total_s=settings.body_timeout_s)
-    for module in (health, catalog, materials, cases, applicants, terminals, staff):
+    for module in (health, catalog, materials, cases, applicants, terminals, assist, staff):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -154,6 +154,28 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class AssistRequest(Base):
+    """A citizen at a terminal asked for a member of staff (呼叫工作人员): where and at
+    which step, never who."""
+
+    __tablename__ = "assist_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), index=True)
+    item_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    step: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None,
+                                                       index=True)
+    closed_by: Mapped[str | None] = mapped_column(String(80), default=None)
+
+    @property
+    def number(self) -> str:
+        """What the citizen's screen shows and staff call out: short, not a sequence
+        anyone could mistake for a case number."""
+        return f"H{self.id % 1000:03d}"
+
+
 class DayCounter(Base):
     """Last sequence number handed out per China-time day, for case numbers."""
 

@@ -281,3 +281,30 @@ class AuditEntry(BaseModel):
 
 class AuditLog(BaseModel):
     events: list[AuditEntry]
+
+
+#: A journey step as the kiosk names it (``checklist``, ``capture:HUKOU-BOOK``, ``done``).
+STEP_PATTERN = r"^[a-z_]{1,32}(:[A-Za-z0-9][A-Za-z0-9_.-]{0,31})?$"
+
+
+class AssistCall(Strict):
+    """``POST /api/v1/assist``: a citizen asks for staff. Where they are in the journey,
+    nothing about who they are."""
+
+    item_code: Ident | None = None
+    step: Annotated[str, Field(pattern=STEP_PATTERN)]
+
+
+class AssistTicket(BaseModel):
+    id: int
+    number: str
+    terminal_id: str
+    item_code: str | None
+    step: str
+    created_at: AwareDatetime
+    closed_at: AwareDatetime | None = None
+    closed_by: str | None = None
+
+
+class AssistList(BaseModel):
+    requests: list[AssistTicket]

@@ -60,6 +60,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
     at_home = BooleanProperty(True)
     #: False while the current screen has nothing to go back to (an accepted case).
     back_offered = BooleanProperty(True)
+    #: 呼叫工作人员 in the bar, in place of the help line (journey screens)
+    call_offered = BooleanProperty(False)
 
     def __init__(self, *, ui: UiState, bridge: Bridge | None = None,
                  tick_interval: float = 0.5, screen_classes: dict[str, str] | None = None,
@@ -140,7 +142,14 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self.sm.current = name
         self.at_home = name == "home"
         self.back_offered = True
+        self.call_offered = bool(getattr(scr, "offers_call", False))
         self._retitle()
+
+    def call_staff(self) -> None:
+        """呼叫工作人员: the current screen raises the request (a journey step)."""
+        handler = getattr(self.current, "call_staff", None)
+        if callable(handler):
+            handler()
 
     def _retitle(self) -> None:
         self.title = self.current.title()

@@ -107,6 +107,13 @@ class _HeartbeatAck(_Answer):
     server_time: pydantic.AwareDatetime
 
 
+class AssistTicket(_Answer):
+    """The back office's answer to 呼叫工作人员: the short number the screen shows."""
+
+    number: str
+    created_at: pydantic.AwareDatetime
+
+
 def read_terminal_secret(path: Path) -> bytes:
     """The terminal's HMAC secret: 64 hex characters in a file only its owner can read."""
     try:
@@ -313,6 +320,13 @@ class BackofficeClient:
         _, content = self._request("POST", f"{API}/applicants/cases", body=body,
                                    headers={"Content-Type": "application/json"})
         return self._json(_CaseList, content, "POST applicant cases").cases
+
+    def call_staff(self, item_code: str | None, step: str) -> AssistTicket:
+        """呼叫工作人员: where the citizen is (the item and the journey step), never who."""
+        body = json.dumps({"item_code": item_code, "step": step}).encode()
+        _, content = self._request("POST", f"{API}/assist", body=body,
+                                   headers={"Content-Type": "application/json"})
+        return self._json(AssistTicket, content, "POST assist")
 
     def heartbeat(self, devices: Mapping[str, Mapping[str, str | None]],
                   outbox: Mapping[str, int] | None = None) -> datetime:

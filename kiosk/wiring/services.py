@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from devices.base import Device
 from kiosk.catalog import Catalog
@@ -43,6 +43,12 @@ if TYPE_CHECKING:
 # The desk, the back-office client and the receipt documents are imported where they
 # are first used (a citizen's tap), not here: together with the requests and numpy they
 # pull in, they would cost the first Home screen a third of a second.
+
+
+class StaffCaller(Protocol):
+    """What 呼叫工作人员 needs: ``kiosk.submission.client.BackofficeClient.call_staff``."""
+
+    def call_staff(self, item_code: str | None, step: str) -> Any: ...
 
 
 def run_on_thread(work: Work) -> None:
@@ -80,6 +86,9 @@ class Services:
     #: Where the technician's bundle goes when no USB stick is mounted.
     bundle_dir: Path | None = None
     desk: ServiceDesk | None = None
+    #: Where 呼叫工作人员 goes (``call_staff(item_code, step)``); default: the back-office
+    #: client (the journey's, else one built from the configuration).
+    assist: StaffCaller | None = None
     #: Spoken prompts; default: espeak-ng into ``<data>/voice`` played with sox, as the
     #: site profile's ``voice`` says (tests give one with a recording player).
     voice: VoiceGuide | None = None
@@ -147,6 +156,14 @@ class Services:
         if lang not in self._texts:
             self._texts[lang] = ReceiptCatalog(lang)
         return self._texts[lang]
+
+    def staff_caller(self) -> StaffCaller | None:
+        """What raises an assistance request; None without a back office."""
+        if self.assist is None:
+            submission = self.journey.submission if self.journey is not None else None
+            client = submission.client if submission is not None else self._lookup()
+            self.assist = cast("StaffCaller | None", client)
+        return self.assist
 
     # -- voice --------------------------------------------------------------------------
     def voice_guide(self) -> VoiceGuide:

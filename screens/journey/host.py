@@ -12,13 +12,15 @@ starter wipes it), so nothing of the citizen stays reachable from here.
 from __future__ import annotations
 
 import importlib
+import logging
+import threading
 from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from kiosk.errors import WorkflowError
+from kiosk.errors import KioskError, WorkflowError
 from kiosk.wiring.journey import JourneyServices
 from screens.base import KioskScreen
 from screens.bridge import Bridge
@@ -26,6 +28,8 @@ from screens.journey.parts import StepView
 from screens.widgets import load_kv
 
 load_kv(Path(__file__).with_suffix(".kv"))
+
+log = logging.getLogger(__name__)
 
 #: step name (view["step"]) -> "module:Class" of its view, imported on first use.
 STEP_VIEWS = {
@@ -61,9 +65,14 @@ RECEIPT_KEYS = ("kiosk_refs", "case_numbers", "forwarded", "qr", "owed", "when_w
 
 class JourneyScreen(KioskScreen):
     title_key = "journey.title"
+    #: the shell shows 呼叫工作人员 on every journey step
+    offers_call = True
     code = StringProperty("")
     step_name = StringProperty("")
     progress_text = StringProperty("")
+    #: what 呼叫工作人员 gave: help is on the way (with the call's number), or ask at
+    #: the desk when the call did not get through
+    assist_note = StringProperty("")
     #: the step bar: how many main steps, and the current one (0-based)
     step_total = NumericProperty(0)
     step_current = NumericProperty(0)
@@ -145,6 +154,7 @@ class JourneyScreen(KioskScreen):
             body.clear_widgets()
         self.step_name = ""
         self._receipt = {}
+        self.assist_note = ""
         self._held = False
         self.accepted = False
 
@@ -305,6 +315,33 @@ class JourneyScreen(KioskScreen):
             self._voice_elderly = self.ui.elderly
         self._voice_view = view
         guide.on_view(view, self.ui.lang)
+
+    # -- 呼叫工作人员 ------------------------------------------------------------------
+    def call_staff(self) -> None:
+        """Raise an assistance request with the back office (off the UI thread): where
+        the citizen is (the item, the step), never who. The answer shows above the step."""
+        j = self.journey
+        step = str(j.state) if j is not None else "identity"
+        item = j.plan.code if j is not None else (self.code or None)
+        client = self.ui.kiosk.services.staff_caller()
+        self.assist_note = self.ui.tr("ui.assist.calling")
+        if client is None:
+            self.assist_note = self.ui.tr("ui.assist.offline")
+            return
+
+        def work() -> None:
+            try:
+                number = client.call_staff(item, step).number
+            except KioskError as exc:
+                log.warning("call for staff not delivered: %s", type(exc).__name__)
+                self._bridge.post(self._assist_done, None)
+                return
+            self._bridge.post(self._assist_done, number)
+        threading.Thread(target=work, name="call-staff", daemon=True).start()
+
+    def _assist_done(self, number: str | None) -> None:
+        self.assist_note = self.ui.tr("ui.assist.coming", number=number) if number \
+            else self.ui.tr("ui.assist.offline")
 
     def replay(self) -> None:
         """重听: the prompt again; pressed where voice is off, it turns voice on for this
