@@ -32,7 +32,7 @@ from pathlib import Path
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice import db, staffauth, staffops
+from backoffice import assist, db, staffauth, staffops
 from backoffice.catalog import CatalogSource
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox, private_file, private_umask, secure_data_dir
@@ -168,6 +168,20 @@ def cmd_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assist(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    factory = open_sessions(settings)
+    if args.assist_cmd == "close":
+        _print(assist.close_request(factory, args.id, settings.clock.now(),
+                                    actor=_cli_actor(), staff=args.staff))
+        return 0
+    for r in assist.open_requests(factory, include_closed=args.all).requests:
+        closed = f"  closed {r.closed_at:%H:%M} by {r.closed_by}" if r.closed_at else ""
+        print(f"{r.id:>5} {r.number}  {r.created_at:%Y-%m-%d %H:%M}  {r.terminal_id:<16} "
+              f"{r.item_code or '-':<16} {r.step}{closed}")
+    return 0
+
+
 def cmd_export_openapi(args: argparse.Namespace) -> int:
     text = openapi_text()
     if args.output == "-":
@@ -266,6 +280,17 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (lst, show, tr, rec):
         _db_options(p)
     staff.set_defaults(func=cmd_staff)
+
+    help_calls = sub.add_parser("assist", help="呼叫工作人员: open assistance requests")
+    hsub = help_calls.add_subparsers(dest="assist_cmd", required=True)
+    hlist = hsub.add_parser("list", help="open requests, the one waiting longest first")
+    hlist.add_argument("--all", action="store_true", help="the last 200, closed ones too")
+    hclose = hsub.add_parser("close", help="someone is at the terminal: close the request")
+    hclose.add_argument("id", type=int)
+    hclose.add_argument("--staff", default=os.environ.get("USER", ""))
+    for p in (hlist, hclose):
+        _db_options(p)
+    help_calls.set_defaults(func=cmd_assist)
 
     export = sub.add_parser("export-openapi", help="write the OpenAPI document")
     export.add_argument("--output", default=str(OPENAPI_PATH))

@@ -4,11 +4,19 @@ terminal, item and step, and refuses anything else, such as a name or an ID numb
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from backoffice import assist
+from backoffice.cli import open_sessions
+from backoffice.schemas import AssistCall
+from backoffice.settings import Settings
 from kiosk.clock import FakeClock
 from tests.backoffice.testing import TerminalClient
 
@@ -59,3 +67,24 @@ def test_unsigned_calls_and_other_roles_are_refused(client: TestClient,
     assert client.post("/api/v1/assist", json={"step": "form"}).status_code == 401
     assert client.get("/staff/assist").status_code == 401
     assert client.post("/staff/assist/999/close", headers=staff_headers).status_code == 404
+
+
+def test_staff_see_and_close_requests_on_the_command_line(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    settings = Settings(data_dir=tmp_path / "bo")
+    factory = open_sessions(settings)
+    now = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+    made, _new = assist.raise_request(factory, "XS-DEV-0001",
+                                      AssistCall(item_code="330109-HJ-003", step="form"), now)
+    factory.kw["bind"].dispose()
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "backoffice.cli", "assist", *args,
+                               "--data-dir", str(tmp_path / "bo")], cwd=root,
+                              capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout
+
+    assert made.number in cli("list") and "330109-HJ-003" in cli("list")
+    assert '"closed_by": "desk-1"' in cli("close", str(made.id), "--staff", "desk-1")
+    assert cli("list") == ""
+    assert "closed" in cli("list", "--all")
