@@ -288,6 +288,27 @@ class Citizen:
     def _key(self, value: str) -> Any:
         return self._one(lambda b: getattr(b, "key_value", None) == value)
 
+    def write(self, char: str) -> None:
+        """Write ``char`` on the open handwriting pad, stroke by stroke (the recorded
+        samples of kiosk/handwriting/samples.py), as a finger would."""
+        from kivy.tests.common import UnitTestTouch
+
+        from kiosk.handwriting.samples import CHARACTERS, densify
+        from screens.journey.handpad import HandPad
+        pad = next(w for w in self.shell.walk(restrict=True) if isinstance(w, HandPad))
+        side = min(pad.width, pad.height)
+        left, bottom = pad.center_x - side / 2, pad.center_y - side / 2
+        for stroke in CHARACTERS[char]:
+            points = [pad.to_window(left + x / 1000 * side, bottom + side - y / 1000 * side)
+                      for x, y in densify(stroke)]
+            touch = UnitTestTouch(*points[0])
+            touch.touch_down()
+            for x, y in points[1:]:
+                touch.touch_move(x, y)
+            touch.touch_up()
+        self.taps += 1
+        self.h.render()
+
     def draw_signature(self) -> None:
         """A stroke across the signature pad (real touch events)."""
         from kivy.tests.common import UnitTestTouch

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from kiosk.desk.servicedesk import QrScanner, ServiceDesk
     from kiosk.desk.tasks import CaseLookup, TicketIssuer
     from kiosk.face.engine import FaceEngine
+    from kiosk.handwriting.recognizer import Recognizer
     from kiosk.journey.runner import Work
     from kiosk.receipts import ReceiptCatalog
     from kiosk.receipts.service import ReceiptService
@@ -89,6 +90,8 @@ class Services:
     #: Where 呼叫工作人员 goes (``call_staff(item_code, step)``); default: the back-office
     #: client (the journey's, else one built from the configuration).
     assist: StaffCaller | None = None
+    #: 手写 candidates; default: libzinnia (tests give one with a stand-in engine).
+    recognizer: Recognizer | None = None
     #: Spoken prompts; default: espeak-ng into ``<data>/voice`` played with sox, as the
     #: site profile's ``voice`` says (tests give one with a recording player).
     voice: VoiceGuide | None = None
@@ -164,6 +167,17 @@ class Services:
             client = submission.client if submission is not None else self._lookup()
             self.assist = cast("StaffCaller | None", client)
         return self.assist
+
+    # -- handwriting --------------------------------------------------------------------
+    def handwriting(self) -> Recognizer:
+        """手写 recognition (libzinnia and its Simplified Chinese model, opened on first
+        use; without them the recognizer says why and offers nothing)."""
+        from kiosk.handwriting.recognizer import Recognizer
+        from kiosk.handwriting.zinnia import ZinniaEngine
+        with self._lock:
+            if self.recognizer is None:
+                self.recognizer = Recognizer(ZinniaEngine)
+            return self.recognizer
 
     # -- voice --------------------------------------------------------------------------
     def voice_guide(self) -> VoiceGuide:

@@ -130,9 +130,13 @@ class FormView(StepView):
                                  buttons, letter_x=kind == "id_keypad",
                                  decimal=kind == "numeric", max_len=MAX_LEN[kind])
         old = self._ime
+        recognizer = self.ui.kiosk.services.handwriting()
         self._ime = ImePanel(self, self.table, f["label"], self.pending, self._typed, buttons,
                              letters=old.letters if old else "",
-                             chinese=old.chinese if old else True)
+                             chinese=old.chinese if old else True,
+                             recognizer=recognizer if recognizer.available()[0] else None)
+        if old is not None and old.pad is not None and self._ime.recognizer is not None:
+            self._ime.open_pad(old.pad.ink)  # rebuilt for a switch: the pad stays open
         return self._ime
 
     def _back_button(self) -> Any:

@@ -25,6 +25,7 @@ from kivy.uix.stacklayout import StackLayout
 from kivy.uix.widget import Widget
 from kivy.utils import escape_markup
 
+from screens.journey.handpad import HandPad, hand_panel
 from screens.journey.pinyin import PinyinTable
 from screens.widgets import KButton
 
@@ -89,14 +90,17 @@ def fit_font(text: str, width: float, largest: float) -> float:
     return float(min(largest, (width - 20) / ems))
 
 
-def letter_rows(mode_label: str, backspace: str, clear: str) -> list[list[Key]]:
-    """Digits, QWERTY and the editing keys: ten units in every row."""
+def letter_rows(mode_label: str, backspace: str, clear: str,
+                hand: str | None = None) -> list[list[Key]]:
+    """Digits, QWERTY and the editing keys: ten units in every row; with ``hand`` (the
+    label of 手写) a key that opens the handwriting pad."""
+    last: list[Key] = [("backspace", backspace, 1.5), ("clear", clear, 1.5)] if hand is None \
+        else [("hand", hand, 1.0), ("backspace", backspace, 1.0), ("clear", clear, 1.0)]
     return [
         [(c, c, 1.0) for c in "1234567890"],
         [(c, c.upper(), 1.0) for c in "qwertyuiop"],
         [*[(c, c.upper(), 1.0) for c in "asdfghjkl"], ("mode", mode_label, 1.0)],
-        [*[(c, c.upper(), 1.0) for c in "zxcvbnm"], ("backspace", backspace, 1.5),
-         ("clear", clear, 1.5)],
+        [*[(c, c.upper(), 1.0) for c in "zxcvbnm"], *last],
     ]
 
 
@@ -110,7 +114,7 @@ def keyboard(view: StepView, rows: list[list[Key]], press: Callable[[str], None]
             if not value:  # an empty place in the grid
                 line.append((Widget(), units))
                 continue
-            special = value in ("backspace", "clear", "mode")
+            special = value in ("backspace", "clear", "mode", "hand")
             key = KButton(text=label, bg=t.colour("primary" if special else "surface"),
                           fg=t.colour("on_primary" if special else "on_surface"),
                           border_colour=t.colour("border"), radius=t.radius * 0.6,
@@ -162,7 +166,10 @@ def text_box(view: StepView, shown: Any) -> BoxLayout:
     """A white, outlined box around the text typed so far (it grows with the text)."""
     t = view.ui.theme
     box = BoxLayout(orientation="vertical", size_hint_y=None, padding=t.size("gap") * 0.6)
-    box.bind(minimum_height=box.setter("height"))
+    # One line high also while empty (the field was just cleared, or not typed in yet).
+    line = shown.font_size * 1.35 + 2 * t.size("gap") * 0.6
+    box.bind(minimum_height=lambda b, h: setattr(b, "height", max(h, line)))
+    box.height = line
     box.add_widget(shown)
     with box.canvas.before:
         Color(*t.colour("surface"))
@@ -195,7 +202,8 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
 
     def __init__(self, view: StepView, table: PinyinTable, label: str, value: str,
                  on_value: Callable[[str], None], actions: list[KButton], *,
-                 letters: str = "", chinese: bool = True, **kwargs: Any) -> None:
+                 letters: str = "", chinese: bool = True, recognizer: Any = None,
+                 **kwargs: Any) -> None:
         t = view.ui.theme
         # The same spacing in both modes: elderly keys are never narrower.
         super().__init__(orientation="horizontal" if t.landscape else "vertical",
@@ -209,8 +217,13 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
         box = text_box(view, self.shown)
         self.cands, self.grid = self._candidate_area(view)
         buttons = action_row(view, actions)
+        #: 手写: the recognizer (None: no pad), the pad while it is open
+        self.recognizer = recognizer
+        self.pad: HandPad | None = None
+        self._hand_found: list[str] = []
         rows = letter_rows(view.tr("journey.ime.chinese"), view.tr("journey.ime.backspace"),
-                           view.tr("journey.ime.clear"))
+                           view.tr("journey.ime.clear"),
+                           view.tr("journey.ime.hand") if recognizer is not None else None)
         if t.landscape:
             keys_h = key_height(view, len(rows), editor_height(view))
             self.keys = keyboard(view, rows, self.key, key_height=keys_h,
@@ -221,7 +234,8 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                 side.add_widget(w)
             right = BoxLayout(orientation="vertical", size_hint_x=0.6)
             right.add_widget(self.keys)
-            right.add_widget(BoxLayout())
+            self._spacer = BoxLayout()
+            right.add_widget(self._spacer)
             self.add_widget(side)
             self.add_widget(right)
         else:
@@ -254,6 +268,9 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
 
     # -- typing -------------------------------------------------------------------
     def key(self, value: str) -> None:
+        if value == "hand":
+            self.open_pad()
+            return
         if value == "mode":
             self.chinese, self.letters = not self.chinese, ""
         elif value == "backspace":
@@ -273,7 +290,61 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
             self.letters += value
         self._refresh()
 
+    # -- handwriting -------------------------------------------------------------
+    def open_pad(self, ink: Any = None) -> None:
+        """The keys give way to the pad (same place, as tall as the room allows);
+        ``ink``: strokes to keep (the editor rebuilt for a language or size switch)."""
+        v, t = self.view, self.view.ui.theme
+        self.letters = ""
+        self.pad = HandPad(self._inked, ink_colour=t.colour("on_surface"),
+                           paper=t.colour("surface"), guide=t.colour("border"),
+                           stroke_width=max(2.0, t.px(5)))
+        if ink is not None:
+            self.pad.ink.strokes = [list(s) for s in ink.strokes]
+        panel = hand_panel(v, self.pad, on_keys=self.close_pad)
+        if t.landscape:  # the whole height of the keys' column
+            spacer = getattr(self, "_spacer", None)
+            if spacer is not None and spacer.parent is not None:
+                spacer.parent.remove_widget(spacer)
+        else:
+            panel.size_hint_y = None
+            panel.height = self.keys.height + t.size("target") * 2.5
+        self._swap(self.keys, panel)
+        if ink is not None:
+            self._inked(self.pad.ink)
+        self._refresh()
+
+    def close_pad(self) -> None:
+        if self.pad is not None:
+            self.pad.ink.clear()  # strokes are personal data: nothing is kept
+            right = self.pad.parent.parent if self.pad.parent is not None else None
+            self._swap(self.pad.parent, self.keys)
+            spacer = getattr(self, "_spacer", None)
+            if spacer is not None and spacer.parent is None and right is not None:
+                right.add_widget(spacer)
+            self.pad = None
+            self._hand_found = []
+            self._refresh()
+
+    def _swap(self, old: Any, new: Any) -> None:
+        if old is None or old.parent is None:
+            return
+        parent = old.parent
+        index = parent.children.index(old)
+        parent.remove_widget(old)
+        parent.add_widget(new, index=index)
+
+    def _inked(self, ink: Any) -> None:
+        self._hand_found = self.recognizer.candidates(ink, n=CANDIDATES) if not ink.empty \
+            and self.recognizer is not None else []
+        self._refresh()
+
     def pick(self, text: str) -> None:
+        if self.pad is not None:  # a written character: the pad is ready for the next one
+            self.text += text
+            self.pad.clear()
+            self.on_value(self.text)
+            return
         self.text += text
         # A character for the first syllable keeps the letters typed after it.
         self.letters = self.letters[self.table.span(self.letters, text):]
@@ -291,7 +362,11 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
             if getattr(key, "key_value", None) == "mode":
                 key.text = v.tr("journey.ime.chinese" if self.chinese else "journey.ime.latin")
         self.grid.clear_widgets()
-        found = self.table.candidates(self.letters, limit=CANDIDATES) if self.letters else []
+        if self.pad is not None:
+            found = list(self._hand_found)
+        else:
+            found = self.table.candidates(self.letters, limit=CANDIDATES) if self.letters \
+                else []
         side = candidate_side(v)
         for i, cand in enumerate(found):
             b = v.button(cand, f"cand:{i}", partial(self.pick, cand), kind="secondary",

@@ -134,6 +134,16 @@ class _Walker(Citizen):
         form = self.shell.current._views[self.shell.current._key("form")]
         self.press("cand:0")  # in the scrollable candidate row
         self.wait(lambda: bool(form.pending), "the candidate")
+        if self.has("ime:hand"):  # 手写: the next character written on the pad
+            self.press("ime:hand")
+            self.write("王")
+            self.wait(lambda: any(getattr(b, "text", "") == "王" for b in self.buttons()
+                                  if str(getattr(b, "action", "")).startswith("cand:")),
+                      "the handwriting candidates")
+            self.shots("form-handwriting")
+            self.press(next(b for b in self.buttons() if getattr(b, "text", "") == "王"
+                            and str(getattr(b, "action", "")).startswith("cand:")))
+            self.press("hand:keys")
         self.press("field_ok")
         self.press("field:phone")
         for digit in "13800138000":
