@@ -308,7 +308,7 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                 spacer.parent.remove_widget(spacer)
         else:
             panel.size_hint_y = None
-            panel.height = self.keys.height + t.size("target") * 2.5
+            panel.height = self.keys.height + t.size("target") * 1.6
         self._swap(self.keys, panel)
         if ink is not None:
             self._inked(self.pad.ink)
