@@ -107,8 +107,9 @@ class HandPad(Widget):  # type: ignore[misc]
                 Line(points=points, width=self._width, cap="round", joint="round")
 
 
-def hand_panel(view: Any, pad: HandPad, *, on_keys: Callable[[], None]) -> BoxLayout:
-    """The pad with 撤销 (undo a stroke), 清除 and 键盘 (back to the keys) beside or below."""
+def hand_panel(view: Any, pad: HandPad) -> BoxLayout:
+    """The pad with 撤销一笔 and 重写 beside it (landscape) or below it (portrait); the
+    input method's 键盘 button goes back to the keys."""
     t = view.ui.theme
     # Landscape is short: the buttons stand beside the pad so it gets the full height.
     panel = BoxLayout(orientation="horizontal" if t.landscape else "vertical",
@@ -121,8 +122,7 @@ def hand_panel(view: Any, pad: HandPad, *, on_keys: Callable[[], None]) -> BoxLa
     else:
         row.size_hint_y, row.height = None, t.size("target") * 1.1
     for key, action, press in (("journey.hand.undo", "hand:undo", pad.undo),
-                               ("journey.hand.clear", "hand:clear", pad.clear),
-                               ("journey.hand.keys", "hand:keys", on_keys)):
+                               ("journey.hand.clear", "hand:clear", pad.clear)):
         b: KButton = view.button(view.tr(key), action, press, kind="secondary",
                                  height=t.size("target") * 1.1)
         b.size_hint_x = 1

@@ -90,17 +90,14 @@ def fit_font(text: str, width: float, largest: float) -> float:
     return float(min(largest, (width - 20) / ems))
 
 
-def letter_rows(mode_label: str, backspace: str, clear: str,
-                hand: str | None = None) -> list[list[Key]]:
-    """Digits, QWERTY and the editing keys: ten units in every row; with ``hand`` (the
-    label of 手写) a key that opens the handwriting pad."""
-    last: list[Key] = [("backspace", backspace, 1.5), ("clear", clear, 1.5)] if hand is None \
-        else [("hand", hand, 1.0), ("backspace", backspace, 1.0), ("clear", clear, 1.0)]
+def letter_rows(mode_label: str, backspace: str, clear: str) -> list[list[Key]]:
+    """Digits, QWERTY and the editing keys: ten units in every row."""
     return [
         [(c, c, 1.0) for c in "1234567890"],
         [(c, c.upper(), 1.0) for c in "qwertyuiop"],
         [*[(c, c.upper(), 1.0) for c in "asdfghjkl"], ("mode", mode_label, 1.0)],
-        [*[(c, c.upper(), 1.0) for c in "zxcvbnm"], *last],
+        [*[(c, c.upper(), 1.0) for c in "zxcvbnm"], ("backspace", backspace, 1.5),
+         ("clear", clear, 1.5)],
     ]
 
 
@@ -114,7 +111,7 @@ def keyboard(view: StepView, rows: list[list[Key]], press: Callable[[str], None]
             if not value:  # an empty place in the grid
                 line.append((Widget(), units))
                 continue
-            special = value in ("backspace", "clear", "mode", "hand")
+            special = value in ("backspace", "clear", "mode")
             key = KButton(text=label, bg=t.colour("primary" if special else "surface"),
                           fg=t.colour("on_primary" if special else "on_surface"),
                           border_colour=t.colour("border"), radius=t.radius * 0.6,
@@ -216,14 +213,19 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                                markup=True)
         box = text_box(view, self.shown)
         self.cands, self.grid = self._candidate_area(view)
-        buttons = action_row(view, actions)
         #: 手写: the recognizer (None: no pad), the pad while it is open
         self.recognizer = recognizer
         self.pad: HandPad | None = None
         self._hand_found: list[str] = []
+        #: how many pinyin candidates are offered, and for which letters
+        self._shown, self._shown_for = CANDIDATES, ""
+        if recognizer is not None:  # 手写 / 键盘 beside 返回 and 完成
+            self.hand_button = view.button(view.tr("journey.ime.hand"), "ime:hand",
+                                           self.toggle_pad, kind="secondary")
+            actions = [actions[0], self.hand_button, *actions[1:]]
+        buttons = action_row(view, actions)
         rows = letter_rows(view.tr("journey.ime.chinese"), view.tr("journey.ime.backspace"),
-                           view.tr("journey.ime.clear"),
-                           view.tr("journey.ime.hand") if recognizer is not None else None)
+                           view.tr("journey.ime.clear"))
         if t.landscape:
             keys_h = key_height(view, len(rows), editor_height(view))
             self.keys = keyboard(view, rows, self.key, key_height=keys_h,
@@ -268,9 +270,6 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
 
     # -- typing -------------------------------------------------------------------
     def key(self, value: str) -> None:
-        if value == "hand":
-            self.open_pad()
-            return
         if value == "mode":
             self.chinese, self.letters = not self.chinese, ""
         elif value == "backspace":
@@ -291,6 +290,13 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
         self._refresh()
 
     # -- handwriting -------------------------------------------------------------
+    def toggle_pad(self) -> None:
+        """手写 opens the pad; the same button, then named 键盘, goes back to the keys."""
+        if self.pad is None:
+            self.open_pad()
+        else:
+            self.close_pad()
+
     def open_pad(self, ink: Any = None) -> None:
         """The keys give way to the pad (same place, as tall as the room allows);
         ``ink``: strokes to keep (the editor rebuilt for a language or size switch)."""
@@ -301,14 +307,15 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                            stroke_width=max(2.0, t.px(5)))
         if ink is not None:
             self.pad.ink.strokes = [list(s) for s in ink.strokes]
-        panel = hand_panel(v, self.pad, on_keys=self.close_pad)
+        panel = hand_panel(v, self.pad)
+        self.hand_button.text = v.tr("journey.hand.keys")
         if t.landscape:  # the whole height of the keys' column
             spacer = getattr(self, "_spacer", None)
             if spacer is not None and spacer.parent is not None:
                 spacer.parent.remove_widget(spacer)
         else:
             panel.size_hint_y = None
-            panel.height = self.keys.height + t.size("target") * 1.6
+            panel.height = self.keys.height + t.size("target") * 0.9
         self._swap(self.keys, panel)
         if ink is not None:
             self._inked(self.pad.ink)
@@ -324,6 +331,7 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                 right.add_widget(spacer)
             self.pad = None
             self._hand_found = []
+            self.hand_button.text = self.view.tr("journey.ime.hand")
             self._refresh()
 
     def _swap(self, old: Any, new: Any) -> None:
@@ -337,6 +345,11 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
     def _inked(self, ink: Any) -> None:
         self._hand_found = self.recognizer.candidates(ink, n=CANDIDATES) if not ink.empty \
             and self.recognizer is not None else []
+        self._refresh()
+
+    def more(self) -> None:
+        """The next page of candidates for the syllable typed."""
+        self._shown += CANDIDATES
         self._refresh()
 
     def pick(self, text: str) -> None:
@@ -362,19 +375,31 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
             if getattr(key, "key_value", None) == "mode":
                 key.text = v.tr("journey.ime.chinese" if self.chinese else "journey.ime.latin")
         self.grid.clear_widgets()
+        more = False
         if self.pad is not None:
             found = list(self._hand_found)
         else:
-            found = self.table.candidates(self.letters, limit=CANDIDATES) if self.letters \
-                else []
+            if self.letters != self._shown_for:  # a new syllable: its first page again
+                self._shown_for, self._shown = self.letters, CANDIDATES
+            found = self.table.candidates(self.letters, limit=self._shown + 1) \
+                if self.letters else []
+            more, found = len(found) > self._shown, found[:self._shown]
         side = candidate_side(v)
         for i, cand in enumerate(found):
             b = v.button(cand, f"cand:{i}", partial(self.pick, cand), kind="secondary",
                          width=max(side, t.size("heading") * (len(cand) + 0.8)), height=side,
                          font="heading")
             self.grid.add_widget(b)
-        # A new syllable shows its first candidates.
-        if t.landscape:
+        if more:  # rarer characters of the reading (䶮 of 王䶮): a page at a time
+            self.grid.add_widget(v.button(v.tr("journey.ime.more"), "cand:more", self.more,
+                                          kind="primary", height=side, font="body",
+                                          width=max(side * 1.6, t.size("body") * 4)))
+        # A new syllable shows its first candidates, a further page its first new one.
+        first_new = self._shown - CANDIDATES
+        if first_new > 0 and first_new < len(self.grid.children):
+            self.cands.scroll_to(self.grid.children[::-1][first_new], padding=0,
+                                 animate=False)
+        elif t.landscape:
             self.cands.scroll_y = 1
         else:
             self.cands.scroll_x = 0

@@ -143,7 +143,7 @@ class _Walker(Citizen):
             self.shots("form-handwriting")
             self.press(next(b for b in self.buttons() if getattr(b, "text", "") == "王"
                             and str(getattr(b, "action", "")).startswith("cand:")))
-            self.press("hand:keys")
+            self.press("ime:hand")  # now named 键盘: back to the keys
         self.press("field_ok")
         self.press("field:phone")
         for digit in "13800138000":

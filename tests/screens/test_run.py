@@ -14,12 +14,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: The walk's layout findings the screen fixes of other branches remove; the marker
-#: goes when the merged walk reports none.
-AUDIT_PENDING = ("1007 layout audit findings on today's screens (walk of both sites; the "
-                 "input method, keypads, home tiles, tech PIN pad, bank header and 禁则 "
-                 "line breaks are being fixed on other branches)")
-
 
 def run(*args: str, timeout: float = 840) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), SDL_VIDEODRIVER="offscreen")
@@ -97,7 +91,6 @@ def test_walk_audit_covers_every_variant(walked: tuple[Path, Any]) -> None:
 @pytest.mark.ui
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(strict=True, reason=AUDIT_PENDING)
 def test_walk_audit_finds_nothing(walked: tuple[Path, Any]) -> None:
     """Every screen of the walk, in both orientations, languages and modes, passes the
     layout audit (screens/audit): a person can see, reach and read everything."""
