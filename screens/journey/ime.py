@@ -243,7 +243,8 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
         else:
             self.keys = keyboard(view, rows, self.key, key_height=t.size("key") * 1.1,
                                  max_unit=t.size("key") * 1.25)
-            for w in (self.label, box, self.cands, self.keys, BoxLayout(), buttons):
+            self._spacer = BoxLayout()
+            for w in (self.label, box, self.cands, self.keys, self._spacer, buttons):
                 self.add_widget(w)
         self._refresh()
 
@@ -309,13 +310,12 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
             self.pad.ink.strokes = [list(s) for s in ink.strokes]
         panel = hand_panel(v, self.pad)
         self.hand_button.text = v.tr("journey.hand.keys")
-        if t.landscape:  # the whole height of the keys' column
-            spacer = getattr(self, "_spacer", None)
-            if spacer is not None and spacer.parent is not None:
-                spacer.parent.remove_widget(spacer)
-        else:
-            panel.size_hint_y = None
-            panel.height = self.keys.height + t.size("target") * 0.9
+        # The pad takes the keys' place and the room below them, whatever the header
+        # leaves (a bank's long name in English large text takes three lines).
+        self._spacer_parent = self._spacer.parent
+        if self._spacer.parent is not None:
+            self._spacer_index = self._spacer.parent.children.index(self._spacer)
+            self._spacer.parent.remove_widget(self._spacer)
         self._swap(self.keys, panel)
         if ink is not None:
             self._inked(self.pad.ink)
@@ -324,11 +324,10 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
     def close_pad(self) -> None:
         if self.pad is not None:
             self.pad.ink.clear()  # strokes are personal data: nothing is kept
-            right = self.pad.parent.parent if self.pad.parent is not None else None
             self._swap(self.pad.parent, self.keys)
-            spacer = getattr(self, "_spacer", None)
-            if spacer is not None and spacer.parent is None and right is not None:
-                right.add_widget(spacer)
+            holder = getattr(self, "_spacer_parent", None)
+            if holder is not None and self._spacer.parent is None:
+                holder.add_widget(self._spacer, index=self._spacer_index)
             self.pad = None
             self._hand_found = []
             self.hand_button.text = self.view.tr("journey.ime.hand")
