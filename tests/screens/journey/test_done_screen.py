@@ -24,14 +24,15 @@ pytestmark = pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)],
 
 def actions(shell: Any) -> set[str]:
     """Where a citizen can go from here: the meaning of every visible, enabled button
-    (the header's language and 长辈版 switches change the look, and 重听 says the
-    prompt again: none of them changes the place)."""
+    (the header's language and 长辈版 switches change the look, 重听 says the prompt
+    again and 呼叫工作人员 brings someone here: none of them changes the place)."""
     ids = shell.ids
     named = {ids.home.text: "home", ids.back.text: "back"}
     looks = {ids.lang_toggle.text, ids.elderly_toggle.text}
     return {named.get(b.text) or getattr(b, "action", None) or b.text
             for b in buttons(shell)
-            if b.text not in looks and getattr(b, "action", None) != "replay"}
+            if b.text not in looks
+            and getattr(b, "action", None) not in ("replay", "call_staff")}
 
 
 def done(harness: Any, make_kiosk: Callable[..., Kiosk], size: tuple[int, int]) -> Stage:
