@@ -137,12 +137,15 @@ class _Walker(Citizen):
         if self.has("ime:hand"):  # 手写: the next character written on the pad
             self.press("ime:hand")
             self.write("王")
-            self.wait(lambda: any(getattr(b, "text", "") == "王" for b in self.buttons()
-                                  if str(getattr(b, "action", "")).startswith("cand:")),
-                      "the handwriting candidates")
+
+            def written() -> Any:
+                return next((b for b in self.buttons() if getattr(b, "text", "") == "王"
+                             and str(getattr(b, "action", "")).startswith("cand:")), None)
+            self.wait(lambda: written() is not None, "the handwriting candidates")
             self.shots("form-handwriting")
-            self.press(next(b for b in self.buttons() if getattr(b, "text", "") == "王"
-                            and str(getattr(b, "action", "")).startswith("cand:")))
+            # The shots re-render the editor in each variant: its candidates come back.
+            self.wait(lambda: written() is not None, "the candidates after the shots")
+            self.press(written())
             self.press("ime:hand")  # now named 键盘: back to the keys
         self.press("field_ok")
         self.press("field:phone")
