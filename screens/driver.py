@@ -207,9 +207,12 @@ class Citizen:
             self._scroll_to(row)
             self.press(row)
             try:
-                self.wait(lambda: self.shell.sm.current == "guide", "the guide", timeout_s=5)
+                self.wait(lambda: self.shell.sm.current == "guide", "the guide", timeout_s=15)
             except AssertionError:
                 continue
+        if self.shell.sm.current != "guide":
+            raise AssertionError(f"the row of {code} did not open its guide (screen "
+                                 f"{self.shell.sm.current}): {self.texts()[:300]}")
         self.press(self.screen.ids.start)
         self.wait_state("identity")
 
