@@ -228,14 +228,19 @@ def main(argv: list[str]) -> int:
             gc.collect()
             first = rss_mb()
             wall = time.monotonic()
-            for _ in range(max(0, args.journeys - 1)):
-                timed(harness, kiosk, env, simple, same)
+            done = 1
+            try:
+                for _ in range(max(0, args.journeys - 1)):
+                    timed(harness, kiosk, env, simple, same)
+                    done += 1
+            except AssertionError as failure:  # reported with what was measured so far
+                report.notes.append(f"journey {done + 1} failed: {str(failure)[:300]}")
             gc.collect()
             after = rss_mb()
-            report.add(f"RSS growth after {args.journeys} journeys", after - first, "MB",
+            report.add("journeys completed on one shell", done, "", f">= {args.journeys}")
+            report.add(f"RSS growth after {done} journeys", after - first, "MB",
                        "<= 20", reference=f"RSS after the first ({first:.0f} MB)")
-            report.notes.append(f"{args.journeys} journeys took "
-                                f"{time.monotonic() - wall:.0f} s")
+            report.notes.append(f"{done} journeys took {time.monotonic() - wall:.0f} s")
             report_taps(report, switch_s)
             report.notes.append(f"face checks that fell back to staff: {len(FALLBACKS)}")
             report.notes.append("machine time excludes the simulated human's waits, which "
