@@ -194,7 +194,7 @@ class Citizen:
                 continue
         else:
             raise AssertionError(f"could not open the list of {code} "
-                                 f"(screen {self.shell.sm.current})")
+                                 f"(screen {self.shell.sm.current}): {self._rows_report(code)}")
         for _attempt in range(3):
             if self.shell.sm.current == "guide":
                 break
@@ -215,6 +215,18 @@ class Citizen:
                                  f"{self.shell.sm.current}): {self.texts()[:300]}")
         self.press(self.screen.ids.start)
         self.wait_state("identity")
+
+    def _rows_report(self, code: str) -> str:
+        """What a failed lookup saw: every item row (shown or not), the devices' states
+        and the screen's words, so that a rare failure on CI explains itself."""
+        rows = [(w.item_code, visible(w), w.disabled, tuple(int(v) for v in w.size),
+                 tuple(int(v) for v in w.to_window(*w.pos)))
+                for w in self.shell.walk(restrict=False) if hasattr(w, "item_code")]
+        devices = {kind: (d.status.ready, d.status.reason)
+                   for kind, d in self.kiosk.devices.items()}
+        item = self.kiosk.item(code)
+        return (f"rows {rows}; availability {self.kiosk.check(item)}; devices {devices}; "
+                f"words {self.texts()[:300]}")
 
     def open_bundle(self, code: str) -> None:
         """The first item of the bundle, then the identity screen's 联办 offer."""

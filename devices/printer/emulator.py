@@ -249,7 +249,10 @@ class PrinterEmulator:
         index = len(self.jobs) + 1
         suffix = "" if job.complete else "-incomplete"
         path = self.out_dir / f"job-{index:04d}{suffix}.png"
-        job.image(self.dots).save(path)
+        # Written whole, then renamed: whoever lists the folder never opens half a PNG.
+        partial = path.with_name(path.name + ".part")
+        job.image(self.dots).save(partial, format="PNG")
+        partial.replace(path)
         self.unknown.extend(job.skipped)
         record = JobRecord(index, path, job.complete, tuple(job.lines), tuple(job.qr_payloads),
                            tuple(job.rasters), self._job_bytes)

@@ -4,6 +4,7 @@ with the back office holding the case."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import cv2
@@ -19,14 +20,23 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.timeout(600)]
 SIMPLE, BUNDLE, DEFERRED = "330109-RS-003", "330109-NY-B01", "330109-HJ-003"
 
 
-def decode_receipt_qrs(env: SimEnvironment, count: int) -> list[str]:
-    found: list[str] = []
-    for path in env.receipts()[-count:]:
-        image = cv2.imread(str(path))
-        assert image is not None, path
-        ok, texts, _points, _ = cv2.QRCodeDetector().detectAndDecodeMulti(image)
-        found += [t for t in texts if t] if ok else []
-    return found
+def decode_receipt_qrs(env: SimEnvironment, count: int, *, expect: tuple[str, ...] = (),
+                       timeout_s: float = 30.0) -> list[str]:
+    """The QR payloads of the last ``count`` receipts. With ``expect``: wait until every
+    one of those references is among them (the kiosk may be back at Home a moment before
+    the emulator has rendered the cut job)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found: list[str] = []
+        for path in env.receipts()[-count:]:
+            image = cv2.imread(str(path))
+            assert image is not None, path
+            ok, texts, _points, _ = cv2.QRCodeDetector().detectAndDecodeMulti(image)
+            found += [t for t in texts if t] if ok else []
+        if all(any(ref in q for q in found) for ref in expect) \
+                or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
 
 
 def finish(c: Citizen, *, rate: bool = True) -> None:
@@ -72,7 +82,7 @@ def test_simple_item(harness: Any, kiosk: Kiosk, env: SimEnvironment) -> None:
     assert c.shell.sm.current == "home" and not kiosk.session.active
     refs = [r for r in outbox_refs(kiosk) if r not in before]
     assert len(refs) == 1
-    qrs = decode_receipt_qrs(env, 1)
+    qrs = decode_receipt_qrs(env, 1, expect=(refs[0],))
     assert any(refs[0] in q for q in qrs), qrs
     assert held(env, refs[0]) == 1, env.backoffice_cli("staff", "list")
 
@@ -109,7 +119,7 @@ def test_item_with_a_deferred_material(harness: Any, kiosk: Kiosk, env: SimEnvir
     finish(c)
     assert c.shell.sm.current == "home"
     (ref,) = [r for r in outbox_refs(kiosk) if r not in before]
-    assert any(ref in q for q in decode_receipt_qrs(env, 1))
+    assert any(ref in q for q in decode_receipt_qrs(env, 1, expect=(ref,)))
     assert held(env, ref) == 1
     shown = env.backoffice_cli("staff", "show", staff_case(env, ref))
     assert "SEPARATION-CONSENT" in shown
@@ -135,6 +145,6 @@ def test_two_permits_bundle(harness: Any, kiosk: Kiosk, env: SimEnvironment) -> 
     finish(c)
     refs = [r for r in outbox_refs(kiosk) if r not in before]
     assert len(refs) == 2
-    qrs = decode_receipt_qrs(env, 2)
+    qrs = decode_receipt_qrs(env, 2, expect=tuple(refs))
     assert all(any(r in q for q in qrs) for r in refs), (refs, qrs)
     assert all(held(env, r) == 1 for r in refs)
