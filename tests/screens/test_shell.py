@@ -273,3 +273,38 @@ def test_search_by_chinese_hot_word(harness: Any, make_kiosk: Callable[..., Kios
     assert shell.current.query == "公积金"
     rows = [w for w in widgets(shell) if hasattr(w, "item_code")]
     assert rows and all("公积金" in kiosk.item(r.item_code).name.zh_CN for r in rows)
+
+
+def test_a_hard_flick_never_carries_a_list_out_of_its_frame(
+        harness: Any, make_kiosk: Callable[..., Kiosk], devices: dict[str, StubDevice]) -> None:
+    """Touch events that arrive close together give the scroll a huge velocity (a hard
+    flick on a real panel; back-to-back events from a driver): the list must stop at
+    its end, and the next tap must land on a row, not on empty space off-screen."""
+    from kivy.tests.common import UnitTestTouch
+    from kivy.uix.scrollview import ScrollView
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "apply"))
+    longest = max(kiosk.catalog.departments, key=lambda d: len(kiosk.catalog.by_department(d.id)))
+    harness.press(one([b for b in buttons(shell) if getattr(b, "group_id", None) == longest.id]))
+    assert shell.sm.current == "items"
+    (scroll,) = widgets(shell, ScrollView)
+    harness.render()
+    assert scroll.children[0].height > scroll.height, "the list must be long enough to scroll"
+    for dy in (-900, 900, 900):  # flick, then flick back twice as hard
+        x, y = scroll.to_window(*scroll.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_move(x, y + dy)
+        touch.touch_up()
+        deadline = threading.Event()
+        for _ in range(40):  # about a second of frames: the flick runs out
+            harness.render(1)
+            deadline.wait(0.025)
+            assert -1e-6 <= scroll.scroll_y <= 1 + 1e-6, scroll.scroll_y
+    bottom = scroll.to_window(*scroll.pos)[1]
+    rows = [b for b in buttons(shell) if hasattr(b, "item_code")
+            and bottom < b.to_window(*b.center)[1] < bottom + scroll.height]
+    assert rows, "no row left on screen after the flicks"
+    harness.press(rows[0])
+    assert shell.sm.current == "guide", (scroll.scroll_y, scroll.effect_y.velocity)
