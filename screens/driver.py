@@ -182,7 +182,11 @@ class Citizen:
             self._scroll_to(group)
             self.h.render()
             self.press(group)
-            if self.shell.sm.current != "items":
+            # A touch computed while the list was still being laid out can open the
+            # department next to it: then start again at once rather than wait for a
+            # row that list does not have.
+            if self.shell.sm.current != "items" \
+                    or getattr(self.shell.current, "group", None) != item.department:
                 continue
             # The row is a button once its devices report READY (they open with the kiosk).
             try:

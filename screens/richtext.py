@@ -17,14 +17,22 @@ draws with (the layout audit's no-tofu rule reads the cmap of each).
 
 The chain is installed once at start-up by ``screens.fonts.register_fonts``, as
 Kivy's own font registry is (fonts are process-wide in Kivy).
+
+**Rendered textures are kept.** A kiosk shows the same screens all day: the same
+department lists, guides, step prompts and buttons. Rasterising their text is most
+of what a tap costs (SDL_ttf draws every glyph on the CPU), so the shaper keeps a
+byte-bounded, least-recently-used cache of label textures keyed by everything that
+decides their pixels (the markup with its colour, font, size, wrap width, alignment,
+padding...). A label showing text it showed before takes the texture it drew then.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from kivy.core.text import DEFAULT_FONT, LabelBase
@@ -63,11 +71,82 @@ class Shaped:
     runs: list[tuple[str, str]]  # (font file, text) as drawn
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A label's texture and what Kivy derives from it, as kept by :class:`TextureCache`."""
+
+    texture: Any
+    size: tuple[int, int]
+    refs: dict[str, Any]
+    anchors: dict[str, Any]
+    shortened: bool
+    #: (font file, text) as drawn: the label's ``font_runs``
+    runs: list[tuple[str, str]] = field(default_factory=list)
+
+
+class TextureCache:
+    """Rendered label textures, least recently used dropped once they hold more than
+    ``budget_bytes`` (width x height x 4 each; the textures still shown by a widget
+    stay alive through it, only the cache lets go of them)."""
+
+    #: About ten full-HD screens of text.
+    DEFAULT_BUDGET = 64 * 1024 * 1024
+
+    def __init__(self, budget_bytes: int = DEFAULT_BUDGET) -> None:
+        self.budget = budget_bytes
+        self.bytes = 0
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[Hashable, tuple[Rendered, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable) -> Rendered | None:
+        found = self._entries.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return found[0]
+
+    def put(self, key: Hashable, rendered: Rendered) -> None:
+        size = rendered.size[0] * rendered.size[1] * 4
+        if size > self.budget:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.bytes -= old[1]
+        self._entries[key] = (rendered, size)
+        self.bytes += size
+        while self.bytes > self.budget:
+            _key, (_rendered, dropped) = self._entries.popitem(last=False)
+            self.bytes -= dropped
+
+
+def _frozen(value: Any) -> Hashable:
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value if isinstance(value, Hashable) else repr(value)
+
+
+def _options_key(options: dict[str, Any]) -> Hashable:
+    """A core label's options as a key: one level of lists made tuples (colours,
+    padding), dicts sorted; cheap enough to build on every texture update."""
+    return tuple((k, tuple(v) if isinstance(v, list) else
+                  _frozen(v) if isinstance(v, dict) else v)
+                 for k, v in options.items())
+
+
 class Shaper:
     """Turns a label's text into font-spanned, 禁则-broken markup."""
 
-    def __init__(self, chain: FontChain) -> None:
+    def __init__(self, chain: FontChain, textures: TextureCache | None = None) -> None:
         self.chain = chain
+        self.textures = textures if textures is not None else TextureCache()
         self._measure: dict[tuple[str, float, bool], Any] = {}
         self._widths: dict[tuple[str, float, bool, str], float] = {}
 
@@ -224,34 +303,58 @@ class FallbackText:
         text = self_.text
         if self_.halign == "justify" or self_.strip:
             text = text.strip()
+        core = self_._label
+        colour = get_hex_from_color(self_.disabled_color if self_.disabled else self_.color)
+        self_.texture = None
         if shaper is None:  # no chain installed (a unit test of a bare widget)
             source = text if self_.markup else escape(text)
             self.font_runs = [(self_.font_name, text)]
+            kept = self._draw(text, source, colour, [(self_.font_name, text)])
         else:
             width = None  # one line to shorten with "…": no breaks of ours
             if self_.text_size[0] is not None and not self_.shorten:
                 pad = self_.padding
                 width = self_.text_size[0] - pad[0] - pad[2]
-            shaped = shaper.shape(text, markup=self_.markup, font_name=self_.font_name,
-                                  font_size=self_.font_size, bold=self_.bold, width=width)
-            source = shaped.markup
-            self.font_runs = shaped.runs
-        self_.texture = None
-        if not text.strip():
+            # Everything that decides the pixels: the text before shaping (shaping is
+            # a pure function of it and of options below), the colour, the core
+            # label's options (font, size, alignment, padding...) and the wrap box.
+            key = (text, self_.markup, colour, width, _options_key(core.options),
+                   _frozen(core.usersize))
+            found = shaper.textures.get(key)
+            if found is not None:
+                kept = found
+            else:
+                shaped = shaper.shape(text, markup=self_.markup, font_name=self_.font_name,
+                                      font_size=self_.font_size, bold=self_.bold,
+                                      width=width)
+                kept = self._draw(text, shaped.markup, colour, shaped.runs)
+                if kept.texture is not None and kept.texture is not core.texture_1px:
+                    shaper.textures.put(key, kept)
+                    # The core label would draw its next text into this same texture
+                    # (it reuses one of the same size): give it none, so the kept
+                    # one stays as it is.
+                    core.texture = None
+            self.font_runs = kept.runs
+        self_.refs = kept.refs
+        self_.anchors = kept.anchors
+        if kept.texture is None:
             self_.texture_size = (0, 0)
-            self_.is_shortened = False
-            self_.refs, self_._label._refs = {}, {}
-            self_.anchors, self_._label._anchors = {}, {}
-            return
-        colour = self_.disabled_color if self_.disabled else self_.color
-        self_._label.text = f"[color={get_hex_from_color(colour)}]{source}[/color]"
-        self_._label.refresh()
-        if self_._label.texture:
-            self_._label.texture.bind()
-        self_.refs = self_._label.refs
-        self_.anchors = self_._label.anchors
-        texture = self_._label.texture
+        else:
+            self_.texture = kept.texture
+            self_.texture_size = list(kept.size)
+        self_.is_shortened = kept.shortened
+
+    def _draw(self, text: str, source: str, colour: str,
+              runs: list[tuple[str, str]]) -> Rendered:
+        """Rasterise ``source`` (markup) with the core label; nothing for blank text."""
+        core: Any = self._label  # type: ignore[attr-defined]
+        if not text.strip():
+            core._refs, core._anchors = {}, {}
+            return Rendered(None, (0, 0), {}, {}, False, runs)
+        core.text = f"[color={colour}]{source}[/color]"
+        core.refresh()
+        texture = core.texture
         if texture is not None:
-            self_.texture = texture
-            self_.texture_size = list(texture.size)
-        self_.is_shortened = self_._label.is_shortened
+            texture.bind()
+        return Rendered(texture, tuple(texture.size) if texture is not None else (0, 0),
+                        core.refs, core.anchors, core.is_shortened, runs)

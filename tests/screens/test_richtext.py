@@ -149,3 +149,50 @@ def test_a_label_that_shortens_stays_on_one_line(kivy: Any) -> None:
     label.texture_update()
     assert "\n" not in "".join(run for _, run in label.font_runs)
     assert label.is_shortened
+
+
+def test_a_text_shown_before_takes_the_texture_drawn_then(kivy: Any) -> None:
+    from screens.widgets import Para
+    first = Para(text="请将身份证放在感应区", font_size=40)
+    first.texture_update()
+    hits = kivy.textures.hits
+    again = Para(text="请将身份证放在感应区", font_size=40)
+    again.texture_update()
+    assert again.texture is first.texture and kivy.textures.hits == hits + 1
+    # Anything that changes the pixels is another texture: colour, size, wrap width.
+    for other in (Para(text="请将身份证放在感应区", font_size=40, color=(1, 0, 0, 1)),
+                  Para(text="请将身份证放在感应区", font_size=41),
+                  Para(text="请将身份证放在感应区", font_size=40, width=200)):
+        other.texture_update()
+        assert other.texture is not first.texture
+
+
+def test_a_kept_texture_is_never_drawn_over(kivy: Any) -> None:
+    """Kivy's core label draws its next text into its old texture when the size is the
+    same: the kept one must keep its pixels when the label moves on to another text."""
+    from screens.widgets import Para
+    label = Para(text="甲乙", font_size=40)
+    label.texture_update()
+    kept, pixels = label.texture, bytes(label.texture.pixels)
+    label.text = "丙丁"  # same width and height
+    label.texture_update()
+    assert tuple(label.texture.size) == tuple(kept.size)
+    assert bytes(label.texture.pixels) != pixels
+    assert bytes(kept.pixels) == pixels
+    label.text = "甲乙"
+    label.texture_update()
+    assert label.texture is kept
+
+
+def test_the_texture_cache_keeps_to_its_budget() -> None:
+    from screens.richtext import Rendered, TextureCache
+    cache = TextureCache(budget_bytes=3 * 100 * 10 * 4)
+    for n in range(5):
+        cache.put(n, Rendered(object(), (100, 10), {}, {}, False))
+    assert len(cache) == 3 and cache.bytes == 3 * 4000
+    assert cache.get(0) is None and cache.get(1) is None  # the oldest went first
+    assert cache.get(2) is not None  # used: now the newest
+    cache.put(5, Rendered(object(), (100, 10), {}, {}, False))
+    assert cache.get(2) is not None and cache.get(3) is None
+    cache.put("huge", Rendered(object(), (1000, 1000), {}, {}, False))  # over the budget
+    assert cache.get("huge") is None and cache.bytes <= cache.budget
