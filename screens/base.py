@@ -40,5 +40,13 @@ class KioskScreen(Screen):  # type: ignore[misc]
     def refresh(self) -> None:
         """Rebuild dynamic content from the current state."""
 
+    def device_view(self) -> Any:
+        """What this screen shows that depends on the devices' states (an item's
+        暂停服务 badge, a guide's print button), compared with ``==`` before and after
+        a device changes state: the shell rebuilds the screen only when it differs, so
+        a printer busy with the last citizen's receipt does not redraw the list under
+        the next citizen's finger. None: nothing here depends on the devices."""
+        return None
+
     def title(self) -> str:
         return str(self.ui.tr(self.title_key)) if self.title_key else str(self.title_text)

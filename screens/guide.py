@@ -58,6 +58,12 @@ class GuideScreen(KioskScreen):
         return str(self.ui.lt(self.item.name)) if self.code else ""
 
     # -- rendering ---------------------------------------------------------------
+    def device_view(self) -> Any:
+        if not self.code:
+            return None
+        printer = self.ui.kiosk.devices.get("printer")
+        return (self.ui.kiosk.check(self.item), printer is not None and printer.status.ready)
+
     def refresh(self) -> None:
         if not self.code:
             return

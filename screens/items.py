@@ -50,6 +50,10 @@ class ItemsScreen(KioskScreen):
     def show(self, **params: Any) -> None:
         self.mode = params.get("mode", "department")
         self.group = params.get("group", "")
+        self._to_top = True  # a new visit starts at the top; a refresh keeps the place
+
+    def device_view(self) -> Any:
+        return tuple(self.ui.kiosk.check(item) for item in self.items())
 
     def items(self) -> list[ServiceItem]:
         catalog = self.ui.kiosk.catalog
@@ -70,7 +74,9 @@ class ItemsScreen(KioskScreen):
         box.clear_widgets()
         for item in self.items():
             box.add_widget(item_row(self.ui, item, self.open_item))
-        self.ids.scroll.scroll_y = 1
+        if getattr(self, "_to_top", True):
+            self.ids.scroll.scroll_y = 1
+            self._to_top = False
 
     def open_item(self, code: str) -> None:
         self.nav.go("guide", code=code)

@@ -29,6 +29,7 @@ class SearchScreen(KioskScreen):
 
     def show(self, **params: Any) -> None:
         self.query = params.get("query", "")
+        self._shown_query: str | None = None
 
     def key(self, value: str) -> None:
         if value == "backspace":
@@ -75,6 +76,7 @@ class SearchScreen(KioskScreen):
         if not self.query and self.ui.lang == "zh_CN":
             box.add_widget(self._chips())
         results = self.ui.kiosk.find(self.query, RESULT_LIMIT) if self.query else []
+        self._results = results
         for item in results:
             box.add_widget(item_row(self.ui, item, self.open_item))
         if self.query:
@@ -82,7 +84,12 @@ class SearchScreen(KioskScreen):
                                     else self.ui.tr("ui.search.none"))
         else:
             self.ids.status.text = self.ui.tr("ui.search.hint")
-        self.ids.scroll.scroll_y = 1
+        if self.query != getattr(self, "_shown_query", None):  # new results: from the top
+            self.ids.scroll.scroll_y = 1
+            self._shown_query = self.query
+
+    def device_view(self) -> Any:
+        return tuple(self.ui.kiosk.check(item) for item in getattr(self, "_results", ()))
 
     def open_item(self, code: str) -> None:
         self.nav.go("guide", code=code)

@@ -80,6 +80,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self._hold_until: float | None = None
         self._screens: dict[str, KioskScreen] = {}
         self.session.add_listener(self._on_session)
+        #: per screen, what it showed of the devices' states when last rebuilt
+        self._device_views: dict[str, Any] = {}
         self.bridge.watch_devices(self.kiosk.devices.values(), self._on_device)
         self._ticker = Clock.schedule_interval(lambda _dt: self.tick(), tick_interval)
         ui.bind(lang=lambda *_: self._retitle())
@@ -139,6 +141,7 @@ class Shell(BoxLayout):  # type: ignore[misc]
         scr = self.screen(name)
         scr.show(**params)
         scr.refresh()
+        self._device_views[name] = scr.device_view()
         self.sm.current = name
         self.at_home = name == "home"
         self.back_offered = True
@@ -197,7 +200,11 @@ class Shell(BoxLayout):  # type: ignore[misc]
 
     def _on_device(self, _device: Any, _status: Any) -> None:
         # A device changed state: the current screen may show 暂停服务 now (or not).
-        self.current.refresh()
+        scr = self.current
+        shown = scr.device_view()
+        if shown != self._device_views.get(scr.name):
+            scr.refresh()
+            self._device_views[scr.name] = shown
 
     def close(self) -> None:
         panel = getattr(self, "devpanel", None)

@@ -7,7 +7,8 @@ halfway through. The answer depends on:
 * the item's channel: ``window_only`` items are never started at the kiosk;
   the guide tells the citizen what to bring and to go to the window;
 * the site profile: a device kind the site marks ``absent`` can never serve;
-* the live status of each device the item lists (``Device.status``); for
+* the live status of each device the item lists (``Device.status``: UNAVAILABLE
+  suspends, BUSY is a device at work and counts as in service); for
   ``card_or_sscard`` items one working card reader of those listed is enough;
 * whether the outbox accepts new submissions (full, or its key is missing):
   both kiosk channels end in a case written to the outbox.
@@ -21,7 +22,7 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from devices.base import Device, Presence
+from devices.base import Device, DeviceState, Presence
 from kiosk.catalog import ServiceItem
 from kiosk.config.model import SiteProfile
 
@@ -94,6 +95,9 @@ class AvailabilityChecker:
             return Availability(Status.SUSPENDED, REASON_NOT_READY, kind,
                                 "device.reason.not_opened")
         status = device.status
-        if not status.ready:
+        # BUSY is a device at work (the last citizen's receipt printing, a card being
+        # read): in service. Counting it as not ready made every item that prints flash
+        # 暂停服务 on the next citizen's list each time a receipt came out.
+        if status.state is DeviceState.UNAVAILABLE:
             return Availability(Status.SUSPENDED, REASON_NOT_READY, kind, status.reason)
         return None

@@ -35,6 +35,13 @@ class TechScreen(KioskScreen):
     def show(self, **params: Any) -> None:
         self.status = ""
 
+    def device_view(self) -> Any:
+        # Behind the PIN pad nothing shows the devices (and a rebuilt pad would lose
+        # the digits typed so far); past it, the device table and self-tests do.
+        if not self.nav.hidden_entry.authenticated:
+            return None
+        return self.console.device_rows()
+
     def refresh(self) -> None:
         if not self.nav.hidden_entry.authenticated:
             # Reached without the PIN (or the technician session timed out): the pad.

@@ -308,3 +308,38 @@ def test_a_hard_flick_never_carries_a_list_out_of_its_frame(
     assert rows, "no row left on screen after the flicks"
     harness.press(rows[0])
     assert shell.sm.current == "guide", (scroll.scroll_y, scroll.effect_y.velocity)
+
+
+def test_a_device_change_redraws_a_list_only_when_what_it_shows_changes(
+        harness: Any, make_kiosk: Callable[..., Kiosk], devices: dict[str, StubDevice]) -> None:
+    """A citizen scrolling a department's list: the printer at work on the last receipt
+    (BUSY) changes nothing on it, so the rows stay the same widgets where they were;
+    the printer out of paper turns badges to 暂停服务 without moving the list."""
+    from kivy.uix.scrollview import ScrollView
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    harness.press(tile(shell, "apply"))
+    longest = max(kiosk.catalog.departments,
+                  key=lambda d: len(kiosk.catalog.by_department(d.id)))
+    assert any("printer" in i.devices for i in kiosk.catalog.by_department(longest.id))
+    harness.press(one([b for b in buttons(shell) if getattr(b, "group_id", None) == longest.id]))
+    (scroll,) = widgets(shell, ScrollView)
+    harness.render()
+    scroll.scroll_y = 0.5  # the citizen has scrolled halfway down
+    harness.render()
+    rows = [w for w in widgets(shell) if hasattr(w, "item_code")]
+
+    def device_changes(state: DeviceState, reason: str | None = None) -> None:
+        worker = threading.Thread(target=devices["printer"].force, args=(state, reason))
+        worker.start()
+        worker.join()
+        harness.render()
+
+    device_changes(DeviceState.BUSY)
+    device_changes(DeviceState.READY)
+    assert [w for w in widgets(shell) if hasattr(w, "item_code")] == rows  # not rebuilt
+    assert scroll.scroll_y == 0.5
+    device_changes(DeviceState.UNAVAILABLE, "device.reason.paper_out")
+    badges = [w.badge for w in widgets(shell) if hasattr(w, "item_code")]
+    assert "暂停服务" in badges
+    assert scroll.scroll_y == 0.5  # the list stays where the citizen left it
