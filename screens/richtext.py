@@ -22,8 +22,9 @@ Kivy's own font registry is (fonts are process-wide in Kivy).
 department lists, guides, step prompts and buttons. Rasterising their text is most
 of what a tap costs (SDL_ttf draws every glyph on the CPU), so the shaper keeps a
 byte-bounded, least-recently-used cache of label textures keyed by everything that
-decides their pixels (the markup with its colour, font, size, wrap width, alignment,
-padding...). A label showing text it showed before takes the texture it drew then.
+decides their pixels (the text with its colour, font, size, wrap width, alignment,
+padding...). A text drawn a second time is kept; from then on a label showing it
+takes that texture instead of drawing it again.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ class TextureCache:
 
     #: About ten full-HD screens of text.
     DEFAULT_BUDGET = 64 * 1024 * 1024
+    #: Keys remembered as seen once (a key is a few hundred bytes).
+    SEEN_KEYS = 4096
 
     def __init__(self, budget_bytes: int = DEFAULT_BUDGET) -> None:
         self.budget = budget_bytes
@@ -98,9 +101,23 @@ class TextureCache:
         self.hits = 0
         self.misses = 0
         self._entries: OrderedDict[Hashable, tuple[Rendered, int]] = OrderedDict()
+        self._seen: OrderedDict[Hashable, None] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def seen_before(self, key: Hashable) -> bool:
+        """Whether ``key`` was asked for before (and now remember that it was). Only a
+        text shown a second time is kept: the digits being typed into a field, a
+        countdown's seconds, never come back, and a texture kept for each would be a
+        new GL texture per keystroke (the software renderer does not give their memory
+        back), where Kivy's own label draws them into the one texture it has."""
+        if key in self._seen:
+            return True
+        self._seen[key] = None
+        if len(self._seen) > self.SEEN_KEYS:
+            self._seen.popitem(last=False)
+        return False
 
     def get(self, key: Hashable) -> Rendered | None:
         found = self._entries.get(key)
@@ -328,7 +345,8 @@ class FallbackText:
                                       font_size=self_.font_size, bold=self_.bold,
                                       width=width)
                 kept = self._draw(text, shaped.markup, colour, shaped.runs)
-                if kept.texture is not None and kept.texture is not core.texture_1px:
+                if kept.texture is not None and kept.texture is not core.texture_1px \
+                        and shaper.textures.seen_before(key):
                     shaper.textures.put(key, kept)
                     # The core label would draw its next text into this same texture
                     # (it reuses one of the same size): give it none, so the kept

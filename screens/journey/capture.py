@@ -5,12 +5,11 @@ the pages taken so far as thumbnails, each with its own 重拍 and 删除; then 
 
 from __future__ import annotations
 
+import hashlib
 from functools import partial
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from kivy.core.image import Image as CoreImage
 from kivy.graphics import Color, Line
 from kivy.properties import ListProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -35,6 +34,37 @@ class PreviewBadge(Label):  # type: ignore[misc]
     plate = ListProperty([0, 0, 0, 0.6])
 
 
+#: The longest side of a page's thumbnail texture, in pixels (it is shown a few
+#: hundred pixels wide; a document camera's page is thousands).
+THUMB_PX = 480
+
+
+def thumbnail(data: bytes) -> Any:
+    """A small BGR texture of a JPEG page, or None when it does not decode. The JPEG is
+    decoded at an eighth, quarter or half of its size (libjpeg scales while decoding),
+    then shrunk to THUMB_PX: a 12-megapixel page costs a fraction of a megabyte, not
+    the 48 MB a full-size texture took at every redraw of the step."""
+    import cv2
+    import numpy as np
+    raw = np.frombuffer(data, np.uint8)
+    probe = cv2.imdecode(raw, cv2.IMREAD_REDUCED_COLOR_8)
+    if probe is None:
+        return None
+    # Pick the smallest reduction that still leaves THUMB_PX on the long side.
+    for flag, factor in ((cv2.IMREAD_REDUCED_COLOR_8, 8), (cv2.IMREAD_REDUCED_COLOR_4, 4),
+                         (cv2.IMREAD_REDUCED_COLOR_2, 2), (cv2.IMREAD_COLOR, 1)):
+        if max(probe.shape[:2]) * 8 // factor >= THUMB_PX or factor == 1:
+            image = probe if factor == 8 else cv2.imdecode(raw, flag)
+            break
+    if image is None:
+        return None
+    long_side = max(image.shape[:2])
+    if long_side > THUMB_PX:
+        scale = THUMB_PX / long_side
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return bgr_texture(np.ascontiguousarray(image))
+
+
 class CaptureView(StepView):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -49,6 +79,9 @@ class CaptureView(StepView):
         #: the last guidance shown, as (key, arguments): kept across re-renders until the
         #: next capture, and said again in the language the citizen switches to
         self.note: tuple[str, dict[str, Any]] | None = None
+        #: thumbnails of the pages shown, by the page's digest: a page is decoded once,
+        #: small, not at every redraw and not at the camera's full resolution
+        self._thumbs: dict[bytes, Any] = {}
 
     def render(self, view: dict[str, Any]) -> None:
         """Portrait: the shared column (texts, the preview large, thumbnails, actions).
@@ -166,6 +199,7 @@ class CaptureView(StepView):
         sv, grid = self.scroll(cols=1 if t.landscape else 2)
         code = view["material"]["code"]
         names: list[str] = view["material"].get("page_names") or []
+        kept: dict[bytes, Any] = {}
         for page in view["pages"]:
             i = page["index"]
             # Landscape: the thumbnail beside its name and buttons (one column of pages);
@@ -176,10 +210,14 @@ class CaptureView(StepView):
             top = cell if t.landscape else BoxLayout(spacing=t.gap)
             thumb = Image(fit_mode="contain", size_hint_x=0.3)
             try:
-                data = self.host.journey.page(code, i)
-                thumb.texture = CoreImage(BytesIO(data), ext="jpg").texture
-            except (IndexError, KeyError, OSError, ValueError):
-                pass  # a page that does not decode still shows its buttons
+                data: bytes | None = self.host.journey.page(code, i)
+            except (IndexError, KeyError):
+                data = None
+            if data is not None:
+                key = hashlib.blake2b(data, digest_size=16).digest()
+                texture = kept.get(key) or self._thumbs.get(key) or thumbnail(data)
+                if texture is not None:  # a page that does not decode still has its buttons
+                    kept[key] = thumb.texture = texture
             top.add_widget(thumb)
             right = BoxLayout(orientation="vertical", spacing=t.gap * 0.4)
             label = self.tr("journey.capture.page_n", i=i + 1)
@@ -212,6 +250,7 @@ class CaptureView(StepView):
             grid.add_widget(cell)
         if not view["pages"]:
             grid.add_widget(self.para(self.tr("journey.capture.no_pages"), "body", "muted_bg"))
+        self._thumbs = kept  # pages deleted or of another material let go of theirs
         return sv
 
     def _retake(self, index: int) -> None:

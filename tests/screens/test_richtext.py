@@ -151,10 +151,13 @@ def test_a_label_that_shortens_stays_on_one_line(kivy: Any) -> None:
     assert label.is_shortened
 
 
-def test_a_text_shown_before_takes_the_texture_drawn_then(kivy: Any) -> None:
+def test_a_text_shown_again_takes_the_texture_drawn_before(kivy: Any) -> None:
     from screens.widgets import Para
-    first = Para(text="请将身份证放在感应区", font_size=40)
-    first.texture_update()
+    once = Para(text="请将身份证放在感应区", font_size=40)
+    once.texture_update()  # the first time: drawn, remembered, not kept (it may never
+    first = Para(text="请将身份证放在感应区", font_size=40)  # come back); the second:
+    first.texture_update()  # kept
+    assert first.texture is not once.texture
     hits = kivy.textures.hits
     again = Para(text="请将身份证放在感应区", font_size=40)
     again.texture_update()
@@ -173,6 +176,7 @@ def test_a_kept_texture_is_never_drawn_over(kivy: Any) -> None:
     from screens.widgets import Para
     label = Para(text="甲乙", font_size=40)
     label.texture_update()
+    label.texture_update()  # shown a second time: kept from now on
     kept, pixels = label.texture, bytes(label.texture.pixels)
     label.text = "丙丁"  # same width and height
     label.texture_update()
@@ -182,6 +186,22 @@ def test_a_kept_texture_is_never_drawn_over(kivy: Any) -> None:
     label.text = "甲乙"
     label.texture_update()
     assert label.texture is kept
+
+
+def test_text_that_never_comes_back_is_drawn_into_the_label_s_own_texture(kivy: Any) -> None:
+    """Digits typed one by one: each text is new, none is kept, and the label draws each
+    into the texture it already has (a new texture per keystroke grew the process by
+    the texture's size each time)."""
+    from screens.widgets import Para
+    label = Para(text="13800", font_size=40, size_hint=(None, None), size=(600, 80),
+                 text_size=(600, 80), halign="left", valign="middle")
+    label.texture_update()
+    texture, kept = label.texture, len(kivy.textures)
+    for digit in "138001380":
+        label.text += digit
+        label.texture_update()
+        assert label.texture is texture
+    assert len(kivy.textures) == kept
 
 
 def test_the_texture_cache_keeps_to_its_budget() -> None:

@@ -78,3 +78,30 @@ def test_face_heading_names_the_step_and_the_prompt_says_what_to_do(
     assert "保持不动" not in shown  # nothing on screen asks to keep still meanwhile
     width, height = size
     assert min(view.preview.norm_image_size) >= min(width, height) * 0.4
+
+
+def test_page_thumbnails_are_small_and_decoded_once(
+        harness: Any, make_kiosk: Callable[..., Kiosk], size: tuple[int, int]) -> None:
+    """A document camera's page is megapixels: its thumbnail texture must be a few
+    hundred pixels (a full-size texture per page per redraw took hundreds of MB), and a
+    redraw of the step reuses it; a page that does not decode still has its buttons."""
+    from screens.journey.capture import THUMB_PX, thumbnail
+    stage = Stage(harness, make_kiosk(), size)
+    stage.to_capture()
+    view = stage.view("capture")
+    stage.fire("page_added", data=jpeg(3000, 4000), content_type="image/jpeg")
+    stage.fire("page_added", data=b"\xff\xd8 not a jpeg", content_type="image/jpeg")
+
+    def thumbs() -> list[Any]:
+        from kivy.uix.image import Image
+        return [w.texture for w in widgets(stage.shell, Image)
+                if w is not view.preview and w.texture is not None]
+
+    (first,) = thumbs()
+    assert THUMB_PX // 2 <= max(first.size) <= THUMB_PX, first.size
+    assert first.size[1] > first.size[0]  # a portrait page stays portrait
+    stage.shell.current.refresh()  # a redraw (a language switch, a device change...)
+    harness.render()
+    assert thumbs() == [first]
+    assert reach(harness, stage.shell, "delete:1").text  # the broken page's buttons
+    assert thumbnail(b"not a picture") is None
