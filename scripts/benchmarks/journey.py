@@ -8,6 +8,10 @@ reader until it is read, the face check from the scene shown until the decision,
 each page from Capture until it is kept: these include device time, so machine
 time is, if anything, underestimated by that device share; the notes say so).
 
+Each scripted journey runs twice: the first time after start (screens drawn for the
+first time, models and tables loading) is reported as a reference, the second is
+measured against the goals, as every later citizen of the day meets the kiosk.
+
 Then ``--journeys N`` consecutive simple journeys (default 200; ~2-4 s each on the
 simulators, so a few minutes of run time on 2 cores): resident memory (RSS) after
 them compared with after the first. Goals: ≤ 12 taps for a simple item,
@@ -50,8 +54,9 @@ CARD = Identity(card_type=CardType.RESIDENT, name="欧阳娜娜", id_number="330
                 valid_from=date(2015, 1, 1), long_term=True)
 #: face checks that ended in the staff fallback (reported: they add a tap)
 FALLBACKS: list[int] = []
-#: (screen or journey step, seconds from a tap to the next frame), every journey's
-TAPS: list[tuple[str, float]] = []
+#: (screen or journey step, seconds from a tap to the next frame, warm): every
+#: journey's taps; warm once the journey's screens have been shown before in this process
+TAPS: list[tuple[str, float, bool]] = []
 
 
 def rss_mb() -> float:
@@ -121,14 +126,16 @@ def end(c: Any) -> None:
 
 
 def timed(harness: Any, kiosk: Any, env: SimEnvironment, script: Any,
-          citizen: Any = None) -> tuple[float, int]:
-    """One journey; with ``citizen`` on the same shell (as on a kiosk: one shell all day)."""
+          citizen: Any = None, *, warm: bool = True) -> tuple[float, int]:
+    """One journey; with ``citizen`` on the same shell (as on a kiosk: one shell all day).
+    ``warm``: its screens were shown before in this process (textures kept, models and
+    the pinyin table loaded), as for every citizen but the first of the day."""
     c = citizen or quiet_citizen(harness, kiosk, env)
     c.taps, c.human_s = 0, 0.0
     c.tap_s.clear()
     start = time.monotonic()
     script(c)
-    TAPS.extend(c.tap_s)
+    TAPS.extend((where, took, warm) for where, took in c.tap_s)
     return time.monotonic() - start - c.human_s, c.taps
 
 
@@ -163,18 +170,29 @@ def p95(values: list[float]) -> float:
 
 
 def report_taps(report: Report, reference_s: float) -> None:
-    """Per screen, p95 of tap -> next frame as a ratio to the bare screen switch."""
-    by_screen: dict[str, list[float]] = {}
-    for where, took in TAPS:
-        by_screen.setdefault(where, []).append(took)
-    worst = 0.0
-    for where in sorted(by_screen):
-        ratio = p95(by_screen[where]) / reference_s
-        worst = max(worst, ratio)
-        report.add(f"tap to next frame p95, {where} ({len(by_screen[where])} taps)",
-                   p95(by_screen[where]) * 1000, "ms", reference=f"ratio {ratio:.2f}")
-    report.add("tap to next frame p95 / bare screen switch p95 (worst screen)", worst, "x",
-               "<= 1.5", reference=f"bare Kivy screen switch p95 {reference_s * 1000:.1f} ms")
+    """Per screen, p95 of tap -> next frame as a ratio to the bare screen switch: the
+    warm taps (every citizen but the first of the day) against the goal, the first
+    visits after start as a reference."""
+    worst: dict[bool, tuple[float, str]] = {}
+    for warm in (True, False):
+        by_screen: dict[str, list[float]] = {}
+        for where, took, tap_warm in TAPS:
+            if tap_warm == warm:
+                by_screen.setdefault(where, []).append(took)
+        for where in sorted(by_screen):
+            ratio = p95(by_screen[where]) / reference_s
+            if ratio > worst.get(warm, (0.0, ""))[0]:
+                worst[warm] = (ratio, where)
+            if warm:
+                report.add(f"tap to next frame p95, {where} ({len(by_screen[where])} taps)",
+                           p95(by_screen[where]) * 1000, "ms", reference=f"ratio {ratio:.2f}")
+    ratio, where = worst.get(True, (0.0, ""))
+    report.add("tap to next frame p95 / bare screen switch p95 (worst screen)", ratio, "x",
+               "<= 1.5", reference=f"{where}; bare Kivy screen switch p95 "
+                                   f"{reference_s * 1000:.1f} ms")
+    ratio, where = worst.get(False, (0.0, ""))
+    report.add("first visits after start: tap to next frame p95 / bare switch (worst)",
+               ratio, "x", reference=f"{where}; the first citizen of the day")
 
 
 def core_reference(kiosk: Any) -> float:
@@ -215,12 +233,15 @@ def main(argv: list[str]) -> int:
         attach_journey(kiosk, submit_wait_s=5.0, heartbeat=False)
         try:
             reference = core_reference(kiosk)
-            for name, script in (("simple", simple), ("bundle", bundle),
-                                 ("deferred", deferred)):
+            scripted = (("simple", simple), ("bundle", bundle), ("deferred", deferred))
+            cold = {name: timed(harness, kiosk, env, script, warm=False)[0]
+                     for name, script in scripted}
+            for name, script in scripted:  # again, as for the day's later citizens
                 machine, taps = timed(harness, kiosk, env, script)
                 goal_taps = "<= 12" if name == "simple" else ""
                 report.add(f"{name}: taps", taps, "taps", goal_taps)
-                report.add(f"{name}: machine time", machine, "s", "<= 3",)
+                report.add(f"{name}: machine time", machine, "s", "<= 3",
+                           reference=f"first after start {cold[name]:.1f} s")
                 report.add(f"{name}: machine time / core alone", machine / reference, "x",
                            reference="the simple journey's core without screens")
             same = quiet_citizen(harness, kiosk, env)  # one shell, as on a kiosk
