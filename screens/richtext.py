@@ -83,6 +83,9 @@ class Rendered:
     shortened: bool
     #: (font file, text) as drawn: the label's ``font_runs``
     runs: list[tuple[str, str]] = field(default_factory=list)
+    #: Kivy's layout of the text (``LayoutLine`` list), given back to the core label on
+    #: a hit: the layout audit and Kivy's own ref/anchor lookups read it there
+    lines: list[Any] = field(default_factory=list)
 
 
 class TextureCache:
@@ -340,6 +343,7 @@ class FallbackText:
             found = shaper.textures.get(key)
             if found is not None:
                 kept = found
+                core._cached_lines = found.lines
             else:
                 shaped = shaper.shape(text, markup=self_.markup, font_name=self_.font_name,
                                       font_size=self_.font_size, bold=self_.bold,
@@ -367,7 +371,7 @@ class FallbackText:
         """Rasterise ``source`` (markup) with the core label; nothing for blank text."""
         core: Any = self._label  # type: ignore[attr-defined]
         if not text.strip():
-            core._refs, core._anchors = {}, {}
+            core._refs, core._anchors, core._cached_lines = {}, {}, []
             return Rendered(None, (0, 0), {}, {}, False, runs)
         core.text = f"[color={colour}]{source}[/color]"
         core.refresh()
@@ -375,4 +379,5 @@ class FallbackText:
         if texture is not None:
             texture.bind()
         return Rendered(texture, tuple(texture.size) if texture is not None else (0, 0),
-                        core.refs, core.anchors, core.is_shortened, runs)
+                        core.refs, core.anchors, core.is_shortened, runs,
+                        list(getattr(core, "_cached_lines", None) or []))

@@ -216,3 +216,21 @@ def test_the_texture_cache_keeps_to_its_budget() -> None:
     assert cache.get(2) is not None and cache.get(3) is None
     cache.put("huge", Rendered(object(), (1000, 1000), {}, {}, False))  # over the budget
     assert cache.get("huge") is None and cache.bytes <= cache.budget
+
+
+def test_a_label_drawn_from_the_cache_reports_the_lines_it_shows(kivy: Any) -> None:
+    """The layout audit reads how Kivy laid the text out from the core label: a label
+    that took a kept texture must say the same lines as the one that drew it."""
+    from screens.audit.text import dropped, lines
+    from screens.widgets import Para
+    text = "萧山农商银行城厢支行 · 政银通服务点"
+    drawn = [Para(text=text, font_size=40, width=300) for _ in range(2)]
+    for label in drawn:
+        label.texture_update()
+    narrow = Para(text=text, font_size=40, width=60)  # another layout of the same text
+    narrow.texture_update()
+    hit = Para(text=text, font_size=40, width=300)
+    hit.texture_update()
+    assert hit.texture is drawn[1].texture
+    assert lines(hit) == lines(drawn[1]) and len(lines(hit)) > 1
+    assert dropped(hit) is None
