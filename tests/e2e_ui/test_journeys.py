@@ -4,6 +4,7 @@ with the back office holding the case."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from typing import Any
 
@@ -20,22 +21,45 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.timeout(600)]
 SIMPLE, BUNDLE, DEFERRED = "330109-RS-003", "330109-NY-B01", "330109-HJ-003"
 
 
+def _qr_texts(image: Any, thorough: bool) -> set[str]:
+    """QR payloads on a receipt image. ``thorough``: also look at square windows down
+    the (tall, narrow) receipt one by one: OpenCV's multi-code detector can miss one of
+    two codes on a long image that it reads at once when shown it alone."""
+    detector = cv2.QRCodeDetector()
+    ok, texts, _points, _ = detector.detectAndDecodeMulti(image)
+    found = {t for t in texts if t} if ok else set()
+    if thorough:
+        height, width = image.shape[:2]
+        for top in range(0, max(1, height - width // 2), max(1, width // 2)):
+            text, _points, _ = detector.detectAndDecode(image[top:top + width])
+            if text:
+                found.add(text)
+    return found
+
+
 def decode_receipt_qrs(env: SimEnvironment, count: int, *, expect: tuple[str, ...] = (),
                        timeout_s: float = 30.0) -> list[str]:
     """The QR payloads of the last ``count`` receipts. With ``expect``: wait until every
     one of those references is among them (the kiosk may be back at Home a moment before
-    the emulator has rendered the cut job)."""
+    the emulator has rendered the cut job); if one never is, the receipts are copied
+    next to the test's screenshots for a look."""
     deadline = time.monotonic() + timeout_s
+    thorough = False
     while True:
-        found: list[str] = []
-        for path in env.receipts()[-count:]:
+        found: set[str] = set()
+        paths = env.receipts()[-count:]
+        for path in paths:
             image = cv2.imread(str(path))
             assert image is not None, path
-            ok, texts, _points, _ = cv2.QRCodeDetector().detectAndDecodeMulti(image)
-            found += [t for t in texts if t] if ok else []
-        if all(any(ref in q for q in found) for ref in expect) \
-                or time.monotonic() > deadline:
-            return found
+            found |= _qr_texts(image, thorough)
+        if all(any(ref in q for q in found) for ref in expect):
+            return sorted(found)
+        if time.monotonic() > deadline:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            for path in paths:
+                shutil.copy(path, SHOTS / f"unread-{path.name}")
+            return sorted(found)
+        thorough = True
         time.sleep(0.2)
 
 
