@@ -98,15 +98,121 @@ class Text(FallbackText, Label):  # type: ignore[misc]
 
 
 class StepBar(Widget):  # type: ignore[misc]
-    """How far the journey has come: a bar filled up to the current step, the steps to
-    come thinner and grey (the .kv draws it). The words "第3步，共9步" stand with it,
-    for who cannot tell colours apart."""
+    """How far the journey has come, with the steps' names: one segment per step (the
+    finished ones filled, the current one taller, the steps to come thin and grey) and
+    under them the names, neighbours of the same name (pages of several materials)
+    sharing one caption. The current name is bold, so colour is never the only sign;
+    the words "第3步，共9步" stand beside the bar.
 
-    total = NumericProperty(0)
+    The captions are built once per journey plan and then only restyled, so moving on
+    a step costs no new widgets.
+    """
+
+    labels = ListProperty([])         # one name per step
     current = NumericProperty(0)      # 0-based
     done_colour = ColorProperty("#1F5FAF")
     todo_colour = ColorProperty("#C8CDD5")
+    text_colour = ColorProperty("#4B5563")
+    font_size = NumericProperty(18)
+    bar_height = NumericProperty(14)
     gap = NumericProperty(6)
+    wanted = NumericProperty(0)       # the height the bar and a line of names need
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._captions: list[tuple[Text, int, int]] = []   # (caption, first step, end)
+        self._top = 0.0
+        super().__init__(**kwargs)
+        self.bind(labels=self._rebuild, font_size=self._rebuild)
+        self.bind(pos=self._layout, size=self._layout, current=self._restyle,
+                  done_colour=self._restyle, todo_colour=self._restyle,
+                  text_colour=self._restyle, bar_height=self._layout, gap=self._layout)
+        self._rebuild()
+
+    @property
+    def captions(self) -> list[str]:
+        """The names shown under the bar, in order (for tests and the voice)."""
+        return [c.text for c, _, _ in self._captions]
+
+    @staticmethod
+    def groups(labels: list[str]) -> list[tuple[str, int, int]]:
+        """Runs of equal neighbouring names: (name, first step, one past the last)."""
+        out: list[tuple[str, int, int]] = []
+        for i, name in enumerate(labels):
+            if out and out[-1][0] == name:
+                out[-1] = (name, out[-1][1], i + 1)
+            else:
+                out.append((name, i, i + 1))
+        return out
+
+    def _rebuild(self, *_: Any) -> None:
+        for caption, _a, _b in self._captions:
+            self.remove_widget(caption)
+        self._captions = []
+        for name, first, end in self.groups(list(self.labels)):
+            caption = Text(text=name, font_size=self.font_size, size_hint=(None, None))
+            caption.bind(texture_size=self._layout)
+            self.add_widget(caption)
+            self._captions.append((caption, first, end))
+        self._layout()
+
+    def _slots(self) -> list[tuple[float, float]]:
+        """x and width of each step's segment. A name gets the room it needs (``ID`` less
+        than ``Review``) and what is left over is shared equally among the steps."""
+        n = len(self.labels)
+        if not n:
+            return []
+        pad = self.gap * 2
+        need = [0.0] * n
+        for caption, first, end in self._captions:
+            k = end - first
+            for i in range(first, end):
+                need[i] = (caption.texture_size[0] + pad - self.gap * (k - 1)) / k
+        spare = self.width - sum(need) - self.gap * (n - 1)
+        if spare < 0:  # too narrow for every name: equal shares (the audit tells)
+            need, spare = [0.0] * n, self.width - self.gap * (n - 1)
+        x, out = self.x, []
+        for i in range(n):
+            w = need[i] + spare / n
+            out.append((x, w))
+            x += w + self.gap
+        return out
+
+    def _layout(self, *_: Any) -> None:
+        slots = self._slots()
+        # the bar and the names, as one block in the middle of the height given
+        line = max([c.texture_size[1] for c, _a, _b in self._captions] or [0])
+        block = self.bar_height + self.gap + max(line, self.font_size * 1.2)
+        self.wanted = block
+        self._top = self.y + min(self.height, (self.height + block) / 2)
+        for caption, first, end in self._captions:
+            x0, _w = slots[first]
+            x1, w1 = slots[end - 1]
+            tw, th = caption.texture_size
+            caption.size = (tw, th)
+            caption.pos = ((x0 + x1 + w1 - tw) / 2,
+                           self._top - self.bar_height - self.gap - th)
+        self._restyle()
+
+    def _restyle(self, *_: Any) -> None:
+        for caption, first, end in self._captions:
+            here = first <= self.current < end
+            caption.bold = here
+            caption.color = (self.done_colour if first <= self.current
+                             else self.text_colour)
+        self.canvas.before.clear()
+        top = self._top
+        with self.canvas.before:
+            for i, (x, w) in enumerate(self._slots()):
+                if i < self.current:
+                    Color(rgba=self.done_colour)
+                    h = self.bar_height * 0.6
+                elif i == self.current:
+                    Color(rgba=self.done_colour)
+                    h = self.bar_height
+                else:
+                    Color(rgba=self.todo_colour)
+                    h = self.bar_height * 0.35
+                Rectangle(pos=(x, top - self.bar_height / 2 - h / 2), size=(w, h))
 
 
 class Card(BoxLayout):  # type: ignore[misc]

@@ -127,7 +127,7 @@ class CaptureView(StepView):
         self.add_widget(self._stage_preview())
         pages = self._pages(view)
         pages.size_hint_y = None
-        pages.height = t.target * 3.2
+        pages.height = t.target * 2.9
         self.add_widget(pages)
         self.add_widget(self.adopt(self.guidance))
         self._show_guidance()
@@ -205,7 +205,7 @@ class CaptureView(StepView):
             # Landscape: the thumbnail beside its name and buttons (one column of pages);
             # portrait: two pages a row, each a thumbnail and name over its buttons.
             cell = BoxLayout(size_hint_y=None, spacing=t.gap * 0.5,
-                             height=t.target * (2.6 if t.landscape else 3.1),
+                             height=t.target * (2.6 if t.landscape else 2.8),
                              orientation="horizontal" if t.landscape else "vertical")
             top = cell if t.landscape else BoxLayout(spacing=t.gap)
             thumb = Image(fit_mode="contain", size_hint_x=0.3)

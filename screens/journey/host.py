@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 
 from kiosk.errors import KioskError, WorkflowError
 from kiosk.wiring.journey import JourneyServices
@@ -76,6 +76,7 @@ class JourneyScreen(KioskScreen):
     #: the step bar: how many main steps, and the current one (0-based)
     step_total = NumericProperty(0)
     step_current = NumericProperty(0)
+    step_labels = ListProperty([])
     #: The case is accepted: the .kv hides 取消办理 (and the shell its 返回).
     accepted = BooleanProperty(False)
 
@@ -97,6 +98,17 @@ class JourneyScreen(KioskScreen):
         self._voice_view: dict[str, Any] = {}
         #: No face or page loop starts while set (the screenshot walk holds a step still).
         self.loops_paused = False
+        self.ui.bind(theme=self._place_step_bar)
+        self._place_step_bar()
+
+    def _place_step_bar(self, *_: Any) -> None:
+        """The step bar stands in the top row beside the buttons on a landscape screen,
+        and in a row of its own under them on a narrow portrait one."""
+        bar = self.ids.step_bar
+        home = self.ids.bar_inline if self.ui.theme.landscape else self.ids.bar_row
+        if bar.parent is not home:
+            bar.parent.remove_widget(bar)
+            home.add_widget(bar)
 
     @property
     def services(self) -> JourneyServices | None:
@@ -290,6 +302,9 @@ class JourneyScreen(KioskScreen):
                                          total=len(steps)) if index < len(steps) else "")
         self.step_total = len(steps) if index < len(steps) else 0
         self.step_current = index
+        labels = [self.ui.tr(f"journey.step.{s}") for s in steps] if self.step_total else []
+        if labels != list(self.step_labels):
+            self.step_labels = labels
         self.title_text = view.get("title") or ""
         step_view = self._view(name)
         step_view.render(view)

@@ -144,14 +144,14 @@ def key_height(view: StepView, rows: int, available: float, *, side: float | Non
 
 def candidate_side(view: StepView) -> float:
     t = view.ui.theme
-    return float(t.size("target") * (1.0 if t.landscape else 1.15))
+    return float(t.size("target") * (1.0 if t.landscape else 1.05))
 
 
 def action_row(view: StepView, actions: list[KButton]) -> BoxLayout:
     """返回 / 完成 side by side, as wide as the column (a little lower on landscape)."""
     t = view.ui.theme
     row = BoxLayout(size_hint_y=None, spacing=t.size("gap"),
-                    height=t.size("target") * (1.0 if t.landscape else 1.25))
+                    height=t.size("target") * (1.0 if t.landscape else 1.05))
     for b in actions:
         b.size_hint_x = 1
         b.height = row.height
@@ -246,7 +246,23 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
             self._spacer = BoxLayout()
             for w in (self.label, box, self.cands, self.keys, self._spacer, buttons):
                 self.add_widget(w)
+                w.bind(height=self._fit_keys)
+            self.bind(height=self._fit_keys)
         self._refresh()
+
+    def _fit_keys(self, *_: Any) -> None:
+        """Portrait: the keys as tall as the theme wants, less when the screen has less
+        room (a bank branch's long name in large English type above the step)."""
+        if self.height <= 100 or self.keys.parent is not self:  # not laid out; the pad
+            return
+        t = self.view.ui.theme
+        fixed = sum(w.height for w in self.children if w not in (self.keys, self._spacer))
+        room = self.height - fixed - self.spacing * (len(self.children) - 1)
+        rows = len(self.keys.rows)
+        h = key_height(self.view, rows, room, side=t.size("key") * 1.1)
+        if abs(h - self.keys.key_height) > 0.5:
+            self.keys.key_height = h
+            self.keys.height = rows * h + (rows - 1) * self.keys.gap
 
     def _candidate_area(self, view: StepView) -> tuple[ScrollView, Layout]:
         t = view.ui.theme

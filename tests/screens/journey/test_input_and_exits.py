@@ -156,6 +156,29 @@ def test_portrait_input_method_fits_and_shows_the_text(
     assert not [k for k in keys(shell).values() if visible(k)]
 
 
+def test_portrait_input_method_leaves_the_step_bar_alone_in_every_variant(
+        harness: Any, journey_kiosk: Callable[[str], Kiosk], shot: Callable[[str], Any]
+        ) -> None:
+    """A bank branch's name in large English type takes four lines above the step: the
+    keys give up height (never below 60 dp) so the editor stays under the step bar."""
+    from screens.audit import Audit
+    shell = start(harness, journey_kiosk("bank-branch"))
+    to_form(harness, shell)
+    press(harness, shell, "field:new_address")
+    audit = Audit()
+    for lang in ("zh_CN", "en"):
+        shell.ui.lang = lang
+        for elderly in (False, True):
+            shell.ui.elderly = elderly
+            harness.render()
+            mode = "elderly" if elderly else "standard"
+            audit.check(shell, screen="journey/form-pinyin", elderly=elderly,
+                        variant=f"bank-branch-portrait-{lang}-{mode}",
+                        scale=shell.ui.theme.scale, pair=f"bank-branch-portrait-{lang}")
+            shot(f"{lang}-{mode}")
+    assert audit.findings == [], "\n".join(map(str, audit.findings))
+
+
 def test_numeric_keypad_fills_landscape_and_grows_in_elderly_mode(
         harness: Any, journey_kiosk: Callable[[str], Kiosk], shot: Callable[[str], Any]
         ) -> None:
