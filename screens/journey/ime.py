@@ -204,7 +204,7 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
         t = view.ui.theme
         # The same spacing in both modes: elderly keys are never narrower.
         super().__init__(orientation="horizontal" if t.landscape else "vertical",
-                         spacing=t.px(16), **kwargs)
+                         spacing=t.px(16 if t.landscape else 10), **kwargs)
         self.view, self.table, self.text, self.on_value = view, table, value, on_value
         self.letters, self.chinese = letters, chinese
         # Landscape is short: the label and the text a size smaller than on portrait.

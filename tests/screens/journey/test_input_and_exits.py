@@ -165,6 +165,8 @@ def test_portrait_input_method_leaves_the_step_bar_alone_in_every_variant(
     shell = start(harness, journey_kiosk("bank-branch"))
     to_form(harness, shell)
     press(harness, shell, "field:new_address")
+    for letter in "renmin":  # the candidates' row is full
+        press(harness, shell, f"letter:{letter}")
     audit = Audit()
     for lang in ("zh_CN", "en"):
         shell.ui.lang = lang
