@@ -18,6 +18,22 @@ if TYPE_CHECKING:
     from screens.shell import Shell
 
 
+class Same:
+    """A part of a content key compared by identity: the catalog a list was built from
+    is the same object or not (a field-by-field comparison would walk every item)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+
 class KioskScreen(Screen):  # type: ignore[misc]
     ui = ObjectProperty(None, rebind=True)
     nav: Shell
@@ -39,6 +55,17 @@ class KioskScreen(Screen):  # type: ignore[misc]
 
     def refresh(self) -> None:
         """Rebuild dynamic content from the current state."""
+
+    def content_key(self) -> Any:
+        """What ``refresh`` builds from besides the language, the theme and the devices
+        (``device_view``). Shown again with the same key, the screen keeps what it built
+        (Home, a department's list, an item's guide are the same for every citizen of
+        the day) and only :meth:`revisit` runs. None: rebuilt at every visit."""
+        return None
+
+    def revisit(self) -> None:
+        """Shown again without a rebuild: put it as a new visit finds it (lists at the
+        top)."""
 
     def device_view(self) -> Any:
         """What this screen shows that depends on the devices' states (an item's

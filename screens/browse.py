@@ -7,7 +7,7 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from screens.base import KioskScreen
+from screens.base import KioskScreen, Same
 from screens.widgets import Tile, load_kv
 
 load_kv(Path(__file__).with_suffix(".kv"))
@@ -31,6 +31,12 @@ class BrowseScreen(KioskScreen):
             found = [(e.id, self.ui.lt(e.name), len(catalog.by_life_event(e.id)))
                      for e in catalog.life_events]
         return [g for g in found if g[2] > 0]
+
+    def content_key(self) -> Any:
+        return (self.mode, Same(self.ui.kiosk.catalog))
+
+    def revisit(self) -> None:
+        self.ids.scroll.scroll_y = 1
 
     def refresh(self) -> None:
         grid = self.ids.tiles

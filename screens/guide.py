@@ -20,7 +20,7 @@ from kiosk.catalog.availability import Availability
 from kiosk.desk.servicedesk import ServiceDesk
 from kiosk.desk.siteservices import checklist_input, explain, window_for
 from kiosk.errors import KioskError
-from screens.base import KioskScreen
+from screens.base import KioskScreen, Same
 from screens.theme import rgba
 from screens.widgets import Para, load_kv
 
@@ -63,6 +63,13 @@ class GuideScreen(KioskScreen):
             return None
         printer = self.ui.kiosk.devices.get("printer")
         return (self.ui.kiosk.check(self.item), printer is not None and printer.status.ready)
+
+    def content_key(self) -> Any:
+        return (self.code, Same(self.ui.kiosk.catalog)) if self.code else None
+
+    def revisit(self) -> None:
+        self.ids.scroll_materials.scroll_y = 1
+        self.ids.scroll_info.scroll_y = 1
 
     def refresh(self) -> None:
         if not self.code:

@@ -19,6 +19,7 @@ from kivy.core.window import Window
 from kivy.uix.widget import Widget
 
 from kiosk.wiring.build import Kiosk
+from screens.idlegc import IdleCollector
 from screens.shell import Shell
 from screens.state import UiState
 
@@ -41,11 +42,13 @@ def flush_each_frame() -> None:
 
 
 class Harness:
-    def __init__(self) -> None:
+    def __init__(self, collector: IdleCollector | None = None) -> None:
+        """``collector``: given to every shell shown, as the app does (the benchmarks)."""
         EventLoop.ensure_window()
         flush_each_frame()
         self.window = Window
         self.shell: Shell | None = None
+        self.collector = collector
 
     def show(self, kiosk: Kiosk, resolution: tuple[int, int] | None = None) -> Shell:
         """Put a fresh shell for ``kiosk`` in the window (replacing any other)."""
@@ -54,7 +57,8 @@ class Harness:
         if tuple(Window.size) != tuple(size):
             Window.size = size
         ui = UiState(kiosk, resolution=size)
-        self.shell = Shell(ui=ui, size=size, size_hint=(None, None), pos=(0, 0))
+        self.shell = Shell(ui=ui, size=size, size_hint=(None, None), pos=(0, 0),
+                           collector=self.collector)
         Window.add_widget(self.shell)
         self.render()
         return self.shell

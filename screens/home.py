@@ -25,6 +25,9 @@ TILES = (
 class HomeScreen(KioskScreen):
     title_key = "ui.home.title"
 
+    def content_key(self) -> tuple[()]:
+        return ()  # the tiles change with the language and 长辈版 (the theme) only
+
     def refresh(self) -> None:
         grid = self.ids.tiles
         grid.clear_widgets()

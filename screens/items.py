@@ -10,7 +10,7 @@ from kivy.properties import StringProperty
 
 from kiosk.catalog import ServiceItem
 from kiosk.catalog.availability import Status
-from screens.base import KioskScreen
+from screens.base import KioskScreen, Same
 from screens.state import UiState
 from screens.widgets import ItemRow, load_kv
 
@@ -54,6 +54,13 @@ class ItemsScreen(KioskScreen):
 
     def device_view(self) -> Any:
         return tuple(self.ui.kiosk.check(item) for item in self.items())
+
+    def content_key(self) -> Any:
+        return (self.mode, self.group, Same(self.ui.kiosk.catalog))
+
+    def revisit(self) -> None:
+        self.ids.scroll.scroll_y = 1
+        self._to_top = False
 
     def items(self) -> list[ServiceItem]:
         catalog = self.ui.kiosk.catalog

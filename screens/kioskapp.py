@@ -11,6 +11,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 
 from kiosk.wiring.build import Kiosk
+from screens.idlegc import IdleCollector
 from screens.shell import Shell
 from screens.state import UiState
 
@@ -32,7 +33,7 @@ class KioskApp(App):  # type: ignore[misc]
 
     def build(self) -> Shell:
         ui = UiState(self.kiosk, resolution=self.resolution)
-        self.shell = Shell(ui=ui)
+        self.shell = Shell(ui=ui, collector=IdleCollector())
         # A real screen may differ from the profile's resolution (fullscreen on another
         # panel, a resized window): sizes follow the window, orientation included.
         Window.bind(size=lambda _w, size: ui.set_resolution((int(size[0]), int(size[1]))))

@@ -22,6 +22,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kiosk.session import EndReason, SessionEvent, SessionManager
 from screens.base import KioskScreen
 from screens.bridge import Bridge
+from screens.idlegc import IdleCollector
 from screens.state import UiState
 from screens.technician.entry import TECHNICIAN_SCREENS, HiddenEntry
 from screens.widgets import load_kv
@@ -65,8 +66,14 @@ class Shell(BoxLayout):  # type: ignore[misc]
 
     def __init__(self, *, ui: UiState, bridge: Bridge | None = None,
                  tick_interval: float = 0.5, screen_classes: dict[str, str] | None = None,
-                 **kwargs: Any) -> None:
+                 collector: IdleCollector | None = None, **kwargs: Any) -> None:
+        """``collector``: runs Python's full garbage collection between citizens
+        (screens.idlegc); None leaves the collector as Python runs it (tests)."""
         super().__init__(ui=ui, **kwargs)
+        self.collector = collector
+        if collector is not None:
+            collector.due()  # what start-up built is frozen at the first quiet moment
+        self._last_touch = ui.kiosk.clock.monotonic()
         #: name -> "module:Class"; later parts add or replace screens here (e.g. the journey)
         self.screen_classes = {**SCREEN_CLASSES, **(screen_classes or {})}
         self.kiosk = ui.kiosk
@@ -82,6 +89,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self.session.add_listener(self._on_session)
         #: per screen, what it showed of the devices' states when last rebuilt
         self._device_views: dict[str, Any] = {}
+        #: per screen, what its content was last built from (see KioskScreen.content_key)
+        self._built: dict[str, Any] = {}
         self.bridge.watch_devices(self.kiosk.devices.values(), self._on_device)
         self._ticker = Clock.schedule_interval(lambda _dt: self.tick(), tick_interval)
         ui.bind(lang=lambda *_: self._retitle())
@@ -140,8 +149,15 @@ class Shell(BoxLayout):  # type: ignore[misc]
     def _show(self, name: str, params: dict[str, Any]) -> None:
         scr = self.screen(name)
         scr.show(**params)
-        scr.refresh()
-        self._device_views[name] = scr.device_view()
+        shown = scr.device_view()
+        key = scr.content_key()
+        built = None if key is None else (self.ui.lang, self.ui.theme, key, shown)
+        if built is not None and built == self._built.get(name):
+            scr.revisit()  # the same content as last time: kept, not rebuilt
+        else:
+            scr.refresh()
+        self._built[name] = built
+        self._device_views[name] = shown
         self.sm.current = name
         self.at_home = name == "home"
         self.back_offered = True
@@ -161,6 +177,7 @@ class Shell(BoxLayout):  # type: ignore[misc]
     def on_touch_down(self, touch: Any) -> bool:
         # Any touch is activity: it starts a session or holds off the idle timeout.
         self.session.touch()
+        self._last_touch = self.kiosk.clock.monotonic()
         if self.hidden_entry.touch(touch):
             return True
         return bool(super().on_touch_down(touch))
@@ -170,6 +187,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
             self._end_hold()
         self.session.tick()
         self.countdown = math.ceil(self.session.remaining()) if self.banner_visible else 0
+        if self.collector is not None:
+            self.collector.tick(self.kiosk.clock.monotonic() - self._last_touch)
 
     def extend(self) -> None:
         self.session.extend()
@@ -182,6 +201,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
             self.banner_visible = False
         elif event is SessionEvent.ENDED:
             self.banner_visible = False
+            if self.collector is not None:
+                self.collector.due()  # the citizen's objects are garbage now
             farewell = getattr(self.current, "farewell", None)
             hold = farewell() if farewell is not None and \
                 self.session.last_end_reason is EndReason.DONE else 0.0
@@ -205,11 +226,14 @@ class Shell(BoxLayout):  # type: ignore[misc]
         if shown != self._device_views.get(scr.name):
             scr.refresh()
             self._device_views[scr.name] = shown
+            self._built.pop(scr.name, None)
 
     def close(self) -> None:
         panel = getattr(self, "devpanel", None)
         if panel is not None:  # the simulator panel listens to the window (F12)
             panel.detach()
         self._ticker.cancel()
+        if self.collector is not None:
+            self.collector.release()
         self.session.remove_listener(self._on_session)
         self.bridge.close()

@@ -219,6 +219,7 @@ class JourneyScreen(KioskScreen):
             self._refresh_soon()
             return
         self.refresh()
+        self._refresh_soon.cancel()  # the change is shown: not again on the next frame
 
     def cancel(self) -> None:
         """取消办理: the citizen gives up. The journey decides whether to ask first

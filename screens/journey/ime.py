@@ -213,6 +213,9 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                                markup=True)
         box = text_box(view, self.shown)
         self.cands, self.grid = self._candidate_area(view)
+        self._cand_buttons: list[KButton] = []
+        self._more_button: KButton | None = None
+        self._found: list[str] = []
         #: 手写: the recognizer (None: no pad), the pad while it is open
         self.recognizer = recognizer
         self.pad: HandPad | None = None
@@ -367,6 +370,21 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
         self._shown += CANDIDATES
         self._refresh()
 
+    def _candidate_button(self, i: int) -> KButton:
+        """The i-th candidate's button: made once per editor and given each new text
+        (a letter typed re-labels the row; it does not build 32 new buttons)."""
+        while len(self._cand_buttons) <= i:
+            n = len(self._cand_buttons)
+            side = candidate_side(self.view)
+            self._cand_buttons.append(self.view.button("", f"cand:{n}", partial(self._pick_at, n),
+                                                       kind="secondary", width=side,
+                                                       height=side, font="heading"))
+        return self._cand_buttons[i]
+
+    def _pick_at(self, i: int) -> None:
+        if i < len(self._found):
+            self.pick(self._found[i])
+
     def pick(self, text: str) -> None:
         if self.pad is not None:  # a written character: the pad is ready for the next one
             self.text += text
@@ -400,15 +418,18 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
                 if self.letters else []
             more, found = len(found) > self._shown, found[:self._shown]
         side = candidate_side(v)
+        self._found = found
         for i, cand in enumerate(found):
-            b = v.button(cand, f"cand:{i}", partial(self.pick, cand), kind="secondary",
-                         width=max(side, t.size("heading") * (len(cand) + 0.8)), height=side,
-                         font="heading")
+            b = self._candidate_button(i)
+            b.text = cand
+            b.width = max(side, t.size("heading") * (len(cand) + 0.8))
             self.grid.add_widget(b)
         if more:  # rarer characters of the reading (䶮 of 王䶮): a page at a time
-            self.grid.add_widget(v.button(v.tr("journey.ime.more"), "cand:more", self.more,
-                                          kind="primary", height=side, font="body",
-                                          width=max(side * 1.6, t.size("body") * 4)))
+            if self._more_button is None:
+                self._more_button = v.button(v.tr("journey.ime.more"), "cand:more", self.more,
+                                             kind="primary", height=side, font="body",
+                                             width=max(side * 1.6, t.size("body") * 4))
+            self.grid.add_widget(self._more_button)
         # A new syllable shows its first candidates, a further page its first new one.
         first_new = self._shown - CANDIDATES
         if first_new > 0 and first_new < len(self.grid.children):

@@ -226,7 +226,8 @@ def main(argv: list[str]) -> int:
         from screens.fonts import register_fonts
         register_fonts(ROOT / "var")
         from screens.harness import Harness
-        harness = Harness()
+        from screens.idlegc import IdleCollector
+        harness = Harness(collector=IdleCollector())  # as the app: full collections when idle
         switch_s = p95(bare_switch_s())
         kiosk = build_kiosk(overlays=(env.overlay,), clock=SystemClock(),
                             device_factory=open_devices)

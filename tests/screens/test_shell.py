@@ -343,3 +343,51 @@ def test_a_device_change_redraws_a_list_only_when_what_it_shows_changes(
     badges = [w.badge for w in widgets(shell) if hasattr(w, "item_code")]
     assert "暂停服务" in badges
     assert scroll.scroll_y == 0.5  # the list stays where the citizen left it
+
+
+def test_the_next_citizen_finds_the_same_screens_kept_not_rebuilt(
+        harness: Any, make_kiosk: Callable[..., Kiosk], devices: dict[str, StubDevice]) -> None:
+    """Home, a department's list and an item's guide are the same for every citizen of
+    the day: shown again, they keep their widgets (a tap costs a frame, not a rebuild)
+    and come back scrolled to the top. The language, 长辈版 or a device that changes
+    what they show rebuilds them."""
+    from kivy.uix.scrollview import ScrollView
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+
+    def walk_to_guide(guide: bool = True) -> dict[str, list[Any]]:
+        seen = {"home": [w for w in widgets(shell) if hasattr(w, "tile_id")]}
+        harness.press(tile(shell, "apply"))
+        seen["browse"] = [w for w in widgets(shell) if hasattr(w, "group_id")]
+        harness.press(one([b for b in buttons(shell) if getattr(b, "group_id", None)
+                           == kiosk.catalog.departments[0].id]))
+        seen["items"] = [w for w in widgets(shell) if hasattr(w, "item_code")]
+        if not guide:
+            return seen
+        (scroll,) = widgets(shell, ScrollView)
+        scroll.scroll_y = 0.3  # this citizen scrolled down the list
+        harness.press(first_available_row(shell, kiosk))
+        seen["guide"] = [w for w in shell.current.ids.materials.children]
+        return seen
+
+    first = walk_to_guide()
+    shell.home()  # the session ends; the next citizen comes
+    harness.render()
+    second = walk_to_guide()
+    assert second == first  # the very same widgets, every screen
+    shell.back()
+    harness.render()
+    (scroll,) = widgets(shell, ScrollView)
+    assert shell.sm.current == "items" and scroll.scroll_y == 1  # kept, and at the top
+    shell.home()
+    shell.ui.toggle_language()
+    harness.render()
+    assert [w for w in widgets(shell) if hasattr(w, "tile_id")] != first["home"]
+    shell.ui.toggle_language()
+    worker = threading.Thread(target=devices["printer"].force,
+                              args=(DeviceState.UNAVAILABLE, "device.reason.paper_out"))
+    worker.start()
+    worker.join()
+    harness.render()
+    third = walk_to_guide(guide=False)
+    assert third["items"] != first["items"]  # 暂停服务 badges: rebuilt
