@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -19,12 +20,27 @@ class Engine(Protocol):
 
 
 class Recognizer:
-    """Opens the engine on first use (off the start-up path) and remembers why it can't."""
+    """Opens the engine on first use (off the start-up path) and remembers why it can't.
 
-    def __init__(self, open_engine: Callable[[], Engine]) -> None:
+    ``open_supplement``: an engine for characters the main one does not know (rare name
+    characters, :mod:`kiosk.handwriting.rare`); what it is sure of goes first when the
+    main engine is less sure of its own best. Without it, handwriting goes on."""
+
+    def __init__(self, open_engine: Callable[[], Engine],
+                 open_supplement: Callable[[], Engine] | None = None) -> None:
         self._open = open_engine
         self._engine: Engine | None = None
         self.reason = ""
+        self._open_supplement = open_supplement
+        self._supplement: Engine | None = None
+        self.supplement_reason = ""
+        self._lock = threading.Lock()  # the UI and the warm-up thread may open at once
+
+    def warm(self) -> None:
+        """Open both engines now (the kiosk's warm-up thread, after Home is drawn): the
+        first stroke a citizen writes then waits for nothing."""
+        self._load()
+        self._load_supplement()
 
     def available(self) -> tuple[bool, str]:
         return (False, self.reason) if self._load() is None else (True, "")
@@ -34,11 +50,22 @@ class Recognizer:
         engine = self._load()
         if engine is None or ink.empty:
             return []
+        strokes = ink.centred()
         try:
-            found = engine.classify(ink.centred(), ink.width, ink.height, n)
+            found = engine.classify(strokes, ink.width, ink.height, n)
         except DeviceError as exc:
             log.warning("handwriting recognition failed: %s", exc)
             return []
+        supplement = self._load_supplement()
+        if supplement is not None:
+            try:
+                rare = supplement.classify(strokes, ink.width, ink.height, n)
+            except DeviceError as exc:
+                log.warning("rare-character recognition failed: %s", exc)
+                rare = []
+            for c in sorted(rare, key=lambda c: c.score):  # the surest ends up first
+                first = not found or c.score > found[0].score
+                found.insert(0 if first else 1, c)
         seen: set[str] = set()
         out = []
         for c in found:
@@ -47,11 +74,23 @@ class Recognizer:
                 out.append(c.char)
         return out
 
+    def _load_supplement(self) -> Engine | None:
+        with self._lock:
+            if self._supplement is None and self._open_supplement is not None \
+                    and not self.supplement_reason:
+                try:
+                    self._supplement = self._open_supplement()
+                except DeviceError as exc:
+                    self.supplement_reason = str(exc)
+                    log.warning("rare-character handwriting unavailable: %s", exc)
+            return self._supplement
+
     def _load(self) -> Engine | None:
-        if self._engine is None and not self.reason:
-            try:
-                self._engine = self._open()
-            except DeviceError as exc:
-                self.reason = str(exc)
-                log.warning("handwriting unavailable: %s", exc)
-        return self._engine
+        with self._lock:
+            if self._engine is None and not self.reason:
+                try:
+                    self._engine = self._open()
+                except DeviceError as exc:
+                    self.reason = str(exc)
+                    log.warning("handwriting unavailable: %s", exc)
+            return self._engine

@@ -135,7 +135,8 @@ class Kiosk:
         return [getattr(hit, "item", hit) for hit in results]
 
     def warm_up(self) -> threading.Thread:
-        """Build what is lazy (the search index) in the background; returns the thread."""
+        """Build what is lazy (the search index, the handwriting models) in the background;
+        returns the thread."""
         warm = getattr(self.search, "warm", None)
 
         def work() -> None:
@@ -143,6 +144,9 @@ class Kiosk:
                 self.translators[lang]
             if warm is not None:
                 warm()
+            # libzinnia's models opened (the rare characters' one trained on the first
+            # start of a release) before anyone writes a character
+            self.services.handwriting().warm()
         thread = threading.Thread(target=work, name="kiosk-warm-up", daemon=True)
         thread.start()
         return thread

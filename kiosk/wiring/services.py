@@ -172,11 +172,13 @@ class Services:
     def handwriting(self) -> Recognizer:
         """手写 recognition (libzinnia and its Simplified Chinese model, opened on first
         use; without them the recognizer says why and offers nothing)."""
+        from kiosk.handwriting.rare import open_supplement
         from kiosk.handwriting.recognizer import Recognizer
         from kiosk.handwriting.zinnia import ZinniaEngine
+        models = self.config.terminal.data_path() / "handwriting"
         with self._lock:
             if self.recognizer is None:
-                self.recognizer = Recognizer(ZinniaEngine)
+                self.recognizer = Recognizer(ZinniaEngine, lambda: open_supplement(models))
             return self.recognizer
 
     # -- voice --------------------------------------------------------------------------

@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
+
 from screens.journey.parts import StepView
 from screens.widgets import load_kv
 
@@ -48,7 +51,23 @@ class ReviewView(StepView):
             grid.add_widget(self.para(f"{f['label']}：{value}", "body"))
         if view.get("signed"):
             grid.add_widget(self.para(self.tr("journey.signature.signed"), "body", "success"))
-        self.add_widget(sv)
+        t = self.ui.theme
+        if not t.landscape:
+            self.add_widget(sv)
+            return
+        # Landscape is short: 提交 stands beside the summary, not under it, so that
+        # the summary gets the whole height (large text shows a few lines more).
+        row = BoxLayout(spacing=t.gap * 2)
+        row.add_widget(sv)
+        side = BoxLayout(orientation="vertical", size_hint_x=None, width=t.width * 0.22)
+        side.add_widget(Widget())
+        submit = self.trigger_button("journey.review.submit", "next", view)
+        submit.size_hint_x = 1
+        side.add_widget(submit)
+        row.add_widget(side)
+        self.add_widget(row)
 
     def actions(self, view: dict[str, Any]) -> list[Any]:
+        if self.ui.theme.landscape:
+            return []  # beside the summary (fill)
         return [self.trigger_button("journey.review.submit", "next", view)]

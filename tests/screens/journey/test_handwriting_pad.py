@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from kivy.tests.common import UnitTestTouch
 
+from kiosk.handwriting.rare import strokes_of
 from kiosk.handwriting.samples import CHARACTERS, densify
 from kiosk.wiring.build import Kiosk
 from screens.journey.handpad import HandPad
@@ -34,14 +35,15 @@ def pad_of(shell: Any) -> HandPad:
 
 
 def write(harness: Any, pad: HandPad, char: str) -> None:
-    """Draw ``char`` from the recorded samples (1000 x 1000, y down) on the pad."""
+    """Draw ``char`` from the recorded samples or the rare characters' composed strokes
+    (1000 x 1000, y down) on the pad."""
     side = min(pad.width, pad.height)
     left, bottom = pad.center_x - side / 2, pad.center_y - side / 2
 
     def at(p: tuple[int, int]) -> tuple[float, float]:
         return pad.to_window(left + p[0] / 1000 * side, bottom + side - p[1] / 1000 * side)
 
-    for stroke in CHARACTERS[char]:
+    for stroke in strokes_of(char):
         points = densify(stroke)
         touch = UnitTestTouch(*at(points[0]))
         touch.touch_down()
