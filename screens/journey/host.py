@@ -98,17 +98,29 @@ class JourneyScreen(KioskScreen):
         self._voice_view: dict[str, Any] = {}
         #: No face or page loop starts while set (the screenshot walk holds a step still).
         self.loops_paused = False
+        #: the step bar and its portrait row, held here (kv ids are weak references and
+        #: the row is out of the layout on landscape)
+        self._step_bar = self.ids.step_bar.__self__
+        self._bar_row = self.ids.bar_row.__self__
+        self._bar_row_parent = self._bar_row.parent
+        self._bar_row_index = self._bar_row_parent.children.index(self._bar_row)
         self.ui.bind(theme=self._place_step_bar)
         self._place_step_bar()
 
     def _place_step_bar(self, *_: Any) -> None:
         """The step bar stands in the top row beside the buttons on a landscape screen,
         and in a row of its own under them on a narrow portrait one."""
-        bar = self.ids.step_bar
-        home = self.ids.bar_inline if self.ui.theme.landscape else self.ids.bar_row
+        bar, row = self._step_bar, self._bar_row
+        landscape = self.ui.theme.landscape
+        home = self.ids.bar_inline.__self__ if landscape else row
         if bar.parent is not home:
             bar.parent.remove_widget(bar)
             home.add_widget(bar)
+        # the row of its own is out of the layout on landscape (no empty row's spacing)
+        if landscape and row.parent is not None:
+            row.parent.remove_widget(row)
+        elif not landscape and row.parent is None:
+            self._bar_row_parent.add_widget(row, index=self._bar_row_index)
 
     @property
     def services(self) -> JourneyServices | None:

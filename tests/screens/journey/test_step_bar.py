@@ -22,7 +22,7 @@ EN_NAMES = ["ID", "Face", "List", "Papers", "Form", "Sign", "Review", "Rate"]
 
 
 def bar(stage: Stage) -> Any:
-    return stage.screen.ids.step_bar
+    return stage.screen.ids.step_bar.__self__
 
 
 def current_caption(stage: Stage) -> str:
@@ -90,3 +90,16 @@ def test_off_the_steps_the_bar_is_empty(harness: Any,
         stage.fire("face_failed")
     assert stage.j.state == "face_fallback", stage.j.state
     assert bar(stage).captions == [] and bar(stage).height == 0
+
+
+def test_the_bar_moves_with_the_orientation(harness: Any,
+                                            make_kiosk: Callable[..., Kiosk]) -> None:
+    """Landscape: in the top row, and no empty row of its own (its spacing would take
+    height from the step); portrait: a row of its own under the buttons."""
+    stage = Stage(harness, make_kiosk(), (1920, 1080))
+    screen = stage.screen
+    assert bar(stage).parent is screen.ids.bar_inline.__self__ and screen._bar_row.parent is None
+    stage.shell.ui.set_resolution((1080, 1920))
+    assert bar(stage).parent is screen._bar_row and screen._bar_row.parent is not None
+    stage.shell.ui.set_resolution((1920, 1080))
+    assert bar(stage).parent is screen.ids.bar_inline.__self__ and screen._bar_row.parent is None
