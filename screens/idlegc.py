@@ -13,9 +13,10 @@ So the shell keeps the full collections out of the taps:
 * the full collection (with a thaw first, so that frozen objects that became garbage
   are freed too) runs once a session has ended and the screen has been left alone
   for ``quiet_s`` seconds: while the done screen holds its QR code, or at Home;
-* in between, Python's own full collections are put off (the oldest generation's
-  threshold raised), so a session's garbage waits for the quiet moment: one
-  citizen's worth at most.
+  should citizens follow each other without such a moment ``max_pending`` times,
+  it runs at the next tick anyway (one slow frame rather than growing memory);
+* Python's own full collections are put off from the start (the oldest
+  generation's threshold raised), so a session's garbage waits for that moment.
 
 Nothing is disabled: Python still collects the young generations whenever it would,
 which frees most short-lived garbage at once.
@@ -39,30 +40,36 @@ class IdleCollector:
     #: young-generation collections (10 by default), i.e. not within a session.
     FULL_AFTER = 100_000
 
-    def __init__(self, quiet_s: float = 2.0, collector: Any = gc) -> None:
+    def __init__(self, quiet_s: float = 0.5, max_pending: int = 3,
+                 collector: Any = gc) -> None:
         self.quiet_s = quiet_s
+        self.max_pending = max_pending
         self._gc = collector
-        self._due = False
+        self._pending = 0  # sessions ended since the last full collection
         self._saved: tuple[int, int, int] | None = None  # Python's thresholds, to restore
         #: full collections run, and the last one's duration (diagnostics, tests)
         self.runs = 0
         self.last_s = 0.0
 
-    def due(self) -> None:
-        """A session ended: collect at the next quiet moment."""
-        self._due = True
-
-    def tick(self, idle_s: float) -> bool:
-        """Called from the UI loop with the seconds since the last touch; True when it
-        collected now."""
-        if not self._due or idle_s < self.quiet_s:
-            return False
-        self._due = False
-        start = time.perf_counter()
+    def install(self) -> None:
+        """Put Python's own full collections off (the shell, when it starts)."""
         if self._saved is None:
             self._saved = self._gc.get_threshold()
             young, middle, _old = self._saved
             self._gc.set_threshold(young, middle, self.FULL_AFTER)
+
+    def due(self) -> None:
+        """A session ended (or start-up is over): collect at the next quiet moment."""
+        self._pending += 1
+
+    def tick(self, idle_s: float) -> bool:
+        """Called from the UI loop with the seconds since the last touch; True when it
+        collected now."""
+        if not self._pending or (idle_s < self.quiet_s and self._pending <= self.max_pending):
+            return False
+        self._pending = 0
+        start = time.perf_counter()
+        self.install()
         self._gc.unfreeze()
         freed = self._gc.collect()
         self._gc.freeze()

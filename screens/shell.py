@@ -72,6 +72,7 @@ class Shell(BoxLayout):  # type: ignore[misc]
         super().__init__(ui=ui, **kwargs)
         self.collector = collector
         if collector is not None:
+            collector.install()
             collector.due()  # what start-up built is frozen at the first quiet moment
         self._last_touch = ui.kiosk.clock.monotonic()
         #: name -> "module:Class"; later parts add or replace screens here (e.g. the journey)

@@ -45,7 +45,18 @@ def test_collects_once_when_due_and_quiet() -> None:
     assert fake.calls == ["unfreeze", "collect", "freeze"]  # thawed, walked, frozen again
     assert not collector.tick(idle_s=10)  # once per end
     assert collector.runs == 1
+    # citizens one after the other, never a quiet moment: after max_pending, anyway
+    for _ in range(collector.max_pending):
+        collector.due()
+        assert not collector.tick(idle_s=0.1)
+    collector.due()
+    assert collector.tick(idle_s=0.1)
+    assert collector.runs == 2
     # Python's own full collections wait for the quiet moments; the young ones go on
+    assert fake.threshold == (700, 10, IdleCollector.FULL_AFTER)
+    collector.release()
+    assert fake.threshold == (700, 10, 10)
+    collector.install()  # the shell installs it when it starts, before any collection
     assert fake.threshold == (700, 10, IdleCollector.FULL_AFTER)
     collector.release()
     assert fake.threshold == (700, 10, 10) and fake.calls[-1] == "unfreeze"
@@ -97,5 +108,6 @@ def test_the_shell_collects_after_a_session_at_the_first_quiet_moment(
         clock.advance(2.5)  # type: ignore[attr-defined]
         shell.tick()
         assert fake.calls == ["unfreeze", "collect", "freeze"]
+        assert fake.threshold[2] == IdleCollector.FULL_AFTER
     finally:
         harness.collector = None
