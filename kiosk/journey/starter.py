@@ -21,6 +21,7 @@ from kiosk.journey.apply import Journey, JourneySettings
 from kiosk.journey.plan import plan_for
 from kiosk.journey.runner import (
     CaseQueue,
+    CodeResolver,
     DeliveryWaiter,
     JourneyRunner,
     ReceiptContext,
@@ -44,6 +45,8 @@ class JourneyStarter:
     submit_wait_s: float = 8.0
     dispatch: Callable[[Work], None] = inline
     deliver: Callable[[Work], None] = inline
+    #: 亮码: resolves identity codes through the back office (None: not offered).
+    codes: CodeResolver | None = None
     #: The journey under way (at most one: one citizen at a time).
     current: Journey | None = field(default=None, init=False)
     _binding: JourneyBinding | None = field(default=None, init=False, repr=False)
@@ -57,7 +60,8 @@ class JourneyStarter:
         self._runner = JourneyRunner(journey, queue=self.queue, waiter=self.waiter,
                                      printer=self.printer, context=context, clock=self.clock,
                                      submit_wait_s=self.submit_wait_s,
-                                     dispatch=self.dispatch, deliver=self.deliver)
+                                     dispatch=self.dispatch, deliver=self.deliver,
+                                     codes=self.codes)
         self._binding = JourneyBinding(journey, self.session)
         self.current = journey
         return journey

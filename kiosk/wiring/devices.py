@@ -5,7 +5,8 @@ objects (the device engineers' ``make_*`` functions); the app, ``scripts/run``
 (through :mod:`simenv.environment`'s overlay), ``scripts/diagnose all`` and the
 end-to-end tests all call it, so they all run the same drivers.
 
-Rules, in this order, per kind (``idcard sscard printer camera doccam scanner``):
+Rules, in this order, per kind (``idcard sscard printer camera doccam scanner
+codescanner``):
 
 * the site marks the kind ``absent`` -> no device at all (not in the set);
 * ``driver: none`` -> an :class:`UnavailableDevice` with
@@ -40,7 +41,7 @@ from kiosk.clock import Clock
 from kiosk.config.model import CameraConfig, KioskConfig, SiteProfile, load_site
 from kiosk.fonts import FALLBACK_FACES
 
-KINDS = ("idcard", "sscard", "printer", "camera", "doccam", "scanner")
+KINDS = ("idcard", "sscard", "printer", "camera", "doccam", "scanner", "codescanner")
 REASON_NOT_CONFIGURED = "device.reason.not_configured"
 REASON_LIBRARY = "device.reason.library_missing"
 REASON_NOT_OPENED = "device.reason.not_opened"
@@ -235,10 +236,18 @@ def _scanner(config: KioskConfig, clock: Clock, built: _Built) -> Device:
     return scanner if scanner is not None else UnavailableDevice("scanner", REASON_NOT_CONFIGURED)
 
 
+def _codescanner(config: KioskConfig, clock: Clock, _built: _Built) -> Device:
+    """The QR/barcode scanner (亮码): serial/USB-CDC or a keyboard wedge."""
+    cfg = config.devices.codescanner
+    return _from_factory("codescanner", cfg.driver, "devices.codescanner.diagnose",
+                         "make_code_scanner", cfg, clock=clock)
+
+
 #: Build order matters: the scanner may share the doccam built before it.
 _BUILDERS: tuple[tuple[str, Builder], ...] = (
     ("idcard", _idcard), ("sscard", _sscard), ("printer", _printer),
     ("camera", _camera), ("doccam", _doccam), ("scanner", _scanner),
+    ("codescanner", _codescanner),
 )
 
 

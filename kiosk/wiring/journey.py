@@ -48,6 +48,7 @@ from kiosk.journey.runner import ReceiptContext, Work
 from kiosk.journey.starter import JourneyStarter
 from kiosk.receipts.service import ReceiptService
 from kiosk.submission.heartbeat import Heartbeat
+from kiosk.submission.identitycode import CodeResolver
 from kiosk.submission.sender import Submission, build_submission
 
 if TYPE_CHECKING:
@@ -290,7 +291,9 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         else Worker("journey-worker")
     starter = JourneyStarter(
         catalog=kiosk.catalog,
-        settings=JourneySettings.from_config(config, kiosk.site.id),
+        settings=JourneySettings.from_config(
+            config, kiosk.site.id,
+            code_identity=kiosk.site.offers_code and "codescanner" in kiosk.devices),
         clock=kiosk.clock, queue=submission.outbox, waiter=submission.sender,
         printer=receipts or _NoPrinter(),
         context=ReceiptContext(kiosk.site.name.get(kiosk.site.default_language),
@@ -298,7 +301,7 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
                                kiosk.site.default_language,
                                calendar=load_calendar(resolve(config.holidays_file)),
                                query_token=submission.client.query_token),
-        session=kiosk.session, dispatch=worker,
+        session=kiosk.session, dispatch=worker, codes=CodeResolver(submission.client),
         submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
     if share is not None:
         services = JourneyServices(starter=starter, devices=kiosk.devices,
