@@ -40,6 +40,9 @@ class IdentityView(StepView):
         picture.size_hint = (1, 1) if t.landscape else (1, 0.55)
         self.add_widget(picture)
         _sv, texts = self.scroll()
+        if view.get("notice"):  # what went wrong with the last card or code: first
+            texts.add_widget(self.para(self.tr(view["notice"], **view.get("notice_args", {})),
+                                       "heading", "danger", True))
         if view.get("title"):
             texts.add_widget(self.para(self.tr("journey.identity.item", item=view["title"]),
                                        colour="muted_bg"))
@@ -50,9 +53,6 @@ class IdentityView(StepView):
             texts.add_widget(self.para(self.tr("journey.identity.code_how"), "body"))
         if view.get("accepts_sscard"):
             texts.add_widget(self.para(self.tr("journey.identity.sscard_ok"), "body"))
-        if view.get("notice"):
-            texts.add_widget(self.para(self.tr(view["notice"], **view.get("notice_args", {})),
-                                       "heading", "danger", True))
         texts.add_widget(self.para(self.tr("journey.identity.privacy"), "small", "muted_bg"))
         for code, name in view.get("bundles", ()):
             # 联办: the same visit can apply for the whole bundle this item belongs to.
