@@ -219,3 +219,23 @@ def test_a_site_offers_codes_only_with_a_code_scanner() -> None:
     data["identity_methods"] = ["code"]
     with pytest.raises((ValueError, ConfigError)):
         SiteProfile.model_validate(data, strict=False)
+
+
+def test_a_journey_started_while_the_scanner_is_gone_offers_the_card_alone() -> None:
+    from kiosk.config.model import IdleConfig
+    from kiosk.journey.starter import JourneyStarter
+    from kiosk.session import SessionManager
+
+    ready = [False]
+    clock = FakeClock()
+    starter = JourneyStarter(catalog=catalog(), settings=SETTINGS, clock=clock,
+                             queue=NoQueue(), waiter=None, printer=NoQueue(),  # type: ignore[arg-type]
+                             context=ReceiptContext("site", "https://q.example"),
+                             session=SessionManager(clock, IdleConfig()),
+                             codes=Resolver(identity()), code_ready=lambda: ready[0])
+    assert not starter.start("T-SIMPLE").offers_code
+    ready[0] = True
+    j = starter.start("T-SIMPLE")
+    assert j.offers_code
+    j.on_scan_event(scanned())
+    assert j.state == "checklist"  # the starter's runner resolved it
