@@ -35,9 +35,11 @@ class IdentityView(StepView):
             self.remove_widget(message)
         picture: Widget = IdCardPicture(ink=t.colour("on_surface"), pad=t.colour("primary"),
                                         arrow=t.colour("accent"), card=(0.86, 0.91, 0.97, 1))
-        if view.get("accepts_code"):
+        both = bool(view.get("accepts_code"))
+        if both:
             picture = self._both_ways(picture)
-        picture.size_hint = (1, 1) if t.landscape else (1, 0.55)
+        # landscape: two pictures side by side leave the texts a little more of the width
+        picture.size_hint = ((0.8 if both else 1), 1) if t.landscape else (1, 0.55)
         self.add_widget(picture)
         _sv, texts = self.scroll()
         if view.get("notice"):  # what went wrong with the last card or code: first
