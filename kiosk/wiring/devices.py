@@ -5,7 +5,8 @@ objects (the device engineers' ``make_*`` functions); the app, ``scripts/run``
 (through :mod:`simenv.environment`'s overlay), ``scripts/diagnose all`` and the
 end-to-end tests all call it, so they all run the same drivers.
 
-Rules, in this order, per kind (``idcard sscard printer camera doccam scanner``):
+Rules, in this order, per kind (``idcard sscard printer camera doccam scanner
+codescanner``):
 
 * the site marks the kind ``absent`` -> no device at all (not in the set);
 * ``driver: none`` -> an :class:`UnavailableDevice` with
@@ -50,7 +51,7 @@ from kiosk.clock import Clock
 from kiosk.config.model import CameraConfig, KioskConfig, SiteProfile, load_site
 from kiosk.fonts import FALLBACK_FACES
 
-KINDS = ("idcard", "sscard", "printer", "camera", "doccam", "scanner")
+KINDS = ("idcard", "sscard", "printer", "camera", "doccam", "scanner", "codescanner")
 #: Kinds whose drivers load OpenCV and NumPy: built after Home when the app asks.
 DEFERRABLE = ("camera", "doccam", "scanner")
 REASON_NOT_CONFIGURED = "device.reason.not_configured"
@@ -314,10 +315,18 @@ def _scanner(config: KioskConfig, clock: Clock, built: _Built) -> Device:
     return scanner if scanner is not None else UnavailableDevice("scanner", REASON_NOT_CONFIGURED)
 
 
+def _codescanner(config: KioskConfig, clock: Clock, _built: _Built) -> Device:
+    """The QR/barcode scanner (亮码): serial/USB-CDC or a keyboard wedge."""
+    cfg = config.devices.codescanner
+    return _from_factory("codescanner", cfg.driver, "devices.codescanner.diagnose",
+                         "make_code_scanner", cfg, clock=clock)
+
+
 #: Build order matters: the scanner may share the doccam built before it.
 _BUILDERS: tuple[tuple[str, Builder], ...] = (
     ("idcard", _idcard), ("sscard", _sscard), ("printer", _printer),
     ("camera", _camera), ("doccam", _doccam), ("scanner", _scanner),
+    ("codescanner", _codescanner),
 )
 
 

@@ -68,7 +68,7 @@ def test_absent_kinds_are_left_out(tmp_path: Path) -> None:
     config = config_with(tmp_path, NONE_DRIVERS)
     site = site_with(config, sscard="absent", scanner="absent", doccam="absent")
     devices = build_devices(config, site, clock=SystemClock())
-    assert sorted(devices) == ["camera", "idcard", "printer"]
+    assert sorted(devices) == ["camera", "codescanner", "idcard", "printer"]
     assert "scanner" not in devices and devices.get("sscard") is None
 
 
@@ -150,7 +150,8 @@ def test_scanner_without_a_doccam_entry_owns_its_camera(tmp_path: Path) -> None:
         "scanner": {"driver": "doccam"},
     })
     devices = build_devices(config, site_with(config, doccam="absent"), clock=SystemClock())
-    assert sorted(devices) == ["camera", "idcard", "printer", "scanner", "sscard"]
+    assert sorted(devices) == ["camera", "codescanner", "idcard", "printer", "scanner",
+                               "sscard"]
     with devices:
         devices.open_all(settle_s=5.0)
         assert devices["scanner"].status.ready
