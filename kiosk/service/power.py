@@ -52,7 +52,7 @@ def parse_days(text: str) -> frozenset[int]:
         if first not in DAYS or (last and last not in DAYS):
             raise ValueError(f"bad DAYS {text!r}: use Mon..Fri,Sat")
         a, b = DAYS.index(first), DAYS.index(last or first)
-        out.update(range(a, b + 1) if a <= b else (*range(a, 7), *range(0, b + 1)))
+        out.update(range(a, b + 1) if a <= b else (*range(a, 7), *range(b + 1)))
     return frozenset(out)
 
 
