@@ -7,3 +7,5 @@ ETC="${KIOSK_ETC:-/etc/kiosk}"
 DATA="${KIOSK_DATA:-/var/lib/kiosk}"
 export PYTHONPATH="$R" PYTHONDONTWRITEBYTECODE=1
 export KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 KIVY_HOME="${KIVY_HOME:-$DATA/kivy}"
+# Launchers run Python with -P: the working directory is never put on the path, so
+# nothing but this release's code is imported as the kiosk's.
