@@ -76,6 +76,9 @@ class DirectRunner:
         self.env = dict(env)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.logs: dict[str, Path] = {}
+        #: Each running unit's notification socket, open while it runs (its later
+        #: WATCHDOG=1 and STOPPING=1 land here, as they would at systemd).
+        self._sockets: dict[str, socket.socket] = {}
         self._dir = Path(tempfile.mkdtemp(prefix="kdr", dir="/tmp"))
 
     def start(self, units: Sequence[str], timeout_s: float) -> str | None:
@@ -100,33 +103,33 @@ class DirectRunner:
                                     stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)
         self.procs[unit] = proc
+        self._sockets[unit] = sock
         deadline = time.monotonic() + timeout_s
-        try:
-            while time.monotonic() < deadline:
-                try:
-                    data = sock.recv(4096)
-                except TimeoutError:
-                    if proc.poll() is not None:
-                        return f"{unit}: exited with {proc.returncode} before READY=1"
-                    continue
-                if b"READY=1" in data.split(b"\n"):
-                    return None
-            return f"{unit}: no READY=1 within {timeout_s:.0f} s"
-        finally:
-            sock.close()
-            path.unlink(missing_ok=True)
+        while time.monotonic() < deadline:
+            try:
+                data = sock.recv(4096)
+            except TimeoutError:
+                if proc.poll() is not None:
+                    return f"{unit}: exited with {proc.returncode} before READY=1"
+                continue
+            if b"READY=1" in data.split(b"\n"):
+                return None
+        return f"{unit}: no READY=1 within {timeout_s:.0f} s"
 
     def stop(self, units: Sequence[str]) -> None:
         for unit in reversed(list(units)):
             proc = self.procs.pop(unit, None)
-            if proc is None or proc.poll() is not None:
-                continue
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(5)
+            sock = self._sockets.pop(unit, None)
+            if sock is not None:
+                sock.close()
+                (self._dir / f"{unit}.notify").unlink(missing_ok=True)
 
     def running(self, unit: str) -> bool:
         proc = self.procs.get(unit)

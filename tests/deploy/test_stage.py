@@ -29,7 +29,7 @@ def install(*args: str) -> subprocess.CompletedProcess[str]:
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("stage")
     secret = root.parent / "terminal.key"
-    secret.write_bytes(os.urandom(32))
+    secret.write_text(os.urandom(32).hex())
     done = install("--root", str(root), "--deps-from", str(VENV), "--terminal-id",
                    "XS-NY-0001", "--ref-prefix", "NY", "--backoffice-url",
                    "https://backoffice.example", "--terminal-secret", str(secret),
