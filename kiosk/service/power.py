@@ -8,11 +8,11 @@ kiosk-wake.timer and kiosk-sleep.timer from it (``OnCalendar=Mon..Sat *-*-* 07:4
 * ``in-hours``: exit 0 inside the hours (also when there is no file: always on), 1
   outside; kiosk-app.service's ``ExecCondition=``, so a terminal switched on at night
   stays dark until kiosk-wake.timer.
-* ``blank`` / ``unblank``: the text console under the stopped UI blanked and its
-  display powered down (VESA powerdown through the console's ``setterm`` sequences,
-  written to ``/dev/tty1``), or woken. While the UI runs, cage keeps the screen on: the
-  kiosk's SDL window inhibits idle, and the kernel's console blanking is off
-  (``consoleblank=0`` on the kernel command line, docs/install.md).
+* ``blank`` / ``unblank``: the text console under the stopped UI set to blank and
+  power the display down (VESA) within a minute, or to never blank and woken now
+  (console_codes(4) sequences written to ``/dev/tty1``). While the UI runs, cage
+  keeps the screen on: the kiosk's SDL window inhibits idle, and the kernel's console
+  blanking is off (``consoleblank=0`` on the kernel command line, docs/install.md).
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ from datetime import datetime, time
 from pathlib import Path
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-# Linux console private sequences (console_codes(4)): blank after 0 min = now,
-# VESA powerdown interval; and the reset that unblanks.
-BLANK = b"\x1b[9;1]\x1b[14;1]\x1b[9;0]"
+# Linux console private sequences (console_codes(4)): ESC [ 9 ; n ] blanks the screen
+# after n minutes without output, ESC [ 14 ; n ] powers the display down (VESA) n
+# minutes later; n = 0 turns either off, ESC [ 13 ] unblanks now. With the UI stopped
+# nothing writes to the console, so it blanks within a minute and powers down.
+BLANK = b"\x1b[9;1]\x1b[14;1]"
 UNBLANK = b"\x1b[9;0]\x1b[14;0]\x1b[13]"
 
 

@@ -57,7 +57,7 @@ def test_the_system_is_left_alone(staged: Path) -> None:
 
 def test_the_layout_of_a_terminal(staged: Path) -> None:
     current = staged / "opt/kiosk/current"
-    assert current.is_symlink() and not Path(os.readlink(current)).is_absolute()
+    assert current.is_symlink() and not current.readlink().is_absolute()
     release = current.resolve()
     assert (release / "VERSION").read_text().strip() == release.name
     for launcher in ("kiosk-app", "kiosk-sender", "kiosk-selftest", "kiosk-migrate",
@@ -124,7 +124,7 @@ def test_sysusers_and_tmpfiles_give_the_tree_the_owners_of_the_manifest(
     assert "/var/lib/kiosk" in declared and "/etc/kiosk/secrets" in declared
     for path in declared:
         st = (image / path.lstrip("/")).stat()
-        kind, mode, owner, _group = listed[path]
+        _kind, mode, owner, _group = listed[path]
         assert (names[st.st_uid], f"{st.st_mode & 0o7777:04o}") == (owner, mode), path
 
 

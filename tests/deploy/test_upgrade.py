@@ -6,7 +6,6 @@ really takes the outbox's drain lock."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
