@@ -82,13 +82,18 @@ class DirectRunner:
         self._dir = Path(tempfile.mkdtemp(prefix="kdr", dir="/tmp"))
 
     def start(self, units: Sequence[str], timeout_s: float) -> str | None:
+        """Start every unit at once (as ``systemctl start a b`` does), then wait for
+        each one's READY=1."""
         for unit in units:
-            why = self._start(unit, timeout_s)
+            self._spawn(unit)
+        deadline = time.monotonic() + timeout_s
+        for unit in units:
+            why = self._wait_ready(unit, deadline, timeout_s)
             if why is not None:
                 return why
         return None
 
-    def _start(self, unit: str, timeout_s: float) -> str | None:
+    def _spawn(self, unit: str) -> None:
         self.stop([unit])
         path = self._dir / f"{unit}.notify"
         path.unlink(missing_ok=True)
@@ -99,12 +104,13 @@ class DirectRunner:
         log = self._dir / f"{unit}.log"
         self.logs[unit] = log
         with open(log, "ab") as out:
-            proc = subprocess.Popen(argv, env={**self.env, "NOTIFY_SOCKET": str(path)},
-                                    stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        self.procs[unit] = proc
+            self.procs[unit] = subprocess.Popen(
+                argv, env={**self.env, "NOTIFY_SOCKET": str(path)}, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True)
         self._sockets[unit] = sock
-        deadline = time.monotonic() + timeout_s
+
+    def _wait_ready(self, unit: str, deadline: float, timeout_s: float) -> str | None:
+        sock, proc = self._sockets[unit], self.procs[unit]
         while time.monotonic() < deadline:
             try:
                 data = sock.recv(4096)
@@ -130,6 +136,23 @@ class DirectRunner:
             if sock is not None:
                 sock.close()
                 (self._dir / f"{unit}.notify").unlink(missing_ok=True)
+
+    def received(self, unit: str, timeout_s: float = 0.0) -> list[bytes]:
+        """The notifications ``unit`` sent since READY=1 (or the last call), waiting up to
+        ``timeout_s`` for the first one."""
+        sock = self._sockets.get(unit)
+        out: list[bytes] = []
+        if sock is None:
+            return out
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                out.append(sock.recv(4096))
+                continue
+            except TimeoutError:
+                pass
+            if out or time.monotonic() >= deadline:
+                return out
 
     def running(self, unit: str) -> bool:
         proc = self.procs.get(unit)
