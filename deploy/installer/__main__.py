@@ -73,8 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         if not layout.staged and os.geteuid() != 0:
             print("scripts/install: run as root (or stage with --root DIR)", file=sys.stderr)
             return 1
+        if layout.staged and (args.upgrade or args.rollback):
+            print("scripts/install: --upgrade and --rollback restart services: not with "
+                  "--root", file=sys.stderr)
+            return 1
         if args.upgrade:
-            outcome = upgrade(layout, args.upgrade, Systemctl(layout.user),
+            outcome = upgrade(layout, args.upgrade, Systemctl(layout),
                               deps_from=args.deps_from)
             if outcome.ok:
                 print(f"ok: running {outcome.running}")
@@ -110,7 +114,7 @@ def rollback(layout: Layout) -> int:
         print("scripts/install: no other release to roll back to", file=sys.stderr)
         return 1
     target = others[-1].name
-    manager = Systemctl(layout.user)
+    manager = Systemctl(layout)
     manager.stop(UNITS)
     switch(layout, target)
     why = manager.start(UNITS, 120.0)

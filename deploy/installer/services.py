@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from deploy.installer.layout import Layout
+
 #: The services an upgrade restarts and judges, in start order.
 UNITS = ("kiosk-sender", "kiosk-app")
 
@@ -32,8 +34,9 @@ class Systemctl:
     """systemd: ``systemctl start`` of a ``Type=notify`` unit returns once READY=1 came
     (or fails when the service exits first or ``TimeoutStartSec=`` runs out)."""
 
-    def __init__(self, user: str = "kiosk") -> None:
-        self.user = user
+    def __init__(self, layout: Layout) -> None:
+        self.user = layout.user
+        self.power = layout.current / "bin" / "kiosk-power"
 
     def stop(self, units: Sequence[str]) -> None:
         subprocess.run(["systemctl", "stop", *(f"{u}.service" for u in units)], check=False)
@@ -52,8 +55,7 @@ class Systemctl:
         return None
 
     def _outside_hours(self) -> bool:
-        return subprocess.run(["/opt/kiosk/current/bin/kiosk-power", "in-hours"],
-                              check=False).returncode != 0
+        return subprocess.run([str(self.power), "in-hours"], check=False).returncode != 0
 
     def run(self, argv: Sequence[str], timeout_s: float) -> tuple[int, str]:
         try:

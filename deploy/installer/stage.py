@@ -13,11 +13,13 @@ from deploy.installer import udev
 from deploy.installer.layout import DEPLOY, Layout, render
 from deploy.installer.release import current_version, install_release, switch
 
-#: Debian packages a terminal runs on (the developer's list is scripts/lib/bootstrap.sh).
+#: Debian packages a terminal runs on (the developer's list is scripts/lib/bootstrap.sh);
+#: the last four build the venv's python-sane and pyscard when pip finds no wheel.
 APT_PACKAGES = ("cage", "python3-venv", "libgl1", "libgl1-mesa-dri", "libegl1", "libmtdev1",
                 "fonts-noto-cjk", "fonts-hanazono", "fonts-babelstone-han", "pcscd",
                 "libusb-1.0-0", "libsane1", "espeak-ng", "sox", "libzinnia0",
-                "tegaki-zinnia-simplified-chinese")
+                "tegaki-zinnia-simplified-chinese",
+                "python3-dev", "gcc", "libsane-dev", "libpcsclite-dev")
 TIMERS = ("kiosk-wake.timer", "kiosk-sleep.timer")
 SERVICES = ("kiosk-sender.service", "kiosk-app.service")
 
