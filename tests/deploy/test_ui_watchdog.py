@@ -59,9 +59,9 @@ def test_ready_once_home_is_drawn_then_pings_while_the_loop_runs_and_none_when_i
         assert shell.sm.current == "home"
 
         judge = SystemdWatchdog(notify, WATCHDOG_S)
-        run_loop(harness, 2 * WATCHDOG_S)
+        run_loop(harness, 1.6 * WATCHDOG_S)
         assert judge.expired_at is None, "the UI loop ran, yet the watchdog ran out"
-        assert len(notify.times("WATCHDOG", after=ready.at)) >= 3
+        assert len(notify.times("WATCHDOG", after=ready.at)) >= 2
 
         # The UI loop blocks inside a callback (its thread never comes back to the clock)
         # while another thread of the process keeps running: no more pings, and the
@@ -78,7 +78,9 @@ def test_ready_once_home_is_drawn_then_pings_while_the_loop_runs_and_none_when_i
 
         # Back in the loop: the pings come back.
         resumed = time.monotonic()
-        run_loop(harness, WATCHDOG_S)
+        while not notify.times("WATCHDOG", after=resumed) and \
+                time.monotonic() < resumed + 3 * WATCHDOG_S:
+            run_loop(harness, 0.1)
         assert notify.times("WATCHDOG", after=resumed)
         judge.stop()
     finally:
