@@ -20,9 +20,10 @@ from deploy.installer.release import (
     ReleaseError,
     build_release,
     current_version,
+    previous_release,
     switch,
 )
-from deploy.installer.services import UNITS, Systemctl
+from deploy.installer.services import UNITS, ServiceManager, Systemctl
 from deploy.installer.stage import Terminal, install
 from deploy.installer.upgrade import record_update, upgrade
 
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{outcome.reason}", file=sys.stderr)
             return 1
         if args.rollback:
-            return rollback(layout)
+            return rollback(layout, Systemctl(layout))
         terminal = Terminal(args.terminal_id, args.ref_prefix, args.site, args.backoffice_url,
                             args.days, args.on, args.off, args.terminal_secret)
         with tempfile.TemporaryDirectory(prefix="kiosk-build-") as scratch:
@@ -103,18 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def rollback(layout: Layout) -> int:
-    """Back to the newest installed release older than the current one (by mtime)."""
+def rollback(layout: Layout, manager: ServiceManager) -> int:
+    """Back to the release installed before the current one, and restart."""
     now = current_version(layout)
-    prefix = layout.at(layout.prefix)
-    others = sorted((p for p in prefix.iterdir() if p.is_dir() and not p.is_symlink()
-                     and not p.name.startswith(".") and p.name != now),
-                    key=lambda p: p.stat().st_mtime)
-    if not others:
+    target = previous_release(layout)
+    if target is None:
         print("scripts/install: no other release to roll back to", file=sys.stderr)
         return 1
-    target = others[-1].name
-    manager = Systemctl(layout)
     manager.stop(UNITS)
     switch(layout, target)
     why = manager.start(UNITS, 120.0)

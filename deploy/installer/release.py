@@ -4,6 +4,7 @@ its own, and ``<prefix>/current`` switched to one atomically."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -147,6 +148,7 @@ def install_release(layout: Layout, source: Path, *, deps_from: Path | None = No
             raise ReleaseError(f"venv of {version}: {exc}") from None
         work.chmod(0o755)
         work.rename(final)
+        os.utime(final)  # its time says when it was installed (installed(), prune())
     layout.record(layout.prefix / version, "d", 0o755)
     return final
 
@@ -167,3 +169,30 @@ def switch(layout: Layout, version: str) -> None:
     tmp.symlink_to(version)
     tmp.replace(link)
     layout.record(layout.current, "l", 0o777)
+
+
+def installed(layout: Layout) -> list[str]:
+    """Installed releases, oldest installed first (a release directory's time is when it
+    was renamed into place)."""
+    prefix = layout.at(layout.prefix)
+    found = [p for p in prefix.iterdir() if p.is_dir() and not p.is_symlink()
+             and not p.name.startswith(".") and (p / "VERSION").exists()] \
+        if prefix.is_dir() else []
+    return [p.name for p in sorted(found, key=lambda p: p.stat().st_mtime)]
+
+
+def previous_release(layout: Layout) -> str | None:
+    """The newest installed release other than the current one."""
+    others = [v for v in installed(layout) if v != current_version(layout)]
+    return others[-1] if others else None
+
+
+def prune(layout: Layout, keep: int = 3) -> list[str]:
+    """Remove all but the ``keep`` newest releases (never the current one); returns what
+    was removed. Each release holds a venv of its own: a few hundred MB."""
+    current = current_version(layout)
+    versions = installed(layout)
+    removed = [v for v in versions[:-keep] if v != current] if keep > 0 else []
+    for version in removed:
+        shutil.rmtree(layout.at(layout.prefix / version))
+    return removed

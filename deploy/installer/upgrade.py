@@ -25,6 +25,7 @@ from deploy.installer.release import (
     ReleaseError,
     current_version,
     install_release,
+    prune,
     release_version,
     switch,
 )
@@ -90,7 +91,10 @@ def restore(data: Path, since: Path) -> None:
 
 def upgrade(layout: Layout, source: Path, manager: ServiceManager, *,
             deps_from: Path | None = None, units: tuple[str, ...] = UNITS,
-            ready_timeout_s: float = 120.0, selftest_timeout_s: float = 60.0) -> Outcome:
+            ready_timeout_s: float = 120.0, selftest_timeout_s: float = 60.0,
+            keep: int = 3) -> Outcome:
+    """``keep``: releases left installed after a healthy upgrade (the new one and the
+    ones before it, for ``--rollback``)."""
     old = current_version(layout)
     if old is None:
         raise ReleaseError("no current release: install first (scripts/install)")
@@ -113,6 +117,7 @@ def upgrade(layout: Layout, source: Path, manager: ServiceManager, *,
         reason = f"self-test failed ({rc}): {out[-500:]}" if rc != 0 else ""
     if not reason:
         record_update(layout, new, None)
+        prune(layout, keep)
         return Outcome(True, new, new)
 
     # Not healthy: back to the old release, its data as it was.

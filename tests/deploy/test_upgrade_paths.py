@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from deploy.installer.__main__ import rollback
 from deploy.installer.layout import Layout
-from deploy.installer.release import current_version, install_release, switch
+from deploy.installer.release import current_version, install_release, installed, switch
 from deploy.installer.upgrade import upgrade
 
 VENV = Path(sys.prefix)
@@ -119,3 +120,15 @@ def test_a_healthy_release_keeps_its_migrated_data(layout: Layout, tmp_path: Pat
     assert json.loads((layout.data / "state/data-version.json").read_text())["version"] == 2
     report = json.loads((layout.data / "state" / "update.json").read_text())
     assert report == {"version": "2", "failed": None}
+
+
+def test_healthy_upgrades_keep_three_releases_and_rollback_goes_to_the_one_before(
+        layout: Layout, tmp_path: Path) -> None:
+    for version in ("2", "3", "4"):
+        assert upgrade(layout, release(tmp_path, version), Manager(layout),
+                       deps_from=VENV).ok
+    assert installed(layout) == ["2", "3", "4"] and current_version(layout) == "4"
+    manager = Manager(layout)
+    assert rollback(layout, manager) == 0
+    assert current_version(layout) == "3"
+    assert manager.log == ["stop 4", "start 3"]
