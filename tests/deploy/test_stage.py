@@ -193,3 +193,26 @@ def test_a_second_run_keeps_the_terminal_configuration_and_adds_its_devices(
     (staged / "etc/kiosk/devices.tsv").write_text("scanner 1eab 80 tty\n")
     refused = install("--root", str(staged), "--deps-from", str(VENV))
     assert refused.returncode == 1 and "devices.tsv:1" in refused.stderr
+
+
+def test_a_release_tarball_is_built_from_the_tree_and_installs(tmp_path: Path) -> None:
+    from deploy.installer.layout import Layout
+    from deploy.installer.release import install_release, switch
+
+    done = install("--build-release", str(tmp_path / "out"), "--tar", "--version", "9.9.9")
+    assert done.returncode == 0, done.stderr
+    tarball = Path(done.stdout.strip())
+    assert tarball.name == "kiosk-9.9.9.tar.gz" and tarball.is_file()
+    layout = Layout(prefix=tmp_path / "opt/kiosk", etc=tmp_path / "etc",
+                    data=tmp_path / "data", chown=False)
+    switch(layout, install_release(layout, tarball, deps_from=VENV).name)
+    release = (tmp_path / "opt/kiosk/current").resolve()
+    assert release.name == "9.9.9" and (release / "VERSION").read_text() == "9.9.9\n"
+    assert (release / "kiosk/service/notify.py").is_file()
+    assert (release / "deploy/systemd/kiosk-app.service").is_file()
+    assert not (release / "tests").exists() and not (release / "var").exists()
+    # The same version twice is refused, not overwritten.
+    again = install("--build-release", str(tmp_path / "out2"), "--version", "9.9.9")
+    from deploy.installer.release import ReleaseError
+    with pytest.raises(ReleaseError, match="already installed"):
+        install_release(layout, Path(again.stdout.strip()), deps_from=VENV)
