@@ -125,15 +125,17 @@ class DirectRunner:
         return f"{unit}: no READY=1 within {timeout_s:.0f} s"
 
     def stop(self, units: Sequence[str]) -> None:
-        for unit in reversed(list(units)):
-            proc = self.procs.pop(unit, None)
-            if proc is not None and proc.poll() is None:
+        """SIGTERM to every unit's process group at once, then wait (SIGKILL after 10 s)."""
+        stopping = [(u, self.procs.pop(u)) for u in reversed(list(units)) if u in self.procs]
+        for _unit, proc in stopping:
+            if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(5)
+        for unit, proc in stopping:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
             sock = self._sockets.pop(unit, None)
             if sock is not None:
                 sock.close()
