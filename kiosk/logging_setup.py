@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import logging
 import logging.handlers
+import os
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -54,6 +55,20 @@ class JournalFormatter(RedactingFormatter):
     def format(self, record: logging.LogRecord) -> str:
         level = next((p for lvl, p in _PRIORITY if record.levelno >= lvl), 7)
         return f"<{level}>" + super().format(record).replace("\n", " | ")
+
+
+def stderr_is_journal(environ: dict[str, str] | None = None) -> bool:
+    """Whether stderr is connected to journald: ``$JOURNAL_STREAM`` (``device:inode``,
+    set by systemd for a service whose output goes to the journal) names stderr's own
+    file. A shell started from such a service inherits the variable with another
+    stderr (sd_journal_stream_fd(3) advises this check)."""
+    value = (os.environ if environ is None else environ).get("JOURNAL_STREAM", "")
+    dev, _, ino = value.partition(":")
+    try:
+        st = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return dev.isdigit() and ino.isdigit() and (int(dev), int(ino)) == (st.st_dev, st.st_ino)
 
 
 class RingBufferHandler(logging.Handler):

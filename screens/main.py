@@ -22,7 +22,7 @@ from typing import Any
 from kiosk.clock import SteppedClock
 from kiosk.config.model import load_config
 from kiosk.errors import ConfigError, KioskError, SimulationError
-from kiosk.logging_setup import setup_logging
+from kiosk.logging_setup import setup_logging, stderr_is_journal
 from kiosk.service.notify import Notifier
 from kiosk.wiring.build import Kiosk, build_kiosk
 from kiosk.wiring.simulation import start_simulation, wants_simulation
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         # Redacted, rotated logs in <data_dir>/log, and the ring buffer the technician
         # mode's log screen reads.
         # Under systemd (deploy/systemd) the same redacted lines also go to journald.
-        logs = setup_logging(fonts / "log", journal="JOURNAL_STREAM" in os.environ)
+        logs = setup_logging(fonts / "log", journal=stderr_is_journal())
         keep_escpos_cache(fonts / "cache")
         # The interactive kiosk shows Home first and starts the simulators and opens the
         # devices right after (Background below); the walk needs everything up first.

@@ -25,7 +25,7 @@ from kiosk.cli import run_main
 from kiosk.clock import SystemClock
 from kiosk.config.model import load_config
 from kiosk.errors import KioskError
-from kiosk.logging_setup import setup_logging
+from kiosk.logging_setup import setup_logging, stderr_is_journal
 from kiosk.service.notify import Notifier
 from kiosk.submission.remote import WakeListener, wake_socket_path
 from kiosk.submission.sender import Sender, build_submission
@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", action="append", type=Path, default=[], metavar="FILE",
                    help="overlay on the release's config/kiosk.yaml (repeatable)")
     args = p.parse_args(argv)
-    logs = setup_logging(None, journal=True)
+    # Only journald (or the console, run by hand): the UI owns the rotated log file.
+    journal = stderr_is_journal()
+    logs = setup_logging(None, journal=journal, console=not journal)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -4,10 +4,16 @@ its log file, one line per record with its syslog priority (kiosk/logging_setup.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from kiosk.logging_setup import setup_logging
+from kiosk.logging_setup import setup_logging, stderr_is_journal
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_journal_lines_are_redacted_with_their_priority(
@@ -30,3 +36,20 @@ def test_journal_lines_are_redacted_with_their_priority(
     assert "330181199001011234" not in lines[1] and "330181********1234" in lines[1]
     assert lines[2] == "<6>kiosk.test.journal: home"
     assert len(lines) == 3
+
+
+def test_journal_stream_must_name_stderr_itself(tmp_path: Path) -> None:
+    """systemd says where a service's stderr goes (``$JOURNAL_STREAM`` = device:inode);
+    a shell that inherited the variable writes elsewhere and gets plain lines."""
+    target = tmp_path / "stderr"
+    code = ("import os, sys; from kiosk.logging_setup import stderr_is_journal; "
+            "st = os.fstat(2); "
+            "print(stderr_is_journal({'JOURNAL_STREAM': f'{st.st_dev}:{st.st_ino}'}), "
+            "stderr_is_journal({'JOURNAL_STREAM': f'{st.st_dev}:{st.st_ino + 1}'}), "
+            "stderr_is_journal({}))")
+    with open(target, "w") as err:
+        out = subprocess.run([sys.executable, "-c", code], stderr=err, capture_output=False,
+                             stdout=subprocess.PIPE, text=True, timeout=60,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.split() == ["True", "False", "False"]
+    assert not stderr_is_journal({"JOURNAL_STREAM": "garbage"})
