@@ -208,6 +208,22 @@ class OutboxHealth(Strict):
     refused: Annotated[int, Field(ge=0, le=10**9)]
 
 
+class FailedUpdate(Strict):
+    """An upgrade that did not report healthy and was rolled back (scripts/install)."""
+
+    version: ShortText
+    previous: ShortText
+    at: ShortText
+    reason: Text
+
+
+class ReleaseHealth(Strict):
+    #: The release the terminal runs.
+    version: ShortText
+    #: The last upgrade that was rolled back, until a later one succeeds.
+    failed: FailedUpdate | None = None
+
+
 class Heartbeat(Strict):
     time: AwareDatetime
     # patternProperties alone would let the schema allow any other key, which the
@@ -217,6 +233,7 @@ class Heartbeat(Strict):
                            "additionalProperties": False,
                            "propertyNames": {"pattern": ID_PATTERN, "maxLength": 64}})] = {}
     outbox: OutboxHealth | None = None
+    release: ReleaseHealth | None = None
 
 
 class HeartbeatAck(BaseModel):

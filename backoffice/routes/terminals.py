@@ -29,5 +29,6 @@ def heartbeat(request: Request, signed: SignedRequest) -> HeartbeatAck:
         terminal = session.get(Terminal, signed.terminal_id)
         if terminal is not None:  # deleted between the signature check and now
             terminal.last_seen_at = now
-            terminal.health = beat.model_dump(mode="json")
+            # As sent: a kiosk that sends no ``release`` (a developer's) stores none.
+            terminal.health = beat.model_dump(mode="json", exclude_unset=True)
     return HeartbeatAck(server_time=now)

@@ -118,6 +118,10 @@ class OutboxConfig(StrictModel):
     max_pending_cases: int = Field(default=500, gt=0)
     max_pending_bytes: int = Field(default=2_000_000_000, gt=0)
     retry: RetryConfig = RetryConfig()
+    #: Who delivers the outbox: ``thread``, a thread of the UI process (scripts/run);
+    #: ``service``, the case-sender service (kiosk-sender.service on a terminal,
+    #: ``python -m kiosk.service.sender``): the UI only stores cases and wakes it.
+    sender: Literal["thread", "service"] = "thread"
 
 
 class FaceConfig(StrictModel):

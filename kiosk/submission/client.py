@@ -359,11 +359,14 @@ class BackofficeClient:
         return self._json(IdentityResolved, content, "POST identity code")
 
     def heartbeat(self, devices: Mapping[str, Mapping[str, str | None]],
-                  outbox: Mapping[str, int] | None = None) -> datetime:
+                  outbox: Mapping[str, int] | None = None,
+                  release: Mapping[str, Any] | None = None) -> datetime:
         payload: dict[str, Any] = {"time": self._clock.now().isoformat(),
                                    "devices": {k: dict(v) for k, v in devices.items()}}
         if outbox is not None:
             payload["outbox"] = dict(outbox)
+        if release is not None:
+            payload["release"] = dict(release)
         _, content = self._request("POST", f"{API}/terminals/heartbeat",
                                    body=json.dumps(payload).encode(),
                                    headers={"Content-Type": "application/json"})

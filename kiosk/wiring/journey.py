@@ -48,6 +48,7 @@ from kiosk.journey.data import JourneySettings
 from kiosk.journey.runner import ReceiptContext, Work
 from kiosk.journey.starter import JourneyStarter
 from kiosk.receipts.service import ReceiptService
+from kiosk.service.datastate import update_report
 from kiosk.submission.heartbeat import Heartbeat
 from kiosk.submission.identitycode import CodeResolver
 from kiosk.submission.sender import Submission, build_submission
@@ -317,8 +318,9 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         return services
     beat = None
     if heartbeat:
+        data = config.terminal.data_path()
         beat = Heartbeat(submission.client, kiosk.devices, clock=wall,
-                         outbox=submission.outbox)
+                         outbox=submission.outbox, release=lambda: update_report(data))
     services = JourneyServices(starter=starter, devices=kiosk.devices,
                                face_config=config.face, submission=submission,
                                receipts=receipts, heartbeat=beat, worker=worker, rng=rng)
