@@ -58,7 +58,9 @@ class Catalog(BaseModel):
 
     version: str
     items: list[dict[str, Any]]
+    #: SHA-256 of the canonical JSON of the catalog document (kiosk/catalog/document.py).
     digest: str = ""
+    sample: bool = False
     bundles: list[dict[str, Any]] = []
     departments: list[dict[str, Any]] = []
     life_events: list[dict[str, Any]] = []
