@@ -126,14 +126,14 @@ def test_bundle_upload_is_signed_over_the_path_and_limited(
     assert terminal.request("PUT", path, body=data, headers=zip_type).status_code == 201
     got = client.get(f"/staff/terminals/{TERMINAL_ID}/bundles/{sha}", headers=staff_headers)
     assert got.status_code == 200 and got.content == data
-    other = b"PK\x03\x04 other"
-    wrong = terminal.request("PUT", f"/api/v1/terminals/bundles/{hashlib.sha256(other).hexdigest()}",
-                             body=data, headers=zip_type,
-                             digest=hashlib.sha256(other).hexdigest())
+    other = hashlib.sha256(b"PK\x03\x04 other").hexdigest()
+    wrong = terminal.request("PUT", f"/api/v1/terminals/bundles/{other}", body=data,
+                             headers=zip_type, digest=other)
     assert wrong.status_code == 400 and wrong.json()["error"] == "hash_mismatch"
     big = b"\0" * (20 * 1024 * 1024 + 1)
-    too_big = terminal.request("PUT", f"/api/v1/terminals/bundles/{hashlib.sha256(big).hexdigest()}",
-                               body=big, headers=zip_type)
+    big_sha = hashlib.sha256(big).hexdigest()
+    too_big = terminal.request("PUT", f"/api/v1/terminals/bundles/{big_sha}", body=big,
+                               headers=zip_type)
     assert too_big.status_code == 413
     assert terminal.request("PUT", path, body=data,
                             headers={"Content-Type": "text/plain"}).status_code == 415
