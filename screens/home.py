@@ -1,11 +1,17 @@
-"""Home: big tiles for the services of the kiosk, the language and 长辈版."""
+"""Home: big tiles for the services of the kiosk, the language and 长辈版; in maintenance
+(暂停服务) the reason the technician gave instead of the services (the core's
+``kiosk.maintenance_view()``), the language and 长辈版 toggles still there."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from kivy.properties import BooleanProperty
+from kivy.uix.widget import Widget
 
 from screens.base import KioskScreen
-from screens.widgets import Tile, load_kv
+from screens.widgets import Card, Para, Tile, load_kv
 
 load_kv(Path(__file__).with_suffix(".kv"))
 
@@ -22,17 +28,30 @@ TILES = (
 )
 
 
+#: The tiles Home keeps in maintenance: a citizen can still read it in their language.
+MAINTENANCE_TILES = ("language", "elderly")
+
+
 class HomeScreen(KioskScreen):
     title_key = "ui.home.title"
+    maintenance = BooleanProperty(False)
 
-    def content_key(self) -> tuple[()]:
-        return ()  # the tiles change with the language and 长辈版 (the theme) only
+    def content_key(self) -> Any:
+        # the tiles change with the language and 长辈版 (the theme), and maintenance
+        return self.ui.kiosk.maintenance.state
 
     def refresh(self) -> None:
+        view = self.ui.kiosk.maintenance_view()
+        self.maintenance = view is not None
+        self._notice(view)
         grid = self.ids.tiles
         grid.clear_widgets()
         theme = self.ui.theme
+        grid.size_hint_y = None if view is not None else 1
+        grid.height = theme.tile if view is not None else grid.height
         for tile_id, title, subtitle, style in TILES:
+            if view is not None and tile_id not in MAINTENANCE_TILES:
+                continue
             if tile_id == "elderly" and self.ui.elderly:
                 # The active mode's tile says how to go back to standard.
                 title, subtitle = "ui.home.elderly_exit", "ui.home.elderly_exit_sub"
@@ -43,10 +62,34 @@ class HomeScreen(KioskScreen):
                         title_size=theme.heading, subtitle_size=theme.small,
                         radius=theme.radius, min_target=theme.target)
             tile.tile_id = tile_id
+            if view is not None:
+                tile.size_hint_y, tile.height = None, theme.tile
             tile.bind(on_release=lambda t: self.press(t.tile_id))
             grid.add_widget(tile)
 
+    def _notice(self, view: Any) -> None:
+        box = self.ids.notice
+        box.clear_widgets()
+        if view is None:
+            return
+        theme, ui = self.ui.theme, self.ui
+        on_danger = theme.colour("on_danger")
+        card = Card(bg=theme.colour("danger"), radius=theme.radius, size_hint_y=1,
+                    padding=theme.pad, spacing=theme.gap)
+        card.audit_id = "maintenance"
+        card.add_widget(Widget())
+        card.add_widget(Para(text=ui.tr(view.title_key), color=on_danger, bold=True,
+                             font_size=theme.title * 1.4, halign="center"))
+        card.add_widget(Para(text=ui.tr(view.reason_key, reason=view.reason), color=on_danger,
+                             font_size=theme.heading, halign="center"))
+        card.add_widget(Para(text=ui.tr(view.hint_key, hall=ui.lt(view.hall)),
+                             color=on_danger, font_size=theme.body, halign="center"))
+        card.add_widget(Widget())
+        box.add_widget(card)
+
     def press(self, tile_id: str) -> None:
+        if self.maintenance and tile_id not in MAINTENANCE_TILES:
+            return  # 暂停服务: nothing starts (the tile is not shown either)
         if tile_id == "apply":
             self.nav.go("browse", mode="department")
         elif tile_id == "events":

@@ -200,6 +200,8 @@ class JourneyServices:
     receipts: ReceiptService | None = None
     heartbeat: Heartbeat | None = None
     worker: Worker | None = None
+    #: Fleet control's thread (fetches, commands); kiosk/wiring/fleet.py.
+    fleet_worker: Worker | None = None
     rng: random.Random = field(default_factory=random.Random)
     #: False for a second site's journey on the same terminal (the headless walk):
     #: the outbox, sender, heartbeat and worker belong to the first one.
@@ -248,6 +250,8 @@ class JourneyServices:
             self.worker.close()
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        if self.fleet_worker is not None:
+            self.fleet_worker.close()
         if self.submission is not None:
             self.submission.close()
 
@@ -308,14 +312,19 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         kiosk.services.journey = services
         return services
     beat = None
-    if heartbeat:
-        beat = Heartbeat(submission.client, kiosk.devices, clock=wall,
-                         outbox=submission.outbox)
     services = JourneyServices(starter=starter, devices=kiosk.devices,
                                face_config=config.face, submission=submission,
-                               receipts=receipts, heartbeat=beat, worker=worker, rng=rng)
+                               receipts=receipts, worker=worker, rng=rng)
+    kiosk.services.journey = services
+    if heartbeat:
+        from kiosk.wiring.fleet import attach_fleet
+        fleet = attach_fleet(kiosk, submission.client, services)
+        beat = Heartbeat(submission.client, kiosk.devices, clock=wall,
+                         outbox=submission.outbox, fleet=fleet, site_id=kiosk.site.id)
+        services.heartbeat = beat
     submission.sender.start()
     if beat is not None:
         beat.start()
-    kiosk.services.journey = services
+    if kiosk.fleet is not None:
+        kiosk.fleet.start()
     return services
