@@ -205,6 +205,8 @@ class FleetControl:
             new_settings = self._fetch_settings(settings, force)
             if new_catalog is None and new_settings is None:
                 return False
+            if new_catalog is None:  # what runs (or waits), maybe confirmed as served now
+                catalog = self.staged[0] if self.staged else self.catalog
             candidate = (new_catalog or catalog, new_settings or settings)
             try:
                 self._fits(candidate[0].catalog,
@@ -248,6 +250,8 @@ class FleetControl:
                 with self._lock:
                     if self.catalog is have:
                         self.catalog = confirmed
+                    if self.staged is not None and self.staged[0] is have:
+                        self.staged = (confirmed, self.staged[1])
                 self._write_state()
             return None
         if copy.digest == have.digest:
