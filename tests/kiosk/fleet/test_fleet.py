@@ -161,7 +161,7 @@ class Reply:
 
 
 def test_commands_are_verified_run_once_and_acknowledged(rig: FleetRig) -> None:
-    kiosk, fleet, beat = rig.kiosk()
+    kiosk, fleet, _beat = rig.kiosk()
     fleet.start()
     first = command(rig, "print_test_page")
     reply = rig.clients[0].beat({}, site_id=kiosk.site.id)
