@@ -5,8 +5,10 @@ recorded once; site settings with their own version and ETag; diagnostic bundles
 from __future__ import annotations
 
 import hashlib
+import dataclasses
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from backoffice import staffauth
@@ -15,6 +17,15 @@ from backoffice.settings import Settings
 from kiosk.clock import FakeClock
 from kiosk.submission import signing
 from tests.backoffice.testing import TERMINAL_ID, TerminalClient
+
+BUNDLE_LIMIT = 64 * 1024
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """A small bundle limit: the test sends one byte more than it."""
+    return dataclasses.replace(settings, max_bundle_bytes=BUNDLE_LIMIT)
+
 
 BEAT = {"time": "2026-11-22T09:00:00+08:00", "devices": {}, "site_id": "township"}
 REASON = "设备维护中，预计 15:00 恢复"
@@ -130,7 +141,7 @@ def test_bundle_upload_is_signed_over_the_path_and_limited(
     wrong = terminal.request("PUT", f"/api/v1/terminals/bundles/{other}", body=data,
                              headers=zip_type, digest=other)
     assert wrong.status_code == 400 and wrong.json()["error"] == "hash_mismatch"
-    big = b"\0" * (20 * 1024 * 1024 + 1)
+    big = b"\0" * (BUNDLE_LIMIT + 1)
     big_sha = hashlib.sha256(big).hexdigest()
     too_big = terminal.request("PUT", f"/api/v1/terminals/bundles/{big_sha}", body=big,
                                headers=zip_type)
