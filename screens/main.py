@@ -206,13 +206,14 @@ class RealTimeDevices:
         self.devices: Any = None
 
     def __call__(self, config: Any, site: Any, _clock: Any) -> Any:
-        from devices.base import Presence
         from kiosk.clock import SystemClock
-        from kiosk.wiring.devices import build_devices
+        from kiosk.wiring.devices import DEFERRABLE, build_devices
         if self.devices is not None:
-            return {kind: device for kind, device in self.devices.items()
-                    if site.presence(kind) != Presence.ABSENT}
-        self.devices = build_devices(config, site, clock=SystemClock())
+            return self.devices.present_at(site)
+        # Opened later: the cameras and the scanner are built then too (OpenCV and NumPy
+        # off the path to an interactive Home).
+        self.devices = build_devices(config, site, clock=SystemClock(),
+                                     defer=() if self.open_now else DEFERRABLE)
         if self.open_now:
             self.devices.open_all()
         return self.devices

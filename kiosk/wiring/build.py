@@ -134,7 +134,7 @@ class Kiosk:
     catalog: Catalog
     translators: Mapping[str, Translate]
     search: Search
-    devices: dict[str, Device]
+    devices: Mapping[str, Device]
     availability: AvailabilityChecker
     session: SessionManager
     clock: Clock
@@ -269,12 +269,14 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
     translators = LazyTranslators(site.languages, Translator)
     search = LazySearch(_search_factory(catalog))
     clock = clock or SystemClock()
-    device_map = dict(device_factory(config, site, clock)) if device_factory else {}
-    device_map.update(devices or {})
+    # The factory's mapping is kept, not copied: a device it builds after Home (the
+    # cameras, see kiosk/wiring/devices.py) must reach everything that looks it up.
+    made: Mapping[str, Device] = device_factory(config, site, clock) if device_factory else {}
+    device_map: Mapping[str, Device] = {**made, **devices} if devices else made
     maintenance = Maintenance(paths.maintenance if paths is not None else None)
     checker = AvailabilityChecker(site, device_map, accepting or (lambda: True),
                                   maintenance=lambda: maintenance.on)
-    session = SessionManager(clock, site.idle, list(device_map.values()))
+    session = SessionManager(clock, site.idle, device_map)
     services = Services(config=config, site=site, catalog=catalog, clock=clock,
                         devices=device_map,
                         texts=lambda lang, key: translators[lang].gettext(key))
