@@ -84,6 +84,7 @@ class FleetControl:
                  session: SessionLike, maintenance: Maintenance,
                  terminal_id: str, keys: Callable[[], tuple[bytes, str]],
                  handlers: Mapping[str, Handler] | None = None,
+                 central: Callable[[bool], CentralSettings] | None = None,
                  restart: Callable[[], None] | None = None,
                  can_restart: Callable[[], bool] = lambda: True,
                  dispatch: Callable[[Work], None] = inline,
@@ -101,6 +102,9 @@ class FleetControl:
         self.dispatch = dispatch
         self.deliver = deliver
         self._restart = restart
+        #: central(True): the site's central settings in use; central(False): the
+        #: local profile's (what runs without settings from the back office).
+        self._central = central
         self._can_restart = can_restart
         self._restart_due = False
         self._lock = threading.RLock()
@@ -289,6 +293,14 @@ class FleetControl:
             if staged is None or self.busy():
                 return False
             catalog, settings = staged
+            if self._central is not None and catalog.digest == self.catalog.digest and (
+                    settings.settings if settings is not None else self._central(False)
+            ) == self._central(True):
+                # The same content under another name (the seeded settings are the local
+                # profile's): nothing to switch, no screen to rebuild.
+                self.catalog, self.settings, self.staged = catalog, settings, None
+                self._write_state()
+                return True
             try:
                 self._switch(catalog.catalog, settings.settings if settings else None)
             except ConfigError as exc:  # checked when staged; the site changed since?

@@ -42,6 +42,8 @@ def attach_fleet(kiosk: Kiosk, client: BackofficeClient,
         client=client, paths=paths, clock=kiosk.clock, catalog=catalog,
         settings=kiosk.start_settings, switch=kiosk.switch_catalog, fits=kiosk.fits,
         session=kiosk.session, maintenance=kiosk.maintenance,
+        central=lambda running: (kiosk.site if running
+                                 else kiosk.base_site or kiosk.site).central(),
         terminal_id=config.terminal.id, keys=client.signing_key,
         handlers=_handlers(kiosk, client),
         restart=lambda: _restart(kiosk), can_restart=lambda: kiosk.on_restart is not None,

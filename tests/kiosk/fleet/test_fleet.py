@@ -10,8 +10,10 @@ session, results recorded in the back office.
 
 from __future__ import annotations
 
+import io
 import json
 import socket
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,14 +89,19 @@ def test_no_network_and_no_copy_starts_on_the_sample_and_says_so(rig: FleetRig) 
 
 def test_a_new_catalog_arrives_within_one_heartbeat_and_304_otherwise(rig: FleetRig) -> None:
     kiosk, fleet, beat = rig.kiosk()
+    changes: list[str] = []
+    kiosk.add_listener(changes.append)
     fleet.start()
     assert fleet.catalog.source == "served"  # the sample is what is served: confirmed
+    # the seeded settings are the local profile's: taken, but nothing to rebuild
+    assert fleet.settings is not None and changes == []
     etag = fleet.catalog.etag
     assert rig.clients[0].catalog(etag).body is None  # conditional: 304, no body
     assert beat.beat_once() and kiosk.catalog.version == SAMPLE
     rig.publish("2026.12-2")
     assert beat.beat_once()
     assert kiosk.catalog.version == "2026.12-2" and fleet.catalog.source == "served"
+    assert changes == ["catalog"]
     health = rig.staff("GET", "/staff/terminals").json()["terminals"][0]["health"]
     assert health["fleet"]["catalog_version"] == SAMPLE  # reported before the switch
     assert beat.beat_once()
@@ -230,3 +237,23 @@ def test_resync_and_restart_commands(rig: FleetRig) -> None:
     listed = commands(rig)
     assert listed[resync]["result"]["data"]["catalog_version"] == "2026.12-4"
     assert listed[again]["status"] == "done" and restarts == ["now"]
+
+
+def test_a_diagnostic_bundle_is_uploaded_on_command(rig: FleetRig) -> None:
+    _kiosk, fleet, beat = rig.kiosk()
+    fleet.start()
+    upload = command(rig, "upload_diagnostics")
+    assert beat.beat_once()
+    result = commands(rig)[upload]["result"]
+    assert result["ok"] is True, result
+    sha = result["data"]["sha256"]
+    got = rig.staff("GET", f"/staff/terminals/{TERMINAL}/bundles/{sha}")
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    assert len(got.content) == result["data"]["size"]
+    with zipfile.ZipFile(io.BytesIO(got.content)) as bundle:
+        names = bundle.namelist()
+        diagnostics = json.loads(next(bundle.read(n) for n in names
+                                      if n.endswith("diagnostics.json")))
+        secret_hex = rig.secret.hex()
+        assert all(secret_hex.encode() not in bundle.read(n) for n in names)
+    assert diagnostics["fleet"]["catalog_source"] == "served"
