@@ -4,8 +4,8 @@ recorded once; site settings with their own version and ETag; diagnostic bundles
 
 from __future__ import annotations
 
-import hashlib
 import dataclasses
+import hashlib
 from pathlib import Path
 
 import pytest
