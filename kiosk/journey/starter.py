@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from kiosk.catalog import Catalog
 from kiosk.clock import Clock
+from kiosk.errors import WorkflowError
 from kiosk.journey.apply import Journey, JourneySettings
 from kiosk.journey.plan import plan_for
 from kiosk.journey.runner import (
@@ -44,14 +45,21 @@ class JourneyStarter:
     submit_wait_s: float = 8.0
     dispatch: Callable[[Work], None] = inline
     deliver: Callable[[Work], None] = inline
+    #: True while the terminal is in maintenance (暂停服务, kiosk/fleet/maintenance.py):
+    #: no journey starts, whatever a screen asks.
+    suspended: Callable[[], bool] = lambda: False
     #: The journey under way (at most one: one citizen at a time).
     current: Journey | None = field(default=None, init=False)
     _binding: JourneyBinding | None = field(default=None, init=False, repr=False)
     _runner: JourneyRunner | None = field(default=None, init=False, repr=False)
 
     def start(self, code: str, *, lang: str | None = None) -> Journey:
-        """A fresh journey for an item or bundle code; any earlier one is wiped first."""
+        """A fresh journey for an item or bundle code; any earlier one is wiped first.
+        WorkflowError while the terminal is in maintenance."""
         self.stop()
+        if self.suspended():
+            raise WorkflowError("the terminal is in maintenance: no journey starts",
+                                i18n_key="availability.reason.maintenance")
         journey = Journey(plan_for(code, self.catalog), self.settings, clock=self.clock)
         context = self.context if lang is None else replace(self.context, lang=lang)
         self._runner = JourneyRunner(journey, queue=self.queue, waiter=self.waiter,

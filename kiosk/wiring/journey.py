@@ -303,6 +303,7 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
                                calendar=load_calendar(resolve(config.holidays_file)),
                                query_token=submission.client.query_token),
         session=kiosk.session, dispatch=worker,
+        suspended=lambda: kiosk.maintenance.on,
         submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
     if share is not None:
         services = JourneyServices(starter=starter, devices=kiosk.devices,
