@@ -113,7 +113,8 @@ class CommandRunner:
         self._busy = busy
         self._clock = clock
         self._problem = on_problem
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
+        self._run_lock = threading.Lock()
         self._queue: list[Command] = []
         #: Counts for diagnostics.
         self.refused = 0
@@ -134,19 +135,20 @@ class CommandRunner:
 
     def offer(self, commands: Sequence[Command]) -> None:
         """The commands of a heartbeat reply: refuse, acknowledge again, or queue."""
-        with self._lock:
-            for command in commands:
-                if not self.verify(command):
-                    self.refused += 1
-                    log.error("command %s (%s) refused: its signature does not verify",
-                              command.id[:40], command.kind[:32])
-                    self._problem(f"command {command.id[:40]} ({command.kind[:32]}) refused: "
-                                  "signature does not verify")
-                    continue
-                entry = self.journal.get(command.id)
-                if entry is not None:
-                    self._again(command, entry)
-                elif command.id not in {c.id for c in self._queue}:
+        for command in commands:
+            if not self.verify(command):
+                self.refused += 1
+                log.error("command %s (%s) refused: its signature does not verify",
+                          command.id[:40], command.kind[:32])
+                self._problem(f"command {command.id[:40]} ({command.kind[:32]}) refused: "
+                              "signature does not verify")
+                continue
+            entry = self.journal.get(command.id)
+            if entry is not None:
+                self._again(command, entry)
+                continue
+            with self._lock:
+                if command.id not in {c.id for c in self._queue}:
                     self._queue.append(command)
 
     def _again(self, command: Command, entry: dict[str, Any]) -> None:
@@ -163,15 +165,24 @@ class CommandRunner:
                    dict(entry.get("data") or {}))
 
     def run_due(self) -> int:
-        """Run queued commands while no session is under way; returns how many ran."""
+        """Run queued commands while no session is under way; returns how many ran.
+
+        The queue's lock is never held while a command runs (a handler waits for the UI
+        thread, which may read :attr:`deferred` meanwhile); ``_run_lock`` keeps runs one
+        at a time."""
         ran = 0
-        with self._lock:
-            while self._queue and not self._busy():
-                command = self._queue[0]
+        with self._run_lock:
+            while True:
+                with self._lock:
+                    if not self._queue or self._busy():
+                        break
+                    command = self._queue[0]
                 outcome = self._run(command)
                 if outcome is None:
                     break  # a session began: the command waits at the head of the queue
-                self._queue.pop(0)
+                with self._lock:
+                    if self._queue and self._queue[0] is command:
+                        self._queue.pop(0)
                 ran += 1
         return ran
 

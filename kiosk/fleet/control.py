@@ -108,6 +108,7 @@ class FleetControl:
         self._can_restart = can_restart
         self._restart_due = False
         self._lock = threading.RLock()
+        self._sync_lock = threading.Lock()
         self.staged: tuple[CatalogCopy, SettingsCopy | None] | None = None
         #: Digests of documents refused (not fetched again when announced again).
         self.refused: set[str] = set()
@@ -201,16 +202,21 @@ class FleetControl:
     # ---- catalog and settings ------------------------------------------------------------
     def sync(self, *, force: bool = False, announced: str | None = None) -> bool:
         """Fetch the catalog and the settings (conditionally unless ``force``); stage what
-        is new and passes every check. True when something new was staged."""
-        with self._lock:
-            catalog = self.staged[0] if self.staged else self.catalog
-            settings = self.staged[1] if self.staged else self.settings
+        is new and passes every check. True when something new was staged.
+
+        Syncs run one at a time (``_sync_lock``, the fleet thread's); the state lock is
+        never held across a request, so the UI thread never waits for the network."""
+        with self._sync_lock:
+            with self._lock:
+                catalog = self.staged[0] if self.staged else self.catalog
+                settings = self.staged[1] if self.staged else self.settings
             new_catalog = self._fetch_catalog(catalog, force, announced)
             new_settings = self._fetch_settings(settings, force)
             if new_catalog is None and new_settings is None:
                 return False
-            if new_catalog is None:  # what runs (or waits), maybe confirmed as served now
-                catalog = self.staged[0] if self.staged else self.catalog
+            with self._lock:
+                if new_catalog is None:  # what runs (or waits), maybe confirmed as served
+                    catalog = self.staged[0] if self.staged else self.catalog
             candidate = (new_catalog or catalog, new_settings or settings)
             try:
                 self._fits(candidate[0].catalog,
@@ -228,7 +234,8 @@ class FleetControl:
             if new_settings is not None:
                 sync.write_settings_copy(self.paths.settings, new_settings,
                                          self.paths.site_id, self._clock)
-            self.staged = candidate
+            with self._lock:
+                self.staged = candidate
             log.info("fleet: catalog %s, settings v%s staged", candidate[0].version,
                      candidate[1].version if candidate[1] else "-")
         self.deliver(self._apply)

@@ -6,14 +6,16 @@ own objects: the receipt printer's test page and the technician's diagnostic bun
 
 from __future__ import annotations
 
+import logging
+import queue
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config.model import resolve
 from kiosk.fleet.commands import Handler, Outcome
-from kiosk.fleet.control import FleetControl
+from kiosk.fleet.control import FleetControl, Work
 from kiosk.fleet.files import FleetPaths
 from kiosk.fleet.sync import sample_catalog
 from kiosk.submission.client import BackofficeClient
@@ -21,6 +23,8 @@ from kiosk.wiring.journey import JourneyServices, Worker
 
 if TYPE_CHECKING:
     from kiosk.wiring.build import Kiosk
+
+log = logging.getLogger(__name__)
 
 #: The largest diagnostic bundle sent (the back office refuses more: MAX_BUNDLE_BYTES).
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024
@@ -47,11 +51,26 @@ def attach_fleet(kiosk: Kiosk, client: BackofficeClient,
         terminal_id=config.terminal.id, keys=client.signing_key,
         handlers=_handlers(kiosk, client),
         restart=lambda: _restart(kiosk), can_restart=lambda: kiosk.on_restart is not None,
-        dispatch=worker if worker is not None else (lambda work: work()),
+        dispatch=_dispatcher(worker),
         deliver=lambda work: kiosk.ui_deliver(work))
     kiosk.fleet = fleet
     kiosk.services.fleet = fleet
     return fleet
+
+
+def _dispatcher(worker: Worker | None) -> Callable[[Work], None]:
+    """Work for the fleet thread; never raises into the heartbeat: a full queue (the
+    back office answering faster than the thread works) drops the work, and the next
+    heartbeat reply brings it again."""
+    if worker is None:
+        return lambda work: work()
+
+    def dispatch(work: Work) -> None:
+        try:
+            worker(work)
+        except queue.Full:
+            log.warning("fleet thread busy: work dropped until the next heartbeat")
+    return dispatch
 
 
 def _restart(kiosk: Kiosk) -> None:
