@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kivy.uix.label import Label
 
 from kiosk.submission.heartbeat import Heartbeat
 from screens.audit import Audit
 from screens.walk import MAINTENANCE_REASON
 from tests.kiosk.fleet.live import TERMINAL, FleetRig
-from tests.screens.helpers import buttons, labels
+from tests.screens.helpers import buttons, labels, widgets
 
 pytestmark = pytest.mark.ui
 
@@ -100,3 +101,12 @@ def test_maintenance_on_and_off_reaches_home(rig: FleetRig, harness: Any,
     listed = rig.staff("GET", f"/staff/terminals/{TERMINAL}/commands").json()["commands"]
     assert {c["id"]: c["status"] for c in listed}[on] == "done"
     assert all(c["status"] == "done" for c in listed)
+    # the technician's back-office screen says what the kiosk runs on
+    kiosk.session.touch()
+    shell.hidden_entry.authenticated = True
+    shell.ui.lang = "zh_CN"
+    shell.go("tech_backoffice")
+    harness.render()
+    assert "集中管理：正常" in texts(shell)
+    rows = [w.text for w in widgets(shell, Label)]  # further down: reached by scrolling
+    assert "事项库版本" in rows and any("后台下发" in r for r in rows)
