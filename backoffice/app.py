@@ -155,7 +155,7 @@ def create_app(settings: Settings) -> FastAPI:
     secret_box = SecretBox.from_file(settings.master_key_path)
     staffops.seal_plain_secrets(db.make_sessionmaker(engine), secret_box)
     fleet.seed(db.make_sessionmaker(engine), settings.catalog_dir, settings.sites_dir,
-               settings.clock.now())
+               settings.clock.now(), follow=settings.follow_seed)
     # Rows that need not survive a power cut (nonces, see auth.record_nonce; the
     # material index, see routes/materials.py) are written on SQLite through a
     # second engine on the same file whose commits skip the fsync.

@@ -280,20 +280,22 @@ def settings_versions(factory: sessionmaker[Session]) -> list[SettingsVersionRef
 # ---- seed -----------------------------------------------------------------------------
 
 def seed(factory: sessionmaker[Session], catalog_dir: Path, sites_dir: Path,
-         now: datetime) -> None:
+         now: datetime, *, follow: bool = False) -> None:
     """First start: the catalog in ``catalog_dir`` and every profile in ``sites_dir``
     become version 1, when the database has none. A file that does not validate is
-    logged and left out (the server starts; GET /catalog answers 503 until a publish)."""
+    logged and left out (the server starts; GET /catalog answers 503 until a publish).
+    ``follow`` (development): published again at every start when they changed."""
     with transaction(factory) as session:
         _lock(session)
-        if _latest_catalog(session) is None:
+        if _latest_catalog(session) is None or follow:
             try:
-                ref, _ = _publish_catalog(session, read_catalog_dir(catalog_dir), now,
-                                          SEED, f"seed:{catalog_dir}")
-                log.info("catalog seeded from %s: %s", catalog_dir, ref.version)
+                ref, new = _publish_catalog(session, read_catalog_dir(catalog_dir), now,
+                                            SEED, f"seed:{catalog_dir}")
+                if new:
+                    log.info("catalog seeded from %s: %s", catalog_dir, ref.version)
             except ApiError as exc:
                 log.error("catalog not seeded from %s: %s", catalog_dir, exc.detail)
-        if _site_ids(session) or not sites_dir.is_dir():
+        if (_site_ids(session) and not follow) or not sites_dir.is_dir():
             return
         for path in sorted(sites_dir.glob("*.yaml")):
             try:

@@ -2,7 +2,7 @@
 
 ``Settings.from_env()`` reads the environment (``DATABASE_URL``,
 ``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_CATALOG_DIR``,
-``BACKOFFICE_SITES_DIR``, ``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``);
+``BACKOFFICE_SITES_DIR``, ``BACKOFFICE_FOLLOW_SEED=1``, ``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``);
 the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 """
 
@@ -40,6 +40,9 @@ class Settings:
     #: has none (backoffice/fleet.py); later versions come from ``catalog publish``.
     catalog_dir: Path = REPO_ROOT / "config" / "catalog"
     sites_dir: Path = REPO_ROOT / "config" / "sites"
+    #: Development (the simulated terminal): publish the seed directories again at
+    #: every start when they changed, so edits of config/catalog reach the kiosk.
+    follow_seed: bool = False
     clock: Clock = field(default_factory=SystemClock)
     max_skew_s: int = MAX_SKEW_S
     max_material_bytes: int = MAX_MATERIAL_BYTES
@@ -81,6 +84,7 @@ class Settings:
             "data_dir": Path(env.get("BACKOFFICE_DATA_DIR") or REPO_ROOT / "var" / "backoffice"),
             "database_url": env.get("DATABASE_URL", ""),
             "docs": env.get("BACKOFFICE_DOCS", "") == "1",
+            "follow_seed": env.get("BACKOFFICE_FOLLOW_SEED", "") == "1",
         }
         if env.get("BACKOFFICE_MASTER_KEY_FILE"):
             values["master_key_file"] = Path(env["BACKOFFICE_MASTER_KEY_FILE"])

@@ -94,3 +94,24 @@ def test_a_version_name_is_not_reused_for_other_content(client: TestClient,
         assert exc.status == 409 and "new version" in exc.detail
     else:
         raise AssertionError("the same version with other content was published")
+
+
+def test_follow_seed_serves_the_edited_seed_at_the_next_start(settings: Settings) -> None:
+    """The simulated terminal's back office (BACKOFFICE_FOLLOW_SEED=1) serves
+    config/catalog as it is now; a production one only what is published."""
+    import dataclasses
+
+    from backoffice.app import create_app
+
+    def served(conf: Settings) -> str:
+        app = create_app(conf)
+        try:
+            return app.state.catalog.get().version
+        finally:
+            app.state.engine.dispose()
+            app.state.fast_engine.dispose()
+
+    assert served(settings) == "2026.11-sample.1"
+    bump(settings.catalog_dir, "2026.12-dev")
+    assert served(settings) == "2026.11-sample.1"  # seeded once: edits need a publish
+    assert served(dataclasses.replace(settings, follow_seed=True)) == "2026.12-dev"
