@@ -63,6 +63,10 @@ class Signed:
 
     terminal_id: str
     body: bytes
+    #: The key and suite the request was signed with: what the reply's commands are
+    #: signed with (during a rotation's grace period, the old key the kiosk still holds).
+    secret: bytes = b""
+    suite: str = signing.DEFAULT_SUITE
 
 
 def _unauthorized(code: str, detail: str) -> ApiError:
@@ -189,32 +193,38 @@ class TerminalAuth:
         return () if keys is None else (keys.secret, *(s for s, _suite, _ in keys.retired))
 
     async def authenticate_async(self, headers: SignedHeaders, body_sha256: str,
-                                 now: datetime) -> None:
+                                 now: datetime) -> tuple[bytes, str]:
         """As :meth:`authenticate`; a cached secret needs no worker thread for the lookup."""
         keys = self._cached(headers.terminal_id, now)
         if keys is None:
             keys = await run_in_threadpool(self._read, headers.terminal_id, now)
-        self._check(headers, body_sha256, now, keys)
+        used = self._check(headers, body_sha256, now, keys)
         await run_in_threadpool(self.record_nonce, headers, now)
+        return used
 
-    def authenticate(self, headers: SignedHeaders, body_sha256: str, now: datetime) -> None:
-        """Every check (signature over ``body_sha256``, clock, nonce); nothing is read."""
-        self._check(headers, body_sha256, now, self._read(headers.terminal_id, now))
+    def authenticate(self, headers: SignedHeaders, body_sha256: str,
+                     now: datetime) -> tuple[bytes, str]:
+        """Every check (signature over ``body_sha256``, clock, nonce); nothing is read.
+        Returns the (secret, suite) the request was signed with."""
+        used = self._check(headers, body_sha256, now, self._read(headers.terminal_id, now))
         self.record_nonce(headers, now)
+        return used
 
     def _check(self, headers: SignedHeaders, body_sha256: str, now: datetime,
-               keys: TerminalKeys | None) -> None:
+               keys: TerminalKeys | None) -> tuple[bytes, str]:
         if keys is None:
             signature_matches(_NO_SECRET, headers, body_sha256)  # the same cost as a check
             raise _unauthorized("bad_signature", _BAD_SIGNATURE)
-        if not any(signature_matches(secret, headers, body_sha256, suite)
-                   for secret, suite in keys.signing(now)):
+        used = next(((secret, suite) for secret, suite in keys.signing(now)
+                     if signature_matches(secret, headers, body_sha256, suite)), None)
+        if used is None:
             raise _unauthorized("bad_signature", _BAD_SIGNATURE)
         offset = int(headers.timestamp) - now.timestamp()
         if abs(offset) > self.max_skew_s:
             raise _unauthorized("clock_skew",
                                 f"timestamp is {offset:+.0f} s from the server clock "
                                 f"(limit ±{self.max_skew_s} s)")
+        return used
 
     def record_nonce(self, headers: SignedHeaders, now: datetime) -> None:
         """Remember a nonce; 401 ``replayed_nonce`` when it is already there.
@@ -274,12 +284,13 @@ async def signed_request(request: Request) -> Signed:
     terminals: TerminalAuth = state.auth
     headers = parse_headers(request)
     declared = headers.content_sha256 or signing.EMPTY_SHA256
-    await terminals.authenticate_async(headers, declared, state.settings.clock.now())
+    secret, suite = await terminals.authenticate_async(headers, declared,
+                                                       state.settings.clock.now())
     body = await read_body(request, state.settings.max_case_bytes)
     if hashlib.sha256(body).hexdigest() != declared:
         raise _unauthorized("bad_signature", "the body does not match the signed digest "
                             f"({signing.CONTENT_SHA256_HEADER})")
-    return Signed(terminal_id=headers.terminal_id, body=body)
+    return Signed(terminal_id=headers.terminal_id, body=body, secret=secret, suite=suite)
 
 
 #: Route parameter type for a signed terminal request with a small body.

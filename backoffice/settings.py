@@ -2,7 +2,8 @@
 
 ``Settings.from_env()`` reads the environment (``DATABASE_URL``,
 ``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_CATALOG_DIR``,
-``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``);
+``BACKOFFICE_SITES_DIR``, ``BACKOFFICE_FOLLOW_SEED=1``, ``BACKOFFICE_DOCS=1``,
+``BACKOFFICE_MASTER_KEY_FILE``);
 the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 """
 
@@ -20,6 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Limits from backoffice/API.md.
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
 MAX_CASE_BYTES = 1024 * 1024
+#: A terminal's diagnostic bundle (logs, diagnostics, configuration without secrets).
+MAX_BUNDLE_BYTES = 20 * 1024 * 1024
 #: Signature timestamps further than this from the server's clock are refused (API.md).
 MAX_SKEW_S = 300
 #: An applicant listing needs a verification at most this old (API.md).
@@ -34,11 +37,18 @@ def sqlite_url(path: Path) -> str:
 class Settings:
     data_dir: Path
     database_url: str = ""
+    #: The seed: the catalog and site profiles stored as version 1 on a database that
+    #: has none (backoffice/fleet.py); later versions come from ``catalog publish``.
     catalog_dir: Path = REPO_ROOT / "config" / "catalog"
+    sites_dir: Path = REPO_ROOT / "config" / "sites"
+    #: Development (the simulated terminal): publish the seed directories again at
+    #: every start when they changed, so edits of config/catalog reach the kiosk.
+    follow_seed: bool = False
     clock: Clock = field(default_factory=SystemClock)
     max_skew_s: int = MAX_SKEW_S
     max_material_bytes: int = MAX_MATERIAL_BYTES
     max_case_bytes: int = MAX_CASE_BYTES
+    max_bundle_bytes: int = MAX_BUNDLE_BYTES
     #: Serve /docs, /redoc and /openapi.json (development only; the committed
     #: backoffice/openapi.json is the contract).
     docs: bool = False
@@ -59,6 +69,11 @@ class Settings:
         return self.data_dir / "blobs"
 
     @property
+    def bundle_dir(self) -> Path:
+        """Terminals' diagnostic bundles: a blob store of its own, never a material."""
+        return self.data_dir / "bundles"
+
+    @property
     def effective_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data directory."""
         return self.database_url or sqlite_url(self.data_dir / "backoffice.sqlite3")
@@ -70,10 +85,13 @@ class Settings:
             "data_dir": Path(env.get("BACKOFFICE_DATA_DIR") or REPO_ROOT / "var" / "backoffice"),
             "database_url": env.get("DATABASE_URL", ""),
             "docs": env.get("BACKOFFICE_DOCS", "") == "1",
+            "follow_seed": env.get("BACKOFFICE_FOLLOW_SEED", "") == "1",
         }
         if env.get("BACKOFFICE_MASTER_KEY_FILE"):
             values["master_key_file"] = Path(env["BACKOFFICE_MASTER_KEY_FILE"])
         if env.get("BACKOFFICE_CATALOG_DIR"):
             values["catalog_dir"] = Path(env["BACKOFFICE_CATALOG_DIR"])
+        if env.get("BACKOFFICE_SITES_DIR"):
+            values["sites_dir"] = Path(env["BACKOFFICE_SITES_DIR"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

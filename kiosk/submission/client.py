@@ -127,6 +127,38 @@ class IdentityResolved(_Answer):
     identity: CodeIdentityAnswer
     photo_jpeg: str | None = None
     issued_at: pydantic.AwareDatetime
+class VersionRef(_Answer):
+    """What the back office serves now (a heartbeat reply announces it)."""
+
+    version: str | int
+    digest: str
+    site_id: str | None = None
+
+
+class SignedCommand(_Answer):
+    """A command in a heartbeat reply; kiosk/fleet/commands.py checks its signature."""
+
+    id: str
+    kind: str
+    args: dict[str, Any] = {}
+    issued_at: str
+    signature: str
+
+
+class HeartbeatReply(_Answer):
+    server_time: pydantic.AwareDatetime
+    catalog: VersionRef | None = None
+    settings: VersionRef | None = None
+    commands: tuple[SignedCommand, ...] = ()
+
+
+class Fetched(pydantic.BaseModel):
+    """A conditional GET's answer: the document and its ETag (``body`` None on 304)."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
+
+    etag: str
+    body: dict[str, Any] | None
 
 
 class AssistTicket(_Answer):
@@ -210,11 +242,18 @@ class BackofficeClient:
     def close(self) -> None:
         self._session.close()
 
+    def signing_key(self) -> tuple[bytes, str]:
+        """The terminal's secret and suite: what the back office signs commands with."""
+        return self._secret, self._suite
+
     # ------------------------------------------------------------------ transport
 
     def _request(self, method: str, path: str, *, body: bytes = b"", signed: bool = True,
-                 headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
-        """Send one request; returns (status, body) of a 2xx/404-on-HEAD answer, raises else."""
+                 headers: Mapping[str, str] | None = None,
+                 answer_headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """Send one request; returns (status, body) of a 2xx/404-on-HEAD answer (304 too
+        when the request is conditional), raises else. ``answer_headers`` receives the
+        answer's headers."""
         wire_path = self._prefix + path
         all_headers = dict(headers or {})
         if signed:
@@ -242,7 +281,11 @@ class BackofficeClient:
         status = resp.status_code
         log.debug("%s -> %d in %.0f ms", what, status,
                   (self._clock.monotonic() - started) * 1000)
-        if 200 <= status < 300 or (method == "HEAD" and status == 404):
+        if answer_headers is not None:
+            answer_headers.update(resp.headers)
+        conditional = "If-None-Match" in all_headers
+        if 200 <= status < 300 or (method == "HEAD" and status == 404) \
+                or (conditional and status == 304):
             return status, content
         self._raise_for(status, content, resp.headers.get("Retry-After"), what)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -361,13 +404,67 @@ class BackofficeClient:
     def heartbeat(self, devices: Mapping[str, Mapping[str, str | None]],
                   outbox: Mapping[str, int] | None = None,
                   release: Mapping[str, Any] | None = None) -> datetime:
+        return self.beat(devices, outbox, release=release).server_time
+
+    def beat(self, devices: Mapping[str, Mapping[str, str | None]],
+             outbox: Mapping[str, int] | None = None, *, site_id: str | None = None,
+             fleet: Mapping[str, Any] | None = None,
+             release: Mapping[str, Any] | None = None) -> HeartbeatReply:
+        """The heartbeat with what this terminal runs on (``fleet``) and its release (an
+        installed terminal, scripts/install); the reply announces the served catalog and
+        settings and carries the open commands."""
         payload: dict[str, Any] = {"time": self._clock.now().isoformat(),
                                    "devices": {k: dict(v) for k, v in devices.items()}}
         if outbox is not None:
             payload["outbox"] = dict(outbox)
         if release is not None:
             payload["release"] = dict(release)
+        if site_id is not None:
+            payload["site_id"] = site_id
+        if fleet is not None:
+            payload["fleet"] = dict(fleet)
         _, content = self._request("POST", f"{API}/terminals/heartbeat",
-                                   body=json.dumps(payload).encode(),
+                                   body=json.dumps(payload, ensure_ascii=False).encode(),
                                    headers={"Content-Type": "application/json"})
-        return self._json(_HeartbeatAck, content, "POST heartbeat").server_time
+        return self._json(HeartbeatReply, content, "POST heartbeat")
+
+    def _conditional(self, path: str, etag: str | None, what: str) -> Fetched:
+        headers: dict[str, str] = {}
+        status, content = self._request("GET", path, answer_headers=headers,
+                                        headers={"If-None-Match": etag} if etag else None)
+        tag = headers.get("ETag", headers.get("etag", ""))
+        if status == 304:
+            return Fetched(etag=tag or (etag or ""), body=None)
+        try:
+            body = json.loads(content)
+        except ValueError:
+            raise TransientError(f"{what}: answer is not JSON (cut short?)") from None
+        if not isinstance(body, dict):
+            raise TransientError(f"{what}: answer is not a JSON object")
+        return Fetched(etag=tag, body=body)
+
+    def catalog(self, etag: str | None = None) -> Fetched:
+        """``GET /catalog``, conditional on ``etag`` (None: the whole document anyway)."""
+        return self._conditional(f"{API}/catalog", etag, "GET catalog")
+
+    def site_settings(self, site_id: str, etag: str | None = None) -> Fetched:
+        """``GET /sites/{site_id}/settings``; PermanentError (404) when the back office
+        has none for this site."""
+        return self._conditional(f"{API}/sites/{site_id}/settings", etag, "GET settings")
+
+    def command_result(self, command_id: str, ok: bool, detail: str,
+                       data: Mapping[str, Any] | None = None) -> None:
+        body = json.dumps({"ok": ok, "detail": detail[:2000], "data": dict(data or {})},
+                          ensure_ascii=False).encode()
+        self._request("POST", f"{API}/terminals/commands/{command_id}/result", body=body,
+                      headers={"Content-Type": "application/json"})
+
+    def upload_bundle(self, data: bytes) -> str:
+        """A diagnostic bundle (zip) to the back office; returns its SHA-256."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        _, content = self._request("PUT", f"{API}/terminals/bundles/{sha256}", body=data,
+                                   headers={"Content-Type": "application/zip"})
+        stored = self._json(_Stored, content, "PUT bundle")
+        if stored.sha256 != sha256 or stored.size != len(data):
+            raise TransientError("PUT bundle: the server stored something else")
+        return sha256

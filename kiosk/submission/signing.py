@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 
@@ -77,3 +78,38 @@ def signed_headers(secret: bytes, terminal_id: str, method: str, path_and_query:
         "X-Signature": sign(secret, method, path_and_query, timestamp, nonce, body, suite),
         CONTENT_SHA256_HEADER: hashlib.sha256(body).hexdigest(),
     }
+
+
+# ---- remote commands (backoffice/commands.py → kiosk/fleet/commands.py) -------------
+#: First line of a command's canonical form: never the first line of a request's
+#: (an HTTP method), so one signature can never stand for the other.
+COMMAND_DOMAIN = "kiosk-command/1"
+
+
+def canonical_json(value: object) -> bytes:
+    """The one JSON spelling both sides hash: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def command_canonical(terminal_id: str, command_id: str, kind: str, args: object,
+                      issued_at: str) -> bytes:
+    """Canonical form of a command: the domain line, the terminal it is for, its id,
+    kind, the time the server issued it (as the text it sends) and the SHA-256 of the
+    canonical JSON of its arguments, joined by newlines."""
+    args_hash = hashlib.sha256(canonical_json(args)).hexdigest()
+    return "\n".join((COMMAND_DOMAIN, terminal_id, command_id, kind, issued_at,
+                      args_hash)).encode("utf-8")
+
+
+def sign_command(secret: bytes, terminal_id: str, command_id: str, kind: str, args: object,
+                 issued_at: str, suite: str = DEFAULT_SUITE) -> str:
+    msg = command_canonical(terminal_id, command_id, kind, args, issued_at)
+    return hmac.new(secret, msg, SUITES[suite]).hexdigest()
+
+
+def verify_command(secret: bytes, signature: str, terminal_id: str, command_id: str,
+                   kind: str, args: object, issued_at: str,
+                   suite: str = DEFAULT_SUITE) -> bool:
+    expected = sign_command(secret, terminal_id, command_id, kind, args, issued_at, suite)
+    return hmac.compare_digest(expected, signature.lower())
