@@ -34,6 +34,7 @@ from backoffice.keystore import SecretBox, private_file, secure_data_dir
 from backoffice.routes import (
     applicants,
     assist,
+    bundles,
     cases,
     catalog,
     health,
@@ -188,7 +189,8 @@ def create_app(settings: Settings) -> FastAPI:
     _install_handlers(app)
     app.add_middleware(BodyDeadline, idle_s=settings.body_idle_timeout_s,
                        total_s=settings.body_timeout_s)
-    for module in (health, catalog, materials, cases, applicants, terminals, assist, staff):
+    for module in (health, catalog, materials, cases, bundles, applicants, terminals, assist,
+                   staff):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

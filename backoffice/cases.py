@@ -76,7 +76,7 @@ def _next_case_number(session: Session, now: datetime) -> str:
 
 
 def _check_materials(session: Session, sub: CaseSubmission, blobs: BlobStore | None,
-                     now: datetime) -> None:
+                     now: datetime, fresh: dict[str, tuple[int, str]] | None = None) -> None:
     declared: dict[str, int] = {}
     for material in sub.materials:
         for page in material.pages:
@@ -87,6 +87,13 @@ def _check_materials(session: Session, sub: CaseSubmission, blobs: BlobStore | N
         return
     stored = {m.sha256: m.size for m in session.scalars(
         select(Material).where(Material.sha256.in_(declared)))}
+    for sha, (fresh_size, content_type) in (fresh or {}).items():
+        # Blobs this request stored itself (a case bundle): indexed in the case's own
+        # transaction instead of one of their own.
+        if sha not in stored and sha in declared:
+            session.add(Material(sha256=sha, size=fresh_size, content_type=content_type,
+                                 terminal_id=sub.terminal_id, stored_at=now))
+            stored[sha] = fresh_size
     if blobs is not None:
         # The fsynced file is the truth and the row only an index written without
         # fsync (see routes/materials.py): a row lost to a power cut is rebuilt here.
@@ -155,8 +162,12 @@ def _check_codes(sub: CaseSubmission, known: frozenset[str] | None) -> None:
 
 def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
            now: datetime, blobs: BlobStore | None = None,
-           known_codes: frozenset[str] | None = None) -> tuple[CaseReceipt, bool]:
+           known_codes: frozenset[str] | None = None,
+           fresh: dict[str, tuple[int, str]] | None = None) -> tuple[CaseReceipt, bool]:
     """Store a submission once. Returns the receipt and whether it was created now.
+
+    ``fresh`` (sha256 -> (size, content type)): blobs the same request stored (a
+    case bundle), indexed in this transaction.
 
     ``known_codes`` (item and bundle codes of the catalog) is checked for new
     cases only: a case received before its item left the catalog still gets
@@ -171,7 +182,7 @@ def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
                 if found is not None:
                     return found, False
                 _check_codes(sub, known_codes)
-                _check_materials(session, sub, blobs, now)
+                _check_materials(session, sub, blobs, now, fresh)
                 case = Case(
                     case_number=_next_case_number(session, now),
                     kiosk_ref=sub.kiosk_ref, body_hash=digest,

@@ -20,6 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Limits from backoffice/API.md.
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
 MAX_CASE_BYTES = 1024 * 1024
+#: A case bundle (POST /api/v1/case-bundles): the case and its blobs together.
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 #: Signature timestamps further than this from the server's clock are refused (API.md).
 MAX_SKEW_S = 300
 #: An applicant listing needs a verification at most this old (API.md).
@@ -39,6 +41,7 @@ class Settings:
     max_skew_s: int = MAX_SKEW_S
     max_material_bytes: int = MAX_MATERIAL_BYTES
     max_case_bytes: int = MAX_CASE_BYTES
+    max_bundle_bytes: int = MAX_BUNDLE_BYTES
     #: Serve /docs, /redoc and /openapi.json (development only; the committed
     #: backoffice/openapi.json is the contract).
     docs: bool = False
