@@ -315,8 +315,9 @@ class WaitSampler:
         with psycopg.connect(dsn, autocommit=True) as conn:
             while not self._stop.wait(0.05):
                 for state, kind, event, query in conn.execute(
-                        "SELECT state, wait_event_type, wait_event, left(query, 30) FROM pg_stat_activity "
-                        "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"):
+                        "SELECT state, wait_event_type, wait_event, left(query, 30) "
+                        "FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                        "AND pid <> pg_backend_pid()"):
                     if state == "active":
                         self.counts[f"{kind or 'CPU'}:{event or '-'} {query}"] += 1
 
