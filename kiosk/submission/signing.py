@@ -111,8 +111,8 @@ def parse_bundle_manifest(manifest: str) -> list[tuple[str, int]]:
     if not manifest.isascii():
         raise ValueError("the manifest is not ASCII")
     items = manifest.split(",")
-    if len(items) < 2 or len(items) > MAX_BUNDLE_PARTS:
-        raise ValueError(f"a bundle has the case and 1 to {MAX_BUNDLE_PARTS - 1} blobs")
+    if len(items) > MAX_BUNDLE_PARTS:
+        raise ValueError(f"a bundle has the case and at most {MAX_BUNDLE_PARTS - 1} blobs")
     parts = []
     for item in items:
         match = _PART_RE.match(item)

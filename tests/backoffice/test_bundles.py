@@ -73,7 +73,8 @@ def test_manifest_and_signed_string_are_byte_exact() -> None:
 
 def test_malformed_manifests_are_refused() -> None:
     sha = "a" * 64
-    for bad in ("", f"{sha}:1", f"{sha}:1,{sha.upper()}:2", f"{sha}:01,{sha}:2",
+    assert signing.parse_bundle_manifest(f"{sha}:1") == [(sha, 1)]  # the case alone
+    for bad in ("", f"{sha}:1,{sha.upper()}:2", f"{sha}:01,{sha}:2",
                 f"{sha}:1,{sha}:-2", f"{sha}:1;{sha}:2", f"{sha}:1, {sha}:2",
                 ",".join([f"{sha}:1"] * (signing.MAX_BUNDLE_PARTS + 1))):
         try:
@@ -115,6 +116,14 @@ def test_a_bundle_may_leave_out_pages_the_server_has(terminal: TerminalClient) -
     missing = make_case("XD-261122-0043-D", pages=[PAGE_A, JPEG])
     r = send_bundle(terminal, [_body(missing), PAGE_A], ref=missing["kiosk_ref"])
     assert r.status_code == 422 and r.json()["missing"] == [hashlib.sha256(JPEG).hexdigest()]
+
+
+def test_a_bundle_of_the_case_alone_is_taken(terminal: TerminalClient) -> None:
+    """A retry whose pages all reached the server before: the case is the only part."""
+    assert terminal.put_material(PAGE_A).status_code == 201
+    case = make_case(pages=[PAGE_A])
+    r = send_bundle(terminal, [_body(case)], ref=case["kiosk_ref"])
+    assert r.status_code == 201, r.text
 
 
 def test_a_tampered_part_is_refused_and_nothing_is_stored(terminal: TerminalClient,
