@@ -23,8 +23,8 @@ def test_a_tiny_fleet_runs_and_reports() -> None:
         pytest.skip("PostgreSQL is not installed (scripts/lib/bootstrap.sh installs it)")
     before = set(Path(tempfile.gettempdir()).glob("kiosk-pg-*"))
     done = subprocess.run(
-        [sys.executable, "-m", "scripts.benchmarks.fleet", "--terminals", "5", "--warmup", "0.5", "--workers", "1",
-         "--seconds", "2", "--heartbeat-s", "0.5", "--case-rate", "3", "--json"],
+        [sys.executable, "-m", "scripts.benchmarks.fleet", "--terminals", "5", "--workers", "1",
+         "--warmup", "0.5", "--seconds", "2", "--heartbeat-s", "0.5", "--case-rate", "3", "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout, done.stderr[-2000:]
     report = json.loads(done.stdout)
