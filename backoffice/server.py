@@ -68,7 +68,8 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
                        "BACKOFFICE_DATA_DIR": str(settings.data_dir),
                        "BACKOFFICE_CATALOG_DIR": str(settings.catalog_dir),
                        "BACKOFFICE_DOCS": "1" if settings.docs else "",
-                       "BACKOFFICE_MASTER_KEY_FILE": str(settings.master_key_path)})
+                       "BACKOFFICE_MASTER_KEY_FILE": str(settings.master_key_path),
+                       "BACKOFFICE_BLOB_DIR": str(settings.blob_dir)})
     # Created once here, so that the workers start on a finished schema.
     create_app(settings).state.engine.dispose()
     uvicorn.run("backoffice.server:app_from_env", factory=True, workers=workers, host=host,

@@ -2,7 +2,7 @@
 
 ``Settings.from_env()`` reads the environment (``DATABASE_URL``,
 ``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_CATALOG_DIR``,
-``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``);
+``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``, ``BACKOFFICE_BLOB_DIR``);
 the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 """
 
@@ -52,6 +52,9 @@ class Settings:
 
     #: Seals the terminals' secrets (backoffice/keystore.py); default: in the data dir.
     master_key_file: Path | None = None
+    #: Where material blobs live; default: ``blobs/`` in the data dir. Servers on several
+    #: machines serving one database need one shared directory here (docs/performance.md).
+    blob_root: Path | None = None
 
     @property
     def master_key_path(self) -> Path:
@@ -59,7 +62,7 @@ class Settings:
 
     @property
     def blob_dir(self) -> Path:
-        return self.data_dir / "blobs"
+        return self.blob_root or self.data_dir / "blobs"
 
     @property
     def effective_database_url(self) -> str:
@@ -76,6 +79,8 @@ class Settings:
         }
         if env.get("BACKOFFICE_MASTER_KEY_FILE"):
             values["master_key_file"] = Path(env["BACKOFFICE_MASTER_KEY_FILE"])
+        if env.get("BACKOFFICE_BLOB_DIR"):
+            values["blob_root"] = Path(env["BACKOFFICE_BLOB_DIR"])
         if env.get("BACKOFFICE_CATALOG_DIR"):
             values["catalog_dir"] = Path(env["BACKOFFICE_CATALOG_DIR"])
         values.update({k: v for k, v in overrides.items() if v is not None})
