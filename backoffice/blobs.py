@@ -96,10 +96,10 @@ class BlobStore:
         of ~15 ms one after another). :meth:`commit_all` then renames them."""
         paths = [s.temp_path for s in staged]
         if len(paths) == 1:
-            _fsync_file(paths[0])
+            fsync_file(paths[0])
             return
         with ThreadPoolExecutor(min(8, len(paths)), thread_name_prefix="blob-fsync") as pool:
-            list(pool.map(_fsync_file, paths))
+            list(pool.map(fsync_file, paths))
 
     def commit_all(self, staged: Iterable[Staged]) -> None:
         """Rename synced uploads into place, then fsync each directory touched once
@@ -124,7 +124,7 @@ class BlobStore:
         staged.temp_path.unlink(missing_ok=True)
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

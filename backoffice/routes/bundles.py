@@ -10,16 +10,18 @@ manifest's form, the limits (the case 1 MiB, each blob 10 MiB, the whole body
 streamed: the case JSON is held in memory and validated first (a blob the case
 does not name is refused before it is read), each blob goes to a temporary file
 hashed on the way. Nothing is stored until every part has arrived and matched
-its hash: then the new blobs are fsynced side by side, renamed into place, their
-directories fsynced, and the case is committed with their index rows in one
-transaction. Any failure on the way (a wrong hash, a cut connection, a body
-timeout) removes every temporary file, so a bundle is stored whole or not at all.
+its hash (each blob's fsync starts as soon as it has arrived, while the next one
+streams in): then the new blobs are renamed into place, their directories
+fsynced, and the case is committed with their index rows in one transaction. Any
+failure on the way (a wrong hash, a cut connection, a body timeout) removes every
+temporary file, so a bundle is stored whole or not at all.
 
 Older terminals keep using ``PUT /materials/{sha256}`` and ``POST /cases``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
@@ -32,7 +34,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from backoffice import auth, cases
-from backoffice.blobs import BlobStore, Staged
+from backoffice.blobs import BlobStore, Staged, fsync_file
 from backoffice.errors import ApiError
 from backoffice.routes.common import SIGNED, errors, parse_json, sessions, settings
 from backoffice.schemas import CaseReceipt, CaseSubmission
@@ -152,6 +154,7 @@ async def submit_bundle(
     (case_sha, case_size), blob_parts = parts[0], parts[1:]
     store: BlobStore = state.blobs
     staged: list[Staged] = []
+    syncs: list[asyncio.Future[None]] = []
     try:
         reader = _Parts(request.stream())
         body = await reader.read(case_size)
@@ -171,9 +174,11 @@ async def submit_bundle(
             if part.sha256 != sha:
                 raise ApiError(400, "hash_mismatch",
                                f"a part's SHA-256 is {part.sha256}, not {sha}")
+            # Its fsync runs while the next part arrives (the journal takes them together).
+            syncs.append(asyncio.ensure_future(run_in_threadpool(fsync_file, part.temp_path)))
+        await asyncio.gather(*syncs)
         new = [s for s in staged if not store.exists(s.sha256)]
         if new:
-            await run_in_threadpool(store.sync_all, new)
             await run_in_threadpool(store.commit_all, new)
         catalog = state.catalog.get()
         known = frozenset(str(i.get("code")) for i in [*catalog.items, *catalog.bundles])
@@ -181,6 +186,8 @@ async def submit_bundle(
             cases.intake, sessions(request), sub, raw, conf.clock.now(), store, known,
             {s.sha256: (s.size, named[s.sha256]) for s in staged})
     finally:
+        # Every fsync has ended (or failed) before a leftover is removed.
+        await asyncio.gather(*syncs, return_exceptions=True)
         for s in staged:  # committed ones were renamed away: only leftovers go
             store.discard(s)
     return JSONResponse(receipt.model_dump(mode="json"), status_code=201 if created else 200)

@@ -17,6 +17,7 @@ says why it is not.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -176,8 +177,9 @@ def main(argv: list[str]) -> int:
         root = Path(tmp)
         raw = _raw_commit_ms(root, 200)
         key = root / "terminal.key"
-        backoffice_cli(["terminal", "add", TERMINAL, "--secret-file", str(key),
-                        "--data-dir", str(root / "bo")])
+        with contextlib.redirect_stdout(sys.stderr):  # keep --json output clean
+            backoffice_cli(["terminal", "add", TERMINAL, "--secret-file", str(key),
+                            "--data-dir", str(root / "bo")])
         server = Server(root / "bo")
         try:
             secret = bytes.fromhex(key.read_text().strip())
