@@ -163,6 +163,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.blobs.close()
         engine.dispose()
         fast_engine.dispose()
 

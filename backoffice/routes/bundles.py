@@ -34,7 +34,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from backoffice import auth, cases
-from backoffice.blobs import BlobStore, Staged, fsync_file
+from backoffice.blobs import BlobStore, Staged
 from backoffice.errors import ApiError
 from backoffice.routes.common import SIGNED, errors, parse_json, sessions, settings
 from backoffice.schemas import CaseReceipt, CaseSubmission
@@ -175,7 +175,7 @@ async def submit_bundle(
                 raise ApiError(400, "hash_mismatch",
                                f"a part's SHA-256 is {part.sha256}, not {sha}")
             # Its fsync runs while the next part arrives (the journal takes them together).
-            syncs.append(asyncio.ensure_future(run_in_threadpool(fsync_file, part.temp_path)))
+            syncs.append(asyncio.ensure_future(store.sync_async(part.temp_path)))
         await asyncio.gather(*syncs)
         new = [s for s in staged if not store.exists(s.sha256)]
         if new:
