@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from starlette.concurrency import run_in_threadpool
 
@@ -106,6 +107,10 @@ class BlobStore:
     async def sync_async(self, path: Path) -> None:
         """fsync one file on the store's own threads, without blocking the event loop."""
         await asyncio.get_running_loop().run_in_executor(self._sync_pool, fsync_file, path)
+
+    async def write_async(self, out: BinaryIO, data: bytes) -> None:
+        """Write to an open temporary file on the store's own threads."""
+        await asyncio.get_running_loop().run_in_executor(self._sync_pool, out.write, data)
 
     def close(self) -> None:
         self._sync_pool.shutdown(wait=True)
