@@ -33,6 +33,7 @@ from backoffice.keystore import SecretBox, private_file, secure_data_dir
 from backoffice.routes import (
     applicants,
     assist,
+    bundles,
     cases,
     catalog,
     health,
@@ -167,6 +168,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.blobs.close()
         engine.dispose()
         fast_engine.dispose()
 
@@ -194,7 +196,8 @@ def create_app(settings: Settings) -> FastAPI:
     _install_handlers(app)
     app.add_middleware(BodyDeadline, idle_s=settings.body_idle_timeout_s,
                        total_s=settings.body_timeout_s)
-    for module in (health, catalog, materials, cases, applicants, identity, terminals, assist,
+    for module in (health, catalog, materials, cases, bundles, applicants, identity, terminals,
+                   assist,
                    staff):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -70,7 +70,8 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
                        "BACKOFFICE_SITES_DIR": str(settings.sites_dir),
                        "BACKOFFICE_FOLLOW_SEED": "1" if settings.follow_seed else "",
                        "BACKOFFICE_DOCS": "1" if settings.docs else "",
-                       "BACKOFFICE_MASTER_KEY_FILE": str(settings.master_key_path)})
+                       "BACKOFFICE_MASTER_KEY_FILE": str(settings.master_key_path),
+                       "BACKOFFICE_BLOB_DIR": str(settings.blob_dir)})
     # Created once here, so that the workers start on a finished schema.
     create_app(settings).state.engine.dispose()
     uvicorn.run("backoffice.server:app_from_env", factory=True, workers=workers, host=host,

@@ -3,7 +3,7 @@
 ``Settings.from_env()`` reads the environment (``DATABASE_URL``,
 ``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_CATALOG_DIR``,
 ``BACKOFFICE_SITES_DIR``, ``BACKOFFICE_FOLLOW_SEED=1``, ``BACKOFFICE_DOCS=1``,
-``BACKOFFICE_MASTER_KEY_FILE``);
+``BACKOFFICE_MASTER_KEY_FILE``, ``BACKOFFICE_BLOB_DIR``);
 the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 """
 
@@ -22,7 +22,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
 MAX_CASE_BYTES = 1024 * 1024
 #: A terminal's diagnostic bundle (logs, diagnostics, configuration without secrets).
-MAX_BUNDLE_BYTES = 20 * 1024 * 1024
+MAX_DIAGNOSTIC_BUNDLE_BYTES = 20 * 1024 * 1024
+#: A case bundle (POST /api/v1/case-bundles): the case and its blobs together.
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 #: Signature timestamps further than this from the server's clock are refused (API.md).
 MAX_SKEW_S = 300
 #: An applicant listing needs a verification at most this old (API.md).
@@ -49,6 +51,7 @@ class Settings:
     max_material_bytes: int = MAX_MATERIAL_BYTES
     max_case_bytes: int = MAX_CASE_BYTES
     max_bundle_bytes: int = MAX_BUNDLE_BYTES
+    max_diagnostic_bundle_bytes: int = MAX_DIAGNOSTIC_BUNDLE_BYTES
     #: Serve /docs, /redoc and /openapi.json (development only; the committed
     #: backoffice/openapi.json is the contract).
     docs: bool = False
@@ -59,6 +62,9 @@ class Settings:
 
     #: Seals the terminals' secrets (backoffice/keystore.py); default: in the data dir.
     master_key_file: Path | None = None
+    #: Where material blobs live; default: ``blobs/`` in the data dir. Servers on several
+    #: machines serving one database need one shared directory here (docs/performance.md).
+    blob_root: Path | None = None
 
     @property
     def master_key_path(self) -> Path:
@@ -66,7 +72,7 @@ class Settings:
 
     @property
     def blob_dir(self) -> Path:
-        return self.data_dir / "blobs"
+        return self.blob_root or self.data_dir / "blobs"
 
     @property
     def bundle_dir(self) -> Path:
@@ -89,6 +95,8 @@ class Settings:
         }
         if env.get("BACKOFFICE_MASTER_KEY_FILE"):
             values["master_key_file"] = Path(env["BACKOFFICE_MASTER_KEY_FILE"])
+        if env.get("BACKOFFICE_BLOB_DIR"):
+            values["blob_root"] = Path(env["BACKOFFICE_BLOB_DIR"])
         if env.get("BACKOFFICE_CATALOG_DIR"):
             values["catalog_dir"] = Path(env["BACKOFFICE_CATALOG_DIR"])
         if env.get("BACKOFFICE_SITES_DIR"):

@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -44,7 +44,16 @@ from kiosk.errors import (
 )
 from kiosk.privacy import redact
 from kiosk.submission.cases import Verification
-from kiosk.submission.signing import CASE_TOKEN_HEADER, DEFAULT_SUITE, query_token, signed_headers
+from kiosk.submission.signing import (
+    BUNDLE_CONTENT_TYPE,
+    BUNDLE_HEADER,
+    CASE_TOKEN_HEADER,
+    DEFAULT_SUITE,
+    bundle_digest,
+    bundle_manifest,
+    query_token,
+    signed_headers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +215,20 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+class _PartsBody:
+    """A body of several byte strings sent one after another (requests iterates it and,
+    with Content-Length set, sends it unchunked), so the parts are never copied into one."""
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self._parts = parts
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self._parts)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._parts)
+
+
 class BackofficeClient:
     def __init__(self, base_url: str, terminal_id: str, secret: bytes, *, clock: Clock,
                  session: requests.Session | None = None, connect_timeout_s: float = 3.0,
@@ -248,22 +271,33 @@ class BackofficeClient:
 
     # ------------------------------------------------------------------ transport
 
-    def _request(self, method: str, path: str, *, body: bytes = b"", signed: bool = True,
-                 headers: Mapping[str, str] | None = None,
+    def _request(self, method: str, path: str, *, body: bytes | list[bytes] = b"",
+                 signed: bool = True, headers: Mapping[str, str] | None = None,
+                 body_sha256: str | None = None,
                  answer_headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         """Send one request; returns (status, body) of a 2xx/404-on-HEAD answer (304 too
         when the request is conditional), raises else. ``answer_headers`` receives the
-        answer's headers."""
+        answer's headers.
+
+        ``body`` may be a list of parts sent back to back (a case bundle), never joined
+        in memory; such a request signs ``body_sha256`` (its manifest's) in its place."""
         wire_path = self._prefix + path
         all_headers = dict(headers or {})
         if signed:
             all_headers.update(signed_headers(self._secret, self.terminal_id, method, wire_path,
-                                              body, self._clock.now().timestamp(),
-                                              self._suite))
+                                              body if isinstance(body, bytes) else b"",
+                                              self._clock.now().timestamp(), self._suite,
+                                              body_sha256=body_sha256))
+        data: bytes | _PartsBody | None = None
+        if isinstance(body, list):
+            data = _PartsBody(body)
+            all_headers["Content-Length"] = str(len(data))
+        elif body:
+            data = body
         started = self._clock.monotonic()
         what = f"{method} {path}"
         try:
-            resp = self._session.request(method, self.base_url + path, data=body or None,
+            resp = self._session.request(method, self.base_url + path, data=data,
                                          headers=all_headers, timeout=self._timeout,
                                          verify=self._verify, allow_redirects=False,
                                          stream=True)
@@ -359,6 +393,22 @@ class BackofficeClient:
         receipt = self._json(CaseReceipt, content, "POST case")
         if receipt.kiosk_ref != kiosk_ref:
             raise TransientError("POST case: the receipt names another case")
+        return receipt
+
+    def create_case_bundle(self, kiosk_ref: str, body: bytes, blobs: list[bytes]) -> CaseReceipt:
+        """The case and the blobs the server lacks in one request (API.md "Case bundles").
+
+        :class:`PermanentError` 404/405 from a back office that predates bundles: the
+        caller falls back to :meth:`upload_material` and :meth:`create_case`."""
+        parts = [body, *blobs]
+        manifest = bundle_manifest(parts)
+        _, content = self._request("POST", f"{API}/case-bundles", body=parts,
+                                   body_sha256=bundle_digest(manifest), headers={
+                                       "Content-Type": BUNDLE_CONTENT_TYPE,
+                                       "Idempotency-Key": kiosk_ref, BUNDLE_HEADER: manifest})
+        receipt = self._json(CaseReceipt, content, "POST case bundle")
+        if receipt.kiosk_ref != kiosk_ref:
+            raise TransientError("POST case bundle: the receipt names another case")
         return receipt
 
     def case_status(self, number_or_ref: str, token: str) -> CaseStatus:

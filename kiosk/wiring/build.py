@@ -27,8 +27,6 @@ from devices.base import Device
 from kiosk.catalog import Catalog, ServiceItem
 from kiosk.catalog.availability import Availability, AvailabilityChecker
 from kiosk.clock import Clock, SystemClock
-from kiosk.config.model import KioskConfig, SiteProfile, load_config, load_site, resolve
-from kiosk.service.notify import Notifier
 from kiosk.config.model import (
     CentralSettings,
     KioskConfig,
@@ -45,6 +43,7 @@ from kiosk.fleet.maintenance import (
     maintenance_view,
 )
 from kiosk.fleet.sync import CatalogCopy, SettingsCopy, starting_point
+from kiosk.service.notify import Notifier
 from kiosk.session import SessionManager
 from kiosk.wiring.services import Services
 

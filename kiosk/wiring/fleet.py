@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The largest diagnostic bundle sent (the back office refuses more: MAX_BUNDLE_BYTES).
+#: The largest diagnostic bundle sent (the back office refuses more: MAX_DIAGNOSTIC_BUNDLE_BYTES).
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024
 
 

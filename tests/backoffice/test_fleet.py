@@ -24,7 +24,7 @@ BUNDLE_LIMIT = 64 * 1024
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """A small bundle limit: the test sends one byte more than it."""
-    return dataclasses.replace(settings, max_bundle_bytes=BUNDLE_LIMIT)
+    return dataclasses.replace(settings, max_diagnostic_bundle_bytes=BUNDLE_LIMIT)
 
 
 BEAT = {"time": "2026-11-22T09:00:00+08:00", "devices": {}, "site_id": "township"}
