@@ -47,6 +47,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="walk every screen, save one PNG per screen and variant, then exit")
     p.add_argument("--audit-report-only", action="store_true",
                    help="with --screenshots: write audit.json but do not fail on its findings")
+    p.add_argument("--bounded-walk", action="store_true",
+                   help="with --screenshots: the test suite's walk (the second site in one "
+                   "language and without its journey; both orientations, languages and "
+                   "modes are still audited)")
     p.add_argument("--fullscreen", action="store_true", help="fill the screen (kiosk mode)")
     p.add_argument("--no-sim", action="store_true",
                    help="do not start the simulated devices and back office (simenv.environment); "
@@ -245,7 +249,7 @@ def _run(args: argparse.Namespace, kiosks: list[Kiosk], fonts: Path,
     if args.screenshots is not None:
         from screens.walk import walk
         return walk(kiosks, args.screenshots, args.orientation,
-                    fail_on_findings=not args.audit_report_only)
+                    fail_on_findings=not args.audit_report_only, bounded=args.bounded_walk)
     from screens.kioskapp import KioskApp
     on_ready = None
     if args.exit_when_ready:

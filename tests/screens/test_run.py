@@ -42,10 +42,12 @@ def walked(tmp_path_factory: pytest.TempPathFactory
            ) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """One walk of both walk sites (township landscape, bank-branch portrait; the journey
     in both orientations), both languages and modes, with the layout audit reporting
-    but not failing (the audit test below asserts on its report)."""
+    but not failing (the audit test below asserts on its report). Bounded: the bank
+    branch in one language and without a journey of its own (``scripts/run
+    --screenshots`` walks everything)."""
     out = tmp_path_factory.mktemp("walk")
     return out, run("--headless", "--screenshots", str(out), "--audit-report-only",
-                    timeout=1700)
+                    "--bounded-walk", timeout=1700)
 
 
 @pytest.mark.ui
