@@ -29,6 +29,7 @@ from backoffice import db, staffops
 from backoffice.auth import TerminalAuth
 from backoffice.blobs import BlobStore
 from backoffice.catalog import CatalogSource
+from backoffice.console import install as console
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox, private_file, secure_data_dir
 from backoffice.routes import (
@@ -190,5 +191,6 @@ def create_app(settings: Settings) -> FastAPI:
                        total_s=settings.body_timeout_s)
     for module in (health, catalog, materials, cases, applicants, terminals, assist, staff):
         app.include_router(module.router)
+    console.install(app, settings)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

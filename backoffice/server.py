@@ -25,6 +25,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from backoffice import metrics
 from backoffice.app import create_app
 from backoffice.settings import Settings
 from backoffice.timeouts import HeaderTimeoutH11Protocol, protocol_with_header_timeout
@@ -68,7 +69,9 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
                        "BACKOFFICE_DATA_DIR": str(settings.data_dir),
                        "BACKOFFICE_CATALOG_DIR": str(settings.catalog_dir),
                        "BACKOFFICE_DOCS": "1" if settings.docs else "",
-                       "BACKOFFICE_MASTER_KEY_FILE": str(settings.master_key_path)})
+                       "BACKOFFICE_MASTER_KEY_FILE": str(settings.master_key_path),
+                       **settings.console_env()})
+    metrics.prepare_multiprocess(settings)
     # Created once here, so that the workers start on a finished schema.
     create_app(settings).state.engine.dispose()
     uvicorn.run("backoffice.server:app_from_env", factory=True, workers=workers, host=host,

@@ -2,7 +2,9 @@
 
 ``Settings.from_env()`` reads the environment (``DATABASE_URL``,
 ``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_CATALOG_DIR``,
-``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``);
+``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``, and the operations console's
+``BACKOFFICE_ALERT_*``, ``BACKOFFICE_HEARTBEAT_KEEP_*``, ``BACKOFFICE_CONSOLE_IDLE_S``,
+``BACKOFFICE_METRICS_TOKEN``: see ``CONSOLE_ENV`` and docs/operations-console.md);
 the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 """
 
@@ -12,6 +14,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backoffice.alerts import Thresholds
+from backoffice.heartbeats import Retention
 from backoffice.timeouts import BODY_IDLE_TIMEOUT_S, BODY_TIMEOUT_S, HEADER_TIMEOUT_S
 from kiosk.clock import Clock, SystemClock
 
@@ -24,6 +28,20 @@ MAX_CASE_BYTES = 1024 * 1024
 MAX_SKEW_S = 300
 #: An applicant listing needs a verification at most this old (API.md).
 VERIFICATION_MAX_AGE_S = 600
+
+
+#: Environment variable -> (Settings field, type) for the operations console.
+CONSOLE_ENV: dict[str, tuple[str, type]] = {
+    "BACKOFFICE_HEARTBEAT_KEEP_DAYS": ("heartbeat_keep_days", float),
+    "BACKOFFICE_HEARTBEAT_KEEP_ROWS": ("heartbeat_keep_rows", int),
+    "BACKOFFICE_ALERT_INTERVAL_S": ("alert_interval_s", float),
+    "BACKOFFICE_ALERT_OFFLINE_BEATS": ("alert_offline_beats", int),
+    "BACKOFFICE_ALERT_OUTBOX_BACKLOG": ("alert_outbox_backlog", int),
+    "BACKOFFICE_ALERT_CLOCK_SKEW_S": ("alert_clock_skew_s", float),
+    "BACKOFFICE_ALERT_REQUIRED_DEVICES": ("alert_required_devices", tuple),
+    "BACKOFFICE_CONSOLE_IDLE_S": ("console_idle_s", float),
+    "BACKOFFICE_METRICS_TOKEN": ("metrics_token", str),
+}
 
 
 def sqlite_url(path: Path) -> str:
@@ -50,6 +68,41 @@ class Settings:
     #: Seals the terminals' secrets (backoffice/keystore.py); default: in the data dir.
     master_key_file: Path | None = None
 
+    #: Heartbeat history kept (backoffice/heartbeats.py).
+    heartbeat_keep_days: float = 7.0
+    heartbeat_keep_rows: int = 2000
+    #: Alert thresholds (backoffice/alerts.py).
+    alert_interval_s: float = 60.0
+    alert_offline_beats: int = 3
+    alert_outbox_backlog: int = 20
+    alert_clock_skew_s: float = 60.0
+    alert_required_devices: tuple[str, ...] = ("printer", "idcard")
+    #: A console session ends after this long without a request, and 12 h after login.
+    console_idle_s: float = 1800.0
+    console_max_s: float = 12 * 3600.0
+    #: ``/metrics`` wants ``Authorization: Bearer <this>``; empty: loopback clients only.
+    metrics_token: str = ""
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(days=self.heartbeat_keep_days, rows=self.heartbeat_keep_rows)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(heartbeat_interval_s=self.alert_interval_s,
+                          offline_beats=self.alert_offline_beats,
+                          outbox_backlog=self.alert_outbox_backlog,
+                          clock_skew_s=self.alert_clock_skew_s,
+                          required_devices=self.alert_required_devices)
+
+    def console_env(self) -> dict[str, str]:
+        """The console's settings as the environment variables ``from_env`` reads."""
+        out = {}
+        for var, (name, _kind) in CONSOLE_ENV.items():
+            value = getattr(self, name)
+            out[var] = ",".join(value) if isinstance(value, tuple) else str(value)
+        return out
+
     @property
     def master_key_path(self) -> Path:
         return self.master_key_file or self.data_dir / "master.key"
@@ -75,5 +128,9 @@ class Settings:
             values["master_key_file"] = Path(env["BACKOFFICE_MASTER_KEY_FILE"])
         if env.get("BACKOFFICE_CATALOG_DIR"):
             values["catalog_dir"] = Path(env["BACKOFFICE_CATALOG_DIR"])
+        for var, (name, kind) in CONSOLE_ENV.items():
+            if env.get(var):
+                values[name] = (tuple(p.strip() for p in env[var].split(",") if p.strip())
+                                if kind is tuple else kind(env[var]))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from backoffice import heartbeats
 from backoffice.auth import SignedRequest
 from backoffice.db import transaction
 from backoffice.models import Terminal
@@ -28,6 +29,5 @@ def heartbeat(request: Request, signed: SignedRequest) -> HeartbeatAck:
     with transaction(sessions(request)) as session:
         terminal = session.get(Terminal, signed.terminal_id)
         if terminal is not None:  # deleted between the signature check and now
-            terminal.last_seen_at = now
-            terminal.health = beat.model_dump(mode="json")
+            heartbeats.record(session, terminal, beat, now, settings(request).retention)
     return HeartbeatAck(server_time=now)

@@ -1,0 +1,153 @@
+"""Heartbeat and device history: what the heartbeat route records, what the console reads.
+
+``record()`` is the heartbeat route's one call, inside its transaction: the
+terminal row keeps the last heartbeat (``terminals.health``, as before), one
+``heartbeat_records`` row is inserted, and a ``device_events`` row only for a
+device whose state or media changed since the previous heartbeat (rare). Every
+``Retention.every``-th heartbeat (by row id, so server processes need not agree)
+also prunes: heartbeats older than ``Retention.days`` everywhere, the sending
+terminal's heartbeats beyond its newest ``Retention.rows``, device events older
+than ``Retention.device_days``. Both deletes run on indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from backoffice.alerts import DeviceView, TerminalSnapshot
+from backoffice.console_models import DeviceEvent, HeartbeatRecord
+from backoffice.models import AssistRequest, Terminal
+from backoffice.schemas import Heartbeat
+
+GONE = "gone"
+
+
+@dataclass(frozen=True)
+class Retention:
+    days: float = 7.0
+    rows: int = 2000  # per terminal: ~33 hours at one heartbeat a minute
+    device_days: float = 90.0
+    every: int = 50
+
+
+def _devices(health: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    devices = (health or {}).get("devices") or {}
+    return {k: v for k, v in devices.items() if isinstance(v, dict)}
+
+
+def record(session: Session, terminal: Terminal, beat: Heartbeat, now: datetime,
+           retention: Retention = Retention()) -> None:
+    """Store one heartbeat of ``terminal`` received at ``now`` (the caller commits)."""
+    before = _devices(terminal.health)
+    body = beat.model_dump(mode="json")
+    terminal.last_seen_at = now
+    terminal.health = body
+    for name, device in body["devices"].items():
+        old = before.get(name)
+        if old is None or (old.get("state"), old.get("media")) != (device["state"],
+                                                                    device["media"]):
+            session.add(DeviceEvent(
+                terminal_id=terminal.id, device=name, at=now, state=device["state"],
+                media=device["media"], reason=device["reason"],
+                previous_state=None if old is None else old.get("state"),
+                previous_media=None if old is None else old.get("media")))
+    for name in before.keys() - body["devices"].keys():
+        session.add(DeviceEvent(terminal_id=terminal.id, device=name, at=now, state=GONE,
+                                previous_state=before[name].get("state"),
+                                previous_media=before[name].get("media")))
+    row = HeartbeatRecord(terminal_id=terminal.id, received_at=now, terminal_time=beat.time,
+                          body=body)
+    session.add(row)
+    if retention.every > 0:
+        session.flush()
+        if row.id % retention.every == 0:
+            prune(session, terminal.id, now, retention)
+
+
+def prune(session: Session, terminal_id: str, now: datetime, retention: Retention) -> None:
+    session.execute(delete(HeartbeatRecord).where(
+        HeartbeatRecord.received_at < now - timedelta(days=retention.days)))
+    cut = session.scalar(select(HeartbeatRecord.id)
+                         .where(HeartbeatRecord.terminal_id == terminal_id)
+                         .order_by(HeartbeatRecord.id.desc())
+                         .offset(retention.rows).limit(1))
+    if cut is not None:
+        session.execute(delete(HeartbeatRecord).where(
+            HeartbeatRecord.terminal_id == terminal_id, HeartbeatRecord.id <= cut))
+    session.execute(delete(DeviceEvent).where(
+        DeviceEvent.at < now - timedelta(days=retention.device_days)))
+
+
+# ---- reading -------------------------------------------------------------------------
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def snapshot(terminal: Terminal, since: Mapping[str, datetime], open_assists: int = 0
+             ) -> TerminalSnapshot:
+    """The alert rules' view of a terminal row (its last heartbeat, device change times)."""
+    health = terminal.health or {}
+    devices = tuple(
+        DeviceView(name, str(d.get("state", "")), _text(d.get("media")), _text(d.get("reason")),
+                   since.get(name))
+        for name, d in sorted(_devices(health).items()))
+    outbox = health.get("outbox") if isinstance(health.get("outbox"), dict) else {}
+    return TerminalSnapshot(
+        id=terminal.id, last_seen_at=terminal.last_seen_at,
+        terminal_time=_time(health.get("time")), devices=devices,
+        outbox_pending=_int(outbox.get("pending")), outbox_refused=_int(outbox.get("refused")),
+        site=_text(health.get("site")), software=_text(health.get("software")),
+        catalog_version=_text(health.get("catalog_version")), open_assists=open_assists)
+
+
+def snapshots(session: Session, terminal_id: str | None = None) -> list[TerminalSnapshot]:
+    """Every terminal (or one), by id, with device change times and open assistance calls."""
+    terminals = select(Terminal).order_by(Terminal.id)
+    changes = (select(DeviceEvent.terminal_id, DeviceEvent.device, func.max(DeviceEvent.at))
+               .group_by(DeviceEvent.terminal_id, DeviceEvent.device))
+    assists = (select(AssistRequest.terminal_id, func.count())
+               .where(AssistRequest.closed_at.is_(None)).group_by(AssistRequest.terminal_id))
+    if terminal_id is not None:
+        terminals = terminals.where(Terminal.id == terminal_id)
+        changes = changes.where(DeviceEvent.terminal_id == terminal_id)
+        assists = assists.where(AssistRequest.terminal_id == terminal_id)
+    since: dict[str, dict[str, datetime]] = {}
+    for tid, device, at in session.execute(changes):
+        since.setdefault(tid, {})[device] = at
+    open_calls = dict(session.execute(assists).tuples().all())
+    return [snapshot(t, since.get(t.id, {}), open_calls.get(t.id, 0))
+            for t in session.scalars(terminals)]
+
+
+def recent_heartbeats(session: Session, terminal_id: str, limit: int = 50
+                      ) -> list[HeartbeatRecord]:
+    return list(session.scalars(select(HeartbeatRecord)
+                                .where(HeartbeatRecord.terminal_id == terminal_id)
+                                .order_by(HeartbeatRecord.id.desc()).limit(limit)))
+
+
+def device_history(session: Session, terminal_id: str, limit: int = 100) -> list[DeviceEvent]:
+    return list(session.scalars(select(DeviceEvent)
+                                .where(DeviceEvent.terminal_id == terminal_id)
+                                .order_by(DeviceEvent.id.desc()).limit(limit)))
