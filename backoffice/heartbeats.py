@@ -46,6 +46,9 @@ def record(session: Session, terminal: Terminal, beat: Heartbeat, now: datetime,
     """Store one heartbeat of ``terminal`` received at ``now`` (the caller commits)."""
     before = _devices(terminal.health)
     body = beat.model_dump(mode="json")
+    for optional in ("site", "software", "catalog_version"):  # as before when not sent
+        if body.get(optional) is None:
+            body.pop(optional, None)
     terminal.last_seen_at = now
     terminal.health = body
     for name, device in body["devices"].items():
