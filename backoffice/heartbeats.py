@@ -138,7 +138,7 @@ def snapshots(session: Session, terminal_id: str | None = None) -> list[Terminal
     since: dict[str, dict[str, datetime]] = {}
     for tid, device, at in session.execute(changes):
         since.setdefault(tid, {})[device] = at
-    open_calls = dict(session.execute(assists).tuples().all())
+    open_calls: dict[str, int] = {tid: n for tid, n in session.execute(assists)}
     return [snapshot(t, since.get(t.id, {}), open_calls.get(t.id, 0))
             for t in session.scalars(terminals)]
 
