@@ -115,7 +115,8 @@ def snapshot(terminal: Terminal, since: Mapping[str, datetime], open_assists: in
         DeviceView(name, str(d.get("state", "")), _text(d.get("media")), _text(d.get("reason")),
                    since.get(name))
         for name, d in sorted(_devices(health).items()))
-    outbox = health.get("outbox") if isinstance(health.get("outbox"), dict) else {}
+    found = health.get("outbox")
+    outbox: dict[str, Any] = found if isinstance(found, dict) else {}
     return TerminalSnapshot(
         id=terminal.id, last_seen_at=terminal.last_seen_at,
         terminal_time=_time(health.get("time")), devices=devices,

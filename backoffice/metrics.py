@@ -207,6 +207,6 @@ def scrape(request: Request) -> Response:
         registry = state.metrics_registry
     else:
         registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=directory)
+        MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
         registry.register(state.fleet_collector)
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

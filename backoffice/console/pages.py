@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backoffice import alerts, heartbeats
 from backoffice.console import acks, remote, sessions
-from backoffice.console.views import SORTS, STATES, alert_value, ago, choose, rows, sites
+from backoffice.console.views import SORTS, STATES, ago, alert_value, choose, rows, sites
 from backoffice.console.web import (
     LANG_COOKIE,
     LANGS,

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from backoffice.auth import read_body
 from backoffice.console import sessions
 from backoffice.console.sessions import ConsoleUser
-from backoffice.settings import Settings
+from backoffice.settings import REPO_ROOT, Settings
 
 HERE = Path(__file__).resolve().parent
 LANGS = ("zh_CN", "en")
@@ -45,13 +45,37 @@ SECURITY_HEADERS = {
 }
 
 
+#: The kiosk's own catalogs: device kinds and reasons travel in heartbeats as these
+#: keys (the wire vocabulary), so the console names them as the kiosk's screens do.
+KIOSK_LOCALE = REPO_ROOT / "kiosk" / "locale"
+DEVICE_KEYS = ("device.kind.", "device.reason.")
+
+
 class Texts:
     """Both catalogs, loaded once per app."""
 
-    def __init__(self, directory: Path = HERE / "locale") -> None:
+    def __init__(self, directory: Path = HERE / "locale",
+                 kiosk_locale: Path = KIOSK_LOCALE) -> None:
         self.catalogs = {lang: {e.msgid: e.msgstr for e in polib.pofile(str(directory /
                                                                          f"{lang}.po"))}
                          for lang in LANGS}
+        self.devices: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
+        for lang in LANGS:
+            for po in sorted((kiosk_locale / lang).glob("*.po")):
+                self.devices[lang].update({e.msgid: e.msgstr for e in polib.pofile(str(po))
+                                           if e.msgid.startswith(DEVICE_KEYS) and e.msgstr})
+
+    def device_words(self, lang: str) -> Callable[[str, str | None], str]:
+        """``(prefix, value)``: the kiosk's words for a device kind or reason key, else
+        the value as sent (terminal-supplied: the template escapes it)."""
+        words = self.devices[lang]
+
+        def name(prefix: str, value: str | None) -> str:
+            if not value:
+                return ""
+            key = value if value.startswith(prefix) else prefix + value
+            return words.get(key, value)
+        return name
 
     def translator(self, lang: str) -> Callable[..., str]:
         catalog = self.catalogs[lang]
@@ -68,7 +92,14 @@ def templates() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["cst"] = local_time
+    env.filters["seconds"] = signed_seconds
     return env
+
+
+def signed_seconds(value: float, digits: int = 1) -> str:
+    """``+95.0``, ``-3.2``; a skew that rounds to nothing is ``0.0``, never ``-0.0``."""
+    rounded = round(value, digits)
+    return f"{rounded:+.{digits}f}" if rounded else f"{0:.{digits}f}"
 
 
 def local_time(value: datetime | None) -> str:
@@ -111,7 +142,8 @@ class Page:
         state = self.request.app.state
         t = state.console_texts.translator(self.lang)
         html = state.console_templates.get_template(template).render(
-            t=t, lang=self.lang, user=self.user, path=self.request.url.path,
+            t=t, dw=state.console_texts.device_words(self.lang), lang=self.lang,
+            user=self.user, path=self.request.url.path,
             query=str(self.request.url.query), **values)
         response = HTMLResponse(html, status_code=status)
         response.headers.update(SECURITY_HEADERS)
@@ -125,6 +157,9 @@ def current_user(request: Request) -> ConsoleUser | None:
 
 
 def to_login(request: Request, reason: str = "") -> RedirectResponse:
+    """To the login form; "expired" is said only to a browser that had a session."""
+    if reason == "expired" and not request.cookies.get(SESSION_COOKIE):
+        reason = ""
     target = "/console/login" + (f"?m={reason}" if reason else "")
     response = RedirectResponse(target, status_code=303)
     if request.cookies.get(SESSION_COOKIE):
