@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -244,8 +244,8 @@ def alerts_csv(request: Request) -> Response:
 
 @router.get("/terminals/{terminal_id}/bundles/{bundle_id}")
 def bundle_download(request: Request, terminal_id: TerminalId,
-                    bundle_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,80}$")],
-                    _q: Annotated[str, Query(alias="q")] = "") -> Response:
+                    bundle_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,80}$")]
+                    ) -> Response:
     user = current_user(request)
     if user is None:
         return to_login(request, "expired")
