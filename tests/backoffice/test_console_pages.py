@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import polib
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -23,6 +24,15 @@ from tests.backoffice.console_helpers import beat, csrf_of, login
 from tests.backoffice.testing import STAFF_TOKEN, TERMINAL_ID, TerminalClient
 
 HEARTBEAT = "/api/v1/terminals/heartbeat"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Both databases: the history queries (group by, offset, deletes) must run on each."""
+    if request.param == "sqlite":
+        return ""
+    url: str = request.getfixturevalue("postgres_database")
+    return url
 
 
 def send(terminal: TerminalClient, body: dict[str, object]) -> None:
