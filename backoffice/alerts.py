@@ -83,6 +83,9 @@ class TerminalSnapshot:
     site: str | None = None
     software: str | None = None
     catalog_version: str | None = None
+    #: Taken out of service by a technician (fleet control's enter_maintenance).
+    maintenance: bool = False
+    maintenance_reason: str | None = None
     open_assists: int = 0
 
     @property

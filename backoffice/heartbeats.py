@@ -46,9 +46,6 @@ def record(session: Session, terminal: Terminal, beat: Heartbeat, now: datetime,
     """Store one heartbeat of ``terminal`` received at ``now`` (the caller commits)."""
     before = _devices(terminal.health)
     body = beat.model_dump(mode="json")
-    for optional in ("site", "software", "catalog_version"):  # as before when not sent
-        if body.get(optional) is None:
-            body.pop(optional, None)
     terminal.last_seen_at = now
     terminal.health = body
     for name, device in body["devices"].items():
@@ -89,6 +86,11 @@ def prune(session: Session, terminal_id: str, now: datetime, retention: Retentio
 
 # ---- reading -------------------------------------------------------------------------
 
+def _section(health: Mapping[str, Any], name: str) -> dict[str, Any]:
+    found = health.get(name)
+    return found if isinstance(found, dict) else {}
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -115,14 +117,20 @@ def snapshot(terminal: Terminal, since: Mapping[str, datetime], open_assists: in
         DeviceView(name, str(d.get("state", "")), _text(d.get("media")), _text(d.get("reason")),
                    since.get(name))
         for name, d in sorted(_devices(health).items()))
-    found = health.get("outbox")
-    outbox: dict[str, Any] = found if isinstance(found, dict) else {}
+    outbox = _section(health, "outbox")
+    # What the terminal runs on (fleet control's ``site_id`` and ``fleet`` report, when
+    # the heartbeat carries them; read leniently: older kiosks send neither).
+    fleet = _section(health, "fleet")
     return TerminalSnapshot(
         id=terminal.id, last_seen_at=terminal.last_seen_at,
         terminal_time=_time(health.get("time")), devices=devices,
         outbox_pending=_int(outbox.get("pending")), outbox_refused=_int(outbox.get("refused")),
-        site=_text(health.get("site")), software=_text(health.get("software")),
-        catalog_version=_text(health.get("catalog_version")), open_assists=open_assists)
+        site=_text(health.get("site_id")),
+        software=_text(fleet.get("software_version")),
+        catalog_version=_text(fleet.get("catalog_version")),
+        maintenance=fleet.get("maintenance") is True,
+        maintenance_reason=_text(fleet.get("maintenance_reason")),
+        open_assists=open_assists)
 
 
 def snapshots(session: Session, terminal_id: str | None = None) -> list[TerminalSnapshot]:

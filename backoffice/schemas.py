@@ -217,12 +217,6 @@ class Heartbeat(Strict):
                            "additionalProperties": False,
                            "propertyNames": {"pattern": ID_PATTERN, "maxLength": 64}})] = {}
     outbox: OutboxHealth | None = None
-    #: Optional, shown on the operations console: the site profile, the software and
-    #: catalog versions the terminal runs.
-    site: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
-    software: Annotated[str, Field(max_length=64, pattern=r"^[^\x00-\x1f]*$")] | None = None
-    catalog_version: Annotated[str, Field(max_length=64,
-                                          pattern=r"^[^\x00-\x1f]*$")] | None = None
 
 
 class HeartbeatAck(BaseModel):

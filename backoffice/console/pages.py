@@ -242,14 +242,13 @@ def alerts_csv(request: Request) -> Response:
                     media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.get("/terminals/{terminal_id}/bundles/{bundle_id}")
+@router.get("/terminals/{terminal_id}/bundles/{sha256}")
 def bundle_download(request: Request, terminal_id: TerminalId,
-                    bundle_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,80}$")]
-                    ) -> Response:
+                    sha256: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]) -> Response:
     user = current_user(request)
     if user is None:
         return to_login(request, "expired")
-    found = remote.bundle(request.app.state, terminal_id, bundle_id)
+    found = remote.bundle(request.app.state, request.app.state.sessions, terminal_id, sha256)
     if found is None:
         return Page(request, user).render("error.html", status=404, message="error.not_found")
     return found

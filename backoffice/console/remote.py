@@ -13,27 +13,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice import audit
 from backoffice.console.sessions import ConsoleUser
 from backoffice.db import transaction
 from backoffice.errors import ApiError
 
 
-def _load() -> Any:
+def _load(name: str) -> Any:
     try:
-        return importlib.import_module("backoffice.commands")
+        return importlib.import_module(name)
     except ImportError:
         return None
 
 
-_COMMANDS = _load()
+_COMMANDS = _load("backoffice.commands")
 AVAILABLE = _COMMANDS is not None
-#: What a technician can send, in the panel's order.
-KINDS = ("enter_maintenance", "leave_maintenance", "test_page", "bundle", "resync_catalog",
-         "restart")
+#: What a technician can send, in the panel's order (backoffice.commands KINDS).
+KINDS = ("enter_maintenance", "leave_maintenance", "print_test_page", "upload_diagnostics",
+         "resync_catalog", "restart_app")
 MESSAGES = ("queued", "reason_needed", "failed", "unavailable")
 
 
@@ -41,6 +41,7 @@ MESSAGES = ("queued", "reason_needed", "failed", "unavailable")
 class Panel:
     available: bool
     commands: list[dict[str, Any]] = field(default_factory=list)
+    #: (sha256, size, stored_at) of the terminal's diagnostic bundles, newest first.
     bundles: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -52,18 +53,26 @@ def _as_dict(item: Any) -> dict[str, Any]:
     return {k: v for k, v in vars(item).items() if not k.startswith("_")}
 
 
+def _bundle_table() -> Any:
+    return getattr(_load("backoffice.models"), "DiagnosticBundle", None)
+
+
 def panel(session: Session, terminal_id: str) -> Panel:
     if _COMMANDS is None:
         return Panel(False)
     commands = [_as_dict(c) for c in _COMMANDS.list_commands(session, terminal_id, 20)]
-    bundles = [] if not hasattr(_COMMANDS, "list_bundles") else \
-        [_as_dict(b) for b in _COMMANDS.list_bundles(session, terminal_id)]
+    table = _bundle_table()
+    bundles = [] if table is None else [
+        {"sha256": b.sha256, "size": b.size, "stored_at": b.stored_at}
+        for b in session.scalars(select(table).where(table.terminal_id == terminal_id)
+                                 .order_by(table.stored_at.desc()).limit(20))]
     return Panel(True, commands, bundles)
 
 
 def queue(factory: sessionmaker[Session], terminal_id: str, kind: str, reason: str,
           user: ConsoleUser, now: datetime) -> tuple[str, str]:
-    """Queue one command; returns (message key, detail) for the page."""
+    """Queue one command (the commands module audit-logs it); returns (message key,
+    detail) for the page."""
     if _COMMANDS is None:
         return "unavailable", ""
     if kind not in KINDS:
@@ -71,20 +80,28 @@ def queue(factory: sessionmaker[Session], terminal_id: str, kind: str, reason: s
     reason = reason.strip()[:200]
     if kind == "enter_maintenance" and not reason:
         return "reason_needed", ""
-    args = {"reason": reason} if reason else {}
+    args = {"reason": reason} if kind == "enter_maintenance" else {}
     try:
         with transaction(factory) as session:
-            _COMMANDS.enqueue_command(session, terminal_id, kind, args, user.name)
-            audit.record(session, now, user.actor, "console_command", terminal_id,
-                         f"{kind} {reason}".strip())
+            _COMMANDS.enqueue_command(session, terminal_id, kind, args, user.actor, now=now)
     except ApiError as exc:
         return "failed", exc.detail[:200]
     return "queued", kind
 
 
-def bundle(state: Any, terminal_id: str, bundle_id: str) -> Response | None:
-    """A diagnostic bundle's download, when the remote-commands module offers one."""
-    if _COMMANDS is None or not hasattr(_COMMANDS, "bundle_download"):
+def bundle(state: Any, factory: sessionmaker[Session], terminal_id: str,
+           sha256: str) -> Response | None:
+    """A diagnostic bundle of this terminal, as a download; None when there is none."""
+    table = _bundle_table()
+    store = getattr(state, "bundles", None)
+    if table is None or store is None:
         return None
-    answer: Response | None = _COMMANDS.bundle_download(state, terminal_id, bundle_id)
-    return answer
+    with transaction(factory, write=False) as session:
+        row = session.get(table, sha256)
+        if row is None or row.terminal_id != terminal_id:
+            return None
+    path = store.path(sha256)
+    if not path.is_file():
+        return None
+    return FileResponse(path, media_type="application/zip",
+                        filename=f"{terminal_id}-{sha256[:12]}.zip")

@@ -9,7 +9,7 @@ from typing import Any
 
 from backoffice.alerts import READY_STATES, Alert, Evaluation, TerminalSnapshot, Thresholds
 
-STATES = ("online", "offline", "faulty")
+STATES = ("online", "offline", "faulty", "maintenance")
 SORTS = ("id", "last_seen", "backlog", "skew", "alerts")
 
 
@@ -39,6 +39,7 @@ def choose(rows: list[Row], *, site: str = "", state: str = "", alerting: bool =
               and (state != "online" or r.online)
               and (state != "offline" or not r.online)
               and (state != "faulty" or r.faulty)
+              and (state != "maintenance" or r.terminal.maintenance)
               and (not alerting or r.alerts)]
     keys: dict[str, Callable[[Row], Any]] = {
         "id": lambda r: r.terminal.id,

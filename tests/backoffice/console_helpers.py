@@ -7,6 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from backoffice.db import transaction
+from backoffice.models import Terminal
+
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -31,3 +34,14 @@ def beat(time: str = "2026-11-22T09:00:00+08:00", *, paper: str = "present",
             "devices": {"printer": {"state": printer_state, "media": paper, "reason": reason},
                         "idcard": {"state": "ready", "media": "absent", "reason": None}},
             "outbox": {"pending": pending, "refused": 0}, **extra}
+
+
+def report_fleet(factory: Any, terminal_id: str, **fleet: Any) -> None:
+    """Give the terminal's stored heartbeat what fleet control's heartbeats carry
+    (``site_id``; ``fleet``: versions, maintenance), which this branch's heartbeat
+    schema does not accept yet."""
+    with transaction(factory) as session:
+        terminal = session.get(Terminal, terminal_id)
+        assert terminal is not None and terminal.health is not None
+        site = fleet.pop("site_id", None)
+        terminal.health = {**terminal.health, "site_id": site, "fleet": fleet}

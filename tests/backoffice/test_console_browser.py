@@ -32,6 +32,7 @@ from kiosk.clock import SystemClock
 from kiosk.submission import signing
 from kiosk.submission.client import BackofficeClient
 from kiosk.submission.heartbeat import Heartbeat
+from tests.backoffice.console_helpers import report_fleet
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,8 +47,10 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
 
 
 class Fleet:
-    def __init__(self, url: str, secrets_by_id: dict[str, bytes], shots: Path) -> None:
+    def __init__(self, url: str, secrets_by_id: dict[str, bytes], shots: Path,
+                 sessions: Any) -> None:
         self.url, self.secrets, self.shots = url, secrets_by_id, shots
+        self.sessions = sessions
 
     def raw_beat(self, terminal_id: str, **body: Any) -> None:
         """A signed heartbeat as a terminal sends it (for the terminal without a kiosk)."""
@@ -75,7 +78,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
                                        state.secret_box)
         staffauth.add_account(state.sessions, "li", "technician", now, token=TECH_PASSWORD)
         staffauth.add_account(state.sessions, "wang", "staff", now, token=STAFF_TOKEN)
-        yield Fleet(server.url, keys, shots)
+        yield Fleet(server.url, keys, shots, state.sessions)
 
 
 @pytest.fixture(scope="module")
@@ -133,11 +136,12 @@ def test_login_refuses_staff_and_bad_tokens(fleet: Fleet, page: Any) -> None:
 
 def test_terminal_list_filters(fleet: Fleet, page: Any) -> None:
     stamp = signing_time()
-    fleet.raw_beat(QUIET, time=stamp, site="bank-branch", software="1.4.2",
-                   catalog_version="2026.11.20",
+    fleet.raw_beat(QUIET, time=stamp,
                    devices={"printer": {"state": "ready", "media": "present", "reason": None},
                             "idcard": {"state": "ready", "media": "absent", "reason": None}},
                    outbox={"pending": 0, "refused": 0})
+    report_fleet(fleet.sessions, QUIET, site_id="bank-branch", software_version="1.4.2",
+                 catalog_version="2026.11.20")
     page.goto(fleet.url + "/console/terminals")
     rows = page.locator("tr[data-terminal]")
     assert rows.count() == 2

@@ -20,7 +20,7 @@ from backoffice.models import AuditEvent, Terminal
 from backoffice.schemas import Heartbeat
 from backoffice.settings import Settings
 from kiosk.clock import FakeClock
-from tests.backoffice.console_helpers import beat, csrf_of, login
+from tests.backoffice.console_helpers import beat, csrf_of, login, report_fleet
 from tests.backoffice.testing import STAFF_TOKEN, TERMINAL_ID, TerminalClient
 
 HEARTBEAT = "/api/v1/terminals/heartbeat"
@@ -95,9 +95,10 @@ def test_terminal_list_filters_sorts_and_escapes(terminal: TerminalClient, clien
     app = client.app
     staffops.register_terminal(app.state.sessions, "XS-TEST-0002", secret.hex(),  # type: ignore[attr-defined]
                                clock.now(), app.state.secret_box)  # type: ignore[attr-defined]
-    send(terminal, beat(pending=30, site="township", software="<img src=x onerror=alert(1)>",
-                        catalog_version="2026.11",
-                        reason="<script>alert(1)</script>", paper="low"))
+    send(terminal, beat(pending=30, reason="<script>alert(1)</script>", paper="low"))
+    report_fleet(app.state.sessions, TERMINAL_ID, site_id="township",  # type: ignore[attr-defined]
+                 software_version="<img src=x onerror=alert(1)>", catalog_version="2026.11",
+                 maintenance=True, maintenance_reason="换打印机")
     login(client, "tester", STAFF_TOKEN)
     page = client.get("/console/terminals").text
     assert "<script>alert(1)" not in page and "<img src=x" not in page
@@ -106,6 +107,9 @@ def test_terminal_list_filters_sorts_and_escapes(terminal: TerminalClient, clien
     assert 'data-terminal="XS-TEST-0002"' in page  # never seen: offline
     only = client.get("/console/terminals?state=online").text
     assert 'data-terminal="XS-TEST-0001"' in only and 'data-terminal="XS-TEST-0002"' not in only
+    assert "维护中" in page and "换打印机" in page
+    maintenance = client.get("/console/terminals?state=maintenance").text
+    assert maintenance.count("data-terminal=") == 1
     site = client.get("/console/terminals?site=township").text
     assert 'data-terminal="XS-TEST-0002"' not in site
     by_backlog = client.get("/console/terminals?sort=last_seen").text
@@ -171,9 +175,10 @@ def test_both_catalogs_have_every_text_the_templates_use() -> None:
     assert len(used) > 60 and used <= zh.keys(), used - zh.keys()
     for prefix, values in (("rule.", ["offline", "device_unavailable", "paper_out",
                                       "outbox_backlog", "clock_skew"]),
-                           ("commands.", ["enter_maintenance", "leave_maintenance", "test_page",
-                                          "bundle", "resync_catalog", "restart", "queued",
+                           ("commands.", ["enter_maintenance", "leave_maintenance",
+                                          "upload_diagnostics", "resync_catalog",
+                                          "restart_app", "print_test_page", "queued",
                                           "reason_needed", "failed", "unavailable"]),
-                           ("filter.", ["online", "offline", "faulty"]),
+                           ("filter.", ["online", "offline", "faulty", "maintenance"]),
                            ("sort.", ["id", "last_seen", "backlog", "skew", "alerts"])):
         assert {prefix + v for v in values} <= zh.keys()
