@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from backoffice import heartbeats, staffops
+from backoffice.console import remote
 from backoffice.console.web import HERE
 from backoffice.console_models import DeviceEvent, HeartbeatRecord
 from backoffice.db import transaction
@@ -182,3 +183,26 @@ def test_both_catalogs_have_every_text_the_templates_use() -> None:
                            ("filter.", ["online", "offline", "faulty", "maintenance"]),
                            ("sort.", ["id", "last_seen", "backlog", "skew", "alerts"])):
         assert {prefix + v for v in values} <= zh.keys()
+
+
+def test_commands_panel_queues_or_says_it_cannot(terminal: TerminalClient,
+                                                 client: TestClient) -> None:
+    send(terminal, beat())
+    login(client, "tester", STAFF_TOKEN)
+    path = f"/console/terminals/{TERMINAL_ID}"
+    csrf = csrf_of(client.get(path).text)
+    no_reason = client.post(path + "/commands", data={"csrf": csrf, "kind": "enter_maintenance"})
+    if not remote.AVAILABLE:
+        # The remote-commands module is not in this back office: said, nothing queued.
+        assert 'data-state="unavailable"' in no_reason.text and "disabled" in no_reason.text
+        assert "尚未安装" in no_reason.text
+        return
+    assert "进入维护需要填写原因" in no_reason.text
+    queued = client.post(path + "/commands", data={"csrf": csrf, "kind": "enter_maintenance",
+                                                   "reason": "更换打印机"})
+    assert "指令已排队：进入维护" in queued.text and "更换打印机" in queued.text
+    assert 'data-command="enter_maintenance" data-status="pending"' in queued.text
+    factory = client.app.state.sessions  # type: ignore[attr-defined]
+    with transaction(factory, write=False) as session:
+        actions = [(a.actor, a.action) for a in session.scalars(select(AuditEvent))]
+    assert ("staff:tester", "enqueue_command") in actions
