@@ -11,6 +11,7 @@ the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,16 +32,25 @@ VERIFICATION_MAX_AGE_S = 600
 
 
 #: Environment variable -> (Settings field, type) for the operations console.
-CONSOLE_ENV: dict[str, tuple[str, type]] = {
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in value.split(",") if p.strip())
+
+
+def _flag(value: str) -> bool:
+    return value == "1"
+
+
+CONSOLE_ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "BACKOFFICE_HEARTBEAT_KEEP_DAYS": ("heartbeat_keep_days", float),
     "BACKOFFICE_HEARTBEAT_KEEP_ROWS": ("heartbeat_keep_rows", int),
     "BACKOFFICE_ALERT_INTERVAL_S": ("alert_interval_s", float),
     "BACKOFFICE_ALERT_OFFLINE_BEATS": ("alert_offline_beats", int),
     "BACKOFFICE_ALERT_OUTBOX_BACKLOG": ("alert_outbox_backlog", int),
     "BACKOFFICE_ALERT_CLOCK_SKEW_S": ("alert_clock_skew_s", float),
-    "BACKOFFICE_ALERT_REQUIRED_DEVICES": ("alert_required_devices", tuple),
+    "BACKOFFICE_ALERT_REQUIRED_DEVICES": ("alert_required_devices", _names),
     "BACKOFFICE_CONSOLE_IDLE_S": ("console_idle_s", float),
     "BACKOFFICE_METRICS_TOKEN": ("metrics_token", str),
+    "BACKOFFICE_CONSOLE_SECURE": ("console_secure", _flag),
 }
 
 
@@ -80,6 +90,9 @@ class Settings:
     #: A console session ends after this long without a request, and 12 h after login.
     console_idle_s: float = 1800.0
     console_max_s: float = 12 * 3600.0
+    #: Console cookies ``Secure`` even when the request arrived over plain HTTP (a TLS
+    #: proxy in front: uvicorn here does not trust forwarded headers).
+    console_secure: bool = False
     #: ``/metrics`` wants ``Authorization: Bearer <this>``; empty: loopback clients only.
     metrics_token: str = ""
 
@@ -100,7 +113,8 @@ class Settings:
         out = {}
         for var, (name, _kind) in CONSOLE_ENV.items():
             value = getattr(self, name)
-            out[var] = ",".join(value) if isinstance(value, tuple) else str(value)
+            out[var] = (",".join(value) if isinstance(value, tuple) else
+                        ("1" if value else "") if isinstance(value, bool) else str(value))
         return out
 
     @property
@@ -130,7 +144,6 @@ class Settings:
             values["catalog_dir"] = Path(env["BACKOFFICE_CATALOG_DIR"])
         for var, (name, kind) in CONSOLE_ENV.items():
             if env.get(var):
-                values[name] = (tuple(p.strip() for p in env[var].split(",") if p.strip())
-                                if kind is tuple else kind(env[var]))
+                values[name] = kind(env[var])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -117,8 +117,9 @@ def language(request: Request) -> str:
 
 
 def secure(request: Request) -> bool:
-    """Cookies are ``Secure`` when the console is served over TLS."""
-    return request.url.scheme == "https"
+    """Cookies are ``Secure`` when the console is served over TLS (or behind a TLS proxy,
+    ``console_secure``)."""
+    return request.url.scheme == "https" or settings_of(request).console_secure
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from backoffice import staffauth
+from backoffice.app import create_app
 from backoffice.settings import Settings
 from kiosk.clock import FakeClock
 from tests.backoffice.console_helpers import csrf_of, login
@@ -126,3 +129,25 @@ def test_the_language_switch_keeps_the_page_and_refuses_other_sites(client: Test
     assert "Alerts" in client.get("/console/alerts").text
     away = client.get("/console/lang?to=en&next=//evil.example/", follow_redirects=False)
     assert away.headers["location"] == "/console"
+
+
+def test_console_settings_from_the_environment_and_back(tmp_path: Path) -> None:
+    env = {"BACKOFFICE_DATA_DIR": str(tmp_path), "BACKOFFICE_ALERT_OUTBOX_BACKLOG": "5",
+           "BACKOFFICE_ALERT_REQUIRED_DEVICES": "printer, idcard,camera",
+           "BACKOFFICE_ALERT_INTERVAL_S": "30", "BACKOFFICE_CONSOLE_SECURE": "1",
+           "BACKOFFICE_METRICS_TOKEN": "t0ken"}
+    settings = Settings.from_env(env)
+    th = settings.thresholds
+    assert (th.outbox_backlog, th.required_devices, th.offline_after_s) == \
+        (5, ("printer", "idcard", "camera"), 90.0)
+    assert settings.console_secure and settings.metrics_token == "t0ken"
+    # What serve --workers hands its workers reads back the same.
+    again = Settings.from_env({"BACKOFFICE_DATA_DIR": str(tmp_path), **settings.console_env()})
+    assert again.thresholds == th and again.console_secure
+    assert not Settings.from_env({"BACKOFFICE_CONSOLE_SECURE": "0"}).console_secure
+
+
+def test_secure_cookies_behind_a_tls_proxy(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path / "bo", console_secure=True))
+    with TestClient(app) as plain:  # uvicorn behind the proxy sees plain HTTP
+        assert "Secure" in _cookie(plain.get("/console/login"), "bo_console_login")
