@@ -27,13 +27,18 @@ from tests.backoffice.testing import STAFF_TOKEN, TERMINAL_ID, TerminalClient
 HEARTBEAT = "/api/v1/terminals/heartbeat"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest) -> str:
-    """Both databases: the history queries (group by, offset, deletes) must run on each."""
-    if request.param == "sqlite":
+    if getattr(request, "param", "sqlite") == "sqlite":
         return ""
     url: str = request.getfixturevalue("postgres_database")
     return url
+
+
+#: The history's queries (group by, offset, deletes) must run on both databases.
+BOTH = pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    indirect=True)
 
 
 def send(terminal: TerminalClient, body: dict[str, object]) -> None:
@@ -41,6 +46,7 @@ def send(terminal: TerminalClient, body: dict[str, object]) -> None:
     assert r.status_code == 200, r.text
 
 
+@BOTH
 def test_every_heartbeat_is_kept_and_device_changes_become_history(
         terminal: TerminalClient, client: TestClient, clock: FakeClock) -> None:
     send(terminal, beat())
@@ -64,6 +70,7 @@ def test_every_heartbeat_is_kept_and_device_changes_become_history(
     assert {(e.device, e.state) for e in gone} == {("printer", "gone"), ("idcard", "gone")}
 
 
+@BOTH
 def test_history_is_pruned_by_age_and_by_count(client: TestClient, clock: FakeClock) -> None:
     factory = client.app.state.sessions  # type: ignore[attr-defined]
     keep = heartbeats.Retention(days=1, rows=5, every=1)
@@ -90,6 +97,7 @@ def test_history_is_pruned_by_age_and_by_count(client: TestClient, clock: FakeCl
     assert per_terminal == {TERMINAL_ID: 5} and old_events == 0
 
 
+@BOTH
 def test_terminal_list_filters_sorts_and_escapes(terminal: TerminalClient, client: TestClient,
                                                  clock: FakeClock, settings: Settings,
                                                  secret: bytes) -> None:
