@@ -47,6 +47,7 @@ from backoffice import alerts, heartbeats
 from backoffice.console import acks as console_acks
 from backoffice.db import transaction
 from backoffice.errors import ApiError
+from backoffice.keystore import secure_data_dir
 from backoffice.settings import Settings
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -59,9 +60,10 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 def prepare_multiprocess(settings: Settings) -> Path:
     """Before worker processes start: a fresh directory for their metric files."""
+    secure_data_dir(settings.data_dir)
     directory = settings.data_dir / "metrics"
     shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(mode=0o700, parents=True)
+    directory.mkdir(mode=0o700)
     os.environ[MULTIPROC_ENV] = str(directory)
     return directory
 
