@@ -45,19 +45,21 @@ def record(session: Session, terminal: Terminal, beat: Heartbeat, now: datetime,
            retention: Retention = Retention()) -> None:
     """Store one heartbeat of ``terminal`` received at ``now`` (the caller commits)."""
     before = _devices(terminal.health)
-    body = beat.model_dump(mode="json")
+    # Fields the terminal did not send stay out (an older kiosk's heartbeat as it was).
+    body = beat.model_dump(mode="json", exclude_unset=True)
+    devices = body.get("devices", {})
     terminal.last_seen_at = now
     terminal.health = body
-    for name, device in body["devices"].items():
+    for name, device in devices.items():
         old = before.get(name)
         if old is None or (old.get("state"), old.get("media")) != (device["state"],
-                                                                    device["media"]):
+                                                                    device.get("media")):
             session.add(DeviceEvent(
                 terminal_id=terminal.id, device=name, at=now, state=device["state"],
-                media=device["media"], reason=device["reason"],
+                media=device.get("media"), reason=device.get("reason"),
                 previous_state=None if old is None else old.get("state"),
                 previous_media=None if old is None else old.get("media")))
-    for name in before.keys() - body["devices"].keys():
+    for name in before.keys() - devices.keys():
         session.add(DeviceEvent(terminal_id=terminal.id, device=name, at=now, state=GONE,
                                 previous_state=before[name].get("state"),
                                 previous_media=before[name].get("media")))
