@@ -1,6 +1,7 @@
 """The console in a real browser: Playwright driving Debian's chromium against a real
 back office on loopback, with heartbeats a kiosk really sends (its printer on the
-ESC/POS emulator, out of paper).
+ESC/POS emulator, out of paper), and, where fleet control is part of the tree, a
+maintenance command queued in the console reaching a kiosk core's command runner.
 
 Screenshots of every page in both languages go to ``$CONSOLE_SCREENSHOTS`` when set
 (else a temporary directory).
@@ -205,3 +206,48 @@ def test_paper_out_alert_acknowledge_and_export(fleet: Fleet, page: Any,
     switch(page, "zh_CN")
     shoot(fleet, page, "04-terminal-zh")
     assert "缺纸" in page.locator("table.history").inner_text()
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A kiosk core with fleet control and its own back office (tests/kiosk/fleet/live.py);
+    only where the remote-commands work is part of this tree."""
+    pytest.importorskip("kiosk.fleet.control", reason="fleet control is not in this tree")
+    live = pytest.importorskip("tests.kiosk.fleet.live")
+    started = live.FleetRig.start(tmp_path_factory.mktemp("console-fleet"))
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def test_maintenance_queued_in_the_console_reaches_the_kiosk(rig: Any, page: Any,
+                                                              fleet: Fleet) -> None:
+    live = pytest.importorskip("tests.kiosk.fleet.live")
+    kiosk, control, beat = rig.kiosk()
+    control.start()
+    assert beat.beat_once()
+    account, token = live.STAFF.split(".", 1)
+    page.goto(rig.server.url + "/console/login")
+    page.fill("#account", account)
+    page.fill("#token", token)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    page.goto(f"{rig.server.url}/console/terminals/{live.TERMINAL}")
+    reason = "更换打印纸，预计 15:00 恢复"
+    page.fill("#reason", reason)
+    page.click("button[value=enter_maintenance]")
+    page.wait_for_load_state()
+    queued = page.locator("tr[data-command=enter_maintenance]")
+    assert queued.get_attribute("data-status") == "pending" and reason in queued.inner_text()
+    shoot(fleet, page, "05-command-queued-zh")
+    assert beat.beat_once()  # the reply carries the command; the kiosk runs it
+    assert kiosk.maintenance.on and kiosk.maintenance.reason == reason
+    assert beat.beat_once()  # and says so in its next heartbeat
+    page.reload()
+    assert page.locator("tr[data-command=enter_maintenance]").get_attribute(
+        "data-status") == "done"
+    assert reason in page.locator("dl.facts").inner_text()
+    switch(page, "en")
+    shoot(fleet, page, "05-command-done-en")
+    switch(page, "zh_CN")
