@@ -241,6 +241,12 @@ def test_maintenance_queued_in_the_console_reaches_the_kiosk(rig: Any, page: Any
     queued = page.locator("tr[data-command=enter_maintenance]")
     assert queued.get_attribute("data-status") == "pending" and reason in queued.inner_text()
     shoot(fleet, page, "05-command-queued-zh")
+    # A restart asks first; answered "no", nothing is queued.
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("button[value=restart_app]")
+    assert asked and live.TERMINAL in asked[0]
+    assert page.locator("tr[data-command=restart_app]").count() == 0
     assert beat.beat_once()  # the reply carries the command; the kiosk runs it
     assert kiosk.maintenance.on and kiosk.maintenance.reason == reason
     assert beat.beat_once()  # and says so in its next heartbeat
