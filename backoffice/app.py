@@ -38,6 +38,7 @@ from backoffice.routes import (
     cases,
     catalog,
     health,
+    identity,
     materials,
     staff,
     terminals,
@@ -48,6 +49,7 @@ from backoffice.schemas import (
     AssistCall,
     CaseSubmission,
     Heartbeat,
+    IdentityCodeQuery,
     MaterialReceived,
     TransitionRequest,
     VerificationReport,
@@ -61,8 +63,7 @@ log = logging.getLogger("backoffice")
 API_VERSION = "1"
 #: Request bodies parsed by the routes themselves (after the signature check).
 BODY_MODELS = (CaseSubmission, ApplicantQuery, VerificationReport, Heartbeat, AssistCall,
-               TransitionRequest,
-               MaterialReceived)
+               TransitionRequest, MaterialReceived, IdentityCodeQuery)
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
@@ -189,7 +190,8 @@ def create_app(settings: Settings) -> FastAPI:
     _install_handlers(app)
     app.add_middleware(BodyDeadline, idle_s=settings.body_idle_timeout_s,
                        total_s=settings.body_timeout_s)
-    for module in (health, catalog, materials, cases, applicants, terminals, assist, staff):
+    for module in (health, catalog, materials, cases, applicants, identity, terminals, assist,
+                   staff):
         app.include_router(module.router)
     console.install(app, settings)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -10,6 +10,9 @@
                                            (add prints the account's token once)
     staff list [--status S] | show CASE | transition CASE TO [--note N] [--staff NAME]
     staff receive-material CASE CODE [--note N] [--staff NAME]
+    identity-code issue --id-number N --name NAME [--sex 1|2] [--nation 01] [--birth D]
+        [--address A] [--card-type resident] [--valid-to D | --long-term] [--photo JPEG]
+        [--ttl S] [--json]                 (亮码 for tests and demos: prints the code once)
     export-openapi [--output FILE]         (default backoffice/openapi.json; "-" for stdout)
 
 The database is ``--database-url``, else ``DATABASE_URL``, else a SQLite file
@@ -182,6 +185,46 @@ def cmd_assist(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_identity_code(args: argparse.Namespace) -> int:
+    """``identity-code issue``: a code as the provincial platform would put in the
+    citizen's QR (the real platform issues real ones; this is for tests and demos)."""
+    from datetime import date
+
+    from pydantic import ValidationError
+
+    from backoffice import identitycodes
+    from backoffice.schemas import CodeIdentity
+
+    settings = _settings(args)
+    factory = open_sessions(settings)
+    try:
+        identity = CodeIdentity(
+            card_type=args.card_type, name=args.name, id_number=args.id_number.upper(),
+            sex=args.sex, nation=args.nation, address=args.address,
+            birth=date.fromisoformat(args.birth) if args.birth else None,
+            valid_to=date.fromisoformat(args.valid_to) if args.valid_to else None,
+            long_term=args.long_term)
+    except (ValidationError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    photo = Path(args.photo).read_bytes() if args.photo else None
+    try:
+        issued = identitycodes.issue(factory, SecretBox.from_file(settings.master_key_path),
+                                     identity, settings.clock.now(), ttl_s=args.ttl,
+                                     photo_jpeg=photo)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"code": issued.code, "issued_at": issued.issued_at.isoformat(),
+                          "expires_at": issued.expires_at.isoformat()}))
+    else:
+        print(issued.code)
+        print(f"valid until {issued.expires_at.isoformat()} ({args.ttl} s), once",
+              file=sys.stderr)
+    return 0
+
+
 def cmd_export_openapi(args: argparse.Namespace) -> int:
     text = openapi_text()
     if args.output == "-":
@@ -291,6 +334,29 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (hlist, hclose):
         _db_options(p)
     help_calls.set_defaults(func=cmd_assist)
+
+    codes = sub.add_parser("identity-code", help="亮码: identity codes for tests and demos")
+    csub = codes.add_subparsers(dest="code_cmd", required=True)
+    iss = csub.add_parser("issue", help="a short-lived, single-use code for an identity")
+    iss.add_argument("--id-number", required=True)
+    iss.add_argument("--name", required=True)
+    iss.add_argument("--sex", default="0", choices=("0", "1", "2", "9"),
+                     help="GB/T 2261.1: 1 male, 2 female")
+    iss.add_argument("--nation", default="", help="GB 3304 code, e.g. 01 (汉)")
+    iss.add_argument("--birth", help="YYYY-MM-DD (default: from the ID number)")
+    iss.add_argument("--address", default="")
+    iss.add_argument("--card-type", default="resident",
+                     choices=("resident", "hmt_permit", "foreigner_2017", "foreigner_2023"))
+    validity = iss.add_mutually_exclusive_group()
+    validity.add_argument("--valid-to", help="the document's end date, YYYY-MM-DD")
+    validity.add_argument("--long-term", action="store_true", help="长期 document")
+    iss.add_argument("--photo", help="the document photo (JPEG) for the terminal's face check")
+    iss.add_argument("--ttl", type=int, default=90,
+                     help="seconds the code is valid (1..120, default 90)")
+    iss.add_argument("--json", action="store_true",
+                     help="one JSON line: code, issued_at, expires_at")
+    _db_options(iss)
+    codes.set_defaults(func=cmd_identity_code)
 
     export = sub.add_parser("export-openapi", help="write the OpenAPI document")
     export.add_argument("--output", default=str(OPENAPI_PATH))

@@ -235,3 +235,19 @@ class OwedMaterial(Base):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     case: Mapped[Case] = relationship(back_populates="owed")
+
+
+class IdentityCode(Base):
+    """An identity code (亮码) the platform issued: found by the SHA-256 of the code, never
+    by the code itself (which is not stored). ``payload`` is the identity it stands for,
+    sealed with the master key (AES-256-GCM bound to the hash); it is erased when the code
+    is used or expires, and the row itself a day later (backoffice/identitycodes.py)."""
+
+    __tablename__ = "identity_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    used_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    payload: Mapped[str | None] = mapped_column(Text, default=None)

@@ -208,6 +208,22 @@ class OutboxHealth(Strict):
     refused: Annotated[int, Field(ge=0, le=10**9)]
 
 
+class FailedUpdate(Strict):
+    """An upgrade that did not report healthy and was rolled back (scripts/install)."""
+
+    version: ShortText
+    previous: ShortText
+    at: ShortText
+    reason: Text
+
+
+class ReleaseHealth(Strict):
+    #: The release the terminal runs.
+    version: ShortText
+    #: The last upgrade that was rolled back, until a later one succeeds.
+    failed: FailedUpdate | None = None
+
+
 class Heartbeat(Strict):
     time: AwareDatetime
     # patternProperties alone would let the schema allow any other key, which the
@@ -217,6 +233,7 @@ class Heartbeat(Strict):
                            "additionalProperties": False,
                            "propertyNames": {"pattern": ID_PATTERN, "maxLength": 64}})] = {}
     outbox: OutboxHealth | None = None
+    release: ReleaseHealth | None = None
 
 
 class HeartbeatAck(BaseModel):
@@ -308,3 +325,44 @@ class AssistTicket(BaseModel):
 
 class AssistList(BaseModel):
     requests: list[AssistTicket]
+
+
+# --------------------------------------------------------------------------- 亮码
+
+#: An identity code as the platform prints it into the citizen's QR (backoffice/identitycodes.py).
+IDENTITY_CODE_PATTERN = r"^ZJID1\.[A-Za-z0-9_-]{32}$"
+
+
+class IdentityCodeQuery(Strict):
+    """``POST /api/v1/identity/code``: the code a citizen showed the terminal's scanner.
+    Any text up to 256 characters is looked up (one that is not a code is simply unknown)."""
+
+    code: Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00]*$")]
+
+
+class CodeIdentity(Strict):
+    """Who the code stands for, as an ID card would give it (the kiosk's identity model)."""
+
+    card_type: Literal["resident", "hmt_permit", "foreigner_2017", "foreigner_2023"] = "resident"
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
+    id_number: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{6,32}$")]
+    #: GB/T 2261.1: "1" male, "2" female, "0" unknown, "9" unspecified.
+    sex: Literal["0", "1", "2", "9"] = "0"
+    #: GB 3304 code ("01".."56", "97", "98"); empty when the document has none.
+    nation: Annotated[str, Field(pattern=r"^([0-9]{2})?$")] = ""
+    birth: date | None = None
+    address: Text = ""
+    authority: ShortText = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+    long_term: bool = False
+
+
+class IdentityResolved(BaseModel):
+    """The identity a code stood for; the code is used up by this answer."""
+
+    identity: CodeIdentity
+    #: The document photo the platform holds (JPEG, base64), for the terminal's face check
+    #: against the person in front of it; null when the platform has none.
+    photo_jpeg: str | None = None
+    issued_at: AwareDatetime

@@ -22,7 +22,7 @@ class DeviceSettings(pydantic.BaseModel):
 
 class IdCardConfig(DeviceSettings):
     #: sam-serial: SAM frames on a serial/USB-serial port; sam-usb: the same frames on
-    #: USB bulk endpoints (pyusb); sdk: a vendor library with the SDT_* C API.
+    #: USB bulk endpoints (pyusb); sdk: a vendor library with the SDT_* or CVR_* C API.
     driver: Literal["sam-serial", "sam-usb", "sdk", "none"] = "sam-serial"
     #: Serial port path, or "auto" to probe the usual USB-serial ports.
     port: str = "auto"
@@ -38,6 +38,9 @@ class IdCardConfig(DeviceSettings):
     #: sdk: the vendor library and the SDK's port number (1..16 serial, 1001..1016 USB).
     sdk_library: str = ""
     sdk_port: int = Field(default=1001, gt=0)
+    #: sdk: the library's API: sdt (SDT_*, libsdtapi.so style) or cvr (华视 CVR_*,
+    #: libtermb.so; resident cards only).
+    sdk_flavour: Literal["sdt", "cvr"] = "sdt"
 
     @pydantic.field_validator("usb_ids")
     @classmethod

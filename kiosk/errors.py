@@ -166,11 +166,13 @@ class BackofficeUnreachable(TransientError):
 
 
 class PermanentError(BackofficeError):
-    """Refused for good. ``status`` is the HTTP status; the case is kept for staff."""
+    """Refused for good. ``status`` is the HTTP status and ``code`` the answer's ``error``
+    (backoffice/API.md); the case is kept for staff."""
 
-    def __init__(self, detail: str = "", *, status: int | None = None) -> None:
+    def __init__(self, detail: str = "", *, status: int | None = None, code: str = "") -> None:
         super().__init__(detail)
         self.status = status
+        self.code = code
 
 
 class AuthError(PermanentError):

@@ -16,6 +16,8 @@ from __future__ import annotations
 import collections
 import logging
 import logging.handlers
+import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +37,38 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
+
+
+#: sd-daemon(3) priority prefixes: journald reads ``<N>`` at the start of a line on a
+#: service's stderr as the syslog priority of that line (SyslogLevelPrefix=, default on).
+_PRIORITY = ((logging.CRITICAL, 2), (logging.ERROR, 3), (logging.WARNING, 4),
+             (logging.INFO, 6))
+
+
+class JournalFormatter(RedactingFormatter):
+    """One redacted line per record for journald (which adds the time itself), with its
+    priority as a ``<N>`` prefix; a traceback's lines are joined so it stays one entry."""
+
+    def __init__(self) -> None:
+        super().__init__("%(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = next((p for lvl, p in _PRIORITY if record.levelno >= lvl), 7)
+        return f"<{level}>" + super().format(record).replace("\n", " | ")
+
+
+def stderr_is_journal(environ: dict[str, str] | None = None) -> bool:
+    """Whether stderr is connected to journald: ``$JOURNAL_STREAM`` (``device:inode``,
+    set by systemd for a service whose output goes to the journal) names stderr's own
+    file. A shell started from such a service inherits the variable with another
+    stderr (sd_journal_stream_fd(3) advises this check)."""
+    value = (os.environ if environ is None else environ).get("JOURNAL_STREAM", "")
+    dev, _, ino = value.partition(":")
+    try:
+        st = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return dev.isdigit() and ino.isdigit() and (int(dev), int(ino)) == (st.st_dev, st.st_ino)
 
 
 class RingBufferHandler(logging.Handler):
@@ -86,11 +120,13 @@ class LogSetup:
 def setup_logging(log_dir: Path | None, *, level: int = logging.INFO,
                   logger: logging.Logger | None = None, console: bool = False,
                   max_bytes: int = 5 * 1024 * 1024, backups: int = 5,
-                  ring_capacity: int = 500) -> LogSetup:
+                  ring_capacity: int = 500, journal: bool = False) -> LogSetup:
     """Attach the kiosk's handlers to ``logger`` (the root logger by default).
 
     ``log_dir`` is normally ``<terminal.data_dir>/log``; ``None`` logs only to the
     ring buffer (and the console when asked), for tools that must not write.
+    ``journal``: also one line per record on stderr for journald (a systemd service:
+    ``$JOURNAL_STREAM`` is set), through the same redaction.
     """
     target = logger or logging.getLogger()
     target.setLevel(level)
@@ -110,8 +146,13 @@ def setup_logging(log_dir: Path | None, *, level: int = logging.INFO,
     if console:
         handlers.append(logging.StreamHandler())
     for handler in handlers:
-        handler.addFilter(RedactingFilter())
         handler.setFormatter(formatter)
+    if journal:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(JournalFormatter())
+        handlers.append(stream)
+    for handler in handlers:
+        handler.addFilter(RedactingFilter())
         target.addHandler(handler)
     return LogSetup(logger=target, ring=ring, file=path, handlers=handlers)
 

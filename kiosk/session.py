@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,11 +107,14 @@ SessionListener = Callable[["SessionManager", SessionEvent], None]
 class SessionManager:
     """Starts, times and ends the citizen session; owns its :class:`SessionData`."""
 
-    def __init__(self, clock: Clock, idle: IdleConfig, devices: Sequence[Device] = ()) -> None:
+    def __init__(self, clock: Clock, idle: IdleConfig,
+                 devices: Sequence[Device] | Mapping[str, Device] = ()) -> None:
         self._clock = clock
         self.timeout_s = float(idle.timeout_s)
         self.warning_s = float(idle.warning_s)
-        self.devices = list(devices)
+        #: the terminal's devices; a mapping is read each time (a device built after
+        #: Home, see kiosk/wiring/devices.py, is in it by then)
+        self.devices = devices
         self.state = SessionState.IDLE
         self.data = SessionData()
         self.last_end_reason: EndReason | None = None
@@ -191,7 +194,8 @@ class SessionManager:
         self._emit(SessionEvent.STARTED)
 
     def _set_devices(self, *, enabled: bool) -> None:
-        for device in self.devices:
+        devices = self.devices.values() if isinstance(self.devices, Mapping) else self.devices
+        for device in devices:
             if enabled:
                 device.enable()
             else:

@@ -14,6 +14,7 @@ from kiosk.wiring.build import Kiosk
 from screens.idlegc import IdleCollector
 from screens.shell import Shell
 from screens.state import UiState
+from screens.supervision import UiWatchdog
 
 
 class KioskApp(App):  # type: ignore[misc]
@@ -30,6 +31,7 @@ class KioskApp(App):  # type: ignore[misc]
         self.shell: Shell | None = None
         self._on_ready = on_ready
         self._after_home = after_home
+        self._watchdog: UiWatchdog | None = None
 
     def build(self) -> Shell:
         ui = UiState(self.kiosk, resolution=self.resolution)
@@ -39,6 +41,9 @@ class KioskApp(App):  # type: ignore[misc]
         Window.bind(size=lambda _w, size: ui.set_resolution((int(size[0]), int(size[1]))))
         if self._on_ready is not None:
             Window.bind(on_flip=self._first_frame)
+        notifier = self.kiosk.services.notifier
+        if notifier is not None:  # under systemd: READY=1 with Home, WATCHDOG=1 from this loop
+            self._watchdog = UiWatchdog(notifier, self.shell).start()
         return self.shell
 
     def on_start(self) -> None:
@@ -73,5 +78,7 @@ class KioskApp(App):  # type: ignore[misc]
         Clock.schedule_once(touch, 0)
 
     def on_stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.stop()
         if self.shell is not None:
             self.shell.close()

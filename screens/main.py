@@ -22,7 +22,8 @@ from typing import Any
 from kiosk.clock import SteppedClock
 from kiosk.config.model import load_config
 from kiosk.errors import ConfigError, KioskError, SimulationError
-from kiosk.logging_setup import setup_logging
+from kiosk.logging_setup import setup_logging, stderr_is_journal
+from kiosk.service.notify import Notifier
 from kiosk.wiring.build import Kiosk, build_kiosk
 from kiosk.wiring.simulation import start_simulation, wants_simulation
 
@@ -72,6 +73,15 @@ def build_all(args: argparse.Namespace, **services: Any) -> list[Kiosk]:
                         **services) for site in sites]
 
 
+def service_notifier(args: argparse.Namespace) -> Notifier | None:
+    """The service manager's socket when systemd started the kiosk (``$NOTIFY_SOCKET``,
+    deploy/systemd/kiosk-app.service); the walk never reports."""
+    if args.screenshots is not None:
+        return None
+    notifier = Notifier.from_environ(os.environ)
+    return notifier if notifier.enabled else None
+
+
 def prepare_kivy(size: tuple[int, int], *, headless: bool, fullscreen: bool = False) -> None:
     """Kivy settings that must exist before ``kivy`` is imported."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")
@@ -101,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         fonts = load_config(None, tuple(args.config)).terminal.data_path()
         # Redacted, rotated logs in <data_dir>/log, and the ring buffer the technician
         # mode's log screen reads.
-        logs = setup_logging(fonts / "log")
+        # Under systemd (deploy/systemd) the same redacted lines also go to journald.
+        logs = setup_logging(fonts / "log", journal=stderr_is_journal())
         keep_escpos_cache(fonts / "cache")
         # The interactive kiosk shows Home first and starts the simulators and opens the
         # devices right after (Background below); the walk needs everything up first.
@@ -111,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                                    prepare_only=interactive)
             args.config.append(sim.overlay)
         factory = RealTimeDevices(open_now=not interactive)
-        kiosks = build_all(args, device_factory=factory)
+        kiosks = build_all(args, device_factory=factory, notifier=service_notifier(args))
         if sim is not None:
             for kiosk in kiosks:
                 kiosk.services.simenv = sim
@@ -206,13 +217,14 @@ class RealTimeDevices:
         self.devices: Any = None
 
     def __call__(self, config: Any, site: Any, _clock: Any) -> Any:
-        from devices.base import Presence
         from kiosk.clock import SystemClock
-        from kiosk.wiring.devices import build_devices
+        from kiosk.wiring.devices import DEFERRABLE, build_devices
         if self.devices is not None:
-            return {kind: device for kind, device in self.devices.items()
-                    if site.presence(kind) != Presence.ABSENT}
-        self.devices = build_devices(config, site, clock=SystemClock())
+            return self.devices.present_at(site)
+        # Opened later: the cameras and the scanner are built then too (OpenCV and NumPy
+        # off the path to an interactive Home).
+        self.devices = build_devices(config, site, clock=SystemClock(),
+                                     defer=() if self.open_now else DEFERRABLE)
         if self.open_now:
             self.devices.open_all()
         return self.devices

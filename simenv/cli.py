@@ -9,6 +9,7 @@
         place-card [PROFILE] [--no-photo] | remove-card | card-fault NAME |
         place-sscard | remove-sscard |
         printer-fault NAME | printer-ok | camera-scene KIND NAME |
+        present-code [PROFILE] | issue-code [PROFILE] | scan-code TEXT | scanner-fault NAME |
         backoffice-down | backoffice-up | receipts | state
 
 The control socket (``<run>/simenv.sock``, path in simenv.json) takes one JSON
@@ -60,6 +61,19 @@ def dispatch(env: SimEnvironment, request: dict[str, Any]) -> dict[str, Any]:
         result = env.printer_ok()
     elif op == "camera_scene":
         result = str(env.camera_scene(str(request["kind"]), str(request["name"])))
+    elif op == "present_code":  # 亮码: the answer does not repeat the code (a credential)
+        env.present_code(str(request.get("profile", "resident")),
+                         ttl_s=int(request.get("ttl_s", 90)),
+                         photo=bool(request.get("photo", True)))
+        result = {"presented": True, "ttl_s": int(request.get("ttl_s", 90))}
+    elif op == "issue_code":
+        result = env.issue_code(str(request.get("profile", "resident")),
+                                ttl_s=int(request.get("ttl_s", 90)),
+                                photo=bool(request.get("photo", True)))
+    elif op == "scan_code":
+        env.scan_code(str(request["text"]))
+    elif op == "scanner_fault":
+        env.scanner_fault(str(request["name"]))
     elif op == "backoffice_down":
         env.backoffice_down()
     elif op == "backoffice_up":
@@ -114,10 +128,14 @@ def _ctl_request(args: argparse.Namespace) -> dict[str, Any]:
         raise SimulationError("no command given")
     op, rest = words[0], words[1:]
     request: dict[str, Any] = {"op": op}
-    if op == "place_card":
+    if op == "place_card" or op in ("present_code", "issue_code"):
         request["profile"] = rest[0] if rest else "resident"
         request["photo"] = not args.no_photo
-    elif op in ("card_fault", "printer_fault"):
+    elif op == "scan_code":
+        if len(rest) != 1:
+            raise SimulationError("scan-code needs TEXT (what the scanner reads)")
+        request["text"] = rest[0]
+    elif op in ("card_fault", "printer_fault", "scanner_fault"):
         if not rest:
             raise SimulationError(f"{op.replace('_', '-')} needs a NAME")
         request["name"] = rest[0]
@@ -154,7 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--json", action="store_true", help="print one JSON line")
     ctl = sub.add_parser("ctl", help="control a running environment")
     ctl.add_argument("--dir", default=DEFAULT_DIR)
-    ctl.add_argument("--no-photo", action="store_true", help="place-card without a photo")
+    ctl.add_argument("--no-photo", action="store_true",
+                     help="place-card (present-code, issue-code) without a photo")
     ctl.add_argument("command", nargs="+", help="e.g. place-card resident")
     args = p.parse_args(argv)
     try:

@@ -10,6 +10,12 @@
 * the ESC/POS printer emulator on a free TCP port, rendering each job to
   ``<dir>/receipts/job-NNNN.png`` (a previous run's receipts are removed);
 
+and in-process, the QR/barcode scanner (亮码) on a pty behind the stable symlink
+``<run>/codescanner-tty`` (:class:`devices.codescanner.simulator.SerialScannerSim`):
+``present_code(profile)`` has the back office issue an identity code for a card
+profile's person (with the holder's photo) and shows it to the scanner, as a citizen
+holds up their phone; ``scan_code(text)`` shows any text;
+
 and in-process, the scenes of the two simulated cameras (files that the real
 OpenCV driver's simulator source ``sim:dir:PATH`` shows; see
 :mod:`simenv.scenes` for the photos, the matching card photo and the
@@ -58,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from devices.codescanner.simulator import SerialScannerSim
 from kiosk.config.model import ROOT, KioskConfig, load_config, resolve
 from kiosk.errors import SimulationError
 from kiosk.fonts import FALLBACK_FACES
@@ -135,6 +142,7 @@ class SimEnvironment:
         self.scenes: SceneKit | None = None
         self._pcsc = PcscSim(self.log_dir)
         self._bo_env: dict[str, str] = {}
+        self._codescanner: SerialScannerSim | None = None
 
     # -- paths -------------------------------------------------------------------------
     @property
@@ -148,6 +156,10 @@ class SimEnvironment:
     @property
     def printer_socket(self) -> Path:
         return self.run_dir / "printer.sock"
+
+    @property
+    def codescanner_link(self) -> Path:
+        return self.run_dir / "codescanner-tty"
 
     @property
     def control_socket(self) -> Path:
@@ -241,6 +253,8 @@ class SimEnvironment:
                      "--paper", str(base.devices.printer.paper_mm),
                      *(arg for face in FALLBACK_FACES for arg in ("--font", str(face.path)))])
         self.scenes.start()
+        self._codescanner = SerialScannerSim(self.codescanner_link)
+        self._codescanner.plug()
         if provision is not None:
             self._finish(provision)
             marker.touch()
@@ -269,6 +283,9 @@ class SimEnvironment:
             self._control.close()
             self._control = None
         self._pcsc.stop()
+        if self._codescanner is not None:
+            self._codescanner.unplug()
+            self._codescanner = None
         for name in reversed(list(self._children)):
             self._children.pop(name).stop()
         if self._own_run_dir:
@@ -323,6 +340,7 @@ class SimEnvironment:
                 "doccam": {"driver": "opencv",
                            "source": f"sim:dir:{self._scene_dir('doccam')}"},
                 "scanner": {"driver": "doccam"},
+                "codescanner": {"driver": "serial", "port": str(self.codescanner_link)},
             },
             "backoffice": {"url": self.backoffice_url, "secret_file": str(self.secret_file)},
             "outbox": {"path": str(self.dir / "outbox.sqlite3"),
@@ -420,6 +438,58 @@ class SimEnvironment:
             raise SimulationError(f"backoffice.cli {' '.join(args)}: {done.stderr[-500:]}")
         return done.stdout
 
+    # -- 亮码 ------------------------------------------------------------------------------
+    def issue_code(self, profile: str = "resident", *, ttl_s: int = 90,
+                   photo: bool = True) -> str:
+        """An identity code from the back office for the person of a card profile (the
+        holder's photo with it, for the face check), as the platform gives a citizen."""
+        from devices.idcard.profiles import builtin_profiles
+
+        card = builtin_profiles().get(profile)
+        if card is None:
+            raise SimulationError(f"unknown card profile {profile!r}")
+        f = card.fields
+        args = ["identity-code", "issue", "--id-number", f["id_number"], "--name", f["name"],
+                "--sex", f.get("sex", "0"), "--nation", f.get("nation", ""),
+                "--address", f.get("address", ""), "--card-type", card.card_type.value,
+                "--ttl", str(ttl_s)]
+        if f.get("birth"):
+            args += ["--birth", _iso(f["birth"])]
+        valid_to = f.get("valid_to", "")
+        if valid_to and valid_to.isdigit():
+            args += ["--valid-to", _iso(valid_to)]
+        elif valid_to:
+            args.append("--long-term")
+        if photo and self.scenes is not None:
+            self.scenes.wait_prepared()
+            if self.scenes.card_photo is not None:
+                args += ["--photo", str(self.scenes.card_photo)]
+        return self.backoffice_cli(*args).strip()
+
+    def scan_code(self, text: str) -> None:
+        """The scanner reads ``text`` (an identity code, or any other QR or barcode)."""
+        if self._codescanner is None:
+            raise SimulationError("the environment is not started")
+        self._codescanner.present(text)
+
+    def present_code(self, profile: str = "resident", *, ttl_s: int = 90,
+                     photo: bool = True) -> str:
+        """A citizen holds up a fresh identity code: issued, then read by the scanner."""
+        code = self.issue_code(profile, ttl_s=ttl_s, photo=photo)
+        self.scan_code(code)
+        return code
+
+    def scanner_fault(self, name: str) -> None:
+        """``partial`` (half a code, then silence), ``garbage``, ``unplug``, ``plug``."""
+        sim = self._codescanner
+        if sim is None:
+            raise SimulationError("the environment is not started")
+        actions = {"partial": lambda: sim.partial("ZJID1." + "x" * 32),
+                   "garbage": sim.garbage, "unplug": sim.unplug, "plug": sim.plug}
+        if name not in actions:
+            raise SimulationError(f"unknown scanner fault {name!r} ({', '.join(actions)})")
+        actions[name]()
+
     def receipts(self) -> list[Path]:
         """Rendered receipts, oldest first (``job-NNNN.png``; ``-incomplete`` when cut short)."""
         return sorted(self.receipts_dir.glob("job-*.png"))
@@ -432,6 +502,7 @@ class SimEnvironment:
             "dir": str(self.dir), "overlay": str(self.overlay),
             "control": str(self.control_socket) if self._control else None,
             "idcard": {"port": str(self.idcard_link), "control": str(self.idcard_socket)},
+            "codescanner": {"port": str(self.codescanner_link)},
             "printer": {"host": "127.0.0.1", "port": self.printer_port,
                         "control": str(self.printer_socket), "receipts": str(self.receipts_dir)},
             "cameras": {k: {"dir": str(self._scene_dir(k)),
@@ -442,3 +513,7 @@ class SimEnvironment:
             "sscard": self.sscard,
             "processes": children,
         }
+
+
+def _iso(yyyymmdd: str) -> str:
+    return f"{yyyymmdd[:4]}-{yyyymmdd[4:6]}-{yyyymmdd[6:8]}"

@@ -39,8 +39,9 @@ from kiosk.privacy import mask_id
 
 router = APIRouter(tags=["applicants"])
 
-#: Methods that tie the request to the person at the terminal; "staff" does not.
-VERIFYING_METHODS = frozenset({"card+face", "card", "sscard"})
+#: Methods that tie the request to the person at the terminal (a card read, an identity
+#: code resolved here, with or without the face check); "staff" does not.
+VERIFYING_METHODS = frozenset({"card+face", "card", "sscard", "code+face", "code"})
 #: Per terminal (see backoffice/ratelimit.py): a kiosk serves a citizen every minute or two.
 VERIFICATIONS = Limit("verifications", 30, timedelta(minutes=10))
 LISTINGS = Limit("applicant-listings", 30, timedelta(minutes=10))

@@ -47,7 +47,7 @@ def list_requests(request: Request, _who: CaseWorker,
 
 @router.post("/staff/assist/{request_id}/close", response_model=AssistTicket,
              responses=errors(*STAFF))
-async def close_request(request: Request, request_id: Annotated[int, Path(ge=1)],
+async def close_request(request: Request, request_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
                         who: CaseWorker) -> AssistTicket:
     now = settings(request).clock.now()
     return await run_in_threadpool(lambda: assist.close_request(

@@ -23,12 +23,13 @@ from devices.camera.simulator import (
     StillScene,
     VideoFileScene,
 )
+from devices.camera.sources import check_source
 from devices.settings import CameraConfig
 from kiosk.clock import Clock
-from kiosk.errors import ConfigError
 
 
 def simulator_scene(spec: str, size: tuple[int, int]) -> Scene:
+    check_source(spec)
     kind, _, arg = spec.removeprefix("sim:").partition(":")
     if kind == "dir":
         return DirectoryScene(resolve_path(arg), size=size)
@@ -39,9 +40,7 @@ def simulator_scene(spec: str, size: tuple[int, int]) -> Scene:
         if path.suffix.lower() in IMAGE_SUFFIXES:
             return StillScene([path], size=size)
         return VideoFileScene(path)
-    raise ConfigError("config/kiosk.yaml", "devices.*.source",
-                      f"unknown simulator source {spec!r} (sim:dir:PATH, sim:doc:SEED, "
-                      "sim:file:PATH)")
+    raise AssertionError(kind)  # check_source knows every kind above
 
 
 def make_camera(config: CameraConfig, *, clock: Clock, name: str = "camera",

@@ -1,4 +1,5 @@
-"""The ID card reader the configuration names: serial SAM, USB SAM, or a vendor SDK."""
+"""The ID card reader the configuration names: serial SAM, USB SAM, or a vendor SDK
+(the SDT_* or the 华视 CVR_* flavour)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from devices.idcard.sam import Timeouts
 from devices.idcard.sam_serial import SamSerialReader
 from devices.idcard.sam_usb import KNOWN_READERS, SamUsbReader, UsbId
 from devices.idcard.sdk import SdtReader
+from devices.idcard.sdk_cvr import CvrReader
 from devices.settings import IdCardConfig
 from kiosk.clock import Clock
 
@@ -24,6 +26,10 @@ def make_reader(config: IdCardConfig, *, clock: Clock) -> IdCardReader | None:
         return SamUsbReader(clock=clock, ids=ids, interface=config.usb_interface,
                             timeouts=Timeouts(config.find_timeout_s, config.read_timeout_s),
                             poll_interval_s=config.poll_interval_s, photo_decoder=decoder)
+    if config.driver == "sdk" and config.sdk_flavour == "cvr":
+        return CvrReader(clock=clock, library=str(resolve_path(config.sdk_library)),
+                         port=config.sdk_port, poll_interval_s=config.poll_interval_s,
+                         photo_decoder=decoder)
     if config.driver == "sdk":
         return SdtReader(clock=clock, library=str(resolve_path(config.sdk_library)),
                          port=config.sdk_port, poll_interval_s=config.poll_interval_s,

@@ -124,6 +124,10 @@ class ServiceItem(StrictModel):
     signature: bool = False
     keywords: list[str] = Field(default_factory=list)
     tongban: bool = False
+    #: 亮码: the identity may come from an identity code on the citizen's phone instead
+    #: of the card, where the site offers it. Default yes; false where the card itself
+    #: is needed (e.g. items about the ID card).
+    identity_code: bool = True
 
     def material(self, code: str) -> Material | None:
         return next((m for m in self.materials if m.code == code), None)

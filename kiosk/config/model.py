@@ -40,7 +40,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 Language = Literal["zh_CN", "en"]
 HexColour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
-DeviceKind = Literal["idcard", "sscard", "printer", "camera", "doccam", "scanner"]
+DeviceKind = Literal["idcard", "sscard", "printer", "camera", "doccam", "scanner",
+                     "codescanner"]
+#: How a citizen may prove who they are: the ID card (or 社保卡 where the item takes it),
+#: or 亮码, an identity code on their phone read by the code scanner (docs/identity-codes.md).
+IdentityMethod = Literal["card", "code"]
 
 
 # --------------------------------------------------------------------------- terminal
@@ -114,6 +118,10 @@ class OutboxConfig(StrictModel):
     max_pending_cases: int = Field(default=500, gt=0)
     max_pending_bytes: int = Field(default=2_000_000_000, gt=0)
     retry: RetryConfig = RetryConfig()
+    #: Who delivers the outbox: ``thread``, a thread of the UI process (scripts/run);
+    #: ``service``, the case-sender service (kiosk-sender.service on a terminal,
+    #: ``python -m kiosk.service.sender``): the UI only stores cases and wakes it.
+    sender: Literal["thread", "service"] = "thread"
 
 
 class FaceConfig(StrictModel):
@@ -235,6 +243,25 @@ class SiteProfile(StrictModel):
     elderly_mode_default: bool = False
     services: SiteServices = SiteServices()
     voice: VoiceProfile = VoiceProfile()
+    #: What the identity step offers: ``card`` always; ``code`` (亮码) needs the site's
+    #: code scanner (``devices: codescanner``); items may refuse it (catalog identity_code).
+    identity_methods: list[IdentityMethod] = Field(default=["card"], min_length=1)
+
+    @pydantic.model_validator(mode="after")
+    def _identity_methods(self) -> SiteProfile:
+        if "card" not in self.identity_methods:
+            raise ValueError("identity_methods must include card (the ID card reader)")
+        if len(set(self.identity_methods)) != len(self.identity_methods):
+            raise ValueError("identity_methods lists a method twice")
+        if "code" in self.identity_methods and self.presence("codescanner") is Presence.ABSENT:
+            raise ValueError("identity_methods code needs a code scanner: add "
+                             "codescanner: optional (or required) under devices")
+        return self
+
+    @property
+    def offers_code(self) -> bool:
+        """亮码 is offered on the identity step (where the item allows it)."""
+        return "code" in self.identity_methods
 
     @pydantic.model_validator(mode="after")
     def _default_language_offered(self) -> SiteProfile:

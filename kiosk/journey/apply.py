@@ -25,7 +25,8 @@ material_ticked(code, ticked=True), material_deferred(code, deferred=True),
 page_added(data, content_type), page_retaken(index, data), page_deleted(index),
 field_set(name, value), signed(png), rated(score, reasons), staff_verified(staff).
 Device/runner triggers: card_read(identity), card_failed(error, final),
-card_removed, face_ok(score), face_failed(reason), face_unavailable(reason),
+card_removed, code_scanned(code), code_unreadable, code_ok(identity), code_failed(error),
+face_ok(score), face_failed(reason), face_unavailable(reason),
 error(error), timeout, submit_ok/submit_queued(outcome), submit_failed(error),
 printed, print_failed(error).
 """
@@ -35,7 +36,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from kiosk.catalog import forms
 from kiosk.clock import CST, Clock
@@ -61,6 +62,7 @@ from kiosk.submission.cases import (
     Verification,
     VerificationMethod,
 )
+from kiosk.submission.identitycode import looks_like_code
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,9 @@ class Journey(DeviceEvents):
         self.settings = settings
         self._clock = clock
         self.data = JourneyData()
-        self.table = journey_table(plan)
+        #: 亮码 on the identity step: the site offers it and every item accepts it.
+        self.offers_code = plan.accepts_code and settings.code_identity
+        self.table = journey_table(plan, code=self.offers_code)
         effects: dict[str, Callable[[Event], None]] = {
             name[len("_fx_"):]: getattr(self, name) for name in dir(self)
             if name.startswith("_fx_")}
@@ -153,7 +157,9 @@ class Journey(DeviceEvents):
             "final_failure": lambda e: bool(e.get("final")),
             "has_outcome": lambda e: bool(self.data.outcome and self.data.outcome.kiosk_refs),
             "card_must_stay": lambda e: (self.settings.card_must_stay
-                                         and self._card_type() is not None),
+                                         and self._card_type() is not None
+                                         and self.data.identity_source == "card"),
+            "code_well_formed": lambda e: looks_like_code(str(e.get("code") or "")),
             "has_entered_data": lambda e: self.data.entered_anything(),
         }
         with_arg: dict[str, Callable[[str], bool]] = {
@@ -200,13 +206,42 @@ class Journey(DeviceEvents):
 
     # ------------------------------------------------------------------ effects
     def _fx_take_card(self, e: Event) -> None:
-        self.data.identity = e.get("identity")
+        self._take_identity(e.get("identity"), "card")
+
+    def _take_identity(self, identity: Identity, source: Literal["card", "code"]) -> None:
+        self.data.identity = identity
+        self.data.identity_source = source
         self.data.notice = None
         if not self.plan.needs_face:
             method: VerificationMethod = (
+                "code" if source == "code" else
                 "sscard" if self._card_type() is CardType.SOCIAL_SECURITY else "card")
             self.data.verification = Verification(method, None, self._clock.now())
         self.data.form = self._prefill()
+
+    # 亮码: the code waits in the journey only while the back office resolves it.
+    def _fx_take_code(self, e: Event) -> None:
+        self.data.code = str(e.get("code"))
+        self.data.notice = None
+
+    def _fx_reject_code(self, e: Event) -> None:
+        self.data.notice = "workflow.code.unknown"
+
+    def _fx_note_code_unreadable(self, e: Event) -> None:
+        self.data.notice = "workflow.code.unreadable"
+
+    def _fx_take_code_identity(self, e: Event) -> None:
+        self.data.code = None
+        self._take_identity(e.get("identity"), "code")
+
+    def _fx_reject_code_identity(self, e: Event) -> None:
+        self.data.code = None
+        self.data.notice = self.card_problem(e.get("identity"))
+
+    def _fx_note_code_failed(self, e: Event) -> None:
+        self.data.code = None
+        key = _key(e.get("error"), "workflow.code.offline")
+        self.data.notice = key if key.startswith("workflow.code.") else "workflow.code.offline"
 
     def _fx_reject_card(self, e: Event) -> None:
         self.data.notice = self.card_problem(e.get("identity"))
@@ -219,8 +254,10 @@ class Journey(DeviceEvents):
 
     def _fx_take_face(self, e: Event) -> None:
         score = e.get("score")
+        method: VerificationMethod = ("code+face" if self.data.identity_source == "code"
+                                      else "card+face")
         self.data.verification = Verification(
-            "card+face", float(score) if score is not None else None, self._clock.now())
+            method, float(score) if score is not None else None, self._clock.now())
 
     def _fx_count_face_failure(self, e: Event) -> None:
         self.data.face_failures += 1
@@ -244,6 +281,7 @@ class Journey(DeviceEvents):
 
     def _fx_forget_identity(self, e: Event) -> None:
         self.data.identity = None
+        self.data.identity_source = None
         self.data.verification = None
         self.data.form = {}
 

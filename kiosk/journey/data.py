@@ -52,12 +52,15 @@ class JourneySettings:
     face_fallback: FaceFallback = "staff"
     #: Ends the session when the card leaves the reader after it was read.
     card_must_stay: bool = True
+    #: 亮码: the site offers identity codes and has a code scanner (items may still refuse).
+    code_identity: bool = False
 
     @classmethod
-    def from_config(cls, config: KioskConfig, site_id: str) -> JourneySettings:
+    def from_config(cls, config: KioskConfig, site_id: str, *,
+                    code_identity: bool = False) -> JourneySettings:
         return cls(site_id=site_id, terminal_id=config.terminal.id,
                    face_max_attempts=config.face.max_attempts,
-                   face_fallback=config.face.fallback)
+                   face_fallback=config.face.fallback, code_identity=code_identity)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ class JourneyData:
     """Everything the citizen handed over in this journey; memory only."""
 
     identity: Identity | None = None
+    #: Where the identity came from: the card on the reader, or an identity code (亮码).
+    identity_source: Literal["card", "code"] | None = None
+    #: The identity code being resolved (code_checking); dropped once it is answered.
+    code: str | None = None
     verification: Verification | None = None
     face_failures: int = 0
     ticked: set[str] = field(default_factory=set)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from devices.base import DeviceState, DeviceStatus
+from devices.codescanner.base import CodeScanned, ScanEvent
 from devices.idcard.base import CardEvent, CardFailed, CardInserted
 from kiosk.errors import DeviceUnavailable
 from kiosk.journey.data import FaceStepLike
@@ -35,6 +36,21 @@ class DeviceEvents:
         if isinstance(event, CardFailed):
             return self.fire("card_failed", error=event.error, final=event.final)
         return self.fire("card_removed")
+
+    def on_scan_event(self, event: ScanEvent) -> Change | None:
+        """A code scanner event (devices/codescanner/base.py): ``code_scanned`` with the
+        code's text, or ``code_unreadable`` for a partial or garbled scan. Only while
+        the journey takes codes; elsewhere the table lets them go."""
+        if isinstance(event, CodeScanned):
+            trigger, data = "code_scanned", {"code": event.code.text}
+        else:
+            trigger, data = "code_unreadable", {}
+        if trigger not in self.allowed():
+            return None
+        return self.fire(trigger, **data)
+
+    def allowed(self) -> tuple[str, ...]:
+        raise NotImplementedError
 
     def device_needed(self) -> str | None:
         """The device kind the current step cannot do without (catalog DeviceKind)."""

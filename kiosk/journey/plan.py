@@ -37,6 +37,8 @@ class Plan:
     accepts_sscard: bool
     signature: bool
     bundle_code: str | None = None
+    #: 亮码 accepted (every item of a bundle must accept it).
+    accepts_code: bool = True
 
     @property
     def asked_materials(self) -> tuple[Material, ...]:
@@ -79,7 +81,7 @@ def plan_item(item: ServiceItem) -> Plan:
     return Plan(code=item.code, name=item.name, items=(item,),
                 materials=tuple(item.materials), form=tuple(item.form),
                 needs_face=item.needs_face, accepts_sscard=item.accepts_sscard,
-                signature=item.signature)
+                signature=item.signature, accepts_code=item.identity_code)
 
 
 def plan_bundle(bundle: Bundle, catalog: Catalog) -> Plan:
@@ -92,7 +94,8 @@ def plan_bundle(bundle: Bundle, catalog: Catalog) -> Plan:
                 materials=tuple(bundle.materials(catalog)), form=tuple(fields.values()),
                 needs_face=any(i.needs_face for i in items),
                 accepts_sscard=all(i.accepts_sscard for i in items),
-                signature=any(i.signature for i in items), bundle_code=bundle.code)
+                signature=any(i.signature for i in items), bundle_code=bundle.code,
+                accepts_code=all(i.identity_code for i in items))
 
 
 def plan_for(code: str, catalog: Catalog) -> Plan:

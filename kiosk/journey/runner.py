@@ -10,6 +10,8 @@ printer) so it can be tested without devices and wired by ``kiosk/wiring/build.p
   ``submit_ok`` when every case got one, ``submit_queued`` otherwise (the
   receipt says "forwarded"), ``submit_failed`` when a case could not be stored.
 * entering ``printing``: one 受理回执 per case; ``printed`` or ``print_failed``.
+* entering ``code_checking`` (亮码): the back office resolves the code;
+  ``code_ok`` with the identity or ``code_failed`` with the reason.
 
 ``dispatch`` runs the work off the UI thread (the app passes a worker-thread
 launcher; tests run inline) and ``deliver`` brings the resulting trigger back
@@ -28,10 +30,12 @@ from kiosk.catalog import ServiceItem
 from kiosk.catalog.workdays import WorkCalendar
 from kiosk.clock import CST, Clock
 from kiosk.errors import ConfigError, KioskError
+from kiosk.identity import Identity
 from kiosk.journey.apply import Journey, SubmitOutcome
 from kiosk.journey.machine import Change
 from kiosk.receipts.inputs import Collection, OwedMaterial, ReceiptInput
 from kiosk.submission.cases import Case
+from kiosk.submission.identitycode import IdentityCodeError
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,12 @@ class DeliveryWaiter(Protocol):
     def submit_and_wait(self, ref: str, timeout_s: float) -> Delivered | None: ...
 
 
+class CodeResolver(Protocol):
+    """``kiosk.submission.identitycode.CodeResolver``: 亮码 -> Identity, or an error."""
+
+    def resolve(self, code: str) -> Identity: ...
+
+
 class ReceiptPrinter(Protocol):
     """Builds the document (kiosk.receipts.builders.build_acceptance) and prints it."""
 
@@ -84,8 +94,10 @@ class JourneyRunner:
     def __init__(self, journey: Journey, *, queue: CaseQueue, waiter: DeliveryWaiter | None,
                  printer: ReceiptPrinter, context: ReceiptContext, clock: Clock,
                  submit_wait_s: float = 8.0, dispatch: Callable[[Work], None] = inline,
-                 deliver: Callable[[Work], None] = inline) -> None:
+                 deliver: Callable[[Work], None] = inline,
+                 codes: CodeResolver | None = None) -> None:
         self.journey = journey
+        self._codes = codes
         self._queue = queue
         self._waiter = waiter
         self._printer = printer
@@ -109,6 +121,8 @@ class JourneyRunner:
             self._dispatch(self._submit)
         elif change.dest == "printing":
             self._dispatch(self._print)
+        elif change.dest == "code_checking":
+            self._dispatch(self._resolve_code)
 
     def _fire(self, trigger: str, **data: Any) -> None:
         def work() -> None:
@@ -120,6 +134,20 @@ class JourneyRunner:
             self.journey.fire(trigger, **data)
 
         self._deliver(work)
+
+    # ------------------------------------------------------------------ 亮码
+    def _resolve_code(self) -> None:
+        """Ask the back office who the code stands for; ``code_ok`` or ``code_failed``."""
+        code = self.journey.data.code
+        try:
+            if self._codes is None or code is None:
+                raise IdentityCodeError("no back office to resolve identity codes",
+                                        i18n_key="workflow.code.offline")
+            identity = self._codes.resolve(code)
+        except KioskError as exc:
+            self._fire("code_failed", error=exc)
+            return
+        self._fire("code_ok", identity=identity)
 
     # ------------------------------------------------------------------ submit
     def _submit(self) -> None:

@@ -21,6 +21,7 @@ from kiosk.journey.apply import Journey, JourneySettings
 from kiosk.journey.plan import plan_for
 from kiosk.journey.runner import (
     CaseQueue,
+    CodeResolver,
     DeliveryWaiter,
     JourneyRunner,
     ReceiptContext,
@@ -44,6 +45,11 @@ class JourneyStarter:
     submit_wait_s: float = 8.0
     dispatch: Callable[[Work], None] = inline
     deliver: Callable[[Work], None] = inline
+    #: 亮码: resolves identity codes through the back office (None: not offered).
+    codes: CodeResolver | None = None
+    #: 亮码: whether the code scanner can read now; a journey starting while it is
+    #: unplugged offers the card alone (None: always, as far as the settings say).
+    code_ready: Callable[[], bool] | None = None
     #: The journey under way (at most one: one citizen at a time).
     current: Journey | None = field(default=None, init=False)
     _binding: JourneyBinding | None = field(default=None, init=False, repr=False)
@@ -52,12 +58,16 @@ class JourneyStarter:
     def start(self, code: str, *, lang: str | None = None) -> Journey:
         """A fresh journey for an item or bundle code; any earlier one is wiped first."""
         self.stop()
-        journey = Journey(plan_for(code, self.catalog), self.settings, clock=self.clock)
+        settings = self.settings
+        if settings.code_identity and self.code_ready is not None and not self.code_ready():
+            settings = replace(settings, code_identity=False)
+        journey = Journey(plan_for(code, self.catalog), settings, clock=self.clock)
         context = self.context if lang is None else replace(self.context, lang=lang)
         self._runner = JourneyRunner(journey, queue=self.queue, waiter=self.waiter,
                                      printer=self.printer, context=context, clock=self.clock,
                                      submit_wait_s=self.submit_wait_s,
-                                     dispatch=self.dispatch, deliver=self.deliver)
+                                     dispatch=self.dispatch, deliver=self.deliver,
+                                     codes=self.codes)
         self._binding = JourneyBinding(journey, self.session)
         self.current = journey
         return journey

@@ -20,6 +20,9 @@ Shape of every item journey (steps come from the plan, in this order)::
   ``home`` cancels. Guard *and effect* names may be joined with ``&``.
 * After the case is in the outbox (``printing``, ``reprint``) nothing can
   cancel it: ``home``, ``timeout`` and card removal lead to ``done``.
+* 亮码 (``code=True``): ``code_scanned`` on the identity step goes to ``code_checking``
+  while the back office resolves it; ``code_ok`` continues as ``card_read`` would,
+  ``code_failed`` returns to the identity step with the reason (docs/identity-codes.md).
 * ``leave`` is the citizen's 取消办理 (or the shell's 首页): it ends at once while
   nothing was handed over yet, otherwise it only asks (``leave_asked``) and the
   screen shows the question; ``cancel`` then ends, ``stay`` takes the question away.
@@ -76,12 +79,31 @@ _NEXT_GUARD = {"checklist": "checklist_complete", "form": "form_valid",
                "signature": "has_signature", "review": None, "rating": None}
 
 
-def journey_table(plan: Plan) -> Table:
+def _code_rows(after_identity: str) -> list[Transition]:
+    """亮码 on the identity step: a code read by the scanner is resolved by the back office
+    (``code_checking``, the runner's work); its identity continues the journey exactly as
+    a card's would, a refusal returns to the identity step saying why."""
+    return [
+        row("code_scanned", "identity", "code_checking", guard="code_well_formed",
+            effect="take_code"),
+        row("code_scanned", "identity", SAME, effect="reject_code"),
+        row("code_unreadable", "identity", SAME, effect="note_code_unreadable"),
+        row("code_ok", "code_checking", after_identity, guard="card_ok",
+            effect="take_code_identity"),
+        row("code_ok", "code_checking", "identity", effect="reject_code_identity"),
+        row("code_failed", "code_checking", "identity", effect="note_code_failed"),
+    ]
+
+
+def journey_table(plan: Plan, *, code: bool = False) -> Table:
+    """``code``: the identity step also takes 亮码 (the site offers it, the plan accepts it)."""
     steps = plan.steps
     after_identity = steps[1]
     after_face = steps[2] if plan.needs_face else after_identity
     working = (*steps, "face_fallback")
-    states = (*working, "error", "submitting", "submit_failed", *POST_SUBMIT, *sorted(FINAL))
+    checking = ("code_checking",) if code else ()
+    states = (*working, *checking, "error", "submitting", "submit_failed", *POST_SUBMIT,
+              *sorted(FINAL))
     rows: list[Transition] = [
         row("card_read", "identity", after_identity, guard="card_ok", effect="take_card"),
         row("card_read", "identity", SAME, effect="reject_card"),
@@ -91,6 +113,8 @@ def journey_table(plan: Plan) -> Table:
         row("card_failed", "identity", "error", guard="final_failure", effect="enter_error"),
         row("card_failed", "identity", SAME, effect="note_card_failed"),
     ]
+    if code:
+        rows += _code_rows(after_identity)
     if plan.needs_face:
         rows += [
             row("face_ok", "face", after_face, effect="take_face"),
@@ -159,7 +183,7 @@ def journey_table(plan: Plan) -> Table:
         rows += [row("back", "error", t.dest, guard=_guard(resume, t.guard),
                      effect=_guard("leave_error", t.effect))
                  for t in backs if state in t.sources]
-    leaving = (*working, "error", "submit_failed")
+    leaving = (*working, *checking, "error", "submit_failed")
     after_card = (*steps[1:], "face_fallback", "error")
     rows += [
         row("leave", leaving, SAME, guard="has_entered_data", effect="ask_leave"),
@@ -171,10 +195,13 @@ def journey_table(plan: Plan) -> Table:
         row("timeout", ("submitting", "printing"), SAME),
         row("timeout", "reprint", "done"),
         row("card_removed", after_card, "card_gone", guard="card_must_stay"),
-        row("card_removed", (*after_card, "submitting", "submit_failed", *POST_SUBMIT), SAME),
+        row("card_removed", (*after_card, *checking, "submitting", "submit_failed",
+                             *POST_SUBMIT), SAME),
         row("card_read", ANY, SAME),
         row("card_failed", ANY, SAME),
     ]
+    if code:  # a code shown anywhere else is read and let go
+        rows += [row("code_scanned", ANY, SAME), row("code_unreadable", ANY, SAME)]
     return Table(name=f"journey {plan.code}", states=states, initial="identity",
                  transitions=tuple(rows), final=FINAL)
 
@@ -190,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m kiosk.journey.tables")
     parser.add_argument("code", help="an item or bundle code, or query, ticket, certificate")
+    parser.add_argument("--identity-code", action="store_true",
+                        help="as at a site that offers 亮码 (identity codes)")
     args = parser.parse_args(argv)
     if args.code in ("query", "ticket", "certificate"):
         from kiosk.desk import journeys as ws
@@ -204,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError:
         print(f"no item or bundle {args.code!r} in the catalog", file=sys.stderr)
         return 2
-    print(journey_table(plan).describe())
+    print(journey_table(plan, code=args.identity_code and plan.accepts_code).describe())
     return 0
 
 

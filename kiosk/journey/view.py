@@ -32,6 +32,8 @@ INPUT_FOR = {"number": "numeric", "phone": "phone", "id_number": "id_keypad",
 
 def _step(state: str, resume: str | None) -> str:
     base = resume if state == "error" and resume else state
+    if base == "code_checking":  # 亮码 being resolved: still the identity step
+        return "identity"
     return base.split(":", 1)[0]
 
 
@@ -39,6 +41,8 @@ def journey_view(journey: Journey, lang: str) -> dict[str, Any]:
     plan, data, state = journey.plan, journey.data, journey.state
     steps = plan.steps
     current = data.resume_state if state == "error" and data.resume_state else state
+    if current == "code_checking":
+        current = "identity"
     view: dict[str, Any] = {
         "journey": "item",
         "code": plan.code,
@@ -61,9 +65,16 @@ def journey_view(journey: Journey, lang: str) -> dict[str, Any]:
 
 
 def _identity(j: Journey, lang: str) -> dict[str, Any]:
-    return {"accepts_sscard": j.plan.accepts_sscard,
-            "message": "workflow.identity.place_card_or_sscard" if j.plan.accepts_sscard
-            else "workflow.identity.place_card"}
+    checking = j.state == "code_checking"
+    message = ("workflow.code.checking" if checking else
+               "workflow.identity.card_or_code" if j.offers_code else
+               "workflow.identity.place_card_or_sscard" if j.plan.accepts_sscard
+               else "workflow.identity.place_card")
+    # accepts_code: both ways are shown (刷身份证 / 亮码); scan_code: the code scanner is
+    # to be on now (the identity step only; a code read anywhere else is let go)
+    return {"accepts_sscard": j.plan.accepts_sscard, "accepts_code": j.offers_code,
+            "scan_code": j.offers_code and j.state == "identity", "checking": checking,
+            "message": message}
 
 
 def _face(j: Journey, lang: str) -> dict[str, Any]:
@@ -192,6 +203,7 @@ def _simple(message: str) -> Any:
 
 _BUILDERS = {
     "identity": _identity,
+    "code_checking": _identity,
     "face": _face,
     "face_fallback": _fallback,
     "checklist": _checklist,

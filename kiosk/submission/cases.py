@@ -35,8 +35,9 @@ MAX_BODY_BYTES = 1024 * 1024
 #: Default budget for all blobs of one case (about 30 scanned A4 pages).
 DEFAULT_CASE_BUDGET = 64 * 1024 * 1024
 
-VerificationMethod = Literal["card+face", "card", "sscard", "staff"]
-_METHODS = ("card+face", "card", "sscard", "staff")
+#: code / code+face: the applicant showed an identity code (亮码) the back office resolved.
+VerificationMethod = Literal["card+face", "card", "sscard", "staff", "code+face", "code"]
+_METHODS = ("card+face", "card", "sscard", "staff", "code+face", "code")
 
 
 def _iso(moment: datetime) -> str:

@@ -23,7 +23,7 @@ import json
 import logging
 import stat
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -105,6 +105,28 @@ class _Stored(_Answer):
 
 class _HeartbeatAck(_Answer):
     server_time: pydantic.AwareDatetime
+
+
+class CodeIdentityAnswer(_Answer):
+    """Who an identity code stands for (API.md IdentityResolved ``identity``)."""
+
+    card_type: str = "resident"
+    name: str
+    id_number: str
+    sex: str = "0"
+    nation: str = ""
+    birth: date | None = None
+    address: str = ""
+    authority: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+    long_term: bool = False
+
+
+class IdentityResolved(_Answer):
+    identity: CodeIdentityAnswer
+    photo_jpeg: str | None = None
+    issued_at: pydantic.AwareDatetime
 
 
 class AssistTicket(_Answer):
@@ -259,7 +281,7 @@ class BackofficeClient:
             raise AuthError(text, status=401)
         if status == 422 and code == "missing_materials":
             raise MissingMaterials(text, missing=missing)
-        raise PermanentError(text, status=status)
+        raise PermanentError(text, status=status, code=code)
 
     def _json(self, model: type[M], content: bytes, what: str) -> M:
         try:
@@ -328,12 +350,23 @@ class BackofficeClient:
                                    headers={"Content-Type": "application/json"})
         return self._json(AssistTicket, content, "POST assist")
 
+    def identity_code(self, code: str) -> IdentityResolved:
+        """亮码: who the code a citizen showed stands for (the code is used up). A refusal
+        is a PermanentError whose ``code`` is code_unknown, code_expired or code_used."""
+        body = json.dumps({"code": code}, ensure_ascii=False).encode()
+        _, content = self._request("POST", f"{API}/identity/code", body=body,
+                                   headers={"Content-Type": "application/json"})
+        return self._json(IdentityResolved, content, "POST identity code")
+
     def heartbeat(self, devices: Mapping[str, Mapping[str, str | None]],
-                  outbox: Mapping[str, int] | None = None) -> datetime:
+                  outbox: Mapping[str, int] | None = None,
+                  release: Mapping[str, Any] | None = None) -> datetime:
         payload: dict[str, Any] = {"time": self._clock.now().isoformat(),
                                    "devices": {k: dict(v) for k, v in devices.items()}}
         if outbox is not None:
             payload["outbox"] = dict(outbox)
+        if release is not None:
+            payload["release"] = dict(release)
         _, content = self._request("POST", f"{API}/terminals/heartbeat",
                                    body=json.dumps(payload).encode(),
                                    headers={"Content-Type": "application/json"})

@@ -2,7 +2,10 @@
 
 Every ``backoffice.heartbeat_interval_s`` a worker thread sends each device's
 state, media status and reason (i18n key) plus the outbox's pending and
-refused counts. Nothing personal: no device ``detail`` text, no case data.
+refused counts, and on an installed terminal the release it runs and the last
+upgrade that was rolled back (``release``: kiosk/service/datastate.py
+``update_report``, written by scripts/install). Nothing personal: no device
+``detail`` text, no case data.
 A failed beat is counted and logged once per outage, never raised: the kiosk
 serves citizens whether or not the back office hears it.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -27,7 +30,8 @@ class HeartbeatClient(Protocol):
     """``kiosk.submission.client.BackofficeClient.heartbeat``."""
 
     def heartbeat(self, devices: Mapping[str, Mapping[str, str | None]],
-                  outbox: Mapping[str, int] | None = None) -> datetime: ...
+                  outbox: Mapping[str, int] | None = None,
+                  release: Mapping[str, Any] | None = None) -> datetime: ...
 
 
 class StatsLike(Protocol):
@@ -72,12 +76,16 @@ def device_health(devices: Mapping[str, Device]) -> dict[str, dict[str, str | No
 class Heartbeat:
     def __init__(self, client: HeartbeatClient, devices: Mapping[str, Device], *,
                  clock: Clock, interval_s: float = 60.0, outbox: OutboxLike | None = None,
-                 poll_s: float = 1.0) -> None:
+                 poll_s: float = 1.0,
+                 release: Callable[[], Mapping[str, Any] | None] | None = None) -> None:
+        """``release``: the running release and the last failed update, read at each
+        beat (None: not an installed terminal, the field is left out)."""
         self._client = client
         self._devices = devices
         self._clock = clock
         self.interval_s = interval_s
         self._outbox = outbox
+        self._release = release
         self._poll_s = poll_s
         self.counters = HeartbeatCounters()
         self._stop = threading.Event()
@@ -95,7 +103,9 @@ class Heartbeat:
         """Send one heartbeat; True when the back office answered."""
         try:
             devices, outbox = self.payload()
-            server_time = self._client.heartbeat(devices, outbox)
+            release = self._release() if self._release is not None else None
+            server_time = self._client.heartbeat(devices, outbox, release) \
+                if release is not None else self._client.heartbeat(devices, outbox)
         except KioskError as exc:
             c = self.counters
             c.failed += 1

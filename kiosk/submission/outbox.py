@@ -21,7 +21,12 @@ blobs are sealed with AES-256-GCM (kiosk/submission/crypto.py); blobs are stored
 SHA-256. Delivered cases keep only their reference, case number and times.
 
 One connection shared by the sender thread and the UI thread, serialised by a
-lock; a lock file keeps a second kiosk process away from the same outbox.
+lock. The *drain lock* (a lock file beside the database) makes one process at a time
+the outbox's drainer: only it may put ``sending`` rows back at open, claim cases and
+checkpoint. A UI whose cases are delivered by the sender service
+(``outbox.sender: service``, kiosk/service/sender.py) opens the outbox with
+``drain=False``: it stores cases and reads their state, and two senders can never
+drain the same outbox at once.
 """
 
 from __future__ import annotations
@@ -66,8 +71,12 @@ _AUTOCHECKPOINT_PAGES = 16384
 
 class Outbox:
     def __init__(self, path: Path, sealer: Sealer, *, ref_prefix: str, clock: Clock,
-                 max_pending_cases: int = 500, max_pending_bytes: int = 2_000_000_000) -> None:
+                 max_pending_cases: int = 500, max_pending_bytes: int = 2_000_000_000,
+                 drain: bool = True) -> None:
+        """``drain``: take the drain lock (:class:`OutboxError` when another process
+        holds it); False: store and read only (the sender service drains)."""
         self.path = path
+        self.drains = drain
         self._sealer = sealer
         self._prefix = ref_prefix
         self._clock = clock
@@ -78,13 +87,13 @@ class Outbox:
         self._ckpt_lock = threading.Lock()
         self._ckpt_conn: sqlite3.Connection | None = None
         self._closed = False
-        self._lockfile = self._take_process_lock(path)
+        self._lockfile = self._take_process_lock(path) if drain else None
         try:
             self._conn = self._connect(path)
             try:
                 migrate(self._conn)
                 self._check_key()
-                recovered = self.recover()
+                recovered = self.recover() if drain else 0
                 # The database and WAL names must survive a power cut as well as their
                 # contents: sync the directory once they both exist.
                 _fsync_dir(path.parent)
@@ -95,7 +104,8 @@ class Outbox:
                 self._conn.close()
                 raise
         except BaseException:
-            self._lockfile.close()
+            if self._lockfile is not None:
+                self._lockfile.close()
             raise
         if recovered:
             log.info("outbox: %d case(s) left in sending put back to pending", recovered)
@@ -103,22 +113,40 @@ class Outbox:
     @classmethod
     def from_config(cls, config: KioskConfig, *, clock: Clock,
                     environ: Mapping[str, str] | None = None,
-                    create_key: bool = False) -> Outbox:
+                    create_key: bool = False, drain: bool = True) -> Outbox:
         path = resolve(config.outbox.path)
         key = outbox_key(resolve(config.outbox.key_file), path,
                          os.environ if environ is None else environ, create=create_key)
         return cls(path, Sealer(key, config.outbox.cipher),
                    ref_prefix=config.terminal.ref_prefix, clock=clock,
                    max_pending_cases=config.outbox.max_pending_cases,
-                   max_pending_bytes=config.outbox.max_pending_bytes)
+                   max_pending_bytes=config.outbox.max_pending_bytes, drain=drain)
 
     # ------------------------------------------------------------------ opening
+
+    @staticmethod
+    def drain_lock_path(path: Path) -> Path:
+        return path.with_name(path.name + ".lock")
+
+    @staticmethod
+    def drained_elsewhere(path: Path) -> bool:
+        """Whether some process holds ``path``'s drain lock (the sender service runs)."""
+        try:
+            with open(Outbox.drain_lock_path(path), "ab") as fh:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        except OSError:
+            return False
+        return False
 
     @staticmethod
     def _take_process_lock(path: Path) -> IO[bytes]:
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fh = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115 - held open
+            fh = open(Outbox.drain_lock_path(path), "ab")  # noqa: SIM115 - held open
         except OSError as exc:
             raise OutboxError(f"{path}: cannot create the outbox: {exc}") from None
         try:
@@ -160,12 +188,14 @@ class Outbox:
             if self._ckpt_conn is not None:
                 self._ckpt_conn.close()
             self._conn.close()
-            self._lockfile.close()
+            if self._lockfile is not None:
+                self._lockfile.close()
             self._closed = True
 
     def checkpoint(self) -> None:
         """Copy committed WAL frames into the database file (PASSIVE: never blocks a
         writer). Called by the sender when idle, on a connection of its own."""
+        self._require_drain("checkpoint")
         with self._ckpt_lock:
             if self._closed:
                 raise OutboxError(f"{self.path}: checkpoint after close")
@@ -208,6 +238,11 @@ class Outbox:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def _require_drain(self, what: str) -> None:
+        if not self.drains:
+            raise OutboxError(f"{self.path}: {what} needs the drain lock (the sender "
+                              "service drains this outbox)")
 
     def _now(self) -> float:
         return self._clock.now().timestamp()
@@ -270,6 +305,7 @@ class Outbox:
 
     def claim_next(self) -> OutboxItem | None:
         """The oldest pending case that is due, moved to ``sending``; None if none is due."""
+        self._require_drain("claim")
         now = self._now()
         with self._tx() as c:
             row = c.execute("SELECT id, ref, payload, attempts FROM cases WHERE state='pending' "

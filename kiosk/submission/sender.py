@@ -51,6 +51,7 @@ from kiosk.submission.client import BackofficeClient
 from kiosk.submission.outbox import Outbox
 from kiosk.submission.outbox_schema import BlobRef, CaseRecord, CaseState, OutboxItem
 from kiosk.submission.reference import require_own_prefix
+from kiosk.submission.remote import RemoteSender
 from kiosk.submission.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -277,11 +278,13 @@ class Sender:
 
 @dataclass
 class Submission:
-    """The outbox, the back-office client and the sender, built together from config."""
+    """The outbox, the back-office client and the sender, built together from config.
+    ``sender`` is the thread of this process, or with ``outbox.sender: service`` the
+    UI's handle on the sender service (kiosk/submission/remote.py)."""
 
     outbox: Outbox
     client: BackofficeClient
-    sender: Sender
+    sender: Sender | RemoteSender
 
     def close(self) -> None:
         self.sender.stop()
@@ -291,19 +294,26 @@ class Submission:
 
 def build_submission(config: KioskConfig, *, clock: Clock, rng: random.Random,
                      environ: Mapping[str, str] | None = None, create_key: bool = False,
-                     session: requests.Session | None = None) -> Submission:
+                     session: requests.Session | None = None,
+                     role: str = "ui") -> Submission:
     """Open the outbox (:class:`OutboxKeyError` if its key is missing or wrong), read
     the terminal secret and build the sender (not started: call ``sender.start()``).
+
+    ``role``: ``"ui"`` follows ``outbox.sender`` (``service``: the outbox is opened
+    without its drain lock and the sender is the service's handle); ``"service"`` is
+    the sender service itself (it always drains).
 
     :class:`ConfigError` for the example reference prefix outside the simulated
     environment (kiosk/submission/reference.py ``require_own_prefix``)."""
     require_own_prefix(config.terminal.ref_prefix, simulated=config.terminal.simulated)
-    outbox = Outbox.from_config(config, clock=clock, environ=environ, create_key=create_key)
+    remote = role == "ui" and config.outbox.sender == "service"
+    outbox = Outbox.from_config(config, clock=clock, environ=environ, create_key=create_key,
+                                drain=not remote)
     try:
         client = BackofficeClient.from_config(config, clock=clock, session=session)
     except BaseException:
         outbox.close()
         raise
-    sender = Sender(outbox, client, RetryPolicy.from_config(config.outbox.retry), clock=clock,
-                    rng=rng)
+    sender: Sender | RemoteSender = RemoteSender(outbox) if remote else Sender(
+        outbox, client, RetryPolicy.from_config(config.outbox.retry), clock=clock, rng=rng)
     return Submission(outbox, client, sender)

@@ -13,7 +13,7 @@ from typing import Any
 
 #: Families of keys that instruct or warn a citizen (workflow, errors, camera guidance).
 _SPOKEN = re.compile(
-    r"^(workflow\.(identity|face|checklist|capture|form|signature|review|rating\.ask|submit|"
+    r"^(workflow\.(identity|code|face|checklist|capture|form|signature|review|rating\.ask|submit|"
     r"receipt|done|error|end|query|ticket|certificate)\b"
     r"|error\.|face\.(guide|challenge|result)\.|document\.guide\.)")
 #: Keys in those families that are labels or technician texts, not instructions.

@@ -27,6 +27,7 @@ from kiosk.catalog import Catalog, ServiceItem, load_catalog
 from kiosk.catalog.availability import Availability, AvailabilityChecker
 from kiosk.clock import Clock, SystemClock
 from kiosk.config.model import KioskConfig, SiteProfile, load_config, load_site, resolve
+from kiosk.service.notify import Notifier
 from kiosk.session import SessionManager
 from kiosk.wiring.services import Services
 
@@ -108,7 +109,7 @@ class Kiosk:
     catalog: Catalog
     translators: Mapping[str, Translate]
     search: Search
-    devices: dict[str, Device]
+    devices: Mapping[str, Device]
     availability: AvailabilityChecker
     session: SessionManager
     clock: Clock
@@ -163,12 +164,14 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
                 devices: Mapping[str, Device] | None = None,
                 device_factory: DeviceFactory | None = None,
                 accepting: Callable[[], bool] | None = None,
-                backoffice_url: str | None = None) -> Kiosk:
+                backoffice_url: str | None = None,
+                notifier: Notifier | None = None) -> Kiosk:
     """Build the kiosk's core. Raises :class:`~kiosk.errors.ConfigError` on bad files.
 
     ``device_factory(config, site, clock)`` builds (and opens) the devices from the
     loaded configuration, e.g. ``kiosk.wiring.devices.open_devices``; ``devices``
-    given directly (tests) are added to what it builds."""
+    given directly (tests) are added to what it builds. ``notifier``: the service
+    manager's socket (``Notifier.from_environ(os.environ)`` in screens/main.py)."""
     from kiosk.i18n.translate import Translator
 
     config = load_config(config_path, tuple(overlays))
@@ -184,13 +187,16 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
 
     search = LazySearch(make_search)
     clock = clock or SystemClock()
-    device_map = dict(device_factory(config, site, clock)) if device_factory else {}
-    device_map.update(devices or {})
+    # The factory's mapping is kept, not copied: a device it builds after Home (the
+    # cameras, see kiosk/wiring/devices.py) must reach everything that looks it up.
+    made: Mapping[str, Device] = device_factory(config, site, clock) if device_factory else {}
+    device_map: Mapping[str, Device] = {**made, **devices} if devices else made
     checker = AvailabilityChecker(site, device_map, accepting or (lambda: True))
-    session = SessionManager(clock, site.idle, list(device_map.values()))
+    session = SessionManager(clock, site.idle, device_map)
     services = Services(config=config, site=site, catalog=catalog, clock=clock,
                         devices=device_map,
-                        texts=lambda lang, key: translators[lang].gettext(key))
+                        texts=lambda lang, key: translators[lang].gettext(key),
+                        notifier=notifier)
     return Kiosk(config=config, site=site, catalog=catalog, translators=translators,
                  search=search, devices=device_map, availability=checker, session=session,
                  clock=clock, services=services,

@@ -226,6 +226,9 @@ KINDS: dict[str, tuple[Runner, tuple[str, ...] | None, int]] = {
     "sscard": (run_sscard, None, 14),
     "codescanner": (run_codescanner, ("driver", "status", "code", "rejected", "problem",
                                       "diagnostics", "ok"), 12),
+    # what a technician calls the QR/barcode scanner (the flatbed kind "scanner" has no check)
+    "scanner": (run_codescanner, ("driver", "status", "code", "rejected", "problem",
+                                  "diagnostics", "ok"), 12),
     "printer": (run_printer, ("driver", "transport", "profile", "status", "test_page", "ok"),
                 10),
     "camera": (run_camera, ("which", "driver", "frames", "fps", "shape", "mean_brightness",

@@ -5,7 +5,8 @@ objects (the device engineers' ``make_*`` functions); the app, ``scripts/run``
 (through :mod:`simenv.environment`'s overlay), ``scripts/diagnose all`` and the
 end-to-end tests all call it, so they all run the same drivers.
 
-Rules, in this order, per kind (``idcard sscard printer camera doccam scanner``):
+Rules, in this order, per kind (``idcard sscard printer camera doccam scanner
+codescanner``):
 
 * the site marks the kind ``absent`` -> no device at all (not in the set);
 * ``driver: none`` -> an :class:`UnavailableDevice` with
@@ -25,6 +26,15 @@ The scanner with ``driver: doccam`` shares the document camera device when the
 site has one (one ``cv2.VideoCapture`` per camera): :meth:`DeviceSet.open_all`
 then opens that camera through the scanner only.
 
+The app builds the cameras and the scanner after Home is on screen
+(``build_devices(..., defer=DEFERRABLE)``): OpenCV and NumPy take about a tenth of a
+second to load, and nothing on Home needs them. Until :meth:`DeviceSet.open_all`
+builds them on the start thread, a :class:`PendingDevice` stands in with the status of
+a device not yet opened and relays the real one's statuses once it exists; the set
+itself (which the kiosk keeps, never a copy) then holds the real device. A camera
+``source`` is still checked at once (devices/camera/sources.py), so a bad one stops
+the start with exit 2.
+
 Nothing here is a singleton: each call builds a fresh :class:`DeviceSet`.
 """
 
@@ -32,15 +42,18 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from devices.base import Device, DeviceState, DeviceStatus, Presence
+from devices.camera.sources import check_source
 from kiosk.clock import Clock
 from kiosk.config.model import CameraConfig, KioskConfig, SiteProfile, load_site
 from kiosk.fonts import FALLBACK_FACES
 
-KINDS = ("idcard", "sscard", "printer", "camera", "doccam", "scanner")
+KINDS = ("idcard", "sscard", "printer", "camera", "doccam", "scanner", "codescanner")
+#: Kinds whose drivers load OpenCV and NumPy: built after Home when the app asks.
+DEFERRABLE = ("camera", "doccam", "scanner")
 REASON_NOT_CONFIGURED = "device.reason.not_configured"
 REASON_LIBRARY = "device.reason.library_missing"
 REASON_NOT_OPENED = "device.reason.not_opened"
@@ -66,17 +79,58 @@ class UnavailableDevice(Device):
         self._set_status(self._fixed)
 
 
+class PendingDevice(Device):
+    """A device to be built when the set is opened: until then the status of a device
+    not yet opened; afterwards it repeats the real device's statuses to whoever
+    listened to it (the shell watches every device from the start)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+    def open(self) -> None:  # DeviceSet.open_all builds the real device instead
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def relay(self, real: Device) -> None:
+        if self.enabled:  # a session began before the device existed
+            real.enable()
+        real.add_listener(lambda _real, status: self._set_status(status))
+        self._set_status(real.status)
+
+
 class DeviceSet(Mapping[str, Device]):
     """The terminal's devices by kind; a read-only mapping plus lifecycle helpers."""
 
     def __init__(self, devices: Mapping[str, Device], *,
-                 opened_by: Mapping[str, str] | None = None) -> None:
+                 opened_by: Mapping[str, str] | None = None,
+                 pending: Callable[[_Built], None] | None = None) -> None:
         self._devices = dict(devices)
         #: kind -> the kind whose open() opens it too (the doccam camera by the scanner).
         self._opened_by = dict(opened_by or {})
+        #: builds the PendingDevice kinds (see build_devices), once, in open_all
+        self._pending = pending
         self._changed = threading.Condition()
         for device in self._devices.values():
             device.add_listener(self._on_status)
+
+    def _build_pending(self) -> None:
+        build, self._pending = self._pending, None
+        if build is None:
+            return
+        built = _Built()
+        built.devices = {k: d for k, d in self._devices.items()
+                         if not isinstance(d, PendingDevice)}
+        build(built)
+        for kind, device in built.devices.items():
+            stand_in = self._devices.get(kind)
+            if isinstance(stand_in, PendingDevice):
+                device.add_listener(self._on_status)
+                self._devices[kind] = device
+                stand_in.relay(device)
+        self._opened_by.update(built.opened_by)
 
     def _on_status(self, _device: Device, _status: DeviceStatus) -> None:
         with self._changed:
@@ -96,7 +150,9 @@ class DeviceSet(Mapping[str, Device]):
     def open_all(self, settle_s: float = SETTLE_S) -> None:
         """Open every device (never raises: failures are states), then wait at most
         ``settle_s`` until each has reported a first status other than "not opened"
-        (the card reader's thread polls once before it knows)."""
+        (the card reader's thread polls once before it knows). Devices left pending
+        by ``build_devices(defer=...)`` are built first."""
+        self._build_pending()
         for kind, device in self._devices.items():
             if self._opened_by.get(kind) in self._devices:
                 continue
@@ -120,6 +176,11 @@ class DeviceSet(Mapping[str, Device]):
     def __exit__(self, *exc: object) -> None:
         self.close_all()
 
+    def present_at(self, site: SiteProfile) -> Mapping[str, Device]:
+        """The devices another site shown by the same process has (the walk's sites
+        share one set): a live view, so a device built later is in it too."""
+        return _SiteView(self, site)
+
     # -- technicians ----------------------------------------------------------
     def statuses(self) -> dict[str, DeviceStatus]:
         return {kind: device.status for kind, device in self._devices.items()}
@@ -131,6 +192,25 @@ class DeviceSet(Mapping[str, Device]):
         """Kinds that are not usable now and the reason key (for logs and tests)."""
         return {k: s.reason for k, s in self.statuses().items()
                 if s.state is DeviceState.UNAVAILABLE}
+
+
+class _SiteView(Mapping[str, Device]):
+    def __init__(self, devices: DeviceSet, site: SiteProfile) -> None:
+        self._devices, self._site = devices, site
+
+    def _kinds(self) -> list[str]:
+        return [k for k in self._devices if self._site.presence(k) is not Presence.ABSENT]
+
+    def __getitem__(self, kind: str) -> Device:
+        if kind not in self._kinds():
+            raise KeyError(kind)
+        return self._devices[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds())
+
+    def __len__(self) -> int:
+        return len(self._kinds())
 
 
 # --------------------------------------------------------------------------- builders
@@ -235,21 +315,46 @@ def _scanner(config: KioskConfig, clock: Clock, built: _Built) -> Device:
     return scanner if scanner is not None else UnavailableDevice("scanner", REASON_NOT_CONFIGURED)
 
 
+def _codescanner(config: KioskConfig, clock: Clock, _built: _Built) -> Device:
+    """The QR/barcode scanner (亮码): serial/USB-CDC or a keyboard wedge."""
+    cfg = config.devices.codescanner
+    return _from_factory("codescanner", cfg.driver, "devices.codescanner.diagnose",
+                         "make_code_scanner", cfg, clock=clock)
+
+
 #: Build order matters: the scanner may share the doccam built before it.
 _BUILDERS: tuple[tuple[str, Builder], ...] = (
     ("idcard", _idcard), ("sscard", _sscard), ("printer", _printer),
     ("camera", _camera), ("doccam", _doccam), ("scanner", _scanner),
+    ("codescanner", _codescanner),
 )
 
 
-def build_devices(config: KioskConfig, site: SiteProfile, *, clock: Clock) -> DeviceSet:
-    """The devices the site has, built but not opened (call ``open_all()``)."""
+def build_devices(config: KioskConfig, site: SiteProfile, *, clock: Clock,
+                  defer: Collection[str] = ()) -> DeviceSet:
+    """The devices the site has, built but not opened (call ``open_all()``). Kinds in
+    ``defer`` (of :data:`DEFERRABLE`) are built by ``open_all()``, a
+    :class:`PendingDevice` standing in until then; their sources are checked now."""
     built = _Built()
+    later: list[tuple[str, Builder]] = []
+    if defer:  # the operator's mistake stops the start now, not on the start thread
+        for section in (config.devices.camera, config.devices.doccam):
+            if section.driver != "none":
+                check_source(section.source)
     for kind, builder in _BUILDERS:
         if site.presence(kind) is Presence.ABSENT:
             continue
+        if kind in defer and kind in DEFERRABLE:
+            built.devices[kind] = PendingDevice(kind)
+            later.append((kind, builder))
+            continue
         built.devices[kind] = builder(config, clock, built)
-    return DeviceSet(built.devices, opened_by=built.opened_by)
+
+    def build_later(into: _Built) -> None:
+        for kind, builder in later:  # in _BUILDERS order: the doccam before its scanner
+            into.devices[kind] = builder(config, clock, into)
+    return DeviceSet(built.devices, opened_by=built.opened_by,
+                     pending=build_later if later else None)
 
 
 def open_devices(config: KioskConfig, site: SiteProfile, clock: Clock) -> DeviceSet:

@@ -35,6 +35,7 @@ import numpy as np
 
 from devices.base import Device
 from devices.camera.base import Camera
+from devices.codescanner.base import CodeScanner
 from devices.printer.base import ReceiptPrinter
 from devices.scanner.base import ScannedPage, Scanner
 from kiosk.catalog.workdays import load_calendar
@@ -47,7 +48,9 @@ from kiosk.journey.data import JourneySettings
 from kiosk.journey.runner import ReceiptContext, Work
 from kiosk.journey.starter import JourneyStarter
 from kiosk.receipts.service import ReceiptService
+from kiosk.service.datastate import update_report
 from kiosk.submission.heartbeat import Heartbeat
+from kiosk.submission.identitycode import CodeResolver
 from kiosk.submission.sender import Submission, build_submission
 
 if TYPE_CHECKING:
@@ -288,9 +291,14 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         if isinstance(printer, ReceiptPrinter) else None
     worker = share.worker if share is not None and share.worker is not None \
         else Worker("journey-worker")
+    # 亮码: a code scanner with a driver (not "driver: none"); offered while it reads
+    scanner = kiosk.devices.get("codescanner")
+    if not isinstance(scanner, CodeScanner):
+        scanner = None
     starter = JourneyStarter(
         catalog=kiosk.catalog,
-        settings=JourneySettings.from_config(config, kiosk.site.id),
+        settings=JourneySettings.from_config(
+            config, kiosk.site.id, code_identity=kiosk.site.offers_code and scanner is not None),
         clock=kiosk.clock, queue=submission.outbox, waiter=submission.sender,
         printer=receipts or _NoPrinter(),
         context=ReceiptContext(kiosk.site.name.get(kiosk.site.default_language),
@@ -298,7 +306,8 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
                                kiosk.site.default_language,
                                calendar=load_calendar(resolve(config.holidays_file)),
                                query_token=submission.client.query_token),
-        session=kiosk.session, dispatch=worker,
+        session=kiosk.session, dispatch=worker, codes=CodeResolver(submission.client),
+        code_ready=(lambda: scanner.status.ready) if scanner is not None else None,
         submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
     if share is not None:
         services = JourneyServices(starter=starter, devices=kiosk.devices,
@@ -309,8 +318,9 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         return services
     beat = None
     if heartbeat:
+        data = config.terminal.data_path()
         beat = Heartbeat(submission.client, kiosk.devices, clock=wall,
-                         outbox=submission.outbox)
+                         outbox=submission.outbox, release=lambda: update_report(data))
     services = JourneyServices(starter=starter, devices=kiosk.devices,
                                face_config=config.face, submission=submission,
                                receipts=receipts, heartbeat=beat, worker=worker, rng=rng)

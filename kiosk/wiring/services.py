@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from kiosk.journey.runner import Work
     from kiosk.receipts import ReceiptCatalog
     from kiosk.receipts.service import ReceiptService
+    from kiosk.service.notify import Notifier
     from kiosk.voice.guide import VoiceGuide
     from kiosk.wiring.journey import JourneyServices
 
@@ -99,6 +100,9 @@ class Services:
     texts: Callable[[str, str], str] | None = None
     technician: TechnicianConsole | None = None
     pin_gate: PinGate | None = None
+    #: The service manager's notification socket (READY=1, WATCHDOG=1 from the UI loop);
+    #: None outside systemd (kiosk/service/notify.py, screens/supervision.py).
+    notifier: Notifier | None = None
     _engine: FaceEngine | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _texts: dict[str, ReceiptCatalog] = field(default_factory=dict, init=False, repr=False)

@@ -51,6 +51,8 @@ class SimControl(Protocol):
     def printer_fault(self, name: str) -> Any: ...
     def printer_ok(self) -> Any: ...
     def camera_scene(self, kind: str, name: str) -> Any: ...
+    def present_code(self, profile: str = ...) -> str: ...
+    def scan_code(self, text: str) -> None: ...
     def backoffice_down(self) -> None: ...
     def backoffice_up(self) -> None: ...
     def receipts(self) -> list[Path]: ...
@@ -75,6 +77,10 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
             ("ts.dev.card", [(f"ts.dev.card.{c}", lambda c=c: self.sim.place_card(c))
                              for c in CARDS]
              + [("ts.dev.remove_card", self.sim.remove_card)]),
+            ("ts.dev.code", [("ts.dev.code.resident", lambda: self._code("resident")),
+                             ("ts.dev.code.elderly", lambda: self._code("elderly")),
+                             ("ts.dev.code.barcode",
+                              lambda: self.sim.scan_code("6901234567892"))]),
             ("ts.dev.printer", [(f"ts.dev.printer.{p}", lambda p=p: self._printer(p))
                                 for p in PRINTER]),
             ("ts.dev.camera", [(f"ts.dev.scene.{k}.{n}",
@@ -125,6 +131,12 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
         if self.open:
             return bool(super().on_touch_up(touch))
         return bool(self.ids.strip.on_touch_up(touch))
+
+    def _code(self, profile: str) -> str:
+        """亮码: a fresh identity code for the profile's person, shown to the scanner (the
+        answer line does not repeat the code)."""
+        self.sim.present_code(profile)
+        return ""
 
     def _printer(self, name: str) -> Any:
         return self.sim.printer_ok() if name == "ok" else self.sim.printer_fault(name)

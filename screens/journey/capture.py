@@ -16,6 +16,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.image import Image
 from kivy.uix.label import Label
+from kivy.uix.widget import Widget
 
 from screens.journey.parts import StepView, bgr_texture
 from screens.widgets import load_kv
@@ -97,9 +98,14 @@ class CaptureView(StepView):
         self.add_widget(self._stage_preview())
         side = BoxLayout(orientation="vertical", spacing=t.gap * 0.6, size_hint_x=None,
                          width=t.width * (0.44 if t.elderly else 0.40))
-        for widget in self._texts(view):
-            side.add_widget(widget)
-        side.add_widget(self._pages(view))
+        # The texts and the pages taken scroll together above the actions: long English
+        # in large text pushes the pages down, never out of reach.
+        sv, column = self.scroll()
+        for widget in self._texts(view) + self._page_rows(view):
+            column.add_widget(widget)
+        if view["pages"]:
+            sv.scroll_y = 0  # the page just taken in view, with its 重拍 and 删除
+        side.add_widget(sv)
         side.add_widget(self.adopt(self.guidance))
         row = BoxLayout(size_hint_y=None, height=t.target * 1.25, spacing=t.gap)
         for button in self.actions(view):
@@ -125,9 +131,17 @@ class CaptureView(StepView):
         fit(texts, texts.height)
         self.add_widget(sv)
         self.add_widget(self._stage_preview())
+        # The pages taken: as tall as their rows, up to about two rows (then they scroll),
+        # so the live picture keeps the rest of the height.
         pages = self._pages(view)
         pages.size_hint_y = None
-        pages.height = t.target * 2.9
+        grid = pages.children[0]
+        most = t.target * (2.4 if t.elderly else 2.9)
+
+        def fit_pages(_grid: Any, height: float) -> None:
+            pages.height = min(height, most)
+        grid.bind(height=fit_pages)
+        fit_pages(grid, grid.height)
         self.add_widget(pages)
         self.add_widget(self.adopt(self.guidance))
         self._show_guidance()
@@ -143,10 +157,12 @@ class CaptureView(StepView):
         material = view["material"]
         hint = self._hint(material, view["pages"])
         texts = [] if hint else [self.para(self.tr(view["message"]), "heading", bold=True)]
-        # Landscape has little height to spare: the item's title names it already.
+        # Landscape and large text have little height to spare for the live picture: the
+        # material's name in the body size (bold), which large text makes big enough.
+        t = self.ui.theme
         texts += [self.para(self.tr("journey.capture.material", name=material["name"],
                                     i=view["capture_index"], n=view["capture_total"]),
-                            "heading" if not self.ui.theme.landscape else "body",
+                            "body" if t.landscape or t.elderly else "heading",
                             "primary", True)]
         if hint:
             texts.append(self.para(hint, "body", "on_background"))
@@ -172,8 +188,11 @@ class CaptureView(StepView):
         self.preview.pos_hint = {"x": 0, "y": 0}
         box.add_widget(self.preview)
         t = self.ui.theme
+        # Portrait: the body size, so the note covers less of a picture the texts and
+        # the pages share the height with.
         badge = PreviewBadge(text=self.tr("journey.capture.face_up"), bold=True,
-                             font_size=t.size("heading"), color=(1, 1, 1, 1),
+                             font_size=t.size("heading" if t.landscape else "body"),
+                             color=(1, 1, 1, 1),
                              size_hint=(None, None), pos_hint={"center_x": 0.5, "top": 0.97})
         badge.bind(texture_size=lambda b, s: setattr(b, "size", (s[0] + t.gap * 2,
                                                                 s[1] + t.gap)))
@@ -195,20 +214,20 @@ class CaptureView(StepView):
             Line(rounded_rectangle=(x, y, w, h, 12), width=3)
 
     def _pages(self, view: dict[str, Any]) -> Any:
+        sv, grid = self.scroll()
+        for row in self._page_rows(view):
+            grid.add_widget(row)
+        return sv
+
+    def _page_rows(self, view: dict[str, Any]) -> list[Any]:
         t = self.ui.theme
-        sv, grid = self.scroll(cols=1 if t.landscape else 2)
+        rows: list[Any] = []
         code = view["material"]["code"]
         names: list[str] = view["material"].get("page_names") or []
         kept: dict[bytes, Any] = {}
         for page in view["pages"]:
             i = page["index"]
-            # Landscape: the thumbnail beside its name and buttons (one column of pages);
-            # portrait: two pages a row, each a thumbnail and name over its buttons.
-            cell = BoxLayout(size_hint_y=None, spacing=t.gap * 0.5,
-                             height=t.target * (2.6 if t.landscape else 2.8),
-                             orientation="horizontal" if t.landscape else "vertical")
-            top = cell if t.landscape else BoxLayout(spacing=t.gap)
-            thumb = Image(fit_mode="contain", size_hint_x=0.3)
+            thumb = Image(fit_mode="contain")
             try:
                 data: bytes | None = self.host.journey.page(code, i)
             except (IndexError, KeyError):
@@ -218,40 +237,53 @@ class CaptureView(StepView):
                 texture = kept.get(key) or self._thumbs.get(key) or thumbnail(data)
                 if texture is not None:  # a page that does not decode still has its buttons
                     kept[key] = thumb.texture = texture
-            top.add_widget(thumb)
-            right = BoxLayout(orientation="vertical", spacing=t.gap * 0.4)
             label = self.tr("journey.capture.page_n", i=i + 1)
             if i < len(names):
                 label += self.tr("journey.capture.page_name", name=names[i])
             caption = self.para(label, "body", "on_background", True)
-            caption.size_hint_y = 1
-            caption.valign = "middle"
-            caption.text_size = (None, None)
-            caption.bind(width=lambda c, w: setattr(c, "text_size", (w, c.height)),
-                         height=lambda c, h: setattr(c, "text_size", (c.width, h)))
-            right.add_widget(caption)
-            if top is not cell:
-                top.add_widget(right)
-                cell.add_widget(top)
-                right = cell
-            buttons = BoxLayout(size_hint_y=None, height=t.target * 1.1, spacing=t.gap)
-            for text_key, action, press, kind in (
-                    ("journey.capture.retake", f"retake:{i}", partial(self._retake, i),
-                     "secondary"),
-                    ("journey.capture.delete", f"delete:{i}",
-                     partial(self.host.fire, "page_deleted", index=i), "danger")):
-                b = self.button(self.tr(text_key), action, press, kind=kind,
-                                height=t.target * 1.1)
-                b.size_hint_x = 1
-                buttons.add_widget(b)
-            right.add_widget(buttons)
-            if right is not cell:
-                cell.add_widget(right)
-            grid.add_widget(cell)
+            buttons = [self.button(self.tr("journey.capture.retake"), f"retake:{i}",
+                                   partial(self._retake, i), kind="secondary",
+                                   height=t.target * 1.1),
+                       self.button(self.tr("journey.capture.delete"), f"delete:{i}",
+                                   partial(self.host.fire, "page_deleted", index=i),
+                                   kind="danger", height=t.target * 1.1)]
+            rows.append(self._page_row(thumb, caption, buttons))
         if not view["pages"]:
-            grid.add_widget(self.para(self.tr("journey.capture.no_pages"), "body", "muted_bg"))
+            rows.append(self.para(self.tr("journey.capture.no_pages"), "body", "muted_bg"))
         self._thumbs = kept  # pages deleted or of another material let go of theirs
-        return sv
+        return rows
+
+    def _page_row(self, thumb: Any, caption: Any, buttons: list[Any]) -> Any:
+        """One row a page: the thumbnail beside its name over 重拍 and 删除 (each as wide
+        as its word), as tall as the name needs and no taller, so the live picture keeps
+        the height (portrait) and the texts beside it keep theirs (landscape)."""
+        t = self.ui.theme
+        button_h = t.target * 1.1
+        cell = BoxLayout(size_hint_y=None, spacing=t.gap * 0.6, height=t.target * 1.6)
+        thumb.size_hint_x = None
+        thumb.width = t.target * 1.1
+        cell.add_widget(thumb)
+        right = BoxLayout(orientation="vertical", spacing=t.gap * 0.4)
+        caption.size_hint_y = None
+
+        def wrap(c: Any, w: float) -> None:
+            c.text_size = (w, None)
+
+        def grow(c: Any, size: Any) -> None:
+            c.height = size[1]
+            cell.height = max(t.target * 1.3, size[1] + t.gap * 0.4 + button_h)
+        caption.bind(width=wrap, texture_size=grow)
+        right.add_widget(caption)
+        row = BoxLayout(size_hint_y=None, height=button_h, spacing=t.gap)
+        for b in buttons:
+            # As wide as the word needs (the label's own font measures it), not the
+            # three targets a button in the action row gets.
+            b.width = max(t.target * 2, b._label.get_extents(b.text)[0] + t.gap * 3)
+            row.add_widget(b)
+        row.add_widget(Widget())
+        right.add_widget(row)
+        cell.add_widget(right)
+        return cell
 
     def _retake(self, index: int) -> None:
         self.retake = index

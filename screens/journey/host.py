@@ -86,6 +86,8 @@ class JourneyScreen(KioskScreen):
         self._views: dict[str, StepView] = {}
         self._bridge = Bridge()
         self._readers: list[Any] = []
+        #: the code scanner (亮码) while this journey takes codes
+        self._scanner: Any = None
         self._face_loop: Any = None
         self._page_loop: Any = None
         self._refresh_soon = Clock.create_trigger(lambda _dt: self.refresh(), 0)
@@ -148,6 +150,10 @@ class JourneyScreen(KioskScreen):
             if hasattr(reader, "add_card_listener") and reader not in self._readers:
                 reader.add_card_listener(self._card_listener)
                 self._readers.append(reader)
+        scanner = devices.get("codescanner")
+        if self.journey.offers_code and hasattr(scanner, "add_scan_listener"):
+            scanner.add_scan_listener(self._scan_listener)
+            self._scanner = scanner
         self._bridge.watch_devices(
             [d for d in devices.values()], self._on_status)
 
@@ -164,6 +170,10 @@ class JourneyScreen(KioskScreen):
         for reader in self._readers:
             reader.remove_card_listener(self._card_listener)
         self._readers.clear()
+        if self._scanner is not None:
+            self._scanner.remove_scan_listener(self._scan_listener)
+            self._scanner.disable()
+            self._scanner = None
         self._bridge.close()
         if self.journey is not None:
             self.journey.remove_listener(self._on_change)
@@ -196,6 +206,24 @@ class JourneyScreen(KioskScreen):
             type(event), "card_removed")
         if self.journey.can(trigger, **_card_data(event)):
             self.journey.on_card_event(event)
+
+    def _scan_listener(self, event: Any) -> None:
+        self._bridge.post(self._on_scan, event)
+
+    def _on_scan(self, event: Any) -> None:
+        if self.journey is not None and not self.journey.ended:
+            self.journey.on_scan_event(event)
+
+    def _sync_scanner(self, view: dict[str, Any]) -> None:
+        """The code scanner is on while the journey takes codes (the identity step) and
+        off otherwise: a code shown at any other moment is read and dropped by the
+        device, so it can never turn up later (docs/identity-codes.md)."""
+        if self._scanner is None:
+            return
+        if view.get("scan_code") and not self._held:
+            self._scanner.enable()
+        else:
+            self._scanner.disable()
 
     def _on_status(self, device: Any, status: Any) -> None:
         if self.journey is not None and not self.journey.ended:
@@ -305,6 +333,7 @@ class JourneyScreen(KioskScreen):
                 catalog = self.ui.kiosk.catalog
                 view["bundles"] = [(b.code, self.ui.lt(b.name)) for b in
                                    catalog.bundles_of(j.plan.code)]
+        self._sync_scanner(view)
         if not self._held and not self.loops_paused:
             self._sync_loops(view)
         self.accepted = view["state"] in ACCEPTED

@@ -77,7 +77,24 @@ def face_mismatch(walker: Any, code: str) -> None:
     _end(walker)
 
 
-SCENARIOS = (card_unreadable, card_expired, face_mismatch)
+def identity_code(walker: Any, code: str) -> None:
+    """亮码 where the site offers it: a barcode that is not an identity code (its reason
+    on the identity step), then a code the back office issued, on to the next step."""
+    if not walker.kiosk.site.offers_code:
+        return
+    _start(walker, code)
+    walker.sim.scan_code("6901234567892")
+    walker.wait(lambda: _notice_or_error(walker), "the notice for a barcode")
+    walker.shots("identity-code-unknown")
+    walker.sim.camera_scene("camera", "none")
+    walker.sim.present_code("resident")
+    walker.wait(lambda: walker.state not in ("identity", "code_checking"), "the code resolved")
+    if walker.state != "face":
+        raise RuntimeError(f"after the code: {walker.state}")
+    _end(walker)
+
+
+SCENARIOS = (card_unreadable, card_expired, face_mismatch, identity_code)
 
 
 def walk_faults(walker: Any, code: str) -> list[str]:

@@ -27,6 +27,23 @@ def test_heartbeat_is_stored(terminal: TerminalClient, client: TestClient, clock
         "health": {**BEAT, "time": "2026-11-22T09:00:00+08:00"}}]}
 
 
+def test_heartbeat_with_a_failed_update_is_stored_as_sent(
+        terminal: TerminalClient, client: TestClient, staff_headers: dict[str, str]) -> None:
+    """An installed terminal reports its release and the last upgrade it rolled back
+    (scripts/install); staff see it with the terminal's health."""
+    release = {"version": "1.1.0", "failed": {
+        "version": "1.2.0", "previous": "1.1.0", "at": "2026-11-22T01:00:00+00:00",
+        "reason": "self-test failed (1): kiosk.wiring.journey does not import"}}
+    r = terminal.request("POST", "/api/v1/terminals/heartbeat",
+                         json_body={**BEAT, "release": release})
+    assert r.status_code == 200, r.text
+    listing = client.get("/staff/terminals", headers=staff_headers).json()
+    assert listing["terminals"][0]["health"]["release"] == release
+    bad = terminal.request("POST", "/api/v1/terminals/heartbeat",
+                           json_body={**BEAT, "release": {"version": "1", "extra": 1}})
+    assert bad.status_code == 422
+
+
 def test_heartbeat_without_outbox(terminal: TerminalClient) -> None:
     r = terminal.request("POST", "/api/v1/terminals/heartbeat",
                          json_body={"time": BEAT["time"], "devices": {}})

@@ -25,7 +25,8 @@ def test_diagnose_all_reports_every_device_and_masks_id_numbers(env: SimEnvironm
     assert done.returncode in (0, 1), done.stderr[-2000:]
     report = json.loads(done.stdout)
     devices = report["devices"]
-    assert set(devices) == {"idcard", "sscard", "printer", "camera", "doccam", "scanner"}
+    assert set(devices) == {"idcard", "sscard", "printer", "camera", "doccam", "scanner",
+                            "codescanner"}
     for kind, diag in devices.items():
         if kind == "sscard" and not diag["ok"]:
             # pcscd is a system service: where it cannot run (or another run stopped

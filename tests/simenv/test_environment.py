@@ -33,7 +33,8 @@ WAIT_S = 10.0
 
 
 def test_overlay_gives_every_device_ready(env: SimEnvironment, devices: DeviceSet) -> None:
-    assert set(devices) == {"idcard", "sscard", "printer", "camera", "doccam", "scanner"}
+    assert set(devices) == {"idcard", "sscard", "printer", "camera", "doccam", "scanner",
+                            "codescanner"}
     for kind, status in devices.statuses().items():
         if kind == "sscard" and not env.sscard.get("available"):
             # pcscd cannot run here: unavailable, and the environment says why.

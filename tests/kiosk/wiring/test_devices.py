@@ -68,7 +68,7 @@ def test_absent_kinds_are_left_out(tmp_path: Path) -> None:
     config = config_with(tmp_path, NONE_DRIVERS)
     site = site_with(config, sscard="absent", scanner="absent", doccam="absent")
     devices = build_devices(config, site, clock=SystemClock())
-    assert sorted(devices) == ["camera", "idcard", "printer"]
+    assert sorted(devices) == ["camera", "codescanner", "idcard", "printer"]
     assert "scanner" not in devices and devices.get("sscard") is None
 
 
@@ -150,7 +150,8 @@ def test_scanner_without_a_doccam_entry_owns_its_camera(tmp_path: Path) -> None:
         "scanner": {"driver": "doccam"},
     })
     devices = build_devices(config, site_with(config, doccam="absent"), clock=SystemClock())
-    assert sorted(devices) == ["camera", "idcard", "printer", "scanner", "sscard"]
+    assert sorted(devices) == ["camera", "codescanner", "idcard", "printer", "scanner",
+                               "sscard"]
     with devices:
         devices.open_all(settle_s=5.0)
         assert devices["scanner"].status.ready
@@ -177,3 +178,75 @@ def test_app_hook_builds_and_opens_the_device_set(tmp_path: Path) -> None:
         assert not kiosk.check(item).available
     finally:
         kiosk.close()
+
+
+def test_deferred_cameras_are_built_by_open_all_and_reach_the_kiosk(tmp_path: Path) -> None:
+    """The app builds the cameras and the scanner after Home (OpenCV off the start-up
+    path): until then a stand-in with a closed device's status; afterwards the kiosk's
+    mapping, the session and the availability check all see the real devices, and
+    whoever listened to the stand-in hears the real device."""
+    from kiosk.session import EndReason
+    from kiosk.wiring.build import build_kiosk
+    from kiosk.wiring.devices import DEFERRABLE, PendingDevice
+
+    config_with(tmp_path, {  # writes tmp_path/overlay.yaml, which the kiosk loads
+        **NONE_DRIVERS,
+        "doccam": {"driver": "opencv", "source": f"sim:dir:{tmp_path}", "width": 320,
+                   "height": 240, "fps": 10},
+        "scanner": {"driver": "doccam"},
+    })
+    made: list[DeviceSet] = []
+
+    def factory(cfg: KioskConfig, site: SiteProfile, clock: Any) -> DeviceSet:
+        made.append(build_devices(cfg, site_with(cfg), clock=clock, defer=DEFERRABLE))
+        return made[0]
+
+    overlay = tmp_path / "overlay.yaml"
+    kiosk = build_kiosk(overlays=(overlay,), device_factory=factory)
+    devices = made[0]
+    try:
+        stand_in = kiosk.devices["doccam"]
+        assert isinstance(stand_in, PendingDevice)
+        assert isinstance(kiosk.devices["scanner"], PendingDevice)
+        assert stand_in.status.state is DeviceState.UNAVAILABLE
+        heard: list[Any] = []
+        stand_in.add_listener(lambda _device, status: heard.append(status))
+        kiosk.session.touch()  # a citizen arrives before the cameras exist
+        devices.open_all(settle_s=5.0)
+        camera, scanner = kiosk.devices["doccam"], kiosk.devices["scanner"]
+        assert isinstance(camera, Camera) and isinstance(scanner, DocCamScanner)
+        assert camera.enabled and scanner.enabled  # the session's enable carried over
+        assert camera.status.ready and heard and heard[-1].ready
+        kiosk.session.end(EndReason.DONE)
+        assert not camera.enabled  # the session reaches the real device, not a copy
+    finally:
+        kiosk.close()
+
+
+def test_a_bad_camera_source_stops_the_start_although_the_camera_is_built_later(
+        tmp_path: Path) -> None:
+    from kiosk.errors import ConfigError
+    from kiosk.wiring.devices import DEFERRABLE
+
+    config = config_with(tmp_path, {**NONE_DRIVERS,
+                                    "camera": {"driver": "opencv", "source": "sim:nonsense"}})
+    with pytest.raises(ConfigError, match="sim:nonsense"):
+        build_devices(config, site_with(config), clock=SystemClock(), defer=DEFERRABLE)
+
+
+def test_the_interactive_app_loads_no_opencv_before_home() -> None:
+    """scripts/run's start-up path: the kiosk is built with its cameras pending, so
+    OpenCV is not loaded until the devices open after Home."""
+    import subprocess
+    code = ("import sys, screens.main as m\n"
+            "from kiosk.wiring.build import build_kiosk\n"
+            "f = m.RealTimeDevices(open_now=False)\n"
+            "k = build_kiosk(device_factory=f, overlays=())\n"
+            "print('cv2' in sys.modules)\n"
+            "f.devices.close_all()\n")
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                         text=True, timeout=120, env={"PYTHONPATH": str(root),
+                                                      "PATH": "/usr/bin:/bin"}, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-1] == "False"

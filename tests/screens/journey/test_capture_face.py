@@ -14,6 +14,8 @@ from kivy.uix.scrollview import ScrollView
 
 from kiosk.i18n.translate import Translator
 from kiosk.wiring.build import Kiosk
+from screens.audit import Audit
+from screens.walk import audit_screen
 from tests.screens.helpers import ancestors, labels, visible, widgets
 from tests.screens.journey.stage import Stage, frame, jpeg
 
@@ -60,6 +62,53 @@ def test_capture_shows_the_pages_needed_and_per_page_buttons(
             assert tw <= b.width and th <= b.height, (action, elderly, b.texture_size, b.size)
     harness.press(reach(harness, stage.shell, "delete:0"))
     assert len(stage.j.data.pages["HUKOU-BOOK"]) == 1
+
+
+def wholly_in_view(widget: Any) -> bool:
+    """Inside every scroll view it sits in, not cut by the viewport's edge."""
+    if not visible(widget):
+        return False
+    for parent in ancestors(widget):
+        if isinstance(parent, ScrollView):
+            _x, y = widget.to_window(*widget.pos)
+            _sx, sy = parent.to_window(*parent.pos)
+            if y < sy - 1 or y + widget.height > sy + parent.height + 1:
+                return False
+    return True
+
+
+@pytest.mark.parametrize("pages", [1, 2])
+def test_the_live_picture_and_the_page_buttons_share_the_step_in_every_variant(
+        harness: Any, make_kiosk: Callable[..., Kiosk], size: tuple[int, int],
+        pages: int) -> None:
+    """Long English in large text squeezed the portrait picture to a tenth of the screen,
+    and in landscape pushed the pages taken (and their 重拍/删除) out of the step."""
+    stage = Stage(harness, make_kiosk(), size)
+    stage.to_capture()
+    view = stage.view("capture")
+    view.on_frame(frame(1920, 1080))
+    for _ in range(pages):
+        stage.fire("page_added", data=jpeg(), content_type="image/jpeg")
+    width, height = size
+    landscape = width > height
+    # Landscape shows the page just taken; portrait lists the pages from the first.
+    shown = pages - 1 if landscape else 0
+    audit = Audit()
+    for lang in ("zh_CN", "en"):
+        stage.shell.ui.lang = lang
+        for elderly in (False, True):
+            stage.shell.ui.elderly = elderly
+            harness.render()
+            variant = f"{'landscape' if landscape else 'portrait'}-{lang}-" \
+                      f"{'elderly' if elderly else 'standard'}"
+            _w, picture = view.preview.norm_image_size
+            assert picture >= height * (0.38 if landscape else 0.17), (variant, picture)
+            for action in (f"retake:{shown}", f"delete:{shown}"):
+                b = next(w for w in widgets(stage.shell, ButtonBehavior)
+                         if getattr(w, "action", "") == action)
+                assert wholly_in_view(b), (variant, action)
+            audit_screen(audit, stage.shell, "capture", variant)
+    assert audit.findings == []
 
 
 def test_face_heading_names_the_step_and_the_prompt_says_what_to_do(
