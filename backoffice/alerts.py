@@ -83,6 +83,8 @@ class TerminalSnapshot:
     site: str | None = None
     software: str | None = None
     catalog_version: str | None = None
+    #: The last upgrade that was rolled back ("version previous reason"), until one succeeds.
+    failed_update: str | None = None
     #: Taken out of service by a technician (fleet control's enter_maintenance).
     maintenance: bool = False
     maintenance_reason: str | None = None

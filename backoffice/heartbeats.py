@@ -123,12 +123,16 @@ def snapshot(terminal: Terminal, since: Mapping[str, datetime], open_assists: in
     # What the terminal runs on (fleet control's ``site_id`` and ``fleet`` report, when
     # the heartbeat carries them; read leniently: older kiosks send neither).
     fleet = _section(health, "fleet")
+    release = _section(health, "release")  # scripts/install's release, when installed
+    failed = release.get("failed") if isinstance(release.get("failed"), dict) else None
     return TerminalSnapshot(
         id=terminal.id, last_seen_at=terminal.last_seen_at,
         terminal_time=_time(health.get("time")), devices=devices,
         outbox_pending=_int(outbox.get("pending")), outbox_refused=_int(outbox.get("refused")),
         site=_text(health.get("site_id")),
-        software=_text(fleet.get("software_version")),
+        software=_text(release.get("version")) or _text(fleet.get("software_version")),
+        failed_update=None if failed is None else " ".join(
+            str(failed.get(k, "")) for k in ("version", "previous", "reason")).strip() or None,
         catalog_version=_text(fleet.get("catalog_version")),
         maintenance=fleet.get("maintenance") is True,
         maintenance_reason=_text(fleet.get("maintenance_reason")),

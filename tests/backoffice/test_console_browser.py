@@ -140,9 +140,8 @@ def test_terminal_list_filters(fleet: Fleet, page: Any) -> None:
     fleet.raw_beat(QUIET, time=stamp,
                    devices={"printer": {"state": "ready", "media": "present", "reason": None},
                             "idcard": {"state": "ready", "media": "absent", "reason": None}},
-                   outbox={"pending": 0, "refused": 0})
-    report_fleet(fleet.sessions, QUIET, site_id="bank-branch", software_version="1.4.2",
-                 catalog_version="2026.11.20")
+                   outbox={"pending": 0, "refused": 0}, release={"version": "1.4.2"})
+    report_fleet(fleet.sessions, QUIET, site_id="bank-branch", catalog_version="2026.11.20")
     page.goto(fleet.url + "/console/terminals")
     rows = page.locator("tr[data-terminal]")
     assert rows.count() == 2

@@ -104,10 +104,12 @@ def test_terminal_list_filters_sorts_and_escapes(terminal: TerminalClient, clien
     app = client.app
     staffops.register_terminal(app.state.sessions, "XS-TEST-0002", secret.hex(),  # type: ignore[attr-defined]
                                clock.now(), app.state.secret_box)  # type: ignore[attr-defined]
-    send(terminal, beat(pending=30, reason="<script>alert(1)</script>", paper="low"))
+    send(terminal, beat(pending=30, reason="<script>alert(1)</script>", paper="low",
+                        release={"version": "<img src=x onerror=alert(1)>", "failed": {
+                            "version": "1.5.0", "previous": "1.4.2",
+                            "at": "2026-11-22T08:00:00+08:00", "reason": "not healthy"}}))
     report_fleet(app.state.sessions, TERMINAL_ID, site_id="township",  # type: ignore[attr-defined]
-                 software_version="<img src=x onerror=alert(1)>", catalog_version="2026.11",
-                 maintenance=True, maintenance_reason="换打印机")
+                 catalog_version="2026.11", maintenance=True, maintenance_reason="换打印机")
     login(client, "tester", STAFF_TOKEN)
     page = client.get("/console/terminals").text
     assert "<script>alert(1)" not in page and "<img src=x" not in page
@@ -116,7 +118,8 @@ def test_terminal_list_filters_sorts_and_escapes(terminal: TerminalClient, clien
     assert 'data-terminal="XS-TEST-0002"' in page  # never seen: offline
     only = client.get("/console/terminals?state=online").text
     assert 'data-terminal="XS-TEST-0001"' in only and 'data-terminal="XS-TEST-0002"' not in only
-    assert "维护中" in page and "换打印机" in page
+    assert "维护中" in page and "换打印机" in page and "升级失败已回退" in page
+    assert "1.5.0 1.4.2 not healthy" in page
     maintenance = client.get("/console/terminals?state=maintenance").text
     assert maintenance.count("data-terminal=") == 1
     site = client.get("/console/terminals?site=township").text
