@@ -25,16 +25,16 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from backoffice import db, staffops
+from backoffice import db, fleet, staffops
 from backoffice.auth import TerminalAuth
 from backoffice.blobs import BlobStore
-from backoffice.catalog import CatalogSource
 from backoffice.console import install as console
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox, private_file, secure_data_dir
 from backoffice.routes import (
     applicants,
     assist,
+    bundles,
     cases,
     catalog,
     health,
@@ -48,6 +48,8 @@ from backoffice.schemas import (
     ApplicantQuery,
     AssistCall,
     CaseSubmission,
+    CommandRequest,
+    CommandResultIn,
     Heartbeat,
     IdentityCodeQuery,
     MaterialReceived,
@@ -63,7 +65,8 @@ log = logging.getLogger("backoffice")
 API_VERSION = "1"
 #: Request bodies parsed by the routes themselves (after the signature check).
 BODY_MODELS = (CaseSubmission, ApplicantQuery, VerificationReport, Heartbeat, AssistCall,
-               TransitionRequest, MaterialReceived, IdentityCodeQuery)
+               TransitionRequest, MaterialReceived, IdentityCodeQuery, CommandRequest,
+               CommandResultIn)
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
@@ -155,6 +158,8 @@ def create_app(settings: Settings) -> FastAPI:
     db.create_schema(engine)
     secret_box = SecretBox.from_file(settings.master_key_path)
     staffops.seal_plain_secrets(db.make_sessionmaker(engine), secret_box)
+    fleet.seed(db.make_sessionmaker(engine), settings.catalog_dir, settings.sites_dir,
+               settings.clock.now(), follow=settings.follow_seed)
     # Rows that need not survive a power cut (nonces, see auth.record_nonce; the
     # material index, see routes/materials.py) are written on SQLite through a
     # second engine on the same file whose commits skip the fsync.
@@ -164,6 +169,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.blobs.close()
         engine.dispose()
         fast_engine.dispose()
 
@@ -186,11 +192,13 @@ def create_app(settings: Settings) -> FastAPI:
                                   settings.max_skew_s, secret_box)
     app.state.staff_auth = StaffAuth(app.state.sessions, app.state.fast_sessions)
     app.state.blobs = BlobStore(settings.blob_dir)
-    app.state.catalog = CatalogSource(settings.catalog_dir)
+    app.state.bundles = BlobStore(settings.bundle_dir)
+    app.state.catalog = fleet.CatalogStore(app.state.sessions)
     _install_handlers(app)
     app.add_middleware(BodyDeadline, idle_s=settings.body_idle_timeout_s,
                        total_s=settings.body_timeout_s)
-    for module in (health, catalog, materials, cases, applicants, identity, terminals, assist,
+    for module in (health, catalog, materials, cases, bundles, applicants, identity, terminals,
+                   assist,
                    staff):
         app.include_router(module.router)
     console.install(app, settings)

@@ -26,13 +26,12 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import delete, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from backoffice.db import transaction
+from backoffice.db import relax_commit, transaction, upsert
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox
 from backoffice.models import Nonce, Terminal, TerminalOldSecret, TerminalSuite
@@ -63,6 +62,10 @@ class Signed:
 
     terminal_id: str
     body: bytes
+    #: The key and suite the request was signed with: what the reply's commands are
+    #: signed with (during a rotation's grace period, the old key the kiosk still holds).
+    secret: bytes = b""
+    suite: str = signing.DEFAULT_SUITE
 
 
 def _unauthorized(code: str, detail: str) -> ApiError:
@@ -159,20 +162,16 @@ class TerminalAuth:
             return cached[0]
         return None
 
-    def _read(self, terminal_id: str, now: datetime) -> TerminalKeys | None:
-        cached = self._cached(terminal_id, now)
-        if cached is not None:
-            return cached
-        with transaction(self._sessions, write=False) as session:
-            terminal = session.get(Terminal, terminal_id)
-            secret = None if terminal is None else \
-                self._box.open(terminal.id, terminal.secret_hex)
-            chosen = session.get(TerminalSuite, terminal_id)
-            old = [] if secret is None else list(session.scalars(
-                select(TerminalOldSecret).where(TerminalOldSecret.terminal_id == terminal_id)
-                .order_by(TerminalOldSecret.retired_at.desc())))
-            retired = tuple((s, o.suite, o.sign_until) for o in old
-                            if (s := self._box.open(terminal_id, o.secret_hex)) is not None)
+    def _load(self, session: Session, terminal_id: str, now: datetime) -> TerminalKeys | None:
+        """Read a terminal's keys in ``session`` and remember them for ``SECRET_TTL_S``."""
+        terminal = session.get(Terminal, terminal_id)
+        secret = None if terminal is None else self._box.open(terminal.id, terminal.secret_hex)
+        chosen = session.get(TerminalSuite, terminal_id)
+        old = [] if secret is None else list(session.scalars(
+            select(TerminalOldSecret).where(TerminalOldSecret.terminal_id == terminal_id)
+            .order_by(TerminalOldSecret.retired_at.desc())))
+        retired = tuple((s, o.suite, o.sign_until) for o in old
+                        if (s := self._box.open(terminal_id, o.secret_hex)) is not None)
         keys = None if secret is None else TerminalKeys(
             secret, chosen.suite if chosen else signing.DEFAULT_SUITE, retired)
         with self._lock:
@@ -182,6 +181,13 @@ class TerminalAuth:
                 self._keys[terminal_id] = (keys, now)
         return keys
 
+    def _read(self, terminal_id: str, now: datetime) -> TerminalKeys | None:
+        cached = self._cached(terminal_id, now)
+        if cached is not None:
+            return cached
+        with transaction(self._sessions, write=False) as session:
+            return self._load(session, terminal_id, now)
+
     def secrets_of(self, terminal_id: str, now: datetime) -> tuple[bytes, ...]:
         """Every secret a registered terminal has had, current first (a receipt's query
         token was made with the one current when it printed); empty when unknown."""
@@ -189,39 +195,52 @@ class TerminalAuth:
         return () if keys is None else (keys.secret, *(s for s, _suite, _ in keys.retired))
 
     async def authenticate_async(self, headers: SignedHeaders, body_sha256: str,
-                                 now: datetime) -> None:
-        """As :meth:`authenticate`; a cached secret needs no worker thread for the lookup."""
+                                 now: datetime) -> tuple[bytes, str]:
+        """As :meth:`authenticate`. With the secret cached, a bad signature is refused
+        without leaving the event loop; the nonce (and, when the secret is not cached,
+        its reading) is one transaction in a worker thread. Returns the (secret, suite)
+        the request was signed with."""
         keys = self._cached(headers.terminal_id, now)
-        if keys is None:
-            keys = await run_in_threadpool(self._read, headers.terminal_id, now)
-        self._check(headers, body_sha256, now, keys)
-        await run_in_threadpool(self.record_nonce, headers, now)
+        used = self._check(headers, body_sha256, now, keys) if keys is not None else None
+        return await run_in_threadpool(self._verify, headers, body_sha256, now, used)
 
-    def authenticate(self, headers: SignedHeaders, body_sha256: str, now: datetime) -> None:
-        """Every check (signature over ``body_sha256``, clock, nonce); nothing is read."""
-        self._check(headers, body_sha256, now, self._read(headers.terminal_id, now))
-        self.record_nonce(headers, now)
+    def authenticate(self, headers: SignedHeaders, body_sha256: str,
+                     now: datetime) -> tuple[bytes, str]:
+        """Every check (signature over ``body_sha256``, clock, nonce); nothing is read.
+        Returns the (secret, suite) the request was signed with."""
+        keys = self._cached(headers.terminal_id, now)
+        used = self._check(headers, body_sha256, now, keys) if keys is not None else None
+        return self._verify(headers, body_sha256, now, used)
 
     def _check(self, headers: SignedHeaders, body_sha256: str, now: datetime,
-               keys: TerminalKeys | None) -> None:
+               keys: TerminalKeys | None) -> tuple[bytes, str]:
         if keys is None:
             signature_matches(_NO_SECRET, headers, body_sha256)  # the same cost as a check
             raise _unauthorized("bad_signature", _BAD_SIGNATURE)
-        if not any(signature_matches(secret, headers, body_sha256, suite)
-                   for secret, suite in keys.signing(now)):
+        used = next(((secret, suite) for secret, suite in keys.signing(now)
+                     if signature_matches(secret, headers, body_sha256, suite)), None)
+        if used is None:
             raise _unauthorized("bad_signature", _BAD_SIGNATURE)
         offset = int(headers.timestamp) - now.timestamp()
         if abs(offset) > self.max_skew_s:
             raise _unauthorized("clock_skew",
                                 f"timestamp is {offset:+.0f} s from the server clock "
                                 f"(limit ±{self.max_skew_s} s)")
+        return used
 
-    def record_nonce(self, headers: SignedHeaders, now: datetime) -> None:
-        """Remember a nonce; 401 ``replayed_nonce`` when it is already there.
+    def _verify(self, headers: SignedHeaders, body_sha256: str, now: datetime,
+                used: tuple[bytes, str] | None) -> tuple[bytes, str]:
+        """One transaction: the terminal's keys (unless already checked against the
+        cache: ``used``, the key that matched), the signature check, and the nonce
+        recorded; 401 ``replayed_nonce`` when the nonce is already there. Returns the
+        (secret, suite) the request was signed with.
 
-        Written through the non-durable sessions (see ``create_app``): a nonce
-        lost to a power cut only reopens a replay window that the outage itself
-        mostly spent, and skipping the fsync halves the cost of a signed read.
+        Written through the non-durable sessions (see ``create_app``; on PostgreSQL
+        ``synchronous_commit = off`` for this transaction only): a nonce lost to a power
+        cut only reopens a replay window that the outage itself mostly spent. The keys
+        are read in the same transaction so that a signed request costs one round of
+        the database, not two, when the cache has expired (a terminal beating every
+        60 s always finds it expired).
         """
         # A nonce can only be replayed while its timestamp is still acceptable, so
         # it is kept until then (and a second more) and forgotten afterwards.
@@ -232,21 +251,23 @@ class TerminalAuth:
                 abs((now - self._last_purge).total_seconds()) >= self.PURGE_EVERY_S
             if purge:
                 self._last_purge = now
-        try:
-            with transaction(self._fast) as session:
-                if session.get_bind().dialect.name == "postgresql":
-                    session.execute(text("SET LOCAL synchronous_commit = off"))
-                if purge:
-                    session.execute(delete(Nonce).where(Nonce.expires_at < now))
-                else:
-                    # The row of an expired nonce may still be there: let it go.
-                    session.execute(delete(Nonce).where(
-                        Nonce.terminal_id == headers.terminal_id,
-                        Nonce.nonce == headers.nonce, Nonce.expires_at < now))
-                session.add(Nonce(terminal_id=headers.terminal_id, nonce=headers.nonce,
-                                  expires_at=expires))
-        except IntegrityError:
-            raise _unauthorized("replayed_nonce", "this nonce was already used") from None
+        with transaction(self._fast) as session:
+            relax_commit(session)
+            if used is None:
+                used = self._check(headers, body_sha256, now,
+                                   self._load(session, headers.terminal_id, now))
+            if purge:
+                session.execute(delete(Nonce).where(Nonce.expires_at < now))
+            # A new row, or the row of an expired nonce taken over; a live one is a replay.
+            stored = session.execute(upsert(session, Nonce).values(
+                terminal_id=headers.terminal_id, nonce=headers.nonce, expires_at=expires)
+                .on_conflict_do_update(index_elements=["terminal_id", "nonce"],
+                                       set_={"expires_at": expires},
+                                       where=Nonce.expires_at < now)
+                .returning(Nonce.nonce)).scalar_one_or_none()
+            if stored is None:
+                raise _unauthorized("replayed_nonce", "this nonce was already used")
+        return used
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -274,12 +295,13 @@ async def signed_request(request: Request) -> Signed:
     terminals: TerminalAuth = state.auth
     headers = parse_headers(request)
     declared = headers.content_sha256 or signing.EMPTY_SHA256
-    await terminals.authenticate_async(headers, declared, state.settings.clock.now())
+    secret, suite = await terminals.authenticate_async(headers, declared,
+                                                       state.settings.clock.now())
     body = await read_body(request, state.settings.max_case_bytes)
     if hashlib.sha256(body).hexdigest() != declared:
         raise _unauthorized("bad_signature", "the body does not match the signed digest "
                             f"({signing.CONTENT_SHA256_HEADER})")
-    return Signed(terminal_id=headers.terminal_id, body=body)
+    return Signed(terminal_id=headers.terminal_id, body=body, secret=secret, suite=suite)
 
 
 #: Route parameter type for a signed terminal request with a small body.

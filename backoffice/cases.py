@@ -13,12 +13,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backoffice.blobs import BlobStore
-from backoffice.db import transaction
+from backoffice.db import relax_commit, transaction, upsert, wait_durable
 from backoffice.errors import ApiError
 from backoffice.models import (
     Case,
@@ -61,22 +62,26 @@ def normalize_id_number(value: str) -> str:
     return value.upper()
 
 
-def _next_case_number(session: Session, now: datetime) -> str:
+def _number_case(session: Session, case: Case, now: datetime) -> None:
+    """Give a flushed case the next number of its China date.
+
+    The day's counter row is locked from this statement to the commit, so every
+    other intake waits for it: it comes last, two statements before a commit that
+    does not wait for the disk (see :func:`intake`). An upsert creates the day's row
+    or counts on, so two first cases of a day cannot collide on it either.
+    """
     day = now.astimezone(CST).strftime("%Y%m%d")
-    counter = session.get(DayCounter, day, with_for_update=True)
-    if counter is None:
-        # Two first-cases-of-the-day race here: one insert wins, the other
-        # raises IntegrityError and its intake is retried.
-        counter = DayCounter(day=day, value=1)
-        session.add(counter)
-    else:
-        counter.value += 1
-    session.flush()
-    return f"{CASE_PREFIX}{day}{counter.value:06d}"
+    value = session.execute(
+        upsert(session, DayCounter).values(day=day, value=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"value": DayCounter.value + 1})
+        .returning(DayCounter.value)).scalar_one()
+    number = f"{CASE_PREFIX}{day}{value:06d}"
+    session.execute(update(Case).where(Case.id == case.id).values(case_number=number))
+    set_committed_value(case, "case_number", number)
 
 
 def _check_materials(session: Session, sub: CaseSubmission, blobs: BlobStore | None,
-                     now: datetime) -> None:
+                     now: datetime, fresh: dict[str, tuple[int, str]] | None = None) -> None:
     declared: dict[str, int] = {}
     for material in sub.materials:
         for page in material.pages:
@@ -87,6 +92,13 @@ def _check_materials(session: Session, sub: CaseSubmission, blobs: BlobStore | N
         return
     stored = {m.sha256: m.size for m in session.scalars(
         select(Material).where(Material.sha256.in_(declared)))}
+    for sha, (fresh_size, content_type) in (fresh or {}).items():
+        # Blobs this request stored itself (a case bundle): indexed in the case's own
+        # transaction instead of one of their own.
+        if sha not in stored and sha in declared:
+            session.add(Material(sha256=sha, size=fresh_size, content_type=content_type,
+                                 terminal_id=sub.terminal_id, stored_at=now))
+            stored[sha] = fresh_size
     if blobs is not None:
         # The fsynced file is the truth and the row only an index written without
         # fsync (see routes/materials.py): a row lost to a power cut is rebuilt here.
@@ -155,8 +167,12 @@ def _check_codes(sub: CaseSubmission, known: frozenset[str] | None) -> None:
 
 def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
            now: datetime, blobs: BlobStore | None = None,
-           known_codes: frozenset[str] | None = None) -> tuple[CaseReceipt, bool]:
+           known_codes: frozenset[str] | None = None,
+           fresh: dict[str, tuple[int, str]] | None = None) -> tuple[CaseReceipt, bool]:
     """Store a submission once. Returns the receipt and whether it was created now.
+
+    ``fresh`` (sha256 -> (size, content type)): blobs the same request stored (a
+    case bundle), indexed in this transaction.
 
     ``known_codes`` (item and bundle codes of the catalog) is checked for new
     cases only: a case received before its item left the catalog still gets
@@ -165,32 +181,46 @@ def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
     digest = body_hash(raw)
     for _attempt in range(INTAKE_ATTEMPTS):
         try:
-            with transaction(factory) as session:
-                check_reference(session, sub)
-                found = _existing(session, sub, digest)
-                if found is not None:
-                    return found, False
-                _check_codes(sub, known_codes)
-                _check_materials(session, sub, blobs, now)
-                case = Case(
-                    case_number=_next_case_number(session, now),
-                    kiosk_ref=sub.kiosk_ref, body_hash=digest,
-                    terminal_id=sub.terminal_id, site_id=sub.site_id,
-                    item_code=sub.item_code,
-                    id_number=normalize_id_number(sub.applicant.id_number),
-                    status=CaseState.SUBMITTED.value, received_at=now, submission=raw,
-                )
-                case.events.append(CaseEvent(status=CaseState.SUBMITTED.value, at=now,
-                                             note="", staff=""))
-                for owed in sub.deferred_materials:
-                    case.owed.append(OwedMaterial(code=owed.code, name=owed.name,
-                                                  deadline=owed.deadline))
-                session.add(case)
-                session.flush()
-                return receipt(case), True
+            answer = _intake_once(factory, sub, raw, digest, now, blobs, known_codes, fresh)
         except IntegrityError:
             continue  # lost a race on kiosk_ref or the day counter: look again
+        # Committed without waiting for the disk (so that the day counter's row lock is
+        # not held through an fsync, which would make every intake wait for the one
+        # before it): the answer, which the kiosk prints, waits until it is durable.
+        wait_durable(factory)
+        return answer
     raise ApiError(503, "unavailable", "case intake is contended; retry later")
+
+
+def _intake_once(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any, digest: str,
+                 now: datetime, blobs: BlobStore | None, known_codes: frozenset[str] | None,
+                 fresh: dict[str, tuple[int, str]] | None) -> tuple[CaseReceipt, bool]:
+    with transaction(factory) as session:
+        relax_commit(session)
+        check_reference(session, sub)
+        found = _existing(session, sub, digest)
+        if found is not None:
+            return found, False
+        _check_codes(sub, known_codes)
+        _check_materials(session, sub, blobs, now, fresh)
+        case = Case(
+            # Unique until numbered: the reference is (the case number comes last).
+            case_number="~" + hashlib.sha256(sub.kiosk_ref.encode()).hexdigest()[:31],
+            kiosk_ref=sub.kiosk_ref, body_hash=digest,
+            terminal_id=sub.terminal_id, site_id=sub.site_id,
+            item_code=sub.item_code,
+            id_number=normalize_id_number(sub.applicant.id_number),
+            status=CaseState.SUBMITTED.value, received_at=now, submission=raw,
+        )
+        case.events.append(CaseEvent(status=CaseState.SUBMITTED.value, at=now,
+                                     note="", staff=""))
+        for owed in sub.deferred_materials:
+            case.owed.append(OwedMaterial(code=owed.code, name=owed.name,
+                                          deadline=owed.deadline))
+        session.add(case)
+        session.flush()
+        _number_case(session, case, now)
+        return receipt(case), True
 
 
 _LOAD = (selectinload(Case.events), selectinload(Case.owed))

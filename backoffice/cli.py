@@ -13,6 +13,15 @@
     identity-code issue --id-number N --name NAME [--sex 1|2] [--nation 01] [--birth D]
         [--address A] [--card-type resident] [--valid-to D | --long-term] [--photo JPEG]
         [--ttl S] [--json]                 (亮码 for tests and demos: prints the code once)
+    catalog publish DIR [--by NAME] | list (validated by the kiosk's own loader; the
+                                           newest published catalog is served)
+    settings publish SITE FILE [--by NAME] | list
+                                           (FILE: a site profile; its catalog subset,
+                                            branding and idle timeouts become SITE's next version)
+    command add TERMINAL KIND [--reason TEXT] | list TERMINAL [--limit N]
+                                           (KIND: enter_maintenance --reason, leave_maintenance,
+                                            print_test_page, upload_diagnostics, resync_catalog,
+                                            restart_app; pulled by the terminal's heartbeat)
     export-openapi [--output FILE]         (default backoffice/openapi.json; "-" for stdout)
 
 The database is ``--database-url``, else ``DATABASE_URL``, else a SQLite file
@@ -35,8 +44,7 @@ from pathlib import Path
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice import assist, db, staffauth, staffops
-from backoffice.catalog import CatalogSource
+from backoffice import assist, commands, db, fleet, staffauth, staffops
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox, private_file, private_umask, secure_data_dir
 from backoffice.schemas import CaseState, TransitionRequest
@@ -163,7 +171,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     elif args.staff_cmd == "transition":
         req = TransitionRequest(to=CaseState(args.to), note=args.note, staff=args.staff)
         _print(staffops.transition(factory, args.case, req, now,
-                                   CatalogSource(settings.catalog_dir), actor=_cli_actor(),
+                                   fleet.CatalogStore(factory), actor=_cli_actor(),
                                    staff=args.staff))
     else:
         _print(staffops.receive_material(factory, args.case, args.code, now,
@@ -222,6 +230,53 @@ def cmd_identity_code(args: argparse.Namespace) -> int:
         print(issued.code)
         print(f"valid until {issued.expires_at.isoformat()} ({args.ttl} s), once",
               file=sys.stderr)
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    factory = open_sessions(settings)
+    now = settings.clock.now()
+    if args.catalog_cmd == "publish":
+        ref, new = fleet.publish_catalog(factory, Path(args.dir), now,
+                                         by=args.by or _cli_actor())
+        print(f"catalog {ref.version} ({ref.digest[:16]}) "
+              + ("published: terminals fetch it at their next heartbeat" if new
+                 else "is already the current one; nothing changed"))
+        return 0
+    for row in fleet.catalog_versions(factory):
+        print(f"{row['id']:>5}  {row['published_at']:%Y-%m-%d %H:%M}  {row['version']:<24} "
+              f"{row['digest'][:16]}  {row['published_by']}  {row['source']}")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    factory = open_sessions(settings)
+    if args.settings_cmd == "publish":
+        ref, new = fleet.publish_settings(factory, args.site, Path(args.file),
+                                          settings.clock.now(), by=args.by or _cli_actor())
+        print(f"settings of {ref.site_id}: version {ref.version} "
+              + ("published" if new else "is already current; nothing changed"))
+        return 0
+    for ref in fleet.settings_versions(factory):
+        print(f"{ref.site_id:<24} v{ref.version:<5} {ref.digest[:16]}")
+    return 0
+
+
+def cmd_command(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    factory = open_sessions(settings)
+    with db.transaction(factory) as session:
+        if args.command_cmd == "add":
+            cmd_args = {"reason": args.reason} if args.reason is not None else {}
+            _print(commands.enqueue_command(session, args.terminal, args.kind, cmd_args,
+                                            _cli_actor(), now=settings.clock.now()))
+            return 0
+        for c in commands.list_commands(session, args.terminal, args.limit):
+            result = c.result or {}
+            print(f"{c.id}  {c.requested_at:%Y-%m-%d %H:%M}  {c.kind:<19} {c.status:<9} "
+                  f"x{c.deliveries}  {result.get('detail', '')}")
     return 0
 
 
@@ -357,6 +412,38 @@ def build_parser() -> argparse.ArgumentParser:
                      help="one JSON line: code, issued_at, expires_at")
     _db_options(iss)
     codes.set_defaults(func=cmd_identity_code)
+    catalog = sub.add_parser("catalog", help="publish the catalog terminals fetch")
+    csub = catalog.add_subparsers(dest="catalog_cmd", required=True)
+    pub = csub.add_parser("publish", help="validate DIR/*.yaml as a kiosk does and serve it")
+    pub.add_argument("dir")
+    pub.add_argument("--by", help="who publishes (audit log; default the OS account)")
+    for p in (pub, csub.add_parser("list", help="published versions, newest first")):
+        _db_options(p)
+    catalog.set_defaults(func=cmd_catalog)
+
+    site_settings = sub.add_parser("settings", help="publish a site's central settings")
+    ssub2 = site_settings.add_subparsers(dest="settings_cmd", required=True)
+    spub = ssub2.add_parser("publish", help="SITE's catalog subset, branding and idle "
+                            "timeouts from the site profile FILE")
+    spub.add_argument("site")
+    spub.add_argument("file")
+    spub.add_argument("--by")
+    for p in (spub, ssub2.add_parser("list", help="each site's current version")):
+        _db_options(p)
+    site_settings.set_defaults(func=cmd_settings)
+
+    command = sub.add_parser("command", help="remote commands for a terminal")
+    cmsub = command.add_subparsers(dest="command_cmd", required=True)
+    cadd = cmsub.add_parser("add", help="queue KIND for TERMINAL")
+    cadd.add_argument("terminal")
+    cadd.add_argument("kind", choices=commands.KINDS)
+    cadd.add_argument("--reason", help="enter_maintenance: the reason citizens see")
+    clist = cmsub.add_parser("list", help="TERMINAL's commands, newest first")
+    clist.add_argument("terminal")
+    clist.add_argument("--limit", type=int, default=20)
+    for p in (cadd, clist):
+        _db_options(p)
+    command.set_defaults(func=cmd_command)
 
     export = sub.add_parser("export-openapi", help="write the OpenAPI document")
     export.add_argument("--output", default=str(OPENAPI_PATH))

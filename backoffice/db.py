@@ -13,10 +13,17 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: Connections per worker process on PostgreSQL: a request thread holds at most one at
+#: a time and anyio runs at most 40 such threads, so 40 connections at most means no
+#: thread ever waits for one (with 20, heartbeats waited seconds behind case intakes
+#: queued on the day counter). Size PostgreSQL's max_connections for 40 per worker.
+PG_POOL_SIZE = 10
+PG_POOL_OVERFLOW = 30
 READ_ONLY = "backoffice_read_only"
 WRITE_LOCK = "backoffice_write_lock"
 
@@ -51,8 +58,12 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
         )
         _sqlite_setup(engine, "FULL" if durable else "NORMAL")
     else:
-        engine = create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10,
-                               max_overflow=10)
+        # No ping per checkout (a round trip on every request, a tenth of a heartbeat's
+        # cost under load): a connection that died with a database restart fails its
+        # request as a 503 (OperationalError, see app.py; the kiosk retries) and is
+        # dropped from the pool; connections are renewed every half hour anyway.
+        engine = create_engine(url, hide_parameters=True, pool_size=PG_POOL_SIZE,
+                               max_overflow=PG_POOL_OVERFLOW, pool_recycle=1800)
     return engine
 
 
@@ -118,3 +129,35 @@ def transaction(factory: sessionmaker[Session], *, write: bool = True) -> Iterat
         if not write:
             session.connection(execution_options={READ_ONLY: True})
         yield session
+
+
+def relax_commit(session: Session) -> None:
+    """This transaction's commit may be lost to a power cut (never half-applied): on
+    PostgreSQL ``synchronous_commit = off`` for it alone; on SQLite the caller uses the
+    non-durable engine (``create_app``'s ``fast_sessions``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
+def wait_durable(factory: sessionmaker[Session]) -> None:
+    """Return once every commit this process made so far is on disk.
+
+    For a transaction that holds a hot lock (the day counter of case numbers): it
+    commits with :func:`relax_commit`, releasing its locks without waiting for the disk,
+    and the caller answers only after this. On PostgreSQL a transaction that takes a
+    transaction id commits with a record of its own and waits (with every concurrent
+    committer: one fsync for all) until the write-ahead log is flushed up to it, which
+    covers every earlier commit. On SQLite the commit itself was durable: nothing to do.
+    """
+    bind = factory.kw.get("bind")
+    if bind is None or bind.dialect.name != "postgresql":
+        return
+    with factory() as session, session.begin():
+        session.execute(text("SELECT pg_current_xact_id()"))
+
+
+def upsert(session: Session, table: Any) -> Any:
+    """``INSERT ... ON CONFLICT`` for the session's database (PostgreSQL or SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

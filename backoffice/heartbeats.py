@@ -1,8 +1,9 @@
 """Heartbeat and device history: what the heartbeat route records, what the console reads.
 
 ``record()`` is the heartbeat route's one call, inside its transaction: the
-terminal row keeps the last heartbeat (``terminals.health``, as before), one
-``heartbeat_records`` row is inserted, and a ``device_events`` row only for a
+terminal row keeps the last heartbeat (``terminals.health``, as before; read first,
+by primary key, for the device comparison), one ``heartbeat_records`` row is
+inserted, and a ``device_events`` row only for a
 device whose state or media changed since the previous heartbeat (rare). Every
 ``Retention.every``-th heartbeat (by row id, so server processes need not agree)
 also prunes: heartbeats older than ``Retention.days`` everywhere, the sending
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.alerts import DeviceView, TerminalSnapshot
@@ -41,35 +42,40 @@ def _devices(health: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in devices.items() if isinstance(v, dict)}
 
 
-def record(session: Session, terminal: Terminal, beat: Heartbeat, now: datetime,
-           retention: Retention = Retention()) -> None:
-    """Store one heartbeat of ``terminal`` received at ``now`` (the caller commits)."""
-    before = _devices(terminal.health)
+def record(session: Session, terminal_id: str, beat: Heartbeat, now: datetime,
+           retention: Retention = Retention()) -> bool:
+    """Store one heartbeat of ``terminal_id`` received at ``now`` (the caller commits);
+    False when there is no such terminal (deleted since its signature was checked)."""
+    found = session.execute(select(Terminal.health).where(Terminal.id == terminal_id)).first()
+    if found is None:
+        return False
+    before = _devices(found[0])
     # Fields the terminal did not send stay out (an older kiosk's heartbeat as it was).
     body = beat.model_dump(mode="json", exclude_unset=True)
     devices = body.get("devices", {})
-    terminal.last_seen_at = now
-    terminal.health = body
+    session.execute(update(Terminal).where(Terminal.id == terminal_id)
+                    .values(last_seen_at=now, health=body))
     for name, device in devices.items():
         old = before.get(name)
         if old is None or (old.get("state"), old.get("media")) != (device["state"],
                                                                     device.get("media")):
             session.add(DeviceEvent(
-                terminal_id=terminal.id, device=name, at=now, state=device["state"],
+                terminal_id=terminal_id, device=name, at=now, state=device["state"],
                 media=device.get("media"), reason=device.get("reason"),
                 previous_state=None if old is None else old.get("state"),
                 previous_media=None if old is None else old.get("media")))
     for name in before.keys() - devices.keys():
-        session.add(DeviceEvent(terminal_id=terminal.id, device=name, at=now, state=GONE,
+        session.add(DeviceEvent(terminal_id=terminal_id, device=name, at=now, state=GONE,
                                 previous_state=before[name].get("state"),
                                 previous_media=before[name].get("media")))
-    row = HeartbeatRecord(terminal_id=terminal.id, received_at=now, terminal_time=beat.time,
+    row = HeartbeatRecord(terminal_id=terminal_id, received_at=now, terminal_time=beat.time,
                           body=body)
     session.add(row)
     if retention.every > 0:
         session.flush()
         if row.id % retention.every == 0:
-            prune(session, terminal.id, now, retention)
+            prune(session, terminal_id, now, retention)
+    return True
 
 
 def prune(session: Session, terminal_id: str, now: datetime, retention: Retention) -> None:

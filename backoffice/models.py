@@ -251,3 +251,68 @@ class IdentityCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     used_by: Mapped[str | None] = mapped_column(String(64), default=None)
     payload: Mapped[str | None] = mapped_column(Text, default=None)
+# ---- fleet control (backoffice/fleet.py, backoffice/commands.py) ----------------------
+# New tables only: Base.metadata.create_all creates missing tables on an existing
+# database but never alters one, so nothing here adds a column to an older table.
+
+
+class CatalogVersion(Base):
+    """One published catalog (``scripts/backoffice catalog publish DIR``); the newest row
+    is the one served. ``content`` is the catalog as the kiosk's loader dumps it."""
+
+    __tablename__ = "catalog_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(64), index=True)
+    #: SHA-256 of the canonical JSON of ``content`` (kiosk.catalog.document.digest).
+    digest: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_by: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(400), default="")
+
+
+class SiteSettingsVersion(Base):
+    """The centrally managed part of one site profile (items offered, branding, idle
+    timeouts), versioned per site; the newest row of a site is the one served."""
+
+    __tablename__ = "site_settings_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_by: Mapped[str] = mapped_column(String(80))
+
+
+class TerminalCommand(Base):
+    """A command for one terminal, pulled by its heartbeat (backoffice/commands.py)."""
+
+    __tablename__ = "terminal_commands"
+    __table_args__ = (Index("ix_terminal_commands_open", "terminal_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    #: pending (never delivered), delivered, done, failed
+    status: Mapped[str] = mapped_column(String(16))
+    deliveries: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class DiagnosticBundle(Base):
+    """A diagnostic bundle a terminal uploaded (blob in ``<data dir>/bundles``)."""
+
+    __tablename__ = "diagnostic_bundles"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime())

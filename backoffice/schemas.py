@@ -58,7 +58,9 @@ class Catalog(BaseModel):
 
     version: str
     items: list[dict[str, Any]]
+    #: SHA-256 of the canonical JSON of the catalog document (kiosk/catalog/document.py).
     digest: str = ""
+    sample: bool = False
     bundles: list[dict[str, Any]] = []
     departments: list[dict[str, Any]] = []
     life_events: list[dict[str, Any]] = []
@@ -222,6 +224,41 @@ class ReleaseHealth(Strict):
     version: ShortText
     #: The last upgrade that was rolled back, until a later one succeeds.
     failed: FailedUpdate | None = None
+class FleetReport(Strict):
+    """What a terminal runs on and what went wrong with fleet control (kiosk/fleet/)."""
+
+    catalog_version: ShortText | None = None
+    catalog_digest: ShortText | None = None
+    #: served (fetched now), cached (the last good copy on disk), sample (config/catalog)
+    catalog_source: Literal["served", "cached", "sample"] | None = None
+    settings_version: Annotated[int, Field(ge=0, le=10**9)] | None = None
+    maintenance: bool = False
+    maintenance_reason: ShortText = ""
+    #: The latest problems (a refused catalog, a refused command), newest last.
+    problems: Annotated[list[Text], Field(max_length=10)] = []
+
+
+class CatalogVersionRef(BaseModel):
+    version: str
+    digest: str
+
+
+class SettingsVersionRef(BaseModel):
+    site_id: str
+    version: int
+    digest: str
+
+
+class SignedCommand(BaseModel):
+    """A command in a heartbeat reply, signed by the server with the terminal's key:
+    ``signature`` = HMAC (the terminal's suite) over
+    ``kiosk.submission.signing.command_canonical(terminal_id, id, kind, args, issued_at)``."""
+
+    id: str
+    kind: str
+    args: dict[str, Any]
+    issued_at: str
+    signature: str
 
 
 class Heartbeat(Strict):
@@ -234,10 +271,18 @@ class Heartbeat(Strict):
                            "propertyNames": {"pattern": ID_PATTERN, "maxLength": 64}})] = {}
     outbox: OutboxHealth | None = None
     release: ReleaseHealth | None = None
+    #: The site profile the terminal runs (its settings are announced in the reply).
+    site_id: Ident | None = None
+    fleet: FleetReport | None = None
 
 
 class HeartbeatAck(BaseModel):
     server_time: AwareDatetime
+    #: The catalog served now (GET /api/v1/catalog), and the site's settings.
+    catalog: CatalogVersionRef | None = None
+    settings: SettingsVersionRef | None = None
+    #: Commands for this terminal without a result yet, oldest first, each signed.
+    commands: list[SignedCommand] = []
 
 
 class TerminalInfo(BaseModel):
@@ -366,3 +411,60 @@ class IdentityResolved(BaseModel):
     #: against the person in front of it; null when the platform has none.
     photo_jpeg: str | None = None
     issued_at: AwareDatetime
+# ---- fleet control: remote commands, catalog and site settings -------------------
+
+#: What a technician may ask a terminal to do (backoffice/commands.py KINDS).
+CommandKind = Literal["enter_maintenance", "leave_maintenance", "print_test_page",
+                      "upload_diagnostics", "resync_catalog", "restart_app"]
+CommandStatus = Literal["pending", "delivered", "done", "failed"]
+
+
+class CommandRequest(Strict):
+    """``POST /staff/terminals/{terminal_id}/commands``. ``args``: ``{"reason": text}``
+    for ``enter_maintenance`` (shown to citizens as typed), nothing for the others."""
+
+    kind: CommandKind
+    args: dict[str, ShortText] = {}
+
+
+class CommandResultIn(Strict):
+    """``POST /api/v1/terminals/commands/{command_id}/result``: what the terminal did."""
+
+    ok: bool
+    detail: Text = ""
+    data: Annotated[dict[str, Any], Field(max_length=20)] = {}
+
+
+class CommandInfo(BaseModel):
+    """A command as staff see it (and as backoffice/commands.py returns it)."""
+
+    id: str
+    terminal_id: str
+    kind: str
+    args: dict[str, Any]
+    requested_by: str
+    requested_at: AwareDatetime
+    status: CommandStatus
+    deliveries: int
+    delivered_at: AwareDatetime | None = None
+    completed_at: AwareDatetime | None = None
+    result: dict[str, Any] | None = None
+
+
+class CommandList(BaseModel):
+    commands: list[CommandInfo]
+
+
+class SiteSettings(BaseModel):
+    """``GET /api/v1/sites/{site_id}/settings``: the centrally managed part of a site
+    profile (``kiosk.config.model.CentralSettings``: catalog subset, branding, idle)."""
+
+    site_id: str
+    version: int
+    digest: str
+    settings: dict[str, Any]
+
+
+class StoredBundle(BaseModel):
+    sha256: str
+    size: int

@@ -68,8 +68,11 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
     os.environ.update({"DATABASE_URL": settings.database_url,
                        "BACKOFFICE_DATA_DIR": str(settings.data_dir),
                        "BACKOFFICE_CATALOG_DIR": str(settings.catalog_dir),
+                       "BACKOFFICE_SITES_DIR": str(settings.sites_dir),
+                       "BACKOFFICE_FOLLOW_SEED": "1" if settings.follow_seed else "",
                        "BACKOFFICE_DOCS": "1" if settings.docs else "",
                        "BACKOFFICE_MASTER_KEY_FILE": str(settings.master_key_path),
+                       "BACKOFFICE_BLOB_DIR": str(settings.blob_dir),
                        **settings.console_env()})
     metrics.prepare_multiprocess(settings)
     # Created once here, so that the workers start on a finished schema.

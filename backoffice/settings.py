@@ -2,8 +2,9 @@
 
 ``Settings.from_env()`` reads the environment (``DATABASE_URL``,
 ``BACKOFFICE_DATA_DIR``, ``BACKOFFICE_CATALOG_DIR``,
-``BACKOFFICE_DOCS=1``, ``BACKOFFICE_MASTER_KEY_FILE``, and the operations console's
-``BACKOFFICE_ALERT_*``, ``BACKOFFICE_HEARTBEAT_KEEP_*``, ``BACKOFFICE_CONSOLE_IDLE_S``,
+``BACKOFFICE_SITES_DIR``, ``BACKOFFICE_FOLLOW_SEED=1``, ``BACKOFFICE_DOCS=1``,
+``BACKOFFICE_MASTER_KEY_FILE``, ``BACKOFFICE_BLOB_DIR``, and the operations console's
+``BACKOFFICE_ALERT_*``, ``BACKOFFICE_HEARTBEAT_KEEP_*``, ``BACKOFFICE_CONSOLE_*``,
 ``BACKOFFICE_METRICS_TOKEN``: see ``CONSOLE_ENV`` and docs/operations-console.md);
 the CLI overrides from its flags; tests build one directly with a ``FakeClock``.
 """
@@ -25,6 +26,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Limits from backoffice/API.md.
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
 MAX_CASE_BYTES = 1024 * 1024
+#: A terminal's diagnostic bundle (logs, diagnostics, configuration without secrets).
+MAX_DIAGNOSTIC_BUNDLE_BYTES = 20 * 1024 * 1024
+#: A case bundle (POST /api/v1/case-bundles): the case and its blobs together.
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 #: Signature timestamps further than this from the server's clock are refused (API.md).
 MAX_SKEW_S = 300
 #: An applicant listing needs a verification at most this old (API.md).
@@ -62,11 +67,19 @@ def sqlite_url(path: Path) -> str:
 class Settings:
     data_dir: Path
     database_url: str = ""
+    #: The seed: the catalog and site profiles stored as version 1 on a database that
+    #: has none (backoffice/fleet.py); later versions come from ``catalog publish``.
     catalog_dir: Path = REPO_ROOT / "config" / "catalog"
+    sites_dir: Path = REPO_ROOT / "config" / "sites"
+    #: Development (the simulated terminal): publish the seed directories again at
+    #: every start when they changed, so edits of config/catalog reach the kiosk.
+    follow_seed: bool = False
     clock: Clock = field(default_factory=SystemClock)
     max_skew_s: int = MAX_SKEW_S
     max_material_bytes: int = MAX_MATERIAL_BYTES
     max_case_bytes: int = MAX_CASE_BYTES
+    max_bundle_bytes: int = MAX_BUNDLE_BYTES
+    max_diagnostic_bundle_bytes: int = MAX_DIAGNOSTIC_BUNDLE_BYTES
     #: Serve /docs, /redoc and /openapi.json (development only; the committed
     #: backoffice/openapi.json is the contract).
     docs: bool = False
@@ -77,6 +90,9 @@ class Settings:
 
     #: Seals the terminals' secrets (backoffice/keystore.py); default: in the data dir.
     master_key_file: Path | None = None
+    #: Where material blobs live; default: ``blobs/`` in the data dir. Servers on several
+    #: machines serving one database need one shared directory here (docs/performance.md).
+    blob_root: Path | None = None
 
     #: Heartbeat history kept (backoffice/heartbeats.py).
     heartbeat_keep_days: float = 7.0
@@ -123,7 +139,12 @@ class Settings:
 
     @property
     def blob_dir(self) -> Path:
-        return self.data_dir / "blobs"
+        return self.blob_root or self.data_dir / "blobs"
+
+    @property
+    def bundle_dir(self) -> Path:
+        """Terminals' diagnostic bundles: a blob store of its own, never a material."""
+        return self.data_dir / "bundles"
 
     @property
     def effective_database_url(self) -> str:
@@ -137,11 +158,16 @@ class Settings:
             "data_dir": Path(env.get("BACKOFFICE_DATA_DIR") or REPO_ROOT / "var" / "backoffice"),
             "database_url": env.get("DATABASE_URL", ""),
             "docs": env.get("BACKOFFICE_DOCS", "") == "1",
+            "follow_seed": env.get("BACKOFFICE_FOLLOW_SEED", "") == "1",
         }
         if env.get("BACKOFFICE_MASTER_KEY_FILE"):
             values["master_key_file"] = Path(env["BACKOFFICE_MASTER_KEY_FILE"])
+        if env.get("BACKOFFICE_BLOB_DIR"):
+            values["blob_root"] = Path(env["BACKOFFICE_BLOB_DIR"])
         if env.get("BACKOFFICE_CATALOG_DIR"):
             values["catalog_dir"] = Path(env["BACKOFFICE_CATALOG_DIR"])
+        if env.get("BACKOFFICE_SITES_DIR"):
+            values["sites_dir"] = Path(env["BACKOFFICE_SITES_DIR"])
         for var, (name, kind) in CONSOLE_ENV.items():
             if env.get(var):
                 values[name] = kind(env[var])

@@ -9,9 +9,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice import audit, cases, workflow
-from backoffice.catalog import CatalogSource
 from backoffice.db import transaction
 from backoffice.errors import ApiError
+from backoffice.fleet import CatalogStore
 from backoffice.keystore import SecretBox
 from backoffice.models import Terminal, TerminalOldSecret, TerminalPrefix, TerminalSuite
 from backoffice.schemas import (
@@ -42,7 +42,7 @@ def show(factory: sessionmaker[Session], case_number: str) -> StaffCase:
         return cases.staff_view(cases.get_case(session, case_number))
 
 
-def collect_note(catalog: CatalogSource | None, item_code: str) -> str:
+def collect_note(catalog: CatalogStore | None, item_code: str) -> str:
     """The catalog's "how to collect" text of an item (zh_CN), or "" when unknown."""
     if catalog is None:
         return ""
@@ -58,7 +58,7 @@ def collect_note(catalog: CatalogSource | None, item_code: str) -> str:
 
 
 def transition(factory: sessionmaker[Session], case_number: str, req: TransitionRequest,
-               now: datetime, catalog: CatalogSource | None = None, *,
+               now: datetime, catalog: CatalogStore | None = None, *,
                actor: str, staff: str) -> CaseStatus:
     """``actor`` (e.g. ``staff:wang``) goes to the audit log, ``staff`` (the account's
     name) to the timeline: never a name the request claims."""

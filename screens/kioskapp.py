@@ -10,6 +10,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 
+from kiosk.fleet.control import RESTART_EXIT_CODE
 from kiosk.wiring.build import Kiosk
 from screens.idlegc import IdleCollector
 from screens.shell import Shell
@@ -29,6 +30,10 @@ class KioskApp(App):  # type: ignore[misc]
         self.kiosk = kiosk
         self.resolution = resolution
         self.shell: Shell | None = None
+        #: What the process exits with: RESTART_EXIT_CODE when the back office asked
+        #: for a restart (the service manager, or scripts/run, starts it again).
+        self.exit_code = 0
+        kiosk.on_restart = self.restart
         self._on_ready = on_ready
         self._after_home = after_home
         self._watchdog: UiWatchdog | None = None
@@ -76,6 +81,12 @@ class KioskApp(App):  # type: ignore[misc]
                 self._on_ready(drawn, cpu)
             self.stop()
         Clock.schedule_once(touch, 0)
+
+    def restart(self) -> None:
+        """``restart_app`` from the back office (between sessions): stop with the exit
+        code that asks the service manager to start the kiosk again."""
+        self.exit_code = RESTART_EXIT_CODE
+        self.stop()
 
     def on_stop(self) -> None:
         if self._watchdog is not None:

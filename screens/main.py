@@ -251,9 +251,10 @@ def _run(args: argparse.Namespace, kiosks: list[Kiosk], fonts: Path,
     if args.exit_when_ready:
         def on_ready(drawn: float, cpu: float) -> None:
             print(f"READY {drawn:.6f} {cpu:.6f}", flush=True)
-    KioskApp(first, resolution(first, args.orientation), on_ready=on_ready,
-             after_home=background.start).run()
-    return 0
+    app = KioskApp(first, resolution(first, args.orientation), on_ready=on_ready,
+                   after_home=background.start)
+    app.run()
+    return app.exit_code
 
 
 if __name__ == "__main__":

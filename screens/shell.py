@@ -93,6 +93,11 @@ class Shell(BoxLayout):  # type: ignore[misc]
         #: per screen, what its content was last built from (see KioskScreen.content_key)
         self._built: dict[str, Any] = {}
         self.bridge.watch_devices(self.kiosk.devices.values(), self._on_device)
+        # Fleet control (kiosk/fleet/) changes the kiosk on the UI thread, through the
+        # bridge: a new catalog or site settings between sessions, 暂停服务 on or off.
+        self._deliver_before = self.kiosk.ui_deliver
+        self.kiosk.ui_deliver = self.bridge.post
+        self.kiosk.add_listener(self._on_kiosk)
         self._ticker = Clock.schedule_interval(lambda _dt: self.tick(), tick_interval)
         ui.bind(lang=lambda *_: self._retitle())
         #: The technician's corner gesture (then the PIN pad); nothing on screen shows it.
@@ -220,6 +225,18 @@ class Shell(BoxLayout):  # type: ignore[misc]
             self.session.end(EndReason.CANCEL)
         self._reset()
 
+    def _on_kiosk(self, what: str) -> None:
+        """The core changed what Home and the lists are built from (UI thread)."""
+        if what == "catalog":
+            self.ui.set_resolution(self.ui.resolution)  # the branding may have changed
+            self._built.clear()
+        else:
+            self._built.pop("home", None)
+        if not self.session.active and self._hold_until is None:
+            self._reset()
+        elif self.sm.current == "home":
+            self._show("home", {})
+
     def _on_device(self, _device: Any, _status: Any) -> None:
         # A device changed state: the current screen may show 暂停服务 now (or not).
         scr = self.current
@@ -237,4 +254,7 @@ class Shell(BoxLayout):  # type: ignore[misc]
         if self.collector is not None:
             self.collector.release()
         self.session.remove_listener(self._on_session)
+        self.kiosk.remove_listener(self._on_kiosk)
+        if self.kiosk.ui_deliver == self.bridge.post:
+            self.kiosk.ui_deliver = self._deliver_before
         self.bridge.close()

@@ -64,8 +64,30 @@ def steps(kiosk: Kiosk) -> list[Step]:
         ("tech-pin", lambda s: s.go("tech_pin")),
         *[(f"tech-{tool}", _technician(tool)) for tool in TECH_TOOLS],
         ("idle-warning", _idle_warning),
+        # 暂停服务 from the back office (kiosk/fleet/maintenance.py), then back in service
+        *MAINTENANCE_STEPS,
     ]
     return result
+
+
+#: A technician's reason, as typed (the walk and the tests show this one).
+MAINTENANCE_REASON = "设备维护中，预计 15:00 恢复"
+
+
+def _maintenance(on: bool) -> Callable[[Shell], None]:
+    def step(shell: Shell) -> None:
+        shell.session.end(EndReason.CANCEL)
+        maintenance = shell.kiosk.maintenance
+        if on:
+            maintenance.enter(MAINTENANCE_REASON, shell.kiosk.clock.now())
+        else:
+            maintenance.leave()
+        shell.home()
+    return step
+
+
+MAINTENANCE_STEPS: list[Step] = [("home-maintenance", _maintenance(True)),
+                                 ("home-back-in-service", _maintenance(False))]
 
 
 #: The technician screens the walk shows (after the PIN, which the walk skips).
@@ -108,6 +130,33 @@ def audit_screen(audit: Audit, shell: Shell, screen: str, variant: str) -> None:
     pair, _, mode = variant.rpartition("-")
     audit.check(shell, screen=screen, variant=variant, elderly=mode == "elderly",
                 scale=shell.ui.theme.scale, pair=pair)
+
+
+def walk_states(kiosks: list[Kiosk], out: Path, states: list[Step],
+                orientations: tuple[str, ...] = ("landscape", "portrait")) -> Audit:
+    """Only ``states`` (e.g. :data:`MAINTENANCE_STEPS`), in every variant: each site in
+    each orientation, language and mode; PNGs named as the walk names them, and the
+    audit of just those screens (``<out>/audit.json``)."""
+    harness = Harness()
+    audit = Audit()
+    for kiosk in kiosks:
+        for orient in orientations:
+            size = (1920, 1080) if orient == "landscape" else (1080, 1920)
+            for lang in kiosk.languages:
+                for elderly in (False, True):
+                    kiosk.session.end(EndReason.CANCEL)
+                    shell = harness.show(kiosk, size)
+                    shell.ui.lang, shell.ui.elderly = lang, elderly
+                    mode = "elderly" if elderly else "standard"
+                    variant = f"{kiosk.site.id}-{orient}-{lang}-{mode}"
+                    for n, (name, action) in enumerate(states, 1):
+                        action(shell)
+                        harness.render()
+                        harness.screenshot(out / f"{variant}-{n:02d}-{name}.png")
+                        audit_screen(audit, shell, name, variant)
+        harness.close_shell()
+    audit.write(out / "audit.json")
+    return audit
 
 
 def walk(kiosks: list[Kiosk], out: Path, orientation: str | None = None, *,

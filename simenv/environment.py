@@ -232,8 +232,11 @@ class SimEnvironment:
         self.scenes = SceneKit(self.dir, {
             "camera": (base.devices.camera.width, base.devices.camera.height),
             "doccam": (base.devices.doccam.width, base.devices.doccam.height)})
+        # BACKOFFICE_FOLLOW_SEED: the local back office serves the repository's catalog and
+        # site profiles as they are now (published again at start when edited).
         bo_env = self._bo_env = child_environ({"BACKOFFICE_DATA_DIR": str(self.dir / "backoffice"),
-                                "BACKOFFICE_CATALOG_DIR": str(self._catalog_dir(base))},
+                                "BACKOFFICE_CATALOG_DIR": str(self._catalog_dir(base)),
+                                "BACKOFFICE_FOLLOW_SEED": "1"},
                                drop=("DATABASE_URL", "BACKOFFICE_STAFF_TOKEN"))
         # Everything that takes an interpreter start at once; provisioning first
         # only where the server needs it (one process creates the schema).

@@ -6,10 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from backoffice import audit, staffops
+from backoffice import audit, commands, staffops
 from backoffice.auth import Admin, CaseWorker, Technician, read_body
+from backoffice.db import transaction
+from backoffice.errors import not_found
+from backoffice.models import DiagnosticBundle
 from backoffice.routes.common import (
     STAFF,
     errors,
@@ -19,9 +23,13 @@ from backoffice.routes.common import (
     settings,
 )
 from backoffice.schemas import (
+    SHA256_PATTERN,
     AuditLog,
     CaseState,
     CaseStatus,
+    CommandInfo,
+    CommandList,
+    CommandRequest,
     MaterialReceived,
     StaffCase,
     StaffCaseList,
@@ -34,6 +42,8 @@ router = APIRouter(prefix="/staff", tags=["staff"])
 STAFF_BODY_LIMIT = 64 * 1024
 CaseNumber = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+TerminalId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+BundleSha = Annotated[str, Path(pattern=SHA256_PATTERN)]
 
 
 @router.get("/cases", response_model=StaffCaseList, responses=errors(*STAFF))
@@ -80,3 +90,43 @@ def list_terminals(request: Request, _who: Technician) -> TerminalList:
 def audit_log(request: Request, _who: Admin) -> AuditLog:
     """The newest 200 entries of the audit log (who did what, when)."""
     return audit.recent(sessions(request))
+
+
+@router.post("/terminals/{terminal_id}/commands", status_code=201, response_model=CommandInfo,
+             responses=errors(*STAFF, 413), openapi_extra=json_request_body(CommandRequest))
+async def enqueue(request: Request, terminal_id: TerminalId, who: Technician) -> CommandInfo:
+    """Queue a command for a terminal (technician or admin); its next heartbeat pulls it."""
+    body = await read_body(request, STAFF_BODY_LIMIT)
+    req, _raw = parse_json(CommandRequest, body, "invalid_request")
+
+    def work() -> CommandInfo:
+        with transaction(sessions(request)) as session:
+            return commands.enqueue_command(session, terminal_id, req.kind, dict(req.args),
+                                            who.actor, now=settings(request).clock.now())
+    return await run_in_threadpool(work)
+
+
+@router.get("/terminals/{terminal_id}/commands", response_model=CommandList,
+            responses=errors(*STAFF))
+def list_terminal_commands(request: Request, terminal_id: TerminalId, _who: Technician,
+                           limit: Annotated[int, Query(ge=1, le=500)] = 50) -> CommandList:
+    """The terminal's commands, newest first, with their delivery and result."""
+    with transaction(sessions(request), write=False) as session:
+        return CommandList(commands=commands.list_commands(session, terminal_id, limit))
+
+
+@router.get("/terminals/{terminal_id}/bundles/{sha256}", response_class=FileResponse,
+            responses={200: {"content": {"application/zip": {}},
+                             "description": "the diagnostic bundle"}, **errors(*STAFF)})
+def get_bundle(request: Request, terminal_id: TerminalId, sha256: BundleSha,
+               _who: Technician) -> FileResponse:
+    """A diagnostic bundle the terminal uploaded (an ``upload_diagnostics`` result names it)."""
+    with transaction(sessions(request), write=False) as session:
+        row = session.get(DiagnosticBundle, sha256)
+        if row is None or row.terminal_id != terminal_id:
+            raise not_found(f"bundle {sha256} of terminal {terminal_id}")
+    path = request.app.state.bundles.path(sha256)
+    if not path.is_file():
+        raise not_found(f"bundle {sha256}")
+    return FileResponse(path, media_type="application/zip",
+                        filename=f"{terminal_id}-{sha256[:12]}.zip")

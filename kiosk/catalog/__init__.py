@@ -4,7 +4,11 @@
 ``catalog.subset(site.catalog)`` narrows it to what one site offers.
 """
 
-from kiosk.catalog.loader import load_catalog
+from kiosk.catalog.document import canonical as canonical_json
+from kiosk.catalog.document import digest as catalog_digest
+from kiosk.catalog.document import document as catalog_document
+from kiosk.catalog.document import etag as catalog_etag
+from kiosk.catalog.loader import load_catalog, load_catalog_document
 from kiosk.catalog.models import (
     PREFILL_SOURCES,
     Bundle,
@@ -19,5 +23,7 @@ from kiosk.catalog.models import (
 
 __all__ = [
     "PREFILL_SOURCES", "Bundle", "Catalog", "Choice", "Department", "FormField", "LifeEvent",
-    "Material", "ServiceItem", "load_catalog",
+    "Material", "ServiceItem", "canonical_json", "catalog_digest", "catalog_document",
+    "catalog_etag", "load_catalog",
+    "load_catalog_document",
 ]

@@ -38,6 +38,8 @@ REASON_WINDOW_ONLY = "availability.window_only"
 REASON_NOT_AT_SITE = "availability.reason.not_at_site"
 REASON_NOT_READY = "availability.reason.not_ready"
 REASON_OUTBOX = "availability.reason.outbox"
+#: The terminal is in maintenance (kiosk/fleet/maintenance.py): nothing starts.
+REASON_MAINTENANCE = "availability.reason.maintenance"
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,20 @@ class AvailabilityChecker:
     """Answers :meth:`check` for items from the current device statuses."""
 
     def __init__(self, site: SiteProfile, devices: Mapping[str, Device],
-                 accepting: Callable[[], bool] = lambda: True) -> None:
+                 accepting: Callable[[], bool] = lambda: True,
+                 maintenance: Callable[[], bool] = lambda: False) -> None:
         self._site = site
         self._devices = devices
         self._accepting = accepting
+        self._maintenance = maintenance
+
+    def for_site(self, site: SiteProfile) -> AvailabilityChecker:
+        """The same devices and checks for another profile (central settings changed)."""
+        return AvailabilityChecker(site, self._devices, self._accepting, self._maintenance)
 
     def check(self, item: ServiceItem) -> Availability:
+        if self._maintenance():
+            return Availability(Status.SUSPENDED, REASON_MAINTENANCE)
         if item.channel == "window_only":
             return Availability(Status.WINDOW_ONLY, REASON_WINDOW_ONLY)
         readers = [k for k in item.devices if k in _CARD_READERS] if item.accepts_sscard else []

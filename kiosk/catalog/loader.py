@@ -18,9 +18,10 @@ declared the offending value and the key path inside it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import Field
 
@@ -267,3 +268,13 @@ def _check_bundle(bundle: Bundle, where: _Where,
         if dept not in bundle.departments:
             raise where.error("departments", f"item {code} belongs to {dept!r}, "
                               "which is not listed")
+
+
+def load_catalog_document(data: Mapping[str, Any], *, source: str) -> Catalog:
+    """A catalog received as one JSON document (the back office's ``GET /api/v1/catalog``,
+    a kiosk's last good copy): the same models and cross-checks as the YAML files, every
+    problem a ConfigError naming ``source`` and the key path."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(source, "", "expected a JSON object")
+    header = validate(CatalogHeader, data, file=source)
+    return _assemble(header.version, header.sample, [(source, header)])

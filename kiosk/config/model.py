@@ -227,6 +227,16 @@ class VoiceProfile(StrictModel):
     elderly_rate: float = Field(default=0.85, ge=0.5, le=2.0)
 
 
+class CentralSettings(StrictModel):
+    """The parts of a site profile the back office manages (``GET /api/v1/sites/{id}/
+    settings``, docs/fleet-control.md): the items offered, branding and idle timeouts.
+    The rest of the profile (devices, orientation, languages, windows) stays local."""
+
+    catalog: CatalogSubset
+    branding: Branding
+    idle: IdleConfig
+
+
 class SiteProfile(StrictModel):
     schema_version: Literal[1] = 1
     id: str = Field(pattern=r"^[a-z0-9-]+$")
@@ -275,6 +285,15 @@ class SiteProfile(StrictModel):
 
     def presence(self, kind: str) -> Presence:
         return next((p for k, p in self.devices.items() if k == kind), Presence.ABSENT)
+
+    def central(self) -> CentralSettings:
+        """The centrally managed part of this profile, as the back office seeds it."""
+        return CentralSettings(catalog=self.catalog, branding=self.branding, idle=self.idle)
+
+    def with_central(self, settings: CentralSettings) -> SiteProfile:
+        """This profile with the back office's settings in place of its own."""
+        return self.model_copy(update={"catalog": settings.catalog,
+                                       "branding": settings.branding, "idle": settings.idle})
 
 
 # --------------------------------------------------------------------------- loading

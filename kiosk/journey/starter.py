@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from kiosk.catalog import Catalog
 from kiosk.clock import Clock
+from kiosk.errors import WorkflowError
 from kiosk.journey.apply import Journey, JourneySettings
 from kiosk.journey.plan import plan_for
 from kiosk.journey.runner import (
@@ -50,14 +51,21 @@ class JourneyStarter:
     #: 亮码: whether the code scanner can read now; a journey starting while it is
     #: unplugged offers the card alone (None: always, as far as the settings say).
     code_ready: Callable[[], bool] | None = None
+    #: True while the terminal is in maintenance (暂停服务, kiosk/fleet/maintenance.py):
+    #: no journey starts, whatever a screen asks.
+    suspended: Callable[[], bool] = lambda: False
     #: The journey under way (at most one: one citizen at a time).
     current: Journey | None = field(default=None, init=False)
     _binding: JourneyBinding | None = field(default=None, init=False, repr=False)
     _runner: JourneyRunner | None = field(default=None, init=False, repr=False)
 
     def start(self, code: str, *, lang: str | None = None) -> Journey:
-        """A fresh journey for an item or bundle code; any earlier one is wiped first."""
+        """A fresh journey for an item or bundle code; any earlier one is wiped first.
+        WorkflowError while the terminal is in maintenance."""
         self.stop()
+        if self.suspended():
+            raise WorkflowError("the terminal is in maintenance: no journey starts",
+                                i18n_key="availability.reason.maintenance")
         settings = self.settings
         if settings.code_identity and self.code_ready is not None and not self.code_ready():
             settings = replace(settings, code_identity=False)

@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -44,7 +44,16 @@ from kiosk.errors import (
 )
 from kiosk.privacy import redact
 from kiosk.submission.cases import Verification
-from kiosk.submission.signing import CASE_TOKEN_HEADER, DEFAULT_SUITE, query_token, signed_headers
+from kiosk.submission.signing import (
+    BUNDLE_CONTENT_TYPE,
+    BUNDLE_HEADER,
+    CASE_TOKEN_HEADER,
+    DEFAULT_SUITE,
+    bundle_digest,
+    bundle_manifest,
+    query_token,
+    signed_headers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +136,38 @@ class IdentityResolved(_Answer):
     identity: CodeIdentityAnswer
     photo_jpeg: str | None = None
     issued_at: pydantic.AwareDatetime
+class VersionRef(_Answer):
+    """What the back office serves now (a heartbeat reply announces it)."""
+
+    version: str | int
+    digest: str
+    site_id: str | None = None
+
+
+class SignedCommand(_Answer):
+    """A command in a heartbeat reply; kiosk/fleet/commands.py checks its signature."""
+
+    id: str
+    kind: str
+    args: dict[str, Any] = {}
+    issued_at: str
+    signature: str
+
+
+class HeartbeatReply(_Answer):
+    server_time: pydantic.AwareDatetime
+    catalog: VersionRef | None = None
+    settings: VersionRef | None = None
+    commands: tuple[SignedCommand, ...] = ()
+
+
+class Fetched(pydantic.BaseModel):
+    """A conditional GET's answer: the document and its ETag (``body`` None on 304)."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
+
+    etag: str
+    body: dict[str, Any] | None
 
 
 class AssistTicket(_Answer):
@@ -174,6 +215,20 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+class _PartsBody:
+    """A body of several byte strings sent one after another (requests iterates it and,
+    with Content-Length set, sends it unchunked), so the parts are never copied into one."""
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self._parts = parts
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self._parts)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._parts)
+
+
 class BackofficeClient:
     def __init__(self, base_url: str, terminal_id: str, secret: bytes, *, clock: Clock,
                  session: requests.Session | None = None, connect_timeout_s: float = 3.0,
@@ -210,21 +265,39 @@ class BackofficeClient:
     def close(self) -> None:
         self._session.close()
 
+    def signing_key(self) -> tuple[bytes, str]:
+        """The terminal's secret and suite: what the back office signs commands with."""
+        return self._secret, self._suite
+
     # ------------------------------------------------------------------ transport
 
-    def _request(self, method: str, path: str, *, body: bytes = b"", signed: bool = True,
-                 headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
-        """Send one request; returns (status, body) of a 2xx/404-on-HEAD answer, raises else."""
+    def _request(self, method: str, path: str, *, body: bytes | list[bytes] = b"",
+                 signed: bool = True, headers: Mapping[str, str] | None = None,
+                 body_sha256: str | None = None,
+                 answer_headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """Send one request; returns (status, body) of a 2xx/404-on-HEAD answer (304 too
+        when the request is conditional), raises else. ``answer_headers`` receives the
+        answer's headers.
+
+        ``body`` may be a list of parts sent back to back (a case bundle), never joined
+        in memory; such a request signs ``body_sha256`` (its manifest's) in its place."""
         wire_path = self._prefix + path
         all_headers = dict(headers or {})
         if signed:
             all_headers.update(signed_headers(self._secret, self.terminal_id, method, wire_path,
-                                              body, self._clock.now().timestamp(),
-                                              self._suite))
+                                              body if isinstance(body, bytes) else b"",
+                                              self._clock.now().timestamp(), self._suite,
+                                              body_sha256=body_sha256))
+        data: bytes | _PartsBody | None = None
+        if isinstance(body, list):
+            data = _PartsBody(body)
+            all_headers["Content-Length"] = str(len(data))
+        elif body:
+            data = body
         started = self._clock.monotonic()
         what = f"{method} {path}"
         try:
-            resp = self._session.request(method, self.base_url + path, data=body or None,
+            resp = self._session.request(method, self.base_url + path, data=data,
                                          headers=all_headers, timeout=self._timeout,
                                          verify=self._verify, allow_redirects=False,
                                          stream=True)
@@ -242,7 +315,11 @@ class BackofficeClient:
         status = resp.status_code
         log.debug("%s -> %d in %.0f ms", what, status,
                   (self._clock.monotonic() - started) * 1000)
-        if 200 <= status < 300 or (method == "HEAD" and status == 404):
+        if answer_headers is not None:
+            answer_headers.update(resp.headers)
+        conditional = "If-None-Match" in all_headers
+        if 200 <= status < 300 or (method == "HEAD" and status == 404) \
+                or (conditional and status == 304):
             return status, content
         self._raise_for(status, content, resp.headers.get("Retry-After"), what)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -318,6 +395,22 @@ class BackofficeClient:
             raise TransientError("POST case: the receipt names another case")
         return receipt
 
+    def create_case_bundle(self, kiosk_ref: str, body: bytes, blobs: list[bytes]) -> CaseReceipt:
+        """The case and the blobs the server lacks in one request (API.md "Case bundles").
+
+        :class:`PermanentError` 404/405 from a back office that predates bundles: the
+        caller falls back to :meth:`upload_material` and :meth:`create_case`."""
+        parts = [body, *blobs]
+        manifest = bundle_manifest(parts)
+        _, content = self._request("POST", f"{API}/case-bundles", body=parts,
+                                   body_sha256=bundle_digest(manifest), headers={
+                                       "Content-Type": BUNDLE_CONTENT_TYPE,
+                                       "Idempotency-Key": kiosk_ref, BUNDLE_HEADER: manifest})
+        receipt = self._json(CaseReceipt, content, "POST case bundle")
+        if receipt.kiosk_ref != kiosk_ref:
+            raise TransientError("POST case bundle: the receipt names another case")
+        return receipt
+
     def case_status(self, number_or_ref: str, token: str) -> CaseStatus:
         """One case, with the token its receipt's QR carries (else: look up by card)."""
         _, content = self._request("GET", f"{API}/cases/{number_or_ref}",
@@ -361,13 +454,67 @@ class BackofficeClient:
     def heartbeat(self, devices: Mapping[str, Mapping[str, str | None]],
                   outbox: Mapping[str, int] | None = None,
                   release: Mapping[str, Any] | None = None) -> datetime:
+        return self.beat(devices, outbox, release=release).server_time
+
+    def beat(self, devices: Mapping[str, Mapping[str, str | None]],
+             outbox: Mapping[str, int] | None = None, *, site_id: str | None = None,
+             fleet: Mapping[str, Any] | None = None,
+             release: Mapping[str, Any] | None = None) -> HeartbeatReply:
+        """The heartbeat with what this terminal runs on (``fleet``) and its release (an
+        installed terminal, scripts/install); the reply announces the served catalog and
+        settings and carries the open commands."""
         payload: dict[str, Any] = {"time": self._clock.now().isoformat(),
                                    "devices": {k: dict(v) for k, v in devices.items()}}
         if outbox is not None:
             payload["outbox"] = dict(outbox)
         if release is not None:
             payload["release"] = dict(release)
+        if site_id is not None:
+            payload["site_id"] = site_id
+        if fleet is not None:
+            payload["fleet"] = dict(fleet)
         _, content = self._request("POST", f"{API}/terminals/heartbeat",
-                                   body=json.dumps(payload).encode(),
+                                   body=json.dumps(payload, ensure_ascii=False).encode(),
                                    headers={"Content-Type": "application/json"})
-        return self._json(_HeartbeatAck, content, "POST heartbeat").server_time
+        return self._json(HeartbeatReply, content, "POST heartbeat")
+
+    def _conditional(self, path: str, etag: str | None, what: str) -> Fetched:
+        headers: dict[str, str] = {}
+        status, content = self._request("GET", path, answer_headers=headers,
+                                        headers={"If-None-Match": etag} if etag else None)
+        tag = headers.get("ETag", headers.get("etag", ""))
+        if status == 304:
+            return Fetched(etag=tag or (etag or ""), body=None)
+        try:
+            body = json.loads(content)
+        except ValueError:
+            raise TransientError(f"{what}: answer is not JSON (cut short?)") from None
+        if not isinstance(body, dict):
+            raise TransientError(f"{what}: answer is not a JSON object")
+        return Fetched(etag=tag, body=body)
+
+    def catalog(self, etag: str | None = None) -> Fetched:
+        """``GET /catalog``, conditional on ``etag`` (None: the whole document anyway)."""
+        return self._conditional(f"{API}/catalog", etag, "GET catalog")
+
+    def site_settings(self, site_id: str, etag: str | None = None) -> Fetched:
+        """``GET /sites/{site_id}/settings``; PermanentError (404) when the back office
+        has none for this site."""
+        return self._conditional(f"{API}/sites/{site_id}/settings", etag, "GET settings")
+
+    def command_result(self, command_id: str, ok: bool, detail: str,
+                       data: Mapping[str, Any] | None = None) -> None:
+        body = json.dumps({"ok": ok, "detail": detail[:2000], "data": dict(data or {})},
+                          ensure_ascii=False).encode()
+        self._request("POST", f"{API}/terminals/commands/{command_id}/result", body=body,
+                      headers={"Content-Type": "application/json"})
+
+    def upload_bundle(self, data: bytes) -> str:
+        """A diagnostic bundle (zip) to the back office; returns its SHA-256."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        _, content = self._request("PUT", f"{API}/terminals/bundles/{sha256}", body=data,
+                                   headers={"Content-Type": "application/zip"})
+        stored = self._json(_Stored, content, "PUT bundle")
+        if stored.sha256 != sha256 or stored.size != len(data):
+            raise TransientError("PUT bundle: the server stored something else")
+        return sha256

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from devices.base import Device
 from kiosk.clock import Clock
@@ -32,6 +32,22 @@ class HeartbeatClient(Protocol):
     def heartbeat(self, devices: Mapping[str, Mapping[str, str | None]],
                   outbox: Mapping[str, int] | None = None,
                   release: Mapping[str, Any] | None = None) -> datetime: ...
+
+
+class FleetBeat(Protocol):
+    """``kiosk.fleet.control.FleetControl``: what the beat reports and who takes the reply."""
+
+    def report(self) -> dict[str, Any]: ...
+    def on_reply(self, reply: Any) -> None: ...
+
+
+class FleetClient(Protocol):
+    """``BackofficeClient.beat``: the heartbeat whose reply carries fleet control."""
+
+    def beat(self, devices: Mapping[str, Mapping[str, str | None]],
+             outbox: Mapping[str, int] | None = None, *, site_id: str | None = None,
+             fleet: Mapping[str, Any] | None = None,
+             release: Mapping[str, Any] | None = None) -> Any: ...
 
 
 class StatsLike(Protocol):
@@ -77,10 +93,15 @@ class Heartbeat:
     def __init__(self, client: HeartbeatClient, devices: Mapping[str, Device], *,
                  clock: Clock, interval_s: float = 60.0, outbox: OutboxLike | None = None,
                  poll_s: float = 1.0,
-                 release: Callable[[], Mapping[str, Any] | None] | None = None) -> None:
+                 release: Callable[[], Mapping[str, Any] | None] | None = None,
+                 fleet: FleetBeat | None = None, site_id: str | None = None) -> None:
         """``release``: the running release and the last failed update, read at each
-        beat (None: not an installed terminal, the field is left out)."""
+        beat (None: not an installed terminal, the field is left out). ``fleet``: reports
+        what the kiosk runs on and takes each reply (the announced catalog and settings,
+        the commands); ``client`` then needs ``beat``."""
         self._client = client
+        self.fleet = fleet
+        self._site_id = site_id
         self._devices = devices
         self._clock = clock
         self.interval_s = interval_s
@@ -104,8 +125,16 @@ class Heartbeat:
         try:
             devices, outbox = self.payload()
             release = self._release() if self._release is not None else None
-            server_time = self._client.heartbeat(devices, outbox, release) \
-                if release is not None else self._client.heartbeat(devices, outbox)
+            reply = None
+            if self.fleet is not None:
+                beat = cast(FleetClient, self._client)
+                reply = beat.beat(devices, outbox, site_id=self._site_id,
+                                  fleet=self.fleet.report(), release=release)
+                server_time = reply.server_time
+            elif release is not None:
+                server_time = self._client.heartbeat(devices, outbox, release)
+            else:
+                server_time = self._client.heartbeat(devices, outbox)
         except KioskError as exc:
             c = self.counters
             c.failed += 1
@@ -124,6 +153,8 @@ class Heartbeat:
             c.last_sent_at = now
             c.last_skew_s = (server_time - now).total_seconds()
             ok = True
+            if reply is not None and self.fleet is not None:
+                self.fleet.on_reply(reply)
         with self._beat:
             self._beat.notify_all()
         return ok

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol
@@ -84,7 +84,8 @@ def _about_this_terminal(exc: PermanentError) -> bool:
 class Sender:
     def __init__(self, outbox: Outbox, client: DeliveryClient, policy: RetryPolicy, *,
                  clock: Clock, rng: random.Random, idle_s: float = 30.0,
-                 transfer_workers: int = 4, park_after: int = PARK_AFTER) -> None:
+                 transfer_workers: int = 4, park_after: int = PARK_AFTER,
+                 bundles: bool = True) -> None:
         self._outbox = outbox
         self._client = client
         self._policy = policy
@@ -93,6 +94,8 @@ class Sender:
         self._idle_s = idle_s
         self._workers = max(1, transfer_workers)
         self._park_after = max(1, park_after)
+        #: Send a case and its blobs in one request while the back office takes them.
+        self._bundles = bundles
         self._failures = 0          # consecutive queue-wide failures
         self._wake = threading.Event()
         self._woken = False
@@ -218,6 +221,17 @@ class Sender:
 
     def _deliver(self, item: OutboxItem) -> Receipt:
         todo = [b for b in item.blobs if not b.uploaded]
+        bundle = getattr(self._client, "create_case_bundle", None) if self._bundles else None
+        if bundle is not None:
+            try:
+                return self._deliver_bundle(item, todo, bundle)
+            except PermanentError as exc:
+                if exc.status not in (404, 405):
+                    raise
+                # A back office from before case bundles: separate uploads from now on.
+                self._bundles = False
+                log.info("sender: the back office takes no case bundles; uploading "
+                         "materials one by one")
         if len(todo) > 1 and self._workers > 1:
             # Pages are independent: transfer a few at once (the back office fsyncs each
             # one), wait for all, then report the first failure in page order.
@@ -243,6 +257,25 @@ class Sender:
                     self._outbox.mark_uploaded(item.kiosk_ref, sha, False)
                     self._upload(item.kiosk_ref, sha, mine[sha].content_type, check=False)
             return self._client.create_case(item.kiosk_ref, item.body)
+
+    def _deliver_bundle(self, item: OutboxItem, todo: list[BlobRef],
+                        bundle: Callable[[str, bytes, list[bytes]], Receipt]) -> Receipt:
+        """The case and its blobs in one request (API.md "Case bundles"): the back
+        office stores all of them and the case, or nothing. Blobs it may hold already
+        (a retry, a page shared with an earlier case) are asked for first, as above."""
+        send = [b for b in todo
+                if not (self._may_exist(item, b) and self._client.material_exists(b.sha256))]
+        if not send:  # the back office holds every blob already (a retry): the case alone
+            return self._client.create_case(item.kiosk_ref, item.body)
+        try:
+            return bundle(item.kiosk_ref, item.body,
+                          [self._outbox.read_blob(b.sha256) for b in send])
+        except MissingMaterials as exc:
+            # A blob the back office said it had is gone: send the ones it names again.
+            mine = {b.sha256 for b in item.blobs}
+            again = [sha for sha in exc.missing or tuple(mine) if sha in mine]
+            return bundle(item.kiosk_ref, item.body,
+                          [self._outbox.read_blob(sha) for sha in again])
 
     @staticmethod
     def _may_exist(item: OutboxItem, blob: BlobRef) -> bool:

@@ -38,7 +38,10 @@ class TechnicianConsole:
     def __init__(self, config: KioskConfig, *, clock: Clock, devices: Mapping[str, Device],
                  outbox: OutboxLike | None = None, sender: SenderLike | None = None,
                  ring: RingBufferHandler | None = None,
-                 client_factory: Callable[[], Any] | None = None) -> None:
+                 client_factory: Callable[[], Any] | None = None,
+                 fleet: Any = None) -> None:
+        """``fleet``: fleet control (kiosk/fleet/control.py): what catalog and settings
+        the kiosk runs on, maintenance, commands, problems."""
         self.config = config
         self._clock = clock
         self.devices = devices
@@ -46,6 +49,7 @@ class TechnicianConsole:
         self.sender = sender
         self.ring = ring
         self._client_factory = client_factory
+        self.fleet = fleet
 
     def device_rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -82,6 +86,14 @@ class TechnicianConsole:
     def backoffice(self) -> dict[str, Any]:
         return check_backoffice(self.config, self._clock, self._client_factory)
 
+    def fleet_summary(self) -> dict[str, Any]:
+        """Catalog and settings in use (served, kept or the sample), maintenance,
+        commands and the problems fleet control met; redacted."""
+        if self.fleet is None:
+            return {"available": False}
+        summary: dict[str, Any] = scrub(self.fleet.diagnostics())
+        return {"available": True, **summary}
+
     def recent_logs(self, limit: int = 200, min_level: int = 0) -> list[dict[str, Any]]:
         return [] if self.ring is None else self.ring.records(limit, min_level)
 
@@ -90,6 +102,6 @@ class TechnicianConsole:
 
     def export(self, dest: Path, *, as_zip: bool = True) -> Path:
         diagnostics = {"devices": self.device_diagnostics(), "outbox": self.outbox_summary(),
-                       "backoffice": self.backoffice()}
+                       "backoffice": self.backoffice(), "fleet": self.fleet_summary()}
         return export_bundle(self.config, dest, clock=self._clock, diagnostics=diagnostics,
                              ring=self.ring, as_zip=as_zip)

@@ -130,6 +130,34 @@ def check_logs(config: KioskConfig) -> dict[str, Any]:
             "bytes": sum(p.stat().st_size for p in files)}
 
 
+def check_fleet(config: KioskConfig) -> dict[str, Any]:
+    """What catalog and settings the kiosk runs on (kiosk/fleet/): the state the running
+    kiosk wrote, else the last good copy kept; a kiosk with a back office that has
+    neither runs on the sample catalog of config/catalog, and this says so."""
+    from kiosk.fleet.files import read_json
+    from kiosk.fleet.sync import read_catalog_copy
+
+    if not config.backoffice.url:
+        return {"ok": True, "catalog_source": "sample",
+                "note": "no back office configured: the sample catalog of config/catalog"}
+    root = config.terminal.data_path() / "fleet"
+    state = read_json(root / "state.json")
+    if state is not None:
+        result = {k: state.get(k) for k in ("catalog_version", "catalog_source",
+                                            "settings_version", "maintenance",
+                                            "maintenance_reason", "problems", "ok")}
+    else:
+        kept = read_catalog_copy(root / "catalog.json")
+        result = {"ok": kept is not None,
+                  "catalog_source": "cached" if kept is not None else "sample",
+                  "catalog_version": kept.version if kept is not None else None}
+    if result.get("catalog_source") == "sample":
+        result["ok"] = False
+        result["note"] = ("running on the sample catalog of config/catalog: no catalog from "
+                          "the back office has been received or kept yet")
+    return result
+
+
 def collect(config: KioskConfig, *, clock: Clock, factory: DeviceFactory | None = None,
             client_factory: Callable[[], Any] | None = None,
             with_devices: bool = True) -> dict[str, Any]:
@@ -142,13 +170,14 @@ def collect(config: KioskConfig, *, clock: Clock, factory: DeviceFactory | None 
     report["backoffice"] = check_backoffice(config, clock, client_factory)
     report["outbox"] = check_outbox(config, clock)
     report["technician"] = check_technician(config, clock)
+    report["fleet"] = check_fleet(config)
     report["logs"] = check_logs(config)
     return report
 
 
 def problems(report: Mapping[str, Any]) -> list[str]:
     found = []
-    for section in ("backoffice", "outbox", "technician", "logs"):
+    for section in ("backoffice", "outbox", "technician", "logs", "fleet"):
         if not report.get(section, {}).get("ok", True):
             found.append(section)
     for kind, diag in report.get("devices", {}).items():

@@ -16,20 +16,46 @@ Later pieces plug in here, not in the screens:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from devices.base import Device
-from kiosk.catalog import Catalog, ServiceItem, load_catalog
+from kiosk.catalog import Catalog, ServiceItem
 from kiosk.catalog.availability import Availability, AvailabilityChecker
 from kiosk.clock import Clock, SystemClock
-from kiosk.config.model import KioskConfig, SiteProfile, load_config, load_site, resolve
+from kiosk.config.model import (
+    CentralSettings,
+    KioskConfig,
+    SiteProfile,
+    load_config,
+    load_site,
+    resolve,
+)
+from kiosk.fleet.files import FleetPaths
+from kiosk.fleet.maintenance import (
+    Maintenance,
+    MaintenanceState,
+    MaintenanceView,
+    maintenance_view,
+)
+from kiosk.fleet.sync import CatalogCopy, SettingsCopy, starting_point
 from kiosk.service.notify import Notifier
 from kiosk.session import SessionManager
 from kiosk.wiring.services import Services
+
+if TYPE_CHECKING:
+    from kiosk.fleet.control import FleetControl
+
+log = logging.getLogger(__name__)
+Work = Callable[[], None]
+
+
+def _inline(work: Work) -> None:
+    work()
 
 #: Hook for the device set: ``kiosk.wiring.devices.open_devices`` (simulated or real drivers).
 DeviceFactory = Callable[[KioskConfig, SiteProfile, Clock], Mapping[str, Device]]
@@ -116,6 +142,66 @@ class Kiosk:
     #: What the screens use beyond the core (journey, desk, technician console ...).
     services: Services
     backoffice_url: str = ""
+    #: 暂停服务 for citizens (kiosk/fleet/maintenance.py); Home renders it.
+    maintenance: Maintenance = field(default_factory=Maintenance)
+    #: The site profile as configured locally; ``site`` is it with the back office's
+    #: central settings in place (kiosk/fleet/).
+    base_site: SiteProfile | None = None
+    #: The whole catalog and the settings the kiosk started on (kiosk/fleet/sync.py).
+    start_catalog: CatalogCopy | None = None
+    start_settings: SettingsCopy | None = None
+    fleet_paths: FleetPaths | None = None
+    #: Fleet control (attached with the journey when there is a back office).
+    fleet: FleetControl | None = None
+    #: Runs work on the UI thread; the shell sets its bridge's ``post``.
+    ui_deliver: Callable[[Work], None] = _inline
+    #: Exits the app so that its service manager starts it again (set by the app).
+    on_restart: Callable[[], None] | None = None
+    _listeners: list[Callable[[str], None]] = field(default_factory=list, repr=False)
+
+    # -- changes the screens follow (on the UI thread) -----------------------------------
+    def add_listener(self, listener: Callable[[str], None]) -> None:
+        """``listener(what)``: ``"catalog"`` (catalog or site settings switched) or
+        ``"maintenance"`` (暂停服务 on or off); called on the UI thread."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[str], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def notify(self, what: str) -> None:
+        for listener in list(self._listeners):
+            listener(what)
+
+    def maintenance_view(self) -> MaintenanceView | None:
+        """What Home shows instead of the services while in maintenance (None: serving)."""
+        return maintenance_view(self.maintenance.state, self.site)
+
+    def fits(self, catalog: Catalog, settings: CentralSettings | None) -> Catalog:
+        """The items this site offers from ``catalog`` with ``settings``; ConfigError
+        when the two do not fit (an item the settings name is not in the catalog)."""
+        base = self.base_site or self.site
+        site = base.with_central(settings) if settings is not None else base
+        return catalog.subset(site.catalog, source=f"settings of site {site.id}")
+
+    def switch_catalog(self, catalog: Catalog, settings: CentralSettings | None) -> None:
+        """Run on a new catalog and site settings from now on (UI thread, between
+        sessions: kiosk/fleet/control.py decides when)."""
+        offered = self.fits(catalog, settings)
+        base = self.base_site or self.site
+        site = base.with_central(settings) if settings is not None else base
+        self.site, self.catalog = site, offered
+        self.search = LazySearch(_search_factory(offered))
+        self.availability = self.availability.for_site(site)
+        self.session.timeout_s = float(site.idle.timeout_s)
+        self.session.warning_s = float(site.idle.warning_s)
+        services = self.services
+        services.site, services.catalog, services.desk = site, offered, None
+        if services.journey is not None:
+            services.journey.starter.catalog = offered
+        log.info("catalog %s and site settings switched to (%d items)", catalog.version,
+                 len(offered.items))
+        self.notify("catalog")
 
     @property
     def languages(self) -> list[str]:
@@ -175,29 +261,45 @@ def build_kiosk(*, config_path: Path | None = None, overlays: Sequence[Path] = (
     from kiosk.i18n.translate import Translator
 
     config = load_config(config_path, tuple(overlays))
-    site = load_site(config, site_name)
-    catalog = load_catalog(resolve(config.catalog_dir)).subset(
-        site.catalog, source=f"{resolve(config.sites_dir) / site.id}.yaml")
+    base_site = load_site(config, site_name)
+    url = backoffice_url or config.backoffice.url
+    # With a back office, the last catalog and settings it served (kept in the data
+    # directory) come first; without one, or before the first fetch, the sample.
+    paths = FleetPaths(config.terminal.data_path() / "fleet", base_site.id) if url else None
+    start = starting_point(resolve(config.catalog_dir), base_site, paths,
+                           f"{resolve(config.sites_dir) / base_site.id}.yaml")
+    site, catalog = start.site, start.offered
     translators = LazyTranslators(site.languages, Translator)
-
-    def make_search() -> Search:
-        # pypinyin is imported here, off the start-up path (see LazySearch).
-        from kiosk.catalog.search import CatalogSearch
-        return CatalogSearch(catalog)
-
-    search = LazySearch(make_search)
+    search = LazySearch(_search_factory(catalog))
     clock = clock or SystemClock()
     # The factory's mapping is kept, not copied: a device it builds after Home (the
     # cameras, see kiosk/wiring/devices.py) must reach everything that looks it up.
     made: Mapping[str, Device] = device_factory(config, site, clock) if device_factory else {}
     device_map: Mapping[str, Device] = {**made, **devices} if devices else made
-    checker = AvailabilityChecker(site, device_map, accepting or (lambda: True))
+    maintenance = Maintenance(paths.maintenance if paths is not None else None)
+    checker = AvailabilityChecker(site, device_map, accepting or (lambda: True),
+                                  maintenance=lambda: maintenance.on)
     session = SessionManager(clock, site.idle, device_map)
     services = Services(config=config, site=site, catalog=catalog, clock=clock,
                         devices=device_map,
                         texts=lambda lang, key: translators[lang].gettext(key),
                         notifier=notifier)
-    return Kiosk(config=config, site=site, catalog=catalog, translators=translators,
-                 search=search, devices=device_map, availability=checker, session=session,
-                 clock=clock, services=services,
-                 backoffice_url=backoffice_url or config.backoffice.url)
+    kiosk = Kiosk(config=config, site=site, catalog=catalog, translators=translators,
+                  search=search, devices=device_map, availability=checker, session=session,
+                  clock=clock, services=services, backoffice_url=url,
+                  maintenance=maintenance, base_site=base_site,
+                  start_catalog=start.catalog, start_settings=start.settings,
+                  fleet_paths=paths)
+
+    def announce(_state: MaintenanceState) -> None:
+        kiosk.notify("maintenance")
+    maintenance.add_listener(announce)
+    return kiosk
+
+
+def _search_factory(catalog: Catalog) -> Callable[[], Search]:
+    def make_search() -> Search:
+        # pypinyin is imported here, off the start-up path (see LazySearch).
+        from kiosk.catalog.search import CatalogSearch
+        return CatalogSearch(catalog)
+    return make_search

@@ -203,6 +203,8 @@ class JourneyServices:
     receipts: ReceiptService | None = None
     heartbeat: Heartbeat | None = None
     worker: Worker | None = None
+    #: Fleet control's thread (fetches, commands); kiosk/wiring/fleet.py.
+    fleet_worker: Worker | None = None
     rng: random.Random = field(default_factory=random.Random)
     #: False for a second site's journey on the same terminal (the headless walk):
     #: the outbox, sender, heartbeat and worker belong to the first one.
@@ -251,6 +253,8 @@ class JourneyServices:
             self.worker.close()
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        if self.fleet_worker is not None:
+            self.fleet_worker.close()
         if self.submission is not None:
             self.submission.close()
 
@@ -308,6 +312,7 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
                                query_token=submission.client.query_token),
         session=kiosk.session, dispatch=worker, codes=CodeResolver(submission.client),
         code_ready=(lambda: scanner.status.ready) if scanner is not None else None,
+        suspended=lambda: kiosk.maintenance.on,
         submit_wait_s=config.backoffice.submit_wait_s if submit_wait_s is None else submit_wait_s)
     if share is not None:
         services = JourneyServices(starter=starter, devices=kiosk.devices,
@@ -317,15 +322,21 @@ def attach_journey(kiosk: Kiosk, *, submit_wait_s: float | None = None,
         kiosk.services.journey = services
         return services
     beat = None
-    if heartbeat:
-        data = config.terminal.data_path()
-        beat = Heartbeat(submission.client, kiosk.devices, clock=wall,
-                         outbox=submission.outbox, release=lambda: update_report(data))
     services = JourneyServices(starter=starter, devices=kiosk.devices,
                                face_config=config.face, submission=submission,
-                               receipts=receipts, heartbeat=beat, worker=worker, rng=rng)
+                               receipts=receipts, worker=worker, rng=rng)
+    kiosk.services.journey = services
+    if heartbeat:
+        from kiosk.wiring.fleet import attach_fleet
+        fleet = attach_fleet(kiosk, submission.client, services)
+        data = config.terminal.data_path()
+        beat = Heartbeat(submission.client, kiosk.devices, clock=wall,
+                         outbox=submission.outbox, release=lambda: update_report(data),
+                         fleet=fleet, site_id=kiosk.site.id)
+        services.heartbeat = beat
     submission.sender.start()
     if beat is not None:
         beat.start()
-    kiosk.services.journey = services
+    if kiosk.fleet is not None:
+        kiosk.fleet.start()
     return services

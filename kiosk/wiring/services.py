@@ -99,6 +99,8 @@ class Services:
     #: The shown texts, per language (the voice says exactly what the screen shows).
     texts: Callable[[str, str], str] | None = None
     technician: TechnicianConsole | None = None
+    #: Fleet control (kiosk/fleet/control.py), when there is a back office.
+    fleet: Any = None
     pin_gate: PinGate | None = None
     #: The service manager's notification socket (READY=1, WATCHDOG=1 from the UI loop);
     #: None outside systemd (kiosk/service/notify.py, screens/supervision.py).
@@ -219,7 +221,7 @@ class Services:
                 self.config, clock=self.clock, devices=dict(self.devices),
                 outbox=getattr(submission, "outbox", None),
                 sender=getattr(submission, "sender", None),
-                ring=self.log_ring or root_ring())
+                ring=self.log_ring or root_ring(), fleet=self.fleet)
         return self.technician
 
     def face_engine(self) -> FaceEngine:

@@ -140,7 +140,11 @@ class JourneyScreen(KioskScreen):
             return  # no back office configured: the identity picture only
         # Outcomes of the worker (submitted, printed) come back on the UI thread.
         self.services.starter.deliver = self._bridge.post
-        self.journey = self.services.starter.start(self.code, lang=self.ui.lang)
+        try:
+            self.journey = self.services.starter.start(self.code, lang=self.ui.lang)
+        except WorkflowError:  # 暂停服务 came on: Home says so
+            self._bridge.post(self.nav.home)
+            return
         self.journey.add_listener(self._on_change)
         self._voice().start_session(elderly=self.ui.elderly)
         self._voice_elderly = self.ui.elderly

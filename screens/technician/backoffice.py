@@ -55,4 +55,24 @@ class BackofficeScreen(TechScreen):
                 (ui.tr("ts.tech.skew"), "—" if skew is None else f"{skew:+.1f} s"),
                 (ui.tr("ts.tech.problem"), str(result.get("problem") or "—")),
             ], bad=not result.get("ok"))
+        self._fleet()
         self.action("ts.tech.check_again", self.check, "check")
+
+    def _fleet(self) -> None:
+        """What the kiosk runs on (kiosk/fleet/): catalog and settings, maintenance, the
+        last problem fleet control met."""
+        ui = self.ui
+        fleet = self.console.fleet_summary()
+        if not fleet.get("available"):
+            return
+        source = str(fleet.get("catalog_source") or "sample")
+        problems = fleet.get("problems") or []
+        self.table(ui.tr("ts.tech.fleet_ok" if fleet.get("ok") else "ts.tech.fleet_bad"), [
+            (ui.tr("ts.tech.fleet_catalog"),
+             f"{fleet.get('catalog_version')} ({ui.tr(f'ts.tech.fleet_source.{source}')})"),
+            (ui.tr("ts.tech.fleet_settings"), str(fleet.get("settings_version") or "—")),
+            (ui.tr("ts.tech.fleet_maintenance"),
+             str(fleet.get("maintenance_reason")) if fleet.get("maintenance")
+             else ui.tr("ts.tech.no")),
+            (ui.tr("ts.tech.problem"), str(problems[-1])[:200] if problems else "—"),
+        ], bad=not fleet.get("ok"))

@@ -5,11 +5,19 @@ Measured in one run:
   a raw SQLite INSERT + COMMIT with fsync on the same disk;
 - a signed POST /api/v1/cases (p50, p99) and its ratio to both references;
 - full intake of a case with 5 x 300 KB pages (HEAD + PUT per page, then POST):
-  cases/s, against the kiosk's drain goal of >= 20 cases/s.
+  cases/s, against the kiosk's drain goal of >= 20 cases/s; and the same case as
+  one bundle (POST /api/v1/case-bundles).
+
+Peer, in the same run: a bare FastAPI endpoint under the same uvicorn that inserts
+the same case JSON into SQLite (WAL, synchronous=FULL), one transaction a request
+(scripts/benchmarks/_peer_intake.py): no signature, nonce, validation, idempotency
+or case number. Goal: our signed POST /cases as fast as it; docs/performance.md
+says why it is not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,6 +29,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import requests
@@ -29,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from backoffice.cli import main as backoffice_cli
 from kiosk.submission import signing
+from kiosk.submission.reference import format_reference
 from scripts.benchmarks.common import Report, parser, percentile, run
 from tests.backoffice.testing import make_case
 
@@ -36,6 +46,11 @@ TERMINAL = "XS-BENCH-0001"
 PAGE_BYTES = 300 * 1024
 PAGES = 5
 PARALLEL = 4
+
+
+def ref(prefix: str, n: int) -> str:
+    """A valid kiosk reference (the back office checks the check character)."""
+    return format_reference(prefix, date.today(), n + 1)
 
 
 def _raw_commit_ms(directory: Path, n: int) -> list[float]:
@@ -70,6 +85,19 @@ class Terminal:
         return self.call("POST", "/api/v1/cases", body, {
             "Content-Type": "application/json", "Idempotency-Key": str(case["kiosk_ref"])})
 
+    def bundle(self, ref: str, pages: list[bytes]) -> None:
+        body = json.dumps(make_case(ref, pages=pages, terminal_id=TERMINAL),
+                          ensure_ascii=False).encode()
+        parts = [body, *pages]
+        manifest = signing.bundle_manifest(parts)
+        path = "/api/v1/case-bundles"
+        signed = signing.signed_headers(self.secret, TERMINAL, "POST", path, b"", time.time(),
+                                        body_sha256=signing.bundle_digest(manifest))
+        r = self.session.post(self.url + path, data=b"".join(parts), timeout=30, headers={
+            **signed, "Content-Type": signing.BUNDLE_CONTENT_TYPE, "Idempotency-Key": ref,
+            signing.BUNDLE_HEADER: manifest})
+        assert r.status_code == 201, r.text
+
     def deliver(self, ref: str, pages: list[bytes],
                 times: dict[str, list[float]] | None = None) -> None:
         times = {} if times is None else times
@@ -91,18 +119,24 @@ class Terminal:
 
 
 class Server:
-    """``python -m backoffice.cli serve`` as its own process, as deployed."""
+    """``python -m backoffice.cli serve`` as its own process, as deployed (or ``peer``:
+    the bare endpoint of _peer_intake.py under uvicorn)."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, peer: bool = False) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["PEER_DB"] = str(data_dir / "peer.sqlite3")
+        command = ["-m", "uvicorn", "scripts.benchmarks._peer_intake:app",
+                   "--port", str(self.port)] if peer else \
+            ["-m", "backoffice.cli", "serve", "--port", str(self.port),
+             "--data-dir", str(data_dir)]
+        data_dir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(self.port),
-             "--data-dir", str(data_dir)], env=env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+            [sys.executable, *command], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2])
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
@@ -126,7 +160,7 @@ def _parallel(url: str, secret: bytes, cases: int) -> float:
     def one(n: int) -> None:
         term = Terminal(url, secret)
         for i, pages in enumerate(work[n]):
-            term.deliver(f"XQ-{n:06d}-{i:04d}-0", pages)
+            term.deliver(ref(f"Q{n}", i), pages)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(PARALLEL) as pool:
@@ -143,8 +177,9 @@ def main(argv: list[str]) -> int:
         root = Path(tmp)
         raw = _raw_commit_ms(root, 200)
         key = root / "terminal.key"
-        backoffice_cli(["terminal", "add", TERMINAL, "--secret-file", str(key),
-                        "--data-dir", str(root / "bo")])
+        with contextlib.redirect_stdout(sys.stderr):  # keep --json output clean
+            backoffice_cli(["terminal", "add", TERMINAL, "--secret-file", str(key),
+                            "--data-dir", str(root / "bo")])
         server = Server(root / "bo")
         try:
             secret = bytes.fromhex(key.read_text().strip())
@@ -156,7 +191,7 @@ def main(argv: list[str]) -> int:
                 health.append((time.perf_counter() - start) * 1000)
             post = []
             for i in range(args.cases * 3):
-                case = make_case(f"XB-000000-{i:04d}-0", pages=[], terminal_id=TERMINAL)
+                case = make_case(ref("XB", i), pages=[], terminal_id=TERMINAL)
                 start = time.perf_counter()
                 assert term.submit(case).status_code == 201
                 post.append((time.perf_counter() - start) * 1000)
@@ -164,11 +199,29 @@ def main(argv: list[str]) -> int:
             cases = [[os.urandom(PAGE_BYTES) for _ in range(PAGES)] for _ in range(args.cases)]
             start = time.perf_counter()
             for i, pages in enumerate(cases):
-                term.deliver(f"XF-000000-{i:04d}-0", pages, times)
+                term.deliver(ref("XF", i), pages, times)
             full_rate = args.cases / (time.perf_counter() - start)
+            start = time.perf_counter()
+            for i, pages in enumerate(cases):
+                term.bundle(ref("XG", i), [os.urandom(PAGE_BYTES) for _ in pages])
+            bundle_rate = args.cases / (time.perf_counter() - start)
             parallel_rate = _parallel(server.url, secret, args.cases)
         finally:
             server.stop()
+        peer = Server(root / "peer", peer=True)
+        try:
+            session = requests.Session()
+            peer_post = []
+            for i in range(args.cases * 3):
+                body = json.dumps(make_case(ref("XP", i), pages=[],
+                                            terminal_id=TERMINAL), ensure_ascii=False).encode()
+                start = time.perf_counter()
+                r = session.post(peer.url + "/intake", data=body, timeout=30,
+                                 headers={"Content-Type": "application/json"})
+                assert r.status_code == 201, r.text
+                peer_post.append((time.perf_counter() - start) * 1000)
+        finally:
+            peer.stop()
     h50, c50 = percentile(health, 50), percentile(raw, 50)
     report.add("reference: GET /health p50", h50, "ms")
     report.add("reference: raw SQLite commit+fsync p50", c50, "ms")
@@ -178,9 +231,14 @@ def main(argv: list[str]) -> int:
                reference="health round trip")
     report.add("POST /cases p50 / raw commit p50", percentile(post, 50) / c50, "x",
                reference="raw SQLite commit")
+    report.add("peer: bare FastAPI + one SQLite insert, p50", percentile(peer_post, 50), "ms")
+    report.add("POST /cases p50 / peer p50", percentile(post, 50) / percentile(peer_post, 50),
+               "x", goal="<= 1", reference="bare FastAPI endpoint, one SQLite insert")
     for kind in ("HEAD", "PUT", "POST"):
         report.add(f"  in full intake: {kind} p50", percentile(times[kind], 50), "ms")
     report.add(f"full intake, {PAGES} x {PAGE_BYTES // 1024} KB pages", full_rate, "cases/s",
+               goal=">= 20")
+    report.add("same cases as one bundle each (POST /case-bundles)", bundle_rate, "cases/s",
                goal=">= 20")
     report.add(f"full intake, {PARALLEL} terminals at once", parallel_rate, "cases/s",
                reference="one terminal")

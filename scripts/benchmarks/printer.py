@@ -10,6 +10,13 @@ Measured in one run:
   trimming and feeding blank rows save;
 - transfer time over 115200 baud serial (8N1: 10 bits a byte).
 Goal for the build: <= 30 ms for build + raster render (the slower mode).
+
+Peer, measured in the same run: python-escpos's own ``image()`` path
+(``Dummy().image(picture, impl="bitImageRaster")``, then a cut) printing the same
+receipt as a picture. The picture is the paper the emulator draws from our
+raster job with the QR as an image, so both print the same dots; the peer's time
+covers only its image-to-bytes step (drawing the text into the picture is not
+counted for it), ours the whole build from the document.
 """
 
 from __future__ import annotations
@@ -21,6 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from escpos.printer import Dummy
+
+from devices.printer.emu_paper import Paper
+from devices.printer.emu_parser import Parser
 from devices.printer.glyphs import CELL_H, GlyphCache
 from devices.printer.profile import profile_for
 from devices.printer.render import render
@@ -61,6 +72,26 @@ def _ms(fn: object, runs: int) -> list[float]:
     return samples
 
 
+def paper_of(job: bytes, dots: int, glyphs: GlyphCache):  # type: ignore[no-untyped-def]
+    """The receipt as the emulator prints it: a picture of the paper, no margin."""
+    paper = Parser(), Paper(dots, glyphs)
+    for event in paper[0].feed(job):
+        done = paper[1].apply(event)
+        if done is not None:
+            return done.image(dots, margin=0).convert("1")
+    raise RuntimeError("the job did not end with a cut")
+
+
+def escpos_image(picture) -> bytes:  # type: ignore[no-untyped-def]
+    printer = Dummy()
+    # Our 80 mm profile's width (576 dots), so that escpos knows the paper it prints on.
+    printer.profile.profile_data["media"]["width"]["pixels"] = picture.width
+    printer.image(picture, impl="bitImageRaster")
+    printer.cut()
+    data: bytes = printer.output
+    return data
+
+
 def main(argv: list[str]) -> int:
     args = parser("printer", __doc__ or "").parse_args(argv)
     texts = ReceiptCatalog("zh_CN")
@@ -79,6 +110,12 @@ def main(argv: list[str]) -> int:
     image_qr = render(typical(texts), profile_for(80, native_qr=False), "raster", glyphs)
     assert first.data == raster_job.data
 
+    image_profile = profile_for(80, native_qr=False)
+    image_ms = _ms(lambda: render(typical(texts), image_profile, "raster", glyphs), RUNS)
+    picture = paper_of(image_qr.data, image_profile.dots, glyphs)
+    peer_ms = _ms(lambda: escpos_image(picture), RUNS)
+    peer_job = escpos_image(picture)
+
     lines = layout(typical(texts), profile.columns)
     rows = sum(CELL_H * item.size.height if isinstance(item, TextLine) else 0 for item in lines)
     untrimmed = rows * profile.dots // 8
@@ -96,6 +133,15 @@ def main(argv: list[str]) -> int:
           reference="text job")
     r.add("untrimmed raster text lines / raster job", untrimmed / len(raster_job.data), "x",
           reference="every text row at 576 dots")
+    r.add("build + raster render, QR as image, p50", percentile(image_ms, 50), "ms")
+    r.add("peer: python-escpos image() of the same receipt, p50", percentile(peer_ms, 50), "ms")
+    r.add("ours / peer, time", percentile(image_ms, 50) / percentile(peer_ms, 50), "x",
+          goal="<= 1", reference="python-escpos image() (text drawing not counted)")
+    r.add("peer: python-escpos image() job", len(peer_job), "bytes")
+    r.add("ours / peer, bytes (QR as image)", len(image_qr.data) / len(peer_job), "x",
+          goal="<= 1", reference="python-escpos image() job")
+    r.add("ours / peer, bytes (native QR)", len(raster_job.data) / len(peer_job), "x",
+          reference="python-escpos image() job")
     r.add("text job at 115200 baud", len(text_job.data) * 10 / BAUD * 1000, "ms")
     r.add("raster job at 115200 baud", len(raster_job.data) * 10 / BAUD * 1000, "ms")
     r.notes.append(f"{RUNS} runs per timing; raster lines trimmed to inked rows and byte "

@@ -1,37 +1,117 @@
-"""The catalog is the one the kiosk's loader accepts, with its version and a content digest."""
+"""The served catalog: seeded from config/catalog, published by the CLI after the kiosk's
+own loader accepted it, with an ETag (version and content hash) and 304 on a match."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from backoffice import fleet
+from backoffice.cli import main as cli
+from backoffice.errors import ApiError
 from backoffice.settings import Settings
-from kiosk.catalog import load_catalog
+from kiosk.catalog import catalog_digest, load_catalog, load_catalog_document
 from tests.backoffice.testing import TerminalClient
 
 
-def test_catalog_is_the_kiosk_catalog(terminal: TerminalClient, settings: Settings) -> None:
+def bump(directory: Path, version: str) -> None:
+    header = directory / "catalog.yaml"
+    text = header.read_text(encoding="utf-8").replace('version: "2026.11-sample.1"',
+                                                      f'version: "{version}"')
+    header.write_text(text, encoding="utf-8")
+
+
+def test_catalog_is_the_seeded_kiosk_catalog(terminal: TerminalClient,
+                                             settings: Settings) -> None:
     r = terminal.request("GET", "/api/v1/catalog")
     assert r.status_code == 200, r.text
     served = r.json()
     local = load_catalog(settings.catalog_dir)
-    assert served["version"] == local.version
+    assert served["version"] == local.version and served["sample"] is True
     assert [i["code"] for i in served["items"]] == [i.code for i in local.items]
-    assert [b["code"] for b in served["bundles"]] == [b.code for b in local.bundles]
-    assert len(served["departments"]) == len(local.departments)
+    # what a kiosk reads back is the same catalog, and the digest is the document's
+    doc = {k: v for k, v in served.items() if k != "digest"}
+    assert load_catalog_document(doc, source="served") == local
+    assert served["digest"] == catalog_digest(doc)
+    assert r.headers["ETag"] == f'"{local.version}/{served["digest"]}"'
 
 
-def test_digest_changes_with_any_edit(terminal: TerminalClient, settings: Settings) -> None:
-    first = terminal.request("GET", "/api/v1/catalog").json()
-    assert terminal.request("GET", "/api/v1/catalog").json()["digest"] == first["digest"]
-    header = settings.catalog_dir / "catalog.yaml"
-    header.write_text(header.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
-    changed = terminal.request("GET", "/api/v1/catalog").json()
-    assert changed["digest"] != first["digest"]
-    assert changed["version"] == first["version"]
+def test_if_none_match_is_304(terminal: TerminalClient) -> None:
+    tag = terminal.request("GET", "/api/v1/catalog").headers["ETag"]
+    r = terminal.request("GET", "/api/v1/catalog", headers={"If-None-Match": tag})
+    assert r.status_code == 304 and r.content == b"" and r.headers["ETag"] == tag
+    other = terminal.request("GET", "/api/v1/catalog", headers={"If-None-Match": '"x/y"'})
+    assert other.status_code == 200 and other.json()["items"]
 
 
-def test_broken_catalog_is_503_not_500(terminal: TerminalClient, settings: Settings) -> None:
-    (settings.catalog_dir / "broken.yaml").write_text("a: [unclosed\n", encoding="utf-8")
-    r = terminal.request("GET", "/api/v1/catalog")
-    assert r.status_code == 503
-    body = r.json()
-    assert body["error"] == "unavailable" and "broken.yaml" in body["detail"]
-    assert r.headers["Retry-After"] == "1"
+def test_publish_serves_the_new_version_and_refuses_a_broken_one(
+        terminal: TerminalClient, client: TestClient, settings: Settings,
+        tmp_path: Path, staff_headers: dict[str, str]) -> None:
+    first = terminal.request("GET", "/api/v1/catalog")
+    new = tmp_path / "new"
+    shutil.copytree(settings.catalog_dir, new)
+    bump(new, "2026.12-1")
+    args = ["--data-dir", str(settings.data_dir)]
+    assert cli(["catalog", "publish", str(new), "--by", "tester", *args]) == 0
+    r = terminal.request("GET", "/api/v1/catalog",
+                         headers={"If-None-Match": first.headers["ETag"]})
+    assert r.status_code == 200 and r.json()["version"] == "2026.12-1"
+    # the same content again changes nothing
+    assert cli(["catalog", "publish", str(new), *args]) == 0
+    # broken YAML, an unknown department: refused with the loader's words, nothing served
+    (new / "broken.yaml").write_text("items: [unclosed\n", encoding="utf-8")
+    assert cli(["catalog", "publish", str(new), *args]) == 1
+    (new / "broken.yaml").unlink()
+    dept = new / "items-water.yaml"
+    dept.write_text(dept.read_text(encoding="utf-8").replace("department: water",
+                                                             "department: nowhere", 1),
+                    encoding="utf-8")
+    bump(new, "2026.12-2")
+    assert cli(["catalog", "publish", str(new), *args]) == 1
+    assert terminal.request("GET", "/api/v1/catalog").json()["version"] == "2026.12-1"
+    audit = client.get("/staff/audit", headers=staff_headers).json()["events"]
+    assert any(e["action"] == "publish_catalog" and e["actor"] == "tester" for e in audit)
+
+
+def test_a_version_name_is_not_reused_for_other_content(client: TestClient,
+                                                        settings: Settings,
+                                                        tmp_path: Path) -> None:
+    sessions = client.app.state.sessions  # type: ignore[attr-defined]
+    now = settings.clock.now()
+    edited = tmp_path / "edited"
+    shutil.copytree(settings.catalog_dir, edited)
+    water = edited / "items-water.yaml"
+    text = water.read_text(encoding="utf-8")
+    water.write_text(text + "\n# a comment changes nothing\n", encoding="utf-8")
+    assert fleet.publish_catalog(sessions, edited, now, by="t")[1] is False
+    water.write_text(text.replace("department: water", "department: water\n    tongban: true",
+                                  1), encoding="utf-8")
+    try:
+        fleet.publish_catalog(sessions, edited, now, by="t")
+    except ApiError as exc:
+        assert exc.status == 409 and "new version" in exc.detail
+    else:
+        raise AssertionError("the same version with other content was published")
+
+
+def test_follow_seed_serves_the_edited_seed_at_the_next_start(settings: Settings) -> None:
+    """The simulated terminal's back office (BACKOFFICE_FOLLOW_SEED=1) serves
+    config/catalog as it is now; a production one only what is published."""
+    import dataclasses
+
+    from backoffice.app import create_app
+
+    def served(conf: Settings) -> str:
+        app = create_app(conf)
+        try:
+            return app.state.catalog.get().version
+        finally:
+            app.state.engine.dispose()
+            app.state.fast_engine.dispose()
+
+    assert served(settings) == "2026.11-sample.1"
+    bump(settings.catalog_dir, "2026.12-dev")
+    assert served(settings) == "2026.11-sample.1"  # seeded once: edits need a publish
+    assert served(dataclasses.replace(settings, follow_seed=True)) == "2026.12-dev"

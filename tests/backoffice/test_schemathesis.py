@@ -116,6 +116,10 @@ class CaseAligner:
 
 # PDF pages are raw bytes on the wire, like the images schemathesis already knows.
 schemathesis.serializer.alias("application/pdf", "application/octet-stream")
+# So are diagnostic bundles (zip).
+schemathesis.serializer.alias("application/zip", "application/octet-stream")
+# A case bundle is raw bytes too (its parts back to back, framed by a signed header).
+schemathesis.serializer.alias("application/x-case-bundle", "application/octet-stream")
 
 # The document the app serves (the same text as the committed openapi.json).
 DOCUMENT = json.loads(openapi_text())

@@ -20,7 +20,10 @@ def test_heartbeat_is_stored(terminal: TerminalClient, client: TestClient, clock
     clock.advance(5)
     r = terminal.request("POST", "/api/v1/terminals/heartbeat", json_body=BEAT)
     assert r.status_code == 200, r.text
-    assert r.json() == {"server_time": "2026-11-22T01:00:05Z"}
+    reply = r.json()
+    assert reply["server_time"] == "2026-11-22T01:00:05Z"
+    assert reply["catalog"]["version"] == "2026.11-sample.1" and reply["commands"] == []
+    assert reply["settings"] is None  # the beat named no site
     listing = client.get("/staff/terminals", headers=staff_headers).json()
     assert listing == {"terminals": [{
         "id": TERMINAL_ID, "ref_prefix": None, "last_seen_at": "2026-11-22T01:00:05Z",

@@ -150,6 +150,10 @@ class HostileServer:
     def handle(self, req: Seen) -> tuple[int, bytes, dict[str, str]]:
         if req.path == "/api/v1/health":
             return 200, b'{"status": "ok", "time": "2026-11-22T09:00:30+08:00"}', {}
+        if req.path == "/api/v1/case-bundles":
+            # A back office from before case bundles: the route is not there (a real one
+            # answers 404 before it looks at the signature).
+            return _err(404, "not_found")
         h = req.headers
         if not signing.verify(SECRET, h.get("X-Signature", ""), req.method, req.path,
                               h.get("X-Timestamp", ""), h.get("X-Nonce", ""), req.body):

@@ -59,6 +59,16 @@ class HookedClient(BackofficeClient):
         super().upload_material(sha256, content_type, data)
         self.points.reach("after_upload")
 
+    def create_case_bundle(self, kiosk_ref: str, body: bytes,
+                           blobs: list[bytes]) -> CaseReceipt:
+        # One request carries the pages and the case: the upload points are its own.
+        self.points.reach("before_upload")
+        self.points.reach("before_post")
+        receipt = super().create_case_bundle(kiosk_ref, body, blobs)
+        self.points.reach("after_upload")
+        self.points.reach("after_post")
+        return receipt
+
     def create_case(self, kiosk_ref: str, body: bytes) -> CaseReceipt:
         self.points.reach("before_post")
         receipt = super().create_case(kiosk_ref, body)
@@ -89,8 +99,9 @@ def main() -> int:
                           connect_timeout_s=2, read_timeout_s=20,
                           suite="hmac-sm3" if args.national else "hmac-sha256")
     client.points = points
+    # Even trials deliver in case bundles, odd ones as older terminals do (separate uploads).
     sender = Sender(outbox, client, RetryPolicy(base_s=0.01, cap_s=0.2, jitter=0.5), clock=clock,
-                    rng=random.Random(args.trial))
+                    rng=random.Random(args.trial), bundles=args.trial % 2 == 0)
 
     def drain() -> None:
         # A killed peer can leave the server briefly busy: skip queue holds, bounded.

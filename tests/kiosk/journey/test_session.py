@@ -109,3 +109,28 @@ def test_starter_wires_journey_runner_and_session(tmp_path: Path) -> None:
         assert j.data.identity is None
     finally:
         outbox.close()
+
+
+def test_no_journey_starts_in_maintenance() -> None:
+    """暂停服务 (kiosk/fleet/maintenance.py): the starter refuses whatever a screen asks."""
+    from kiosk.errors import WorkflowError
+    from kiosk.fleet.maintenance import Maintenance
+    from kiosk.journey.runner import ReceiptContext
+    from kiosk.journey.starter import JourneyStarter
+
+    clock = FakeClock()
+    maintenance = Maintenance()
+    session = SessionManager(clock, IdleConfig(timeout_s=60, warning_s=20), [])
+    starter = JourneyStarter(catalog(), SETTINGS, clock, None, None,  # type: ignore[arg-type]
+                             ReceiptPrinter(), ReceiptContext("站点", "https://q"), session,
+                             suspended=lambda: maintenance.on)
+    maintenance.enter("设备维护中", clock.now())
+    try:
+        starter.start("T-SIMPLE")
+    except WorkflowError as exc:
+        assert exc.i18n_key == "availability.reason.maintenance"
+    else:
+        raise AssertionError("a journey started in maintenance")
+    assert starter.current is None
+    maintenance.leave()
+    assert starter.start("T-SIMPLE").plan.code == "T-SIMPLE"

@@ -33,7 +33,12 @@ POLICY = RetryPolicy(base_s=1, cap_s=60, multiplier=2, jitter=0.5)
 
 
 class Rig:
-    def __init__(self, tmp: Path, server: HostileServer, clock: FakeClock | SystemClock) -> None:
+    """The hostile server is an older back office (no case bundles): these tests are about
+    separate uploads, so the sender is told so up front (``bundles``); the fallback a real
+    sender goes through is tested on its own below."""
+
+    def __init__(self, tmp: Path, server: HostileServer, clock: FakeClock | SystemClock,
+                 *, bundles: bool = False) -> None:
         self.clock = clock
         self.server = server
         self.outbox = Outbox(tmp / "outbox.sqlite3", Sealer(bytes(range(32))),
@@ -43,7 +48,7 @@ class Rig:
         self.client = BackofficeClient(server.url, TERMINAL, SECRET, clock=clock,
                                        connect_timeout_s=0.5, read_timeout_s=1.5)
         self.sender = Sender(self.outbox, self.client, POLICY, clock=clock,
-                             rng=random.Random(1), idle_s=0.2)
+                             rng=random.Random(1), idle_s=0.2, bundles=bundles)
 
     def enqueue(self, n: int, **kw: object) -> list[str]:
         return [self.outbox.enqueue(make_case(f"c{i}", **kw)) for i in range(n)]  # type: ignore[arg-type]
@@ -96,6 +101,24 @@ def test_delivers_in_order_uploading_first(rig: Rig) -> None:
     first_post = next(i for i, s in enumerate(rig.server.seen) if s.method == "POST")
     # Pages first stored by their case are PUT without a HEAD: nobody can have them yet.
     assert {s.method for s in rig.server.seen[:first_post]} == {"PUT"}
+
+
+def test_a_back_office_without_bundles_gets_separate_uploads(tmp_path: Path,
+                                                            server: HostileServer) -> None:
+    rig = Rig(tmp_path, server, FakeClock(), bundles=True)
+    try:
+        refs = rig.enqueue(3)
+        rig.drain()
+        assert rig.delivered_order() == refs
+        assert_exactly_once(rig, refs)
+        # One bundle tried (404 from the older server), then never again.
+        tried = rig.server.requests("POST", "/api/v1/case-bundles")
+        assert len(tried) == 1
+        assert rig.outbox.stats().refused == 0
+    finally:
+        rig.sender.stop()
+        rig.outbox.close()
+        rig.client.close()
 
 
 def test_blobs_the_server_has_are_not_sent_again(rig: Rig) -> None:
