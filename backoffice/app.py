@@ -28,6 +28,7 @@ from starlette.requests import ClientDisconnect
 from backoffice import db, fleet, staffops
 from backoffice.auth import TerminalAuth
 from backoffice.blobs import BlobStore
+from backoffice.console import install as console
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox, private_file, secure_data_dir
 from backoffice.routes import (
@@ -200,5 +201,6 @@ def create_app(settings: Settings) -> FastAPI:
                    assist,
                    staff):
         app.include_router(module.router)
+    console.install(app, settings)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

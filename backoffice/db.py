@@ -97,7 +97,7 @@ def create_schema(engine: Engine) -> None:
     SQLite serializes the check-and-create through ``BEGIN IMMEDIATE``;
     PostgreSQL through a transaction-scoped advisory lock.
     """
-    from backoffice import models  # noqa: F401  (registers the tables on Base)
+    from backoffice import console_models, models  # noqa: F401  (registers the tables)
 
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":

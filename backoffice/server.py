@@ -25,6 +25,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from backoffice import metrics
 from backoffice.app import create_app
 from backoffice.settings import Settings
 from backoffice.timeouts import HeaderTimeoutH11Protocol, protocol_with_header_timeout
@@ -71,7 +72,9 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
                        "BACKOFFICE_FOLLOW_SEED": "1" if settings.follow_seed else "",
                        "BACKOFFICE_DOCS": "1" if settings.docs else "",
                        "BACKOFFICE_MASTER_KEY_FILE": str(settings.master_key_path),
-                       "BACKOFFICE_BLOB_DIR": str(settings.blob_dir)})
+                       "BACKOFFICE_BLOB_DIR": str(settings.blob_dir),
+                       **settings.console_env()})
+    metrics.prepare_multiprocess(settings)
     # Created once here, so that the workers start on a finished schema.
     create_app(settings).state.engine.dispose()
     uvicorn.run("backoffice.server:app_from_env", factory=True, workers=workers, host=host,

@@ -15,14 +15,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from backoffice import auth, commands, fleet
+from backoffice import auth, commands, fleet, heartbeats
 from backoffice.db import relax_commit, transaction
 from backoffice.errors import ApiError
-from backoffice.models import DiagnosticBundle, Terminal
+from backoffice.models import DiagnosticBundle
 from backoffice.routes.common import (
     SIGNED,
     errors,
@@ -54,16 +53,13 @@ def heartbeat(request: Request, signed: auth.SignedRequest) -> HeartbeatAck:
     beat, _raw = parse_json(Heartbeat, signed.body, "invalid_request")
     now = settings(request).clock.now()
     catalog = request.app.state.catalog.ref()
-    # The beat itself: one statement (a terminal deleted since the signature check
-    # matches no row), and a commit that may be lost to a power cut: the next beat says
-    # the same again. As sent: a kiosk that sends no ``release`` stores none.
+    # The beat itself and its history (backoffice/heartbeats.py; a terminal deleted since
+    # the signature check has no row), in a commit that may be lost to a power cut: the
+    # next beat says the same again.
     with transaction(request.app.state.fast_sessions) as session:
         relax_commit(session)
-        found = session.execute(
-            update(Terminal).where(Terminal.id == signed.terminal_id)
-            .values(last_seen_at=now,
-                    health=beat.model_dump(mode="json", exclude_unset=True))
-            .returning(Terminal.id)).first() is not None
+        found = heartbeats.record(session, signed.terminal_id, beat, now,
+                                  settings(request).retention)
     if not found:
         return HeartbeatAck(server_time=now, catalog=catalog)
     # The reply: the site's settings and the open commands (durable: a delivery counts).

@@ -24,9 +24,10 @@ PY="$VENV/bin/python"
 #  gcc                                        : builds the stand-in of a vendor's SDT_* library
 #  cage                                       : the terminal's Wayland kiosk compositor; the
 #                                               units' systemd-analyze verify needs its binary
+#  chromium                                   : the operations console's browser tests (Playwright)
 KIOSK_APT_PACKAGES="${KIOSK_APT_PACKAGES:-xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 \
 fonts-noto-cjk fonts-hanazono fonts-babelstone-han pcscd vsmartcard-vpcd libpcsclite-dev postgresql facedetect libsane-dev ghostscript \
-espeak-ng sox libzinnia0 tegaki-zinnia-simplified-chinese gcc cage}"
+espeak-ng sox libzinnia0 tegaki-zinnia-simplified-chinese gcc cage chromium}"
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
