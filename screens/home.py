@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.properties import BooleanProperty
+from kivy.uix.widget import Widget
 
 from screens.base import KioskScreen
 from screens.widgets import Card, Para, Tile, load_kv
@@ -35,6 +36,7 @@ class HomeScreen(KioskScreen):
     title_key = "ui.home.title"
     maintenance = BooleanProperty(False)
     _card: Card | None = None
+    _spacer: Widget | None = None
 
     def content_key(self) -> Any:
         # the tiles change with the language and 长辈版 (the theme), and maintenance
@@ -73,9 +75,10 @@ class HomeScreen(KioskScreen):
     def _notice(self, view: Any) -> None:
         """暂停服务, the reason as typed and what to do instead, on the danger colour,
         above the tiles (and out of the layout when the kiosk serves)."""
-        if self._card is not None:
-            self.ids.column.remove_widget(self._card)
-            self._card = None
+        for widget in (self._card, self._spacer):
+            if widget is not None:
+                self.ids.column.remove_widget(widget)
+        self._card = self._spacer = None
         if view is None:
             return
         theme, ui = self.ui.theme, self.ui
@@ -94,6 +97,11 @@ class HomeScreen(KioskScreen):
                              color=on_danger, font_size=theme.body, halign="center"))
         self.ids.column.add_widget(card, index=1)  # children run bottom-up: above the tiles
         self._card = card
+        if not theme.landscape:
+            # Portrait has the height: the notice and its two toggles stand a fifth of the
+            # way down rather than under the title with the screen empty below them.
+            self._spacer = Widget(size_hint_y=0.25)
+            self.ids.column.add_widget(self._spacer, index=2)
 
     def press(self, tile_id: str) -> None:
         if self.maintenance and tile_id not in MAINTENANCE_TILES:
