@@ -3,8 +3,6 @@ gcc) that implements the SDT_* API over the SAM simulator's pseudo-terminal."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,19 +18,12 @@ from devices.idcard.simulator import SamSimulator
 from devices.idcard.text import decode_text
 from kiosk.clock import FakeClock
 from kiosk.errors import DeviceUnavailable
+from tests.devices.idcard.conftest import build_stand_in
 
 PROFILES = builtin_profiles()
-SOURCE = Path(__file__).resolve().parents[3] / "devices" / "idcard" / "sdk_sim" / "sdtapi_sim.c"
-
-
 @pytest.fixture(scope="module")
 def sdk_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc not installed")
-    out = tmp_path_factory.mktemp("sdk") / "libsdtapi_sim.so"
-    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", str(out),
-                    str(SOURCE)], check=True)
-    return out
+    return build_stand_in(tmp_path_factory, "sdtapi_sim.c")
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ implements the CVR API over the SAM simulator's pseudo-terminal."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,19 +20,12 @@ from devices.idcard.simulator import SamSimulator
 from devices.idcard.text import decode_text
 from kiosk.clock import FakeClock
 from kiosk.errors import DeviceUnavailable
+from tests.devices.idcard.conftest import build_stand_in
 
 PROFILES = builtin_profiles()
-SOURCE = Path(__file__).resolve().parents[3] / "devices" / "idcard" / "sdk_sim" / "cvrapi_sim.c"
-
-
 @pytest.fixture(scope="module")
 def cvr_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc not installed")
-    out = tmp_path_factory.mktemp("cvr") / "libcvrapi_sim.so"
-    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", str(out),
-                    str(SOURCE)], check=True)
-    return out
+    return build_stand_in(tmp_path_factory, "cvrapi_sim.c")
 
 
 @pytest.fixture
@@ -120,17 +111,15 @@ def test_unplugged_reader_is_unavailable_not_a_crash(
     assert r.status.state is DeviceState.UNAVAILABLE
 
 
-def test_missing_library_or_wrong_flavour_is_unavailable(tmp_path: Path,
-                                                         cvr_library: Path) -> None:
+def test_missing_library_or_wrong_flavour_is_unavailable(
+        tmp_path: Path, cvr_library: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     r = CvrReader(clock=FakeClock(), library=str(tmp_path / "libnone.so"))
     r.enable()
     r.poll_once()
     assert r.status.state is DeviceState.UNAVAILABLE and "cannot load" in r.status.detail
     with pytest.raises(DeviceUnavailable, match="no symbol CVR_InitComm"):
         CvrReader(clock=FakeClock(), library="libc.so.6")._open_transport()
-    sdt = Path(__file__).resolve().parents[3] / "devices" / "idcard" / "sdk_sim" / "sdtapi_sim.c"
-    out = tmp_path / "libsdt.so"
-    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(out), str(sdt)], check=True)
+    out = build_stand_in(tmp_path_factory, "sdtapi_sim.c")
     with pytest.raises(DeviceUnavailable, match="another API flavour"):
         CvrReader(clock=FakeClock(), library=str(out))._open_transport()
 
