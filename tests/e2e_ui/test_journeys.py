@@ -28,6 +28,10 @@ def _qr_texts(image: Any, thorough: bool) -> set[str]:
     detector = cv2.QRCodeDetector()
     ok, texts, _points, _ = detector.detectAndDecodeMulti(image)
     found = {t for t in texts if t} if ok else set()
+    # The ArUco-based detector (the kiosk's own second try, kiosk/documents/qr.py) reads
+    # codes the classic one misses on a whole receipt, depending on the code's content.
+    ok, texts, _points, _ = cv2.QRCodeDetectorAruco().detectAndDecodeMulti(image)
+    found |= {t for t in texts if t} if ok else set()
     if thorough:
         height, width = image.shape[:2]
         for top in range(0, max(1, height - width // 2), max(1, width // 2)):
