@@ -5,6 +5,7 @@ every POST wants the session's CSRF token and no foreign ``Origin``."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backoffice import alerts, heartbeats
 from backoffice.console import acks, remote, sessions
+from backoffice.console.sessions import ConsoleUser
 from backoffice.console.views import SORTS, STATES, ago, alert_value, choose, rows, sites
 from backoffice.console.web import (
     LANG_COOKIE,
@@ -32,6 +34,19 @@ from backoffice.db import transaction
 from backoffice.errors import ApiError
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+async def _posted(request: Request) -> tuple[ConsoleUser, dict[str, str]] | Response:
+    """A console form's fields and the signed-in user who sent it, or the answer that
+    refuses it: the login page when the session is gone, 403 without a same-site
+    ``Origin`` and the session's CSRF token."""
+    fields = await form(request)
+    user = await run_in_threadpool(current_user, request)
+    if user is None:
+        return to_login(request, "expired")
+    if not same_origin(request) or not user.csrf_ok(fields.get("csrf", "")):
+        return Page(request, user).render("error.html", status=403, message="error.csrf")
+    return user, fields
 TerminalId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 MESSAGES = {"expired": "login.expired", "out": "login.logged_out"}
 
@@ -105,12 +120,9 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    fields = await form(request)
-    user = await run_in_threadpool(current_user, request)
-    if user is None:
-        return to_login(request, "expired")
-    if not same_origin(request) or not user.csrf_ok(fields.get("csrf", "")):
-        return Page(request, user).render("error.html", status=403, message="error.csrf")
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
     await run_in_threadpool(sessions.end, request.app.state.sessions,
                             request.cookies.get(SESSION_COOKIE, ""))
     return to_login(request, "out")
@@ -175,18 +187,16 @@ def terminal_page(request: Request, terminal_id: TerminalId, m: str = "",
 
 @router.post("/terminals/{terminal_id}/commands")
 async def queue_command(request: Request, terminal_id: TerminalId) -> Response:
-    fields = await form(request)
-    user = await run_in_threadpool(current_user, request)
-    if user is None:
-        return to_login(request, "expired")
-    if not same_origin(request) or not user.csrf_ok(fields.get("csrf", "")):
-        return Page(request, user).render("error.html", status=403, message="error.csrf")
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    user, fields = posted
     s = settings_of(request)
     message, detail = await run_in_threadpool(
         remote.queue, request.app.state.sessions, terminal_id, fields.get("kind", ""),
         fields.get("reason", ""), user, s.clock.now())
-    return RedirectResponse(f"/console/terminals/{terminal_id}?m={message}&detail={detail}",
-                            status_code=303)
+    query = urlencode({"m": message, "detail": detail})
+    return RedirectResponse(f"/console/terminals/{terminal_id}?{query}", status_code=303)
 
 
 @router.get("/alerts")
@@ -208,12 +218,10 @@ def alert_list(request: Request) -> Response:
 
 @router.post("/alerts/ack")
 async def acknowledge(request: Request) -> Response:
-    fields = await form(request)
-    user = await run_in_threadpool(current_user, request)
-    if user is None:
-        return to_login(request, "expired")
-    if not same_origin(request) or not user.csrf_ok(fields.get("csrf", "")):
-        return Page(request, user).render("error.html", status=403, message="error.csrf")
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    user, fields = posted
     key = fields.get("key", "")
 
     def store() -> None:

@@ -21,6 +21,8 @@ from kiosk.errors import DeviceUnavailable
 from tests.devices.idcard.conftest import build_stand_in
 
 PROFILES = builtin_profiles()
+
+
 @pytest.fixture(scope="module")
 def sdk_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_stand_in(tmp_path_factory, "sdtapi_sim.c")
