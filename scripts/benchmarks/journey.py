@@ -14,8 +14,8 @@ measured against the goals, as every later citizen of the day meets the kiosk.
 
 Then ``--journeys N`` consecutive simple journeys (default 200; ~2-4 s each on the
 simulators, so a few minutes of run time on 2 cores): resident memory (RSS) after
-them compared with after the first. Goals: ≤ 12 taps for a simple item,
-≤ 3 s machine time, ≤ 20 MB growth. The reference measured in the same run: the
+them compared with after the first. Goals: ≤ 12 taps and ≤ 3 s machine time for a
+simple item, ≤ 20 MB growth. The reference measured in the same run: the
 same simple journey's core alone (journey fired directly, no screens).
 """
 
@@ -239,9 +239,10 @@ def main(argv: list[str]) -> int:
                      for name, script in scripted}
             for name, script in scripted:  # again, as for the day's later citizens
                 machine, taps = timed(harness, kiosk, env, script)
-                goal_taps = "<= 12" if name == "simple" else ""
-                report.add(f"{name}: taps", taps, "taps", goal_taps)
-                report.add(f"{name}: machine time", machine, "s", "<= 3",
+                # The goals are the simple item's (a bundle is two forms, many more taps).
+                simple_goal = name == "simple"
+                report.add(f"{name}: taps", taps, "taps", "<= 12" if simple_goal else "")
+                report.add(f"{name}: machine time", machine, "s", "<= 3" if simple_goal else "",
                            reference=f"first after start {cold[name]:.1f} s")
                 report.add(f"{name}: machine time / core alone", machine / reference, "x",
                            reference="the simple journey's core without screens")
