@@ -29,7 +29,10 @@ def says(c: Citizen, kiosk: Kiosk, key: str) -> None:
 def test_identity_code_end_to_end(harness: Any, kiosk: Kiosk, env: SimEnvironment) -> None:
     assert kiosk.devices["codescanner"].status.ready, kiosk.devices["codescanner"].status
     c = Citizen(harness, kiosk, env, SHOTS, "identity-code")
+    counters = kiosk.devices["codescanner"].counters.extra
     env.scan_code("ZJID1." + "A" * 32)  # shown at Home: read and let go
+    # The reading thread takes it asynchronously: the step must not open before.
+    c.wait(lambda: counters.get("dropped_idle", 0) >= 1, "the code shown at Home let go")
     c.open_item(SIMPLE)
     assert c.screen.journey.data.notice is None and c.state == "identity"
     words = c.texts()
@@ -52,6 +55,7 @@ def test_identity_code_end_to_end(harness: Any, kiosk: Kiosk, env: SimEnvironmen
     assert data.identity.photo_bmp.startswith(b"\xff\xd8")  # the platform's photo
     c.shot("form")
     env.scan_code(code)  # shown again on the form: let go
+    c.wait(lambda: counters.get("dropped_idle", 0) >= 2, "the code shown on the form let go")
     c.press(c.shell.ids.back)  # the shell's 返回
     c.wait(lambda: c.state == "identity", "back to the identity step")
     env.scan_code(code)
@@ -64,4 +68,4 @@ def test_identity_code_end_to_end(harness: Any, kiosk: Kiosk, env: SimEnvironmen
     env.place_card("resident")  # the card still works
     c.wait(lambda: c.state == "form", "the form after the card")
     assert c.screen.journey.data.identity_source == "card"
-    assert kiosk.devices["codescanner"].counters.extra["dropped_idle"] >= 1
+    assert counters["dropped_idle"] >= 2
