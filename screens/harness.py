@@ -99,12 +99,34 @@ class Harness:
         # size after a resize with some video drivers) and write it with a fast zlib level:
         # Kivy's PNG writers compress slowly, and a walk saves ~100 full-HD images.
         from PIL import Image
-        texture = self.shell.export_as_image().texture
+        texture = self.export(self.shell)
         width, height = texture.size
         image = Image.frombytes("RGBA", (width, height), texture.pixels)
         # The framebuffer's texture comes out top row first.
         image.convert("RGB").save(path, compress_level=1)
         return path
+
+    @staticmethod
+    def export(shell: Shell) -> Any:
+        """The shell drawn into its own framebuffer, top row first, over the window's
+        clear colour (the shell draws no background of its own: Shell.paint_window)."""
+        from kivy.graphics import ClearBuffers, ClearColor, Fbo, Scale, Translate
+        fbo = Fbo(size=shell.size, with_stencilbuffer=True)
+        with fbo:
+            ClearColor(*Window.clearcolor)
+            ClearBuffers()
+            Scale(1, -1, 1)
+            Translate(-shell.x, -shell.y - shell.height, 0)
+        parent = shell.parent.canvas if shell.parent is not None else None
+        index = parent.indexof(shell.canvas) if parent is not None else -1
+        if index > -1:
+            parent.remove(shell.canvas)
+        fbo.add(shell.canvas)
+        fbo.draw()
+        fbo.remove(shell.canvas)
+        if index > -1:
+            parent.insert(index, shell.canvas)
+        return fbo.texture
 
     def walk_widgets(self) -> Iterator[Any]:
         if self.shell is not None:

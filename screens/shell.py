@@ -53,6 +53,12 @@ def screen_class(spec: str) -> type[KioskScreen]:
     return found
 
 
+class Screens(ScreenManager):  # type: ignore[misc]
+    """The shell's screen manager, without the stencil Kivy's own rule draws around one
+    (to clip sliding transitions; the shell switches screens without a transition). On a
+    software renderer the stencil's two full-size passes cost more than drawing a screen."""
+
+
 class Shell(BoxLayout):  # type: ignore[misc]
     ui = ObjectProperty(None, rebind=True)
     banner_visible = BooleanProperty(False)
@@ -82,6 +88,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self.bridge = bridge or Bridge()
         self.sm: ScreenManager = self.ids.screens
         self.sm.transition = NoTransition()
+        self.paint_window()
+        ui.bind(theme=lambda *_: self.paint_window())
         self._history: list[tuple[str, dict[str, Any]]] = []
         #: While a finished session's last screen stays up (the receipt's QR code):
         #: the monotonic time at which Home comes back.
@@ -106,6 +114,13 @@ class Shell(BoxLayout):  # type: ignore[misc]
         if self.kiosk.services.simenv is not None:  # scripts/run on the simulators only
             from screens.devpanel.panel import attach_devpanel
             attach_devpanel(self, self.kiosk.services.simenv)
+
+    def paint_window(self) -> None:
+        """The window's clear colour is the theme's background: the shell covers the
+        window, and clearing to the colour is free where a background rectangle would
+        be one more full-screen fill every frame."""
+        from kivy.core.window import Window
+        Window.clearcolor = tuple(self.ui.theme.colour("background"))
 
     # -- screens ---------------------------------------------------------------
     def screen(self, name: str) -> KioskScreen:
