@@ -117,7 +117,7 @@ class Harness:
             ClearBuffers()
             Scale(1, -1, 1)
             Translate(-shell.x, -shell.y - shell.height, 0)
-        parent = shell.parent.canvas if shell.parent is not None else None
+        parent: Any = shell.parent.canvas if shell.parent is not None else None
         index = parent.indexof(shell.canvas) if parent is not None else -1
         if index > -1:
             parent.remove(shell.canvas)
