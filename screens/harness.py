@@ -102,21 +102,23 @@ class Harness:
         texture = self.export(self.shell)
         width, height = texture.size
         image = Image.frombytes("RGBA", (width, height), texture.pixels)
-        # The framebuffer's texture comes out top row first.
-        image.convert("RGB").save(path, compress_level=1)
+        # The framebuffer's texture comes out bottom row first.
+        image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).convert("RGB").save(
+            path, compress_level=1)
         return path
 
     @staticmethod
     def export(shell: Shell) -> Any:
-        """The shell drawn into its own framebuffer, top row first, over the window's
-        clear colour (the shell draws no background of its own: Shell.paint_window)."""
-        from kivy.graphics import ClearBuffers, ClearColor, Fbo, Scale, Translate
+        """The shell drawn into its own framebuffer, bottom row first, over the window's
+        clear colour (the shell draws no background of its own: Shell.paint_window).
+        Drawn as in the window, not flipped: the lists' scissor clips are in window
+        pixels (screens.scrolling), which a flipping transform would not move."""
+        from kivy.graphics import ClearBuffers, ClearColor, Fbo, Translate
         fbo = Fbo(size=shell.size, with_stencilbuffer=True)
         with fbo:
             ClearColor(*Window.clearcolor)
             ClearBuffers()
-            Scale(1, -1, 1)
-            Translate(-shell.x, -shell.y - shell.height, 0)
+            Translate(-shell.x, -shell.y, 0)
         parent: Any = shell.parent.canvas if shell.parent is not None else None
         index = parent.indexof(shell.canvas) if parent is not None else -1
         if index > -1:

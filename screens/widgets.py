@@ -26,6 +26,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from screens.richtext import FallbackText
+from screens.scrolling import KScroll  # noqa: F401  (registered for the .kv files)
 
 
 def load_kv(path: str | Path) -> None:

@@ -27,6 +27,7 @@ from kivy.utils import escape_markup
 
 from screens.journey.handpad import HandPad, hand_panel
 from screens.journey.pinyin import PinyinTable
+from screens.scrolling import KScroll
 from screens.widgets import KButton
 
 if TYPE_CHECKING:
@@ -275,13 +276,13 @@ class ImePanel(BoxLayout):  # type: ignore[misc]
             # Candidates flow in lines (phrases are wider than characters) and scroll.
             grid = StackLayout(size_hint_y=None, spacing=t.size("gap") * 0.4)
             grid.bind(minimum_height=grid.setter("height"))
-            sv = ScrollView(do_scroll_x=False, bar_width=t.size("gap") * 0.5,
+            sv = KScroll(do_scroll_x=False, bar_width=t.size("gap") * 0.5,
                             bar_inactive_color=t.colour("border"))
         else:
             grid = GridLayout(rows=1, size_hint=(None, None), height=side,
                               spacing=t.size("gap") * 0.4)
             grid.bind(minimum_width=grid.setter("width"))
-            sv = ScrollView(do_scroll_y=False, size_hint_y=None,
+            sv = KScroll(do_scroll_y=False, size_hint_y=None,
                             height=side + t.size("gap") * 0.8,
                             bar_width=t.size("gap") * 0.5, bar_pos_x="bottom",
                             bar_inactive_color=t.colour("border"))

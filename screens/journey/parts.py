@@ -23,6 +23,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
+from screens.scrolling import KScroll
 from screens.widgets import KButton, Para, load_kv
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ class StepView(BoxLayout):  # type: ignore[misc]
         t = self.ui.theme
         grid = GridLayout(cols=cols, size_hint_y=None, spacing=t.gap, padding=(0, 0, t.gap, 0))
         grid.bind(minimum_height=grid.setter("height"))
-        sv = ScrollView(do_scroll_x=False, bar_width=t.gap * 0.6)
+        sv = KScroll(do_scroll_x=False, bar_width=t.gap * 0.6)
         sv.add_widget(grid)
         return sv, grid
 
