@@ -103,6 +103,11 @@ def prepare_kivy(size: tuple[int, int], *, headless: bool, fullscreen: bool = Fa
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
     Config.set("kivy", "exit_on_escape", "0")
+    # No multisampling: on a software renderer (and on the low-end GPUs of many
+    # terminals) 4x MSAA doubles the cost of every pixel of every frame, for edges that
+    # are straight on almost everything a kiosk draws; round shapes draw their own
+    # antialiased edges (Smooth* instructions), text comes antialiased in its texture.
+    Config.set("graphics", "multisamples", "0")
 
 
 def main(argv: list[str] | None = None) -> int:

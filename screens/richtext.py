@@ -39,6 +39,8 @@ from typing import Any, ClassVar
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.text import Label as CoreLabel
 from kivy.core.text.markup import MarkupLabel as CoreMarkupLabel
+from kivy.lang import Builder
+from kivy.properties import NumericProperty, ObjectProperty
 from kivy.utils import get_hex_from_color
 
 from devices.fontchain import FontChain, clusters
@@ -298,12 +300,47 @@ def _size(value: str | None, default: float) -> float:
     return float(match.group(1)) if match else default
 
 
+# A label draws only the columns of its texture that hold text (``ink_*``, set with the
+# texture), in place of Kivy's rule that draws the whole texture: a wrapped label's
+# texture is as wide as its box, and on the kiosk's software renderer every pixel drawn
+# costs, transparent or not (a short title in a full-width label was 90 % empty).
+Builder.load_string("""
+<-FallbackText>:
+    canvas:
+        Color:
+            rgba: 1, 1, 1, 1
+        Rectangle:
+            texture: self.ink_texture
+            size: self.ink_width, self.texture_size[1]
+            pos: int(self.center_x - self.texture_size[0] / 2.) + self.ink_x, int(self.center_y - self.texture_size[1] / 2.)
+""")  # noqa: E501
+
+#: pixels kept either side of the text's advance box (antialiasing, glyph overhang)
+INK_MARGIN = 3
+
+
+def ink_columns(lines: Sequence[Any], width: int, halign: str) -> tuple[int, int]:
+    """The first column and the width of a label texture ``width`` px wide that hold its
+    laid-out ``lines`` (Kivy's LayoutLine: x, w), with INK_MARGIN either side; the
+    whole width when that is not known (no lines, justified text)."""
+    spans = [(line.x, line.x + line.w) for line in lines if line.w > 0]
+    if not spans or halign == "justify" or width <= 0:
+        return 0, width
+    start = max(0, int(min(a for a, _ in spans)) - INK_MARGIN)
+    end = min(width, int(max(b for _, b in spans)) + INK_MARGIN + 1)
+    return (start, end - start) if end > start else (0, width)
+
+
 class FallbackText:
     """Mix into a Label (before it): fallback font spans, 禁则 breaks, ``font_runs``."""
 
     shaper: ClassVar[Shaper | None] = None
     #: (font file, text) for each run the label draws, line breaks included.
     font_runs: Sequence[tuple[str, str]] = ()
+    #: the part of the texture that holds text (see ``ink_columns``), what is drawn
+    ink_texture = ObjectProperty(None, allownone=True)
+    ink_x = NumericProperty(0)
+    ink_width = NumericProperty(0)
 
     def _create_label(self) -> None:
         # Always a markup core label: the font spans are markup, even for plain text.
@@ -361,9 +398,15 @@ class FallbackText:
         self_.anchors = kept.anchors
         if kept.texture is None:
             self_.texture_size = (0, 0)
+            self.ink_texture, self.ink_x, self.ink_width = None, 0, 0
         else:
             self_.texture = kept.texture
             self_.texture_size = list(kept.size)
+            width, height = kept.size
+            x, w = ink_columns(kept.lines, width, self_.halign)
+            self.ink_texture = kept.texture if w == width else \
+                kept.texture.get_region(x, 0, w, height)
+            self.ink_x, self.ink_width = x, w
         self_.is_shortened = kept.shortened
 
     def _draw(self, text: str, source: str, colour: str,

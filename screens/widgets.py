@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kivy.graphics import Color, Line, Rectangle, RoundedRectangle, Triangle
+from kivy.graphics import Color, Line, Rectangle, SmoothLine, SmoothRoundedRectangle, Triangle
 from kivy.lang import Builder
 from kivy.properties import (
     BooleanProperty,
@@ -321,10 +321,10 @@ class IdCardPicture(Widget):  # type: ignore[misc]
             # reader pad with its marked reading area
             Color(*self.pad)
             pw, ph = cw * 1.35, h * 0.2
-            RoundedRectangle(pos=(x0 + (w - pw) / 2, y0 + h * 0.04), size=(pw, ph),
+            SmoothRoundedRectangle(pos=(x0 + (w - pw) / 2, y0 + h * 0.04), size=(pw, ph),
                              radius=[ph * 0.18])
             Color(1, 1, 1, 0.9)
-            Line(rounded_rectangle=(x0 + (w - cw * 1.05) / 2, y0 + h * 0.04 + ph * 0.18,
+            SmoothLine(rounded_rectangle=(x0 + (w - cw * 1.05) / 2, y0 + h * 0.04 + ph * 0.18,
                                     cw * 1.05, ph * 0.64, ph * 0.08), width=2, dash_length=8,
                  dash_offset=6)
             # arrow from the card down to the pad
@@ -335,17 +335,18 @@ class IdCardPicture(Widget):  # type: ignore[misc]
                              ax, y0 + h * 0.245])
             # the card: rounded body, photo box, text lines, national emblem position
             Color(0, 0, 0, 0.18)
-            RoundedRectangle(pos=(cx + 6, cy - 6), size=(cw, ch), radius=[ch * 0.07])
+            SmoothRoundedRectangle(pos=(cx + 6, cy - 6), size=(cw, ch), radius=[ch * 0.07])
             Color(*self.card)
-            RoundedRectangle(pos=(cx, cy), size=(cw, ch), radius=[ch * 0.07])
+            SmoothRoundedRectangle(pos=(cx, cy), size=(cw, ch), radius=[ch * 0.07])
             Color(*self.ink)
-            Line(rounded_rectangle=(cx, cy, cw, ch, ch * 0.07), width=2)
+            SmoothLine(rounded_rectangle=(cx, cy, cw, ch, ch * 0.07), width=2)
             # photo on the right of the front side
             Color(0.75, 0.8, 0.87, 1)
             px, py, pwid, phei = cx + cw * 0.66, cy + ch * 0.2, cw * 0.26, ch * 0.62
             Rectangle(pos=(px, py), size=(pwid, phei))
             Color(*self.ink)
-            Line(ellipse=(px + pwid * 0.28, py + phei * 0.5, pwid * 0.44, phei * 0.34), width=2)
+            SmoothLine(ellipse=(px + pwid * 0.28, py + phei * 0.5, pwid * 0.44, phei * 0.34),
+                       width=2)
             Line(bezier=[px + pwid * 0.1, py, px + pwid * 0.5, py + phei * 0.55,
                          px + pwid * 0.9, py], width=2)
             # text lines (name, sex/nation, birth, address)

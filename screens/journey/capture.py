@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kivy.graphics import Color, Line
+from kivy.graphics import Color, SmoothLine
 from kivy.properties import ListProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
@@ -211,7 +211,7 @@ class CaptureView(StepView):
         y = self.preview.center_y - h / 2
         with self.preview.canvas.after:
             Color(*self.ui.theme.colour("accent"))
-            Line(rounded_rectangle=(x, y, w, h, 12), width=3)
+            SmoothLine(rounded_rectangle=(x, y, w, h, 12), width=3)
 
     def _pages(self, view: dict[str, Any]) -> Any:
         sv, grid = self.scroll()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from kivy.graphics import Color, Line, Rectangle, RoundedRectangle, Triangle
+from kivy.graphics import Color, Line, Rectangle, SmoothRoundedRectangle, Triangle
 from kivy.properties import ColorProperty
 from kivy.uix.widget import Widget
 
@@ -58,10 +58,10 @@ class CodePicture(Widget):  # type: ignore[misc]
             # the scanner's window under the screen, with its red aiming light
             Color(*self.window)
             ww, wh = pw * 1.5, h * 0.2
-            RoundedRectangle(pos=(x0 + (w - ww) / 2, y0 + h * 0.04), size=(ww, wh),
+            SmoothRoundedRectangle(pos=(x0 + (w - ww) / 2, y0 + h * 0.04), size=(ww, wh),
                              radius=[wh * 0.18])
             Color(0.1, 0.1, 0.12, 1)
-            RoundedRectangle(pos=(x0 + (w - ww * 0.6) / 2, y0 + h * 0.04 + wh * 0.25),
+            SmoothRoundedRectangle(pos=(x0 + (w - ww * 0.6) / 2, y0 + h * 0.04 + wh * 0.25),
                              size=(ww * 0.6, wh * 0.5), radius=[wh * 0.1])
             Color(0.95, 0.25, 0.2, 1)
             Line(points=[x0 + w / 2 - ww * 0.22, y0 + h * 0.04 + wh * 0.5,
@@ -74,12 +74,12 @@ class CodePicture(Widget):  # type: ignore[misc]
                              ax, y0 + h * 0.245])
             # the phone: body, screen, the code on it
             Color(0, 0, 0, 0.18)
-            RoundedRectangle(pos=(px + 6, py - 6), size=(pw, ph), radius=[pw * 0.14])
+            SmoothRoundedRectangle(pos=(px + 6, py - 6), size=(pw, ph), radius=[pw * 0.14])
             Color(*self.phone)
-            RoundedRectangle(pos=(px, py), size=(pw, ph), radius=[pw * 0.14])
+            SmoothRoundedRectangle(pos=(px, py), size=(pw, ph), radius=[pw * 0.14])
             Color(1, 1, 1, 1)
             sx, sy, sw, sh = px + pw * 0.08, py + ph * 0.06, pw * 0.84, ph * 0.86
-            RoundedRectangle(pos=(sx, sy), size=(sw, sh), radius=[pw * 0.06])
+            SmoothRoundedRectangle(pos=(sx, sy), size=(sw, sh), radius=[pw * 0.06])
             side = sw * 0.84
             cell = side / _MODULES
             qx, qy = sx + (sw - side) / 2, sy + sh * 0.3

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kivy.graphics import Color, Ellipse, Line
+from kivy.graphics import Color, Line, SmoothEllipse, SmoothLine
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 
@@ -98,11 +98,11 @@ class FaceView(StepView):
         with self.preview.canvas.after:
             # The guide oval: where to put the face; drawn until the face is found.
             Color(*theme.colour("accent", 0.9 if self._box is None else 0.45))
-            Line(ellipse=(self.preview.center_x - ow / 2, self.preview.center_y - oh / 2,
+            SmoothLine(ellipse=(self.preview.center_x - ow / 2, self.preview.center_y - oh / 2,
                           ow, oh), width=4)
             if self._box is None:
                 Color(*theme.colour("accent", 0.12))
-                Ellipse(pos=(self.preview.center_x - ow / 2, self.preview.center_y - oh / 2),
+                SmoothEllipse(pos=(self.preview.center_x - ow / 2, self.preview.center_y - oh / 2),
                         size=(ow, oh))
                 return
             fw, fh = self._frame_size

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from kivy.graphics import Color, Line, RoundedRectangle
+from kivy.graphics import Color, SmoothLine, SmoothRoundedRectangle
 from kivy.properties import NumericProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
@@ -171,9 +171,9 @@ def text_box(view: StepView, shown: Any) -> BoxLayout:
     box.add_widget(shown)
     with box.canvas.before:
         Color(*t.colour("surface"))
-        bg = RoundedRectangle(radius=[t.radius])
+        bg = SmoothRoundedRectangle(radius=[t.radius])
         Color(*t.colour("primary"))
-        edge = Line(width=2)
+        edge = SmoothLine(width=2)
 
     def frame(w: Any, *_: Any) -> None:
         bg.pos, bg.size = w.pos, w.size
