@@ -274,7 +274,8 @@ def test_maintenance_queued_in_the_console_shows_on_the_kiosk_screen(
     # A citizen starts browsing the services: a session is under way.
     harness.tap(next(b for b in buttons(shell) if getattr(b, "tile_id", None) == "apply"))
     assert kiosk.session.active and shell.sm.current == "browse"
-    page.goto(f"{rig.server.url}/console/terminals/{TERMINAL}")
+    terminal_page = f"{rig.server.url}/console/terminals/{TERMINAL}"
+    page.goto(terminal_page)
     reason = "更换打印纸，预计 15:00 恢复"
     page.fill("#reason", reason)
     page.click("button[value=enter_maintenance]")
@@ -294,8 +295,10 @@ def test_maintenance_queued_in_the_console_shows_on_the_kiosk_screen(
     harness.render(5)
     assert not kiosk.maintenance.on and shell.sm.current == "browse"
     assert not any("暂停服务" in text for text in drawn(shell))
-    page.reload()
+    harness.screenshot(fleet.shots / "06-kiosk-session-holds-zh.png")
+    page.goto(terminal_page)
     assert queued.get_attribute("data-status") == "delivered"
+    shoot(fleet, page, "05-command-delivered-zh")
     # The citizen goes back Home: the session ends and the command runs.
     harness.tap(shell.ids.home.__self__)
     render_until(harness, lambda: "暂停服务" in drawn(shell), "showed 暂停服务")
@@ -311,7 +314,7 @@ def test_maintenance_queued_in_the_console_shows_on_the_kiosk_screen(
     render_until(harness, lambda: command_status(rig, "enter_maintenance") == "done",
                  "posted the command's result")
     heartbeat(harness, beat)  # and says so in its next heartbeat
-    page.reload()
+    page.goto(terminal_page)
     assert queued.get_attribute("data-status") == "done"
     assert reason in page.locator("dl.facts").inner_text()
     shoot(fleet, page, "05-command-done-zh")
@@ -327,6 +330,6 @@ def test_maintenance_queued_in_the_console_shows_on_the_kiosk_screen(
     harness.screenshot(fleet.shots / "07-kiosk-in-service-zh.png")
     render_until(harness, lambda: command_status(rig, "leave_maintenance") == "done",
                  "posted the command's result")
-    page.reload()
+    page.goto(terminal_page)
     assert page.locator("tr[data-command=leave_maintenance]").get_attribute(
         "data-status") == "done"
