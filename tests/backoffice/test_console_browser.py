@@ -1,10 +1,11 @@
 """The console in a real browser: Playwright driving Debian's chromium against a real
 back office on loopback, with heartbeats a kiosk really sends (its printer on the
-ESC/POS emulator, out of paper), and, where fleet control is part of the tree, a
-maintenance command queued in the console reaching a kiosk core's command runner.
+ESC/POS emulator, out of paper), and a maintenance command queued in the console
+reaching a kiosk with its Kivy shell (offscreen, in this process: the test's thread is
+its UI thread between browser steps) and showing 暂停服务 on its screen.
 
-Screenshots of every page in both languages go to ``$CONSOLE_SCREENSHOTS`` when set
-(else a temporary directory).
+Screenshots of every page in both languages, and of the kiosk's screen, go to
+``$CONSOLE_SCREENSHOTS`` when set (else a temporary directory).
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import json
 import os
 import secrets
 import shutil
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import sync_playwright
 
 from backoffice import staffauth, staffops
 from backoffice.server import BackgroundServer
@@ -34,8 +37,9 @@ from kiosk.submission import signing
 from kiosk.submission.client import BackofficeClient
 from kiosk.submission.heartbeat import Heartbeat
 from tests.backoffice.console_helpers import report_fleet
+from tests.kiosk.fleet.live import STAFF, TERMINAL, FleetRig
+from tests.screens.helpers import buttons, labels
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -43,8 +47,6 @@ KIOSK = "XS-DEMO-0001"   # the simulated kiosk: its own heartbeat, its own print
 QUIET = "XS-BANK-0002"   # a healthy terminal at another site
 TECH_PASSWORD = "li.console-browser-test-token"
 STAFF_TOKEN = "wang.console-browser-test-token"
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is absent")
 
 
 class Fleet:
@@ -84,8 +86,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
 
 @pytest.fixture(scope="module")
 def page(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    assert CHROMIUM.exists(), "Debian's chromium is needed (scripts/lib/bootstrap.sh installs it)"
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with playwright_sync.sync_playwright() as pw:
+    with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(profile), executable_path=str(CHROMIUM), args=ARGS, headless=True,
             viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="zh-CN")
@@ -208,31 +211,71 @@ def test_paper_out_alert_acknowledge_and_export(fleet: Fleet, page: Any,
 
 
 @pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A kiosk core with fleet control and its own back office (tests/kiosk/fleet/live.py);
-    only where the remote-commands work is part of this tree."""
-    pytest.importorskip("kiosk.fleet.control", reason="fleet control is not in this tree")
-    live = pytest.importorskip("tests.kiosk.fleet.live")
-    started = live.FleetRig.start(tmp_path_factory.mktemp("console-fleet"))
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FleetRig]:
+    """A kiosk core with fleet control and its own back office (tests/kiosk/fleet/live.py)."""
+    started = FleetRig.start(tmp_path_factory.mktemp("console-fleet"))
     try:
         yield started
     finally:
         started.stop()
 
 
-def test_maintenance_queued_in_the_console_reaches_the_kiosk(rig: Any, page: Any,
-                                                              fleet: Fleet) -> None:
-    live = pytest.importorskip("tests.kiosk.fleet.live")
-    kiosk, control, beat = rig.kiosk()
+def render_until(harness: Any, done: Callable[[], bool], what: str,
+                 timeout_s: float = 20.0) -> None:
+    """Keep the kiosk's UI thread drawing (fleet control's work reaches it through the
+    shell's bridge) until ``done``."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, f"the kiosk never {what}"
+        harness.render(1)
+    harness.render()
+
+
+def heartbeat(harness: Any, beat: Heartbeat) -> None:
+    """One heartbeat on its own thread, as in the app, while the UI thread draws."""
+    sent: list[bool] = []
+    worker = threading.Thread(target=lambda: sent.append(beat.beat_once()))
+    worker.start()
+    render_until(harness, lambda: not worker.is_alive(), "finished its heartbeat")
+    assert sent == [True], beat.counters.last_error
+
+
+def command_status(rig: FleetRig, kind: str) -> str:
+    listed = rig.staff("GET", f"/staff/terminals/{TERMINAL}/commands").json()["commands"]
+    return str(next(c["status"] for c in listed if c["kind"] == kind))
+
+
+def drawn(shell: Any) -> list[str]:
+    """The texts of the labels the kiosk's screen shows now."""
+    return [w.text for w in labels(shell)]
+
+
+def home_tiles(shell: Any) -> set[str]:
+    return {b.tile_id for b in buttons(shell) if getattr(b, "tile_id", None)}
+
+
+@pytest.mark.ui
+def test_maintenance_queued_in_the_console_shows_on_the_kiosk_screen(
+        rig: FleetRig, page: Any, fleet: Fleet, harness: Any) -> None:
+    """The kiosk with its Kivy shell, fleet control on its own thread as in the app: a
+    command queued in the console reaches it by its heartbeat, waits while a citizen is
+    served, then Home shows 暂停服务 with the technician's reason; 退出维护 restores it."""
+    kiosk, control, beat = rig.kiosk(threaded=True)
+    shell = harness.show(kiosk)
     control.start()
-    assert beat.beat_once()
-    account, token = live.STAFF.split(".", 1)
+    heartbeat(harness, beat)
+    assert "apply" in home_tiles(shell) and "暂停服务" not in drawn(shell)
     page.goto(rig.server.url + "/console/login")
+    account, token = STAFF.split(".", 1)
     page.fill("#account", account)
     page.fill("#token", token)
     page.click("button[type=submit].primary")
     page.wait_for_load_state()
-    page.goto(f"{rig.server.url}/console/terminals/{live.TERMINAL}")
+    # A citizen starts browsing the services: a session is under way.
+    harness.tap(next(b for b in buttons(shell) if getattr(b, "tile_id", None) == "apply"))
+    assert kiosk.session.active and shell.sm.current == "browse"
+    terminal_page = f"{rig.server.url}/console/terminals/{TERMINAL}"
+    page.goto(terminal_page)
     reason = "更换打印纸，预计 15:00 恢复"
     page.fill("#reason", reason)
     page.click("button[value=enter_maintenance]")
@@ -244,15 +287,49 @@ def test_maintenance_queued_in_the_console_reaches_the_kiosk(rig: Any, page: Any
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.click("button[value=restart_app]")
-    assert asked and live.TERMINAL in asked[0]
+    assert asked and TERMINAL in asked[0]
     assert page.locator("tr[data-command=restart_app]").count() == 0
-    assert beat.beat_once()  # the reply carries the command; the kiosk runs it
-    assert kiosk.maintenance.on and kiosk.maintenance.reason == reason
-    assert beat.beat_once()  # and says so in its next heartbeat
-    page.reload()
-    assert page.locator("tr[data-command=enter_maintenance]").get_attribute(
-        "data-status") == "done"
+    # The heartbeat's reply carries the command; it waits for the citizen to finish.
+    heartbeat(harness, beat)
+    render_until(harness, lambda: bool(control.runner.deferred), "held the command back")
+    harness.render(5)
+    assert not kiosk.maintenance.on and shell.sm.current == "browse"
+    assert not any("暂停服务" in text for text in drawn(shell))
+    harness.screenshot(fleet.shots / "06-kiosk-session-holds-zh.png")
+    page.goto(terminal_page)
+    assert queued.get_attribute("data-status") == "delivered"
+    shoot(fleet, page, "05-command-delivered-zh")
+    # The citizen goes back Home: the session ends and the command runs.
+    harness.tap(shell.ids.home.__self__)
+    render_until(harness, lambda: "暂停服务" in drawn(shell), "showed 暂停服务")
+    shown = drawn(shell)
+    assert f"原因：{reason}" in shown and shell.sm.current == "home"
+    assert home_tiles(shell) == {"language", "elderly"} and not kiosk.session.active
+    harness.screenshot(fleet.shots / "06-kiosk-maintenance-zh.png")
+    shell.ui.lang = "en"
+    render_until(harness, lambda: "Service suspended" in drawn(shell), "showed English")
+    assert f"Reason: {reason}" in drawn(shell)
+    harness.screenshot(fleet.shots / "06-kiosk-maintenance-en.png")
+    shell.ui.lang = "zh_CN"
+    render_until(harness, lambda: command_status(rig, "enter_maintenance") == "done",
+                 "posted the command's result")
+    heartbeat(harness, beat)  # and says so in its next heartbeat
+    page.goto(terminal_page)
+    assert queued.get_attribute("data-status") == "done"
     assert reason in page.locator("dl.facts").inner_text()
+    shoot(fleet, page, "05-command-done-zh")
     switch(page, "en")
     shoot(fleet, page, "05-command-done-en")
     switch(page, "zh_CN")
+    # 退出维护: Home offers the services again.
+    page.click("button[value=leave_maintenance]")
+    page.wait_for_load_state()
+    heartbeat(harness, beat)
+    render_until(harness, lambda: "apply" in home_tiles(shell), "returned to service")
+    assert not any("暂停服务" in text for text in drawn(shell)) and not kiosk.maintenance.on
+    harness.screenshot(fleet.shots / "07-kiosk-in-service-zh.png")
+    render_until(harness, lambda: command_status(rig, "leave_maintenance") == "done",
+                 "posted the command's result")
+    page.goto(terminal_page)
+    assert page.locator("tr[data-command=leave_maintenance]").get_attribute(
+        "data-status") == "done"

@@ -9,8 +9,6 @@ import pytest
 
 from tests.kiosk.crash.driver import POINTS, run
 
-pytest.importorskip("backoffice.cli", reason="the reference back office (backoffice/) is absent")
-
 
 def check(result_trials: int, tmp_path: Path, seed: int, *, national: bool = False) -> None:
     r = run(tmp_path, result_trials, seed, national=national)

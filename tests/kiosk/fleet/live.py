@@ -1,7 +1,8 @@
 """A kiosk core and a real back office on loopback (``BackgroundServer``), joined by
 fleet control: ``FleetRig`` builds both, registers the terminal, and gives the test the
 kiosk (built by ``build_kiosk`` from a config overlay, as the app builds it), its
-``FleetControl`` (fetches and commands on the test's thread) and its ``Heartbeat``."""
+``FleetControl`` (fetches and commands on the test's thread, or on its own thread as in
+the app) and its ``Heartbeat``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import yaml
 
@@ -55,6 +57,7 @@ class FleetRig:
     printer: CountingPrinter = field(default_factory=CountingPrinter)
     kiosks: list[Kiosk] = field(default_factory=list)
     clients: list[BackofficeClient] = field(default_factory=list)
+    workers: list[Any] = field(default_factory=list)
 
     @classmethod
     def start(cls, tmp: Path) -> FleetRig:
@@ -84,14 +87,21 @@ class FleetRig:
                            "connect_timeout_s": 1, "read_timeout_s": 5}}), encoding="utf-8")
         return path
 
-    def kiosk(self, url: str | None = None) -> tuple[Kiosk, FleetControl, Heartbeat]:
-        """A kiosk started on this data dir: fleet control attached, not synced yet."""
+    def kiosk(self, url: str | None = None, *, threaded: bool = False
+              ) -> tuple[Kiosk, FleetControl, Heartbeat]:
+        """A kiosk started on this data dir: fleet control attached, not synced yet.
+        ``threaded``: fetches and commands run on fleet control's own thread, as in the
+        app (a command waits for the UI thread: the test renders meanwhile); else on the
+        caller's thread."""
         devices: dict[str, Any] = {k: StubDevice(k) for k in KINDS}
         devices["printer"] = self.printer
         kiosk = build_kiosk(overlays=[self.overlay(url)], devices=devices,
                             clock=FakeClock(datetime.now(UTC)))
         client = BackofficeClient.from_config(kiosk.config, clock=kiosk.clock)
-        fleet = attach_fleet(kiosk, client, threaded=False)
+        holder = SimpleNamespace(fleet_worker=None)  # where attach_fleet puts its thread
+        fleet = attach_fleet(kiosk, client, cast(Any, holder), threaded=threaded)
+        if holder.fleet_worker is not None:
+            self.workers.append(holder.fleet_worker)
         beat = Heartbeat(client, kiosk.devices, clock=kiosk.clock, fleet=fleet,
                          site_id=kiosk.site.id)
         self.kiosks.append(kiosk)
@@ -123,6 +133,8 @@ class FleetRig:
                                 headers={"Authorization": f"Bearer {STAFF}"}, **kw)
 
     def stop(self) -> None:
+        for worker in self.workers:
+            worker.close()
         for kiosk in self.kiosks:
             kiosk.close()
         for client in self.clients:

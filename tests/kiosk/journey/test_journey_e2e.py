@@ -38,8 +38,6 @@ from tests.kiosk.crash.live_backoffice import LiveBackoffice
 from tests.kiosk.journey.test_catalog_journeys import value_for
 from tests.kiosk.journey_factory import JPEG, PNG, identity
 
-pytest.importorskip("backoffice.cli", reason="the reference back office (backoffice/) is absent")
-
 ROOT = Path(__file__).resolve().parents[3]
 CATALOG = load_catalog(ROOT / "config" / "catalog")
 SIMPLE, BUNDLE, DEFERRED = "330109-HJ-001", "330109-NY-B01", "330109-HJ-003"

@@ -76,7 +76,6 @@ def test_thread_beats_on_the_injected_clock_and_counts_failures() -> None:
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[object]:
-    pytest.importorskip("backoffice.cli", reason="the reference back office is absent")
     from tests.kiosk.crash.live_backoffice import LiveBackoffice
 
     bo = LiveBackoffice(tmp_path)

@@ -20,9 +20,6 @@ from kiosk.submission.sender import Sender
 from tests.kiosk.case_factory import make_case
 from tests.kiosk.crash.live_backoffice import LiveBackoffice
 
-# The reference back office is built alongside; without it there is nothing to test against.
-pytest.importorskip("backoffice.cli", reason="the reference back office (backoffice/) is absent")
-
 FAST = RetryPolicy(base_s=0.05, cap_s=0.5, multiplier=2, jitter=0.5)
 
 
