@@ -21,7 +21,8 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: Connections per worker process on PostgreSQL: a request thread holds at most one at
 #: a time and anyio runs at most 40 such threads, so 40 connections at most means no
 #: thread ever waits for one (with 20, heartbeats waited seconds behind case intakes
-#: queued on the day counter). Size PostgreSQL's max_connections for 40 per worker.
+#: queued on the day counter). Heartbeats have 8 more of their own (backoffice/lanes.py):
+#: size PostgreSQL's max_connections for 48 per worker.
 PG_POOL_SIZE = 10
 PG_POOL_OVERFLOW = 30
 READ_ONLY = "backoffice_read_only"
