@@ -66,6 +66,7 @@ PAGES = 5
 REAL_HEARTBEAT_S = 60.0
 #: Client pools per kind of request (see Fleet.__init__).
 SHARDS = 16
+KEEPALIVE_S = 2.0
 
 
 @dataclass
@@ -146,17 +147,18 @@ class Fleet:
         # looks at every connection of a pool for every request it places (an idle
         # check, a socket call each), so one pool of 64 cost this process more CPU than
         # the heartbeats' own work and delayed every simulated request.
+        # Idle connections are dropped after KEEPALIVE_S, before uvicorn closes them (5 s):
+        # with both at 5 s a request sent on a connection the server was closing failed
+        # with ReadError now and then (a race of keep-alive, not a server error).
         conns = getattr(args, "connections", 64)
         per = max(1, conns // SHARDS)
+        limits = httpx.Limits(max_connections=per, max_keepalive_connections=per,
+                              keepalive_expiry=KEEPALIVE_S)
         self.http = [httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30.0, connect=10.0),
-                                       limits=httpx.Limits(max_connections=per,
-                                                           max_keepalive_connections=per))
-                     for _ in range(SHARDS)]
+                                       limits=limits) for _ in range(SHARDS)]
         self.uploads = [httpx.AsyncClient(base_url=url,
                                           timeout=httpx.Timeout(60.0, connect=10.0),
-                                          limits=httpx.Limits(max_connections=per,
-                                                              max_keepalive_connections=per))
-                        for _ in range(SHARDS)]
+                                          limits=limits) for _ in range(SHARDS)]
         self.scrapes = httpx.AsyncClient(base_url=url)
         self.server_beats = ServerTimes(self.scrapes, f"{API}/terminals/heartbeat")
         self.lag = LoopLag()
@@ -180,7 +182,7 @@ class Fleet:
             resp = await client.request(method, path, content=body or None,
                                         headers=all_headers)
         except httpx.HTTPError as exc:
-            self._error(type(exc).__name__)
+            self._error(f"{type(exc).__name__} {method} {path.split('/')[3]}")
             return None
         if resp.status_code >= 400:
             try:
