@@ -87,7 +87,7 @@ async def _until(condition: Any) -> None:
 def _hold_app_connections(app: Any, stack: ExitStack) -> int:
     """Check out every connection the app's own pool can give (PostgreSQL: 10 + 30)."""
     pool = app.state.engine.pool
-    size = pool.size() + getattr(pool, "_max_overflow", 0)
+    size = int(pool.size()) + int(getattr(pool, "_max_overflow", 0))
     for _ in range(size):
         stack.enter_context(app.state.engine.connect())
     return size
@@ -119,13 +119,16 @@ def test_a_heartbeat_is_answered_while_uploads_hold_every_shared_thread(
                 results["bundle"] = await client.post(BUNDLE, content=bundle_body(),
                                                       headers=bundle_headers)
 
+            async def hold_a_thread() -> None:
+                await anyio.to_thread.run_sync(release.wait)
+
             tasks.start_soon(upload)
             try:
                 await mid_body.wait()  # the upload is authenticated and half read
                 # Every shared worker thread held (intakes waiting on the case counter)...
                 shared = anyio.to_thread.current_default_thread_limiter()
                 for _ in range(int(shared.total_tokens)):
-                    tasks.start_soon(anyio.to_thread.run_sync, release.wait)
+                    tasks.start_soon(hold_a_thread)
                 await _until(lambda: shared.available_tokens == 0)
                 with ExitStack() as held:
                     if database_url:  # ... and on PostgreSQL every connection of its pool
