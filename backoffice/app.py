@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from backoffice import db, fleet, staffops
+from backoffice import db, fleet, lanes, staffops
 from backoffice.auth import TerminalAuth
 from backoffice.blobs import BlobStore
 from backoffice.console import install as console
@@ -170,6 +170,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         app.state.blobs.close()
+        app.state.heartbeat_lane.close()
         engine.dispose()
         fast_engine.dispose()
 
@@ -194,6 +195,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.blobs = BlobStore(settings.blob_dir)
     app.state.bundles = BlobStore(settings.bundle_dir)
     app.state.catalog = fleet.CatalogStore(app.state.sessions)
+    app.state.settings_refs = fleet.SettingsRefs()
+    app.state.heartbeat_lane = lanes.heartbeat_lane(
+        settings.effective_database_url, engine, app.state.fast_sessions, app.state.sessions)
     _install_handlers(app)
     app.add_middleware(BodyDeadline, idle_s=settings.body_idle_timeout_s,
                        total_s=settings.body_timeout_s)

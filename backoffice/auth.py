@@ -34,6 +34,7 @@ from starlette.requests import Request
 from backoffice.db import relax_commit, transaction, upsert
 from backoffice.errors import ApiError
 from backoffice.keystore import SecretBox
+from backoffice.lanes import Lane
 from backoffice.models import Nonce, Terminal, TerminalOldSecret, TerminalSuite
 from backoffice.staffauth import StaffAuth, StaffPrincipal
 from kiosk.submission import signing
@@ -163,17 +164,22 @@ class TerminalAuth:
         return None
 
     def _load(self, session: Session, terminal_id: str, now: datetime) -> TerminalKeys | None:
-        """Read a terminal's keys in ``session`` and remember them for ``SECRET_TTL_S``."""
-        terminal = session.get(Terminal, terminal_id)
-        secret = None if terminal is None else self._box.open(terminal.id, terminal.secret_hex)
-        chosen = session.get(TerminalSuite, terminal_id)
-        old = [] if secret is None else list(session.scalars(
-            select(TerminalOldSecret).where(TerminalOldSecret.terminal_id == terminal_id)
-            .order_by(TerminalOldSecret.retired_at.desc())))
-        retired = tuple((s, o.suite, o.sign_until) for o in old
-                        if (s := self._box.open(terminal_id, o.secret_hex)) is not None)
+        """Read a terminal's keys in ``session`` (one query: its secret, its suite and its
+        retired secrets, newest first) and remember them for ``SECRET_TTL_S``."""
+        rows = session.execute(
+            select(Terminal.secret_hex, TerminalSuite.suite, TerminalOldSecret.secret_hex,
+                   TerminalOldSecret.suite, TerminalOldSecret.sign_until)
+            .select_from(Terminal)
+            .outerjoin(TerminalSuite, TerminalSuite.terminal_id == Terminal.id)
+            .outerjoin(TerminalOldSecret, TerminalOldSecret.terminal_id == Terminal.id)
+            .where(Terminal.id == terminal_id)
+            .order_by(TerminalOldSecret.retired_at.desc(), TerminalOldSecret.id.desc())).all()
+        secret = None if not rows else self._box.open(terminal_id, rows[0][0])
+        retired = () if secret is None else tuple(
+            (s, suite, until) for _hex, _suite, old_hex, suite, until in rows
+            if old_hex is not None and (s := self._box.open(terminal_id, old_hex)) is not None)
         keys = None if secret is None else TerminalKeys(
-            secret, chosen.suite if chosen else signing.DEFAULT_SUITE, retired)
+            secret, rows[0][1] or signing.DEFAULT_SUITE, retired)
         with self._lock:
             if keys is None:
                 self._keys.pop(terminal_id, None)
@@ -195,13 +201,16 @@ class TerminalAuth:
         return () if keys is None else (keys.secret, *(s for s, _suite, _ in keys.retired))
 
     async def authenticate_async(self, headers: SignedHeaders, body_sha256: str,
-                                 now: datetime) -> tuple[bytes, str]:
+                                 now: datetime, lane: Lane | None = None) -> tuple[bytes, str]:
         """As :meth:`authenticate`. With the secret cached, a bad signature is refused
         without leaving the event loop; the nonce (and, when the secret is not cached,
-        its reading) is one transaction in a worker thread. Returns the (secret, suite)
-        the request was signed with."""
+        its reading) is one transaction in a worker thread: in ``lane``'s threads on its
+        sessions when given (backoffice/lanes.py), else in the shared ones. Returns the
+        (secret, suite) the request was signed with."""
         keys = self._cached(headers.terminal_id, now)
         used = self._check(headers, body_sha256, now, keys) if keys is not None else None
+        if lane is not None:
+            return await lane.run(self._verify, headers, body_sha256, now, used, lane.fast)
         return await run_in_threadpool(self._verify, headers, body_sha256, now, used)
 
     def authenticate(self, headers: SignedHeaders, body_sha256: str,
@@ -229,7 +238,8 @@ class TerminalAuth:
         return used
 
     def _verify(self, headers: SignedHeaders, body_sha256: str, now: datetime,
-                used: tuple[bytes, str] | None) -> tuple[bytes, str]:
+                used: tuple[bytes, str] | None,
+                sessions: sessionmaker[Session] | None = None) -> tuple[bytes, str]:
         """One transaction: the terminal's keys (unless already checked against the
         cache: ``used``, the key that matched), the signature check, and the nonce
         recorded; 401 ``replayed_nonce`` when the nonce is already there. Returns the
@@ -251,7 +261,7 @@ class TerminalAuth:
                 abs((now - self._last_purge).total_seconds()) >= self.PURGE_EVERY_S
             if purge:
                 self._last_purge = now
-        with transaction(self._fast) as session:
+        with transaction(sessions or self._fast) as session:
             relax_commit(session)
             if used is None:
                 used = self._check(headers, body_sha256, now,
@@ -291,12 +301,17 @@ async def signed_request(request: Request) -> Signed:
     The signature is checked against the declared digest before the body is
     read, so an unauthenticated sender cannot make the server buffer anything.
     """
+    return await signed_in(request, None)
+
+
+async def signed_in(request: Request, lane: Lane | None) -> Signed:
+    """:func:`signed_request`, its database work in ``lane`` (backoffice/lanes.py)."""
     state = request.app.state
     terminals: TerminalAuth = state.auth
     headers = parse_headers(request)
     declared = headers.content_sha256 or signing.EMPTY_SHA256
     secret, suite = await terminals.authenticate_async(headers, declared,
-                                                       state.settings.clock.now())
+                                                       state.settings.clock.now(), lane)
     body = await read_body(request, state.settings.max_case_bytes)
     if hashlib.sha256(body).hexdigest() != declared:
         raise _unauthorized("bad_signature", "the body does not match the signed digest "

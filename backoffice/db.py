@@ -21,11 +21,14 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: Connections per worker process on PostgreSQL: a request thread holds at most one at
 #: a time and anyio runs at most 40 such threads, so 40 connections at most means no
 #: thread ever waits for one (with 20, heartbeats waited seconds behind case intakes
-#: queued on the day counter). Size PostgreSQL's max_connections for 40 per worker.
+#: queued on the day counter). Heartbeats have 8 more of their own (backoffice/lanes.py):
+#: size PostgreSQL's max_connections for 48 per worker.
 PG_POOL_SIZE = 10
 PG_POOL_OVERFLOW = 30
 READ_ONLY = "backoffice_read_only"
 WRITE_LOCK = "backoffice_write_lock"
+#: Session info key: the engine's connections already commit without waiting for the disk.
+RELAXED = "backoffice_relaxed"
 
 
 class Base(DeclarativeBase):
@@ -44,8 +47,12 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, *, durable: bool = True) -> Engine:
-    """``durable=False`` (SQLite): commits skip the fsync; for rows a power cut may lose.
+def make_engine(url: str, *, durable: bool = True, pool: tuple[int, int] | None = None
+                ) -> Engine:
+    """``durable=False``: commits skip the fsync; for rows a power cut may lose (SQLite:
+    ``synchronous=NORMAL``; PostgreSQL: every connection starts with
+    ``synchronous_commit = off``, see :func:`make_sessionmaker`'s ``relaxed``).
+    ``pool`` (PostgreSQL): (size, overflow) instead of the defaults below.
 
     ``hide_parameters``: a database error must not carry an ID number into a log.
     """
@@ -62,8 +69,12 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
         # cost under load): a connection that died with a database restart fails its
         # request as a 503 (OperationalError, see app.py; the kiosk retries) and is
         # dropped from the pool; connections are renewed every half hour anyway.
-        engine = create_engine(url, hide_parameters=True, pool_size=PG_POOL_SIZE,
-                               max_overflow=PG_POOL_OVERFLOW, pool_recycle=1800)
+        size, overflow = pool or (PG_POOL_SIZE, PG_POOL_OVERFLOW)
+        # Not durable: set once per connection, not by a statement in every transaction
+        # (a round trip each time; see relax_commit).
+        args = {} if durable else {"options": "-c synchronous_commit=off"}
+        engine = create_engine(url, hide_parameters=True, pool_size=size,
+                               max_overflow=overflow, pool_recycle=1800, connect_args=args)
     return engine
 
 
@@ -105,16 +116,19 @@ def create_schema(engine: Engine) -> None:
         Base.metadata.create_all(conn)
 
 
-def make_sessionmaker(engine: Engine, write_lock: AbstractContextManager[Any] | None = None
-                      ) -> sessionmaker[Session]:
+def make_sessionmaker(engine: Engine, write_lock: AbstractContextManager[Any] | None = None,
+                      *, relaxed: bool = False) -> sessionmaker[Session]:
     """Sessions on ``engine``; ``write_lock`` (SQLite) is held by every write transaction.
+    ``relaxed``: ``engine`` was made with ``durable=False`` (its commits never wait for
+    the disk, so :func:`relax_commit` has nothing left to do).
 
     SQLite allows one writer per file. Threads of one process that collide on
     it would fall into SQLite's busy handler, which sleeps (up to 100 ms a
     round) instead of queueing; a lock in the process queues them fairly, and
     ``busy_timeout`` is left for other processes on the same file.
     """
-    return sessionmaker(engine, expire_on_commit=False, info={WRITE_LOCK: write_lock})
+    return sessionmaker(engine, expire_on_commit=False,
+                        info={WRITE_LOCK: write_lock, RELAXED: relaxed})
 
 
 @contextmanager
@@ -134,9 +148,17 @@ def transaction(factory: sessionmaker[Session], *, write: bool = True) -> Iterat
 def relax_commit(session: Session) -> None:
     """This transaction's commit may be lost to a power cut (never half-applied): on
     PostgreSQL ``synchronous_commit = off`` for it alone; on SQLite the caller uses the
-    non-durable engine (``create_app``'s ``fast_sessions``)."""
-    if session.get_bind().dialect.name == "postgresql":
+    non-durable engine (``create_app``'s ``fast_sessions``). Sessions of a relaxed
+    PostgreSQL engine (``make_engine(durable=False)``) are so already: no statement."""
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get(RELAXED):
         session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
+def insist_durable(session: Session) -> None:
+    """This transaction's commit waits for the disk even on a relaxed PostgreSQL engine
+    (``make_engine(durable=False)``); on SQLite use a durable engine's sessions instead."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = on"))
 
 
 def wait_durable(factory: sessionmaker[Session]) -> None:

@@ -185,22 +185,29 @@ class CatalogStore:
     def current(self) -> tuple[Catalog, str]:
         """The served catalog and its ETag; 503 ``unavailable`` when none is published."""
         with transaction(self._sessions, write=False) as session:
-            newest = session.scalar(select(func.max(CatalogVersion.id)))
-            with self._lock:
-                cached = self._cached
-            if cached is not None and cached[0] == newest:
-                return cached[1], cached[2]
-            row = None if newest is None else session.get(CatalogVersion, newest)
-            if row is None:
-                raise ApiError(503, "unavailable", "no catalog is published yet "
-                               "(scripts/backoffice catalog publish DIR)")
-            content = dict(row.content)
-            answer = Catalog(version=row.version, digest=row.digest,
-                             sample=bool(content.get("sample", False)),
-                             items=content["items"], bundles=content["bundles"],
-                             departments=content["departments"],
-                             life_events=content["life_events"])
-            tag = catalog_etag(row.version, row.digest)
+            found = self.at(session, session.scalar(select(func.max(CatalogVersion.id))))
+        if found is None:
+            raise ApiError(503, "unavailable", "no catalog is published yet "
+                           "(scripts/backoffice catalog publish DIR)")
+        return found
+
+    def at(self, session: Session, newest: int | None) -> tuple[Catalog, str] | None:
+        """The catalog of row ``newest`` (the newest id, read by the caller in
+        ``session``) and its ETag, built once per row; None when there is none."""
+        with self._lock:
+            cached = self._cached
+        if cached is not None and cached[0] == newest:
+            return cached[1], cached[2]
+        row = None if newest is None else session.get(CatalogVersion, newest)
+        if row is None:
+            return None
+        content = dict(row.content)
+        answer = Catalog(version=row.version, digest=row.digest,
+                         sample=bool(content.get("sample", False)),
+                         items=content["items"], bundles=content["bundles"],
+                         departments=content["departments"],
+                         life_events=content["life_events"])
+        tag = catalog_etag(row.version, row.digest)
         with self._lock:
             self._cached = (row.id, answer, tag)
         return answer, tag
@@ -214,6 +221,12 @@ class CatalogStore:
         except ApiError:
             return None
         return CatalogVersionRef(version=catalog.version, digest=catalog.digest)
+
+    def ref_at(self, session: Session, newest: int | None) -> CatalogVersionRef | None:
+        """:meth:`ref` for the newest id read by the caller in ``session``."""
+        found = self.at(session, newest)
+        return None if found is None else CatalogVersionRef(version=found[0].version,
+                                                            digest=found[0].digest)
 
 
 # ---- site settings --------------------------------------------------------------------
@@ -269,6 +282,39 @@ def site_settings(session: Session, site_id: str) -> tuple[SiteSettings, str] | 
         return None
     return (SiteSettings(site_id=row.site_id, version=row.version, digest=row.digest,
                          settings=dict(row.content)), settings_etag(row))
+
+
+def newest_settings_id(site_id: str) -> Any:
+    """The id of a site's newest settings row, as a scalar subquery (None: no row)."""
+    return (select(SiteSettingsVersion.id).where(SiteSettingsVersion.site_id == site_id)
+            .order_by(SiteSettingsVersion.version.desc()).limit(1).scalar_subquery())
+
+
+class SettingsRefs:
+    """Settings rows by id, as a heartbeat reply names them. A row never changes (a
+    publish adds one), so each is read once per process; at most ``limit`` kept."""
+
+    def __init__(self, limit: int = 1024) -> None:
+        self._lock = threading.Lock()
+        self._refs: dict[int, SettingsVersionRef] = {}
+        self._limit = limit
+
+    def get(self, session: Session, row_id: int | None) -> SettingsVersionRef | None:
+        if row_id is None:
+            return None
+        with self._lock:
+            known = self._refs.get(row_id)
+        if known is not None:
+            return known
+        row = session.get(SiteSettingsVersion, row_id)
+        if row is None:
+            return None
+        ref = settings_ref(row)
+        with self._lock:
+            if len(self._refs) >= self._limit:
+                self._refs.clear()
+            self._refs[row_id] = ref
+        return ref
 
 
 def settings_versions(factory: sessionmaker[Session]) -> list[SettingsVersionRef]:

@@ -1,9 +1,10 @@
 """Heartbeat and device history: what the heartbeat route records, what the console reads.
 
-``record()`` is the heartbeat route's one call, inside its transaction: the
-terminal row keeps the last heartbeat (``terminals.health``, as before; read first,
-by primary key, for the device comparison), one ``heartbeat_records`` row is
-inserted, and a ``device_events`` row only for a
+``receive()`` is the heartbeat route's one call, inside its transaction (``record()``
+is the same without the reply's reads): the terminal row keeps the last heartbeat
+(``terminals.health``, as before; its previous value read, by primary key, for the
+device comparison, by the same statement that reads what the reply needs), one
+``heartbeat_records`` row is inserted, and a ``device_events`` row only for a
 device whose state or media changed since the previous heartbeat (rare). Every
 ``Retention.every``-th heartbeat (by row id, so server processes need not agree)
 also prunes: heartbeats older than ``Retention.days`` everywhere, the sending
@@ -16,14 +17,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, null, select, update
 from sqlalchemy.orm import Session
 
+from backoffice import commands, fleet
 from backoffice.alerts import DeviceView, TerminalSnapshot
 from backoffice.console_models import DeviceEvent, HeartbeatRecord
-from backoffice.models import AssistRequest, Terminal
+from backoffice.models import AssistRequest, CatalogVersion, Terminal, TerminalCommand
 from backoffice.schemas import Heartbeat
 
 GONE = "gone"
@@ -49,12 +51,69 @@ def record(session: Session, terminal_id: str, beat: Heartbeat, now: datetime,
     found = session.execute(select(Terminal.health).where(Terminal.id == terminal_id)).first()
     if found is None:
         return False
-    before = _devices(found[0])
+    _store(session, terminal_id, beat, now, found[0], retention)
+    return True
+
+
+@dataclass(frozen=True)
+class Received:
+    """What a heartbeat reply needs, read in the beat's own transaction."""
+
+    #: The newest catalog row's id and the newest settings row of the beat's site.
+    catalog_id: int | None
+    settings_id: int | None
+    #: The terminal has commands without a result (a durable delivery is due).
+    commands: bool
+
+
+def receive(session: Session, terminal_id: str, beat: Heartbeat, now: datetime,
+            retention: Retention = Retention()) -> Received | None:
+    """:func:`record`, reading with the previous beat what the reply needs (the newest
+    catalog and site settings, whether commands are open). On PostgreSQL the read is
+    the terminal row's own ``UPDATE`` (``FROM`` the row as it was, ``RETURNING`` the
+    rest): two statements for a beat in the common case. None for an unknown terminal."""
+    body = beat.model_dump(mode="json", exclude_unset=True)
+    wanted = (
+        select(func.max(CatalogVersion.id)).scalar_subquery(),
+        fleet.newest_settings_id(beat.site_id) if beat.site_id is not None else null(),
+        select(TerminalCommand.id).where(TerminalCommand.terminal_id == terminal_id,
+                                         TerminalCommand.status.in_(commands.OPEN)).exists())
+    terminals = cast(Table, Terminal.__table__)
+    if session.get_bind().dialect.name == "postgresql":
+        # The FROM item reads the statement's snapshot: the row before this update.
+        prev = terminals.alias("prev")
+        found = session.execute(
+            update(terminals).where(terminals.c.id == terminal_id, prev.c.id == terminals.c.id)
+            .values(last_seen_at=now, health=body)
+            .returning(prev.c.health, *wanted)).first()
+    else:  # SQLite's RETURNING may not name a FROM table: read, then update
+        found = session.execute(select(terminals.c.health, *wanted)
+                                .where(terminals.c.id == terminal_id)).first()
+        if found is not None:
+            session.execute(update(terminals).where(terminals.c.id == terminal_id)
+                            .values(last_seen_at=now, health=body))
+    if found is None:
+        return None
+    health, catalog_id, settings_id, open_commands = found
+    _history(session, terminal_id, beat, now, health, body, retention)
+    return Received(catalog_id, settings_id, bool(open_commands))
+
+
+def _store(session: Session, terminal_id: str, beat: Heartbeat, now: datetime,
+           health: Mapping[str, Any] | None, retention: Retention) -> None:
     # Fields the terminal did not send stay out (an older kiosk's heartbeat as it was).
     body = beat.model_dump(mode="json", exclude_unset=True)
-    devices = body.get("devices", {})
     session.execute(update(Terminal).where(Terminal.id == terminal_id)
                     .values(last_seen_at=now, health=body))
+    _history(session, terminal_id, beat, now, health, body, retention)
+
+
+def _history(session: Session, terminal_id: str, beat: Heartbeat, now: datetime,
+             health: Mapping[str, Any] | None, body: dict[str, Any],
+             retention: Retention) -> None:
+    """The beat's history row, device changes against the previous beat, pruning."""
+    before = _devices(health)
+    devices = body.get("devices", {})
     for name, device in devices.items():
         old = before.get(name)
         if old is None or (old.get("state"), old.get("media")) != (device["state"],
@@ -75,7 +134,6 @@ def record(session: Session, terminal_id: str, beat: Heartbeat, now: datetime,
         session.flush()
         if row.id % retention.every == 0:
             prune(session, terminal_id, now, retention)
-    return True
 
 
 def prune(session: Session, terminal_id: str, now: datetime, retention: Retention) -> None:

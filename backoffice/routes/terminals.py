@@ -3,6 +3,8 @@
 * ``POST /api/v1/terminals/heartbeat``: device health, outbox counters and what the
   terminal runs on; the reply announces the served catalog, the site's settings and
   the terminal's open commands, each signed with the key the heartbeat was signed with;
+  it runs in a lane of its own (threads and, on PostgreSQL, database connections that
+  no upload can take: backoffice/lanes.py);
 * ``POST /api/v1/terminals/commands/{command_id}/result``: a command's result;
 * ``PUT /api/v1/terminals/bundles/{sha256}``: a diagnostic bundle (zip), signature
   checked over the path's digest before any byte is read, streamed to the bundle store
@@ -11,17 +13,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from backoffice import auth, commands, fleet, heartbeats
+from backoffice import auth, commands, heartbeats
 from backoffice.db import relax_commit, transaction
 from backoffice.errors import ApiError
-from backoffice.models import DiagnosticBundle
+from backoffice.lanes import Lane
+from backoffice.models import CatalogVersion, DiagnosticBundle
 from backoffice.routes.common import (
     SIGNED,
     errors,
@@ -38,6 +43,7 @@ from backoffice.schemas import (
     HeartbeatAck,
     StoredBundle,
 )
+from backoffice.settings import Settings
 from kiosk.submission import signing
 
 router = APIRouter(tags=["terminals"])
@@ -47,29 +53,42 @@ Sha = Annotated[str, Path(pattern=SHA256_PATTERN, description="lowercase hex SHA
 BUNDLE_TYPES = ("application/zip",)
 
 
+async def _heartbeat_signer(request: Request) -> auth.Signed:
+    """Every signature check, in the heartbeat lane (backoffice/lanes.py)."""
+    return await auth.signed_in(request, request.app.state.heartbeat_lane)
+
+
 @router.post("/api/v1/terminals/heartbeat", response_model=HeartbeatAck,
              responses=errors(*SIGNED), openapi_extra=json_request_body(Heartbeat))
-def heartbeat(request: Request, signed: auth.SignedRequest) -> HeartbeatAck:
+async def heartbeat(request: Request,
+                    signed: Annotated[auth.Signed, Depends(_heartbeat_signer)]) -> HeartbeatAck:
     beat, _raw = parse_json(Heartbeat, signed.body, "invalid_request")
-    now = settings(request).clock.now()
-    catalog = request.app.state.catalog.ref()
-    # The beat itself and its history (backoffice/heartbeats.py; a terminal deleted since
-    # the signature check has no row), in a commit that may be lost to a power cut: the
-    # next beat says the same again.
-    with transaction(request.app.state.fast_sessions) as session:
+    lane: Lane = request.app.state.heartbeat_lane
+    return await lane.run(_answer, request.app.state, lane, signed, beat,
+                          settings(request).clock.now())
+
+
+def _answer(state: Any, lane: Lane, signed: auth.Signed, beat: Heartbeat,
+            now: datetime) -> HeartbeatAck:
+    """The beat and its history (backoffice/heartbeats.py; a terminal deleted since the
+    signature check has no row) in a commit that may be lost to a power cut (the next
+    beat says the same again), read with what the reply needs; then, only when the
+    terminal has open commands, their delivery in a durable transaction (a delivery
+    counts)."""
+    conf: Settings = state.settings
+    with transaction(lane.fast) as session:
         relax_commit(session)
-        found = heartbeats.record(session, signed.terminal_id, beat, now,
-                                  settings(request).retention)
-    if not found:
-        return HeartbeatAck(server_time=now, catalog=catalog)
-    # The reply: the site's settings and the open commands (durable: a delivery counts).
-    with transaction(sessions(request)) as session:
-        site = None if beat.site_id is None else fleet.latest_settings(session, beat.site_id)
+        got = heartbeats.receive(session, signed.terminal_id, beat, now, conf.retention)
+        newest = got.catalog_id if got is not None else \
+            session.scalar(select(func.max(CatalogVersion.id)))
+        catalog = state.catalog.ref_at(session, newest)
+        site = None if got is None else state.settings_refs.get(session, got.settings_id)
+    if got is None or not got.commands:
+        return HeartbeatAck(server_time=now, catalog=catalog, settings=site)
+    with lane.durable_transaction() as session:
         pending = commands.deliver(session, signed.terminal_id, signed.secret, signed.suite,
                                    now=now)
-    return HeartbeatAck(server_time=now, catalog=catalog,
-                        settings=None if site is None else fleet.settings_ref(site),
-                        commands=pending)
+    return HeartbeatAck(server_time=now, catalog=catalog, settings=site, commands=pending)
 
 
 @router.post("/api/v1/terminals/commands/{command_id}/result", response_model=CommandInfo,

@@ -16,7 +16,9 @@ through our own signing code (kiosk/submission/signing.py):
   ``--upload separate``, as the older terminals do (``PUT`` each page, then
   ``POST /api/v1/cases``).
 
-Reported: heartbeat latency p50/p99, sustained cases/s (completed in the
+Reported: heartbeat latency p50/p99 as the terminals see it and as the server
+measured it (its own /metrics histogram; scripts/benchmarks/_fleet_probes.py), the
+bench's own event-loop lag (every simulated terminal shares it), sustained cases/s (completed in the
 measured window), case latency, errors by kind, database, WAL and blob growth per
 case, and the machine (cores, load average before and after). Bounded in time:
 warm-up plus ``--seconds`` of measurement, then everything is stopped.
@@ -53,6 +55,7 @@ from kiosk.identity import id_check_char  # noqa: E402
 from kiosk.submission import signing  # noqa: E402
 from kiosk.submission.cases import Applicant, Blob, Case, Material, Verification  # noqa: E402
 from kiosk.submission.reference import format_reference  # noqa: E402
+from scripts.benchmarks._fleet_probes import LoopLag, ServerTimes  # noqa: E402
 from scripts.benchmarks.common import Report, parser, percentile, run  # noqa: E402
 from simenv.postgres import LocalPostgres  # noqa: E402
 from simenv.procs import free_port  # noqa: E402
@@ -61,6 +64,9 @@ API = "/api/v1"
 PAGE_BYTES = 300 * 1024
 PAGES = 5
 REAL_HEARTBEAT_S = 60.0
+#: Client pools per kind of request (see Fleet.__init__).
+SHARDS = 16
+KEEPALIVE_S = 2.0
 
 
 @dataclass
@@ -68,6 +74,7 @@ class Terminal:
     id: str
     prefix: str
     secret: bytes
+    index: int = 0
     seq: int = 0
 
 
@@ -134,15 +141,27 @@ class Fleet:
         for t in terminals:
             self.idle.put_nowait(t)
         self.stopping = False
-        # Two pools: each real terminal has its own connection, so a heartbeat never
-        # waits in this process for a connection that a slow case upload holds.
+        # Two sets of pools: each real terminal has its own connection, so a heartbeat
+        # never waits in this process for a connection that a slow case upload holds.
+        # Each set is SHARDS small pools (terminal i uses pool i % SHARDS): httpcore
+        # looks at every connection of a pool for every request it places (an idle
+        # check, a socket call each), so one pool of 64 cost this process more CPU than
+        # the heartbeats' own work and delayed every simulated request.
+        # Idle connections are dropped after KEEPALIVE_S, before uvicorn closes them (5 s):
+        # with both at 5 s a request sent on a connection the server was closing failed
+        # with ReadError now and then (a race of keep-alive, not a server error).
         conns = getattr(args, "connections", 64)
-        self.http = httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30.0, connect=10.0),
-                                      limits=httpx.Limits(max_connections=conns,
-                                                          max_keepalive_connections=conns))
-        self.uploads = httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(60.0, connect=10.0),
-                                         limits=httpx.Limits(max_connections=conns,
-                                                             max_keepalive_connections=conns))
+        per = max(1, conns // SHARDS)
+        limits = httpx.Limits(max_connections=per, max_keepalive_connections=per,
+                              keepalive_expiry=KEEPALIVE_S)
+        self.http = [httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30.0, connect=10.0),
+                                       limits=limits) for _ in range(SHARDS)]
+        self.uploads = [httpx.AsyncClient(base_url=url,
+                                          timeout=httpx.Timeout(60.0, connect=10.0),
+                                          limits=limits) for _ in range(SHARDS)]
+        self.scrapes = httpx.AsyncClient(base_url=url)
+        self.server_beats = ServerTimes(self.scrapes, f"{API}/terminals/heartbeat")
+        self.lag = LoopLag()
 
     def _headers(self, t: Terminal, method: str, path: str, body: bytes,
                  digest: str | None = None) -> dict[str, str]:
@@ -157,12 +176,13 @@ class Fleet:
                     headers: dict[str, str] | None = None, digest: str | None = None
                     ) -> httpx.Response | None:
         all_headers = {**(headers or {}), **self._headers(t, method, path, body, digest)}
-        client = self.http if path.endswith("/heartbeat") else self.uploads
+        pools = self.http if path.endswith("/heartbeat") else self.uploads
+        client = pools[t.index % len(pools)]
         try:
             resp = await client.request(method, path, content=body or None,
                                         headers=all_headers)
         except httpx.HTTPError as exc:
-            self._error(type(exc).__name__)
+            self._error(f"{type(exc).__name__} {method} {path.split('/')[3]}")
             return None
         if resp.status_code >= 400:
             try:
@@ -211,16 +231,23 @@ class Fleet:
     async def _case_bundle(self, t: Terminal, ref: str, body: bytes,
                            pages: list[bytes]) -> bool:
         parts = [body, *pages]
-        manifest = signing.bundle_manifest(parts)
+        manifest, joined = await asyncio.to_thread(
+            lambda: (signing.bundle_manifest(parts), b"".join(parts)))
         digest = hashlib.sha256(manifest.encode()).hexdigest()
-        return await self._send(t, "POST", f"{API}/case-bundles", b"".join(parts), {
+        return await self._send(t, "POST", f"{API}/case-bundles", joined, {
             "Content-Type": signing.BUNDLE_CONTENT_TYPE, "Idempotency-Key": ref,
             signing.BUNDLE_HEADER: manifest}, digest=digest) is not None
 
+    def _make_case(self, t: Terminal) -> tuple[str, bytes, list[bytes]]:
+        pages = self._pages()
+        ref, body = case_body(t, pages)
+        return ref, body, pages
+
     async def one_case(self, t: Terminal) -> None:
         try:
-            pages = self._pages()
-            ref, body = case_body(t, pages)
+            # Off the event loop that every simulated terminal's heartbeat shares (a real
+            # terminal builds its cases on a machine of its own).
+            ref, body, pages = await asyncio.to_thread(self._make_case, t)
             started = time.perf_counter()
             send = self._case_bundle if self.args.upload == "bundle" \
                 else self._case_separate  # type: ignore[attr-defined]
@@ -255,15 +282,20 @@ class Fleet:
         beats = [asyncio.create_task(self.heartbeats(t)) for t in self.terminals]
         cases = asyncio.create_task(self.cases())
         await asyncio.sleep(warmup_s)
+        await self.server_beats.begin()
+        self.lag.start()
         self.tally.measuring = True
         started = time.perf_counter()
         await asyncio.sleep(seconds)
         self.tally.measuring = False
         elapsed = time.perf_counter() - started
+        await self.lag.stop()
+        await self.server_beats.end()
         self.stopping = True
         await asyncio.wait([*beats, cases], timeout=60)
-        await self.http.aclose()
-        await self.uploads.aclose()
+        for client in (*self.http, *self.uploads):
+            await client.aclose()
+        await self.scrapes.aclose()
         return elapsed
 
 
@@ -275,7 +307,7 @@ def register(url: str, master_key: Path, n: int) -> list[Terminal]:
     now = datetime.now(UTC)
     terminals = []
     for i in range(n):
-        t = Terminal(f"XS-FLEET-{i:04d}", prefix_of(i), secrets.token_bytes(32))
+        t = Terminal(f"XS-FLEET-{i:04d}", prefix_of(i), secrets.token_bytes(32), index=i)
         staffops.register_terminal(sessions, t.id, t.secret.hex(), now, box, prefix=t.prefix)
         terminals.append(t)
     engine.dispose()
@@ -438,6 +470,11 @@ def main(argv: list[str]) -> int:
     report.add("heartbeats measured", len(tally.heartbeats), "")
     report.add("heartbeat p50", percentile(tally.heartbeats, 50), "ms")
     report.add("heartbeat p99", percentile(tally.heartbeats, 99), "ms", goal="<= 100")
+    beats = fleet.server_beats
+    report.add("heartbeat p50 in the server (/metrics)", beats.quantile(0.5) * 1000, "ms")
+    report.add("heartbeat p99 in the server (/metrics)", beats.quantile(0.99) * 1000, "ms")
+    report.add("heartbeats answered by the server within 100 ms",
+               beats.share_within(0.1) * 100, "%")
     report.add(f"cases offered ({args.case_rate:g}/s)", tally.offered / elapsed, "cases/s")
     report.add(f"large cases sustained ({PAGES} x 300 KB)", done / elapsed, "cases/s",
                goal=">= 20")
@@ -451,6 +488,12 @@ def main(argv: list[str]) -> int:
     report.add("CPU: simulated terminals (this process)", cpu[0] / run_s, "cores")
     report.add(f"CPU: back office ({args.workers} workers)", cpu[1] / run_s, "cores")
     report.add("CPU: PostgreSQL", cpu[2] / run_s, "cores")
+    report.notes.append(
+        f"the bench's event loop (every simulated terminal's requests) woke late by "
+        f"p50 {percentile(fleet.lag.samples, 50):.1f} ms, p99 "
+        f"{percentile(fleet.lag.samples, 99):.1f} ms: the terminals' heartbeat times "
+        "include that, the server's (/metrics: from the app's first middleware to the end "
+        "of the answer) do not")
     busy = sum(waits.counts.values())
     report.notes.append("PostgreSQL backends, active samples by wait: " + ", ".join(
         f"{k} {v / max(1, busy):.0%}" for k, v in waits.counts.most_common(6)))
