@@ -59,9 +59,13 @@ def staff_headers() -> dict[str, str]:
 
 
 @pytest.fixture
-def database_url() -> str:
-    """"" means the SQLite file in the data directory; test modules may parametrize it."""
-    return ""
+def database_url(request: pytest.FixtureRequest) -> str:
+    """"" means the SQLite file in the data directory; with the indirect parameter
+    "postgres" (``testing.BOTH_DATABASES``) a fresh database on the tests' PostgreSQL."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return ""
+    url: str = request.getfixturevalue("postgres_database")
+    return url
 
 
 # ---- a real PostgreSQL server, started by the tests ------------------------------------

@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 import polib
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -22,23 +21,9 @@ from backoffice.schemas import Heartbeat
 from backoffice.settings import Settings
 from kiosk.clock import FakeClock
 from tests.backoffice.console_helpers import beat, csrf_of, login, report_fleet
-from tests.backoffice.testing import STAFF_TOKEN, TERMINAL_ID, TerminalClient
+from tests.backoffice.testing import BOTH_DATABASES, STAFF_TOKEN, TERMINAL_ID, TerminalClient
 
 HEARTBEAT = "/api/v1/terminals/heartbeat"
-
-
-@pytest.fixture
-def database_url(request: pytest.FixtureRequest) -> str:
-    if getattr(request, "param", "sqlite") == "sqlite":
-        return ""
-    url: str = request.getfixturevalue("postgres_database")
-    return url
-
-
-#: The history's queries (group by, offset, deletes) must run on both databases.
-BOTH = pytest.mark.parametrize(
-    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-    indirect=True)
 
 
 def send(terminal: TerminalClient, body: dict[str, object]) -> None:
@@ -46,7 +31,7 @@ def send(terminal: TerminalClient, body: dict[str, object]) -> None:
     assert r.status_code == 200, r.text
 
 
-@BOTH
+@BOTH_DATABASES
 def test_every_heartbeat_is_kept_and_device_changes_become_history(
         terminal: TerminalClient, client: TestClient, clock: FakeClock) -> None:
     send(terminal, beat())
@@ -70,7 +55,7 @@ def test_every_heartbeat_is_kept_and_device_changes_become_history(
     assert {(e.device, e.state) for e in gone} == {("printer", "gone"), ("idcard", "gone")}
 
 
-@BOTH
+@BOTH_DATABASES
 def test_history_is_pruned_by_age_and_by_count(client: TestClient, clock: FakeClock) -> None:
     factory = client.app.state.sessions  # type: ignore[attr-defined]
     keep = heartbeats.Retention(days=1, rows=5, every=1)
@@ -94,7 +79,7 @@ def test_history_is_pruned_by_age_and_by_count(client: TestClient, clock: FakeCl
     assert per_terminal == {TERMINAL_ID: 5} and old_events == 0
 
 
-@BOTH
+@BOTH_DATABASES
 def test_terminal_list_filters_sorts_and_escapes(terminal: TerminalClient, client: TestClient,
                                                  clock: FakeClock, settings: Settings,
                                                  secret: bytes) -> None:

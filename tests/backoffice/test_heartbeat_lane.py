@@ -26,7 +26,7 @@ from backoffice.models import Case, TerminalCommand
 from backoffice.settings import Settings
 from kiosk.clock import FakeClock
 from kiosk.submission import signing
-from tests.backoffice.testing import TERMINAL_ID, TerminalClient, make_case
+from tests.backoffice.testing import BOTH_DATABASES, TERMINAL_ID, TerminalClient, make_case
 
 HEARTBEAT = "/api/v1/terminals/heartbeat"
 BUNDLE = "/api/v1/case-bundles"
@@ -35,19 +35,6 @@ PAGE = b"\xff\xd8\xff\xe0" + secrets.token_bytes(64 * 1024)
 HANG_GUARD_S = 60
 BEAT = {"time": "2026-11-22T09:00:00+08:00",
         "devices": {"printer": {"state": "READY", "media": "PRESENT"}}}
-
-
-@pytest.fixture
-def database_url(request: pytest.FixtureRequest) -> str:
-    if getattr(request, "param", "sqlite") == "sqlite":
-        return ""
-    url: str = request.getfixturevalue("postgres_database")
-    return url
-
-
-BOTH = pytest.mark.parametrize(
-    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-    indirect=True)
 
 
 @pytest.fixture
@@ -93,7 +80,7 @@ def _hold_app_connections(app: Any, stack: ExitStack) -> int:
     return size
 
 
-@BOTH
+@BOTH_DATABASES
 def test_a_heartbeat_is_answered_while_uploads_hold_every_shared_thread(
         app: Any, secret: bytes, clock: FakeClock, database_url: str) -> None:
     signer = TerminalClient(None, TERMINAL_ID, secret, clock)
@@ -154,7 +141,7 @@ def test_a_heartbeat_is_answered_while_uploads_hold_every_shared_thread(
         assert session.scalars(select(Case.kiosk_ref)).all() == [make_case()["kiosk_ref"]]
 
 
-@BOTH
+@BOTH_DATABASES
 def test_a_command_handed_out_by_the_lane_is_recorded_durably(
         app: Any, secret: bytes, clock: FakeClock, database_url: str) -> None:
     """The beat itself may be lost to a power cut; a delivery may not."""

@@ -13,8 +13,15 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from kiosk.clock import Clock
 from kiosk.submission import signing
+
+#: Run a test on SQLite and on PostgreSQL (the conftest's ``database_url``).
+BOTH_DATABASES = pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    indirect=True)
 
 TERMINAL_ID = "XS-TEST-0001"
 #: The token of the "tester" admin account the test fixtures create.
