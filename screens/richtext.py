@@ -331,6 +331,18 @@ def ink_columns(lines: Sequence[Any], width: int, halign: str) -> tuple[int, int
     return (start, end - start) if end > start else (0, width)
 
 
+def _layout_pending(widget: Any) -> bool:
+    """Whether a layout that places ``widget`` (its parent's, or one further up) is
+    scheduled and has not run yet."""
+    parent = widget.parent
+    while parent is not None and parent is not widget:
+        pending = getattr(parent, "_trigger_layout", None)
+        if pending is not None and getattr(pending, "is_triggered", False):
+            return True
+        widget, parent = parent, parent.parent
+    return False
+
+
 class FallbackText:
     """Mix into a Label (before it): fallback font spans, 禁则 breaks, ``font_runs``."""
 
@@ -356,6 +368,14 @@ class FallbackText:
 
     def texture_update(self, *largs: Any) -> None:
         self_: Any = self
+        # From the clock (a text, size or font changed: Kivy passes the frame's dt).
+        # While a layout above the label is still to run before this frame, its width
+        # is not final: a label made with a screen would be drawn at a provisional
+        # width (a column of one character each) and again at the real one. Wait for
+        # that layout, which runs before the frame; a direct call draws at once.
+        if largs and _layout_pending(self_):
+            self_._trigger_texture()
+            return
         shaper = FallbackText.shaper
         text = self_.text
         if self_.halign == "justify" or self_.strip:

@@ -69,7 +69,15 @@ class DevPanel(BoxLayout):  # type: ignore[misc]
         super().__init__(ui=shell.ui, **kwargs)
         self.shell = shell
         self.sim = sim
-        self._build()
+        #: the language the rows were made in ("" = not yet): they are made when the
+        #: panel first opens (about 30 buttons off the path to the first Home frame)
+        self._rows_lang = ""
+
+    def on_open(self, _panel: Any, opened: bool) -> None:
+        if opened and self._rows_lang != self.ui.lang:
+            self.ids.rows.clear_widgets()
+            self._build()
+            self._rows_lang = self.ui.lang
 
     def _build(self) -> None:
         ui = self.ui

@@ -234,3 +234,37 @@ def test_a_label_drawn_from_the_cache_reports_the_lines_it_shows(kivy: Any) -> N
     assert hit.texture is drawn[1].texture
     assert lines(hit) == lines(drawn[1]) and len(lines(hit)) > 1
     assert dropped(hit) is None
+
+
+def test_a_label_made_with_its_screen_is_drawn_once_at_its_laid_out_width(
+        kivy: Any, harness: Any) -> None:
+    """A screen's labels are made before its layouts run: each used to be drawn at a
+    provisional width (wrapped a character per line) and again at the real one, the
+    first draw wasted on every screen shown. Drawn once, at the width the layout gave."""
+    from kivy.core.window import Window
+    from kivy.uix.boxlayout import BoxLayout
+
+    from screens.widgets import Para
+    text = "点击下方大按钮即可开始，全程无需输入文字"
+    drawn: list[float] = []
+
+    class Counted(Para):  # type: ignore[misc]
+        def _draw(self, *args: Any) -> Any:
+            drawn.append(self.text_size[0])
+            return super()._draw(*args)
+
+    outer = BoxLayout(orientation="vertical", padding=40)
+    middle = BoxLayout(padding=30)
+    inner = BoxLayout(orientation="vertical", padding=20)
+    label = Counted(text=text + "（一次）", font_size=32)  # a text no other test draws
+    inner.add_widget(label)
+    middle.add_widget(inner)
+    outer.add_widget(middle)
+    Window.add_widget(outer)
+    try:
+        harness.render(1)
+        assert label.width > 600
+        assert drawn == [label.width], drawn
+        assert label.texture_size[1] < 2 * 32 * 1.6  # one line, not a column
+    finally:
+        Window.remove_widget(outer)
