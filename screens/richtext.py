@@ -36,6 +36,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from kivy.clock import Clock
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.text import Label as CoreLabel
 from kivy.core.text.markup import MarkupLabel as CoreMarkupLabel
@@ -331,6 +332,11 @@ def ink_columns(lines: Sequence[Any], width: int, halign: str) -> tuple[int, int
     return (start, end - start) if end > start else (0, width)
 
 
+#: How many times in one frame a label's draw waits for a layout above it (each wait
+#: lets one more level of nested layouts run first).
+MAX_LAYOUT_WAITS = 6
+
+
 def _layout_pending(widget: Any) -> bool:
     """Whether a layout that places ``widget`` (its parent's, or one further up) is
     scheduled and has not run yet."""
@@ -353,6 +359,9 @@ class FallbackText:
     ink_texture = ObjectProperty(None, allownone=True)
     ink_x = NumericProperty(0)
     ink_width = NumericProperty(0)
+    #: how often the label waited for a layout in the frame ``_waits_frame``
+    _waits = 0
+    _waits_frame = -1
 
     def _create_label(self) -> None:
         # Always a markup core label: the font spans are markup, even for plain text.
@@ -373,9 +382,15 @@ class FallbackText:
         # is not final: a label made with a screen would be drawn at a provisional
         # width (a column of one character each) and again at the real one. Wait for
         # that layout, which runs before the frame; a direct call draws at once.
+        # A few waits at most in one frame: layouts that depend on the label's own
+        # size (a row as tall as its text) settle only once it has drawn.
         if largs and _layout_pending(self_):
-            self_._trigger_texture()
-            return
+            frame = Clock.frames
+            waits = self._waits + 1 if self._waits_frame == frame else 1
+            if waits <= MAX_LAYOUT_WAITS:
+                self._waits, self._waits_frame = waits, frame
+                self_._trigger_texture()
+                return
         shaper = FallbackText.shaper
         text = self_.text
         if self_.halign == "justify" or self_.strip:

@@ -9,6 +9,7 @@ scripts/test -m soak``).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,3 +78,32 @@ def harness() -> Iterator[Any]:
     h = Harness()
     yield h
     h.close_shell()
+
+
+class _Unsettled(logging.Handler):
+    """Kivy's note that a frame was drawn before its layouts and labels settled (it
+    stops after Clock.max_iteration rounds and draws what it has)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.CRITICAL)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "too much iteration" in record.getMessage():
+            self.seen.append(record.getMessage()[:300])
+
+
+@pytest.fixture(autouse=True)
+def frames_settle(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that draws screens: no frame may be drawn half laid out."""
+    if "harness" not in request.fixturenames:
+        yield
+        return
+    watch = _Unsettled()
+    kivy_log = logging.getLogger("kivy")
+    kivy_log.addHandler(watch)
+    try:
+        yield
+    finally:
+        kivy_log.removeHandler(watch)
+    assert not watch.seen, f"a frame was drawn before its screen settled: {watch.seen[0]}"

@@ -268,3 +268,4 @@ def test_a_label_made_with_its_screen_is_drawn_once_at_its_laid_out_width(
         assert label.texture_size[1] < 2 * 32 * 1.6  # one line, not a column
     finally:
         Window.remove_widget(outer)
+
