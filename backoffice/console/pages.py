@@ -4,6 +4,7 @@ every POST wants the session's CSRF token and no foreign ``Origin``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -63,6 +64,13 @@ def _evaluate(request: Request, terminal_id: str | None = None
         with transaction(request.app.state.sessions) as session:
             acks.forget(session, found.stale_acks)
     return found_terminals, found
+
+
+def _in_words(page: Page, now: datetime) -> dict[str, Any]:
+    """The templates' ``ago`` (how long before ``now``) and ``value`` (what an alert
+    measured), in the page's language."""
+    t = page.request.app.state.console_texts.translator(page.lang)
+    return {"ago": lambda at: ago(at, now, t), "value": lambda a: alert_value(a, t)}
 
 
 # ---- login --------------------------------------------------------------------------
@@ -154,11 +162,10 @@ def terminal_list(request: Request, site: str = "", state: str = "", alerting: s
     every = rows(terminals, found, s.thresholds, now)
     shown = choose(every, site=site, state=state if state in STATES else "",
                    alerting=alerting == "1", sort=sort if sort in SORTS else "id")
-    t = request.app.state.console_texts.translator(page.lang)
     return page.render("terminals.html", rows=shown, total=len(every), sites=sites(every),
                        site=site, state=state, alerting=alerting == "1", sort=sort,
-                       states=STATES, sorts=SORTS, now=now,
-                       ago=lambda at: ago(at, now, t), open_alerts=len(found.open))
+                       states=STATES, sorts=SORTS, now=now, open_alerts=len(found.open),
+                       **_in_words(page, now))
 
 
 @router.get("/terminals/{terminal_id}")
@@ -177,12 +184,10 @@ def terminal_page(request: Request, terminal_id: TerminalId, m: str = "",
         beats = heartbeats.recent_heartbeats(session, terminal_id, 50)
         history = heartbeats.device_history(session, terminal_id, 100)
         panel = remote.panel(session, terminal_id)
-    t = request.app.state.console_texts.translator(page.lang)
     return page.render("terminal.html", terminal=terminals[0], alerts=found.alerts,
                        beats=beats, history=history, panel=panel, now=now,
-                       ago=lambda at: ago(at, now, t), value=lambda a: alert_value(a, t),
                        message=m if m in remote.MESSAGES else "", detail=detail[:200],
-                       kinds=remote.KINDS)
+                       kinds=remote.KINDS, **_in_words(page, now))
 
 
 @router.post("/terminals/{terminal_id}/commands")
@@ -208,12 +213,10 @@ def alert_list(request: Request) -> Response:
     now = s.clock.now()
     _terminals, found = _evaluate(request)
     page = Page(request, user)
-    t = request.app.state.console_texts.translator(page.lang)
     ordered = sorted(found.alerts, key=lambda a: (a.ack is not None, a.terminal_id, a.rule))
     return page.render("alerts.html", alerts=ordered, open=len(found.open),
                        acked=len(found.alerts) - len(found.open), th=s.thresholds,
-                       ago=lambda at: ago(at, now, t), value=lambda a: alert_value(a, t),
-                       done=request.query_params.get("m") == "acked")
+                       done=request.query_params.get("m") == "acked", **_in_words(page, now))
 
 
 @router.post("/alerts/ack")
