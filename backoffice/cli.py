@@ -72,6 +72,12 @@ def open_sessions(settings: Settings) -> sessionmaker[Session]:
     return db.make_sessionmaker(engine)
 
 
+def _database(args: argparse.Namespace) -> tuple[Settings, sessionmaker[Session]]:
+    """A database command's settings and the sessions of its database, opened."""
+    settings = _settings(args)
+    return settings, open_sessions(settings)
+
+
 def _print(model: BaseModel) -> None:
     print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
@@ -92,8 +98,7 @@ def read_or_create_secret(path: Path) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     from backoffice.server import serve, serve_workers
 
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     has_accounts = bool(staffauth.accounts(factory))
     factory.kw["bind"].dispose()  # the server opens its own engines
     if not has_accounts:
@@ -107,8 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_terminal(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     if args.terminal_cmd == "add":
         secret = read_or_create_secret(Path(args.secret_file))
         new = staffops.register_terminal(factory, args.id, secret, settings.clock.now(),
@@ -139,8 +143,7 @@ def _cli_actor() -> str:
 
 
 def cmd_account(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     if args.account_cmd == "add":
         token = staffauth.add_account(factory, args.name, args.role, settings.clock.now())
         print(token)
@@ -156,8 +159,7 @@ def cmd_account(args: argparse.Namespace) -> int:
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     now = settings.clock.now()
     if args.staff_cmd == "list":
         status = CaseState(args.status) if args.status else None
@@ -180,8 +182,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
 
 
 def cmd_assist(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     if args.assist_cmd == "close":
         _print(assist.close_request(factory, args.id, settings.clock.now(),
                                     actor=_cli_actor(), staff=args.staff))
@@ -203,8 +204,7 @@ def cmd_identity_code(args: argparse.Namespace) -> int:
     from backoffice import identitycodes
     from backoffice.schemas import CodeIdentity
 
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     try:
         identity = CodeIdentity(
             card_type=args.card_type, name=args.name, id_number=args.id_number.upper(),
@@ -234,8 +234,7 @@ def cmd_identity_code(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     now = settings.clock.now()
     if args.catalog_cmd == "publish":
         ref, new = fleet.publish_catalog(factory, Path(args.dir), now,
@@ -251,8 +250,7 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     if args.settings_cmd == "publish":
         ref, new = fleet.publish_settings(factory, args.site, Path(args.file),
                                           settings.clock.now(), by=args.by or _cli_actor())
@@ -265,8 +263,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_command(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     with db.transaction(factory) as session:
         if args.command_cmd == "add":
             cmd_args = {"reason": args.reason} if args.reason is not None else {}
