@@ -66,6 +66,12 @@ def _evaluate(request: Request, terminal_id: str | None = None
     return found_terminals, found
 
 
+def _signed_in(request: Request) -> Page | Response:
+    """The page of the signed-in technician or admin, or the way back to the login form."""
+    user = current_user(request)
+    return Page(request, user) if user is not None else to_login(request, "expired")
+
+
 def _in_words(page: Page, now: datetime) -> dict[str, Any]:
     """The templates' ``ago`` (how long before ``now``) and ``value`` (what an alert
     measured), in the page's language."""
@@ -152,13 +158,12 @@ def switch_language(request: Request, to: str = "zh_CN", next: str = "/console")
 @router.get("/terminals")
 def terminal_list(request: Request, site: str = "", state: str = "", alerting: str = "",
                   sort: str = "id") -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request, "expired")
+    page = _signed_in(request)
+    if not isinstance(page, Page):
+        return page
     s = settings_of(request)
     now = s.clock.now()
     terminals, found = _evaluate(request)
-    page = Page(request, user)
     every = rows(terminals, found, s.thresholds, now)
     shown = choose(every, site=site, state=state if state in STATES else "",
                    alerting=alerting == "1", sort=sort if sort in SORTS else "id")
@@ -171,13 +176,12 @@ def terminal_list(request: Request, site: str = "", state: str = "", alerting: s
 @router.get("/terminals/{terminal_id}")
 def terminal_page(request: Request, terminal_id: TerminalId, m: str = "",
                   detail: str = "") -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request, "expired")
+    page = _signed_in(request)
+    if not isinstance(page, Page):
+        return page
     s = settings_of(request)
     now = s.clock.now()
     terminals, found = _evaluate(request, terminal_id)
-    page = Page(request, user)
     if not terminals:
         return page.render("error.html", status=404, message="error.not_found")
     with transaction(request.app.state.sessions, write=False) as session:
@@ -206,13 +210,12 @@ async def queue_command(request: Request, terminal_id: TerminalId) -> Response:
 
 @router.get("/alerts")
 def alert_list(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request, "expired")
+    page = _signed_in(request)
+    if not isinstance(page, Page):
+        return page
     s = settings_of(request)
     now = s.clock.now()
     _terminals, found = _evaluate(request)
-    page = Page(request, user)
     ordered = sorted(found.alerts, key=lambda a: (a.ack is not None, a.terminal_id, a.rule))
     return page.render("alerts.html", alerts=ordered, open=len(found.open),
                        acked=len(found.alerts) - len(found.open), th=s.thresholds,
@@ -241,9 +244,9 @@ async def acknowledge(request: Request) -> Response:
 
 @router.get("/alerts.csv")
 def alerts_csv(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request, "expired")
+    page = _signed_in(request)
+    if not isinstance(page, Page):
+        return page
     _terminals, found = _evaluate(request)
     stamp = settings_of(request).clock.now().strftime("%Y%m%dT%H%M%SZ")
     headers: dict[str, Any] = {**SECURITY_HEADERS,
@@ -256,10 +259,10 @@ def alerts_csv(request: Request) -> Response:
 @router.get("/terminals/{terminal_id}/bundles/{sha256}")
 def bundle_download(request: Request, terminal_id: TerminalId,
                     sha256: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request, "expired")
+    page = _signed_in(request)
+    if not isinstance(page, Page):
+        return page
     found = remote.bundle(request.app.state, request.app.state.sessions, terminal_id, sha256)
     if found is None:
-        return Page(request, user).render("error.html", status=404, message="error.not_found")
+        return page.render("error.html", status=404, message="error.not_found")
     return found
