@@ -27,7 +27,7 @@ from typing import BinaryIO
 from starlette.concurrency import run_in_threadpool
 
 from backoffice.errors import ApiError
-from kiosk.files import fsync_dir
+from kiosk.files import fsync_dir, fsync_path
 
 #: A temporary upload older than this (far beyond any body timeout) is debris.
 STALE_UPLOAD_S = 3600
@@ -102,11 +102,11 @@ class BlobStore:
         """Make several staged uploads durable at once: their fsyncs run side by side,
         which the file system's journal commits together (5 pages: ~2 ms here instead
         of ~15 ms one after another). :meth:`commit_all` then renames them."""
-        list(self._sync_pool.map(fsync_file, [s.temp_path for s in staged]))
+        list(self._sync_pool.map(fsync_path, [s.temp_path for s in staged]))
 
     async def sync_async(self, path: Path) -> None:
         """fsync one file on the store's own threads, without blocking the event loop."""
-        await asyncio.get_running_loop().run_in_executor(self._sync_pool, fsync_file, path)
+        await asyncio.get_running_loop().run_in_executor(self._sync_pool, fsync_path, path)
 
     async def write_async(self, out: BinaryIO, data: bytes) -> None:
         """Write to an open temporary file on the store's own threads."""
@@ -131,11 +131,3 @@ class BlobStore:
     @staticmethod
     def discard(staged: Staged) -> None:
         staged.temp_path.unlink(missing_ok=True)
-
-
-def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

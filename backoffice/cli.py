@@ -37,7 +37,7 @@ import os
 import secrets
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -72,6 +72,12 @@ def open_sessions(settings: Settings) -> sessionmaker[Session]:
     return db.make_sessionmaker(engine)
 
 
+def _database(args: argparse.Namespace) -> tuple[Settings, sessionmaker[Session]]:
+    """A database command's settings and the sessions of its database, opened."""
+    settings = _settings(args)
+    return settings, open_sessions(settings)
+
+
 def _print(model: BaseModel) -> None:
     print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
@@ -92,8 +98,7 @@ def read_or_create_secret(path: Path) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     from backoffice.server import serve, serve_workers
 
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     has_accounts = bool(staffauth.accounts(factory))
     factory.kw["bind"].dispose()  # the server opens its own engines
     if not has_accounts:
@@ -107,8 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_terminal(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     if args.terminal_cmd == "add":
         secret = read_or_create_secret(Path(args.secret_file))
         new = staffops.register_terminal(factory, args.id, secret, settings.clock.now(),
@@ -139,8 +143,7 @@ def _cli_actor() -> str:
 
 
 def cmd_account(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     if args.account_cmd == "add":
         token = staffauth.add_account(factory, args.name, args.role, settings.clock.now())
         print(token)
@@ -156,8 +159,7 @@ def cmd_account(args: argparse.Namespace) -> int:
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     now = settings.clock.now()
     if args.staff_cmd == "list":
         status = CaseState(args.status) if args.status else None
@@ -180,8 +182,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
 
 
 def cmd_assist(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     if args.assist_cmd == "close":
         _print(assist.close_request(factory, args.id, settings.clock.now(),
                                     actor=_cli_actor(), staff=args.staff))
@@ -203,8 +204,7 @@ def cmd_identity_code(args: argparse.Namespace) -> int:
     from backoffice import identitycodes
     from backoffice.schemas import CodeIdentity
 
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     try:
         identity = CodeIdentity(
             card_type=args.card_type, name=args.name, id_number=args.id_number.upper(),
@@ -234,8 +234,7 @@ def cmd_identity_code(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     now = settings.clock.now()
     if args.catalog_cmd == "publish":
         ref, new = fleet.publish_catalog(factory, Path(args.dir), now,
@@ -251,8 +250,7 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     if args.settings_cmd == "publish":
         ref, new = fleet.publish_settings(factory, args.site, Path(args.file),
                                           settings.clock.now(), by=args.by or _cli_actor())
@@ -265,8 +263,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_command(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    factory = open_sessions(settings)
+    settings, factory = _database(args)
     with db.transaction(factory) as session:
         if args.command_cmd == "add":
             cmd_args = {"reason": args.reason} if args.reason is not None else {}
@@ -302,17 +299,41 @@ def openapi_text() -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def _db_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--database-url", help="SQLAlchemy URL (default: DATABASE_URL or SQLite)")
-    p.add_argument("--data-dir", help="blobs and the SQLite file (default var/backoffice)")
+def _database_options() -> argparse.ArgumentParser:
+    """The options of every command that works on the database (a parent parser)."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--database-url",
+                         help="SQLAlchemy URL (default: DATABASE_URL or SQLite)")
+    options.add_argument("--data-dir", help="blobs and the SQLite file (default var/backoffice)")
+    return options
+
+
+class _Group:
+    """A command with subcommands (``terminal add``, ``staff list``…), each of which works
+    on the database; ``args.func`` is the group's handler, ``args.<dest>`` the subcommand."""
+
+    def __init__(self, sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                 name: str, help: str, dest: str,
+                 func: Callable[[argparse.Namespace], int]) -> None:
+        group = sub.add_parser(name, help=help)
+        group.set_defaults(func=func)
+        self._sub = group.add_subparsers(dest=dest, required=True)
+        self._db = _database_options()
+
+    def add(self, name: str, help: str) -> argparse.ArgumentParser:
+        command: argparse.ArgumentParser = self._sub.add_parser(name, help=help,
+                                                                parents=[self._db])
+        return command
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scripts/backoffice", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    user = os.environ.get("USER", "")
 
-    serve = sub.add_parser("serve", help="run the HTTP server (uvicorn)")
+    serve = sub.add_parser("serve", help="run the HTTP server (uvicorn)",
+                           parents=[_database_options()])
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8700)
     serve.add_argument("--catalog-dir", help="catalog YAML directory (default config/catalog)")
@@ -320,12 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="server processes on one socket and one database (default 1)")
     serve.add_argument("--docs", action="store_true",
                        help="serve /docs, /redoc and /openapi.json (development only)")
-    _db_options(serve)
     serve.set_defaults(func=cmd_serve)
 
-    terminal = sub.add_parser("terminal", help="register terminals")
-    tsub = terminal.add_subparsers(dest="terminal_cmd", required=True)
-    add = tsub.add_parser("add", help="register a terminal with the secret in FILE")
+    terminal = _Group(sub, "terminal", "register terminals", "terminal_cmd", cmd_terminal)
+    add = terminal.add("add", "register a terminal with the secret in FILE")
     add.add_argument("id")
     add.add_argument("--secret-file", required=True)
     add.add_argument("--suite", choices=sorted(signing.SUITES),
@@ -333,66 +352,50 @@ def build_parser() -> argparse.ArgumentParser:
                      "the kiosk's backoffice.suite must match")
     add.add_argument("--prefix", help="the kiosk's terminal.ref_prefix (2-4 of A-Z 0-9); "
                      "references with it are accepted from this terminal only")
-    _db_options(add)
-    rot = tsub.add_parser("rotate", help="a new secret (FILE, created when missing); the "
-                          "old one keeps signing for the grace period")
+    rot = terminal.add("rotate", "a new secret (FILE, created when missing); the "
+                       "old one keeps signing for the grace period")
     rot.add_argument("id")
     rot.add_argument("--secret-file", required=True)
     rot.add_argument("--suite", choices=sorted(signing.SUITES),
                      help="switch the signing suite with the new secret (e.g. to hmac-sm3)")
     rot.add_argument("--grace-hours", type=float, default=24.0,
                      help="how long the old secret still signs (default 24)")
-    _db_options(rot)
-    _db_options(tsub.add_parser("list", help="terminals and their last heartbeat"))
-    rm = tsub.add_parser("remove", help="unregister a terminal (stolen, retired)")
-    rm.add_argument("id")
-    _db_options(rm)
-    terminal.set_defaults(func=cmd_terminal)
+    terminal.add("list", "terminals and their last heartbeat")
+    terminal.add("remove", "unregister a terminal (stolen, retired)").add_argument("id")
 
-    account = sub.add_parser("staff-account", help="per-person staff logins and roles")
-    asub = account.add_subparsers(dest="account_cmd", required=True)
-    acc_add = asub.add_parser("add", help="create or re-key NAME; prints its token once")
+    account = _Group(sub, "staff-account", "per-person staff logins and roles", "account_cmd",
+                     cmd_account)
+    acc_add = account.add("add", "create or re-key NAME; prints its token once")
     acc_add.add_argument("name")
     acc_add.add_argument("--role", required=True, choices=staffauth.ROLES)
-    acc_rm = asub.add_parser("remove", help="delete NAME (its token stops working)")
-    acc_rm.add_argument("name")
-    for p in (acc_add, acc_rm, asub.add_parser("list", help="accounts and roles")):
-        _db_options(p)
-    account.set_defaults(func=cmd_account)
+    account.add("remove", "delete NAME (its token stops working)").add_argument("name")
+    account.add("list", "accounts and roles")
 
-    staff = sub.add_parser("staff", help="case work (直接操作数据库)")
-    ssub = staff.add_subparsers(dest="staff_cmd", required=True)
-    lst = ssub.add_parser("list", help="cases, newest first")
-    lst.add_argument("--status", choices=[s.value for s in CaseState])
-    show = ssub.add_parser("show", help="one case")
-    show.add_argument("case")
-    tr = ssub.add_parser("transition", help="move a case to another status")
+    staff = _Group(sub, "staff", "case work (直接操作数据库)", "staff_cmd", cmd_staff)
+    staff.add("list", "cases, newest first").add_argument(
+        "--status", choices=[s.value for s in CaseState])
+    staff.add("show", "one case").add_argument("case")
+    tr = staff.add("transition", "move a case to another status")
     tr.add_argument("case")
     tr.add_argument("to", choices=[s.value for s in CaseState])
-    rec = ssub.add_parser("receive-material", help="mark an owed (容缺/补正) material received")
+    rec = staff.add("receive-material", "mark an owed (容缺/补正) material received")
     rec.add_argument("case")
     rec.add_argument("code")
     for p in (tr, rec):
         p.add_argument("--note", default="")
-        p.add_argument("--staff", default=os.environ.get("USER", ""))
-    for p in (lst, show, tr, rec):
-        _db_options(p)
-    staff.set_defaults(func=cmd_staff)
+        p.add_argument("--staff", default=user)
 
-    help_calls = sub.add_parser("assist", help="呼叫工作人员: open assistance requests")
-    hsub = help_calls.add_subparsers(dest="assist_cmd", required=True)
-    hlist = hsub.add_parser("list", help="open requests, the one waiting longest first")
-    hlist.add_argument("--all", action="store_true", help="the last 200, closed ones too")
-    hclose = hsub.add_parser("close", help="someone is at the terminal: close the request")
+    help_calls = _Group(sub, "assist", "呼叫工作人员: open assistance requests", "assist_cmd",
+                        cmd_assist)
+    help_calls.add("list", "open requests, the one waiting longest first").add_argument(
+        "--all", action="store_true", help="the last 200, closed ones too")
+    hclose = help_calls.add("close", "someone is at the terminal: close the request")
     hclose.add_argument("id", type=int)
-    hclose.add_argument("--staff", default=os.environ.get("USER", ""))
-    for p in (hlist, hclose):
-        _db_options(p)
-    help_calls.set_defaults(func=cmd_assist)
+    hclose.add_argument("--staff", default=user)
 
-    codes = sub.add_parser("identity-code", help="亮码: identity codes for tests and demos")
-    csub = codes.add_subparsers(dest="code_cmd", required=True)
-    iss = csub.add_parser("issue", help="a short-lived, single-use code for an identity")
+    codes = _Group(sub, "identity-code", "亮码: identity codes for tests and demos", "code_cmd",
+                   cmd_identity_code)
+    iss = codes.add("issue", "a short-lived, single-use code for an identity")
     iss.add_argument("--id-number", required=True)
     iss.add_argument("--name", required=True)
     iss.add_argument("--sex", default="0", choices=("0", "1", "2", "9"),
@@ -410,40 +413,32 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds the code is valid (1..120, default 90)")
     iss.add_argument("--json", action="store_true",
                      help="one JSON line: code, issued_at, expires_at")
-    _db_options(iss)
-    codes.set_defaults(func=cmd_identity_code)
-    catalog = sub.add_parser("catalog", help="publish the catalog terminals fetch")
-    csub = catalog.add_subparsers(dest="catalog_cmd", required=True)
-    pub = csub.add_parser("publish", help="validate DIR/*.yaml as a kiosk does and serve it")
+
+    catalog = _Group(sub, "catalog", "publish the catalog terminals fetch", "catalog_cmd",
+                     cmd_catalog)
+    pub = catalog.add("publish", "validate DIR/*.yaml as a kiosk does and serve it")
     pub.add_argument("dir")
     pub.add_argument("--by", help="who publishes (audit log; default the OS account)")
-    for p in (pub, csub.add_parser("list", help="published versions, newest first")):
-        _db_options(p)
-    catalog.set_defaults(func=cmd_catalog)
+    catalog.add("list", "published versions, newest first")
 
-    site_settings = sub.add_parser("settings", help="publish a site's central settings")
-    ssub2 = site_settings.add_subparsers(dest="settings_cmd", required=True)
-    spub = ssub2.add_parser("publish", help="SITE's catalog subset, branding and idle "
-                            "timeouts from the site profile FILE")
+    site_settings = _Group(sub, "settings", "publish a site's central settings", "settings_cmd",
+                           cmd_settings)
+    spub = site_settings.add("publish", "SITE's catalog subset, branding and idle "
+                             "timeouts from the site profile FILE")
     spub.add_argument("site")
     spub.add_argument("file")
     spub.add_argument("--by")
-    for p in (spub, ssub2.add_parser("list", help="each site's current version")):
-        _db_options(p)
-    site_settings.set_defaults(func=cmd_settings)
+    site_settings.add("list", "each site's current version")
 
-    command = sub.add_parser("command", help="remote commands for a terminal")
-    cmsub = command.add_subparsers(dest="command_cmd", required=True)
-    cadd = cmsub.add_parser("add", help="queue KIND for TERMINAL")
+    command = _Group(sub, "command", "remote commands for a terminal", "command_cmd",
+                     cmd_command)
+    cadd = command.add("add", "queue KIND for TERMINAL")
     cadd.add_argument("terminal")
     cadd.add_argument("kind", choices=commands.KINDS)
     cadd.add_argument("--reason", help="enter_maintenance: the reason citizens see")
-    clist = cmsub.add_parser("list", help="TERMINAL's commands, newest first")
+    clist = command.add("list", "TERMINAL's commands, newest first")
     clist.add_argument("terminal")
     clist.add_argument("--limit", type=int, default=20)
-    for p in (cadd, clist):
-        _db_options(p)
-    command.set_defaults(func=cmd_command)
 
     export = sub.add_parser("export-openapi", help="write the OpenAPI document")
     export.add_argument("--output", default=str(OPENAPI_PATH))

@@ -31,13 +31,18 @@ _NONCE_BYTES = 12
 
 
 @contextlib.contextmanager
-def private_umask() -> Iterator[None]:
-    """Files and directories created meanwhile are for this user only."""
-    previous = os.umask(0o077)
+def umask(mask: int) -> Iterator[None]:
+    """The process's umask is ``mask`` meanwhile, then what it was."""
+    previous = os.umask(mask)
     try:
         yield
     finally:
         os.umask(previous)
+
+
+def private_umask() -> contextlib.AbstractContextManager[None]:
+    """Files and directories created meanwhile are for this user only."""
+    return umask(0o077)
 
 
 def secure_data_dir(path: Path) -> None:

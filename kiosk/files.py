@@ -11,10 +11,16 @@ import os
 from pathlib import Path
 
 
-def fsync_dir(directory: Path) -> None:
-    """Sync ``directory`` so that names created or renamed in it are durable."""
-    fd = os.open(directory, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """Sync a file (its data, written through another descriptor) or a directory (the
+    names in it), through a read-only descriptor of its own."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Sync ``directory`` so that names created or renamed in it are durable."""
+    fsync_path(directory)

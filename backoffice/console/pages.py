@@ -4,6 +4,7 @@ every POST wants the session's CSRF token and no foreign ``Origin``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -63,6 +64,19 @@ def _evaluate(request: Request, terminal_id: str | None = None
         with transaction(request.app.state.sessions) as session:
             acks.forget(session, found.stale_acks)
     return found_terminals, found
+
+
+def _signed_in(request: Request) -> Page | Response:
+    """The page of the signed-in technician or admin, or the way back to the login form."""
+    user = current_user(request)
+    return Page(request, user) if user is not None else to_login(request, "expired")
+
+
+def _in_words(page: Page, now: datetime) -> dict[str, Any]:
+    """The templates' ``ago`` (how long before ``now``) and ``value`` (what an alert
+    measured), in the page's language."""
+    t = page.request.app.state.console_texts.translator(page.lang)
+    return {"ago": lambda at: ago(at, now, t), "value": lambda a: alert_value(a, t)}
 
 
 # ---- login --------------------------------------------------------------------------
@@ -144,45 +158,40 @@ def switch_language(request: Request, to: str = "zh_CN", next: str = "/console")
 @router.get("/terminals")
 def terminal_list(request: Request, site: str = "", state: str = "", alerting: str = "",
                   sort: str = "id") -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request, "expired")
+    page = _signed_in(request)
+    if not isinstance(page, Page):
+        return page
     s = settings_of(request)
     now = s.clock.now()
     terminals, found = _evaluate(request)
-    page = Page(request, user)
     every = rows(terminals, found, s.thresholds, now)
     shown = choose(every, site=site, state=state if state in STATES else "",
                    alerting=alerting == "1", sort=sort if sort in SORTS else "id")
-    t = request.app.state.console_texts.translator(page.lang)
     return page.render("terminals.html", rows=shown, total=len(every), sites=sites(every),
                        site=site, state=state, alerting=alerting == "1", sort=sort,
-                       states=STATES, sorts=SORTS, now=now,
-                       ago=lambda at: ago(at, now, t), open_alerts=len(found.open))
+                       states=STATES, sorts=SORTS, now=now, open_alerts=len(found.open),
+                       **_in_words(page, now))
 
 
 @router.get("/terminals/{terminal_id}")
 def terminal_page(request: Request, terminal_id: TerminalId, m: str = "",
                   detail: str = "") -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request, "expired")
+    page = _signed_in(request)
+    if not isinstance(page, Page):
+        return page
     s = settings_of(request)
     now = s.clock.now()
     terminals, found = _evaluate(request, terminal_id)
-    page = Page(request, user)
     if not terminals:
         return page.render("error.html", status=404, message="error.not_found")
     with transaction(request.app.state.sessions, write=False) as session:
         beats = heartbeats.recent_heartbeats(session, terminal_id, 50)
         history = heartbeats.device_history(session, terminal_id, 100)
         panel = remote.panel(session, terminal_id)
-    t = request.app.state.console_texts.translator(page.lang)
     return page.render("terminal.html", terminal=terminals[0], alerts=found.alerts,
                        beats=beats, history=history, panel=panel, now=now,
-                       ago=lambda at: ago(at, now, t), value=lambda a: alert_value(a, t),
                        message=m if m in remote.MESSAGES else "", detail=detail[:200],
-                       kinds=remote.KINDS)
+                       kinds=remote.KINDS, **_in_words(page, now))
 
 
 @router.post("/terminals/{terminal_id}/commands")
@@ -201,19 +210,16 @@ async def queue_command(request: Request, terminal_id: TerminalId) -> Response:
 
 @router.get("/alerts")
 def alert_list(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request, "expired")
+    page = _signed_in(request)
+    if not isinstance(page, Page):
+        return page
     s = settings_of(request)
     now = s.clock.now()
     _terminals, found = _evaluate(request)
-    page = Page(request, user)
-    t = request.app.state.console_texts.translator(page.lang)
     ordered = sorted(found.alerts, key=lambda a: (a.ack is not None, a.terminal_id, a.rule))
     return page.render("alerts.html", alerts=ordered, open=len(found.open),
                        acked=len(found.alerts) - len(found.open), th=s.thresholds,
-                       ago=lambda at: ago(at, now, t), value=lambda a: alert_value(a, t),
-                       done=request.query_params.get("m") == "acked")
+                       done=request.query_params.get("m") == "acked", **_in_words(page, now))
 
 
 @router.post("/alerts/ack")
@@ -238,9 +244,9 @@ async def acknowledge(request: Request) -> Response:
 
 @router.get("/alerts.csv")
 def alerts_csv(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request, "expired")
+    page = _signed_in(request)
+    if not isinstance(page, Page):
+        return page
     _terminals, found = _evaluate(request)
     stamp = settings_of(request).clock.now().strftime("%Y%m%dT%H%M%SZ")
     headers: dict[str, Any] = {**SECURITY_HEADERS,
@@ -253,10 +259,10 @@ def alerts_csv(request: Request) -> Response:
 @router.get("/terminals/{terminal_id}/bundles/{sha256}")
 def bundle_download(request: Request, terminal_id: TerminalId,
                     sha256: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request, "expired")
+    page = _signed_in(request)
+    if not isinstance(page, Page):
+        return page
     found = remote.bundle(request.app.state, request.app.state.sessions, terminal_id, sha256)
     if found is None:
-        return Page(request, user).render("error.html", status=404, message="error.not_found")
+        return page.render("error.html", status=404, message="error.not_found")
     return found

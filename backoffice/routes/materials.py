@@ -18,8 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from backoffice import auth
 from backoffice.db import transaction
-from backoffice.errors import ApiError
 from backoffice.models import Material
+from backoffice.routes import uploads
 from backoffice.routes.common import SIGNED, errors, sessions, settings
 from backoffice.schemas import SHA256_PATTERN, StoredMaterial
 from kiosk.submission import signing
@@ -95,32 +95,11 @@ def _record(request: Request, sha256: str, size: int, content_type: str, termina
                 t: {"schema": {"type": "string", "format": "binary"}} for t in ACCEPTED_TYPES}}})
 async def put_material(request: Request, sha256: Sha,
                        who: Who) -> JSONResponse:
-    conf = settings(request)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in ACCEPTED_TYPES:
-        raise ApiError(415, "unsupported_type",
-                       f"Content-Type {content_type or '(none)'} is not one of "
-                       + ", ".join(ACCEPTED_TYPES))
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > conf.max_material_bytes:
-        raise ApiError(413, "too_large",
-                       f"{declared} bytes exceeds the {conf.max_material_bytes}-byte limit")
-    store = request.app.state.blobs
-    staged = await store.stage(request.stream(), conf.max_material_bytes)
-    try:
-        if staged.sha256 != sha256:
-            raise ApiError(400, "hash_mismatch",
-                           f"body SHA-256 is {staged.sha256}, not the one in the path")
-        if staged.size == 0:
-            raise ApiError(400, "bad_request", "empty material")
-        if await run_in_threadpool(_stored, request, sha256) is not None:
-            store.discard(staged)
-            return JSONResponse({"sha256": sha256, "size": staged.size}, status_code=200)
-        await run_in_threadpool(store.commit, staged)
-    except BaseException:
-        store.discard(staged)
-        raise
-    created = await run_in_threadpool(_record, request, sha256, staged.size, content_type,
-                                      who.terminal_id)
-    return JSONResponse({"sha256": sha256, "size": staged.size},
-                        status_code=201 if created else 200)
+    kind = uploads.content_type(request, ACCEPTED_TYPES)
+    size, new = await uploads.receive(
+        request, request.app.state.blobs, sha256, settings(request).max_material_bytes,
+        "material", stored=lambda: _stored(request, sha256) is not None)
+    if not new:
+        return JSONResponse({"sha256": sha256, "size": size}, status_code=200)
+    created = await run_in_threadpool(_record, request, sha256, size, kind, who.terminal_id)
+    return JSONResponse({"sha256": sha256, "size": size}, status_code=201 if created else 200)

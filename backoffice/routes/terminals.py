@@ -24,9 +24,9 @@ from starlette.concurrency import run_in_threadpool
 
 from backoffice import auth, commands, heartbeats
 from backoffice.db import relax_commit, transaction
-from backoffice.errors import ApiError
 from backoffice.lanes import Lane
 from backoffice.models import CatalogVersion, DiagnosticBundle
+from backoffice.routes import uploads
 from backoffice.routes.common import (
     SIGNED,
     errors,
@@ -130,26 +130,8 @@ def _record_bundle(request: Request, sha256: str, size: int, terminal: str) -> N
 async def put_bundle(request: Request, sha256: Sha,
                      who: Annotated[auth.SignedHeaders, Depends(_bundle_signer)]
                      ) -> JSONResponse:
-    conf = settings(request)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in BUNDLE_TYPES:
-        raise ApiError(415, "unsupported_type",
-                       f"Content-Type {content_type or '(none)'} is not application/zip")
-    declared = request.headers.get("content-length", "")
-    limit = conf.max_diagnostic_bundle_bytes
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "too_large", f"{declared} bytes exceeds the {limit}-byte limit")
-    store = request.app.state.bundles
-    staged = await store.stage(request.stream(), limit)
-    try:
-        if staged.sha256 != sha256:
-            raise ApiError(400, "hash_mismatch",
-                           f"body SHA-256 is {staged.sha256}, not the one in the path")
-        if staged.size == 0:
-            raise ApiError(400, "bad_request", "empty bundle")
-        await run_in_threadpool(store.commit, staged)
-    except BaseException:
-        store.discard(staged)
-        raise
-    await run_in_threadpool(_record_bundle, request, sha256, staged.size, who.terminal_id)
-    return JSONResponse({"sha256": sha256, "size": staged.size}, status_code=201)
+    uploads.content_type(request, BUNDLE_TYPES)
+    size, _new = await uploads.receive(request, request.app.state.bundles, sha256,
+                                       settings(request).max_diagnostic_bundle_bytes, "bundle")
+    await run_in_threadpool(_record_bundle, request, sha256, size, who.terminal_id)
+    return JSONResponse({"sha256": sha256, "size": size}, status_code=201)

@@ -17,14 +17,8 @@ says why it is not.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
-import signal
-import socket
-import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,16 +30,22 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from backoffice.cli import main as backoffice_cli
 from kiosk.submission import signing
+from kiosk.submission.cases import Case
 from kiosk.submission.reference import format_reference
+from scripts.benchmarks._local_backoffice import (
+    BackofficeProcess,
+    add_terminal,
+    kiosk_case,
+    raw_commit_ms,
+)
 from scripts.benchmarks.common import Report, parser, percentile, run
-from tests.backoffice.testing import make_case
 
 TERMINAL = "XS-BENCH-0001"
 PAGE_BYTES = 300 * 1024
 PAGES = 5
 PARALLEL = 4
+PEER_APP = "scripts.benchmarks._peer_intake:app"
 
 
 def ref(prefix: str, n: int) -> str:
@@ -53,20 +53,8 @@ def ref(prefix: str, n: int) -> str:
     return format_reference(prefix, date.today(), n + 1)
 
 
-def _raw_commit_ms(directory: Path, n: int) -> list[float]:
-    conn = sqlite3.connect(directory / "raw.sqlite3", isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
-    samples = []
-    for i in range(n):
-        start = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t (v) VALUES (?)", (os.urandom(512) + bytes([i % 256]),))
-        conn.execute("COMMIT")
-        samples.append((time.perf_counter() - start) * 1000)
-    conn.close()
-    return samples
+def bench_case(ref: str, pages: list[bytes]) -> Case:
+    return kiosk_case(pages, TERMINAL).with_ref(ref)
 
 
 class Terminal:
@@ -80,15 +68,12 @@ class Terminal:
         return self.session.request(method, self.url + path, data=body, timeout=30,
                                     headers={**signed, **(headers or {})})
 
-    def submit(self, case: dict[str, object]) -> requests.Response:
-        body = json.dumps(case, ensure_ascii=False).encode()
-        return self.call("POST", "/api/v1/cases", body, {
-            "Content-Type": "application/json", "Idempotency-Key": str(case["kiosk_ref"])})
+    def submit(self, case: Case) -> requests.Response:
+        return self.call("POST", "/api/v1/cases", case.submission_body(), {
+            "Content-Type": "application/json", "Idempotency-Key": str(case.kiosk_ref)})
 
     def bundle(self, ref: str, pages: list[bytes]) -> None:
-        body = json.dumps(make_case(ref, pages=pages, terminal_id=TERMINAL),
-                          ensure_ascii=False).encode()
-        parts = [body, *pages]
+        parts = [bench_case(ref, pages).submission_body(), *pages]
         manifest = signing.bundle_manifest(parts)
         path = "/api/v1/case-bundles"
         signed = signing.signed_headers(self.secret, TERMINAL, "POST", path, b"", time.time(),
@@ -114,41 +99,8 @@ class Terminal:
                 r = timed("PUT", "PUT", f"/api/v1/materials/{sha}", page,
                           {"Content-Type": "image/jpeg"})
                 assert r.status_code in (200, 201), r.text
-        r = timed("POST", make_case(ref, pages=pages, terminal_id=TERMINAL))
+        r = timed("POST", bench_case(ref, pages))
         assert r.status_code == 201, r.text
-
-
-class Server:
-    """``python -m backoffice.cli serve`` as its own process, as deployed (or ``peer``:
-    the bare endpoint of _peer_intake.py under uvicorn)."""
-
-    def __init__(self, data_dir: Path, *, peer: bool = False) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        env["PEER_DB"] = str(data_dir / "peer.sqlite3")
-        command = ["-m", "uvicorn", "scripts.benchmarks._peer_intake:app",
-                   "--port", str(self.port)] if peer else \
-            ["-m", "backoffice.cli", "serve", "--port", str(self.port),
-             "--data-dir", str(data_dir)]
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen(
-            [sys.executable, *command], env=env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2])
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                requests.get(self.url + "/api/v1/health", timeout=1)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise SystemExit("back office did not start")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
 
 
 def _parallel(url: str, secret: bytes, cases: int) -> float:
@@ -175,14 +127,10 @@ def main(argv: list[str]) -> int:
     report = Report("backoffice")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        raw = _raw_commit_ms(root, 200)
-        key = root / "terminal.key"
-        with contextlib.redirect_stdout(sys.stderr):  # keep --json output clean
-            backoffice_cli(["terminal", "add", TERMINAL, "--secret-file", str(key),
-                            "--data-dir", str(root / "bo")])
-        server = Server(root / "bo")
+        raw = raw_commit_ms(root, 200, lambda i: os.urandom(512) + bytes([i % 256]))
+        secret = add_terminal(root / "bo", TERMINAL, root / "terminal.key")
+        server = BackofficeProcess(root / "bo").wait()
         try:
-            secret = bytes.fromhex(key.read_text().strip())
             term = Terminal(server.url, secret)
             health = []
             for _ in range(200):
@@ -191,9 +139,9 @@ def main(argv: list[str]) -> int:
                 health.append((time.perf_counter() - start) * 1000)
             post = []
             for i in range(args.cases * 3):
-                case = make_case(ref("XB", i), pages=[], terminal_id=TERMINAL)
+                empty = bench_case(ref("XB", i), [])
                 start = time.perf_counter()
-                assert term.submit(case).status_code == 201
+                assert term.submit(empty).status_code == 201
                 post.append((time.perf_counter() - start) * 1000)
             times: dict[str, list[float]] = {}
             cases = [[os.urandom(PAGE_BYTES) for _ in range(PAGES)] for _ in range(args.cases)]
@@ -208,13 +156,13 @@ def main(argv: list[str]) -> int:
             parallel_rate = _parallel(server.url, secret, args.cases)
         finally:
             server.stop()
-        peer = Server(root / "peer", peer=True)
+        peer = BackofficeProcess(root / "peer", command=["uvicorn", PEER_APP], env={
+            "PEER_DB": str(root / "peer" / "peer.sqlite3")}).wait()
         try:
             session = requests.Session()
             peer_post = []
             for i in range(args.cases * 3):
-                body = json.dumps(make_case(ref("XP", i), pages=[],
-                                            terminal_id=TERMINAL), ensure_ascii=False).encode()
+                body = bench_case(ref("XP", i), []).submission_body()
                 start = time.perf_counter()
                 r = session.post(peer.url + "/intake", data=body, timeout=30,
                                  headers={"Content-Type": "application/json"})

@@ -33,7 +33,6 @@ import os
 import platform
 import random
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -51,14 +50,12 @@ import httpx  # noqa: E402
 
 from backoffice import db, staffops  # noqa: E402
 from backoffice.keystore import SecretBox  # noqa: E402
-from kiosk.identity import id_check_char  # noqa: E402
 from kiosk.submission import signing  # noqa: E402
-from kiosk.submission.cases import Applicant, Blob, Case, Material, Verification  # noqa: E402
 from kiosk.submission.reference import format_reference  # noqa: E402
 from scripts.benchmarks._fleet_probes import LoopLag, ServerTimes  # noqa: E402
+from scripts.benchmarks._local_backoffice import BackofficeProcess, kiosk_case  # noqa: E402
 from scripts.benchmarks.common import Report, parser, percentile, run  # noqa: E402
 from simenv.postgres import LocalPostgres  # noqa: E402
-from simenv.procs import free_port  # noqa: E402
 
 API = "/api/v1"
 PAGE_BYTES = 300 * 1024
@@ -115,17 +112,7 @@ def load() -> str:
 def case_body(terminal: Terminal, pages: list[bytes]) -> tuple[str, bytes]:
     terminal.seq += 1
     ref = format_reference(terminal.prefix, date.today(), terminal.seq)
-    first17 = "33018119900101123"
-    at = datetime.now(UTC)
-    case = Case(
-        item_code="330109-HJ-001",
-        applicant=Applicant(first17 + id_check_char(first17), "张三", "1", "01",
-                            date(1990, 1, 1), "浙江省杭州市萧山区", "resident", None),
-        verification=Verification("card+face", 0.7, at), form={"phone": "13800000000"},
-        materials=(Material("M01", "居民户口簿",
-                            tuple(Blob("image/jpeg", p) for p in pages)),),
-        site_id="township", terminal_id=terminal.id, created_at=at).with_ref(ref)
-    return ref, case.submission_body()
+    return ref, kiosk_case(pages, terminal.id).with_ref(ref).submission_body()
 
 
 class Fleet:
@@ -373,41 +360,6 @@ def blob_bytes(directory: Path) -> int:
     return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
 
 
-class Server:
-    def __init__(self, url: str, data_dir: Path, workers: int) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "BACKOFFICE_DATA_DIR": str(data_dir),
-               "DATABASE_URL": url}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(self.port),
-             "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + f"{API}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("back office did not start")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-
-
 def main(argv: list[str]) -> int:
     p = parser("fleet", __doc__ or "")
     p.add_argument("--terminals", type=int, default=500)
@@ -437,7 +389,7 @@ def main(argv: list[str]) -> int:
         t0 = time.perf_counter()
         terminals = register(url, data_dir / "master.key", args.terminals)
         registered_s = time.perf_counter() - t0
-        server = Server(url, data_dir, args.workers)
+        server = BackofficeProcess(data_dir, database_url=url, workers=args.workers)
         try:
             server.wait()
             db0, wal0 = pg.database_bytes("fleet"), pg.wal_bytes()

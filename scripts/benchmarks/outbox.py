@@ -15,32 +15,30 @@
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import socket
-import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-
 from kiosk.clock import SystemClock  # noqa: E402
-from kiosk.identity import id_check_char  # noqa: E402
-from kiosk.submission.cases import Applicant, Blob, Case, Material, Verification  # noqa: E402
+from kiosk.submission.cases import Case  # noqa: E402
 from kiosk.submission.client import BackofficeClient  # noqa: E402
 from kiosk.submission.crypto import Sealer  # noqa: E402
 from kiosk.submission.outbox import Outbox  # noqa: E402
 from kiosk.submission.reference import format_reference  # noqa: E402
 from kiosk.submission.retry import RetryPolicy  # noqa: E402
 from kiosk.submission.sender import Sender  # noqa: E402
+from scripts.benchmarks._local_backoffice import (  # noqa: E402
+    BackofficeProcess,
+    add_terminal,
+    kiosk_case,
+    raw_commit_ms,
+)
 from scripts.benchmarks.common import Report, parser, percentile, run  # noqa: E402
 
 PAGE_BYTES = 300 * 1024
@@ -50,35 +48,8 @@ TERMINAL = "XS-BENCH-0001"
 
 def make_case(rng: random.Random, pages_n: int = PAGES, page_bytes: int = PAGE_BYTES) -> Case:
     # Random bytes: scans are JPEGs, which neither compress nor repeat.
-    pages = tuple(Blob("image/jpeg", b"\xff\xd8\xff\xe0" + rng.randbytes(page_bytes - 4))
-                  for _ in range(pages_n))
-    first17 = "33018119900101123"
-    at = datetime.now(UTC)
-    return Case(
-        item_code="330109-HJ-001",
-        applicant=Applicant(first17 + id_check_char(first17), "张三", "1", "01",
-                            date(1990, 1, 1), "浙江省杭州市萧山区", "resident", None),
-        verification=Verification("card+face", 0.7, at),
-        form={"phone": "13800000000"},
-        materials=(Material("M01", "居民户口簿", pages),),
-        site_id="township", terminal_id=TERMINAL, created_at=at)
-
-
-def bench_raw_commit(directory: Path, n: int, rng: random.Random) -> list[float]:
-    conn = sqlite3.connect(directory / "raw.sqlite3", isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB)")
-    samples = []
-    for _ in range(n):
-        blob = rng.randbytes(PAGE_BYTES * PAGES)
-        t0 = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t (data) VALUES (?)", (blob,))
-        conn.execute("COMMIT")
-        samples.append((time.perf_counter() - t0) * 1000)
-    conn.close()
-    return samples
+    return kiosk_case([b"\xff\xd8\xff\xe0" + rng.randbytes(page_bytes - 4)
+                       for _ in range(pages_n)], TERMINAL)
 
 
 def bench_enqueue(directory: Path, n: int, rng: random.Random) -> list[float]:
@@ -112,42 +83,6 @@ def bench_persist_queue(directory: Path, n: int, rng: random.Random) -> list[flo
     return samples
 
 
-class LocalBackoffice:
-    """The reference back office in a subprocess (as scripts/run starts it)."""
-
-    def __init__(self, workdir: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.secret_file = workdir / "terminal.key"
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT),
-                    "BACKOFFICE_DATA_DIR": str(workdir / "backoffice")}
-        self.env.pop("DATABASE_URL", None)
-        subprocess.run([sys.executable, "-m", "backoffice.cli", "terminal", "add", TERMINAL,
-                        "--secret-file", str(self.secret_file)], cwd=ROOT, env=self.env,
-                       check=True, capture_output=True, timeout=120)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(600):
-            try:
-                if requests.get(self.url + "/api/v1/health", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("back office did not start")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 def bench_bare(client: BackofficeClient, n: int, rng: random.Random, pages_n: int,
                page_bytes: int) -> float:
     """Reference: the same requests from a bare client, one after another, no outbox."""
@@ -166,11 +101,11 @@ def bench_drain(directory: Path, n: int, rng: random.Random, pages_n: int = PAGE
     """Cases/s of the sender draining a backlog, and of the bare-client reference."""
     directory = directory / f"drain-{pages_n}x{page_bytes}-{bundles}"
     directory.mkdir()
-    bo = LocalBackoffice(directory)
+    secret = add_terminal(directory / "backoffice", TERMINAL, directory / "terminal.key")
+    bo = BackofficeProcess(directory / "backoffice").wait()
     clock = SystemClock()
     try:
-        client = BackofficeClient(bo.url, TERMINAL, bytes.fromhex(bo.secret_file.read_text()),
-                                  clock=clock)
+        client = BackofficeClient(bo.url, TERMINAL, secret, clock=clock)
         with Outbox(directory / "drain.sqlite3", Sealer(rng.randbytes(32)), ref_prefix="BD",
                     clock=clock, max_pending_cases=10_000, max_pending_bytes=10**12) as outbox:
             for _ in range(n):
@@ -201,7 +136,7 @@ def main(argv: list[str]) -> int:
     report = Report("outbox")
     with tempfile.TemporaryDirectory(dir=ROOT / "var" if (ROOT / "var").is_dir() else None) as t:
         tmp = Path(t)
-        raw = bench_raw_commit(tmp, args.samples, rng)
+        raw = raw_commit_ms(tmp, args.samples, lambda _i: rng.randbytes(PAGE_BYTES * PAGES))
         enq = bench_enqueue(tmp, args.samples, rng)
         peer = bench_persist_queue(tmp, args.samples, rng)
         rate, bare = bench_drain(tmp, args.drain_cases, rng)

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -22,17 +21,10 @@ from backoffice.models import Case
 from backoffice.settings import Settings
 from kiosk.clock import FakeClock
 from kiosk.submission.reference import format_reference
-from tests.backoffice.testing import JPEG, TerminalClient, make_case
+from tests.backoffice.testing import BOTH_DATABASES, JPEG, TerminalClient, make_case
 
+pytestmark = BOTH_DATABASES
 THREADS = 8
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "sqlite":
-        return ""
-    url: str = request.getfixturevalue("postgres_database")
-    return url
 
 
 def _upload(terminal: TerminalClient, *pages: bytes) -> None:

@@ -31,6 +31,7 @@ from backoffice.settings import REPO_ROOT, Settings
 from kiosk.clock import SystemClock
 from kiosk.submission.reference import format_reference
 from tests.backoffice.testing import (
+    BOTH_DATABASES,
     STAFF_TOKEN,
     TERMINAL_ID,
     SigningProxy,
@@ -38,28 +39,22 @@ from tests.backoffice.testing import (
     replay_to,
 )
 
+pytestmark = BOTH_DATABASES
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
 
 @pytest.fixture(scope="module")
-def shared_postgres(postgres_server: str) -> str:
-    """One database for every operation (creating one per operation costs seconds)."""
+def postgres_database(postgres_server: str) -> str:
+    """One database for every operation (creating one per operation costs seconds): the
+    conftest's ``database_url`` takes it instead of a fresh one per test."""
     import psycopg
 
     dsn = postgres_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute('CREATE DATABASE "schemathesis"')
     return f"{postgres_server}/schemathesis"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "sqlite":
-        return ""
-    url: str = request.getfixturevalue("shared_postgres")
-    return url
 
 
 @pytest.fixture

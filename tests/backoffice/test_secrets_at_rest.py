@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import stat
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from fastapi.testclient import TestClient
 from backoffice import staffops
 from backoffice.app import create_app
 from backoffice.cli import main
+from backoffice.keystore import umask
 from backoffice.models import Terminal
 from backoffice.settings import Settings
 from kiosk.clock import FakeClock
@@ -23,11 +23,8 @@ from tests.backoffice.testing import TERMINAL_ID, TerminalClient, make_case
 @pytest.fixture
 def everyday_umask() -> Iterator[None]:
     """The umask a service usually inherits: without care, files come out 0644."""
-    previous = os.umask(0o022)
-    try:
+    with umask(0o022):
         yield
-    finally:
-        os.umask(previous)
 
 
 def _mode(path: Path) -> int:
