@@ -199,6 +199,12 @@ class Catalog(StrictModel):
     def bundle(self, code: str) -> Bundle:
         return self._bundles[code]
 
+    def name_of(self, code: str) -> LText | None:
+        """The name of the item or bundle with this code; None when the catalog has
+        neither (a catalog replaced since the citizen chose it)."""
+        found = self._items.get(code) or self._bundles.get(code)
+        return None if found is None else found.name
+
     def department(self, dept_id: str) -> Department:
         return self._departments[dept_id]
 

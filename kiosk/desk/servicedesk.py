@@ -170,10 +170,8 @@ class ServiceDesk:
 
     # -- printing -----------------------------------------------------------------------
     def item_name(self, code: str, lang: str) -> str:
-        try:
-            return self.catalog.item(code).name.get(lang)
-        except KeyError:  # a case of an item this site does not offer
-            return code
+        name = self.catalog.name_of(code)  # an item's or a bundle's
+        return code if name is None else name.get(lang)  # code: not in this catalog
 
     def print_query_slip(self, case: Any, lang: str) -> None:
         """The query-result slip of one case (CaseStatus); raises the printer's error."""

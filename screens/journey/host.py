@@ -326,8 +326,9 @@ class JourneyScreen(KioskScreen):
             if hall is not None:  # a bank branch has no window to send anyone to
                 view["notice"] = "journey.identity.unavailable_hall"
                 view["notice_args"] = {"hall": self.ui.lt(hall)}
-            item = self.ui.kiosk.item(self.code) if self.code else None
-            view["title"] = self.ui.lt(item.name) if item else ""
+            # an item's or a bundle's (两证联办) name
+            view["title"] = self.ui.lt(self.ui.kiosk.catalog.name_of(self.code)) \
+                if self.code else ""
         else:
             view = j.view(self.ui.lang)
             name = view["state"] if view["state"] in STEP_VIEWS else view["step"]

@@ -391,3 +391,20 @@ def test_the_next_citizen_finds_the_same_screens_kept_not_rebuilt(
     harness.render()
     third = walk_to_guide(guide=False)
     assert third["items"] != first["items"]  # 暂停服务 badges: rebuilt
+
+
+def test_a_bundle_without_a_running_journey_shows_its_name(
+        harness: Any, make_kiosk: Callable[..., Kiosk]) -> None:
+    """The journey screen without a journey (none started, or it ended while the screen
+    was redrawn for a device change) names what the citizen chose: a 两证联办 bundle as
+    well as an item. Looking the bundle up as an item raised in Kivy's loop, which ends
+    the kiosk app."""
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    bundle = kiosk.catalog.bundles[0]
+    shell.go("journey", code=bundle.code)
+    screen = shell.current
+    assert screen.journey is None
+    screen.refresh()  # what a device change does
+    harness.render()
+    assert bundle.name.zh_CN in " ".join(label.text for label in labels(shell))

@@ -114,6 +114,9 @@ def test_query_slip_carries_timeline_owed_and_collect(tmp_path: Path) -> None:
     assert "XS20261122000042" in text and "结婚证" in text and "3号窗口" in text
     assert d.catalog.items[0].name.zh_CN in text
     assert d.item_name("NOT-OFFERED", "en") == "NOT-OFFERED"
+    # a 两证联办 case is filed under its bundle's code: the slip names the bundle
+    bundle = d.catalog.bundles[0]
+    assert d.item_name(bundle.code, "zh_CN") == bundle.name.zh_CN
 
 
 def test_certificate_prints_only_results_ready_at_the_kiosk(tmp_path: Path) -> None:
