@@ -59,22 +59,30 @@ TEXT_MAX, PHOTO_MAX, APPENDED_MAX = 256, 1024, 4 * 70
 _BUF = 4096
 
 
-class SdtLibrary:
-    """The loaded library with every function declared; nothing else."""
+class VendorLibrary:
+    """A vendor SDK's shared library with every function declared (each returns int);
+    the ``optional`` ones are declared when present and named in :attr:`optional`."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, functions: dict[str, list[Any]], *, flavour: str,
+                 optional: dict[str, list[Any]] | None = None) -> None:
         try:
             lib = ctypes.CDLL(path)
         except OSError as exc:
             raise DeviceUnavailable(f"SDK library {path}: cannot load ({exc})") from None
-        for name, argtypes in SDT_FUNCTIONS.items():
+        for name, argtypes in functions.items():
             try:
                 fn = getattr(lib, name)
             except AttributeError:
                 raise DeviceUnavailable(f"SDK library {path}: no symbol {name} "
-                                        "(not an SDT_* library, or another API flavour)") from None
-            fn.argtypes = argtypes
-            fn.restype = ctypes.c_int
+                                        f"(not {flavour} library, or another API flavour)"
+                                        ) from None
+            fn.argtypes, fn.restype = argtypes, ctypes.c_int
+        self.optional: set[str] = set()
+        for name, argtypes in (optional or {}).items():
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn.argtypes, fn.restype = argtypes, ctypes.c_int
+                self.optional.add(name)
         self.path = path
         self.lib = lib
 
@@ -103,7 +111,7 @@ class SdtReader(IdCardReader):
         self.library_path = library
         self.port = port
         self.appended_address = appended_address
-        self._lib: SdtLibrary | None = None
+        self._lib: VendorLibrary | None = None
         self._open = False
         self.sam_id = ""
         #: Set when the SAM refuses the appended-address read (older modules).
@@ -112,7 +120,7 @@ class SdtReader(IdCardReader):
     # -- the five primitives --------------------------------------------------
     def _open_transport(self) -> None:
         if self._lib is None:
-            self._lib = SdtLibrary(self.library_path)
+            self._lib = VendorLibrary(self.library_path, SDT_FUNCTIONS, flavour="an SDT_*")
         self._close_transport()
         _check(self._lib.SDT_OpenPort(self.port), Command.SAM_STATUS)
         self._open = True
@@ -172,7 +180,7 @@ class SdtReader(IdCardReader):
         records = split_addresses(bytes(buf[:n.value]))
         return tuple(a for a in map(decode_address, records) if a)
 
-    def _sdt(self) -> SdtLibrary:
+    def _sdt(self) -> VendorLibrary:
         if self._lib is None or not self._open:
             raise DeviceUnavailable("SDK port not open")
         return self._lib

@@ -1,24 +1,29 @@
 """Fixtures: the SAM simulator on a real pty, behind a stable symlink; the vendor-SDK
-stand-ins built with gcc."""
+stand-ins built with gcc and the readers of both SDK flavours on them."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pytest
 
+from devices.idcard.base import CardEvent
+from devices.idcard.sdk import SdtReader
+from devices.idcard.sdk_cvr import CvrReader
 from devices.idcard.simulator import SamSimulator
+from kiosk.clock import FakeClock
 
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[SamSimulator]:
-    simulator = SamSimulator(tmp_path / "idcard-tty", baud=115200)
-    simulator.plug()
-    yield simulator
-    simulator.unplug()
+    with SamSimulator(tmp_path / "idcard-tty", baud=115200) as simulator:
+        yield simulator
 
 
 #: The C stand-ins of the vendor SDKs (they speak GA/T 467 to the simulator's pty).
@@ -33,3 +38,41 @@ def build_stand_in(tmp_path_factory: pytest.TempPathFactory, source: str) -> Pat
     subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", str(out),
                     str(SDK_SIM / source)], check=True)
     return out
+
+
+R = TypeVar("R", SdtReader, CvrReader)
+
+
+@dataclass(frozen=True)
+class SdkFlavour(Generic[R]):
+    """A vendor-SDK reader, its C stand-in, the variable that points the stand-in at
+    the simulator's pty, a function the library must have and what a port that does
+    not open reads as."""
+
+    reader: type[R]
+    source: str
+    port_env: str
+    first_symbol: str
+    closed_port: str
+
+
+SDT = SdkFlavour(SdtReader, "sdtapi_sim.c", "SDT_SIM_PORT", "SDT_OpenPort",
+                 "port could not be opened")
+CVR = SdkFlavour(CvrReader, "cvrapi_sim.c", "CVR_SIM_PORT", "CVR_InitComm",
+                 "port could not be opened (code 2)")
+
+
+@contextmanager
+def sdk_reader(flavour: SdkFlavour[R], library: Path, sim: SamSimulator,
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[R, list[CardEvent]]]:
+    """The flavour's reader on ``library`` talking to ``sim``, enabled, with the card
+    events it sends; closed afterwards."""
+    monkeypatch.setenv(flavour.port_env, sim.port)
+    events: list[CardEvent] = []
+    r = flavour.reader(clock=FakeClock(), library=str(library), port=1001)
+    r.add_card_listener(events.append)
+    r.enable()
+    try:
+        yield r, events
+    finally:
+        r.close()
