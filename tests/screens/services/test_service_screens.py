@@ -68,12 +68,12 @@ def submitted(delivered: tuple[str, str]) -> str:
 
 
 @pytest.fixture
-def kiosk(env: SimEnvironment, devices: DeviceSet, request: pytest.FixtureRequest
+def kiosk(env: SimEnvironment, sim_devices: DeviceSet, request: pytest.FixtureRequest
           ) -> Iterator[Kiosk]:
     """The kiosk on the environment's devices; ``indirect`` parametrization names
     another site."""
     clock = SystemClock()
-    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(devices),
+    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(sim_devices),
                         site_name=getattr(request, "param", None))
     client = BackofficeClient.from_config(env.config(), clock=clock)
     built.services.lookup = client

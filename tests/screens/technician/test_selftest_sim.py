@@ -28,9 +28,9 @@ Shot = Callable[[str], Path]
 
 
 @pytest.fixture
-def kiosk(env: SimEnvironment, devices: DeviceSet, tmp_path: Path) -> Iterator[Kiosk]:
+def kiosk(env: SimEnvironment, sim_devices: DeviceSet, tmp_path: Path) -> Iterator[Kiosk]:
     clock = SystemClock()
-    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(devices))
+    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(sim_devices))
     built.services.pin_gate = PinGate(TechnicianConfig(pin_hash=hash_pin("135790", n=2 ** 8)),
                                       tmp_path / "technician.json", clock, key=bytes(32))
     try:
