@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import pytest
 
@@ -76,3 +76,19 @@ def sdk_reader(flavour: SdkFlavour[R], library: Path, sim: SamSimulator,
         yield r, events
     finally:
         r.close()
+
+
+@pytest.fixture(scope="module", params=[SDT, CVR], ids=["SDT", "CVR"])
+def flavour(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+            ) -> tuple[SdkFlavour[Any], Path]:
+    """An SDK flavour with its stand-in library: each in turn, unless the test names one
+    (``pytest.mark.parametrize("flavour", [CVR], indirect=True)``)."""
+    return request.param, build_stand_in(tmp_path_factory, request.param.source)
+
+
+@pytest.fixture
+def sdk(flavour: tuple[SdkFlavour[Any], Path], sim: SamSimulator,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, list[CardEvent]]]:
+    """The flavour's reader on its stand-in, talking to ``sim``: the reader and its events."""
+    with sdk_reader(flavour[0], flavour[1], sim, monkeypatch) as opened:
+        yield opened

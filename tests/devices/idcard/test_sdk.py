@@ -4,7 +4,6 @@ both flavours (SDT_* and CVR_*) must do alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,45 +20,23 @@ from devices.idcard.simulator import SamSimulator
 from devices.idcard.text import decode_text
 from kiosk.clock import FakeClock
 from kiosk.errors import DeviceUnavailable
-from tests.devices.idcard.conftest import CVR, SDT, SdkFlavour, build_stand_in, sdk_reader
+from tests.devices.idcard.conftest import CVR, SDT, SdkFlavour, build_stand_in
 
 PROFILES = builtin_profiles()
 
 
 AnyReader = SdtReader | CvrReader
+Flavour = tuple[SdkFlavour[AnyReader], Path]
+#: A test of the SDT_* flavour alone.
+SDT_ONLY = pytest.mark.parametrize("flavour", [SDT], indirect=True, ids=["SDT"])
 
 
-@pytest.fixture(scope="module")
-def sdk_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_stand_in(tmp_path_factory, SDT.source)
-
-
-@pytest.fixture
-def reader(sdk_library: Path, sim: SamSimulator, monkeypatch: pytest.MonkeyPatch
-           ) -> Iterator[tuple[SdtReader, list[CardEvent]]]:
-    with sdk_reader(SDT, sdk_library, sim, monkeypatch) as opened:
-        yield opened
-
-
-@pytest.fixture(scope="module", params=[SDT, CVR], ids=["SDT", "CVR"])
-def flavour(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-            ) -> tuple[SdkFlavour[AnyReader], Path]:
-    """Each SDK flavour with its stand-in library."""
-    return request.param, build_stand_in(tmp_path_factory, request.param.source)
-
-
-@pytest.fixture
-def any_reader(flavour: tuple[SdkFlavour[AnyReader], Path], sim: SamSimulator,
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AnyReader, list[CardEvent]]]:
-    with sdk_reader(flavour[0], flavour[1], sim, monkeypatch) as opened:
-        yield opened
-
-
+@SDT_ONLY
 @pytest.mark.parametrize("key", ["resident", "elderly", "hmt_permit", "rare_astral",
                                  "foreigner_2023"])
-def test_card_read_through_the_sdk(reader: tuple[SdtReader, list[CardEvent]],
+def test_card_read_through_the_sdk(sdk: tuple[SdtReader, list[CardEvent]],
                                    sim: SamSimulator, key: str) -> None:
-    r, events = reader
+    r, events = sdk
     r.poll_once()
     assert r.status.state is DeviceState.READY, r.status
     sim.model.place(PROFILES[key])
@@ -75,8 +52,8 @@ def test_card_read_through_the_sdk(reader: tuple[SdtReader, list[CardEvent]],
 
 
 def test_a_failed_read_is_a_typed_error_and_the_next_poll_reads(
-        any_reader: tuple[AnyReader, list[CardEvent]], sim: SamSimulator) -> None:
-    r, events = any_reader
+        sdk: tuple[AnyReader, list[CardEvent]], sim: SamSimulator) -> None:
+    r, events = sdk
     r.poll_once()
     sim.model.place(PROFILES["resident"])
     sim.model.inject(Fault(FaultKind.STATUS, command=Command.READ_TEXT_PHOTO, sw3=Sw3.READ_FAILED))
@@ -88,8 +65,8 @@ def test_a_failed_read_is_a_typed_error_and_the_next_poll_reads(
 
 
 def test_unplugged_reader_is_unavailable_not_a_crash(
-        any_reader: tuple[AnyReader, list[CardEvent]], sim: SamSimulator) -> None:
-    r, _ = any_reader
+        sdk: tuple[AnyReader, list[CardEvent]], sim: SamSimulator) -> None:
+    r, _ = sdk
     r.poll_once()
     assert r.status.ready
     sim.unplug()
@@ -98,7 +75,7 @@ def test_unplugged_reader_is_unavailable_not_a_crash(
 
 
 def test_missing_library_or_wrong_flavour_is_unavailable(
-        tmp_path: Path, flavour: tuple[SdkFlavour[AnyReader], Path],
+        tmp_path: Path, flavour: Flavour,
         tmp_path_factory: pytest.TempPathFactory) -> None:
     kind, _ = flavour
     r = kind.reader(clock=FakeClock(), library=str(tmp_path / "libnone.so"))
@@ -113,7 +90,7 @@ def test_missing_library_or_wrong_flavour_is_unavailable(
         kind.reader(clock=FakeClock(), library=str(other))._open_transport()
 
 
-def test_port_that_cannot_open_is_unavailable(flavour: tuple[SdkFlavour[AnyReader], Path],
+def test_port_that_cannot_open_is_unavailable(flavour: Flavour,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     kind, library = flavour
     monkeypatch.setenv(kind.port_env, "/nonexistent/tty")
@@ -124,7 +101,8 @@ def test_port_that_cannot_open_is_unavailable(flavour: tuple[SdkFlavour[AnyReade
     assert kind.closed_port in r.status.detail
 
 
-def test_factory_builds_each_configured_driver(sdk_library: Path) -> None:
+@SDT_ONLY
+def test_factory_builds_each_configured_driver(flavour: Flavour) -> None:
     from devices.idcard.factory import make_reader
     from devices.idcard.sam_serial import SamSerialReader
     from devices.idcard.sam_usb import SamUsbReader
@@ -136,7 +114,7 @@ def test_factory_builds_each_configured_driver(sdk_library: Path) -> None:
                       clock=clock)
     assert isinstance(usb, SamUsbReader)
     assert [str(u) for u in usb.ids] == ["0400:c35a", "1234:abcd"]
-    sdk = make_reader(IdCardConfig(driver="sdk", sdk_library=str(sdk_library)), clock=clock)
+    sdk = make_reader(IdCardConfig(driver="sdk", sdk_library=str(flavour[1])), clock=clock)
     assert isinstance(sdk, SdtReader) and sdk.port == 1001
     assert make_reader(IdCardConfig(driver="none"), clock=clock) is None
     with pytest.raises(ValueError, match="sdk_library"):

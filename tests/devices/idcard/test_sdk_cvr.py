@@ -6,7 +6,6 @@ tested in test_sdk.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,28 +18,19 @@ from devices.idcard.sdk_cvr import CvrReader
 from devices.idcard.simulator import SamSimulator
 from devices.idcard.text import decode_text
 from kiosk.clock import FakeClock
-from tests.devices.idcard.conftest import CVR, build_stand_in, sdk_reader
+from tests.devices.idcard.conftest import CVR
 
 PROFILES = builtin_profiles()
 
 
-@pytest.fixture(scope="module")
-def cvr_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_stand_in(tmp_path_factory, CVR.source)
-
-
-@pytest.fixture
-def reader(cvr_library: Path, sim: SamSimulator, monkeypatch: pytest.MonkeyPatch
-           ) -> Iterator[tuple[CvrReader, list[CardEvent]]]:
-    with sdk_reader(CVR, cvr_library, sim, monkeypatch) as opened:
-        yield opened
+pytestmark = pytest.mark.parametrize("flavour", [CVR], indirect=True, ids=["CVR"])
 
 
 @pytest.mark.parametrize("key", ["resident", "elderly", "long_term", "minority", "rare_bmp",
                                  "rare_astral"])
-def test_card_read_through_the_cvr_api(reader: tuple[CvrReader, list[CardEvent]],
+def test_card_read_through_the_cvr_api(sdk: tuple[CvrReader, list[CardEvent]],
                                        sim: SamSimulator, key: str) -> None:
-    r, events = reader
+    r, events = sdk
     r.poll_once()
     assert r.status.state is DeviceState.READY, r.status
     sim.model.place(PROFILES[key])
@@ -60,9 +50,9 @@ def test_card_read_through_the_cvr_api(reader: tuple[CvrReader, list[CardEvent]]
 
 
 def test_the_librarys_own_photo_is_the_decoded_photo(
-        reader: tuple[CvrReader, list[CardEvent]], sim: SamSimulator) -> None:
+        sdk: tuple[CvrReader, list[CardEvent]], sim: SamSimulator) -> None:
     from dataclasses import replace
-    r, events = reader
+    r, events = sdk
     r.poll_once()
     jpeg = b"\xff\xd8\xff\xe0" + b"face" * 100
     sim.model.place(replace(PROFILES["resident"], photo=jpeg))
@@ -71,9 +61,9 @@ def test_the_librarys_own_photo_is_the_decoded_photo(
     assert events[-1].identity.photo_bmp.startswith(jpeg)
 
 
-def test_permits_are_refused_with_the_reason(reader: tuple[CvrReader, list[CardEvent]],
+def test_permits_are_refused_with_the_reason(sdk: tuple[CvrReader, list[CardEvent]],
                                              sim: SamSimulator) -> None:
-    r, events = reader
+    r, events = sdk
     r.poll_once()
     sim.model.place(PROFILES["hmt_permit"])
     for _ in range(4):  # the reader's own retries, then the final failure
@@ -83,12 +73,12 @@ def test_permits_are_refused_with_the_reason(reader: tuple[CvrReader, list[CardE
     assert "resident cards only" in str(failed[-1].error)
 
 
-def test_factory_builds_the_cvr_flavour(cvr_library: Path) -> None:
+def test_factory_builds_the_cvr_flavour(flavour: tuple[object, Path]) -> None:
     from devices.idcard.factory import make_reader
     from devices.settings import IdCardConfig
 
     reader = make_reader(IdCardConfig(driver="sdk", sdk_flavour="cvr",
-                                      sdk_library=str(cvr_library), sdk_port=1002),
+                                      sdk_library=str(flavour[1]), sdk_port=1002),
                          clock=FakeClock())
     assert isinstance(reader, CvrReader) and reader.port == 1002
     with pytest.raises(ValueError):
