@@ -21,8 +21,6 @@ from kiosk.clock import FakeClock
 from tests.devices.idcard.conftest import CVR
 
 PROFILES = builtin_profiles()
-
-
 pytestmark = pytest.mark.parametrize("flavour", [CVR], indirect=True, ids=["CVR"])
 
 
