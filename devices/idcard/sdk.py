@@ -102,17 +102,42 @@ def _check(rc: int, command: Command) -> None:
     raise ProtocolError(f"{command.name}: SDK returned {rc:#x}")  # pragma: no cover
 
 
-class SdtReader(IdCardReader):
-    """An ID card reader driven through a vendor SDK's ``SDT_*`` functions."""
+class VendorSdkReader(IdCardReader):
+    """An ID card reader driven through a vendor SDK's shared library on ``port``; the
+    flavour (``api``) supplies the primitives over its functions."""
+
+    api = ""
 
     def __init__(self, name: str = "idcard", *, library: str, port: int = 1001,
-                 appended_address: bool = True, **base: Any) -> None:
+                 **base: Any) -> None:
         super().__init__(name, **base)
         self.library_path = library
         self.port = port
-        self.appended_address = appended_address
         self._lib: VendorLibrary | None = None
         self._open = False
+
+    def _library(self) -> VendorLibrary:
+        """The library, while the port is open."""
+        if self._lib is None or not self._open:
+            raise DeviceUnavailable("SDK port not open")
+        return self._lib
+
+    def diagnostics(self) -> dict[str, Any]:
+        data = super().diagnostics()
+        data.update({"transport": "sdk", "api": self.api, "library": self.library_path,
+                     "port": self.port})
+        return data
+
+
+class SdtReader(VendorSdkReader):
+    """An ID card reader driven through a vendor SDK's ``SDT_*`` functions."""
+
+    api = "SDT"
+
+    def __init__(self, name: str = "idcard", *, library: str, port: int = 1001,
+                 appended_address: bool = True, **base: Any) -> None:
+        super().__init__(name, library=library, port=port, **base)
+        self.appended_address = appended_address
         self.sam_id = ""
         #: Set when the SAM refuses the appended-address read (older modules).
         self.appended_unsupported = False
@@ -138,18 +163,18 @@ class SdtReader(IdCardReader):
         self._open = False
 
     def _check_health(self) -> None:
-        _check(self._sdt().SDT_GetSAMStatus(self.port, 1), Command.SAM_STATUS)
+        _check(self._library().SDT_GetSAMStatus(self.port, 1), Command.SAM_STATUS)
 
     def _card_in_field(self) -> bool:
         info = (ctypes.c_ubyte * 8)()
         try:
-            _check(self._sdt().SDT_StartFindIDCard(self.port, info, 1), Command.FIND_CARD)
+            _check(self._library().SDT_StartFindIDCard(self.port, info, 1), Command.FIND_CARD)
         except NoCard:
             return False
         return True
 
     def _read_card(self) -> Identity:
-        lib = self._sdt()
+        lib = self._library()
         msg = (ctypes.c_ubyte * 8)()
         _check(lib.SDT_SelectIDCard(self.port, msg, 1), Command.SELECT_CARD)
         text, photo = (ctypes.c_ubyte * _BUF)(), (ctypes.c_ubyte * _BUF)()
@@ -167,7 +192,7 @@ class SdtReader(IdCardReader):
     def _appended(self) -> tuple[str, ...]:
         buf, n = (ctypes.c_ubyte * _BUF)(), ctypes.c_uint(0)
         try:
-            _check(self._sdt().SDT_ReadNewAppMsg(self.port, buf, ctypes.byref(n), 1),
+            _check(self._library().SDT_ReadNewAppMsg(self.port, buf, ctypes.byref(n), 1),
                    Command.READ_APPENDED_ADDRESS)
         except NoContent:
             return ()
@@ -180,14 +205,8 @@ class SdtReader(IdCardReader):
         records = split_addresses(bytes(buf[:n.value]))
         return tuple(a for a in map(decode_address, records) if a)
 
-    def _sdt(self) -> VendorLibrary:
-        if self._lib is None or not self._open:
-            raise DeviceUnavailable("SDK port not open")
-        return self._lib
-
     def diagnostics(self) -> dict[str, Any]:
         data = super().diagnostics()
-        data.update({"transport": "sdk", "api": "SDT", "library": self.library_path,
-                     "port": self.port, "sam_id": self.sam_id,
+        data.update({"sam_id": self.sam_id,
                      "appended_address_supported": not self.appended_unsupported})
         return data
