@@ -13,10 +13,13 @@ from typing import Any, Generic, TypeVar
 
 import pytest
 
-from devices.idcard.base import CardEvent
+from devices.base import DeviceState
+from devices.idcard.base import CardEvent, CardInserted, CardRemoved
+from devices.idcard.profiles import CardProfile
 from devices.idcard.sdk import SdtReader
 from devices.idcard.sdk_cvr import CvrReader
 from devices.idcard.simulator import SamSimulator
+from devices.identity import Identity
 from kiosk.clock import FakeClock
 
 
@@ -92,3 +95,19 @@ def sdk(flavour: tuple[SdkFlavour[Any], Path], sim: SamSimulator,
     """The flavour's reader on its stand-in, talking to ``sim``: the reader and its events."""
     with sdk_reader(flavour[0], flavour[1], sim, monkeypatch) as opened:
         yield opened
+
+
+def read_and_remove(sdk: tuple[Any, list[CardEvent]], sim: SamSimulator,
+                    profile: CardProfile) -> Identity:
+    """An SDK reader (ready) reads ``profile`` placed on the simulator once, and sees it
+    taken away: the identity it read."""
+    r, events = sdk
+    r.poll_once()
+    assert r.status.state is DeviceState.READY, r.status
+    sim.model.place(profile)
+    r.poll_once()
+    assert len(events) == 1 and isinstance(events[0], CardInserted), events
+    sim.model.remove()
+    r.poll_once()
+    assert isinstance(events[-1], CardRemoved)
+    return events[0].identity

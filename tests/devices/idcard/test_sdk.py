@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from devices.base import DeviceState
-from devices.idcard.base import CardEvent, CardFailed, CardInserted, CardRemoved
+from devices.idcard.base import CardEvent, CardFailed, CardInserted
 from devices.idcard.errors import CardReadFailed
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.protocol import Command, Sw3
@@ -20,7 +20,7 @@ from devices.idcard.simulator import SamSimulator
 from devices.idcard.text import decode_text
 from kiosk.clock import FakeClock
 from kiosk.errors import DeviceUnavailable
-from tests.devices.idcard.conftest import CVR, SDT, SdkFlavour, build_stand_in
+from tests.devices.idcard.conftest import CVR, SDT, SdkFlavour, build_stand_in, read_and_remove
 
 PROFILES = builtin_profiles()
 
@@ -36,19 +36,10 @@ SDT_ONLY = pytest.mark.parametrize("flavour", [SDT], indirect=True, ids=["SDT"])
                                  "foreigner_2023"])
 def test_card_read_through_the_sdk(sdk: tuple[SdtReader, list[CardEvent]],
                                    sim: SamSimulator, key: str) -> None:
-    r, events = sdk
-    r.poll_once()
-    assert r.status.state is DeviceState.READY, r.status
-    sim.model.place(PROFILES[key])
-    r.poll_once()
-    assert len(events) == 1 and isinstance(events[0], CardInserted), events
     p = PROFILES[key]
-    assert events[0].identity == decode_text(p.text(), photo_wlt=p.photo_bytes(),
-                                             appended_addresses=p.appended_addresses)
-    sim.model.remove()
-    r.poll_once()
-    assert isinstance(events[-1], CardRemoved)
-    assert r.diagnostics()["sam_id"]
+    assert read_and_remove(sdk, sim, p) == decode_text(
+        p.text(), photo_wlt=p.photo_bytes(), appended_addresses=p.appended_addresses)
+    assert sdk[0].diagnostics()["sam_id"]
 
 
 def test_a_failed_read_is_a_typed_error_and_the_next_poll_reads(

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from devices.base import DeviceState
-from devices.idcard.base import CardEvent, CardFailed, CardInserted, CardRemoved
+from devices.idcard.base import CardEvent, CardFailed, CardInserted
 from devices.idcard.errors import UnknownCardType
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.sdk_cvr import CvrReader
 from devices.idcard.simulator import SamSimulator
 from devices.idcard.text import decode_text
 from kiosk.clock import FakeClock
-from tests.devices.idcard.conftest import CVR
+from tests.devices.idcard.conftest import CVR, read_and_remove
 
 PROFILES = builtin_profiles()
 pytestmark = pytest.mark.parametrize("flavour", [CVR], indirect=True, ids=["CVR"])
@@ -28,23 +27,14 @@ pytestmark = pytest.mark.parametrize("flavour", [CVR], indirect=True, ids=["CVR"
                                  "rare_astral"])
 def test_card_read_through_the_cvr_api(sdk: tuple[CvrReader, list[CardEvent]],
                                        sim: SamSimulator, key: str) -> None:
-    r, events = sdk
-    r.poll_once()
-    assert r.status.state is DeviceState.READY, r.status
-    sim.model.place(PROFILES[key])
-    r.poll_once()
-    assert len(events) == 1 and isinstance(events[0], CardInserted), events
+    got = read_and_remove(sdk, sim, PROFILES[key])
     want = decode_text(PROFILES[key].text())
-    got = events[0].identity
     # the CVR API gives the fields as text (男, 汉): the same identity comes back
     for field in ("card_type", "name", "id_number", "sex", "nation", "birth", "address",
                   "authority", "valid_from", "valid_to", "long_term"):
         assert getattr(got, field) == getattr(want, field), field
     assert got.photo_wlt == b"" and got.photo_bmp == b""  # filler, not a picture
-    sim.model.remove()
-    r.poll_once()
-    assert isinstance(events[-1], CardRemoved)
-    assert r.diagnostics()["api"] == "CVR"
+    assert sdk[0].diagnostics()["api"] == "CVR"
 
 
 def test_the_librarys_own_photo_is_the_decoded_photo(
