@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import socketserver
 import threading
@@ -111,3 +112,18 @@ class ControlServer:
         self._thread.join(timeout=5.0)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+class StopSignal:
+    """SIGTERM or SIGINT, for a simulator run as its own process: make it in the main
+    thread before starting (a signal during start-up counts), then :meth:`wait`."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self._event.set())
+
+    def wait(self) -> None:
+        """Until a signal came; in short steps, so that the main thread takes signals."""
+        while not self._event.wait(0.5):
+            pass

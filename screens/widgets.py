@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kivy.graphics import Color, Line, Rectangle, SmoothLine, SmoothRoundedRectangle, Triangle
+from kivy.graphics import Color, Line, Rectangle, SmoothLine, SmoothRoundedRectangle
 from kivy.lang import Builder
 from kivy.properties import (
     BooleanProperty,
@@ -25,6 +25,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from screens.pictures import DevicePicture, shadowed_body
 from screens.richtext import FallbackText
 from screens.scrolling import KScroll  # noqa: F401  (registered for the .kv files)
 
@@ -288,70 +289,51 @@ class Keyboard(GridLayout):  # type: ignore[misc]
         pass
 
 
-class IdCardPicture(Widget):  # type: ignore[misc]
+class IdCardPicture(DevicePicture):
     """A second-generation ID card laid on the reader pad, drawn with Kivy graphics.
 
     Shows where the card goes (the reader's marked area under the screen) and that it
     lies flat, photo side up; an arrow points down to the pad.
     """
 
-    ink = ColorProperty("#111827")
     card = ColorProperty("#DCE9F7")
     pad = ColorProperty("#1F5FAF")
-    arrow = ColorProperty("#E8A33D")
     animate = BooleanProperty(False)
+    colours = ("ink", "card", "pad", "arrow")
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.bind(pos=self._draw, size=self._draw, ink=self._draw, card=self._draw,
-                  pad=self._draw, arrow=self._draw)
-
-    def _draw(self, *_: Any) -> None:
-        self.canvas.clear()
-        w, h = self.size
-        if w <= 0 or h <= 0:
-            return
-        x0, y0 = self.pos
+    def paint(self, x0: float, y0: float, w: float, h: float) -> None:
         # ID-1 card, 85.6 × 54 mm (ISO/IEC 7810), above a reader pad.
         cw = min(w * 0.62, h * 0.55 * 85.6 / 54)
         ch = cw * 54 / 85.6
         cx = x0 + (w - cw) / 2
         cy = y0 + h * 0.42
-        with self.canvas:
-            # reader pad with its marked reading area
-            Color(*self.pad)
-            pw, ph = cw * 1.35, h * 0.2
-            SmoothRoundedRectangle(pos=(x0 + (w - pw) / 2, y0 + h * 0.04), size=(pw, ph),
-                             radius=[ph * 0.18])
-            Color(1, 1, 1, 0.9)
-            SmoothLine(rounded_rectangle=(x0 + (w - cw * 1.05) / 2, y0 + h * 0.04 + ph * 0.18,
-                                    cw * 1.05, ph * 0.64, ph * 0.08), width=2, dash_length=8,
-                 dash_offset=6)
-            # arrow from the card down to the pad
-            Color(*self.arrow)
-            ax = x0 + w / 2
-            Rectangle(pos=(ax - cw * 0.03, y0 + h * 0.27), size=(cw * 0.06, h * 0.11))
-            Triangle(points=[ax - cw * 0.09, y0 + h * 0.28, ax + cw * 0.09, y0 + h * 0.28,
-                             ax, y0 + h * 0.245])
-            # the card: rounded body, photo box, text lines, national emblem position
-            Color(0, 0, 0, 0.18)
-            SmoothRoundedRectangle(pos=(cx + 6, cy - 6), size=(cw, ch), radius=[ch * 0.07])
-            Color(*self.card)
-            SmoothRoundedRectangle(pos=(cx, cy), size=(cw, ch), radius=[ch * 0.07])
-            Color(*self.ink)
-            SmoothLine(rounded_rectangle=(cx, cy, cw, ch, ch * 0.07), width=2)
-            # photo on the right of the front side
-            Color(0.75, 0.8, 0.87, 1)
-            px, py, pwid, phei = cx + cw * 0.66, cy + ch * 0.2, cw * 0.26, ch * 0.62
-            Rectangle(pos=(px, py), size=(pwid, phei))
-            Color(*self.ink)
-            SmoothLine(ellipse=(px + pwid * 0.28, py + phei * 0.5, pwid * 0.44, phei * 0.34),
-                       width=2)
-            Line(bezier=[px + pwid * 0.1, py, px + pwid * 0.5, py + phei * 0.55,
-                         px + pwid * 0.9, py], width=2)
-            # text lines (name, sex/nation, birth, address)
-            for n, frac in enumerate((0.38, 0.3, 0.42, 0.5, 0.46)):
-                Rectangle(pos=(cx + cw * 0.07, cy + ch * (0.78 - n * 0.12)),
-                          size=(cw * frac, ch * 0.035))
-            # ID number line at the bottom
-            Rectangle(pos=(cx + cw * 0.07, cy + ch * 0.08), size=(cw * 0.55, ch * 0.05))
+        # reader pad with its marked reading area
+        Color(*self.pad)
+        pw, ph = cw * 1.35, h * 0.2
+        SmoothRoundedRectangle(pos=(x0 + (w - pw) / 2, y0 + h * 0.04), size=(pw, ph),
+                               radius=[ph * 0.18])
+        Color(1, 1, 1, 0.9)
+        SmoothLine(rounded_rectangle=(x0 + (w - cw * 1.05) / 2, y0 + h * 0.04 + ph * 0.18,
+                                      cw * 1.05, ph * 0.64, ph * 0.08), width=2, dash_length=8,
+                   dash_offset=6)
+        self.down_arrow(y0, h, half_shaft=cw * 0.03, shaft_width=cw * 0.06,
+                        shaft_height=h * 0.11, half_head=cw * 0.09)
+        # the card: rounded body, photo box, text lines, national emblem position
+        shadowed_body(self.card, cx, cy, cw, ch, ch * 0.07)
+        Color(*self.ink)
+        SmoothLine(rounded_rectangle=(cx, cy, cw, ch, ch * 0.07), width=2)
+        # photo on the right of the front side
+        Color(0.75, 0.8, 0.87, 1)
+        px, py, pwid, phei = cx + cw * 0.66, cy + ch * 0.2, cw * 0.26, ch * 0.62
+        Rectangle(pos=(px, py), size=(pwid, phei))
+        Color(*self.ink)
+        SmoothLine(ellipse=(px + pwid * 0.28, py + phei * 0.5, pwid * 0.44, phei * 0.34),
+                   width=2)
+        Line(bezier=[px + pwid * 0.1, py, px + pwid * 0.5, py + phei * 0.55,
+                     px + pwid * 0.9, py], width=2)
+        # text lines (name, sex/nation, birth, address)
+        for n, frac in enumerate((0.38, 0.3, 0.42, 0.5, 0.46)):
+            Rectangle(pos=(cx + cw * 0.07, cy + ch * (0.78 - n * 0.12)),
+                      size=(cw * frac, ch * 0.035))
+        # ID number line at the bottom
+        Rectangle(pos=(cx + cw * 0.07, cy + ch * 0.08), size=(cw * 0.55, ch * 0.05))

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from devices.simcontrol import StopSignal
 from kiosk.config.model import resolve
 from kiosk.errors import KioskError, SimulationError
 from simenv.procs import request_json
@@ -100,9 +99,7 @@ def _up(args: argparse.Namespace) -> int:
         else:
             print(f"an environment is already running in {directory}", file=sys.stderr)
             return 1
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = StopSignal()
     with SimEnvironment(directory, overlays=tuple(args.config), site=args.site) as env:
         info = env.describe()
         (directory / "simenv.json").write_text(json.dumps(info, ensure_ascii=False, indent=2))
@@ -116,8 +113,7 @@ def _up(args: argparse.Namespace) -> int:
                   f"backoffice: {info['backoffice']['url']}\n"
                   f"sscard:     {info['sscard'].get('reason')}: {info['sscard'].get('detail')}\n"
                   f"run the kiosk with: scripts/run --config {info['overlay']}", flush=True)
-        while not stop.wait(0.5):
-            pass
+        stop.wait()
     (directory / "simenv.json").unlink(missing_ok=True)
     return 0
 

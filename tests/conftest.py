@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +55,10 @@ def env() -> Iterator[SimEnvironment]:
         yield sim
 
 
-@pytest.fixture
-def devices(env: SimEnvironment) -> Iterator[DeviceSet]:
+@contextmanager
+def open_devices_on(env: SimEnvironment) -> Iterator[DeviceSet]:
     """The kiosk's devices built by the factory from the environment's overlay, open;
-    afterwards the environment is put back. (Tests on stub devices define their own.)"""
+    afterwards closed and the environment put back (no card, printer OK, back office up)."""
     config = env.config()
     with build_devices(config, load_site(config), clock=SystemClock()) as devs:
         devs.open_all()
@@ -65,6 +66,21 @@ def devices(env: SimEnvironment) -> Iterator[DeviceSet]:
     env.remove_card()
     env.printer_ok()
     env.backoffice_up()
+
+
+@pytest.fixture
+def devices(env: SimEnvironment) -> Iterator[DeviceSet]:
+    """:func:`open_devices_on` the environment. (Tests on stub devices define their own
+    ``devices``; they reach these as ``sim_devices``.)"""
+    with open_devices_on(env) as devs:
+        yield devs
+
+
+@pytest.fixture
+def sim_devices(env: SimEnvironment) -> Iterator[DeviceSet]:
+    """The same as ``devices``, under a name that stub ``devices`` fixtures do not hide."""
+    with open_devices_on(env) as devs:
+        yield devs
 
 
 @pytest.fixture(scope="session")

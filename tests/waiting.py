@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 #: How long a test waits for the simulated terminal's processes by default.
 WAIT_S = 30.0
@@ -40,3 +42,21 @@ def render_until(harness: Any, condition: Callable[[], bool],
         if condition():
             return True
     return condition()
+
+
+class Recorder(Generic[T]):
+    """A listener that keeps what it is given (a device's events, from its thread), and
+    waits, bounded, until what it kept satisfies a condition."""
+
+    def __init__(self) -> None:
+        self.items: list[T] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, item: T) -> None:
+        with self._changed:
+            self.items.append(item)
+            self._changed.notify_all()
+
+    def wait_for(self, condition: Callable[[list[T]], bool], timeout_s: float = WAIT_S) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: condition(self.items), timeout_s)

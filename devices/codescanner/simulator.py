@@ -23,6 +23,7 @@ import os
 import tty
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 from devices.codescanner.evdev import EV_KEY, pack, type_text
 from devices.codescanner.framing import Terminator
@@ -30,8 +31,20 @@ from devices.simcontrol import Answer, Handler, Request, dispatch
 
 
 class _ScannerSim:
+    #: Where the simulated scanner writes what it "sends" (-1 while unplugged).
+    _out = -1
+
     def _emit(self, data: bytes) -> None:
-        raise NotImplementedError
+        if not self.plugged:
+            raise OSError("scanner unplugged")
+        os.write(self._out, data)
+
+    def __enter__(self) -> Self:
+        self.plug()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.unplug()
 
     def encode(self, code: str) -> bytes:
         raise NotImplementedError
@@ -48,7 +61,7 @@ class _ScannerSim:
 
     @property
     def plugged(self) -> bool:
-        raise NotImplementedError
+        return self._out >= 0
 
     def plug(self) -> None:
         raise NotImplementedError
@@ -82,13 +95,9 @@ class SerialScannerSim(_ScannerSim):
         self.link = Path(link) if link is not None else None
         self.terminator = terminator
         self.aim = aim      # e.g. "]Q1" when the scanner is set to send AIM identifiers
-        self._master = -1
+        self._out = -1      # the pty's master side
         self._slave = -1
         self.path = ""
-
-    @property
-    def plugged(self) -> bool:
-        return self._master >= 0
 
     @property
     def port(self) -> str:
@@ -97,7 +106,7 @@ class SerialScannerSim(_ScannerSim):
     def plug(self) -> None:
         if self.plugged:
             return
-        self._master, self._slave = os.openpty()
+        self._out, self._slave = os.openpty()
         tty.setraw(self._slave)
         self.path = os.ttyname(self._slave)
         if self.link is not None:
@@ -111,10 +120,10 @@ class SerialScannerSim(_ScannerSim):
         if self.link is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.link.unlink()
-        for fd in (self._master, self._slave):
+        for fd in (self._out, self._slave):
             if fd >= 0:
                 os.close(fd)
-        self._master = self._slave = -1
+        self._out = self._slave = -1
 
     def encode(self, code: str) -> bytes:
         return (self.aim + code).encode("utf-8") + self.terminator.value
@@ -122,27 +131,11 @@ class SerialScannerSim(_ScannerSim):
     def garbage(self) -> None:
         self._emit(b"\x00\x13\xff\xfe" + b"\x07noise" + self.terminator.value)
 
-    def _emit(self, data: bytes) -> None:
-        if not self.plugged:
-            raise OSError("scanner unplugged")
-        os.write(self._master, data)
-
-    def __enter__(self) -> SerialScannerSim:
-        self.plug()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.unplug()
-
 
 class EvdevScannerSim(_ScannerSim):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._writer = -1
-
-    @property
-    def plugged(self) -> bool:
-        return self._writer >= 0
+        self._out = -1
 
     def plug(self) -> None:
         if self.plugged:
@@ -151,12 +144,12 @@ class EvdevScannerSim(_ScannerSim):
             self.path.unlink()
         os.mkfifo(self.path, 0o600)
         # O_RDWR never blocks on a FIFO and keeps a writer present while plugged.
-        self._writer = os.open(self.path, os.O_RDWR | os.O_NONBLOCK)
+        self._out = os.open(self.path, os.O_RDWR | os.O_NONBLOCK)
 
     def unplug(self) -> None:
-        if self._writer >= 0:
-            os.close(self._writer)
-        self._writer = -1
+        if self._out >= 0:
+            os.close(self._out)
+        self._out = -1
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
@@ -166,15 +159,3 @@ class EvdevScannerSim(_ScannerSim):
     def garbage(self) -> None:
         # F13 and a bare Enter: keys a scanner in its factory setting never types
         self._emit(pack(EV_KEY, 183, 1) + pack(EV_KEY, 183, 0) + type_text("x"))
-
-    def _emit(self, data: bytes) -> None:
-        if not self.plugged:
-            raise OSError("scanner unplugged")
-        os.write(self._writer, data)
-
-    def __enter__(self) -> EvdevScannerSim:
-        self.plug()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.unplug()

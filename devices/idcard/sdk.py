@@ -59,22 +59,30 @@ TEXT_MAX, PHOTO_MAX, APPENDED_MAX = 256, 1024, 4 * 70
 _BUF = 4096
 
 
-class SdtLibrary:
-    """The loaded library with every function declared; nothing else."""
+class VendorLibrary:
+    """A vendor SDK's shared library with every function declared (each returns int);
+    the ``optional`` ones are declared when present and named in :attr:`optional`."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, functions: dict[str, list[Any]], *, flavour: str,
+                 optional: dict[str, list[Any]] | None = None) -> None:
         try:
             lib = ctypes.CDLL(path)
         except OSError as exc:
             raise DeviceUnavailable(f"SDK library {path}: cannot load ({exc})") from None
-        for name, argtypes in SDT_FUNCTIONS.items():
+        for name, argtypes in functions.items():
             try:
                 fn = getattr(lib, name)
             except AttributeError:
                 raise DeviceUnavailable(f"SDK library {path}: no symbol {name} "
-                                        "(not an SDT_* library, or another API flavour)") from None
-            fn.argtypes = argtypes
-            fn.restype = ctypes.c_int
+                                        f"(not {flavour} library, or another API flavour)"
+                                        ) from None
+            fn.argtypes, fn.restype = argtypes, ctypes.c_int
+        self.optional: set[str] = set()
+        for name, argtypes in (optional or {}).items():
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn.argtypes, fn.restype = argtypes, ctypes.c_int
+                self.optional.add(name)
         self.path = path
         self.lib = lib
 
@@ -94,17 +102,42 @@ def _check(rc: int, command: Command) -> None:
     raise ProtocolError(f"{command.name}: SDK returned {rc:#x}")  # pragma: no cover
 
 
-class SdtReader(IdCardReader):
-    """An ID card reader driven through a vendor SDK's ``SDT_*`` functions."""
+class VendorSdkReader(IdCardReader):
+    """An ID card reader driven through a vendor SDK's shared library on ``port``; the
+    flavour (``api``) supplies the primitives over its functions."""
+
+    api = ""
 
     def __init__(self, name: str = "idcard", *, library: str, port: int = 1001,
-                 appended_address: bool = True, **base: Any) -> None:
+                 **base: Any) -> None:
         super().__init__(name, **base)
         self.library_path = library
         self.port = port
-        self.appended_address = appended_address
-        self._lib: SdtLibrary | None = None
+        self._lib: VendorLibrary | None = None
         self._open = False
+
+    def _library(self) -> VendorLibrary:
+        """The library, while the port is open."""
+        if self._lib is None or not self._open:
+            raise DeviceUnavailable("SDK port not open")
+        return self._lib
+
+    def diagnostics(self) -> dict[str, Any]:
+        data = super().diagnostics()
+        data.update({"transport": "sdk", "api": self.api, "library": self.library_path,
+                     "port": self.port})
+        return data
+
+
+class SdtReader(VendorSdkReader):
+    """An ID card reader driven through a vendor SDK's ``SDT_*`` functions."""
+
+    api = "SDT"
+
+    def __init__(self, name: str = "idcard", *, library: str, port: int = 1001,
+                 appended_address: bool = True, **base: Any) -> None:
+        super().__init__(name, library=library, port=port, **base)
+        self.appended_address = appended_address
         self.sam_id = ""
         #: Set when the SAM refuses the appended-address read (older modules).
         self.appended_unsupported = False
@@ -112,7 +145,7 @@ class SdtReader(IdCardReader):
     # -- the five primitives --------------------------------------------------
     def _open_transport(self) -> None:
         if self._lib is None:
-            self._lib = SdtLibrary(self.library_path)
+            self._lib = VendorLibrary(self.library_path, SDT_FUNCTIONS, flavour="an SDT_*")
         self._close_transport()
         _check(self._lib.SDT_OpenPort(self.port), Command.SAM_STATUS)
         self._open = True
@@ -130,18 +163,18 @@ class SdtReader(IdCardReader):
         self._open = False
 
     def _check_health(self) -> None:
-        _check(self._sdt().SDT_GetSAMStatus(self.port, 1), Command.SAM_STATUS)
+        _check(self._library().SDT_GetSAMStatus(self.port, 1), Command.SAM_STATUS)
 
     def _card_in_field(self) -> bool:
         info = (ctypes.c_ubyte * 8)()
         try:
-            _check(self._sdt().SDT_StartFindIDCard(self.port, info, 1), Command.FIND_CARD)
+            _check(self._library().SDT_StartFindIDCard(self.port, info, 1), Command.FIND_CARD)
         except NoCard:
             return False
         return True
 
     def _read_card(self) -> Identity:
-        lib = self._sdt()
+        lib = self._library()
         msg = (ctypes.c_ubyte * 8)()
         _check(lib.SDT_SelectIDCard(self.port, msg, 1), Command.SELECT_CARD)
         text, photo = (ctypes.c_ubyte * _BUF)(), (ctypes.c_ubyte * _BUF)()
@@ -159,7 +192,7 @@ class SdtReader(IdCardReader):
     def _appended(self) -> tuple[str, ...]:
         buf, n = (ctypes.c_ubyte * _BUF)(), ctypes.c_uint(0)
         try:
-            _check(self._sdt().SDT_ReadNewAppMsg(self.port, buf, ctypes.byref(n), 1),
+            _check(self._library().SDT_ReadNewAppMsg(self.port, buf, ctypes.byref(n), 1),
                    Command.READ_APPENDED_ADDRESS)
         except NoContent:
             return ()
@@ -172,14 +205,8 @@ class SdtReader(IdCardReader):
         records = split_addresses(bytes(buf[:n.value]))
         return tuple(a for a in map(decode_address, records) if a)
 
-    def _sdt(self) -> SdtLibrary:
-        if self._lib is None or not self._open:
-            raise DeviceUnavailable("SDK port not open")
-        return self._lib
-
     def diagnostics(self) -> dict[str, Any]:
         data = super().diagnostics()
-        data.update({"transport": "sdk", "api": "SDT", "library": self.library_path,
-                     "port": self.port, "sam_id": self.sam_id,
+        data.update({"sam_id": self.sam_id,
                      "appended_address_supported": not self.appended_unsupported})
         return data

@@ -37,12 +37,12 @@ are checked against them.
 from __future__ import annotations
 
 import ctypes
-from datetime import date
 from typing import Any
 
-from devices.idcard.base import IdCardReader
 from devices.idcard.codes import NATIONS
 from devices.idcard.errors import CardReadFailed, UnknownCardType
+from devices.idcard.sdk import VendorLibrary, VendorSdkReader
+from devices.idcard.text import parse_date
 from devices.identity import CardType, Identity
 from kiosk.errors import DeviceUnavailable, ProtocolError
 
@@ -74,49 +74,16 @@ _NATION_CODES = {name.removesuffix("族"): code for code, name in NATIONS.items(
 _OTHER_TYPES = {"J": "港澳台居民居住证", "I": "外国人永久居留身份证", "Y": "外国人永久居留身份证"}
 
 
-class CvrLibrary:
-    """The loaded library with every function declared; nothing else."""
-
-    def __init__(self, path: str) -> None:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError as exc:
-            raise DeviceUnavailable(f"SDK library {path}: cannot load ({exc})") from None
-        for name, argtypes in CVR_FUNCTIONS.items():
-            try:
-                fn = getattr(lib, name)
-            except AttributeError:
-                raise DeviceUnavailable(f"SDK library {path}: no symbol {name} "
-                                        "(not a CVR_* library, or another API flavour)") from None
-            fn.argtypes, fn.restype = argtypes, ctypes.c_int
-        self.optional: set[str] = set()
-        for name, argtypes in CVR_OPTIONAL.items():
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                fn.argtypes, fn.restype = argtypes, ctypes.c_int
-                self.optional.add(name)
-        self.path = path
-        self.lib = lib
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.lib, name)
-
-
-class CvrReader(IdCardReader):
+class CvrReader(VendorSdkReader):
     """An ID card reader driven through the 华视 SDK's ``CVR_*`` functions."""
 
-    def __init__(self, name: str = "idcard", *, library: str, port: int = 1001,
-                 **base: Any) -> None:
-        super().__init__(name, **base)
-        self.library_path = library
-        self.port = port
-        self._lib: CvrLibrary | None = None
-        self._open = False
+    api = "CVR"
 
     # -- the five primitives --------------------------------------------------
     def _open_transport(self) -> None:
         if self._lib is None:
-            self._lib = CvrLibrary(self.library_path)
+            self._lib = VendorLibrary(self.library_path, CVR_FUNCTIONS, flavour="a CVR_*",
+                                      optional=CVR_OPTIONAL)
         self._close_transport()
         rc = self._lib.CVR_InitComm(self.port)
         if rc != 1:
@@ -133,10 +100,10 @@ class CvrReader(IdCardReader):
     def _check_health(self) -> None:
         # The CVR API has no SAM status call: CVR_InitComm checked the reader, and
         # CVR_Authenticate says 4 when it is gone.
-        self._cvr()
+        self._library()
 
     def _card_in_field(self) -> bool:
-        rc = self._cvr().CVR_Authenticate()
+        rc = self._library().CVR_Authenticate()
         if rc == 1:
             return True
         if rc in (2, 3):  # no card, or one that moved before it was selected
@@ -146,7 +113,7 @@ class CvrReader(IdCardReader):
         raise ProtocolError(f"CVR_Authenticate returned {rc}")
 
     def _read_card(self) -> Identity:
-        lib = self._cvr()
+        lib = self._library()
         rc = lib.CVR_Read_Content(READ_ACTIVE)
         if rc == 0:
             raise CardReadFailed("CVR_Read_Content: the card could not be read (code 0)")
@@ -176,18 +143,18 @@ class CvrReader(IdCardReader):
             raise ProtocolError("CVR read: a card without a name or ID number")
         return Identity(card_type=CardType.RESIDENT, name=name, id_number=id_number.upper(),
                         sex=_SEXES[sex_text], nation=nation,
-                        birth=_date(self._field("GetPeopleBirthday"), "birth"),
+                        birth=parse_date(self._field("GetPeopleBirthday"), "CVR birth"),
                         address=self._field("GetPeopleAddress"),
                         authority=self._field("GetDepartment"),
-                        valid_from=_date(self._field("GetStartDate"), "valid from"),
-                        valid_to=None if long_term else _date(end, "valid to"),
+                        valid_from=parse_date(self._field("GetStartDate"), "CVR valid from"),
+                        valid_to=None if long_term else parse_date(end, "CVR valid to"),
                         long_term=long_term, photo_bmp=photo)
 
     # -- helpers ---------------------------------------------------------------
     def _field(self, getter: str, *, required: bool = True) -> str:
         buf = ctypes.create_string_buffer(_TEXT_BUF)
         size = ctypes.c_int(_TEXT_BUF)
-        rc = getattr(self._cvr(), getter)(buf, ctypes.byref(size))
+        rc = getattr(self._library(), getter)(buf, ctypes.byref(size))
         if rc != 1:
             if not required:
                 return ""
@@ -199,29 +166,14 @@ class CvrReader(IdCardReader):
     def _photo(self) -> bytes:
         buf = ctypes.create_string_buffer(_PHOTO_BUF)
         size = ctypes.c_int(_PHOTO_BUF)
-        if self._cvr().GetBMPData(buf, ctypes.byref(size)) != 1:
+        if self._library().GetBMPData(buf, ctypes.byref(size)) != 1:
             return b""  # no photo: face verification follows the configured fallback
         if not 0 < size.value <= _PHOTO_BUF:
             raise ProtocolError(f"GetBMPData: length {size.value} outside the buffer")
         return buf.raw[:size.value]
 
-    def _cvr(self) -> CvrLibrary:
-        if self._lib is None or not self._open:
-            raise DeviceUnavailable("SDK port not open")
-        return self._lib
-
     def diagnostics(self) -> dict[str, Any]:
         data = super().diagnostics()
-        data.update({"transport": "sdk", "api": "CVR", "library": self.library_path,
-                     "port": self.port,
-                     "optional": sorted(self._lib.optional) if self._lib else []})
+        data["optional"] = sorted(self._lib.optional) if self._lib else []
         return data
 
-
-def _date(value: str, what: str) -> date:
-    if len(value) != 8 or not value.isascii() or not value.isdigit():
-        raise ProtocolError(f"CVR {what} date is not YYYYMMDD")
-    try:
-        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
-    except ValueError:
-        raise ProtocolError(f"CVR {what} date does not exist") from None

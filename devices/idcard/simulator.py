@@ -27,7 +27,6 @@ import errno
 import fcntl
 import os
 import select
-import signal
 import threading
 import tty
 from pathlib import Path
@@ -36,6 +35,7 @@ from devices.idcard.profiles import builtin_profiles
 from devices.idcard.protocol import FrameDecoder
 from devices.idcard.sim_control import control_server
 from devices.idcard.sim_model import Output, SamGeneration, SamModel
+from devices.simcontrol import StopSignal
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import ProtocolError
 
@@ -200,15 +200,12 @@ def main(argv: list[str] | None = None) -> int:
                        model=SamModel(generation=SamGeneration(args.sam)))
     if args.card:
         sim.model.place(builtin_profiles()[args.card])
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = StopSignal()
     server = control_server(sim, args.control) if args.control else None
     sim.plug()
     print(f"idcard simulator: {sim.port} -> {sim.slave_path}", flush=True)
     try:
-        while not stop.wait(0.5):
-            pass
+        stop.wait()
     finally:
         if server is not None:
             server.close()

@@ -140,11 +140,11 @@ def decode_text(text: bytes, *, photo_wlt: bytes = b"",
         name=name,
         id_number=id_number.upper(),
         sex=sex,
-        birth=_date(f["birth"], "birth"),
+        birth=parse_date(f["birth"], "birth"),
         nation=nation,
         address=f.get("address", ""),
         authority=f.get("authority", ""),
-        valid_from=_date(f["valid_from"], "valid from"),
+        valid_from=parse_date(f["valid_from"], "valid from"),
         valid_to=valid_to,
         long_term=long_term,
         english_name=english,
@@ -177,7 +177,8 @@ def _check_number(card_type: CardType, number: str) -> None:
         raise ProtocolError("2023 permanent residence number must start with 9")
 
 
-def _date(value: str, what: str) -> date:
+def parse_date(value: str, what: str) -> date:
+    """A card's YYYYMMDD date; ``what`` names it in the ProtocolError."""
     if len(value) != 8 or not value.isascii() or not value.isdigit():
         raise ProtocolError(f"{what} date is not YYYYMMDD")
     try:
@@ -189,7 +190,7 @@ def _date(value: str, what: str) -> date:
 def _valid_to(value: str) -> tuple[date | None, bool]:
     if value == LONG_TERM:
         return None, True
-    return _date(value, "valid to"), False
+    return parse_date(value, "valid to"), False
 
 
 def today(clock: Clock) -> date:

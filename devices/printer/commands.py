@@ -47,24 +47,24 @@ def char_size(width: int, height: int) -> bytes:
     return GS + b"!" + bytes((((width - 1) << 4) | (height - 1),))
 
 
-def feed_lines(n: int) -> bytes:
-    """ESC d n: print and feed n lines (0-255)."""
+def _repeated(command: bytes, n: int) -> bytes:
+    """``command`` with a one-byte count, as many times as ``n`` needs (0-255 each)."""
     out = b""
     while n > 0:
         step = min(n, 255)
-        out += ESC + b"d" + bytes((step,))
+        out += command + bytes((step,))
         n -= step
     return out
+
+
+def feed_lines(n: int) -> bytes:
+    """ESC d n: print and feed n lines (0-255)."""
+    return _repeated(ESC + b"d", n)
 
 
 def feed_dots(n: int) -> bytes:
     """ESC J n: print and feed n dots (0-255 each)."""
-    out = b""
-    while n > 0:
-        step = min(n, 255)
-        out += ESC + b"J" + bytes((step,))
-        n -= step
-    return out
+    return _repeated(ESC + b"J", n)
 
 
 def left_margin(dots: int) -> bytes:

@@ -29,7 +29,6 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import socket
 import threading
 import tty
@@ -316,7 +315,7 @@ def _size(event: Event) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from devices.printer.emu_control import control_server  # it imports this module
-    from devices.simcontrol import ControlServer
+    from devices.simcontrol import ControlServer, StopSignal
 
     p = argparse.ArgumentParser(prog="python -m devices.printer.emulator",
                                 description="ESC/POS receipt printer emulator")
@@ -334,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     emu = PrinterEmulator(args.out, host=args.host, port=args.port,
                           dots=384 if args.paper == 58 else 576,
                           glyphs=GlyphCache(fallbacks=[FontFile(f) for f in args.font]))
+    stop = StopSignal()
     emu.start()
     control: ControlServer | None = None
     if args.control:
@@ -341,12 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.pty:
         emu.open_pty()
     print(json.dumps({"port": emu.port, "pty": emu.pty_path, "out": str(args.out)}), flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
+        stop.wait()
     finally:
         if control is not None:
             control.close()

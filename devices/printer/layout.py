@@ -40,6 +40,7 @@ from devices.printer.document import (
     Image,
     Paragraph,
     QrCode,
+    Run,
     Separator,
     Size,
 )
@@ -108,16 +109,10 @@ def clusters(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Segment:
-    text: str
-    bold: bool = False
-
-
-@dataclass(frozen=True)
 class TextLine:
     """One printed line. ``indent`` is in cells of this line's size."""
 
-    segments: tuple[Segment, ...]
+    segments: tuple[Run, ...]
     align: Align = Align.LEFT
     size: Size = NORMAL
     indent: int = 0
@@ -147,7 +142,7 @@ def _layout_block(block: Block, columns: int) -> Iterator[LaidOut]:
     if isinstance(block, Paragraph):
         yield from wrap(block, columns)
     elif isinstance(block, Separator):
-        yield TextLine((Segment(block.char * columns),))
+        yield TextLine((Run(block.char * columns),))
     else:
         yield block
 
@@ -264,11 +259,11 @@ def _trim_trailing_spaces(parts: list[tuple[str, bool]]) -> None:
         parts.pop()
 
 
-def _segments(parts: list[tuple[str, bool]]) -> tuple[Segment, ...]:
-    segs: list[Segment] = []
+def _segments(parts: list[tuple[str, bool]]) -> tuple[Run, ...]:
+    segs: list[Run] = []
     for text, bold in parts:
         if segs and segs[-1].bold == bold:
-            segs[-1] = Segment(segs[-1].text + text, bold)
+            segs[-1] = Run(segs[-1].text + text, bold)
         else:
-            segs.append(Segment(text, bold))
+            segs.append(Run(text, bold))
     return tuple(segs)

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 
 from kiosk.errors import KioskError, WorkflowError
 from kiosk.identity import Identity
-from kiosk.journey.machine import ANY, SAME, Change, Event, Table, Workflow, row
+from kiosk.journey.machine import ANY, SAME, Change, Driven, Event, Table, Workflow, effects_of, row
 from kiosk.privacy import mask_id
 from kiosk.submission.reference import parse_reference
 
@@ -81,7 +81,7 @@ class ServiceData:
             setattr(self, name, getattr(fresh, name))
 
 
-class ServiceJourney:
+class ServiceJourney(Driven):
     """Shared machinery of the three small journeys."""
 
     TABLE: Table
@@ -89,26 +89,8 @@ class ServiceJourney:
 
     def __init__(self) -> None:
         self.data = ServiceData()
-        effects = {n[len("_fx_"):]: getattr(self, n) for n in dir(self) if n.startswith("_fx_")}
         guards = {n: getattr(self, f"_g_{n}") for n in self.TABLE.guard_names()}
-        self._wf = Workflow(self.TABLE, guards=guards, effects=effects)
-
-    @property
-    def state(self) -> str:
-        return self._wf.state
-
-    @property
-    def ended(self) -> bool:
-        return self._wf.finished
-
-    def add_listener(self, listener: Callable[[Change], None]) -> None:
-        self._wf.add_listener(listener)
-
-    def can(self, trigger: str, **data: Any) -> bool:
-        return self._wf.can(trigger, **data)
-
-    def fire(self, trigger: str, **data: Any) -> Change:
-        return self._wf.fire(trigger, **data)
+        self._wf = Workflow(self.TABLE, guards=guards, effects=effects_of(self))
 
     def wipe(self) -> None:
         self.data.wipe()

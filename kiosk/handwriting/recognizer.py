@@ -19,6 +19,26 @@ class Engine(Protocol):
                  n: int = 10) -> list[Candidate]: ...
 
 
+class _OnFirstUse:
+    """An engine opened when first asked for, once: a failure is logged and its reason
+    kept, and not tried again."""
+
+    def __init__(self, open_engine: Callable[[], Engine] | None, what: str) -> None:
+        self._open = open_engine
+        self._what = what
+        self._engine: Engine | None = None
+        self.reason = ""
+
+    def get(self) -> Engine | None:
+        if self._engine is None and self._open is not None and not self.reason:
+            try:
+                self._engine = self._open()
+            except DeviceError as exc:
+                self.reason = str(exc)
+                log.warning("%s unavailable: %s", self._what, exc)
+        return self._engine
+
+
 class Recognizer:
     """Opens the engine on first use (off the start-up path) and remembers why it can't.
 
@@ -28,13 +48,18 @@ class Recognizer:
 
     def __init__(self, open_engine: Callable[[], Engine],
                  open_supplement: Callable[[], Engine] | None = None) -> None:
-        self._open = open_engine
-        self._engine: Engine | None = None
-        self.reason = ""
-        self._open_supplement = open_supplement
-        self._supplement: Engine | None = None
-        self.supplement_reason = ""
+        self._main = _OnFirstUse(open_engine, "handwriting")
+        self._rare = _OnFirstUse(open_supplement, "rare-character handwriting")
         self._lock = threading.Lock()  # the UI and the warm-up thread may open at once
+
+    @property
+    def reason(self) -> str:
+        """Why the engine could not be opened ("" while it could or was not tried)."""
+        return self._main.reason
+
+    @property
+    def supplement_reason(self) -> str:
+        return self._rare.reason
 
     def warm(self) -> None:
         """Open both engines now (the kiosk's warm-up thread, after Home is drawn): the
@@ -76,21 +101,8 @@ class Recognizer:
 
     def _load_supplement(self) -> Engine | None:
         with self._lock:
-            if self._supplement is None and self._open_supplement is not None \
-                    and not self.supplement_reason:
-                try:
-                    self._supplement = self._open_supplement()
-                except DeviceError as exc:
-                    self.supplement_reason = str(exc)
-                    log.warning("rare-character handwriting unavailable: %s", exc)
-            return self._supplement
+            return self._rare.get()
 
     def _load(self) -> Engine | None:
         with self._lock:
-            if self._engine is None and not self.reason:
-                try:
-                    self._engine = self._open()
-                except DeviceError as exc:
-                    self.reason = str(exc)
-                    log.warning("handwriting unavailable: %s", exc)
-            return self._engine
+            return self._main.get()

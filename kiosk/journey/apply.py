@@ -49,7 +49,7 @@ from kiosk.journey.data import (
     SubmitOutcome,
 )
 from kiosk.journey.events import DeviceEvents
-from kiosk.journey.machine import Change, Event, Guard, Workflow
+from kiosk.journey.machine import Change, Driven, Event, Guard, Workflow, effects_of
 from kiosk.journey.plan import Plan
 from kiosk.journey.tables import FINAL, journey_table
 from kiosk.submission.cases import (
@@ -66,7 +66,7 @@ from kiosk.submission.identitycode import looks_like_code
 
 log = logging.getLogger(__name__)
 
-class Journey(DeviceEvents):
+class Journey(Driven, DeviceEvents):
     """One run of a plan. Not shared between sessions: make a new one per citizen."""
 
     def __init__(self, plan: Plan, settings: JourneySettings, *, clock: Clock) -> None:
@@ -80,9 +80,7 @@ class Journey(DeviceEvents):
         #: 亮码 on the identity step: the site offers it and every item accepts it.
         self.offers_code = plan.accepts_code and settings.code_identity
         self.table = journey_table(plan, code=self.offers_code)
-        effects: dict[str, Callable[[Event], None]] = {
-            name[len("_fx_"):]: getattr(self, name) for name in dir(self)
-            if name.startswith("_fx_")}
+        effects = effects_of(self)
         for name in self.table.effect_names():
             if "&" in name:  # composite: run each part in order
                 effects[name] = _chain([effects[p] for p in name.split("&")])
@@ -90,30 +88,10 @@ class Journey(DeviceEvents):
 
     # ------------------------------------------------------------------ public API
     @property
-    def state(self) -> str:
-        return self._wf.state
-
-    @property
-    def ended(self) -> bool:
-        return self._wf.finished
-
-    @property
     def end_reason(self) -> str | None:
         """``done``, ``cancel`` or ``timeout`` (the session's EndReason values) once ended."""
         return {"done": "done", "timed_out": "timeout"}.get(
             self.state, "cancel") if self.ended else None
-
-    def add_listener(self, listener: Callable[[Change], None]) -> None:
-        self._wf.add_listener(listener)
-
-    def remove_listener(self, listener: Callable[[Change], None]) -> None:
-        self._wf.remove_listener(listener)
-
-    def can(self, trigger: str, **data: Any) -> bool:
-        return self._wf.can(trigger, **data)
-
-    def allowed(self) -> tuple[str, ...]:
-        return self._wf.allowed()
 
     def fire(self, trigger: str, **data: Any) -> Change:
         """Fire a trigger. A KioskError raised while handling it (an unreadable page, a

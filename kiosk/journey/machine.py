@@ -227,6 +227,44 @@ class Workflow:
             self._state = target
 
 
+class Driven:
+    """What an object run by a :class:`Workflow` (a journey) shows of it: the state,
+    whether it has ended, the listeners, the triggers it would take, and ``fire``.
+
+    The subclass builds ``self._wf``, with :func:`effects_of` for its effects.
+    """
+
+    _wf: Workflow
+
+    @property
+    def state(self) -> str:
+        return self._wf.state
+
+    @property
+    def ended(self) -> bool:
+        return self._wf.finished
+
+    def add_listener(self, listener: Listener) -> None:
+        self._wf.add_listener(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        self._wf.remove_listener(listener)
+
+    def can(self, trigger: str, **data: Any) -> bool:
+        return self._wf.can(trigger, **data)
+
+    def allowed(self) -> tuple[str, ...]:
+        return self._wf.allowed()
+
+    def fire(self, trigger: str, **data: Any) -> Change:
+        return self._wf.fire(trigger, **data)
+
+
+def effects_of(owner: object) -> dict[str, Effect]:
+    """The owner's ``_fx_<name>`` methods by name: the effects its table refers to."""
+    return {n[len("_fx_"):]: getattr(owner, n) for n in dir(owner) if n.startswith("_fx_")}
+
+
 def check_names(table: Table, names: Sequence[str]) -> None:
     """Raise when ``names`` (e.g. triggers the screens fire) are not in the table."""
     unknown = sorted(set(names) - set(table.triggers))

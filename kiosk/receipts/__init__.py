@@ -4,25 +4,8 @@
 :class:`Document`; a :class:`devices.printer.base.ReceiptPrinter` prints it.
 """
 
-from devices.printer.document import (
-    DOUBLE,
-    HUGE,
-    NORMAL,
-    TALL,
-    Align,
-    Block,
-    Cut,
-    Document,
-    Feed,
-    Image,
-    Paragraph,
-    QrCode,
-    Run,
-    Separator,
-    Size,
-    para,
-)
-from devices.printer.layout import TextLine, char_width, layout, text_width, wrap
+from devices.printer.document import Document, QrCode, para
+from devices.printer.layout import TextLine, layout
 from kiosk.receipts.builders import (
     build_acceptance,
     build_checklist,
@@ -45,10 +28,8 @@ from kiosk.receipts.inputs import (
 from kiosk.receipts.texts import ReceiptCatalog, Texts
 
 __all__ = [
-    "DOUBLE", "HUGE", "NORMAL", "TALL", "Align", "Block", "ChecklistInput", "ChecklistMaterial",
-    "Collection", "Cut", "Document", "Feed", "Image", "OwedMaterial", "Paragraph", "QrCode",
-    "QueryResultInput", "QueueTicketInput", "ReceiptCatalog", "ReceiptInput", "Run", "Separator",
-    "Size", "TestPageInput", "TextLine", "Texts", "TimelineEntry", "build_acceptance",
-    "build_checklist", "build_query_result", "build_queue_ticket", "build_test_page",
-    "char_width", "layout", "para", "query_url", "text_width", "wrap",
+    "ChecklistInput", "ChecklistMaterial", "Collection", "Document", "OwedMaterial", "QrCode",
+    "QueryResultInput", "QueueTicketInput", "ReceiptCatalog", "ReceiptInput", "TestPageInput",
+    "TextLine", "Texts", "TimelineEntry", "build_acceptance", "build_checklist",
+    "build_query_result", "build_queue_ticket", "build_test_page", "layout", "para", "query_url",
 ]

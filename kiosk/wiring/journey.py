@@ -28,7 +28,7 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import cv2
 import numpy as np
@@ -85,7 +85,28 @@ class Worker:
         self._thread.join(timeout_s)
 
 
-class FaceLoop:
+class _Loop:
+    """A loop on its own daemon thread from :meth:`start` to :meth:`stop`; a callback
+    that runs on that thread may call :meth:`stop` too."""
+
+    def __init__(self, name: str) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(5.0)
+
+
+class FaceLoop(_Loop):
     """Frames of the face camera -> the verifier -> ``on_step(step, preview)``.
 
     ``preview`` is the frame the step was computed on (BGR, for the live view);
@@ -94,15 +115,10 @@ class FaceLoop:
 
     def __init__(self, camera: Camera, verifier: FaceVerifier,
                  on_step: Callable[[Step, Any], None]) -> None:
+        super().__init__("face-loop")
         self._camera = camera
         self._verifier = verifier
         self._on_step = on_step
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="face-loop", daemon=True)
-
-    def start(self) -> FaceLoop:
-        self._thread.start()
-        return self
 
     def _run(self) -> None:
         seq = 0
@@ -122,13 +138,8 @@ class FaceLoop:
         finally:
             self._verifier.wipe()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(5.0)
 
-
-class PageLoop:
+class PageLoop(_Loop):
     """Preview frames of the document camera, and one scan on request.
 
     ``on_preview(image)`` gets a frame a few times a second; :meth:`capture` runs
@@ -137,17 +148,12 @@ class PageLoop:
     def __init__(self, camera: Camera | None, scanner: Scanner | None,
                  on_preview: Callable[[Any], None],
                  on_page: Callable[[bytes | None, tuple[str, ...]], None]) -> None:
+        super().__init__("page-loop")
         self._camera = camera
         self._scanner = scanner
         self._on_preview = on_preview
         self._on_page = on_page
-        self._stop = threading.Event()
         self._scan = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="page-loop", daemon=True)
-
-    def start(self) -> PageLoop:
-        self._thread.start()
-        return self
 
     def capture(self) -> None:
         self._scan.set()
@@ -187,9 +193,8 @@ class PageLoop:
 
     def stop(self) -> None:
         self._stop.set()
-        self._scan.set()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(5.0)
+        self._scan.set()  # wakes a loop that waits for a scan request
+        super().stop()
 
 
 @dataclass

@@ -26,12 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.catalog import Catalog, FormField, load_catalog  # noqa: E402
+from kiosk.catalog import Catalog, load_catalog  # noqa: E402
 from kiosk.clock import SystemClock  # noqa: E402
 from kiosk.identity import CardType, Identity, id_check_char  # noqa: E402
 from kiosk.journey.apply import Journey, JourneySettings  # noqa: E402
 from kiosk.journey.plan import plan_for  # noqa: E402
 from kiosk.journey.runner import JourneyRunner, ReceiptContext  # noqa: E402
+from kiosk.journey.script import to_rating, to_review  # noqa: E402
 from kiosk.receipts.builders import build_acceptance  # noqa: E402
 from kiosk.receipts.texts import ReceiptCatalog  # noqa: E402
 from kiosk.submission.crypto import Sealer  # noqa: E402
@@ -44,27 +45,12 @@ PAGE = b"\xff\xd8\xff\xe0" + os.urandom(300_000)  # a 300 kB scan
 SIGNATURE = b"\x89PNG\r\n\x1a\n" + os.urandom(8_000)
 TAPS = {"next", "back", "material_ticked", "all_ticked", "material_deferred", "page_added",
         "field_set", "signed", "rated"}
-PATTERN_VALUES = {"bank_account": "6222020200112233445", "credit_code": "91330109MA2H4KXX1Y"}
-VALUES = {"text": "测试", "textarea": "情况说明", "phone": "13800000000", "date": "2020-05-01",
-          "bool": True}
 
 
 def identity() -> Identity:
     first17 = "33010919850312004"
     return Identity(CardType.RESIDENT, "欧阳娜娜", first17 + id_check_char(first17), "2", None,
                     "01", "浙江省杭州市萧山区城厢街道", long_term=True)
-
-
-def value_for(field: FormField) -> object:
-    if field.name in PATTERN_VALUES:
-        return PATTERN_VALUES[field.name]
-    if field.type == "number":
-        return field.min if field.min is not None else 1
-    if field.type == "choice":
-        return field.choices[0].value
-    if field.type == "id_number":
-        return identity().id_number
-    return VALUES[field.type]
 
 
 class Printer:
@@ -93,28 +79,7 @@ def journey_once(catalog: Catalog, code: str, outbox: Outbox, printer: Printer,
         j.fire(trigger, **data)
         j.view()  # every step is rendered once by a screen
 
-    fire("card_read", identity=identity())
-    if j.plan.needs_face:
-        fire("face_ok", score=0.8)
-    for m in j.plan.asked_materials:
-        if defer and m.deferrable:
-            fire("material_deferred", code=m.code)
-    if j.state == "checklist":
-        fire("all_ticked")
-        fire("next")
-    while j.state.startswith("capture:"):
-        fire("page_added", data=PAGE)
-        fire("next")
-    if j.state == "form":
-        for f in j.plan.form:
-            if f.required and f.name not in j.data.form:
-                fire("field_set", name=f.name, value=value_for(f))
-        fire("next")
-    if j.state == "signature":
-        fire("signed", png=SIGNATURE)
-    if j.state == "review":
-        fire("next")
-    fire("rated", score=5)
+    to_rating(j, identity(), fire=fire, defer=defer, page=lambda _: PAGE, signature=SIGNATURE)
     if j.state != "done":
         raise SystemExit(f"{code}: journey stopped in {j.state}")
     j.wipe()
@@ -180,22 +145,7 @@ def main(argv: list[str]) -> int:
 def _enqueue_reference(catalog: Catalog, code: str, outbox: Outbox) -> float:
     """Seconds to put the cases of one finished journey straight into the outbox."""
     j = Journey(plan_for(code, catalog), SETTINGS, clock=SystemClock())
-    j.fire("card_read", identity=identity())
-    if j.plan.needs_face:
-        j.fire("face_ok", score=0.8)
-    if j.state == "checklist":
-        j.fire("all_ticked")
-        j.fire("next")
-    while j.state.startswith("capture:"):
-        j.fire("page_added", data=PAGE)
-        j.fire("next")
-    if j.state == "form":
-        for f in j.plan.form:
-            if f.required and f.name not in j.data.form:
-                j.fire("field_set", name=f.name, value=value_for(f))
-        j.fire("next")
-    if j.state == "signature":
-        j.fire("signed", png=SIGNATURE)
+    to_review(j, identity(), page=lambda _: PAGE, signature=SIGNATURE)
     cases = j.cases()
     started = time.perf_counter()
     for case in cases:

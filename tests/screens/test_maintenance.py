@@ -25,11 +25,8 @@ pytestmark = pytest.mark.ui
 
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[FleetRig]:
-    rig = FleetRig.start(tmp_path)
-    try:
+    with FleetRig.start(tmp_path) as rig:
         yield rig
-    finally:
-        rig.stop()
 
 
 def beat_while_rendering(harness: Any, beat: Heartbeat) -> None:
@@ -43,13 +40,6 @@ def beat_while_rendering(harness: Any, beat: Heartbeat) -> None:
         harness.render(1)
         worker.join(0.02)
     harness.render()
-
-
-def command(rig: FleetRig, kind: str, **args: str) -> str:
-    r = rig.staff("POST", f"/staff/terminals/{TERMINAL}/commands",
-                  json={"kind": kind, "args": args})
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
 
 
 def audit(shell: Any, lang: str) -> list[Any]:
@@ -75,7 +65,7 @@ def test_maintenance_on_and_off_reaches_home(rig: FleetRig, harness: Any,
     fleet.start()
     shell = harness.show(kiosk)
     assert "apply" in tiles(shell)
-    on = command(rig, "enter_maintenance", reason=MAINTENANCE_REASON)
+    on = rig.command("enter_maintenance", reason=MAINTENANCE_REASON)
     beat_while_rendering(harness, beat)
     assert kiosk.maintenance.on
     assert shell.sm.current == "home" and tiles(shell) == {"language", "elderly"}
@@ -94,7 +84,7 @@ def test_maintenance_on_and_off_reaches_home(rig: FleetRig, harness: Any,
     # a touch on the notice starts no journey; the command to leave is not held back
     harness.tap(shell.screen("home")._card)
     assert kiosk.session.active and shell.sm.current == "home"
-    command(rig, "leave_maintenance")
+    rig.command("leave_maintenance")
     beat_while_rendering(harness, beat)
     assert not kiosk.maintenance.on and "apply" in tiles(shell)
     assert kiosk.check(item).available

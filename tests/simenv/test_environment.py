@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from kiosk.submission.reference import EXAMPLE_PREFIX, simulated_prefix
 from kiosk.wiring.devices import DeviceSet
 from simenv.environment import SimEnvironment
 from simenv.procs import request_json
-from tests.waiting import wait_until
+from tests.waiting import Recorder, wait_until
 
 WAIT_S = 10.0
 
@@ -49,20 +48,13 @@ def test_place_card_reports_the_identity_with_its_test_photo(env: SimEnvironment
                                                              devices: DeviceSet) -> None:
     reader = devices["idcard"]
     assert isinstance(reader, IdCardReader)
-    events: list[CardEvent] = []
-    seen = threading.Condition()
-
-    def on_card(event: CardEvent) -> None:
-        with seen:
-            events.append(event)
-            seen.notify_all()
-
-    reader.add_card_listener(on_card)
+    seen: Recorder[CardEvent] = Recorder()
+    reader.add_card_listener(seen)
     reader.enable()
     env.place_card("rare_bmp")
-    with seen:
-        assert seen.wait_for(lambda: any(isinstance(e, CardInserted) for e in events), WAIT_S)
-    inserted = next(e for e in events if isinstance(e, CardInserted))
+    assert seen.wait_for(lambda events: any(isinstance(e, CardInserted) for e in events),
+                         WAIT_S)
+    inserted = next(e for e in seen.items if isinstance(e, CardInserted))
     assert inserted.identity.name == "刘䶮"
     assert inserted.identity.id_number.startswith("33010419950606")
     if env.scenes is not None and env.scenes.card_photo is not None:
@@ -74,8 +66,7 @@ def test_place_card_reports_the_identity_with_its_test_photo(env: SimEnvironment
         assert got is not None and sent is not None and got.shape == sent.shape == (126, 102)
         assert float(np.abs(got.astype(np.int16) - sent).mean()) < 12
     env.remove_card()
-    with seen:
-        assert seen.wait_for(lambda: isinstance(events[-1], CardRemoved), WAIT_S)
+    assert seen.wait_for(lambda events: isinstance(events[-1], CardRemoved), WAIT_S)
 
 
 def test_card_unplug_and_replug(env: SimEnvironment, devices: DeviceSet) -> None:
@@ -165,25 +156,17 @@ def test_virtual_social_security_card_through_pcscd(env: SimEnvironment,
     if not env.sscard.get("available"):
         pytest.skip(f"pcscd cannot run here: {env.sscard.get('detail')}")
     reader = devices["sscard"]
-    events: list[object] = []
-    seen = threading.Condition()
-
-    def on_card(event: object) -> None:
-        with seen:
-            events.append(event)
-            seen.notify_all()
-
-    reader.add_card_listener(on_card)  # type: ignore[attr-defined]
+    seen: Recorder[object] = Recorder()
+    reader.add_card_listener(seen)  # type: ignore[attr-defined]
     reader.enable()
     env.place_sscard()
     try:
-        with seen:
-            assert seen.wait_for(lambda: any(isinstance(e, CardInserted) for e in events),
-                                 WAIT_S), events
+        assert seen.wait_for(lambda events: any(isinstance(e, CardInserted) for e in events),
+                             WAIT_S), seen.items
     finally:
         env.remove_sscard()
-    with seen:
-        assert seen.wait_for(lambda: isinstance(events[-1], CardRemoved), WAIT_S), events
+    assert seen.wait_for(lambda events: isinstance(events[-1], CardRemoved), WAIT_S), \
+        seen.items
 
 
 def test_pcscd_that_cannot_run_is_a_reason_not_a_failure(tmp_path: Path,

@@ -49,22 +49,23 @@ int SDT_GetSAMID(int iPort, unsigned char *pucSAMID, int iIfOpen) {
     return rc;
 }
 
-int SDT_StartFindIDCard(int iPort, unsigned char *pucManaInfo, int iIfOpen) {
-    (void)iPort; (void)iIfOpen;
+/* A card command whose answer, at most max bytes of it, goes to out when out is given. */
+static int card_command(unsigned char para, unsigned char *out, unsigned int max) {
     unsigned char buf[MAX_FRAME];
     unsigned int n = 0;
-    int rc = transact(0x20, 0x01, buf, &n, 500);
-    if (pucManaInfo) memcpy(pucManaInfo, buf, n > 4 ? 4 : n);
+    int rc = transact(0x20, para, buf, &n, 500);
+    if (out) memcpy(out, buf, n > max ? max : n);
     return rc;
+}
+
+int SDT_StartFindIDCard(int iPort, unsigned char *pucManaInfo, int iIfOpen) {
+    (void)iPort; (void)iIfOpen;
+    return card_command(0x01, pucManaInfo, 4);
 }
 
 int SDT_SelectIDCard(int iPort, unsigned char *pucManaMsg, int iIfOpen) {
     (void)iPort; (void)iIfOpen;
-    unsigned char buf[MAX_FRAME];
-    unsigned int n = 0;
-    int rc = transact(0x20, 0x02, buf, &n, 500);
-    if (pucManaMsg) memcpy(pucManaMsg, buf, n > 8 ? 8 : n);
-    return rc;
+    return card_command(0x02, pucManaMsg, 8);
 }
 
 int SDT_ReadBaseMsg(int iPort, unsigned char *pucCHMsg, unsigned int *puiCHMsgLen,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from devices.simcontrol import request_json
 from kiosk.clock import SystemClock
 
 PROFILES = builtin_profiles()
+Reader = tuple[SamSerialReader, list[CardEvent]]
 
 
 def make_reader(port: str, events: list[CardEvent] | None = None,
@@ -35,39 +37,40 @@ def make_reader(port: str, events: list[CardEvent] | None = None,
     return r
 
 
-@pytest.mark.parametrize("key", sorted(PROFILES))
-def test_card_placed_to_identity(sim: SamSimulator, key: str) -> None:
+@pytest.fixture
+def pty_reader(sim: SamSimulator) -> Iterator[Reader]:
+    """The serial driver on the simulator's pty, enabled, with the card events it sends."""
     events: list[CardEvent] = []
     reader = make_reader(sim.port, events)
-    try:
-        reader.poll_once()
-        assert reader.status.state is DeviceState.READY
-        sim.model.place(PROFILES[key])
-        reader.poll_once()
-        assert len(events) == 1 and isinstance(events[0], CardInserted), events
-        got = events[0].identity
-        assert got == decode_text(PROFILES[key].text(), photo_wlt=PROFILES[key].photo_bytes(),
-                                  appended_addresses=PROFILES[key].appended_addresses)
-        # At 115200 8N1 the 1295-byte read answer alone takes 112 ms on the wire.
-        assert events[0].read_s >= wire_time(1295, 115200)
-    finally:
-        reader.close()
+    yield reader, events
+    reader.close()
+
+
+@pytest.mark.parametrize("key", sorted(PROFILES))
+def test_card_placed_to_identity(sim: SamSimulator, pty_reader: Reader, key: str) -> None:
+    reader, events = pty_reader
+    reader.poll_once()
+    assert reader.status.state is DeviceState.READY
+    sim.model.place(PROFILES[key])
+    reader.poll_once()
+    assert len(events) == 1 and isinstance(events[0], CardInserted), events
+    got = events[0].identity
+    assert got == decode_text(PROFILES[key].text(), photo_wlt=PROFILES[key].photo_bytes(),
+                              appended_addresses=PROFILES[key].appended_addresses)
+    # At 115200 8N1 the 1295-byte read answer alone takes 112 ms on the wire.
+    assert events[0].read_s >= wire_time(1295, 115200)
 
 
 @pytest.mark.parametrize("kind", [FaultKind.BAD_CHECKSUM, FaultKind.TRUNCATE,
                                   FaultKind.GARBAGE, FaultKind.DELAY])
-def test_line_faults_on_the_pty(sim: SamSimulator, kind: FaultKind) -> None:
-    events: list[CardEvent] = []
-    reader = make_reader(sim.port, events)
-    try:
-        reader.poll_once()
-        sim.model.place(PROFILES["resident"])
-        sim.model.inject(Fault(kind, command=Command.READ_TEXT_PHOTO, delay_s=0.2))
-        reader.poll_once()
-        assert isinstance(events[0], CardInserted)
-        assert reader.status.ready
-    finally:
-        reader.close()
+def test_line_faults_on_the_pty(sim: SamSimulator, pty_reader: Reader, kind: FaultKind) -> None:
+    reader, events = pty_reader
+    reader.poll_once()
+    sim.model.place(PROFILES["resident"])
+    sim.model.inject(Fault(kind, command=Command.READ_TEXT_PHOTO, delay_s=0.2))
+    reader.poll_once()
+    assert isinstance(events[0], CardInserted)
+    assert reader.status.ready
 
 
 @pytest.mark.parametrize(("command", "sw3", "error_key"), [
@@ -75,49 +78,37 @@ def test_line_faults_on_the_pty(sim: SamSimulator, kind: FaultKind) -> None:
     (Command.READ_TEXT_PHOTO, 0x41, "idcard.error.read_failed"),
     (Command.SELECT_CARD, 0x40, "idcard.error.unknown_card"),
 ])
-def test_card_failures_on_the_pty(sim: SamSimulator, command: Command, sw3: int,
-                                  error_key: str) -> None:
-    events: list[CardEvent] = []
-    reader = make_reader(sim.port, events)
-    try:
-        reader.poll_once()
-        sim.model.place(PROFILES["resident"])
-        sim.model.inject(Fault(FaultKind.STATUS, command=command, sw3=sw3))
-        reader.poll_once()
-        assert isinstance(events[0], CardFailed) and events[0].error.i18n_key == error_key
-        reader.poll_once()
-        assert isinstance(events[1], CardInserted)
-    finally:
-        reader.close()
+def test_card_failures_on_the_pty(sim: SamSimulator, pty_reader: Reader, command: Command,
+                                  sw3: int, error_key: str) -> None:
+    reader, events = pty_reader
+    reader.poll_once()
+    sim.model.place(PROFILES["resident"])
+    sim.model.inject(Fault(FaultKind.STATUS, command=command, sw3=sw3))
+    reader.poll_once()
+    assert isinstance(events[0], CardFailed) and events[0].error.i18n_key == error_key
+    reader.poll_once()
+    assert isinstance(events[1], CardInserted)
 
 
-def test_card_removed_mid_read_on_the_pty(sim: SamSimulator) -> None:
-    events: list[CardEvent] = []
-    reader = make_reader(sim.port, events)
-    try:
-        reader.poll_once()
-        sim.model.place(PROFILES["resident"])
-        sim.model.inject(Fault(FaultKind.REMOVE_MID_READ))
-        reader.poll_once()
-        assert isinstance(events[0], CardFailed) and not events[0].final
-        reader.poll_once()
-        assert len(events) == 1 and reader.status.ready   # empty field: nothing more to say
-    finally:
-        reader.close()
+def test_card_removed_mid_read_on_the_pty(sim: SamSimulator, pty_reader: Reader) -> None:
+    reader, events = pty_reader
+    reader.poll_once()
+    sim.model.place(PROFILES["resident"])
+    sim.model.inject(Fault(FaultKind.REMOVE_MID_READ))
+    reader.poll_once()
+    assert isinstance(events[0], CardFailed) and not events[0].final
+    reader.poll_once()
+    assert len(events) == 1 and reader.status.ready   # empty field: nothing more to say
 
 
-def test_find_failure_means_no_card(sim: SamSimulator) -> None:
-    events: list[CardEvent] = []
-    reader = make_reader(sim.port, events)
-    try:
-        sim.model.place(PROFILES["resident"])
-        sim.model.inject(Fault(FaultKind.STATUS, command=Command.FIND_CARD, sw3=0x80))
-        reader.poll_once()
-        assert events == []
-        reader.poll_once()
-        assert isinstance(events[0], CardInserted)
-    finally:
-        reader.close()
+def test_find_failure_means_no_card(sim: SamSimulator, pty_reader: Reader) -> None:
+    reader, events = pty_reader
+    sim.model.place(PROFILES["resident"])
+    sim.model.inject(Fault(FaultKind.STATUS, command=Command.FIND_CARD, sw3=0x80))
+    reader.poll_once()
+    assert events == []
+    reader.poll_once()
+    assert isinstance(events[0], CardInserted)
 
 
 def test_sam_not_authorised_on_the_pty(sim: SamSimulator) -> None:

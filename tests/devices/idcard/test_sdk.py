@@ -1,79 +1,63 @@
 """Vendor-SDK readers: the ctypes adapter against a real C library (built here with
-gcc) that implements the SDT_* API over the SAM simulator's pseudo-terminal."""
+gcc) that implements the SDT_* API over the SAM simulator's pseudo-terminal; what
+both flavours (SDT_* and CVR_*) must do alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devices.base import DeviceState
-from devices.idcard.base import CardEvent, CardFailed, CardInserted, CardRemoved
+from devices.idcard.base import CardEvent, CardFailed, CardInserted
+from devices.idcard.errors import CardReadFailed
 from devices.idcard.profiles import builtin_profiles
 from devices.idcard.protocol import Command, Sw3
 from devices.idcard.sdk import SdtReader
+from devices.idcard.sdk_cvr import CvrReader
 from devices.idcard.sim_model import Fault, FaultKind
 from devices.idcard.simulator import SamSimulator
 from devices.idcard.text import decode_text
 from kiosk.clock import FakeClock
 from kiosk.errors import DeviceUnavailable
-from tests.devices.idcard.conftest import build_stand_in
+from tests.devices.idcard.conftest import CVR, SDT, SdkFlavour, build_stand_in, read_and_remove
 
 PROFILES = builtin_profiles()
 
 
-@pytest.fixture(scope="module")
-def sdk_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_stand_in(tmp_path_factory, "sdtapi_sim.c")
+AnyReader = SdtReader | CvrReader
+Flavour = tuple[SdkFlavour[AnyReader], Path]
+#: A test of the SDT_* flavour alone.
+SDT_ONLY = pytest.mark.parametrize("flavour", [SDT], indirect=True, ids=["SDT"])
 
 
-@pytest.fixture
-def reader(sdk_library: Path, sim: SamSimulator, monkeypatch: pytest.MonkeyPatch
-           ) -> Iterator[tuple[SdtReader, list[CardEvent]]]:
-    monkeypatch.setenv("SDT_SIM_PORT", sim.port)
-    events: list[CardEvent] = []
-    r = SdtReader(clock=FakeClock(), library=str(sdk_library), port=1001)
-    r.add_card_listener(events.append)
-    r.enable()
-    yield r, events
-    r.close()
-
-
+@SDT_ONLY
 @pytest.mark.parametrize("key", ["resident", "elderly", "hmt_permit", "rare_astral",
                                  "foreigner_2023"])
-def test_card_read_through_the_sdk(reader: tuple[SdtReader, list[CardEvent]],
+def test_card_read_through_the_sdk(sdk: tuple[SdtReader, list[CardEvent]],
                                    sim: SamSimulator, key: str) -> None:
-    r, events = reader
-    r.poll_once()
-    assert r.status.state is DeviceState.READY, r.status
-    sim.model.place(PROFILES[key])
-    r.poll_once()
-    assert len(events) == 1 and isinstance(events[0], CardInserted), events
     p = PROFILES[key]
-    assert events[0].identity == decode_text(p.text(), photo_wlt=p.photo_bytes(),
-                                             appended_addresses=p.appended_addresses)
-    sim.model.remove()
-    r.poll_once()
-    assert isinstance(events[-1], CardRemoved)
-    assert r.diagnostics()["sam_id"]
+    assert read_and_remove(sdk, sim, p) == decode_text(
+        p.text(), photo_wlt=p.photo_bytes(), appended_addresses=p.appended_addresses)
+    assert sdk[0].diagnostics()["sam_id"]
 
 
-def test_sam_failure_codes_become_typed_reader_states(
-        reader: tuple[SdtReader, list[CardEvent]], sim: SamSimulator) -> None:
-    r, events = reader
+def test_a_failed_read_is_a_typed_error_and_the_next_poll_reads(
+        sdk: tuple[AnyReader, list[CardEvent]], sim: SamSimulator) -> None:
+    r, events = sdk
     r.poll_once()
     sim.model.place(PROFILES["resident"])
     sim.model.inject(Fault(FaultKind.STATUS, command=Command.READ_TEXT_PHOTO, sw3=Sw3.READ_FAILED))
     r.poll_once()
     assert isinstance(events[-1], CardFailed)
+    assert isinstance(events[-1].error, CardReadFailed)
     r.poll_once()  # the next poll reads it
     assert isinstance(events[-1], CardInserted)
 
 
 def test_unplugged_reader_is_unavailable_not_a_crash(
-        reader: tuple[SdtReader, list[CardEvent]], sim: SamSimulator) -> None:
-    r, _ = reader
+        sdk: tuple[AnyReader, list[CardEvent]], sim: SamSimulator) -> None:
+    r, _ = sdk
     r.poll_once()
     assert r.status.ready
     sim.unplug()
@@ -81,27 +65,35 @@ def test_unplugged_reader_is_unavailable_not_a_crash(
     assert r.status.state is DeviceState.UNAVAILABLE
 
 
-def test_missing_library_or_wrong_flavour_is_unavailable(tmp_path: Path) -> None:
-    r = SdtReader(clock=FakeClock(), library=str(tmp_path / "libnone.so"))
+def test_missing_library_or_wrong_flavour_is_unavailable(
+        tmp_path: Path, flavour: Flavour,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    kind, _ = flavour
+    r = kind.reader(clock=FakeClock(), library=str(tmp_path / "libnone.so"))
     r.enable()
     r.poll_once()
     assert r.status.state is DeviceState.UNAVAILABLE
     assert "cannot load" in r.status.detail
-    with pytest.raises(DeviceUnavailable, match="no symbol SDT_OpenPort"):
-        SdtReader(clock=FakeClock(), library="libc.so.6")._open_transport()
+    with pytest.raises(DeviceUnavailable, match=f"no symbol {kind.first_symbol}"):
+        kind.reader(clock=FakeClock(), library="libc.so.6")._open_transport()
+    other = build_stand_in(tmp_path_factory, (CVR if kind is SDT else SDT).source)
+    with pytest.raises(DeviceUnavailable, match="another API flavour"):
+        kind.reader(clock=FakeClock(), library=str(other))._open_transport()
 
 
-def test_port_that_cannot_open_is_unavailable(sdk_library: Path,
+def test_port_that_cannot_open_is_unavailable(flavour: Flavour,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SDT_SIM_PORT", "/nonexistent/tty")
-    r = SdtReader(clock=FakeClock(), library=str(sdk_library))
+    kind, library = flavour
+    monkeypatch.setenv(kind.port_env, "/nonexistent/tty")
+    r = kind.reader(clock=FakeClock(), library=str(library))
     r.enable()
     r.poll_once()
     assert r.status.state is DeviceState.UNAVAILABLE
-    assert "port could not be opened" in r.status.detail
+    assert kind.closed_port in r.status.detail
 
 
-def test_factory_builds_each_configured_driver(sdk_library: Path) -> None:
+@SDT_ONLY
+def test_factory_builds_each_configured_driver(flavour: Flavour) -> None:
     from devices.idcard.factory import make_reader
     from devices.idcard.sam_serial import SamSerialReader
     from devices.idcard.sam_usb import SamUsbReader
@@ -113,7 +105,7 @@ def test_factory_builds_each_configured_driver(sdk_library: Path) -> None:
                       clock=clock)
     assert isinstance(usb, SamUsbReader)
     assert [str(u) for u in usb.ids] == ["0400:c35a", "1234:abcd"]
-    sdk = make_reader(IdCardConfig(driver="sdk", sdk_library=str(sdk_library)), clock=clock)
+    sdk = make_reader(IdCardConfig(driver="sdk", sdk_library=str(flavour[1])), clock=clock)
     assert isinstance(sdk, SdtReader) and sdk.port == 1001
     assert make_reader(IdCardConfig(driver="none"), clock=clock) is None
     with pytest.raises(ValueError, match="sdk_library"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from devices.base import MediaStatus
+from devices.printer.base import ReceiptPrinter
 from devices.printer.drivers import NetworkPrinter
 from devices.printer.emulator import PrinterEmulator
 from devices.printer.glyphs import GlyphCache
@@ -43,3 +45,14 @@ def receipt_input(name: str = "张三丰", **changes: object) -> ReceiptInput:
 
 def acceptance(name: str = "张三丰", lang: str = "zh_CN", **changes: object) -> Document:
     return build_acceptance(receipt_input(name, **changes), ReceiptCatalog(lang))
+
+
+def check_status_and_print(p: ReceiptPrinter, emulator: PrinterEmulator) -> None:
+    """A printer open on the emulator over a transport with status: ready with paper,
+    LOW when the paper runs near its end, and a receipt printed whole with its QR code."""
+    assert p.status.ready and p.status.media is MediaStatus.PRESENT
+    emulator.set_faults(paper="near_end")
+    assert p.refresh_status().media is MediaStatus.LOW
+    assert p.print_document(acceptance(), "auto").ok
+    job = emulator.wait_for_jobs(1)[0]
+    assert job.complete and job.qr_payloads == (f"{QUERY_BASE}/q/{REF}",)

@@ -12,7 +12,7 @@ from devices.printer.glyphs import GlyphCache
 from devices.printer.lp import LinuxLpPrinter
 from devices.printer.profile import profile_for
 from devices.settings import PrinterConfig
-from tests.devices.printer.helpers import QUERY_BASE, REF, acceptance
+from tests.devices.printer.helpers import check_status_and_print
 
 
 def test_lp_printer_prints_and_reads_status(emulator: PrinterEmulator,
@@ -21,12 +21,7 @@ def test_lp_printer_prints_and_reads_status(emulator: PrinterEmulator,
     p = LinuxLpPrinter("printer", profile_for(80), path, glyphs=glyphs)
     p.open()
     try:
-        assert p.status.ready and p.status.media is MediaStatus.PRESENT
-        emulator.set_faults(paper="near_end")
-        assert p.refresh_status().media is MediaStatus.LOW
-        assert p.print_document(acceptance(), "auto").ok
-        job = emulator.wait_for_jobs(1)[0]
-        assert job.complete and job.qr_payloads == (f"{QUERY_BASE}/q/{REF}",)
+        check_status_and_print(p, emulator)
         emulator.set_faults(paper="out")
         assert p.refresh_status().media is MediaStatus.EMPTY
         assert p.transport_name() == f"lp:{path}"

@@ -20,19 +20,14 @@ from devices.printer.glyphs import GlyphCache
 from devices.printer.profile import profile_for
 from devices.simcontrol import request_json
 from kiosk.config.model import PrinterConfig, resolve
-from tests.devices.printer.helpers import QUERY_BASE, REF, acceptance
+from tests.devices.printer.helpers import QUERY_BASE, REF, acceptance, check_status_and_print
 
 
 def test_serial_printer_on_a_pty(emulator: PrinterEmulator, glyphs: GlyphCache) -> None:
     path = emulator.open_pty()
     p = SerialPrinter("printer", profile_for(80), path, 115200, glyphs=glyphs)
     p.open()
-    assert p.status.ready and p.status.media is MediaStatus.PRESENT
-    emulator.set_faults(paper="near_end")
-    assert p.refresh_status().media is MediaStatus.LOW
-    assert p.print_document(acceptance(), "auto").ok
-    job = emulator.wait_for_jobs(1)[0]
-    assert job.complete and job.qr_payloads == (f"{QUERY_BASE}/q/{REF}",)
+    check_status_and_print(p, emulator)
     assert p.transport_name() == f"serial:{path}@115200"
     p.close()
 

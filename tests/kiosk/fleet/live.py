@@ -132,6 +132,13 @@ class FleetRig:
         return requests.request(method, self.server.url + path, timeout=10,
                                 headers={"Authorization": f"Bearer {STAFF}"}, **kw)
 
+    def command(self, kind: str, **args: str) -> str:
+        """A technician's command to the terminal through the staff API; its id."""
+        r = self.staff("POST", f"/staff/terminals/{TERMINAL}/commands",
+                       json={"kind": kind, "args": args})
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
     def stop(self) -> None:
         for worker in self.workers:
             worker.close()
@@ -140,3 +147,9 @@ class FleetRig:
         for client in self.clients:
             client.close()
         self.server.stop()
+
+    def __enter__(self) -> FleetRig:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -34,18 +34,8 @@ REASON = "设备维护中，预计 15:00 恢复"
 
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[FleetRig]:
-    rig = FleetRig.start(tmp_path)
-    try:
+    with FleetRig.start(tmp_path) as rig:
         yield rig
-    finally:
-        rig.stop()
-
-
-def command(rig: FleetRig, kind: str, **args: str) -> str:
-    r = rig.staff("POST", f"/staff/terminals/{TERMINAL}/commands",
-                  json={"kind": kind, "args": args})
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
 
 
 def commands(rig: FleetRig) -> dict[str, dict[str, Any]]:
@@ -170,7 +160,7 @@ class Reply:
 def test_commands_are_verified_run_once_and_acknowledged(rig: FleetRig) -> None:
     kiosk, fleet, _beat = rig.kiosk()
     fleet.start()
-    first = command(rig, "print_test_page")
+    first = rig.command("print_test_page")
     reply = rig.clients[0].beat({}, site_id=kiosk.site.id)
     assert [c.id for c in reply.commands] == [first]
     fleet.on_reply(reply)
@@ -198,7 +188,7 @@ def test_commands_wait_for_the_session_to_end(rig: FleetRig) -> None:
     kiosk, fleet, beat = rig.kiosk()
     fleet.start()
     kiosk.session.touch()
-    on = command(rig, "enter_maintenance", reason=REASON)
+    on = rig.command("enter_maintenance", reason=REASON)
     assert beat.beat_once()
     assert not kiosk.maintenance.on and fleet.runner.deferred == [on]
     assert commands(rig)[on]["status"] == "delivered"
@@ -209,12 +199,12 @@ def test_commands_wait_for_the_session_to_end(rig: FleetRig) -> None:
     item = next(i for i in kiosk.catalog.items if i.channel != "window_only")
     assert kiosk.check(item).reason == "availability.reason.maintenance"
     kiosk.session.touch()
-    off = command(rig, "leave_maintenance")
+    off = rig.command("leave_maintenance")
     assert beat.beat_once() and not kiosk.maintenance.on
     assert commands(rig)[off]["status"] == "done"
     # the state survives a restart while on
     kiosk.session.end(EndReason.CANCEL)
-    command(rig, "enter_maintenance", reason=REASON)
+    rig.command("enter_maintenance", reason=REASON)
     assert beat.beat_once() and kiosk.maintenance.on
     restarted, _f, _b = rig.kiosk()
     assert restarted.maintenance.on and restarted.maintenance.reason == REASON
@@ -224,13 +214,13 @@ def test_resync_and_restart_commands(rig: FleetRig) -> None:
     kiosk, fleet, beat = rig.kiosk()
     fleet.start()
     restarts: list[str] = []
-    restart = command(rig, "restart_app")
+    restart = rig.command("restart_app")
     assert beat.beat_once()
     assert commands(rig)[restart]["status"] == "failed"  # no app to restart here
     kiosk.on_restart = lambda: restarts.append("now")
     rig.publish("2026.12-4")
-    resync = command(rig, "resync_catalog")
-    again = command(rig, "restart_app")
+    resync = rig.command("resync_catalog")
+    again = rig.command("restart_app")
     reply = rig.clients[0].beat({}, site_id=kiosk.site.id)  # the announcement not taken
     fleet.on_reply(Reply(reply.commands))
     assert kiosk.catalog.version == "2026.12-4"
@@ -242,7 +232,7 @@ def test_resync_and_restart_commands(rig: FleetRig) -> None:
 def test_a_diagnostic_bundle_is_uploaded_on_command(rig: FleetRig) -> None:
     _kiosk, fleet, beat = rig.kiosk()
     fleet.start()
-    upload = command(rig, "upload_diagnostics")
+    upload = rig.command("upload_diagnostics")
     assert beat.beat_once()
     result = commands(rig)[upload]["result"]
     assert result["ok"] is True, result

@@ -7,31 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import Catalog, FormField, load_catalog
+from kiosk.catalog import Catalog, load_catalog
 from kiosk.clock import FakeClock
 from kiosk.errors import WorkflowError
 from kiosk.journey.apply import Journey, JourneySettings
 from kiosk.journey.plan import plan_for
+from kiosk.journey.script import to_rating
 from kiosk.submission.reference import format_reference
-from tests.kiosk.journey_factory import ID_NUMBER, JPEG, PNG, identity
+from tests.kiosk.journey_factory import identity
 
 ROOT = Path(__file__).resolve().parents[3]
 CATALOG: Catalog = load_catalog(ROOT / "config" / "catalog")
 SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
-PATTERN_VALUES = {"bank_account": "6222020200112233445", "credit_code": "91330109MA2H4KXX1Y"}
 #: Citizen actions, as opposed to device events (card read, face result, printing).
 TAPS = {"next", "back", "material_ticked", "all_ticked", "material_deferred", "page_added",
         "page_retaken", "page_deleted", "field_set", "signed", "rated", "retry", "reprint",
         "home", "cancel"}
-
-
-def value_for(field: FormField) -> object:
-    if field.name in PATTERN_VALUES:
-        return PATTERN_VALUES[field.name]
-    return {"text": "测试", "textarea": "情况说明", "phone": "13800000000",
-            "id_number": ID_NUMBER, "date": "2020-05-01", "bool": True,
-            "number": field.min if field.min is not None else 1,
-            "choice": field.choices[0].value if field.choices else ""}[field.type]
 
 
 def run(code: str, *, defer: bool) -> tuple[Journey, int]:
@@ -43,28 +34,7 @@ def run(code: str, *, defer: bool) -> tuple[Journey, int]:
         taps += trigger in TAPS
         j.fire(trigger, **data)
 
-    j.fire("card_read", identity=identity())
-    if j.plan.needs_face:
-        j.fire("face_ok", score=0.8)
-    for m in j.plan.asked_materials:
-        if defer and m.deferrable:
-            tap("material_deferred", code=m.code)
-    if j.state == "checklist":
-        tap("all_ticked")
-        tap("next")
-    while j.state.startswith("capture:"):
-        tap("page_added", data=JPEG + j.state.encode())
-        tap("next")
-    if j.state == "form":
-        for f in j.plan.form:
-            if f.required and f.name not in j.data.form:
-                tap("field_set", name=f.name, value=value_for(f))
-        tap("next")
-    if j.state == "signature":
-        tap("signed", png=PNG)
-    if j.state == "review":
-        tap("next")
-    tap("rated", score=5)
+    to_rating(j, identity(), fire=tap, defer=defer)
     return j, taps
 
 

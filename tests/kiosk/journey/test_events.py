@@ -25,10 +25,8 @@ SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[SamSimulator]:
-    simulator = SamSimulator(tmp_path / "idcard-tty", baud=115200)
-    simulator.plug()
-    yield simulator
-    simulator.unplug()
+    with SamSimulator(tmp_path / "idcard-tty", baud=115200) as simulator:
+        yield simulator
 
 
 @pytest.fixture

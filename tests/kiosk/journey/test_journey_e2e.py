@@ -28,6 +28,7 @@ from kiosk.i18n.translate import Translator
 from kiosk.journey.apply import Journey, JourneySettings
 from kiosk.journey.plan import plan_for
 from kiosk.journey.runner import JourneyRunner, ReceiptContext
+from kiosk.journey.script import to_rating
 from kiosk.receipts.service import ReceiptService
 from kiosk.submission.client import BackofficeClient
 from kiosk.submission.crypto import Sealer
@@ -35,8 +36,7 @@ from kiosk.submission.outbox import Outbox
 from kiosk.submission.retry import RetryPolicy
 from kiosk.submission.sender import Sender
 from tests.kiosk.crash.live_backoffice import LiveBackoffice
-from tests.kiosk.journey.test_catalog_journeys import value_for
-from tests.kiosk.journey_factory import JPEG, PNG, identity
+from tests.kiosk.journey_factory import identity
 
 ROOT = Path(__file__).resolve().parents[3]
 CATALOG = load_catalog(ROOT / "config" / "catalog")
@@ -96,25 +96,7 @@ def kiosk(tmp_path: Path) -> Iterator[Kiosk]:
 
 def walk(j: Journey, *, defer: bool = False) -> None:
     """The citizen's part, from the card to the rating."""
-    j.fire("card_read", identity=identity())
-    if j.plan.needs_face:
-        j.fire("face_ok", score=0.81)
-    for m in j.plan.asked_materials:
-        if defer and m.deferrable:
-            j.fire("material_deferred", code=m.code)
-    j.fire("all_ticked")
-    j.fire("next")
-    while j.state.startswith("capture:"):
-        j.fire("page_added", data=JPEG + j.state.encode())
-        j.fire("next")
-    for f in j.plan.form:
-        if f.required and f.name not in j.data.form:
-            j.fire("field_set", name=f.name, value=value_for(f))
-    j.fire("next")
-    if j.state == "signature":
-        j.fire("signed", png=PNG)
-    j.fire("next")
-    j.fire("rated", score=5, reasons=["fast"])
+    to_rating(j, identity(), defer=defer, face_score=0.81, reasons=("fast",))
 
 
 def why_not_delivered(kiosk: Kiosk, runner: JourneyRunner) -> str:

@@ -19,6 +19,7 @@ from kiosk.errors import OutboxFull
 from kiosk.journey.apply import Journey, JourneySettings
 from kiosk.journey.plan import plan_for
 from kiosk.journey.runner import JourneyRunner, ReceiptContext
+from kiosk.journey.script import to_review
 from kiosk.receipts.builders import build_acceptance
 from kiosk.receipts.texts import ReceiptCatalog
 from kiosk.submission.crypto import Sealer
@@ -193,22 +194,7 @@ CALENDAR = load_calendar(ROOT / "config" / "holidays.yaml")
 def real_to_submit(code: str, clock: FakeClock) -> Journey:
     """An item of the shipped catalog, driven to submission with plausible answers."""
     j = Journey(plan_for(code, REAL), SETTINGS, clock=clock)
-    j.fire("card_read", identity=identity())
-    if j.plan.needs_face:
-        j.fire("face_ok", score=0.8)
-    if j.state == "checklist":
-        j.fire("all_ticked")
-        j.fire("next")
-    while j.state.startswith("capture:"):
-        j.fire("page_added", data=JPEG + j.state.encode())
-        j.fire("next")
-    for f in j.plan.form:
-        if f.required and f.name not in j.data.form:
-            value = {"phone": "13800000000", "number": f.min or 1}.get(f.type, "测试")
-            j.fire("field_set", name=f.name, value=value)
-    j.fire("next")
-    if j.state == "signature":
-        j.fire("signed", png=PNG)
+    to_review(j, identity())
     j.fire("next")
     return j
 

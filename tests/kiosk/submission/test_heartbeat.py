@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 import requests
 
 from devices.base import Device, DeviceState, DeviceStatus, MediaStatus
@@ -18,6 +17,7 @@ from kiosk.submission.crypto import Sealer
 from kiosk.submission.heartbeat import Heartbeat, device_health
 from kiosk.submission.outbox import Outbox
 from tests.kiosk.case_factory import make_case
+from tests.kiosk.crash.live_backoffice import STAFF_TOKEN, LiveBackoffice
 
 
 class Printer(Device):
@@ -74,22 +74,9 @@ def test_thread_beats_on_the_injected_clock_and_counts_failures() -> None:
     assert len(client.beats) == 1
 
 
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[object]:
-    from tests.kiosk.crash.live_backoffice import LiveBackoffice
-
-    bo = LiveBackoffice(tmp_path)
-    bo.start()
-    try:
-        yield bo
-    finally:
-        bo.stop()
-
-
-def test_heartbeat_reaches_the_real_back_office(tmp_path: Path, live: object) -> None:
-    from tests.kiosk.crash.live_backoffice import STAFF_TOKEN, LiveBackoffice
-
-    assert isinstance(live, LiveBackoffice)
+def test_heartbeat_reaches_the_real_back_office(tmp_path: Path,
+                                                live_backoffice: LiveBackoffice) -> None:
+    live = live_backoffice
     clock = SystemClock()
     client = BackofficeClient(live.url, live.terminal_id, live.secret, clock=clock,
                               connect_timeout_s=1, read_timeout_s=5)

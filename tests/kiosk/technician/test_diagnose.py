@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,19 +50,9 @@ def overlay(tmp_path: Path, url: str = "", secret_file: Path | None = None) -> P
     return path
 
 
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveBackoffice]:
-    bo = LiveBackoffice(tmp_path)
-    bo.start()
-    try:
-        yield bo
-    finally:
-        bo.stop()
-
-
-def test_all_checks_against_the_real_back_office(tmp_path: Path, live: LiveBackoffice,
+def test_all_checks_against_the_real_back_office(tmp_path: Path, live_backoffice: LiveBackoffice,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    path = overlay(tmp_path, live.url, live.secret_file)
+    path = overlay(tmp_path, live_backoffice.url, live_backoffice.secret_file)
     config = load_config(overlays=(path,))
     Outbox.from_config(config, clock=SystemClock(), create_key=True).close()
     code = main(["--json", "--config", str(path)], clock=SystemClock(), factory=factory)
@@ -81,12 +71,13 @@ def test_all_checks_against_the_real_back_office(tmp_path: Path, live: LiveBacko
 
 
 def test_skew_and_unreachable_back_office_are_reported(tmp_path: Path,
-                                                       live: LiveBackoffice) -> None:
-    config = load_config(overlays=(overlay(tmp_path, live.url, live.secret_file),))
+                                                       live_backoffice: LiveBackoffice) -> None:
+    path = overlay(tmp_path, live_backoffice.url, live_backoffice.secret_file)
+    config = load_config(overlays=(path,))
     skewed = FakeClock(datetime(2020, 1, 1, tzinfo=UTC))
     report = collect(config, clock=skewed, factory=factory, with_devices=False)
     assert report["backoffice"]["reachable"] and "300 s" in report["backoffice"]["problem"]
-    live.stop()
+    live_backoffice.stop()
     report = collect(config, clock=SystemClock(), with_devices=False)
     assert not report["backoffice"]["reachable"] and not report["outbox"]["ok"]
     assert "backoffice" in problems(report) and "outbox" in problems(report)

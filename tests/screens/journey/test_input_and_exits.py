@@ -112,12 +112,19 @@ def to_form(harness: Any, shell: Any) -> None:
     assert journey.state == "form"
 
 
+def editing(harness: Any, kiosk: Kiosk, field: str) -> Any:
+    """The journey started on ``kiosk``, taken to its form, the field ``field`` opened
+    for input: the shell."""
+    shell = start(harness, kiosk)
+    to_form(harness, shell)
+    press(harness, shell, f"field:{field}")
+    return shell
+
+
 def test_portrait_input_method_fits_and_shows_the_text(
         harness: Any, journey_kiosk: Callable[[str], Kiosk], shot: Callable[[str], Any]
         ) -> None:
-    shell = start(harness, journey_kiosk("bank-branch"))
-    to_form(harness, shell)
-    press(harness, shell, "field:new_address")
+    shell = editing(harness, journey_kiosk("bank-branch"), "new_address")
     sizes = {}
     for elderly in (False, True):
         shell.ui.elderly = elderly
@@ -162,9 +169,7 @@ def test_portrait_input_method_leaves_the_step_bar_alone_in_every_variant(
     """A bank branch's name in large English type takes four lines above the step: the
     keys give up height (never below 60 dp) so the editor stays under the step bar."""
     from screens.audit import Audit
-    shell = start(harness, journey_kiosk("bank-branch"))
-    to_form(harness, shell)
-    press(harness, shell, "field:new_address")
+    shell = editing(harness, journey_kiosk("bank-branch"), "new_address")
     for letter in "renmin":  # the candidates' row is full
         press(harness, shell, f"letter:{letter}")
     audit = Audit()
@@ -184,9 +189,7 @@ def test_portrait_input_method_leaves_the_step_bar_alone_in_every_variant(
 def test_numeric_keypad_fills_landscape_and_grows_in_elderly_mode(
         harness: Any, journey_kiosk: Callable[[str], Kiosk], shot: Callable[[str], Any]
         ) -> None:
-    shell = start(harness, journey_kiosk("township"))
-    to_form(harness, shell)
-    press(harness, shell, "field:phone")
+    shell = editing(harness, journey_kiosk("township"), "phone")
     spans, heights = {}, {}
     for elderly in (False, True):
         shell.ui.elderly = elderly

@@ -15,7 +15,6 @@ import pytest
 
 from devices.idcard.profiles import builtin_profiles
 from kiosk.clock import SystemClock
-from kiosk.config.model import load_site
 from kiosk.session import EndReason
 from kiosk.submission.client import BackofficeClient
 from kiosk.submission.outbox import Outbox
@@ -23,7 +22,7 @@ from kiosk.submission.outbox_schema import CaseState
 from kiosk.submission.retry import RetryPolicy
 from kiosk.submission.sender import Sender
 from kiosk.wiring.build import Kiosk, build_kiosk
-from kiosk.wiring.devices import build_devices
+from kiosk.wiring.devices import DeviceSet
 from simenv.environment import SimEnvironment
 from tests.kiosk.case_factory import make_case
 from tests.screens.helpers import buttons, labels, one
@@ -69,24 +68,20 @@ def submitted(delivered: tuple[str, str]) -> str:
 
 
 @pytest.fixture
-def kiosk(env: SimEnvironment, request: pytest.FixtureRequest) -> Iterator[Kiosk]:
-    """The kiosk on the environment; ``indirect`` parametrization names another site."""
-    config = env.config()
+def kiosk(env: SimEnvironment, sim_devices: DeviceSet, request: pytest.FixtureRequest
+          ) -> Iterator[Kiosk]:
+    """The kiosk on the environment's devices; ``indirect`` parametrization names
+    another site."""
     clock = SystemClock()
-    devices = build_devices(config, load_site(config), clock=clock)
-    devices.open_all()
-    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(devices),
+    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(sim_devices),
                         site_name=getattr(request, "param", None))
-    client = BackofficeClient.from_config(config, clock=clock)
+    client = BackofficeClient.from_config(env.config(), clock=clock)
     built.services.lookup = client
     try:
         yield built
     finally:
         built.session.end(EndReason.CANCEL)
-        devices.close_all()
         client.close()
-        env.remove_card()
-        env.printer_ok()
 
 
 def tile(shell: Any, tile_id: str) -> Any:
@@ -97,17 +92,25 @@ def texts(shell: Any) -> str:
     return " ".join(label.text for label in labels(shell))
 
 
+def open_service(harness: Any, kiosk: Kiosk, tile_id: str, lang: str | None = None
+                 ) -> tuple[Any, Any]:
+    """Home (in ``lang`` when given), then a touch on the service's tile: the shell and
+    the service's screen."""
+    shell = harness.show(kiosk)
+    if lang is not None:
+        shell.ui.lang = lang
+        harness.render()
+    harness.press(tile(shell, tile_id))
+    return shell, shell.current
+
+
 @pytest.mark.parametrize(("kiosk", "lang"), [(None, "zh_CN"), ("bank-branch", "en")],
                          indirect=["kiosk"], ids=["landscape-zh", "portrait-en"])
 def test_progress_query_by_card_shows_the_timeline(harness: Any, env: SimEnvironment,
                                                    submitted: str, kiosk: Kiosk, lang: str,
                                                    shot: Shot) -> None:
     tr = kiosk.translator(lang).gettext
-    shell = harness.show(kiosk)
-    shell.ui.lang = lang
-    harness.render()
-    harness.press(tile(shell, "progress"))
-    screen = shell.current
+    shell, screen = open_service(harness, kiosk, "progress", lang)
     assert shell.sm.current == "progress" and screen.state == "start"
     shot("1-swipe")
     env.place_card("resident")
@@ -140,11 +143,7 @@ def test_progress_query_by_card_shows_the_timeline(harness: Any, env: SimEnviron
                          indirect=["kiosk"], ids=["landscape-zh", "portrait-en"])
 def test_queue_ticket_prints(harness: Any, env: SimEnvironment, kiosk: Kiosk, lang: str,
                              shot: Shot) -> None:
-    shell = harness.show(kiosk)
-    shell.ui.lang = lang
-    harness.render()
-    harness.press(tile(shell, "queue"))
-    screen = shell.current
+    shell, screen = open_service(harness, kiosk, "queue", lang)
     assert shell.sm.current == "queue" and screen.state == "choose"
     shot("1-choose")
     before = len(env.receipts())
@@ -162,9 +161,7 @@ def test_queue_ticket_prints(harness: Any, env: SimEnvironment, kiosk: Kiosk, la
 def test_queue_ticket_on_screen_when_paper_is_out(harness: Any, env: SimEnvironment,
                                                   kiosk: Kiosk, shot: Shot) -> None:
     env.printer_fault("paper_out")
-    shell = harness.show(kiosk)
-    harness.press(tile(shell, "queue"))
-    screen = shell.current
+    shell, screen = open_service(harness, kiosk, "queue")
     harness.press(one([b for b in buttons(shell) if getattr(b, "category_id", None)]))
     assert render_until(harness, lambda: screen.state in ("done", "on_screen", "error"))
     assert screen.state == "on_screen" and screen.notice
@@ -177,9 +174,7 @@ def test_certificate_printing_lists_only_results_ready_here(harness: Any, env: S
                                                              submitted: str, kiosk: Kiosk,
                                                              shot: Shot) -> None:
     # The sample case is still being handled: nothing waits to be printed at a kiosk.
-    shell = harness.show(kiosk)
-    harness.press(tile(shell, "print"))
-    screen = shell.current
+    shell, screen = open_service(harness, kiosk, "print")
     assert shell.sm.current == "certificate" and screen.state == "identity"
     env.place_card("resident")
     assert render_until(harness, lambda: screen.state in ("none_ready", "list", "error"))
@@ -269,9 +264,7 @@ def test_progress_query_by_receipt_qr(harness: Any, env: SimEnvironment,
                                       delivered: tuple[str, str], kiosk: Kiosk,
                                       shot: Shot) -> None:
     ref, submitted = delivered
-    shell = harness.show(kiosk)
-    harness.press(tile(shell, "progress"))
-    screen = shell.current
+    shell, screen = open_service(harness, kiosk, "progress")
     try:
         # The receipt's QR: the kiosk reference with the issuing terminal's query token.
         token = BackofficeClient.from_config(env.config(), clock=SystemClock()).query_token(ref)
@@ -317,9 +310,7 @@ class ReadyCases:
 def test_certificate_prints_a_result_ready_at_the_kiosk(harness: Any, env: SimEnvironment,
                                                         kiosk: Kiosk, shot: Shot) -> None:
     kiosk.services.lookup = ReadyCases(kiosk.catalog.items[0].code)
-    shell = harness.show(kiosk)
-    harness.press(tile(shell, "print"))
-    screen = shell.current
+    shell, screen = open_service(harness, kiosk, "print")
     env.place_card("resident")
     assert render_until(harness, lambda: screen.state in ("list", "none_ready", "error"))
     assert screen.state == "list", screen.notice

@@ -13,11 +13,11 @@ import pytest
 
 from devices.idcard.profiles import builtin_profiles
 from kiosk.clock import SystemClock
-from kiosk.config.model import TechnicianConfig, load_site
+from kiosk.config.model import TechnicianConfig
 from kiosk.session import EndReason
 from kiosk.technician.gate import PinGate, hash_pin
 from kiosk.wiring.build import Kiosk, build_kiosk
-from kiosk.wiring.devices import build_devices
+from kiosk.wiring.devices import DeviceSet
 from simenv.environment import SimEnvironment
 from tests.screens.helpers import buttons, one
 from tests.waiting import render_until
@@ -28,20 +28,15 @@ Shot = Callable[[str], Path]
 
 
 @pytest.fixture
-def kiosk(env: SimEnvironment, tmp_path: Path) -> Iterator[Kiosk]:
-    config = env.config()
+def kiosk(env: SimEnvironment, sim_devices: DeviceSet, tmp_path: Path) -> Iterator[Kiosk]:
     clock = SystemClock()
-    devices = build_devices(config, load_site(config), clock=clock)
-    devices.open_all()
-    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(devices))
+    built = build_kiosk(overlays=(env.overlay,), clock=clock, devices=dict(sim_devices))
     built.services.pin_gate = PinGate(TechnicianConfig(pin_hash=hash_pin("135790", n=2 ** 8)),
                                       tmp_path / "technician.json", clock, key=bytes(32))
     try:
         yield built
     finally:
         built.session.end(EndReason.CANCEL)
-        devices.close_all()
-        env.remove_card()
 
 
 def wait_for(harness: Any, condition: Callable[[], bool]) -> bool:
