@@ -22,7 +22,6 @@ published with other content is refused (bump the version in ``catalog.yaml``).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import threading
@@ -40,12 +39,12 @@ from backoffice.models import CatalogVersion, SiteSettingsVersion
 from backoffice.schemas import Catalog, CatalogVersionRef, SettingsVersionRef, SiteSettings
 from kiosk.catalog import Catalog as KioskCatalog
 from kiosk.catalog import (
-    canonical_json,
     catalog_digest,
     catalog_document,
     catalog_etag,
     load_catalog,
     load_catalog_document,
+    settings_digest,
 )
 from kiosk.config.loader import read_yaml, validate
 from kiosk.config.model import CentralSettings, SiteProfile
@@ -93,10 +92,6 @@ def settings_ref(row: SiteSettingsVersion) -> SettingsVersionRef:
 
 def settings_etag(row: SiteSettingsVersion) -> str:
     return f'"{row.version}/{row.digest}"'
-
-
-def settings_digest(content: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
 # ---- catalog ------------------------------------------------------------------------

@@ -38,6 +38,12 @@ def digest(doc: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical({k: doc.get(k) for k in KEYS})).hexdigest()
 
 
+def settings_digest(settings: Mapping[str, Any]) -> str:
+    """Lowercase hex SHA-256 of a site's central settings document's canonical JSON (the
+    same rule as the catalog's, over the whole document)."""
+    return hashlib.sha256(canonical(dict(settings))).hexdigest()
+
+
 def etag(version: str, content_digest: str) -> str:
     """The quoted entity tag: version and content hash."""
     return f'"{version}/{content_digest}"'

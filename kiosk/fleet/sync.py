@@ -13,7 +13,6 @@ naming where it came from, and never replaces what the kiosk has.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,12 +21,12 @@ from typing import Any, Protocol
 
 from kiosk.catalog import (
     Catalog,
-    canonical_json,
     catalog_digest,
     catalog_document,
     catalog_etag,
     load_catalog,
     load_catalog_document,
+    settings_digest,
 )
 from kiosk.catalog.document import KEYS
 from kiosk.clock import Clock
@@ -76,10 +75,6 @@ class SettingsCopy:
     digest: str
     etag: str
     source: str
-
-
-def settings_digest(settings: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(dict(settings))).hexdigest()
 
 
 # ---- checking documents ---------------------------------------------------------------

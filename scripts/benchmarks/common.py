@@ -74,5 +74,14 @@ def percentile(samples: list[float], q: float) -> float:
     return cuts[max(0, min(98, round(q) - 1))]
 
 
+def rss_mb() -> float:
+    """This process's resident memory in MB (Linux: VmRSS of /proc/self/status)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
 def run(main: Any) -> None:
     sys.exit(main(sys.argv[1:]))

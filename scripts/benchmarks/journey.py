@@ -43,7 +43,7 @@ from kiosk.clock import SystemClock  # noqa: E402
 from kiosk.wiring.build import build_kiosk  # noqa: E402
 from kiosk.wiring.devices import open_devices  # noqa: E402
 from kiosk.wiring.journey import attach_journey  # noqa: E402
-from scripts.benchmarks.common import Report, parser, run  # noqa: E402
+from scripts.benchmarks.common import Report, parser, rss_mb, run  # noqa: E402
 from simenv.environment import SimEnvironment  # noqa: E402
 
 SIMPLE, BUNDLE, DEFERRED = "330109-RS-003", "330109-NY-B01", "330109-HJ-003"
@@ -58,13 +58,6 @@ FALLBACKS: list[int] = []
 #: journey's taps; warm once the journey's screens have been shown before in this process
 TAPS: list[tuple[str, float, bool]] = []
 
-
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def quiet_citizen(harness: Any, kiosk: Any, env: SimEnvironment) -> Any:

@@ -37,7 +37,7 @@ from kiosk.receipts.builders import build_acceptance  # noqa: E402
 from kiosk.receipts.texts import ReceiptCatalog  # noqa: E402
 from kiosk.submission.crypto import Sealer  # noqa: E402
 from kiosk.submission.outbox import Outbox  # noqa: E402
-from scripts.benchmarks.common import Report, parser, run  # noqa: E402
+from scripts.benchmarks.common import Report, parser, rss_mb, run  # noqa: E402
 
 JOURNEYS = {"simple": "330109-HJ-001", "bundle": "330109-NY-B01", "deferred": "330109-HJ-003"}
 SETTINGS = JourneySettings(site_id="township", terminal_id="XS-DEV-0001")
@@ -85,13 +85,6 @@ def journey_once(catalog: Catalog, code: str, outbox: Outbox, printer: Printer,
     j.wipe()
     return taps, time.perf_counter() - started
 
-
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main(argv: list[str]) -> int:

@@ -8,15 +8,10 @@ from typing import Any
 
 import pytest
 
+from scripts.benchmarks.common import rss_mb
+
 pytestmark = pytest.mark.ui
 
-
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def test_a_label_redrawn_at_many_sizes_does_not_grow_the_process(harness: Any) -> None:
@@ -29,12 +24,12 @@ def test_a_label_redrawn_at_many_sizes_does_not_grow_the_process(harness: Any) -
     Window.add_widget(label)
     try:
         harness.render()
-        before = _rss_mb()
+        before = rss_mb()
         for i in range(400):
             label.text = "1" * (1 + i % 17)
             harness.render(1)
         gc.collect()
         harness.render()
-        assert _rss_mb() - before < 12
+        assert rss_mb() - before < 12
     finally:
         Window.remove_widget(label)
