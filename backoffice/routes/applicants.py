@@ -25,14 +25,7 @@ from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.models import VerificationEvent
 from backoffice.ratelimit import Limit, enforce
-from backoffice.routes.common import (
-    SIGNED,
-    errors,
-    json_request_body,
-    parse_json,
-    sessions,
-    settings,
-)
+from backoffice.routes import common
 from backoffice.schemas import ApplicantQuery, CaseList, VerificationRecorded, VerificationReport
 from backoffice.settings import VERIFICATION_MAX_AGE_S
 from kiosk.privacy import mask_id
@@ -50,21 +43,21 @@ LISTINGS_PER_VERIFICATION = 5
 
 
 @router.post("/api/v1/verifications", status_code=201, response_model=VerificationRecorded,
-             responses=errors(*SIGNED, 403, 429),
-             openapi_extra=json_request_body(VerificationReport))
+             responses=common.errors(*common.SIGNED, 403, 429),
+             openapi_extra=common.json_request_body(VerificationReport))
 def record_verification(request: Request, signed: SignedRequest) -> VerificationRecorded:
-    report, _raw = parse_json(VerificationReport, signed.body, "invalid_request")
+    report, _raw = common.parse_json(VerificationReport, signed.body, "invalid_request")
     if report.method not in VERIFYING_METHODS:
         raise ApiError(403, "not_verified",
                        f"method {report.method} does not verify the applicant")
-    now = settings(request).clock.now()
+    now = common.settings(request).clock.now()
     enforce(request.app.state.fast_sessions, VERIFICATIONS, signed.terminal_id, now,
             "verifications from this terminal")
     event = VerificationEvent(id=secrets.token_urlsafe(18), terminal_id=signed.terminal_id,
                               id_number=cases.normalize_id_number(report.id_number),
                               method=report.method, score=report.score, recorded_at=now,
                               listings=0)
-    with transaction(sessions(request)) as session:
+    with transaction(common.sessions(request)) as session:
         session.add(event)
     return VerificationRecorded(verification_id=event.id, recorded_at=now,
                                 expires_at=now + timedelta(seconds=VERIFICATION_MAX_AGE_S))
@@ -84,14 +77,14 @@ def _use(session: Session, verification_id: str, terminal_id: str,
 
 
 @router.post("/api/v1/applicants/cases", response_model=CaseList,
-             responses=errors(*SIGNED, 403, 429),
-             openapi_extra=json_request_body(ApplicantQuery))
+             responses=common.errors(*common.SIGNED, 403, 429),
+             openapi_extra=common.json_request_body(ApplicantQuery))
 def applicant_cases(request: Request, signed: SignedRequest) -> CaseList:
-    query, _raw = parse_json(ApplicantQuery, signed.body, "invalid_request")
-    now = settings(request).clock.now()
+    query, _raw = common.parse_json(ApplicantQuery, signed.body, "invalid_request")
+    now = common.settings(request).clock.now()
     enforce(request.app.state.fast_sessions, LISTINGS, signed.terminal_id, now,
             "applicant listings from this terminal")
-    with transaction(sessions(request)) as session:
+    with transaction(common.sessions(request)) as session:
         event = _use(session, query.verification_id, signed.terminal_id, now)
         found = [cases.status(c) for c in cases.cases_of_applicant(session, event.id_number)]
         audit.record(session, now, f"terminal:{signed.terminal_id}", "list_applicant_cases",

@@ -14,14 +14,7 @@ from backoffice.auth import SignedRequest
 from backoffice.db import transaction
 from backoffice.errors import ApiError
 from backoffice.ratelimit import Limit, enforce
-from backoffice.routes.common import (
-    SIGNED,
-    errors,
-    json_request_body,
-    parse_json,
-    sessions,
-    settings,
-)
+from backoffice.routes import common
 from backoffice.schemas import CaseReceipt, CaseStatus, CaseSubmission
 from kiosk.submission.signing import CASE_TOKEN_HEADER, query_token
 
@@ -31,22 +24,23 @@ router = APIRouter(tags=["cases"])
 @router.post("/api/v1/cases", status_code=201, response_model=CaseReceipt,
              responses={200: {"model": CaseReceipt,
                               "description": "already received: the same receipt"},
-                        **errors(*SIGNED, 409)},
-             openapi_extra=json_request_body(CaseSubmission))
+                        **common.errors(*common.SIGNED, 409)},
+             openapi_extra=common.json_request_body(CaseSubmission))
 def submit_case(
     request: Request,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1,
                                            max_length=64, description="the kiosk_ref")],
     signed: SignedRequest,
 ) -> JSONResponse:
-    sub, raw = parse_json(CaseSubmission, signed.body, "invalid_case")
+    sub, raw = common.parse_json(CaseSubmission, signed.body, "invalid_case")
     if idempotency_key != sub.kiosk_ref:
         raise ApiError(422, "invalid_case", "Idempotency-Key must equal kiosk_ref")
     if sub.terminal_id != signed.terminal_id:
         raise ApiError(422, "invalid_case", "terminal_id is not the signing terminal")
     catalog = request.app.state.catalog.get()
     known = frozenset(str(i.get("code")) for i in [*catalog.items, *catalog.bundles])
-    receipt, created = cases.intake(sessions(request), sub, raw, settings(request).clock.now(),
+    receipt, created = cases.intake(common.sessions(request), sub, raw,
+                                    common.settings(request).clock.now(),
                                     request.app.state.blobs, known)
     return JSONResponse(receipt.model_dump(mode="json"), status_code=201 if created else 200)
 
@@ -56,7 +50,7 @@ LOOKUPS = Limit("case-lookup", 60, timedelta(minutes=10))
 
 
 @router.get("/api/v1/cases/{key}", response_model=CaseStatus,
-            responses=errors(*SIGNED, 403, 404, 429))
+            responses=common.errors(*common.SIGNED, 403, 404, 429))
 def case_status(
     request: Request,
     key: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$",
@@ -72,14 +66,14 @@ def case_status(
     /api/v1/applicants/cases``): a number alone, which anyone can read off a
     receipt or guess, shows nothing. Wrong token and unknown case answer alike.
     """
-    now = settings(request).clock.now()
+    now = common.settings(request).clock.now()
     enforce(request.app.state.fast_sessions, LOOKUPS, signed.terminal_id, now,
             "case look-ups from this terminal")
     if not token:
         raise ApiError(403, "token_required",
                        f"{CASE_TOKEN_HEADER} (from the receipt's QR) is required; "
                        "otherwise list the applicant's cases after reading the card")
-    with transaction(sessions(request), write=False) as session:
+    with transaction(common.sessions(request), write=False) as session:
         case = cases.find_case(session, key)
         secrets = () if case is None else \
             request.app.state.auth.secrets_of(case.terminal_id, now)

@@ -17,14 +17,7 @@ from backoffice import identitycodes
 from backoffice.auth import SignedRequest
 from backoffice.errors import ApiError
 from backoffice.ratelimit import Limit, enforce, hit, peek
-from backoffice.routes.common import (
-    SIGNED,
-    errors,
-    json_request_body,
-    parse_json,
-    sessions,
-    settings,
-)
+from backoffice.routes import common
 from backoffice.schemas import IdentityCodeQuery, IdentityResolved
 
 router = APIRouter(tags=["identity"])
@@ -37,11 +30,11 @@ UNKNOWN = Limit("identity-code-unknown", 10, timedelta(minutes=10))
 
 
 @router.post("/api/v1/identity/code", response_model=IdentityResolved,
-             responses=errors(*SIGNED, 404, 410, 429),
-             openapi_extra=json_request_body(IdentityCodeQuery))
+             responses=common.errors(*common.SIGNED, 404, 410, 429),
+             openapi_extra=common.json_request_body(IdentityCodeQuery))
 def resolve_code(request: Request, signed: SignedRequest) -> IdentityResolved:
-    query, _raw = parse_json(IdentityCodeQuery, signed.body, "invalid_request")
-    now = settings(request).clock.now()
+    query, _raw = common.parse_json(IdentityCodeQuery, signed.body, "invalid_request")
+    now = common.settings(request).clock.now()
     fast = request.app.state.fast_sessions
     wait = peek(fast, UNKNOWN, signed.terminal_id, now)
     if wait is not None:
@@ -49,7 +42,7 @@ def resolve_code(request: Request, signed: SignedRequest) -> IdentityResolved:
                        f"terminal; retry in {wait:.0f} s", retry_after=wait)
     enforce(fast, LOOKUPS, signed.terminal_id, now, "identity code look-ups from this terminal")
     try:
-        resolved = identitycodes.resolve(sessions(request), request.app.state.secret_box,
+        resolved = identitycodes.resolve(common.sessions(request), request.app.state.secret_box,
                                          query.code, signed.terminal_id, now)
     except ApiError as refused:
         if refused.code == "code_unknown":

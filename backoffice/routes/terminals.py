@@ -26,15 +26,7 @@ from backoffice import auth, commands, heartbeats
 from backoffice.db import relax_commit, transaction
 from backoffice.lanes import Lane
 from backoffice.models import CatalogVersion, DiagnosticBundle
-from backoffice.routes import uploads
-from backoffice.routes.common import (
-    SIGNED,
-    errors,
-    json_request_body,
-    parse_json,
-    sessions,
-    settings,
-)
+from backoffice.routes import common, uploads
 from backoffice.schemas import (
     SHA256_PATTERN,
     CommandInfo,
@@ -59,13 +51,14 @@ async def _heartbeat_signer(request: Request) -> auth.Signed:
 
 
 @router.post("/api/v1/terminals/heartbeat", response_model=HeartbeatAck,
-             responses=errors(*SIGNED), openapi_extra=json_request_body(Heartbeat))
+             responses=common.errors(*common.SIGNED),
+             openapi_extra=common.json_request_body(Heartbeat))
 async def heartbeat(request: Request,
                     signed: Annotated[auth.Signed, Depends(_heartbeat_signer)]) -> HeartbeatAck:
-    beat, _raw = parse_json(Heartbeat, signed.body, "invalid_request")
+    beat, _raw = common.parse_json(Heartbeat, signed.body, "invalid_request")
     lane: Lane = request.app.state.heartbeat_lane
     return await lane.run(_answer, request.app.state, lane, signed, beat,
-                          settings(request).clock.now())
+                          common.settings(request).clock.now())
 
 
 def _answer(state: Any, lane: Lane, signed: auth.Signed, beat: Heartbeat,
@@ -92,14 +85,15 @@ def _answer(state: Any, lane: Lane, signed: auth.Signed, beat: Heartbeat,
 
 
 @router.post("/api/v1/terminals/commands/{command_id}/result", response_model=CommandInfo,
-             responses=errors(*SIGNED, 404), openapi_extra=json_request_body(CommandResultIn))
+             responses=common.errors(*common.SIGNED, 404),
+             openapi_extra=common.json_request_body(CommandResultIn))
 def command_result(request: Request, command_id: CommandId,
                    signed: auth.SignedRequest) -> CommandInfo:
-    result, _raw = parse_json(CommandResultIn, signed.body, "invalid_request")
-    with transaction(sessions(request)) as session:
+    result, _raw = common.parse_json(CommandResultIn, signed.body, "invalid_request")
+    with transaction(common.sessions(request)) as session:
         return commands.record_result(session, signed.terminal_id, command_id, ok=result.ok,
                                       detail=result.detail, data=result.data,
-                                      now=settings(request).clock.now())
+                                      now=common.settings(request).clock.now())
 
 
 async def _bundle_signer(request: Request) -> auth.SignedHeaders:
@@ -109,29 +103,30 @@ async def _bundle_signer(request: Request) -> auth.SignedHeaders:
     body_sha256 = sha256 if len(sha256) == 64 else (headers.content_sha256 or
                                                      signing.EMPTY_SHA256)
     await request.app.state.auth.authenticate_async(headers, body_sha256,
-                                                    settings(request).clock.now())
+                                                    common.settings(request).clock.now())
     return headers
 
 
 def _record_bundle(request: Request, sha256: str, size: int, terminal: str) -> None:
     try:
-        with transaction(sessions(request)) as session:
+        with transaction(common.sessions(request)) as session:
             if session.get(DiagnosticBundle, sha256) is None:
                 session.add(DiagnosticBundle(sha256=sha256, terminal_id=terminal, size=size,
-                                             stored_at=settings(request).clock.now()))
+                                             stored_at=common.settings(request).clock.now()))
     except IntegrityError:
         pass  # the same bundle stored by a racing upload
 
 
 @router.put("/api/v1/terminals/bundles/{sha256}", status_code=201, response_model=StoredBundle,
-            responses=errors(*SIGNED, 415),
+            responses=common.errors(*common.SIGNED, 415),
             openapi_extra={"requestBody": {"required": True, "content": {
                 t: {"schema": {"type": "string", "format": "binary"}} for t in BUNDLE_TYPES}}})
 async def put_bundle(request: Request, sha256: Sha,
                      who: Annotated[auth.SignedHeaders, Depends(_bundle_signer)]
                      ) -> JSONResponse:
     uploads.content_type(request, BUNDLE_TYPES)
-    size, _new = await uploads.receive(request, request.app.state.bundles, sha256,
-                                       settings(request).max_diagnostic_bundle_bytes, "bundle")
+    limit = common.settings(request).max_diagnostic_bundle_bytes
+    size, _new = await uploads.receive(request, request.app.state.bundles, sha256, limit,
+                                       "bundle")
     await run_in_threadpool(_record_bundle, request, sha256, size, who.terminal_id)
     return JSONResponse({"sha256": sha256, "size": size}, status_code=201)
