@@ -34,6 +34,20 @@ def test_405_says_what_is_allowed(client: TestClient) -> None:
     assert {m.strip() for m in r.headers["Allow"].split(",")} >= {"GET"}
 
 
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("GET", "/api/v1/materials/" + "ab" * 32, {"HEAD", "PUT"}),
+    ("DELETE", "/api/v1/materials/" + "ab" * 32, {"HEAD", "PUT"}),
+    ("DELETE", "/console/login", {"GET", "POST"}),
+])
+def test_405_names_every_method_the_path_takes(client: TestClient, method: str, path: str,
+                                               allowed: set[str]) -> None:
+    """A path served by several routes (HEAD and PUT of a material) lists all of them,
+    not only the first route's method."""
+    r = client.request(method, path)
+    assert r.status_code == 405
+    assert {m.strip() for m in r.headers["Allow"].split(",")} == allowed
+
+
 def test_a_trailing_slash_is_not_redirected_to_the_host_the_client_named(
         client: TestClient) -> None:
     r = client.get("/api/v1/health/", headers={"Host": "evil.example"},
