@@ -207,8 +207,7 @@ class TerminalAuth:
         its reading) is one transaction in a worker thread: in ``lane``'s threads on its
         sessions when given (backoffice/lanes.py), else in the shared ones. Returns the
         (secret, suite) the request was signed with."""
-        keys = self._cached(headers.terminal_id, now)
-        used = self._check(headers, body_sha256, now, keys) if keys is not None else None
+        used = self._check_cached(headers, body_sha256, now)
         if lane is not None:
             return await lane.run(self._verify, headers, body_sha256, now, used, lane.fast)
         return await run_in_threadpool(self._verify, headers, body_sha256, now, used)
@@ -217,9 +216,24 @@ class TerminalAuth:
                      now: datetime) -> tuple[bytes, str]:
         """Every check (signature over ``body_sha256``, clock, nonce); nothing is read.
         Returns the (secret, suite) the request was signed with."""
-        keys = self._cached(headers.terminal_id, now)
-        used = self._check(headers, body_sha256, now, keys) if keys is not None else None
+        used = self._check_cached(headers, body_sha256, now)
         return self._verify(headers, body_sha256, now, used)
+
+    def _check_cached(self, headers: SignedHeaders, body_sha256: str,
+                      now: datetime) -> tuple[bytes, str] | None:
+        """The check against keys held in memory, when the terminal's are. A signature
+        that fails it is checked again in :meth:`_verify`, against the database, as one
+        from an id that is not cached (or does not exist) is: answered in the same time,
+        so that the time taken does not tell an outsider which terminal ids exist."""
+        keys = self._cached(headers.terminal_id, now)
+        if keys is None:
+            return None
+        try:
+            return self._check(headers, body_sha256, now, keys)
+        except ApiError as exc:
+            if exc.code == "bad_signature":
+                return None
+            raise
 
     def _check(self, headers: SignedHeaders, body_sha256: str, now: datetime,
                keys: TerminalKeys | None) -> tuple[bytes, str]:
