@@ -33,7 +33,7 @@ from starlette.requests import Request
 
 from backoffice.db import relax_commit, transaction, upsert
 from backoffice.errors import ApiError
-from backoffice.keystore import SecretBox
+from backoffice.keystore import SEALED_PREFIX, SecretBox
 from backoffice.lanes import Lane
 from backoffice.models import Nonce, Terminal, TerminalOldSecret, TerminalSuite
 from backoffice.staffauth import StaffAuth, StaffPrincipal
@@ -43,6 +43,8 @@ _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")
 _BAD_SIGNATURE = "signature does not match the request"
 #: Compared against when the terminal is unknown, so that both cost one HMAC.
 _NO_SECRET = bytes(32)
+#: Opened (and failing) when the terminal is unknown, so that both cost one unsealing.
+_NO_ROW = SEALED_PREFIX + bytes(12 + 32 + 16).hex()
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ class TerminalAuth:
             .outerjoin(TerminalOldSecret, TerminalOldSecret.terminal_id == Terminal.id)
             .where(Terminal.id == terminal_id)
             .order_by(TerminalOldSecret.retired_at.desc(), TerminalOldSecret.id.desc())).all()
-        secret = None if not rows else self._box.open(terminal_id, rows[0][0])
+        secret = self._box.open(terminal_id, rows[0][0] if rows else _NO_ROW)
         retired = () if secret is None else tuple(
             (s, suite, until) for _hex, _suite, old_hex, suite, until in rows
             if old_hex is not None and (s := self._box.open(terminal_id, old_hex)) is not None)
