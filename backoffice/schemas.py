@@ -11,7 +11,7 @@ import enum
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -21,19 +21,6 @@ Ident = Annotated[str, Field(pattern=ID_PATTERN)]
 Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
 ShortText = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
 ContentType = Literal["image/jpeg", "image/png", "application/pdf"]
-
-
-def _not_a_number(value: Any) -> Any:
-    """A date or time in a request is ISO 8601 text, as the schema says; pydantic would
-    otherwise read a number as Unix seconds (``"time": 0`` as 1970-01-01)."""
-    if isinstance(value, int | float):
-        raise ValueError("must be ISO 8601 text, not a number")
-    return value
-
-
-#: Dates and times that terminals send: text only (responses keep the plain types).
-SentDatetime = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
-SentDate = Annotated[date, BeforeValidator(_not_a_number)]
 
 
 class CaseState(enum.StrEnum):
@@ -97,7 +84,7 @@ class Applicant(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
     sex: ShortText | None = None
     nation: ShortText | None = None
-    birth: SentDate | None = None
+    birth: date | None = None
     address: Text | None = None
     card_type: ShortText = "resident"
     # 长期 (long-term) cards have no end date, so this stays text.
@@ -107,7 +94,7 @@ class Applicant(BaseModel):
 class Verification(Strict):
     method: Annotated[str, Field(pattern=r"^[a-z+_-]{1,32}$")]
     score: Annotated[float, Field(ge=0, le=1)] | None = None
-    verified_at: SentDatetime
+    verified_at: AwareDatetime
 
 
 class Page(Strict):
@@ -125,7 +112,7 @@ class MaterialRef(Strict):
 class OwedMaterialIn(Strict):
     code: Ident
     name: ShortText
-    deadline: SentDate | None = None
+    deadline: date | None = None
 
 
 class Rating(Strict):
@@ -142,7 +129,7 @@ class CaseSubmission(Strict):
     bundle_code: Ident | None = None
     site_id: Ident
     terminal_id: Ident
-    created_at: SentDatetime
+    created_at: AwareDatetime
     applicant: Applicant
     verification: Verification
     form: dict[str, Any] = {}
@@ -275,7 +262,7 @@ class SignedCommand(BaseModel):
 
 
 class Heartbeat(Strict):
-    time: SentDatetime
+    time: AwareDatetime
     # patternProperties alone would let the schema allow any other key, which the
     # server refuses: the schema says so too.
     devices: Annotated[dict[Annotated[str, Field(pattern=ID_PATTERN)], DeviceHealth],
@@ -408,11 +395,11 @@ class CodeIdentity(Strict):
     sex: Literal["0", "1", "2", "9"] = "0"
     #: GB 3304 code ("01".."56", "97", "98"); empty when the document has none.
     nation: Annotated[str, Field(pattern=r"^([0-9]{2})?$")] = ""
-    birth: SentDate | None = None
+    birth: date | None = None
     address: Text = ""
     authority: ShortText = ""
-    valid_from: SentDate | None = None
-    valid_to: SentDate | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
     long_term: bool = False
 
 
@@ -435,6 +422,15 @@ CommandStatus = Literal["pending", "delivered", "done", "failed"]
 class CommandRequest(Strict):
     """``POST /staff/terminals/{terminal_id}/commands``. ``args``: ``{"reason": text}``
     for ``enter_maintenance`` (shown to citizens as typed), nothing for the others."""
+
+    # What backoffice/commands.py ARGS requires, said in the schema too (a client that
+    # follows the schema is not refused): a reason that is not blank, or no arguments.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"if": {
+        "properties": {"kind": {"const": "enter_maintenance"}}}, "then": {
+        "required": ["args"], "properties": {"args": {
+            "required": ["reason"], "maxProperties": 1,
+            "properties": {"reason": {"type": "string", "pattern": r"\S"}}}}},
+        "else": {"properties": {"args": {"maxProperties": 0}}}})
 
     kind: CommandKind
     args: dict[str, ShortText] = {}
