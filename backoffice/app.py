@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from backoffice import db, fleet, lanes, staffops
+from backoffice.allow import allowed_methods
 from backoffice.auth import TerminalAuth
 from backoffice.blobs import BlobStore
 from backoffice.console import install as console
@@ -94,10 +95,14 @@ def _install_handlers(app: FastAPI) -> None:
         return _error(422, code, describe_validation(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         answer = _error(exc.status_code, code, str(exc.detail))
         answer.headers.update(exc.headers or {})  # 405's Allow (RFC 9110 §15.5.6)
+        if exc.status_code == 405:  # Starlette's names only the first matching route's
+            methods = allowed_methods(app.router.routes, dict(request.scope))
+            if methods:
+                answer.headers["Allow"] = ", ".join(methods)
         return answer
 
     @app.exception_handler(ClientDisconnect)

@@ -423,6 +423,15 @@ class CommandRequest(Strict):
     """``POST /staff/terminals/{terminal_id}/commands``. ``args``: ``{"reason": text}``
     for ``enter_maintenance`` (shown to citizens as typed), nothing for the others."""
 
+    # What backoffice/commands.py ARGS requires, said in the schema too (a client that
+    # follows the schema is not refused): a reason that is not blank, or no arguments.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"if": {
+        "properties": {"kind": {"const": "enter_maintenance"}}}, "then": {
+        "required": ["args"], "properties": {"args": {
+            "required": ["reason"], "maxProperties": 1,
+            "properties": {"reason": {"type": "string", "pattern": r"\S"}}}}},
+        "else": {"properties": {"args": {"maxProperties": 0}}}})
+
     kind: CommandKind
     args: dict[str, ShortText] = {}
 

@@ -67,7 +67,9 @@ def parse_json(model: type[M], body: bytes, code: str) -> tuple[M, Any]:
     except (ValueError, RecursionError):
         raise ApiError(422, code, "body is not valid UTF-8 JSON") from None
     try:
-        return model.model_validate(raw), raw
+        # Strict: a value only in the type the schema gives it (no "3" for 3, no false
+        # for 0, no number for a date), as a client that reads the schema expects.
+        return model.model_validate_json(body, strict=True), raw
     except ValidationError as exc:
         raise ApiError(422, code, describe_validation(exc)) from None
     except RecursionError:

@@ -83,3 +83,41 @@ def test_an_unexpected_failure_is_a_json_500(client: TestClient,
     assert r.status_code == 500
     assert r.headers["content-type"] == "application/json"
     assert r.json() == {"error": "internal", "detail": "internal server error"}
+
+
+def test_a_number_where_a_date_or_time_belongs_is_422(terminal: TerminalClient) -> None:
+    """The schema says text (ISO 8601); a number is refused, not read as Unix seconds
+    (``"time": 0`` was taken for 1970-01-01, found by schemathesis' negative data)."""
+    beat = terminal.request("POST", "/api/v1/terminals/heartbeat",
+                            json_body={"time": 0, "devices": {}})
+    assert (beat.status_code, beat.json()["error"]) == (422, "invalid_request")
+    for where, value in (("created_at", 1764000000), ("verification.verified_at", 0),
+                         ("applicant.birth", 86400), ("deferred_materials", 0)):
+        case = make_case(pages=[])
+        if where == "deferred_materials":
+            case[where] = [{"code": "M03", "name": "补充材料", "deadline": value}]
+        elif "." in where:
+            outer, inner = where.split(".")
+            case[outer][inner] = value
+        else:
+            case[where] = value
+        r = _post(terminal, case)
+        assert (r.status_code, r.json()["error"]) == (422, "invalid_case"), where
+    assert _post(terminal, make_case(pages=[])).status_code == 201  # the text forms pass
+
+
+def test_values_are_taken_only_in_the_schema_s_own_types(terminal: TerminalClient) -> None:
+    """No coercion: ``false`` is not the number 0 and ``"3"`` is not 3 (schemathesis'
+    negative data: ``"outbox": {"pending": 0, "refused": false}`` was accepted)."""
+    for outbox in ({"pending": 0, "refused": False}, {"pending": "3", "refused": 0},
+                   {"pending": 1.5, "refused": 0}):
+        r = terminal.request("POST", "/api/v1/terminals/heartbeat", json_body={
+            "time": "2026-11-22T01:00:00+00:00", "devices": {}, "outbox": outbox})
+        assert (r.status_code, r.json()["error"]) == (422, "invalid_request"), outbox
+    case = make_case(pages=[])
+    case["verification"]["score"] = "0.9"
+    assert _post(terminal, case).status_code == 422
+    ok = terminal.request("POST", "/api/v1/terminals/heartbeat", json_body={
+        "time": "2026-11-22T01:00:00+00:00", "devices": {}, "outbox": {"pending": 3,
+                                                                       "refused": 0}})
+    assert ok.status_code == 200, ok.text

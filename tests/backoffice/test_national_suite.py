@@ -30,6 +30,20 @@ def test_sm3_gives_the_standards_test_vectors(message: bytes, digest: str) -> No
                                                                   "sha256").hexdigest()
 
 
+def test_hmac_sm3_signatures_are_hmac_over_sm3() -> None:
+    """The request signature on the national suite, computed by hand from the canonical
+    string (HMAC, RFC 2104, over SM3): not some other hash under the suite's name."""
+    from kiosk.submission import signing
+
+    secret, body = b"\x11" * 32, b'{"a":1}'
+    args = ("POST", "/api/v1/cases", "1764000000", "n" * 22)
+    canonical = signing.canonical_string(*args, body)
+    by_hand = hmac.new(secret, canonical, lambda: hashlib.new("sm3")).hexdigest()
+    assert signing.sign(secret, *args, body, "hmac-sm3") == by_hand
+    assert signing.sign_digest(secret, *args, hashlib.sha256(body).hexdigest(),
+                               "hmac-sm3") == by_hand
+
+
 def _terminal(client: TestClient, clock: FakeClock, terminal_id: str, *, registered: str,
               signs: str) -> TerminalClient:
     secret = secrets.token_bytes(32)

@@ -141,3 +141,72 @@ def test_a_connection_that_never_finishes_its_headers_is_closed(settings: Settin
                 closed = True
                 break
     assert closed
+
+
+class _Drip(_Body):
+    """A ``receive`` that hands out a small piece every ``every_s``: each piece in time
+    for the idle bound, ``pieces`` of them (then the body ends, so that a server without
+    a bound on the whole answers something else instead of waiting for ever)."""
+
+    def __init__(self, every_s: float, pieces: int) -> None:
+        super().__init__([])
+        self.every_s = every_s
+        self.pieces = pieces
+
+    async def __call__(self) -> dict[str, Any]:
+        self.asked += 1
+        await anyio.sleep(self.every_s)
+        return {"type": "http.request", "body": b"x" * 100,
+                "more_body": self.asked < self.pieces}
+
+
+def test_an_upload_that_trickles_is_cut_off_by_the_whole_body_bound(
+        settings: Settings, secret: bytes) -> None:
+    app = _app(dataclasses.replace(settings, body_idle_timeout_s=5.0, body_timeout_s=0.3),
+               secret)
+    data = JPEG * 1000
+    sha = hashlib.sha256(data).hexdigest()
+    path = f"/api/v1/materials/{sha}"
+    headers = _signer(settings, secret).headers("PUT", path, data)
+    drip = _Drip(0.02, pieces=100)
+    status, answer = _call(app, "PUT", path, {**headers, "Content-Type": "image/jpeg"}, drip)
+    assert (status, answer["error"]) == (408, "body_timeout")
+    assert drip.asked > 3  # it did keep sending, each piece well within the idle bound
+    assert list((settings.blob_dir / "tmp").iterdir()) == []
+
+
+def test_a_case_that_stalls_is_answered_408(settings: Settings, secret: bytes) -> None:
+    app = _app(dataclasses.replace(settings, body_idle_timeout_s=0.2), secret)
+    data = json.dumps(make_case()).encode()
+    headers = _signer(settings, secret).headers("POST", "/api/v1/cases", data)
+    status, answer = _call(app, "POST", "/api/v1/cases",
+                           {**headers, "Content-Type": "application/json",
+                            "Idempotency-Key": "XD-261122-0042-F"},
+                           _Body([data[:50]], stall=True))
+    assert (status, answer["error"]) == (408, "body_timeout")
+
+
+def test_an_upload_cut_off_midway_leaves_no_temp_file(settings: Settings,
+                                                      secret: bytes) -> None:
+    """The terminal's line drops halfway through a signed upload."""
+    app = _app(settings, secret)
+    data = JPEG * 1000
+    sha = hashlib.sha256(data).hexdigest()
+    path = f"/api/v1/materials/{sha}"
+    headers = _signer(settings, secret).headers("PUT", path, data)
+    status, answer = _call(app, "PUT", path, {**headers, "Content-Type": "image/jpeg",
+                                               "Content-Length": str(len(data))},
+                           _Disconnect([data[:65536]]))
+    assert (status, answer["error"]) == (400, "incomplete_body")
+    assert list((settings.blob_dir / "tmp").iterdir()) == []
+    assert not (settings.blob_dir / sha[:2] / sha).exists()
+
+
+class _Disconnect(_Body):
+    """Hands out ``chunks`` with more to come, then the client is gone."""
+
+    async def __call__(self) -> dict[str, Any]:
+        self.asked += 1
+        if self.chunks:
+            return {"type": "http.request", "body": self.chunks.pop(0), "more_body": True}
+        return {"type": "http.disconnect"}

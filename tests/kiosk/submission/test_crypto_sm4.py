@@ -42,6 +42,21 @@ def test_sm4_gcm_round_trip_bound_to_its_row(data: bytes, bound: str) -> None:
         sealer.open(tampered, bound)
 
 
+def test_a_sealed_record_is_sm4_gcm_under_the_hmac_sm3_derived_key() -> None:
+    """Read back by hand, from the documented layout, with nothing of the kiosk's code: a
+    record sealed on the national suite is SM4-GCM (not a look-alike 128-bit cipher) under
+    the key HMAC-SM3(outbox key, "kiosk outbox sm4-gcm"), bound to its row."""
+    import hmac
+
+    sealed = Sealer(KEY, "sm4-gcm").seal(b"case body", "XD-261122-0001-X")
+    head, nonce, body = sealed[:5], sealed[5:17], sealed[17:]
+    assert head[:1] == SM4_KEYED
+    sm4_key = hmac.new(KEY, b"kiosk outbox sm4-gcm", "sm3").digest()[:16]
+    dec = Cipher(algorithms.SM4(sm4_key), modes.GCM(nonce, body[-16:])).decryptor()
+    dec.authenticate_additional_data(head + b"XD-261122-0001-X")
+    assert dec.update(body[:-16]) + dec.finalize() == b"case body"
+
+
 def test_switching_suites_keeps_the_queue(tmp_path: Path) -> None:
     """Cases sealed with AES-256-GCM still open after the terminal moves to SM4-GCM."""
     clock = FakeClock()

@@ -5,6 +5,7 @@ previews frames itself."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import cv2
@@ -76,7 +77,8 @@ class Stage:
         assert self.j.state.startswith("capture:"), self.j.state
 
     def to_printing(self, refs: tuple[str, ...] = ("XD-261122-0042-7",),
-                    numbers: tuple[str | None, ...] = ("330109202611220001",)) -> None:
+                    numbers: tuple[str | None, ...] = ("330109202611220001",),
+                    promised: tuple[date | None, ...] = ()) -> None:
         self.to_capture()
         self.fire("page_added", data=jpeg(), content_type="image/jpeg")
         self.fire("next")
@@ -91,5 +93,5 @@ class Stage:
         self.fire("signed", png=PNG)
         self.fire("next")
         self.fire("rated", score=5, reasons=["fast"])
-        self.fire("submit_ok", outcome=SubmitOutcome(refs, numbers))
+        self.fire("submit_ok", outcome=SubmitOutcome(refs, numbers, promised))
         assert self.j.state == "printing", self.j.state

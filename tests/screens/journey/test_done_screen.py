@@ -5,6 +5,7 @@ QR code for a short hold, and says 受理编号 as the paper does."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -104,3 +105,20 @@ def test_the_done_screen_says_when_and_how_to_collect(
     texts = [w.text for w in labels(stage.shell)]
     assert f"承诺办结：受理之日起{item.promised_days}个工作日内" in texts
     assert f"领取方式：{item.collect.zh_CN}" in texts
+
+
+def test_the_done_screen_says_the_promised_date_when_one_was_counted(
+        harness: Any, make_kiosk: Callable[..., Kiosk], size: tuple[int, int], shot: Any) -> None:
+    stage = Stage(harness, make_kiosk(), size)
+    stage.to_printing(refs=(REF,), promised=(date(2026, 12, 9),))
+    stage.j.fire("printed")
+    item = stage.kiosk.catalog.item(stage.j.plan.items[0].code)
+    for lang, promised, collect in (("zh_CN", "承诺办结：2026-12-09", "领取方式："),
+                                    ("en", "Promised by: 2026-12-09", "Collection: ")):
+        stage.shell.ui.lang = lang
+        harness.render()
+        texts = [w.text for w in labels(stage.shell) if visible(w)]
+        assert promised in texts, (lang, texts)
+        assert f"{collect}{item.collect.get(lang)}" in texts, (lang, texts)
+        assert not any("工作日内" in t or "working days" in t for t in texts)
+        shot(f"done-promised-{lang}")
