@@ -71,6 +71,9 @@ class SubmitOutcome:
     case_numbers: tuple[str | None, ...] = ()
     #: 承诺办结 per case (China working days from the filing day); None when unknown.
     promised_dates: tuple[date | None, ...] = ()
+    #: Per case: the progress link its receipt's QR code carries (with the case's query
+    #: token); empty when the terminal has no query address.
+    query_links: tuple[str, ...] = ()
 
     @property
     def forwarded(self) -> bool:

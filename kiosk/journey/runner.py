@@ -33,6 +33,7 @@ from kiosk.errors import ConfigError, KioskError
 from kiosk.identity import Identity
 from kiosk.journey.apply import Journey, SubmitOutcome
 from kiosk.journey.machine import Change
+from kiosk.receipts.builders import query_url
 from kiosk.receipts.inputs import Collection, OwedMaterial, ReceiptInput
 from kiosk.submission.cases import Case
 from kiosk.submission.identitycode import IdentityCodeError
@@ -167,7 +168,10 @@ class JourneyRunner:
         refs = tuple(self.enqueued[c.item_code] for c in cases)
         filed = self._clock.now().astimezone(CST).date()
         promised = tuple(self._promised(item, filed) for item in self.journey.plan.items)
-        self._outcome = SubmitOutcome(refs, self._wait_for_numbers(refs), promised)
+        ctx = self._context
+        links = tuple(query_url(ctx.query_base_url, ref, ctx.query_token(ref)) for ref in refs) \
+            if ctx.query_base_url else ()
+        self._outcome = SubmitOutcome(refs, self._wait_for_numbers(refs), promised, links)
         self._fire("submit_queued" if self._outcome.forwarded else "submit_ok",
                    outcome=self._outcome)
 

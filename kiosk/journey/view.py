@@ -191,7 +191,10 @@ def _receipt(j: Journey, lang: str) -> dict[str, Any]:
                   for i, item in enumerate(j.plan.items) if i < len(refs)]
     return {"kiosk_refs": refs, "case_numbers": numbers, "when_where": when_where,
             "forwarded": bool(outcome and outcome.forwarded),
-            "qr": refs[0] if refs else None, "owed": owed,
+            # the receipt's own QR code (the progress link with the case's token): a
+            # bare reference opens nothing, at a kiosk or on a phone
+            "qr": outcome.query_links[0] if outcome and outcome.query_links else None,
+            "owed": owed,
             "message": message,
             "forwarded_message": "workflow.receipt.forwarded"
             if outcome and outcome.forwarded else None}

@@ -62,10 +62,13 @@ def test_simple_item_from_card_to_done() -> None:
     assert case.materials[0].pages[0].data == JPEG
     assert case.verification.method == "card" and case.rating is not None
     assert case.rating.score == 5 and case.signature is None
-    j.fire("submit_ok", outcome=SubmitOutcome(("XD-261122-0001-7",), ("XS20261122000001",)))
+    link = "https://q.example/q/XD-261122-0001-7?t=Tok3n"
+    j.fire("submit_ok", outcome=SubmitOutcome(("XD-261122-0001-7",), ("XS20261122000001",),
+                                              query_links=(link,)))
     assert j.state == "printing"
     view = j.view()
-    assert view["qr"] == "XD-261122-0001-7" and not view["forwarded"]
+    # the screen shows the receipt's own QR code: the link with the case's token
+    assert view["qr"] == link and not view["forwarded"]
     j.fire("printed")
     assert j.state == "done" and j.ended and j.end_reason == "done"
 
@@ -304,11 +307,12 @@ def test_print_failure_offers_reprint_and_the_qr_and_never_cancels() -> None:
     through_simple_to_review(j)
     j.fire("next")
     j.fire("next")
-    j.fire("submit_queued", outcome=SubmitOutcome(("XD-261122-0003-3",)))
+    link = "https://q.example/q/XD-261122-0003-3?t=Tok3n"
+    j.fire("submit_queued", outcome=SubmitOutcome(("XD-261122-0003-3",), query_links=(link,)))
     j.fire("print_failed", error=PaperOut("paper sensor: out"))
     view = j.view()
     assert j.state == "reprint" and view["error_key"] == "error.paper_out"
-    assert view["qr"] == "XD-261122-0003-3" and view["forwarded"]
+    assert view["qr"] == link and view["forwarded"]
     assert "reprint" in view["triggers"] and "cancel" not in view["triggers"]
     j.fire("reprint")
     j.fire("print_failed", error=PaperOut())

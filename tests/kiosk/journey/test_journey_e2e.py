@@ -133,7 +133,9 @@ def test_paper_out_at_the_receipt_loses_no_case(kiosk: Kiosk) -> None:
     walk(j)
     assert j.state == "reprint" and j.view()["error_key"] == "error.paper_out"
     (ref,) = runner.enqueued.values()
-    assert j.view()["qr"] == ref
+    # the screen offers the receipt's own QR while the paper is out: the link that
+    # opens the case at any kiosk or on a phone (its token checked by the back office)
+    assert j.view()["qr"] == f"{QUERY_BASE}/q/{ref}?t={kiosk.client.query_token(ref)}"
     assert [c["kiosk_ref"] for c in kiosk.bo.staff_cases()] == [ref]
     kiosk.emulator.set_faults(paper="ok")
     j.fire("reprint")

@@ -83,7 +83,8 @@ def runner(j: Journey, outbox: Outbox, waiter: Waiter | None,
            printer: ReceiptPrinter) -> JourneyRunner:
     return JourneyRunner(j, queue=outbox, waiter=waiter, printer=printer,
                          context=ReceiptContext("萧山区城厢街道便民服务中心",
-                                                "https://kiosk.example.org"),
+                                                "https://kiosk.example.org",
+                                                query_token=lambda ref: f"tok-{ref}"),
                          clock=FakeClock(), submit_wait_s=8.0)
 
 
@@ -131,7 +132,10 @@ def test_paper_out_keeps_the_case_and_offers_reprint(outbox: Outbox) -> None:
     j.fire("next")
     assert j.state == "reprint" and j.view()["error_key"] == "error.paper_out"
     (ref,) = r.enqueued.values()
-    assert j.view()["qr"] == ref and outbox.stats().pending == 1
+    # the screen's QR is the receipt's: the progress link with the case's token (a
+    # bare reference opens nothing since a look-up needs the token or the card)
+    assert j.view()["qr"] == f"https://kiosk.example.org/q/{ref}?t=tok-{ref}"
+    assert outbox.stats().pending == 1
     j.fire("reprint")
     assert j.state == "done"
     assert printer.printed[0].materials_owed[0].name == "材料JH"

@@ -78,7 +78,8 @@ class Stage:
 
     def to_printing(self, refs: tuple[str, ...] = ("XD-261122-0042-7",),
                     numbers: tuple[str | None, ...] = ("330109202611220001",),
-                    promised: tuple[date | None, ...] = ()) -> None:
+                    promised: tuple[date | None, ...] = (),
+                    links: tuple[str, ...] | None = None) -> None:
         self.to_capture()
         self.fire("page_added", data=jpeg(), content_type="image/jpeg")
         self.fire("next")
@@ -93,5 +94,7 @@ class Stage:
         self.fire("signed", png=PNG)
         self.fire("next")
         self.fire("rated", score=5, reasons=["fast"])
-        self.fire("submit_ok", outcome=SubmitOutcome(refs, numbers, promised))
+        if links is None:  # the receipt's progress links, with a token each
+            links = tuple(f"https://q.example/q/{ref}?t=Tok3n" for ref in refs)
+        self.fire("submit_ok", outcome=SubmitOutcome(refs, numbers, promised, links))
         assert self.j.state == "printing", self.j.state

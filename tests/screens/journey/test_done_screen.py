@@ -52,7 +52,7 @@ def test_done_screen_offers_only_finish_and_home(harness: Any, make_kiosk: Calla
     shot("done")
     assert actions(stage.shell) == {"finish", "home"}
     qr = [w for w in widgets(stage.shell, Image) if getattr(w, "qr_text", None)]
-    assert qr and visible(qr[0]) and qr[0].qr_text == REF
+    assert qr and visible(qr[0]) and qr[0].qr_text == f"https://q.example/q/{REF}?t=Tok3n"
     assert min(qr[0].norm_image_size) >= 240  # ≈ 6 cm on a 21" kiosk screen: a phone reads it
     harness.press(next(b for b in buttons(stage.shell) if getattr(b, "action", "") == "finish"))
     assert stage.shell.sm.current == "home"
