@@ -14,7 +14,9 @@ So the shell keeps the full collections out of the taps:
   are freed too) runs once a session has ended and the screen has been left alone
   for ``quiet_s`` seconds: while the done screen holds its QR code, or at Home;
   should citizens follow each other without such a moment ``max_pending`` times,
-  it runs at the next tick anyway (one slow frame rather than growing memory);
+  it runs at the first shorter pause (``quiet_s / 5`` untouched: never in the frame
+  that answers a touch), and after ``4 * max_pending`` at the next tick anyway (one
+  slow frame rather than growing memory);
 * Python's own full collections are put off from the start (the oldest
   generation's threshold raised), so a session's garbage waits for that moment.
 
@@ -65,7 +67,11 @@ class IdleCollector:
     def tick(self, idle_s: float) -> bool:
         """Called from the UI loop with the seconds since the last touch; True when it
         collected now."""
-        if not self._pending or (idle_s < self.quiet_s and self._pending <= self.max_pending):
+        if not self._pending:
+            return False
+        overdue = self._pending > self.max_pending
+        if not (idle_s >= self.quiet_s or (overdue and idle_s >= self.quiet_s / 5)
+                or self._pending > 4 * self.max_pending):
             return False
         self._pending = 0
         start = time.perf_counter()

@@ -45,13 +45,22 @@ def test_collects_once_when_due_and_quiet() -> None:
     assert fake.calls == ["unfreeze", "collect", "freeze"]  # thawed, walked, frozen again
     assert not collector.tick(idle_s=10)  # once per end
     assert collector.runs == 1
-    # citizens one after the other, never a quiet moment: after max_pending, anyway
+    # citizens one after the other, never a quiet moment: after max_pending, at the
+    # first short pause, never in the frame that answers a touch (idle 0)
     for _ in range(collector.max_pending):
         collector.due()
-        assert not collector.tick(idle_s=0.1)
+        assert not collector.tick(idle_s=0.3)
     collector.due()
-    assert collector.tick(idle_s=0.1)
+    assert not collector.tick(idle_s=0.0)  # the tap that ended the session: not now
+    assert collector.tick(idle_s=0.5)  # quiet_s / 5 untouched
     assert collector.runs == 2
+    # and never a pause at all: after 4 * max_pending, anyway
+    for _ in range(4 * collector.max_pending):
+        collector.due()
+        assert not collector.tick(idle_s=0.0)
+    collector.due()
+    assert collector.tick(idle_s=0.0)
+    assert collector.runs == 3
     # Python's own full collections wait for the quiet moments; the young ones go on
     assert fake.threshold == (700, 10, IdleCollector.FULL_AFTER)
     collector.release()
