@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -62,6 +63,15 @@ class KioskApp(App):  # type: ignore[misc]
         if after_home is not None:
             Clock.schedule_once(lambda _dt: after_home(), 0.2)
         Clock.schedule_once(lambda _dt: self.kiosk.warm_up(), 1.0)
+        Clock.schedule_once(lambda _dt: self._warm_input(), 1.5)
+
+    @staticmethod
+    def _warm_input() -> None:
+        """The form's pinyin table, built on a worker thread (the form's module, with its
+        kv rules, is imported here on the UI thread, while Home waits)."""
+        from screens.journey.form import FormView
+        threading.Thread(target=FormView.table.warm, name="pinyin-warm-up",
+                         daemon=True).start()
 
     def _first_frame(self, *_: Any) -> None:
         """The first frame with Home drawn: note the time, prove a touch is taken, report."""

@@ -76,6 +76,11 @@ class PinyinTable:
                                for k, v in chars.items()}
             return self._chars
 
+    def warm(self) -> None:
+        """Build the table now (about a second of CPU), e.g. on a worker thread while
+        Home waits, so the first letter typed in a form does not pay for it."""
+        self._build()
+
     def candidates(self, letters: str, limit: int = 64) -> list[str]:
         """Phrases read exactly ``letters``, then characters of that syllable, then of
         syllables starting with it (typing "zh" already offers 张, 中 ...)."""
