@@ -108,43 +108,6 @@ def make_case(kiosk_ref: str = DEFAULT_REF, *, pages: list[bytes] | None = None,
     }
 
 
-_SIGNATURE_HEADERS = {b"x-terminal-id", b"x-timestamp", b"x-nonce", b"x-signature",
-                      b"authorization"}
-
-
-class SigningProxy:
-    """ASGI wrapper that signs every request it forwards, as the terminal would.
-
-    For fuzzers (schemathesis) that build requests themselves: the signature
-    must cover the exact bytes they send, which only the far side of the
-    transport sees. Staff routes get the staff bearer token instead.
-    """
-
-    def __init__(self, app: Any, terminal_id: str, secret: bytes, staff_token: str,
-                 clock: Clock) -> None:
-        self.app = app
-        self.terminal_id = terminal_id
-        self.secret = secret
-        self.staff_token = staff_token
-        self.clock = clock
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        body = await read_body(receive)
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        query = scope.get("query_string", b"")
-        path = raw_path.decode("latin-1").split("?", 1)[0] + (
-            "?" + query.decode("latin-1") if query else "")
-        extra = signing.signed_headers(self.secret, self.terminal_id, scope["method"], path,
-                                       body, self.clock.now().timestamp())
-        extra["Authorization"] = f"Bearer {self.staff_token}"
-        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _SIGNATURE_HEADERS]
-        headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
-        await replay_to(self.app, {**scope, "headers": headers}, body, receive, send)
-
-
 async def read_body(receive: Any) -> bytes:
     """The whole body of an ASGI request, read from ``receive``."""
     chunks: list[bytes] = []
