@@ -4,6 +4,7 @@ exactly once, a hold stops everything behind it, nothing is left in ``sending``.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,7 @@ def test_an_outage_stops_the_pipeline_before_the_next_case(rig: Rig) -> None:
     assert st.hold_until is not None and st.pending == 3 and st.sending == 0
     assert [rig.outbox.record(r).attempts for r in refs] == [1, 0, 0]  # type: ignore[union-attr]
     assert rig.server.created == 0
+    assert isinstance(rig.clock, FakeClock)
     rig.clock.advance(POLICY.cap_s)
     rig.drain()
     assert rig.delivered_order() == refs
@@ -98,7 +100,7 @@ def test_stop_ends_the_pipeline_after_the_request_that_is_out(tmp_path: Path) ->
                 rig.sender.stop()
                 real(ref, number, received_at)
 
-            rig.outbox.mark_delivered = then_stop  # type: ignore[method-assign]
+            rig.outbox.mark_delivered = then_stop  # type: ignore[method-assign,assignment]
             rig.sender.drain()
             states = [rig.outbox.record(r).state for r in refs]  # type: ignore[union-attr]
             # The first answer was recorded after the second case had gone out; nothing
@@ -111,7 +113,7 @@ def test_stop_ends_the_pipeline_after_the_request_that_is_out(tmp_path: Path) ->
 
 def test_the_manifest_from_known_digests_is_the_hashed_one() -> None:
     parts = [b'{"case": 1}', b"page one", b"page two"]
-    digests = [signing.hashlib.sha256(p).hexdigest() for p in parts]
+    digests = [hashlib.sha256(p).hexdigest() for p in parts]
     assert signing.bundle_manifest(parts, digests) == signing.bundle_manifest(parts)
     with pytest.raises(ValueError):
         signing.bundle_manifest(parts, digests[:2])
