@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -157,9 +158,14 @@ def check_reference(session: Session, sub: CaseSubmission) -> None:
                            f"kiosk_ref prefix {prefix} is not this terminal's ({own})")
 
 
-def _check_codes(sub: CaseSubmission, known: frozenset[str] | None) -> None:
-    if known is None:
+#: The catalog's item and bundle codes, or how to read them in the intake's session.
+KnownCodes = frozenset[str] | Callable[[Session], frozenset[str]] | None
+
+
+def _check_codes(session: Session, sub: CaseSubmission, codes: KnownCodes) -> None:
+    if codes is None:
         return
+    known = codes(session) if callable(codes) else codes
     for field, code in (("item_code", sub.item_code), ("bundle_code", sub.bundle_code)):
         if code is not None and code not in known:
             raise ApiError(422, "invalid_case", f"{field} {code} is not in the catalog")
@@ -167,16 +173,16 @@ def _check_codes(sub: CaseSubmission, known: frozenset[str] | None) -> None:
 
 def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
            now: datetime, blobs: BlobStore | None = None,
-           known_codes: frozenset[str] | None = None,
+           known_codes: KnownCodes = None,
            fresh: dict[str, tuple[int, str]] | None = None) -> tuple[CaseReceipt, bool]:
     """Store a submission once. Returns the receipt and whether it was created now.
 
     ``fresh`` (sha256 -> (size, content type)): blobs the same request stored (a
     case bundle), indexed in this transaction.
 
-    ``known_codes`` (item and bundle codes of the catalog) is checked for new
-    cases only: a case received before its item left the catalog still gets
-    its receipt again.
+    ``known_codes`` (item and bundle codes of the catalog, or a function that reads
+    them in the intake's session) is checked for new cases only: a case received
+    before its item left the catalog still gets its receipt again.
     """
     digest = body_hash(raw)
     for _attempt in range(INTAKE_ATTEMPTS):
@@ -193,7 +199,7 @@ def intake(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any,
 
 
 def _intake_once(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any, digest: str,
-                 now: datetime, blobs: BlobStore | None, known_codes: frozenset[str] | None,
+                 now: datetime, blobs: BlobStore | None, known_codes: KnownCodes,
                  fresh: dict[str, tuple[int, str]] | None) -> tuple[CaseReceipt, bool]:
     with transaction(factory) as session:
         relax_commit(session)
@@ -201,7 +207,7 @@ def _intake_once(factory: sessionmaker[Session], sub: CaseSubmission, raw: Any, 
         found = _existing(session, sub, digest)
         if found is not None:
             return found, False
-        _check_codes(sub, known_codes)
+        _check_codes(session, sub, known_codes)
         _check_materials(session, sub, blobs, now, fresh)
         case = Case(
             # Unique until numbered: the reference is (the case number comes last).

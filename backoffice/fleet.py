@@ -176,6 +176,7 @@ class CatalogStore:
         self._sessions = sessions
         self._lock = threading.Lock()
         self._cached: tuple[int, Catalog, str] | None = None
+        self._codes: tuple[int, frozenset[str]] | None = None
 
     def current(self) -> tuple[Catalog, str]:
         """The served catalog and its ETag; 503 ``unavailable`` when none is published."""
@@ -209,6 +210,24 @@ class CatalogStore:
 
     def get(self) -> Catalog:
         return self.current()[0]
+
+    def codes(self, session: Session) -> frozenset[str]:
+        """The item and bundle codes of the served catalog, read in the caller's
+        ``session`` (a case intake checks them in its own transaction: one statement,
+        not a transaction of their own); 503 ``unavailable`` when none is published."""
+        newest = session.scalar(select(func.max(CatalogVersion.id)))
+        with self._lock:
+            codes = self._codes
+        if codes is not None and codes[0] == newest:
+            return codes[1]
+        found = self.at(session, newest)
+        if found is None or newest is None:
+            raise ApiError(503, "unavailable", "no catalog is published yet "
+                           "(scripts/backoffice catalog publish DIR)")
+        known = frozenset(str(i.get("code")) for i in [*found[0].items, *found[0].bundles])
+        with self._lock:
+            self._codes = (newest, known)
+        return known
 
     def ref(self) -> CatalogVersionRef | None:
         try:

@@ -28,7 +28,7 @@ from fastapi import FastAPI
 from backoffice import metrics
 from backoffice.app import create_app
 from backoffice.settings import Settings
-from backoffice.timeouts import HeaderTimeoutH11Protocol, protocol_with_header_timeout
+from backoffice.timeouts import HeaderTimeoutHttpToolsProtocol, protocol_with_header_timeout
 from kiosk.privacy import RedactingFilter
 
 START_TIMEOUT_S = 30.0
@@ -80,7 +80,7 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
     uvicorn.run("backoffice.server:app_from_env", factory=True, workers=workers, host=host,
                 port=port, log_config=log_config(), proxy_headers=False, server_header=False,
                 # By name: the workers import it (their header bound is the default).
-                http=HeaderTimeoutH11Protocol)
+                http=HeaderTimeoutHttpToolsProtocol)
 
 
 class BackgroundServer:

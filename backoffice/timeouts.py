@@ -4,11 +4,11 @@ A connection that trickles its headers, or stalls halfway through a body,
 would otherwise hold a socket (and, for an upload, a temporary file) for as
 long as it likes. Two bounds:
 
-* headers: :func:`protocol_with_header_timeout` gives uvicorn an h11 protocol
-  that closes a connection whose request line and headers are not complete
-  ``header_timeout_s`` after the connection opened or the previous answer
-  ended (uvicorn's own keep-alive timer is reset by every byte, so a byte a
-  second would keep it alive for ever);
+* headers: :func:`protocol_with_header_timeout` gives uvicorn an HTTP protocol
+  (httptools, its C parser; h11 on request) that closes a connection whose
+  request line and headers are not complete ``header_timeout_s`` after the
+  connection opened or the previous answer ended (uvicorn's own keep-alive timer
+  is reset by every byte, so a byte a second would keep it alive for ever);
 * bodies: :class:`BodyDeadline`, an ASGI middleware, answers 408
   ``body_timeout`` when no part of the body arrives for ``idle_s`` or the
   whole body takes longer than ``total_s``. The route's own error path then
@@ -24,6 +24,7 @@ from typing import Any
 import anyio
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from backoffice.errors import ApiError
 
@@ -63,11 +64,51 @@ class HeaderTimeoutH11Protocol(_HeaderTimeoutProtocol):
     """With the default bound; importable by name, so worker processes can load it."""
 
 
-def protocol_with_header_timeout(seconds: float) -> type[H11Protocol]:
-    """An h11 protocol class for ``uvicorn.Config(http=...)``."""
+class _HeaderTimeoutHttpTools(HttpToolsProtocol):
+    """The same bound on httptools: a request's headers are complete when the parser
+    says so (``on_headers_complete``); the timer checks that one more arrived since."""
+
+    header_timeout_s = HEADER_TIMEOUT_S
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._headers_done = 0
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def on_headers_complete(self) -> None:
+        self._headers_done += 1
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm_header_timer()
+
+    def _arm_header_timer(self) -> None:
+        self.loop.call_later(self.header_timeout_s, self._headers_overdue, self._headers_done)
+
+    def _headers_overdue(self, done: int) -> None:
+        waiting = self._headers_done == done
+        if waiting and (self.cycle is None or self.cycle.response_complete) \
+                and not self.transport.is_closing():
+            self.transport.close()
+
+
+class HeaderTimeoutHttpToolsProtocol(_HeaderTimeoutHttpTools):
+    """With the default bound; importable by name, so worker processes can load it."""
+
+
+def protocol_with_header_timeout(seconds: float, *, parser: str = "httptools"
+                                 ) -> type[HttpToolsProtocol] | type[H11Protocol]:
+    """A protocol class for ``uvicorn.Config(http=...)``: httptools (C, the default;
+    a large body costs far less CPU) or h11 (pure Python)."""
+    if parser == "h11":
+        if seconds == HEADER_TIMEOUT_S:
+            return HeaderTimeoutH11Protocol
+        return type("HeaderTimeoutH11Protocol", (_HeaderTimeoutProtocol,),
+                    {"header_timeout_s": seconds})
     if seconds == HEADER_TIMEOUT_S:
-        return HeaderTimeoutH11Protocol
-    return type("HeaderTimeoutH11Protocol", (_HeaderTimeoutProtocol,),
+        return HeaderTimeoutHttpToolsProtocol
+    return type("HeaderTimeoutHttpToolsProtocol", (_HeaderTimeoutHttpTools,),
                 {"header_timeout_s": seconds})
 
 

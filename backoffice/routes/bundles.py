@@ -191,11 +191,9 @@ async def submit_bundle(
         new = [s for s in staged if not store.exists(s.sha256)]
         if new:
             await run_in_threadpool(store.commit_all, new)
-        catalog = state.catalog.get()
-        known = frozenset(str(i.get("code")) for i in [*catalog.items, *catalog.bundles])
         receipt, created = await run_in_threadpool(
-            cases.intake, sessions(request), sub, raw, conf.clock.now(), store, known,
-            {s.sha256: (s.size, named[s.sha256]) for s in staged})
+            cases.intake, sessions(request), sub, raw, conf.clock.now(), store,
+            state.catalog.codes, {s.sha256: (s.size, named[s.sha256]) for s in staged})
     finally:
         # Every fsync has ended (or failed) before a leftover is removed.
         await asyncio.gather(*syncs, return_exceptions=True)

@@ -37,11 +37,9 @@ def submit_case(
         raise ApiError(422, "invalid_case", "Idempotency-Key must equal kiosk_ref")
     if sub.terminal_id != signed.terminal_id:
         raise ApiError(422, "invalid_case", "terminal_id is not the signing terminal")
-    catalog = request.app.state.catalog.get()
-    known = frozenset(str(i.get("code")) for i in [*catalog.items, *catalog.bundles])
     receipt, created = cases.intake(common.sessions(request), sub, raw,
                                     common.settings(request).clock.now(),
-                                    request.app.state.blobs, known)
+                                    request.app.state.blobs, request.app.state.catalog.codes)
     return JSONResponse(receipt.model_dump(mode="json"), status_code=201 if created else 200)
 
 

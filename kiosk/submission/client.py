@@ -395,13 +395,18 @@ class BackofficeClient:
             raise TransientError("POST case: the receipt names another case")
         return receipt
 
-    def create_case_bundle(self, kiosk_ref: str, body: bytes, blobs: list[bytes]) -> CaseReceipt:
+    def create_case_bundle(self, kiosk_ref: str, body: bytes, blobs: list[bytes], *,
+                           digests: list[str] | None = None) -> CaseReceipt:
         """The case and the blobs the server lacks in one request (API.md "Case bundles").
+
+        ``digests``: the blobs' SHA-256, already checked by the caller (the outbox checks
+        each page it reads against its address), so the pages are not hashed twice.
 
         :class:`PermanentError` 404/405 from a back office that predates bundles: the
         caller falls back to :meth:`upload_material` and :meth:`create_case`."""
         parts = [body, *blobs]
-        manifest = bundle_manifest(parts)
+        manifest = bundle_manifest(parts, None if digests is None
+                                   else [hashlib.sha256(body).hexdigest(), *digests])
         _, content = self._request("POST", f"{API}/case-bundles", body=parts,
                                    body_sha256=bundle_digest(manifest), headers={
                                        "Content-Type": BUNDLE_CONTENT_TYPE,

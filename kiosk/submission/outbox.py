@@ -322,6 +322,21 @@ class Outbox:
         body = self._sealer.open(payload, f"case:{ref}")
         return OutboxItem(ref, body, blobs, attempts + 1)
 
+    def peek_next(self) -> tuple[str, tuple[BlobRef, ...]] | None:
+        """The case :meth:`claim_next` would claim now and its blobs, left pending (the
+        sender reads its pages ahead while the case before it is out); None if none."""
+        with self._locked() as c:
+            row = c.execute("SELECT id, ref FROM cases WHERE state='pending' "
+                            "AND next_attempt_at <= ? ORDER BY id LIMIT 1",
+                            (self._now(),)).fetchone()
+            if row is None:
+                return None
+            blobs = tuple(BlobRef(sha, ctype, size, bool(up), bool(fresh))
+                          for sha, ctype, size, up, fresh in c.execute(
+                              "SELECT sha256, content_type, size, uploaded, fresh FROM "
+                              "case_blobs WHERE case_id=? ORDER BY ordinal", (row[0],)))
+        return row[1], blobs
+
     def next_due_at(self) -> float | None:
         """Unix time at which the earliest pending case becomes due (None: nothing pending)."""
         with self._locked() as c:

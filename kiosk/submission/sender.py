@@ -22,10 +22,19 @@ Outcomes (kiosk/errors.py, translated by the client):
   restart does not reset them) it is parked: refused, kept for staff with the
   reason, never retried on its own;
 * other :class:`PermanentError` → refused, kept for staff with the reason.
+
+A backlog is drained in a pipeline (:meth:`Sender.drain`), one request at a time and
+in queue order as above: as soon as one case's answer is in, the next case is claimed
+and its request goes out (on a transfer thread), and only then is the answer recorded
+(delivered, and the personal data purged) and the pages of the case after it read
+ahead, so the kiosk's bookkeeping runs while the back office works. Exactly-once
+holds as before: a case is marked delivered only after its own answer, and one
+left in ``sending`` by a crash is sent again and deduplicated by its reference.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -58,6 +67,8 @@ log = logging.getLogger(__name__)
 
 #: Server errors on one case before it is parked for staff (see the module docstring).
 PARK_AFTER = 5
+#: Pages of the next case read ahead at most (bytes): a kiosk's memory is not the outbox.
+READ_AHEAD_BYTES = 32 * 1024 * 1024
 
 
 class Receipt(Protocol):
@@ -73,6 +84,10 @@ class DeliveryClient(Protocol):
     def material_exists(self, sha256: str) -> bool: ...
     def upload_material(self, sha256: str, content_type: str, data: bytes) -> None: ...
     def create_case(self, kiosk_ref: str, body: bytes) -> Receipt: ...
+
+
+#: What one attempt at a case came to: the receipt, or the translated failure.
+Outcome = tuple[Receipt | None, TransientError | PermanentError | OutboxError | None]
 
 
 def _about_this_terminal(exc: PermanentError) -> bool:
@@ -135,7 +150,7 @@ class Sender:
         while not self._stop.is_set():
             ignore_hold, self._woken = self._woken, False
             try:
-                if self.drain_once(ignore_hold=ignore_hold):
+                if self.drain(ignore_hold=ignore_hold):
                     continue
                 # Idle: move the WAL into the database file here, not in an enqueue.
                 self._outbox.checkpoint()
@@ -168,19 +183,98 @@ class Sender:
         item = self._outbox.claim_next()
         if item is None:
             return False
-        ref = item.kiosk_ref
+        self._record(item, self._attempt(item, {}), now, hold)
+        return True
+
+    def drain(self, *, ignore_hold: bool = False) -> int:
+        """Deliver the due cases oldest first, pipelined (see the module docstring),
+        until none is due, the queue is held or the sender stops; returns how many
+        cases were tried (0: nothing was due, or the queue is held)."""
+        now = self._clock.now().timestamp()
+        hold = self._outbox.hold_until()
+        if hold is not None and now < hold and not ignore_hold:
+            return 0
+        item = self._outbox.claim_next()
+        if item is None:
+            return 0
+        tried = 0
+        with ThreadPoolExecutor(1, thread_name_prefix="outbox-transfer") as transfer:
+            future = transfer.submit(self._attempt, item, {})
+            unrecorded = [item]
+            ahead: tuple[str, dict[str, bytes]] | None = None
+            try:
+                current: OutboxItem | None = item
+                while current is not None:
+                    outcome = future.result()
+                    now = self._clock.now().timestamp()
+                    nxt = None
+                    if self._goes_on(outcome) and not self._stop.is_set():
+                        nxt = self._outbox.claim_next()
+                        if nxt is not None:
+                            unrecorded.append(nxt)
+                            pages = ahead[1] if ahead and ahead[0] == nxt.kiosk_ref else {}
+                            future = transfer.submit(self._attempt, nxt, pages)
+                    # While the next case is out: record this one, read the next pages.
+                    self._record(current, outcome, now, hold)
+                    unrecorded.remove(current)
+                    hold = None if outcome[0] is not None else self._outbox.hold_until()
+                    tried += 1
+                    current = nxt
+                    ahead = self._read_ahead() if nxt is not None else None
+            except BaseException:
+                # Claimed but not recorded: back to pending once its request has ended
+                # (sent again later; the back office answers a repeat with its receipt).
+                wait([future])
+                for left in unrecorded:
+                    with contextlib.suppress(KioskError):
+                        self._outbox.release(left.kiosk_ref, "interrupted")
+                raise
+        return tried
+
+    def _goes_on(self, outcome: Outcome) -> bool:
+        """Whether the next case may go out after this outcome: not when the whole queue
+        is to be held (see :meth:`_failed`)."""
+        exc = outcome[1]
+        return not (isinstance(exc, BackofficeUnreachable) or (
+            isinstance(exc, PermanentError) and _about_this_terminal(exc)))
+
+    def _read_ahead(self) -> tuple[str, dict[str, bytes]] | None:
+        """The next due case's reference and the pages it will send, read now; None when
+        there is none or its pages are many (read when it goes out, as without this)."""
+        nxt = self._outbox.peek_next() if self._bundles else None
+        if nxt is None:
+            return None
+        ref, blobs = nxt
+        todo = [b for b in blobs if not b.uploaded]
+        if sum(b.size for b in todo) > READ_AHEAD_BYTES:
+            return None
         try:
-            receipt = self._deliver(item)
+            return ref, {b.sha256: self._outbox.read_blob(b.sha256) for b in todo}
+        except OutboxError:
+            return None  # the attempt itself meets this and reports it
+
+    def _attempt(self, item: OutboxItem, pages: Mapping[str, bytes]) -> Outcome:
+        """One attempt at ``item`` (``pages``: some of its blobs, read already)."""
+        try:
+            return self._deliver(item, pages), None
         except (TransientError, PermanentError, OutboxError) as exc:
+            return None, exc
+
+    def _record(self, item: OutboxItem, outcome: Outcome, now: float,
+                hold: float | None) -> None:
+        """The outcome in the outbox (``hold``: the queue hold there was before)."""
+        receipt, exc = outcome
+        if receipt is None:
+            assert exc is not None
             self._failed(item, exc, now)
         else:
             self._failures = 0
-            self._outbox.mark_delivered(ref, receipt.case_number, receipt.received_at)
+            self._outbox.mark_delivered(item.kiosk_ref, receipt.case_number,
+                                        receipt.received_at)
             if hold is not None:
                 self._outbox.set_hold(None)
         with self._done:
             self._done.notify_all()
-        return True
 
     def _hold(self, ref: str, exc: KioskError, now: float) -> None:
         """The back office (or this terminal's standing with it) is the problem: hold the
@@ -219,12 +313,12 @@ class Sender:
         log.warning("sender: %s not delivered (%s); retry in %.1f s", item.kiosk_ref, exc,
                     delay)
 
-    def _deliver(self, item: OutboxItem) -> Receipt:
+    def _deliver(self, item: OutboxItem, pages: Mapping[str, bytes]) -> Receipt:
         todo = [b for b in item.blobs if not b.uploaded]
         bundle = getattr(self._client, "create_case_bundle", None) if self._bundles else None
         if bundle is not None:
             try:
-                return self._deliver_bundle(item, todo, bundle)
+                return self._deliver_bundle(item, todo, bundle, pages)
             except PermanentError as exc:
                 if exc.status not in (404, 405):
                     raise
@@ -259,7 +353,7 @@ class Sender:
             return self._client.create_case(item.kiosk_ref, item.body)
 
     def _deliver_bundle(self, item: OutboxItem, todo: list[BlobRef],
-                        bundle: Callable[[str, bytes, list[bytes]], Receipt]) -> Receipt:
+                        bundle: Callable[..., Receipt], pages: Mapping[str, bytes]) -> Receipt:
         """The case and its blobs in one request (API.md "Case bundles"): the back
         office stores all of them and the case, or nothing. Blobs it may hold already
         (a retry, a page shared with an earlier case) are asked for first, as above."""
@@ -268,14 +362,19 @@ class Sender:
         if not send:  # the back office holds every blob already (a retry): the case alone
             return self._client.create_case(item.kiosk_ref, item.body)
         try:
-            return bundle(item.kiosk_ref, item.body,
-                          [self._outbox.read_blob(b.sha256) for b in send])
+            return self._bundle(bundle, item, [b.sha256 for b in send], pages)
         except MissingMaterials as exc:
             # A blob the back office said it had is gone: send the ones it names again.
             mine = {b.sha256 for b in item.blobs}
             again = [sha for sha in exc.missing or tuple(mine) if sha in mine]
-            return bundle(item.kiosk_ref, item.body,
-                          [self._outbox.read_blob(sha) for sha in again])
+            return self._bundle(bundle, item, again, pages)
+
+    def _bundle(self, bundle: Callable[..., Receipt], item: OutboxItem, shas: list[str],
+                pages: Mapping[str, bytes]) -> Receipt:
+        # Every page is checked against its SHA-256 as the outbox reads it (read_blob; the
+        # pages read ahead too), so the client need not hash it again for the manifest.
+        blobs = [pages[sha] if sha in pages else self._outbox.read_blob(sha) for sha in shas]
+        return bundle(item.kiosk_ref, item.body, blobs, digests=shas)
 
     @staticmethod
     def _may_exist(item: OutboxItem, blob: BlobRef) -> bool:

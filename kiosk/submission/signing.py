@@ -128,9 +128,14 @@ MAX_BUNDLE_PARTS = 65
 _PART_RE = re.compile(r"^([0-9a-f]{64}):(0|[1-9][0-9]{0,9})$")
 
 
-def bundle_manifest(parts: list[bytes]) -> str:
-    """The ``X-Case-Bundle`` value for these parts (the body is the parts back to back)."""
-    return ",".join(f"{hashlib.sha256(p).hexdigest()}:{len(p)}" for p in parts)
+def bundle_manifest(parts: list[bytes], digests: list[str] | None = None) -> str:
+    """The ``X-Case-Bundle`` value for these parts (the body is the parts back to back);
+    ``digests``: their SHA-256, when the caller has them already."""
+    if digests is None:
+        digests = [hashlib.sha256(p).hexdigest() for p in parts]
+    if len(digests) != len(parts):
+        raise ValueError("one digest per part")
+    return ",".join(f"{d}:{len(p)}" for d, p in zip(digests, parts, strict=True))
 
 
 def bundle_digest(manifest: str) -> str:

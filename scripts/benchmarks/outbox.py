@@ -6,19 +6,25 @@
   says what encryption, deduplication and bookkeeping cost on top of the disk.
 * Peer: persist-queue's ``SQLiteQueue.put`` (WAL, synchronous=FULL, auto-commit)
   of the same case (its JSON and its pages' bytes, pickled as persist-queue does;
-  not sealed) in the same run, on the same disk.
+  not sealed) in the same run, on the same disk, one of ours and one of its in
+  turn (so both meet the same disk), each also timed in CPU (the calling thread's).
 * Drain throughput: the sender delivering a backlog of such cases to the real
   reference back office, started by this benchmark in a subprocess on loopback,
   in case bundles (one request a case); beside it the older way (a PUT per page,
-  then the case) by a sender told not to bundle.
+  then the case) by a sender told not to bundle. CPU per case of each side: the
+  kiosk's process (this one, which only drains meanwhile) and the back office's.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -52,35 +58,53 @@ def make_case(rng: random.Random, pages_n: int = PAGES, page_bytes: int = PAGE_B
                        for _ in range(pages_n)], TERMINAL)
 
 
-def bench_enqueue(directory: Path, n: int, rng: random.Random) -> list[float]:
-    samples = []
+class Timed:
+    """Wall and CPU (the calling thread's) milliseconds of each timed call."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def __call__(self, fn: Callable[[], object]) -> None:
+        c0, t0 = time.thread_time(), time.perf_counter()
+        fn()
+        self.wall.append((time.perf_counter() - t0) * 1000)
+        self.cpu.append((time.thread_time() - c0) * 1000)
+
+
+def bench_enqueue(directory: Path, n: int, rng: random.Random) -> tuple[Timed, Timed]:
+    """Our durable enqueue and the peer's (persist-queue's durable put) of the same case,
+    one of each in turn, so that both meet the same disk."""
+    import persistqueue
+
+    ours, peer = Timed(), Timed()
+    queue = persistqueue.SQLiteQueue(str(directory / "persist-queue"), auto_commit=True)
+    queue._putter.execute("PRAGMA synchronous=FULL")  # type: ignore[attr-defined]  # as durable as ours
     with Outbox(directory / "outbox.sqlite3", Sealer(rng.randbytes(32)), ref_prefix="BE",
                 clock=SystemClock(), max_pending_cases=10_000,
                 max_pending_bytes=10**12) as outbox:
-        for _ in range(n):
+        for i in range(n):
             case = make_case(rng)  # built before timing: the screen already holds it
-            t0 = time.perf_counter()
-            outbox.enqueue(case)
-            samples.append((time.perf_counter() - t0) * 1000)
+            ours(lambda: outbox.enqueue(case))  # noqa: B023 - called at once
             # Between two citizens the idle sender checkpoints the WAL (kiosk/submission/sender.py).
             outbox.checkpoint()
-    return samples
+            case = make_case(rng).with_ref(format_reference("PQ", date.today(), i + 1))
+            item = {"case": case.submission_body(), "pages": [b.data for b in case.blobs()]}
+            peer(lambda: queue.put(item))  # noqa: B023
+    return ours, peer
 
 
-def bench_persist_queue(directory: Path, n: int, rng: random.Random) -> list[float]:
-    """The peer: persist-queue's durable put of the same case."""
-    import persistqueue
-
-    queue = persistqueue.SQLiteQueue(str(directory / "persist-queue"), auto_commit=True)
-    queue._putter.execute("PRAGMA synchronous=FULL")  # as durable as our outbox
-    samples = []
-    for i in range(n):
-        case = make_case(rng).with_ref(format_reference("PQ", date.today(), i + 1))
-        item = {"case": case.submission_body(), "pages": [b.data for b in case.blobs()]}
-        t0 = time.perf_counter()
-        queue.put(item)
-        samples.append((time.perf_counter() - t0) * 1000)
-    return samples
+def _process_cpu_s(pid: int | None = None) -> float | None:
+    """CPU seconds (user + system) of this process, or of ``pid`` (Linux /proc; None
+    where there is none)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bench_bare(client: BackofficeClient, n: int, rng: random.Random, pages_n: int,
@@ -96,9 +120,20 @@ def bench_bare(client: BackofficeClient, n: int, rng: random.Random, pages_n: in
     return n / (time.perf_counter() - t0)
 
 
+@dataclass
+class Drained:
+    """Cases/s of the sender draining a backlog, of the bare-client reference, and the
+    CPU milliseconds per case of the kiosk's process and of the back office's."""
+
+    rate: float
+    bare: float
+    kiosk_cpu_ms: float
+    server_cpu_ms: float | None
+
+
 def bench_drain(directory: Path, n: int, rng: random.Random, pages_n: int = PAGES,
-                page_bytes: int = PAGE_BYTES, *, bundles: bool = True) -> tuple[float, float]:
-    """Cases/s of the sender draining a backlog, and of the bare-client reference."""
+                page_bytes: int = PAGE_BYTES, *, bundles: bool = True) -> Drained:
+    """The sender draining a backlog of ``n`` cases to the back office."""
     directory = directory / f"drain-{pages_n}x{page_bytes}-{bundles}"
     directory.mkdir()
     secret = add_terminal(directory / "backoffice", TERMINAL, directory / "terminal.key")
@@ -112,11 +147,13 @@ def bench_drain(directory: Path, n: int, rng: random.Random, pages_n: int = PAGE
                 outbox.enqueue(make_case(rng, pages_n, page_bytes))
             sender = Sender(outbox, client, RetryPolicy(base_s=0.05, cap_s=1), clock=clock,
                             rng=rng, bundles=bundles)
+            server0, kiosk0 = _process_cpu_s(bo.proc.pid), _process_cpu_s()
             t0 = time.perf_counter()
-            for _ in range(n * 20):
-                if not sender.drain_once(ignore_hold=True) and outbox.stats().pending == 0:
+            for _ in range(n * 20):  # as the sender's thread drains (pipelined)
+                if not sender.drain(ignore_hold=True) and outbox.stats().pending == 0:
                     break
             elapsed = time.perf_counter() - t0
+            server1, kiosk1 = _process_cpu_s(bo.proc.pid), _process_cpu_s()
             stats = outbox.stats()
             if stats.delivered != n:
                 raise RuntimeError(f"drain incomplete: {stats.to_dict()}")
@@ -124,7 +161,8 @@ def bench_drain(directory: Path, n: int, rng: random.Random, pages_n: int = PAGE
         client.close()
     finally:
         bo.stop()
-    return n / elapsed, bare
+    server_ms = None if server0 is None or server1 is None else (server1 - server0) * 1000 / n
+    return Drained(n / elapsed, bare, ((kiosk1 or 0.0) - (kiosk0 or 0.0)) * 1000 / n, server_ms)
 
 
 def main(argv: list[str]) -> int:
@@ -137,12 +175,11 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(dir=ROOT / "var" if (ROOT / "var").is_dir() else None) as t:
         tmp = Path(t)
         raw = raw_commit_ms(tmp, args.samples, lambda _i: rng.randbytes(PAGE_BYTES * PAGES))
-        enq = bench_enqueue(tmp, args.samples, rng)
-        peer = bench_persist_queue(tmp, args.samples, rng)
-        rate, bare = bench_drain(tmp, args.drain_cases, rng)
-        separate, _ = bench_drain(tmp, args.drain_cases, rng, bundles=False)
-        light, light_bare = bench_drain(tmp, args.drain_cases, rng, pages_n=1,
-                                        page_bytes=50 * 1024)
+        ours, theirs = bench_enqueue(tmp, args.samples, rng)
+        big = bench_drain(tmp, args.drain_cases, rng)
+        separate = bench_drain(tmp, args.drain_cases, rng, bundles=False)
+        light = bench_drain(tmp, args.drain_cases, rng, pages_n=1, page_bytes=50 * 1024)
+    enq, peer = ours.wall, theirs.wall
     raw50, raw99 = percentile(raw, 50), percentile(raw, 99)
     enq50, enq99 = percentile(enq, 50), percentile(enq, 99)
     report.add("raw SQLite commit of 1.5 MB (WAL, FULL) p50", raw50, "ms")
@@ -157,15 +194,23 @@ def main(argv: list[str]) -> int:
     report.add("peer: persist-queue put of the same case, p99", peer99, "ms")
     report.add("enqueue / persist-queue put, p50", enq50 / peer50, "x", goal="<= 1",
                reference="persist-queue SQLiteQueue.put p50")
-    report.add("drain to the local back office, 5 x 300 KB cases (bundles)", rate, "cases/s",
-               goal=">= 50")
-    report.add("drain, older terminals' way (a PUT per page, then the case)", separate,
+    cpu50, peer_cpu50 = percentile(ours.cpu, 50), percentile(theirs.cpu, 50)
+    report.add("durable enqueue CPU, p50", cpu50, "ms")
+    report.add("peer: persist-queue put CPU, p50", peer_cpu50, "ms")
+    report.add("enqueue / persist-queue put, CPU p50", cpu50 / peer_cpu50, "x",
+               reference="persist-queue SQLiteQueue.put CPU p50")
+    report.add("drain to the local back office, 5 x 300 KB cases (bundles)", big.rate,
+               "cases/s", goal=">= 50")
+    report.add("drain CPU per case, kiosk (sender, outbox)", big.kiosk_cpu_ms, "ms")
+    if big.server_cpu_ms is not None:
+        report.add("drain CPU per case, back office", big.server_cpu_ms, "ms")
+    report.add("drain, older terminals' way (a PUT per page, then the case)", separate.rate,
                "cases/s")
-    report.add("bare client, same requests, 5 x 300 KB cases", bare, "cases/s")
-    report.add("drain / bare client, 5 x 300 KB cases", rate / bare, "x",
+    report.add("bare client, same requests, 5 x 300 KB cases", big.bare, "cases/s")
+    report.add("drain / bare client, 5 x 300 KB cases", big.rate / big.bare, "x",
                reference="bare client without outbox, serial")
-    report.add("drain to the local back office, 1 x 50 KB cases", light, "cases/s")
-    report.add("drain / bare client, 1 x 50 KB cases", light / light_bare, "x",
+    report.add("drain to the local back office, 1 x 50 KB cases", light.rate, "cases/s")
+    report.add("drain / bare client, 1 x 50 KB cases", light.rate / light.bare, "x",
                reference="bare client without outbox, serial")
     report.notes.append(f"{args.samples} enqueues, {args.drain_cases} cases drained per size; "
                         "temp dir on the same disk as var/; the sender checkpoints between "

@@ -4,6 +4,7 @@ own loader accepted it, with an ETag (version and content hash) and 304 on a mat
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -13,7 +14,8 @@ from backoffice.cli import main as cli
 from backoffice.errors import ApiError
 from backoffice.settings import Settings
 from kiosk.catalog import catalog_digest, load_catalog, load_catalog_document
-from tests.backoffice.testing import TerminalClient
+from kiosk.submission.reference import format_reference
+from tests.backoffice.testing import JPEG, TerminalClient, make_case
 
 
 def bump(directory: Path, version: str) -> None:
@@ -115,3 +117,29 @@ def test_follow_seed_serves_the_edited_seed_at_the_next_start(settings: Settings
     bump(settings.catalog_dir, "2026.12-dev")
     assert served(settings) == "2026.11-sample.1"  # seeded once: edits need a publish
     assert served(dataclasses.replace(settings, follow_seed=True)) == "2026.12-dev"
+
+
+def test_a_new_case_is_checked_against_the_catalog_served_now(
+        terminal: TerminalClient, settings: Settings, tmp_path: Path) -> None:
+    """An item renamed by a newly published catalog: its new code is taken and its old
+    one refused from the next case on, though cases were taken before the publish."""
+
+    def case(n: int, item: str) -> dict[str, object]:
+        body = make_case(format_reference("XD", date(2026, 11, 22), n))
+        body["item_code"] = item
+        return body
+
+    assert terminal.put_material(JPEG).status_code in (200, 201)
+    assert terminal.submit(case(1, "330109-SL-002")).status_code == 201
+    new = tmp_path / "renamed"
+    shutil.copytree(settings.catalog_dir, new)
+    water = new / "items-water.yaml"
+    water.write_text(water.read_text(encoding="utf-8").replace("330109-SL-002", "330109-SL-009"),
+                     encoding="utf-8")
+    bump(new, "2026.12-3")
+    assert cli(["catalog", "publish", str(new), "--data-dir", str(settings.data_dir)]) == 0
+    assert terminal.submit(case(2, "330109-SL-009")).status_code == 201
+    refused = terminal.submit(case(3, "330109-SL-002"))
+    assert refused.status_code == 422 and "not in the catalog" in refused.json()["detail"]
+    # A case received before the rename still gets its receipt again.
+    assert terminal.submit(case(1, "330109-SL-002")).status_code == 200

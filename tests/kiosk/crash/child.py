@@ -1,13 +1,16 @@
 """The kiosk side of the crash test, run as a child process that gets SIGKILLed.
 
-    python tests/kiosk/crash/child.py WORKDIR URL TRIAL [--cases N]
+    python tests/kiosk/crash/child.py WORKDIR URL TRIAL [--cases N] [--backlog]
            [--kill-point NAME --kill-at K] [--final]
 
 Opens the outbox (recovering whatever the previous, killed child left), then
 for each case: enqueue it, append ``receipt reached: REF`` to WORKDIR/receipts
 with fsync (the moment a real kiosk may print the receipt), and run the sender
-until nothing is due. With ``--kill-point`` it announces ``point NAME`` on stdout
-at the K-th time it reaches NAME and waits there to be killed. ``--final`` only
+until nothing is due (pipelined, as the sender's thread drains). With ``--backlog`` the
+cases are all enqueued first and then drained together (a kiosk back online), so a kill
+can land while one case is out and the previous answer is being recorded. With
+``--kill-point`` it announces ``point NAME`` on stdout at the K-th time it reaches NAME
+and waits there to be killed. ``--final`` only
 drains what is left and exits 0 when the outbox holds nothing pending.
 
 Progress lines on stdout: ``open``, ``point NAME``, ``done``.
@@ -59,12 +62,12 @@ class HookedClient(BackofficeClient):
         super().upload_material(sha256, content_type, data)
         self.points.reach("after_upload")
 
-    def create_case_bundle(self, kiosk_ref: str, body: bytes,
-                           blobs: list[bytes]) -> CaseReceipt:
+    def create_case_bundle(self, kiosk_ref: str, body: bytes, blobs: list[bytes], *,
+                           digests: list[str] | None = None) -> CaseReceipt:
         # One request carries the pages and the case: the upload points are its own.
         self.points.reach("before_upload")
         self.points.reach("before_post")
-        receipt = super().create_case_bundle(kiosk_ref, body, blobs)
+        receipt = super().create_case_bundle(kiosk_ref, body, blobs, digests=digests)
         self.points.reach("after_upload")
         self.points.reach("after_post")
         return receipt
@@ -85,6 +88,7 @@ def main() -> int:
     ap.add_argument("--kill-point", choices=POINTS)
     ap.add_argument("--kill-at", type=int, default=1)
     ap.add_argument("--final", action="store_true")
+    ap.add_argument("--backlog", action="store_true")
     ap.add_argument("--national", action="store_true",
                     help="the national suite: SM4-GCM outbox, HMAC-SM3 signatures")
     args = ap.parse_args()
@@ -106,7 +110,7 @@ def main() -> int:
     def drain() -> None:
         # A killed peer can leave the server briefly busy: skip queue holds, bounded.
         for _ in range(10_000):
-            if not sender.drain_once(ignore_hold=True):
+            if not sender.drain(ignore_hold=True):
                 if outbox.stats().pending == 0:
                     return
                 clock.sleep(0.01)
@@ -121,6 +125,10 @@ def main() -> int:
             os.write(receipts, f"receipt reached: {ref}\n".encode())
             os.fsync(receipts)
             points.reach("receipt")
+            if not args.backlog:
+                drain()
+                points.reach("delivered")
+        if args.backlog:
             drain()
             points.reach("delivered")
     drain()

@@ -150,10 +150,12 @@ def run(workdir: Path, trials: int, seed: int, cases_per_child: int = 3, *,
     suite = ["--national"] if national else []
     with LiveBackoffice(workdir, suite="hmac-sm3" if national else None) as bo:
         for trial in range(trials):
-            # Even trials: a random moment. Odd trials: each chosen point in turn.
+            # Even trials: a random moment. Odd trials: each chosen point in turn. Every
+            # other pair of trials enqueues its cases first and drains them as a backlog.
+            mode = [*suite, *(["--backlog"] if trial % 4 >= 2 else [])]
             if trial % 2 == 0:
                 how = _run_child(workdir, bo.url, trial,
-                                 ["--cases", str(cases_per_child), *suite],
+                                 ["--cases", str(cases_per_child), *mode],
                                  kill_after_s=rnd.uniform(0.0, window), kill_point=None)
                 # Keep the random moments inside the child's work on this machine: a
                 # child that finished first shrinks the window, a kill widens it a little.
@@ -163,7 +165,7 @@ def run(workdir: Path, trials: int, seed: int, cases_per_child: int = 3, *,
                 k = rnd.randint(1, 2 if point in ("before_upload", "after_upload") else 1)
                 how = _run_child(workdir, bo.url, trial,
                                  ["--cases", str(cases_per_child), "--kill-point", point,
-                                  "--kill-at", str(k), *suite], kill_after_s=None,
+                                  "--kill-at", str(k), *mode], kill_after_s=None,
                                  kill_point=point)
             result.trials += 1
             result.kills[how.split(":")[0] if how.startswith("failed") else how] += 1

@@ -38,8 +38,10 @@ class Rig:
     sender goes through is tested on its own below."""
 
     def __init__(self, tmp: Path, server: HostileServer, clock: FakeClock | SystemClock,
-                 *, bundles: bool = False) -> None:
+                 *, bundles: bool = False, pipelined: bool = False) -> None:
         self.clock = clock
+        #: drain() as the sender's thread does (the next case out while one is recorded)
+        self.pipelined = pipelined
         self.server = server
         self.outbox = Outbox(tmp / "outbox.sqlite3", Sealer(bytes(range(32))),
                              ref_prefix="XD", clock=clock)
@@ -57,7 +59,7 @@ class Rig:
         """Run the sender until nothing is pending, advancing fake time past every wait."""
         assert isinstance(self.clock, FakeClock)
         for _ in range(max_rounds):
-            if not self.sender.drain_once():
+            if not (self.sender.drain() if self.pipelined else self.sender.drain_once()):
                 st = self.outbox.stats()
                 if st.pending == 0:
                     return
@@ -75,9 +77,9 @@ def server() -> Iterator[HostileServer]:
         yield srv
 
 
-@pytest.fixture
-def rig(tmp_path: Path, server: HostileServer) -> Iterator[Rig]:
-    r = Rig(tmp_path, server, FakeClock())
+@pytest.fixture(params=["one by one", "pipelined"])
+def rig(request: pytest.FixtureRequest, tmp_path: Path, server: HostileServer) -> Iterator[Rig]:
+    r = Rig(tmp_path, server, FakeClock(), pipelined=request.param == "pipelined")
     yield r
     r.sender.stop()
     r.outbox.close()
