@@ -126,6 +126,24 @@ def make_venv(release: Path, deps_from: Path | None) -> None:
     subprocess.run([*pip, str(release)], check=True)
 
 
+#: The release's own packages, byte-compiled when it is installed.
+SOURCE_PACKAGES = ("kiosk", "devices", "screens", "backoffice", "simenv", "deploy")
+
+
+def compile_sources(release: Path, final: Path) -> None:
+    """Byte-compile the release's packages with its own interpreter. The kiosk runs
+    with PYTHONDONTWRITEBYTECODE on a release it may not write (deploy/bin/common.sh):
+    without these files every start would compile every module from source again.
+    ``release`` is where the files are now, ``final`` where they will be (the names
+    tracebacks show)."""
+    packages = [str(release / p) for p in SOURCE_PACKAGES if (release / p).is_dir()]
+    if not packages:
+        return
+    subprocess.run([str(release / "venv" / "bin" / "python"), "-m", "compileall", "-q",
+                    "-j", "0", "-s", str(release), "-p", str(final), *packages],
+                   check=True, capture_output=True)
+
+
 def install_release(layout: Layout, source: Path, *, deps_from: Path | None = None) -> Path:
     """Copy ``source`` (directory or tarball) to ``<prefix>/<version>`` with its venv;
     returns the release directory (as on this machine). Nothing is switched."""
@@ -143,6 +161,7 @@ def install_release(layout: Layout, source: Path, *, deps_from: Path | None = No
             "__pycache__", "venv"))
         try:
             make_venv(work, deps_from)
+            compile_sources(work, layout.prefix / version)
         except subprocess.CalledProcessError as exc:
             shutil.rmtree(work, ignore_errors=True)
             raise ReleaseError(f"venv of {version}: {exc}") from None

@@ -98,5 +98,7 @@ ensure_venv
 ensure_assets
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 KIVY_HOME="$ROOT/var/kivy"
-export PYTHONDONTWRITEBYTECODE=1
+# Python writes its bytecode caches (__pycache__/, ignored by git) as it imports: without
+# them every start of the kiosk compiles each module again (a release is byte-compiled
+# when it is installed, deploy/installer/release.py).
 cd "$ROOT"

@@ -209,6 +209,13 @@ def test_a_release_tarball_is_built_from_the_tree_and_installs(tmp_path: Path) -
     release = (tmp_path / "opt/kiosk/current").resolve()
     assert release.name == "9.9.9" and (release / "VERSION").read_text() == "9.9.9\n"
     assert (release / "kiosk/service/notify.py").is_file()
+    # Byte-compiled at install (the kiosk runs with PYTHONDONTWRITEBYTECODE on a release
+    # it cannot write): no start compiles a module from source.
+    import importlib.util
+    sources = [p for top in ("kiosk", "devices", "screens", "backoffice")
+               for p in (release / top).rglob("*.py")]
+    assert sources and all(Path(importlib.util.cache_from_source(str(p))).is_file()
+                           for p in sources)
     assert (release / "deploy/systemd/kiosk-app.service").is_file()
     assert not (release / "tests").exists() and not (release / "var").exists()
     # The same version twice is refused, not overwritten.
