@@ -49,10 +49,14 @@ def test_done_screen_offers_only_finish_and_home(harness: Any, make_kiosk: Calla
     stage = done(harness, make_kiosk, size)
     assert stage.shell.sm.current == "journey"
     assert not stage.kiosk.session.active  # ended and wiped: the screen keeps no person
-    shot("done")
+    picture = shot("done")
     assert actions(stage.shell) == {"finish", "home"}
+    link = f"https://q.example/q/{REF}?t=Tok3n"
     qr = [w for w in widgets(stage.shell, Image) if getattr(w, "qr_text", None)]
-    assert qr and visible(qr[0]) and qr[0].qr_text == f"https://q.example/q/{REF}?t=Tok3n"
+    assert qr and visible(qr[0]) and qr[0].qr_text == link
+    # what a phone reads off the screen: the receipt's progress link, token included
+    import cv2
+    assert cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(picture)))[0] == link
     assert min(qr[0].norm_image_size) >= 240  # ≈ 6 cm on a 21" kiosk screen: a phone reads it
     harness.press(next(b for b in buttons(stage.shell) if getattr(b, "action", "") == "finish"))
     assert stage.shell.sm.current == "home"
