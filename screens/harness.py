@@ -42,13 +42,17 @@ def flush_each_frame() -> None:
 
 
 class Harness:
-    def __init__(self, collector: IdleCollector | None = None) -> None:
-        """``collector``: given to every shell shown, as the app does (the benchmarks)."""
+    def __init__(self, collector: IdleCollector | None = None, *,
+                 still_frames: bool = False) -> None:
+        """``collector``: given to every shell shown, as the app does (the benchmarks).
+        ``still_frames``: after every tap, also time a still frame of the screen it
+        left (``still_frame_s``, one per tap, in order: ``scripts/bench journey``)."""
         EventLoop.ensure_window()
         flush_each_frame()
         self.window = Window
         self.shell: Shell | None = None
         self.collector = collector
+        self.still_frame_s: list[float] | None = [] if still_frames else None
 
     def show(self, kiosk: Kiosk, resolution: tuple[int, int] | None = None) -> Shell:
         """Put a fresh shell for ``kiosk`` in the window (replacing any other)."""
@@ -89,7 +93,18 @@ class Harness:
         EventLoop.idle()
         took = time.perf_counter() - start
         self.render(2)
+        if self.still_frame_s is not None:
+            self.still_frame_s.append(self.still_frame())
         return took
+
+    def still_frame(self) -> float:
+        """Draw the window again as it is: nothing changed, no handler runs. The seconds
+        from the request to the end of that frame, timed as ``tap`` times a touch: the
+        cost of a frame of this screen alone, set by its content and the renderer."""
+        start = time.perf_counter()
+        Window.canvas.ask_update()
+        EventLoop.idle()
+        return time.perf_counter() - start
 
     def screenshot(self, path: Path) -> Path:
         assert self.shell is not None

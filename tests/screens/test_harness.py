@@ -33,3 +33,40 @@ def test_a_label_redrawn_at_many_sizes_does_not_grow_the_process(harness: Any) -
         assert rss_mb() - before < 12
     finally:
         Window.remove_widget(label)
+
+
+def test_a_still_frame_redraws_an_unchanged_window_and_is_timed_after_every_tap() -> None:
+    """The journey bench's floor for a tap: the same screen drawn again, nothing
+    changed. It must really draw (an idle frame of an unchanged window draws nothing),
+    and come once per tap, after the tap's own frames."""
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+    from kivy.uix.button import Button
+
+    from screens.harness import Harness
+    h = Harness(still_frames=True)
+    presses: list[int] = []
+    button = Button(text="ok", size_hint=(None, None), size=(300, 120), pos=(40, 40),
+                    on_release=lambda *_: presses.append(1))
+    draws: list[int] = []
+
+    def count(*_: Any) -> None:
+        draws.append(1)
+    Window.add_widget(button)
+    Window.bind(on_draw=count)
+    try:
+        h.render()
+        draws.clear()
+        EventLoop.idle()
+        assert draws == []  # unchanged: Kivy draws nothing
+        assert h.still_frame() > 0
+        assert draws == [1]
+        assert h.still_frame_s == []
+        for _ in range(3):
+            h.tap(button)
+        assert presses == [1, 1, 1]
+        assert h.still_frame_s is not None and len(h.still_frame_s) == 3
+        assert all(s > 0 for s in h.still_frame_s)
+    finally:
+        Window.unbind(on_draw=count)
+        Window.remove_widget(button)
