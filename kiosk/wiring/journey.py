@@ -60,6 +60,11 @@ log = logging.getLogger(__name__)
 
 #: Longest wait for one camera frame before the loop checks whether it should stop.
 FRAME_WAIT_S = 0.5
+#: The longest side of a document camera frame as the live preview gets it. The preview
+#: is never drawn much more than a thousand pixels wide on a 1080-line screen, and every
+#: preview frame is uploaded as a texture on the UI thread: a full 1080p frame took
+#: 26 ms of it, five times a second; a 5- to 13-megapixel 高拍仪 frame several times that.
+PREVIEW_PX = 1080
 
 
 class Worker:
@@ -139,6 +144,18 @@ class FaceLoop(_Loop):
             self._verifier.wipe()
 
 
+def preview_image(image: Any) -> Any:
+    """``image`` shrunk on this thread to at most PREVIEW_PX on its longest side (the
+    same picture, the same proportions); a smaller frame is passed on as it is."""
+    height, width = image.shape[:2]
+    longest = max(height, width)
+    if longest <= PREVIEW_PX:
+        return image
+    scale = PREVIEW_PX / longest
+    return cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
+                      interpolation=cv2.INTER_AREA)
+
+
 class PageLoop(_Loop):
     """Preview frames of the document camera, and one scan on request.
 
@@ -173,7 +190,7 @@ class PageLoop(_Loop):
             except KioskError:
                 continue
             seq = frame.seq
-            self._on_preview(frame.image)
+            self._on_preview(preview_image(frame.image))
             self._stop.wait(0.2)  # a preview at ~5 fps is enough to place a page
 
     def _do_scan(self) -> None:
