@@ -45,6 +45,12 @@ SCREEN_CLASSES: dict[str, str] = {
     **TECHNICIAN_SCREENS,
 }
 
+#: Built screens kept aside per name, beside the one in use: the lists and guides of the
+#: last few departments and items citizens opened (a township's day is a handful of
+#: popular items). Going back to one costs a frame, not a rebuild (30-60 ms of the UI
+#: thread on a slow terminal); at most this many more of each screen are kept.
+SPARE_SCREENS = 3
+
 
 def screen_class(spec: str) -> type[KioskScreen]:
     """The screen class named by ``"module:Class"`` (imported with its .kv on first use)."""
@@ -100,6 +106,9 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self._device_views: dict[str, Any] = {}
         #: per screen, what its content was last built from (see KioskScreen.content_key)
         self._built: dict[str, Any] = {}
+        #: per screen name, other built instances as (what each was built from, screen),
+        #: the most recently shown first (SPARE_SCREENS)
+        self._spare: dict[str, list[tuple[Any, KioskScreen]]] = {}
         self.bridge.watch_devices(self.kiosk.devices.values(), self._on_device)
         # Fleet control (kiosk/fleet/) changes the kiosk on the UI thread, through the
         # bridge: a new catalog or site settings between sessions, 暂停服务 on or off.
@@ -125,10 +134,12 @@ class Shell(BoxLayout):  # type: ignore[misc]
     # -- screens ---------------------------------------------------------------
     def screen(self, name: str) -> KioskScreen:
         if name not in self._screens:
-            scr = screen_class(self.screen_classes[name])(name=name, ui=self.ui, nav=self)
-            self._screens[name] = scr
-            self.sm.add_widget(scr)
+            self._screens[name] = self._new_screen(name)
+            self.sm.add_widget(self._screens[name])
         return self._screens[name]
+
+    def _new_screen(self, name: str) -> KioskScreen:
+        return screen_class(self.screen_classes[name])(name=name, ui=self.ui, nav=self)
 
     @property
     def current(self) -> KioskScreen:
@@ -173,6 +184,8 @@ class Shell(BoxLayout):  # type: ignore[misc]
         shown = scr.device_view()
         key = scr.content_key()
         built = None if key is None else (self.ui.lang, self.ui.theme, key, shown)
+        if built is not None and built != self._built.get(name):
+            scr = self._instance_for(name, built, params)
         if built is not None and built == self._built.get(name):
             scr.revisit()  # the same content as last time: kept, not rebuilt
         else:
@@ -184,6 +197,33 @@ class Shell(BoxLayout):  # type: ignore[misc]
         self.back_offered = True
         self.call_offered = bool(getattr(scr, "offers_call", False))
         self._retitle()
+
+    def _instance_for(self, name: str, built: Any, params: dict[str, Any]) -> KioskScreen:
+        """The instance of screen ``name`` to show content ``built`` in: a spare built
+        for exactly that (``_built`` then says so: it is revisited), else a fresh one (or
+        the least recently shown spare, when SPARE_SCREENS are kept) to build, while the
+        one in use is kept aside with what it shows. A screen that shows nothing worth
+        keeping is rebuilt where it is."""
+        current = self._screens[name]
+        spares = self._spare.setdefault(name, [])
+        found = next((scr for was, scr in spares if was == built), None)
+        kept = self._built.get(name)
+        if found is None and kept is None:
+            return current
+        if kept is not None:
+            spares.insert(0, (kept, current))
+        if found is not None:
+            spares[:] = [(was, scr) for was, scr in spares if scr is not found]
+            chosen, self._built[name] = found, built
+        else:
+            chosen = spares.pop()[1] if len(spares) > SPARE_SCREENS else self._new_screen(name)
+            self._built[name] = None
+        if current.manager is not None:
+            self.sm.remove_widget(current)
+        self._screens[name] = chosen
+        self.sm.add_widget(chosen)
+        chosen.show(**params)
+        return chosen
 
     def call_staff(self) -> None:
         """呼叫工作人员: the current screen raises the request (a journey step)."""
@@ -245,8 +285,10 @@ class Shell(BoxLayout):  # type: ignore[misc]
         if what == "catalog":
             self.ui.set_resolution(self.ui.resolution)  # the branding may have changed
             self._built.clear()
+            self._spare.clear()
         else:
             self._built.pop("home", None)
+            self._spare.pop("home", None)
         if not self.session.active and self._hold_until is None:
             self._reset()
         elif self.sm.current == "home":

@@ -393,6 +393,42 @@ def test_the_next_citizen_finds_the_same_screens_kept_not_rebuilt(
     assert third["items"] != first["items"]  # 暂停服务 badges: rebuilt
 
 
+def test_lists_of_several_departments_are_kept_and_the_oldest_gives_way(
+        harness: Any, make_kiosk: Callable[..., Kiosk]) -> None:
+    """Citizens open different departments: going back to one opened a little earlier
+    shows the very widgets built then; only the last SPARE_SCREENS + 1 are kept, the
+    oldest is rebuilt, and the shell never holds more instances of a screen than that."""
+    from screens.items import ItemsScreen
+    from screens.shell import SPARE_SCREENS
+    kiosk = make_kiosk()
+    shell = harness.show(kiosk)
+    departments = [d.id for d in kiosk.catalog.departments]
+    assert len(departments) >= SPARE_SCREENS + 2
+    made: set[int] = set()
+
+    def open_list(group: str) -> list[Any]:
+        shell.go("items", mode="department", group=group)
+        harness.render()
+        assert shell.current.group == group
+        made.add(id(shell.current))
+        rows = [w for w in widgets(shell) if hasattr(w, "item_code")]
+        names = {kiosk.catalog.item(w.item_code).department for w in rows}
+        assert names == {group}  # the list shown is this department's, never a kept one's
+        return rows
+
+    first = {group: open_list(group) for group in departments[:SPARE_SCREENS + 1]}
+    for group in reversed(departments[:SPARE_SCREENS + 1]):
+        assert open_list(group) == first[group]  # kept: the same widgets
+    assert len(made) == SPARE_SCREENS + 1
+    newest = open_list(departments[SPARE_SCREENS + 1])  # one more: the oldest gives way
+    assert len(made) == SPARE_SCREENS + 1
+    oldest = departments[SPARE_SCREENS]  # shown longest ago, in the reversed walk
+    assert open_list(oldest) != first[oldest]  # rebuilt
+    assert open_list(departments[SPARE_SCREENS + 1]) == newest
+    assert len(made) == SPARE_SCREENS + 1
+    assert sum(isinstance(s, ItemsScreen) for s in shell.sm.screens) == 1
+
+
 def test_a_bundle_without_a_running_journey_shows_its_name(
         harness: Any, make_kiosk: Callable[..., Kiosk]) -> None:
     """The journey screen without a journey (none started, or it ended while the screen
