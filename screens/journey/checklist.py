@@ -61,7 +61,7 @@ class ChecklistView(StepView):
     def _list(self, view: dict[str, Any]) -> Any:
         t = self.ui.theme
         box = BoxLayout(orientation="vertical", spacing=t.gap * 0.4)
-        sv, grid = self.scroll()
+        sv, grid = self.scroll(keep="materials")
         sv.bar_width = t.gap * 0.8
         sv.bar_color = t.colour("primary")
         sv.bar_inactive_color = t.colour("primary", 0.6)

@@ -52,7 +52,7 @@ class FormView(StepView):
         if self.editing is not None:
             self.add_widget(self._editor(fields[self.editing]))
             return
-        sv, grid = self.scroll()
+        sv, grid = self.scroll(keep="fields")
         for f in view["fields"]:
             grid.add_widget(self._row(f))
         self.add_widget(sv)

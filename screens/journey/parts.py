@@ -47,6 +47,8 @@ class StepView(BoxLayout):  # type: ignore[misc]
     def __init__(self, *, host: JourneyScreen, **kwargs: Any) -> None:
         self.host = host
         super().__init__(ui=host.ui, **kwargs)
+        #: the last list drawn under each name given to ``scroll(keep=...)``
+        self._kept_lists: dict[str, ScrollView] = {}
 
     # -- rendering ----------------------------------------------------------------
     def render(self, view: dict[str, Any]) -> None:
@@ -126,17 +128,42 @@ class StepView(BoxLayout):  # type: ignore[misc]
             b.opacity = 0.45 if b.disabled else 1
         return b
 
-    def scroll(self, cols: int = 1) -> tuple[ScrollView, GridLayout]:
+    def scroll(self, cols: int = 1, *, keep: str | None = None
+               ) -> tuple[ScrollView, GridLayout]:
+        """A vertical list. ``keep``: the list is drawn anew when the citizen changes
+        something in it (a material ticked, a field filled), and the new one opens where
+        the citizen left the last list of that name, not back at the top."""
         t = self.ui.theme
         grid = GridLayout(cols=cols, size_hint_y=None, spacing=t.gap, padding=(0, 0, t.gap, 0))
         grid.bind(minimum_height=grid.setter("height"))
         sv = KScroll(do_scroll_x=False, bar_width=t.gap * 0.6)
         sv.add_widget(grid)
+        if keep is not None:
+            before = self._kept_lists.get(keep)
+            if before is not None and before.scroll_y < 1:
+                hold_position(sv, grid, before.scroll_y)
+            self._kept_lists[keep] = sv
         return sv, grid
 
     def row(self, height: float | None = None) -> BoxLayout:
         t = self.ui.theme
         return BoxLayout(size_hint_y=None, height=height or t.target * 1.2, spacing=t.gap)
+
+
+def hold_position(sv: ScrollView, content: Widget, scroll_y: float) -> None:
+    """Put the new list ``sv`` at ``scroll_y`` as soon as its content is taller than it,
+    and again while its layout settles: until then Kivy's ScrollView puts a list whose
+    content is still shorter than the view back at its top. The citizen's own scrolling
+    ends it."""
+    def apply(*_: Any) -> None:
+        if content.height > sv.height:
+            sv.scroll_y = scroll_y
+
+    def release(*_: Any) -> None:
+        content.unbind(height=apply)
+        sv.unbind(height=apply, on_scroll_start=release)
+    content.bind(height=apply)
+    sv.bind(height=apply, on_scroll_start=release)
 
 
 def bgr_texture(image: Any, texture: Texture | None = None) -> Texture:

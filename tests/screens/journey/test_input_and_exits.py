@@ -253,6 +253,35 @@ def test_checklist_shows_every_material_before_all_ticked(
     shot("checklist")
 
 
+def test_ticking_a_material_far_down_the_list_keeps_the_list_where_it_was(
+        harness: Any, journey_kiosk: Callable[[str], Kiosk]) -> None:
+    """The checklist is drawn anew when a material changes. A citizen who scrolled down
+    to a material and ticked it finds the list where it was, the material's button
+    still under the finger, not the list back at its top."""
+    shell = start(harness, journey_kiosk("bank-branch"))
+    shell.ui.elderly = True  # large type on a portrait screen: the list scrolls
+    shell.current.refresh()
+    harness.render()
+    journey = shell.current.journey
+    last = [m for m in journey.view()["materials"] if m["status"] == "missing"][-1]
+    action = f"tick:{last['code']}"
+
+    def the_list() -> Any:
+        (button,) = [b for b in shell.walk(restrict=True)
+                     if getattr(b, "action", None) == action]
+        return button, next(p for p in ancestors(button) if isinstance(p, ScrollView))
+
+    button, sv = the_list()
+    assert sv.children[0].height > sv.height + 50, "the list does not scroll here"
+    press(harness, shell, action, lambda: last["code"] in journey.data.ticked)
+    harness.render()
+    button, after = the_list()
+    assert after is not sv  # drawn anew ...
+    assert sv.scroll_y < 0.9  # (the citizen had scrolled down to the material)
+    assert abs(after.scroll_y - sv.scroll_y) < 0.02  # ... where the old one was left
+    assert visible(button), "the ticked material's button left the screen"
+
+
 def test_leave_asks_once_data_was_entered_and_home_asks_the_same(
         harness: Any, journey_kiosk: Callable[[str], Kiosk], shot: Callable[[str], Any]
         ) -> None:
