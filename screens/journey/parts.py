@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kivy.clock import Clock
 from kivy.graphics.texture import Texture
 from kivy.properties import ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -152,9 +153,9 @@ class StepView(BoxLayout):  # type: ignore[misc]
 
 def hold_position(sv: ScrollView, content: Widget, scroll_y: float) -> None:
     """Put the new list ``sv`` at ``scroll_y`` as soon as its content is taller than it,
-    and again while its layout settles: until then Kivy's ScrollView puts a list whose
-    content is still shorter than the view back at its top. The citizen's own scrolling
-    ends it."""
+    and again while its layout settles, until its first frame is drawn: meanwhile Kivy's
+    ScrollView puts a list whose content is still shorter than the view back at its top.
+    After that frame the list is the citizen's (and a scroll from code is not undone)."""
     def apply(*_: Any) -> None:
         if content.height > sv.height:
             sv.scroll_y = scroll_y
@@ -164,6 +165,8 @@ def hold_position(sv: ScrollView, content: Widget, scroll_y: float) -> None:
         sv.unbind(height=apply, on_scroll_start=release)
     content.bind(height=apply)
     sv.bind(height=apply, on_scroll_start=release)
+    # Two ticks: the second comes after the frame that the first one's tick draws.
+    Clock.schedule_once(lambda _dt: Clock.schedule_once(release, 0), 0)
 
 
 def bgr_texture(image: Any, texture: Texture | None = None) -> Texture:
